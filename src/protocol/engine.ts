@@ -1,0 +1,148 @@
+/**
+ * Host <-> engine worker messages. Layers are addressed by their index in `ModelSpec.model.layers`.
+ * Heavy arrays are typed arrays whose buffers are transferred, never copied element by element.
+ */
+import type { LayerMode, LayerSpec, ModelSpec } from './modelSpec';
+
+export const ENGINE_PROTOCOL_VERSION = 1;
+
+export interface StartOptions {
+  /** Masks and activation statistics are streamed at most this often per second (default 30). 0: never. */
+  streamHz?: number;
+  /** Start paused, waiting for `resume` or `step`. */
+  paused?: boolean;
+  /** Epochs between decision-boundary snapshots for 2-D inputs (default 1). 0: never. */
+  boundaryEvery?: number;
+  /** Grid side of the decision-boundary snapshot (default 48). */
+  boundaryResolution?: number;
+}
+
+export type EngineCommand =
+  | {
+      type: 'start';
+      version: typeof ENGINE_PROTOCOL_VERSION;
+      spec: ModelSpec;
+      /** The CSV file's text when `spec.data.source` is `csv`; the host reads the file, the worker never touches disk. */
+      csvText?: string;
+      options?: StartOptions;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step'; count?: number }
+  | { type: 'stop' }
+  /** `layer` absent: the whole model. */
+  | { type: 'setMode'; layer?: number; mode: LayerMode }
+  | { type: 'setRate'; layer: number; rate: number }
+  | { type: 'mcInference'; requestId: string; samples: number };
+
+export interface LayerInfo {
+  index: number;
+  spec: LayerSpec;
+  /** Output width of the layer. */
+  units: number;
+  mode: LayerMode;
+  /** Dropout rate in force (dropout layers and DropConnect dense layers), else undefined. */
+  rate?: number;
+}
+
+export interface Metrics {
+  loss: number;
+  /** Absent for regression. */
+  accuracy?: number;
+}
+
+export interface LayerMask {
+  layer: number;
+  /** Bits in `bits` (for dropout: the layer width; for DropConnect: a sample of its weight mask). */
+  units: number;
+  /** The mask of the first example of the batch, bit-packed LSB first: bit i of byte i>>3 is unit i, 1 = kept. */
+  bits: Uint8Array;
+  rate: number;
+  /** Fraction of units dropped over the whole batch in this step. */
+  realizedDropFraction: number;
+}
+
+export interface Moments {
+  mean: number;
+  variance: number;
+}
+
+export interface LayerActivationStats {
+  layer: number;
+  before: Moments;
+  after: Moments;
+  realizedDropFraction: number;
+  /** Mean of dropped-and-scaled activations vs the undropped mean: E[r*y/(1-p)] = y (inverted scaling). */
+  expectation: { undroppedMean: number; droppedMean: number; relativeError: number };
+  /** Histograms over the same bins, for before and after dropout. */
+  histogram: { min: number; max: number; before: Float32Array; after: Float32Array };
+}
+
+export type EngineErrorCode = 'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
+
+export type EngineEvent =
+  | {
+      type: 'ready';
+      version: typeof ENGINE_PROTOCOL_VERSION;
+      layers: LayerInfo[];
+      inputDim: number;
+      outputDim: number;
+      task: 'classification' | 'regression';
+      trainSize: number;
+      validationSize: number;
+      stepsPerEpoch: number;
+      parameterCount: number;
+    }
+  | { type: 'step'; step: number; epoch: number; loss: number; accuracy?: number; lr: number; stepsPerSecond: number }
+  | { type: 'masks'; step: number; layers: LayerMask[] }
+  | { type: 'activations'; step: number; layers: LayerActivationStats[] }
+  | {
+      type: 'epoch';
+      epoch: number;
+      step: number;
+      lr: number;
+      train: Metrics;
+      /** Measured in eval mode: what a correct validation loop reports. */
+      validation: Metrics;
+      /** Measured with dropout on: what forgetting `model.eval()` would report. */
+      validationTrainMode: Metrics;
+    }
+  | { type: 'modes'; layers: { layer: number; mode: LayerMode }[] }
+  | { type: 'rate'; layer: number; rate: number }
+  | {
+      type: 'boundary';
+      epoch: number;
+      resolution: number;
+      /** Square in input space covered by the grid: [xMin, xMax] x [yMin, yMax]. */
+      extent: [number, number, number, number];
+      /** Predicted class per cell, row-major from yMin, then probability of that class. */
+      classes: Uint8Array;
+      confidence: Float32Array;
+    }
+  | {
+      type: 'mcResult';
+      requestId: string;
+      samples: number;
+      /** Per validation example: mean of the predicted-class probability across passes, and its variance. */
+      mean: Float32Array;
+      variance: Float32Array;
+      /** Mean probabilities [examples x classes] for classification; predictions for regression. */
+      meanProbs: Float32Array;
+      mcAccuracy?: number;
+      evalAccuracy?: number;
+    }
+  | { type: 'paused'; step: number }
+  | { type: 'resumed'; step: number }
+  | { type: 'error'; code: EngineErrorCode; message: string; step?: number; epoch?: number; fatal: boolean }
+  | {
+      type: 'done';
+      reason: 'completed' | 'stopped' | 'failed';
+      step: number;
+      epoch: number;
+      final?: { train: Metrics; validation: Metrics; validationTrainMode: Metrics };
+      /** Final weights, dense layers in order, W row-major [out, in] then b. */
+      weights?: { layer: number; W: Float32Array; b: Float32Array }[];
+    };
+
+export type EngineEventType = EngineEvent['type'];
+export type EngineEventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;

@@ -1,0 +1,51 @@
+/** What the analysis core reports, independent of any editor. Lines and columns are 0-based here. */
+
+export const RULE_IDS = [
+  'missing-eval',
+  'missing-train-after-eval',
+  'functional-dropout-no-training-flag',
+  'dropout-on-output',
+  'dropout-rate-out-of-range',
+  'keep-prob-confusion',
+  'high-input-dropout',
+  'dropout-before-batchnorm',
+  'training-true-at-inference',
+  'tf1-keep-prob-api',
+  'pretrained-never-trained-mode',
+  'invalid-config',
+  'parse-error',
+] as const;
+
+export type RuleId = (typeof RULE_IDS)[number];
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix a user most likely wants (VS Code's `isPreferred`). */
+  preferred?: boolean;
+}
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  range: Range;
+  message: string;
+  fixes: Fix[];
+}

@@ -1,0 +1,5 @@
+export * from './modelSpec';
+export * from './findings';
+export * from './engine';
+export * from './webview';
+export * from './validate';

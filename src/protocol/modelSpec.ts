@@ -1,0 +1,122 @@
+/**
+ * The typed form of a model config (`*.dropout.yaml` / `*.dropout.json`), after parsing and validation.
+ * One shape feeds the engine, the diagnostics and the JSON Schema (schemas/model-config.schema.json).
+ * Rates are always drop probabilities (PyTorch/Keras convention), in [0, 1).
+ */
+
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'linear';
+
+/** Bernoulli, Gaussian and spatial dropout are layers; DropConnect is an option of a dense layer. */
+export type DropoutKind = 'bernoulli' | 'gaussian' | 'spatial';
+
+/** `inverted` scales kept units by 1/(1-rate) in training (PyTorch/Keras); `standard` scales by (1-rate) at test (the paper). */
+export type DropoutScaling = 'inverted' | 'standard';
+
+export type LayerMode = 'train' | 'eval';
+
+export interface DenseLayerSpec {
+  type: 'dense';
+  units: number;
+  activation: Activation;
+  /** DropConnect: drop rate applied to this layer's weights (inverted scaling). 0 or absent: off. */
+  dropConnect?: number;
+}
+
+export interface DropoutLayerSpec {
+  type: 'dropout';
+  rate: number;
+  kind: DropoutKind;
+  scaling: DropoutScaling;
+  /** For `spatial`: the layer input viewed as [positions, channels]; positions * channels must equal its width. */
+  shape?: [number, number];
+}
+
+export interface BatchNormLayerSpec {
+  type: 'batchnorm';
+  momentum: number; // PyTorch convention: running = (1 - momentum) * running + momentum * batch
+  epsilon: number;
+}
+
+export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | BatchNormLayerSpec;
+
+export type GeneratorName = 'moons' | 'circles' | 'spirals' | 'xor' | 'blobs' | 'regression' | 'overfit';
+
+export interface GeneratorDataSpec {
+  source: 'generator';
+  generator: GeneratorName;
+  samples: number;
+  noise: number;
+  /** Class count for blobs and spirals; ignored elsewhere. */
+  classes?: number;
+  /** Fraction of samples held out for validation, in (0, 1). */
+  validation: number;
+}
+
+export interface CsvDataSpec {
+  source: 'csv';
+  /** Path as written in the config, relative to the config file's folder. */
+  path: string;
+  /** Label column: a header name or a 0-based index. Absent: the last column. */
+  label?: string | number;
+  /** Standardize features to zero mean, unit variance (statistics from the training split). Default true. */
+  standardize: boolean;
+  validation: number;
+}
+
+export type DataSpec = GeneratorDataSpec | CsvDataSpec;
+
+export interface SgdSpec {
+  kind: 'sgd';
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface AdamSpec {
+  kind: 'adam';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+}
+
+export type OptimizerSpec = SgdSpec | AdamSpec;
+
+export type ScheduleSpec =
+  | { kind: 'constant' }
+  | { kind: 'step'; every: number; gamma: number } // lr *= gamma every `every` epochs
+  | { kind: 'exponential'; gamma: number }; // lr *= gamma every epoch
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerSpec;
+  schedule: ScheduleSpec;
+  /** Max-norm constraint on each unit's incoming weight vector; absent: off. */
+  maxNorm?: number;
+  loss: 'cross-entropy' | 'mse';
+  init: 'he' | 'xavier';
+}
+
+export interface EvaluationSpec {
+  /** The mode the evaluation runs in. `train` is the classic mistake, unless mcSamples declares Monte Carlo dropout. */
+  mode: LayerMode;
+  /** Monte Carlo dropout: number of stochastic passes at inference. */
+  mcSamples?: number;
+}
+
+export interface ModelSpec {
+  name: string;
+  seed: number;
+  data: DataSpec;
+  model: {
+    /** Input width. Optional for CSV data, where the file decides it. */
+    input?: number;
+    layers: LayerSpec[];
+  };
+  training: TrainingSpec;
+  evaluation: EvaluationSpec;
+}

@@ -1,0 +1,51 @@
+/**
+ * Host <-> run panel messages. Everything arriving from a webview is untrusted: the host runs
+ * `parseWebviewMessage` (validate.ts) before acting on it.
+ */
+import type { EngineEvent, LayerInfo, Metrics } from './engine';
+import type { LayerMode } from './modelSpec';
+
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
+
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  train: Metrics;
+  validation: Metrics;
+  validationTrainMode: Metrics;
+}
+
+/** What the panel needs to draw itself from scratch (on open, and after being hidden and restored). */
+export interface PanelSnapshot {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  /** Shown with the status when it needs the user's attention (a divergence, a crashed worker...). */
+  message?: string;
+  /** A command the message suggests, offered as a button (e.g. `dropoutLens.train`). */
+  action?: { label: string; command: PanelCommand };
+  layers: LayerInfo[];
+  task: 'classification' | 'regression';
+  inputDim: number;
+  epochs: EpochRecord[];
+  totalEpochs: number;
+  step: number;
+  stepsPerSecond: number;
+}
+
+export type HostToPanelMessage =
+  | { type: 'snapshot'; snapshot: PanelSnapshot }
+  | { type: 'engine'; event: EngineEvent }
+  | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } };
+
+/** Commands the panel can ask for, by name. The host maps each to a real command; nothing else is executed. */
+export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
+
+export type ControlAction = 'pause' | 'resume' | 'step' | 'stop';
+
+export type PanelToHostMessage =
+  | { type: 'ready' }
+  | { type: 'control'; action: ControlAction }
+  | { type: 'setMode'; layer: number | null; mode: LayerMode }
+  | { type: 'setRate'; layer: number; rate: number }
+  | { type: 'runCommand'; command: PanelCommand };
