@@ -1,0 +1,89 @@
+/**
+ * The host's handle on one engine worker thread: typed commands in, typed events out, and a crash or an
+ * unexpected exit turned into an `error` event plus `done`, so a caller never waits on a dead worker.
+ * Used by the extension host, the CLI and the experiments alike.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineCommand, EngineEvent } from '../protocol/engine';
+
+export type EngineEventListener = (event: EngineEvent) => void;
+
+export interface EngineWorkerLocation {
+  /** The worker's entry file. */
+  file: string;
+  /** Extra Node flags, e.g. a TypeScript loader when running from sources. */
+  execArgv: string[];
+}
+
+/**
+ * Finds the worker: the webpack bundle `dist/worker.js` next to the extension (or CLI) bundle, else the
+ * TypeScript source through tsx (tests and a checkout that was never built).
+ */
+export function locateEngineWorker(root: string): EngineWorkerLocation {
+  const bundled = join(root, 'dist', 'worker.js');
+  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
+  return { file: join(root, 'src', 'engine', 'worker.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+export class EngineWorker {
+  private readonly worker: Worker;
+  private readonly listeners = new Set<EngineEventListener>();
+  private finished = false;
+  private lastStep: number | undefined;
+
+  constructor(location: EngineWorkerLocation) {
+    this.worker = new Worker(location.file, { execArgv: location.execArgv });
+    this.worker.on('message', (event: EngineEvent) => this.handle(event));
+    this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));
+    this.worker.on('exit', (code) => {
+      if (!this.finished) this.fail(`The engine worker exited unexpectedly (exit code ${code}).`);
+    });
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  onEvent(listener: EngineEventListener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  send(command: EngineCommand): void {
+    if (!this.finished) this.worker.postMessage(command);
+  }
+
+  /** Resolves with the `done` event, whatever way the run ends. */
+  whenDone(): Promise<Extract<EngineEvent, { type: 'done' }>> {
+    return new Promise((resolve) => {
+      const subscription = this.onEvent((event) => {
+        if (event.type === 'done') {
+          subscription.dispose();
+          resolve(event);
+        }
+      });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.finished = true;
+    await this.worker.terminate();
+  }
+
+  private handle(event: EngineEvent): void {
+    if (this.finished) return;
+    if (event.type === 'step') this.lastStep = event.step;
+    if (event.type === 'done') this.finished = true;
+    for (const listener of [...this.listeners]) listener(event);
+    if (event.type === 'done') void this.worker.terminate();
+  }
+
+  private fail(message: string): void {
+    if (this.finished) return;
+    const step = this.lastStep ?? 0;
+    this.handle({ type: 'error', code: 'internal', message, step, fatal: true });
+    this.handle({ type: 'done', reason: 'failed', step, epoch: 0 });
+  }
+}
