@@ -1,0 +1,69 @@
+// @ts-check
+// Three bundles, as VS Code loads them: the extension host (node), the engine worker (node, a worker_threads
+// entry) and the run panel (web). The CLI rides along with the node bundles so it runs without TypeScript.
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+
+/** Copies codicons next to the webview bundle: the panel may load nothing from outside dist/ and media/. */
+class CopyCodiconsPlugin {
+  /** @param {import('webpack').Compiler} compiler */
+  apply(compiler) {
+    compiler.hooks.afterEmit.tap('CopyCodiconsPlugin', () => {
+      const from = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
+      const to = path.join(__dirname, 'dist', 'codicons');
+      fs.mkdirSync(to, { recursive: true });
+      for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
+    });
+  }
+}
+
+/** @param {'node' | 'web'} target @param {string} tsconfig */
+const typescriptRule = (tsconfig) => ({
+  test: /\.ts$/,
+  exclude: /node_modules/,
+  use: [{ loader: 'ts-loader', options: { transpileOnly: true, configFile: path.resolve(__dirname, tsconfig) } }],
+});
+
+/** @returns {import('webpack').Configuration[]} */
+module.exports = (_env, argv) => {
+  const production = argv.mode === 'production';
+  /** @type {import('webpack').Configuration} */
+  const common = {
+    mode: production ? 'production' : 'development',
+    devtool: production ? 'hidden-source-map' : 'source-map',
+    resolve: { extensions: ['.ts', '.js'] },
+    infrastructureLogging: { level: 'warn' },
+    stats: 'errors-warnings',
+  };
+  return [
+    {
+      ...common,
+      name: 'node',
+      target: 'node20',
+      entry: {
+        extension: './src/extension.ts',
+        worker: './src/engine/worker.ts',
+        cli: './src/cli/main.ts',
+      },
+      output: {
+        path: path.join(__dirname, 'dist'),
+        filename: '[name].js',
+        libraryTarget: 'commonjs2',
+        devtoolModuleFilenameTemplate: '../[resource-path]',
+      },
+      externals: { vscode: 'commonjs vscode' },
+      module: { rules: [typescriptRule('tsconfig.json')] },
+    },
+    {
+      ...common,
+      name: 'webview',
+      target: 'web',
+      entry: { panel: './webview/panel/main.ts' },
+      output: { path: path.join(__dirname, 'dist', 'webview'), filename: '[name].js' },
+      module: { rules: [typescriptRule('webview/tsconfig.json')] },
+      performance: { hints: false },
+      plugins: [new CopyCodiconsPlugin()],
+    },
+  ];
+};
