@@ -4,6 +4,7 @@
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
+const webpack = require('webpack');
 
 /** Copies codicons next to the webview bundle: the panel may load nothing from outside dist/ and media/. */
 class CopyCodiconsPlugin {
@@ -54,6 +55,11 @@ module.exports = (_env, argv) => {
       },
       externals: { vscode: 'commonjs vscode' },
       module: { rules: [typescriptRule('tsconfig.json')] },
+      plugins: [
+        // Stamps the moment the extension bundle starts loading, so activate() can report load + activation time.
+        new webpack.BannerPlugin({ banner: 'globalThis.__dropoutLensLoadStart = performance.now();', raw: true, entryOnly: true, include: /^extension\.js$/ }),
+        new webpack.DefinePlugin({ __DROPOUT_LENS_VERSION__: JSON.stringify(require('./package.json').version) }),
+      ],
     },
     {
       ...common,

@@ -1,0 +1,6 @@
+// `npm run bench [-- --json] [engine|analysis]`
+import { runBenchmarks } from './suite';
+
+runBenchmarks(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => {
+  process.exitCode = code;
+});

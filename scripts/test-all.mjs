@@ -1,0 +1,54 @@
+// `npm test`: everything, from a fresh clone of a fresh machine. Sets up what is missing (Debian packages,
+// npm packages, the offline VS Code), builds, then runs the three layers: unit tests of the pure cores,
+// webview tests in Chromium, and the integration suite inside a real VS Code extension host.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const totals = { passed: 0, failed: 0 };
+
+function run(title, command, args, { count } = {}) {
+  console.log(`\n=== ${title} ===`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: count ? ['inherit', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (count) {
+    process.stdout.write(result.stdout ?? '');
+    const { passed, failed } = count(result.stdout ?? '');
+    totals.passed += passed;
+    totals.failed += failed;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(`\n✗ ${title} failed (exit ${result.status}) after ${seconds} s`);
+    console.log(`${totals.passed} passed, ${Math.max(totals.failed, 1)} failed`);
+    process.exit(1);
+  }
+  console.log(`✓ ${title} (${seconds} s)`);
+}
+
+/** The last "N passed, M failed" line a runner printed. */
+const plainCount = (out) => {
+  const lines = [...out.matchAll(/(\d+) passed, (\d+) failed/g)];
+  const last = lines.at(-1);
+  return last ? { passed: Number(last[1]), failed: Number(last[2]) } : { passed: 0, failed: 0 };
+};
+const nodeTestCount = (out) => ({
+  passed: Number(out.match(/ℹ pass (\d+)/)?.[1] ?? 0),
+  failed: Number(out.match(/ℹ fail (\d+)/)?.[1] ?? 0),
+});
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+if (process.platform === 'linux') run('Debian packages', 'bash', [join(root, 'scripts', 'setup', 'debian-packages.sh')]);
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) run('npm packages', npm, ['ci', '--no-audit', '--no-fund']);
+run('offline VS Code (code-server)', process.execPath, [join(root, 'scripts', 'setup', 'code-server.mjs')]);
+run('typecheck', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']);
+run('typecheck webview', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'webview', '--noEmit']);
+run('build', process.execPath, [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development']);
+run('unit tests', process.execPath, [join(root, 'scripts', 'run-unit-tests.mjs')], { count: nodeTestCount });
+run('CLI', process.execPath, [join(root, 'test', 'cli', 'run.mjs')], { count: plainCount });
+run('webview tests (Chromium)', process.execPath, ['--import', 'tsx', join(root, 'test', 'webview', 'run.mjs')], { count: plainCount });
+run('integration tests (real VS Code)', process.execPath, [join(root, 'test', 'vscode', 'run.mjs')], { count: plainCount });
+console.log(`\nAll layers passed.\n${totals.passed} passed, ${totals.failed} failed`);

@@ -1,0 +1,11 @@
+/** `dropout-lens bench`: the same benchmarks as `npm run bench`. */
+import type { CliIO } from './main';
+
+export async function runBench(args: string[], io: CliIO): Promise<number> {
+  if (args.includes('--help')) {
+    io.stdout('Usage: dropout-lens bench [--json] [engine|analysis]\n');
+    return 0;
+  }
+  const { runBenchmarks } = await import('../../bench/suite');
+  return runBenchmarks(args, io);
+}

@@ -1,0 +1,50 @@
+/**
+ * `dropout-lens`: the product's cores from a terminal. Each subcommand lives in its own module and is
+ * loaded only when asked for. Exit codes: 0 success, 1 findings of error severity or a failed run, 2 bad usage.
+ */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+type Subcommand = (args: string[], io: CliIO) => Promise<number>;
+
+const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+  lint: { summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs', load: async () => (await import('./lint')).runLint },
+  train: { summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics', load: async () => (await import('./train')).runTrain },
+  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: async () => (await import('./experiments')).runCompare },
+  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: async () => (await import('./experiments')).runSweep },
+  bench: { summary: 'bench [--json] [engine|analysis]            engine steps/s vs PyTorch, analysis speed', load: async () => (await import('./bench')).runBench },
+};
+
+export function usage(): string {
+  return [
+    'Usage: dropout-lens <command> [options]',
+    '',
+    'Commands:',
+    ...Object.values(SUBCOMMANDS).map((s) => `  ${s.summary}`),
+    '',
+    'Run `dropout-lens <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const subcommand = SUBCOMMANDS[name];
+  if (!subcommand) {
+    io.stderr(`dropout-lens: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return (await subcommand.load())(rest, io);
+}
+
+declare const __DROPOUT_LENS_VERSION__: string | undefined;
+const VERSION = typeof __DROPOUT_LENS_VERSION__ === 'string' ? __DROPOUT_LENS_VERSION__ : '0.1.0';

@@ -1,0 +1,47 @@
+/** Finding, reading and parsing model configs from the workspace. */
+import * as vscode from 'vscode';
+import { parseModelConfig } from '../analysis/config';
+import type { Finding } from '../protocol/findings';
+import type { ModelSpec } from '../protocol/modelSpec';
+
+export const CONFIG_GLOB = '**/*.dropout.{yaml,yml,json}';
+const CONFIG_NAME = /\.dropout\.(ya?ml|json)$/i;
+
+export function isModelConfig(uri: vscode.Uri): boolean {
+  return CONFIG_NAME.test(uri.path);
+}
+
+/** The config in the active editor, else the one visible editor showing a config. */
+export function activeConfigUri(): vscode.Uri | undefined {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && isModelConfig(active)) return active;
+  return vscode.window.visibleTextEditors.map((e) => e.document.uri).find(isModelConfig);
+}
+
+export async function readText(uri: vscode.Uri): Promise<string> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  return open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+export type LoadedConfig =
+  | { ok: true; spec: ModelSpec; csvText?: string }
+  | { ok: false; problems: Finding[]; message: string };
+
+/** Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. */
+export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
+  const text = await readText(uri);
+  const { spec, findings } = parseModelConfig(text, uri.path);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (!spec || errors.length > 0) {
+    const first = errors[0];
+    const where = first ? ` (line ${first.range.start.line + 1}: ${first.message})` : '';
+    return { ok: false, problems: errors, message: `The model config ${vscode.workspace.asRelativePath(uri)} is invalid${where}.` };
+  }
+  if (spec.data.source !== 'csv') return { ok: true, spec };
+  const csvUri = vscode.Uri.joinPath(uri, '..', spec.data.path);
+  try {
+    return { ok: true, spec, csvText: new TextDecoder().decode(await vscode.workspace.fs.readFile(csvUri)) };
+  } catch (error) {
+    return { ok: false, problems: [], message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

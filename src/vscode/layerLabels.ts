@@ -1,0 +1,27 @@
+/** How a layer reads in the sidebar and quick picks, e.g. "dense 128 relu" and "bernoulli 0.50". */
+import type { LayerSpec } from '../protocol/modelSpec';
+
+export function layerTitle(spec: LayerSpec): string {
+  switch (spec.type) {
+    case 'dense':
+      return `dense ${spec.units} ${spec.activation}`;
+    case 'dropout':
+      return 'dropout';
+    case 'batchnorm':
+      return 'batch norm';
+  }
+}
+
+/** The dropout this layer applies, or undefined when it has none. */
+export function dropoutSummary(spec: LayerSpec, rate?: number): string | undefined {
+  if (spec.type === 'dropout') {
+    const scaling = spec.scaling === 'standard' ? ', standard scaling' : '';
+    return `${spec.kind} ${(rate ?? spec.rate).toFixed(2)}${scaling}`;
+  }
+  if (spec.type === 'dense' && spec.dropConnect) return `dropconnect ${(rate ?? spec.dropConnect).toFixed(2)}`;
+  return undefined;
+}
+
+export function hasDropout(spec: LayerSpec): boolean {
+  return dropoutSummary(spec) !== undefined;
+}

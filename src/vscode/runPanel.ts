@@ -1,0 +1,176 @@
+/**
+ * The run panel: one webview that shows the current session. It says `ready`, gets a snapshot, then the
+ * engine's events; whatever it sends back is validated against the protocol before anything happens.
+ * The webview is not kept alive while hidden: on reveal it reloads, says `ready` again and is re-sent a snapshot.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { EngineEvent } from '../protocol/engine';
+import { parseWebviewMessage } from '../protocol/validate';
+import type { HostToPanelMessage, PanelCommand, PanelToHostMessage } from '../protocol/webview';
+import { log } from './log';
+import { renderPanelHtml } from './panelHtml';
+import type { RunController } from './runController';
+import type { TrainingSession } from './trainingSession';
+
+export const RUN_PANEL_VIEW_TYPE = 'dropoutLens.runPanel';
+/** Step events are coalesced to this rate: a screen shows no more, and the webview IPC is not free. */
+const STEP_FORWARD_INTERVAL_MS = 50;
+
+export class RunPanel implements vscode.Disposable {
+  private static current: RunPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private sessionSubscriptions: vscode.Disposable[] = [];
+  private ready = false;
+  private lastStepForwarded = 0;
+  /** What the panel has sent us, for tests and for the log. */
+  readonly received: PanelToHostMessage[] = [];
+  readonly rejected: string[] = [];
+
+  static createOrShow(extensionUri: vscode.Uri, controller: RunController): RunPanel {
+    if (RunPanel.current) {
+      RunPanel.current.panel.reveal(undefined, true);
+      return RunPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, 'Dropout Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, RunPanel.webviewOptions(extensionUri));
+    RunPanel.current = new RunPanel(panel, extensionUri, controller);
+    return RunPanel.current;
+  }
+
+  /** Restores a panel VS Code kept across a reload (its serializer). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, controller: RunController): RunPanel {
+    panel.webview.options = RunPanel.webviewOptions(extensionUri);
+    RunPanel.current?.dispose();
+    RunPanel.current = new RunPanel(panel, extensionUri, controller);
+    return RunPanel.current;
+  }
+
+  static get instance(): RunPanel | undefined {
+    return RunPanel.current;
+  }
+
+  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly controller: RunController,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activity-bar.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down; it will say `ready` again when shown.
+        if (!panel.visible) this.ready = false;
+      }),
+      controller.onDidStart((session) => this.attach(session)),
+    );
+    if (controller.session) this.attach(controller.session);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
+    return renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: asset('dist', 'webview', 'panel.js'),
+      styleUri: asset('media', 'panel.css'),
+      codiconsUri: asset('dist', 'codicons', 'codicon.css'),
+      title: 'Dropout Lens',
+    });
+  }
+
+  private attach(session: TrainingSession): void {
+    for (const d of this.sessionSubscriptions) d.dispose();
+    this.panel.title = `Dropout Lens: ${session.spec.name}`;
+    this.sessionSubscriptions = [
+      session.onEvent((event) => this.forward(event)),
+      session.onStatus((status) => this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) })),
+    ];
+    this.disposables.push(...this.sessionSubscriptions);
+    if (this.ready) this.post({ type: 'snapshot', snapshot: session.snapshot() });
+  }
+
+  private forward(event: EngineEvent): void {
+    if (!this.ready) return;
+    if (event.type === 'step') {
+      const now = Date.now();
+      if (now - this.lastStepForwarded < STEP_FORWARD_INTERVAL_MS) return;
+      this.lastStepForwarded = now;
+    }
+    this.post({ type: 'engine', event });
+  }
+
+  private post(message: HostToPanelMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.rejected.push(parsed.error);
+      log().warn(`Ignored a message from the run panel: ${parsed.error}`);
+      return;
+    }
+    const message = parsed.value;
+    this.received.push(message);
+    const session = this.controller.session;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        if (session) this.post({ type: 'snapshot', snapshot: session.snapshot() });
+        else this.post({ type: 'status', status: 'idle', message: 'No run yet. Open a model config and train it.', action: { label: 'Train', command: 'train' } });
+        break;
+      case 'control':
+        this.controller[message.action]();
+        break;
+      case 'setMode':
+        this.controller.setMode(message.layer ?? undefined, message.mode);
+        break;
+      case 'setRate':
+        this.controller.setRate(message.layer, message.rate);
+        break;
+      case 'runCommand':
+        void this.runCommand(message.command);
+        break;
+    }
+  }
+
+  private async runCommand(command: PanelCommand): Promise<void> {
+    switch (command) {
+      case 'train':
+        await vscode.commands.executeCommand('dropoutLens.train', this.controller.session?.configUri);
+        break;
+      case 'openConfig':
+        if (this.controller.session) await vscode.window.showTextDocument(this.controller.session.configUri);
+        break;
+      case 'showLogs':
+        log().show();
+        break;
+    }
+  }
+
+  dispose(): void {
+    if (RunPanel.current === this) RunPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+  }
+}
+
+export class RunPanelSerializer implements vscode.WebviewPanelSerializer {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly controller: RunController) {}
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    RunPanel.revive(panel, this.extensionUri, this.controller);
+  }
+}

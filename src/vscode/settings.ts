@@ -1,0 +1,33 @@
+import * as vscode from 'vscode';
+import type { RuleId, Severity } from '../protocol/findings';
+
+export interface DiagnosticsSettings {
+  enabled: boolean;
+  rules: Partial<Record<RuleId, boolean>>;
+  severities: Partial<Record<RuleId, Severity>>;
+  exclude: string[];
+  debounceMs: number;
+}
+
+export function diagnosticsSettings(scope?: vscode.ConfigurationScope): DiagnosticsSettings {
+  const config = vscode.workspace.getConfiguration('dropoutLens.diagnostics', scope);
+  return {
+    enabled: config.get('enabled', true),
+    rules: config.get('rules', {}),
+    severities: config.get('severity', {}),
+    exclude: config.get('exclude', []),
+    debounceMs: config.get('debounceMs', 300),
+  };
+}
+
+export function trainingSettings() {
+  const config = vscode.workspace.getConfiguration('dropoutLens');
+  return {
+    streamHz: config.get('training.maskUpdatesPerSecond', 30),
+    openPanelOnStart: config.get('training.openPanelOnStart', true),
+    runsFolder: config.get('runsFolder', '.dropout-lens/runs'),
+    maxParallelRuns: config.get('experiments.maxParallelRuns', 0),
+    sweepRates: config.get<number[]>('experiments.sweepRates', [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
+    mcSamples: config.get('experiments.mcSamples', 30),
+  };
+}

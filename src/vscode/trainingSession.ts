@@ -1,0 +1,147 @@
+/**
+ * One training run seen from the host: starts the engine worker on a parsed config, keeps the state a
+ * newly opened view needs (layers, modes, epochs, status), and relays the worker's events to listeners.
+ * No dropout logic here: the worker does the work, this only keeps score.
+ */
+import * as vscode from 'vscode';
+import type { EngineCommand, EngineEvent, LayerInfo } from '../protocol/engine';
+import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
+import type { EpochRecord, PanelSnapshot, RunStatus } from '../protocol/webview';
+import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
+
+export interface SessionOptions {
+  spec: ModelSpec;
+  configUri: vscode.Uri;
+  csvText?: string;
+  streamHz: number;
+  extensionPath: string;
+}
+
+export class TrainingSession implements vscode.Disposable {
+  readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  readonly spec: ModelSpec;
+  readonly configUri: vscode.Uri;
+  private readonly worker: EngineWorker;
+  private readonly emitter = new vscode.EventEmitter<EngineEvent>();
+  private readonly statusEmitter = new vscode.EventEmitter<RunStatus>();
+  /** Every engine event, as it arrives. */
+  readonly onEvent = this.emitter.event;
+  readonly onStatus = this.statusEmitter.event;
+
+  status: RunStatus = 'starting';
+  message: string | undefined;
+  layers: LayerInfo[] = [];
+  task: 'classification' | 'regression' = 'classification';
+  inputDim = 0;
+  readonly epochs: EpochRecord[] = [];
+  step = 0;
+  epoch = 0;
+  stepsPerSecond = 0;
+  lastLoss: number | undefined;
+
+  constructor(options: SessionOptions) {
+    this.spec = options.spec;
+    this.configUri = options.configUri;
+    this.worker = new EngineWorker(locateEngineWorker(options.extensionPath));
+    this.worker.onEvent((event) => this.handle(event));
+    this.worker.send({
+      type: 'start',
+      version: 1,
+      spec: options.spec,
+      ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+      options: { streamHz: options.streamHz },
+    });
+  }
+
+  get isActive(): boolean {
+    return this.status === 'starting' || this.status === 'running' || this.status === 'paused';
+  }
+
+  send(command: EngineCommand): void {
+    if (this.isActive) this.worker.send(command);
+  }
+
+  setMode(layer: number | undefined, mode: LayerMode): void {
+    this.send(layer === undefined ? { type: 'setMode', mode } : { type: 'setMode', layer, mode });
+  }
+
+  whenDone(): Promise<Extract<EngineEvent, { type: 'done' }>> {
+    return this.worker.whenDone();
+  }
+
+  snapshot(): PanelSnapshot {
+    return {
+      runId: this.runId,
+      name: this.spec.name,
+      status: this.status,
+      ...(this.message !== undefined ? { message: this.message } : {}),
+      ...(this.status === 'failed' ? { action: { label: 'Open config', command: 'openConfig' as const } } : {}),
+      layers: this.layers,
+      task: this.task,
+      inputDim: this.inputDim,
+      epochs: this.epochs,
+      totalEpochs: this.spec.training.epochs,
+      step: this.step,
+      stepsPerSecond: this.stepsPerSecond,
+    };
+  }
+
+  private setStatus(status: RunStatus, message?: string): void {
+    this.status = status;
+    this.message = message;
+    this.statusEmitter.fire(status);
+  }
+
+  private handle(event: EngineEvent): void {
+    switch (event.type) {
+      case 'ready':
+        this.layers = event.layers;
+        this.task = event.task;
+        this.inputDim = event.inputDim;
+        this.setStatus('running');
+        break;
+      case 'step':
+        this.step = event.step;
+        this.epoch = event.epoch;
+        this.stepsPerSecond = event.stepsPerSecond;
+        this.lastLoss = event.loss;
+        break;
+      case 'epoch':
+        this.epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+        break;
+      case 'modes':
+        for (const { layer, mode } of event.layers) {
+          const info = this.layers.find((l) => l.index === layer);
+          if (info) info.mode = mode;
+        }
+        break;
+      case 'rate': {
+        const info = this.layers.find((l) => l.index === event.layer);
+        if (info) info.rate = event.rate;
+        break;
+      }
+      case 'paused':
+        this.setStatus('paused');
+        break;
+      case 'resumed':
+        this.setStatus('running');
+        break;
+      case 'error':
+        if (event.fatal) this.message = event.step !== undefined ? `${event.message} (step ${event.step})` : event.message;
+        break;
+      case 'done':
+        this.setStatus(event.reason, event.reason === 'failed' ? this.message ?? 'Training failed.' : undefined);
+        break;
+      default:
+        break;
+    }
+    this.emitter.fire(event);
+  }
+
+  dispose(): void {
+    if (this.isActive) this.worker.send({ type: 'stop' });
+    void this.worker.terminate();
+    this.emitter.dispose();
+    this.statusEmitter.dispose();
+  }
+}
