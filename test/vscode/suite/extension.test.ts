@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, EXTENSION_ID, waitFor, workspaceFile } from './helpers';
 
@@ -11,7 +12,7 @@ suite('Extension', () => {
     assert.ok(extension.isActive);
     assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activation time ${activationMs}`);
     const results = process.env.DROPOUT_LENS_TEST_RESULTS;
-    if (results) fs.writeFileSync(`${results}.activation.json`, JSON.stringify({ activationMs }));
+    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ activationMs, vscodeVersion: vscode.version }));
     console.log(`activation: ${activationMs.toFixed(1)} ms (bundle load + activate)`);
   });
 
