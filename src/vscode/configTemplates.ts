@@ -70,7 +70,7 @@ export function renderConfig(name: string, dataset: DatasetChoice, architecture:
       activation: linear`;
   const classes = dataset.id === 'spirals' || dataset.id === 'blobs' ? `\n  classes: ${dataset.classes}` : '';
   const maxNorm = architecture.id === 'paper' ? '\n  maxNorm: 3' : '';
-name: ${name}
+  return `name: ${name}
 seed: 42
 data:
   generator: ${dataset.id}
