@@ -10,13 +10,15 @@ import { DiagnosticsController } from './vscode/diagnostics';
 import { log } from './vscode/log';
 import { ModelView } from './vscode/modelView';
 import { RunController } from './vscode/runController';
-import { RUN_PANEL_VIEW_TYPE, RunPanelSerializer } from './vscode/runPanel';
+import { RUN_PANEL_VIEW_TYPE, RunPanel, RunPanelSerializer } from './vscode/runPanel';
 import { TrainingStatusBar } from './vscode/statusBar';
 
 export interface DropoutLensApi {
   readonly controller: RunController;
   readonly diagnostics: DiagnosticsController;
   readonly modelView: ModelView;
+  /** The open run panel, if any (tests read what it received). */
+  runPanel(): RunPanel | undefined;
   /** Milliseconds from the bundle's first line to the end of activate(), measured by the extension itself. */
   readonly activationMs: number;
 }
@@ -50,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   void vscode.commands.executeCommand('setContext', 'dropoutLens.status', 'idle');
   const activationMs = performance.now() - started;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);
-  return { controller, diagnostics, modelView, activationMs };
+  return { controller, diagnostics, modelView, activationMs, runPanel: () => RunPanel.instance };
 }
 
 export function deactivate(): void {

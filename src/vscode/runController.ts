@@ -43,8 +43,7 @@ export class RunController implements vscode.Disposable {
     const loaded = await loadConfig(uri);
     if (!loaded.ok) {
       log().warn(loaded.message);
-      const choice = await vscode.window.showErrorMessage(loaded.message, 'Open Config');
-      if (choice === 'Open Config') await vscode.window.showTextDocument(uri);
+      void vscode.window.showErrorMessage(loaded.message, 'Open Config').then((choice) => choice && vscode.window.showTextDocument(uri));
       return undefined;
     }
     this.current?.dispose();

@@ -1,0 +1,90 @@
+// The CLI as a user runs it: `dropout-lens` through its bin script, in a checkout, on the examples.
+// Prints "N passed, M failed"; exits non-zero on any failure or when no test ran.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'dropout-lens.js');
+const examples = join(root, 'examples');
+const cli = (...args) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('--help lists every command and exits 0', () => {
+  const r = cli('--help');
+  assert.equal(r.status, 0, r.stderr);
+  for (const command of ['lint', 'train', 'compare', 'sweep', 'bench']) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
+});
+
+test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
+  const r = cli('frobnicate');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+});
+
+test('lint --format json finds the examples\' mistakes with 1-based positions, and exits 1 on errors', () => {
+  const r = cli('lint', examples, '--format', 'json');
+  assert.equal(r.status, 1, r.stderr);
+  const findings = JSON.parse(r.stdout);
+  assert.ok(Array.isArray(findings) && findings.length >= 5, `expected findings, got ${r.stdout.slice(0, 200)}`);
+  for (const f of findings) {
+    assert.ok(f.line >= 1 && f.column >= 1, JSON.stringify(f));
+    assert.equal(typeof f.rule, 'string');
+  }
+  const rules = new Set(findings.map((f) => f.rule));
+  for (const rule of ['missing-eval', 'functional-dropout-no-training-flag', 'dropout-on-output']) assert.ok(rules.has(rule), `no ${rule} in examples: ${[...rules]}`);
+});
+
+test('lint --format sarif is SARIF 2.1.0', () => {
+  const r = cli('lint', examples, '--format', 'sarif');
+  const sarif = JSON.parse(r.stdout);
+  assert.equal(sarif.version, '2.1.0');
+  assert.ok(sarif.runs[0].results.length > 0);
+});
+
+test('lint of a clean file exits 0 and prints nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-'));
+  const file = join(dir, 'clean.py');
+  writeFileSync(file, 'import torch\n\ndef add(a, b):\n    return a + b\n');
+  const r = cli('lint', file);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '');
+});
+
+test('train --json streams engine events as JSON lines, ending in done', () => {
+  const r = cli('train', join(examples, 'moons.dropout.yaml'), '--json', '--epochs', '3');
+  assert.equal(r.status, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  const types = new Set(events.map((e) => e.type));
+  for (const type of ['ready', 'epoch', 'done']) assert.ok(types.has(type), `no ${type} event`);
+  assert.equal(events.filter((e) => e.type === 'epoch').length, 3);
+  assert.equal(events.at(-1).type, 'done');
+});
+
+test('train on an invalid config fails with a precise message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-'));
+  const file = join(dir, 'broken.dropout.yaml');
+  writeFileSync(file, 'name: broken\nmodel:\n  layers:\n    - dropout: 1.5\n');
+  const r = cli('train', file);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /broken\.dropout\.yaml/);
+});
+
+let passed = 0;
+let failed = 0;
+for (const { name, fn } of tests) {
+  try {
+    await fn();
+    passed++;
+    console.log(`✓ ${name}`);
+  } catch (error) {
+    failed++;
+    console.log(`✗ ${name}\n  ${String(error?.message ?? error).split('\n').join('\n  ')}`);
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

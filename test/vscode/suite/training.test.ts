@@ -1,0 +1,66 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { EngineEvent } from '../../../src/protocol/engine';
+import { api, waitFor, workspaceFile } from './helpers';
+
+type Of<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+
+suite('Training from the editor', () => {
+  teardown(async () => {
+    const { controller } = await api();
+    if (controller.session?.isActive) {
+      controller.stop();
+      await controller.session.whenDone();
+    }
+  });
+
+  test('Train on an example config opens the panel, streams masks and curves, obeys mode switches, and stops', async () => {
+    const { controller, runPanel } = await api();
+    await vscode.window.showTextDocument(workspaceFile('moons.dropout.yaml'));
+    const events: EngineEvent[] = [];
+    const subscription = controller.onDidStart((session) => session.onEvent((e) => events.push(e)));
+    const runId = await vscode.commands.executeCommand<string>('dropoutLens.train');
+    subscription.dispose();
+    assert.ok(runId, 'train returned no run id');
+    const session = controller.session!;
+    session.onEvent((e) => events.push(e));
+
+    // The panel loaded its bundle under the CSP and said ready; the host answered with a snapshot.
+    const panel = await waitFor('the run panel', () => runPanel());
+    await waitFor('the panel to say ready', () => panel.received.some((m) => m.type === 'ready'), 30_000);
+    assert.deepEqual(panel.rejected, []);
+
+    await waitFor('an epoch event', () => events.some((e) => e.type === 'epoch'), 30_000);
+    const masks = await waitFor('a masks event', () => events.find((e): e is Of<'masks'> => e.type === 'masks'), 30_000);
+    const dropoutLayer = session.layers.find((l) => l.spec.type === 'dropout' && (l.rate ?? 0) > 0);
+    assert.ok(dropoutLayer, 'the example has a dropout layer');
+    assert.ok(masks.layers.some((m) => m.layer === dropoutLayer.index));
+
+    // Switch that one layer to eval: the worker confirms, and its masks stop dropping anything.
+    session.send({ type: 'pause' });
+    await waitFor('pause', () => session.status === 'paused');
+    await vscode.commands.executeCommand('dropoutLens.toggleLayerMode', dropoutLayer.index, 'eval');
+    await waitFor('the worker to confirm eval mode', () => events.some((e) => e.type === 'modes' && e.layers.some((l) => l.layer === dropoutLayer.index && l.mode === 'eval')));
+    const seen = events.length;
+    session.send({ type: 'resume' });
+    const after = await waitFor('masks after the switch', () =>
+      events.slice(seen).find((e): e is Of<'masks'> => e.type === 'masks' && e.layers.some((m) => m.layer === dropoutLayer.index)), 30_000);
+    assert.equal(after.layers.find((m) => m.layer === dropoutLayer.index)!.realizedDropFraction, 0);
+    assert.equal(session.layers.find((l) => l.index === dropoutLayer.index)!.mode, 'eval');
+
+    await vscode.commands.executeCommand('dropoutLens.stop');
+    const done = await session.whenDone();
+    assert.equal(done.reason, 'stopped');
+    assert.equal(session.status, 'stopped');
+  });
+
+  test('an invalid config is refused with a precise message and starts nothing', async () => {
+    const { controller } = await api();
+    const uri = workspaceFile('broken-for-test.dropout.yaml');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('name: broken\nmodel:\n  layers:\n    - dropout: 1.5\n'));
+    const before = controller.session;
+    const runId = await vscode.commands.executeCommand<string | undefined>('dropoutLens.train', uri);
+    assert.equal(runId, undefined);
+    assert.equal(controller.session, before);
+  });
+});
