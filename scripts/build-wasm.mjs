@@ -50,7 +50,7 @@ export async function buildAll() {
   return result;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+async function main() {
   const check = process.argv.includes('--check');
   let stale = 0;
   for (const m of await buildAll()) {
@@ -68,5 +68,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       console.log(`wrote ${m.out}`);
     }
   }
-  process.exitCode = stale > 0 ? 1 : 0;
+  return stale > 0 ? 1 : 0;
+}
+
+// No top-level await: the unit tests import this module from CommonJS-compiled TypeScript.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -101,4 +101,96 @@
   ;; One tile, for the edges: the host points c at a 4x8 scratch tile (ldc = 32) and copies the valid part.
   (func (export "tile") (param $kc i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32) (param $load i32)
     (call $tile (local.get $kc) (local.get $a) (local.get $b) (local.get $c) (local.get $ldc) (local.get $load)))
+  ;; Packs full panels of w lanes (w = 4 or 8) over `steps` steps: dst[s*w + l] = src[l*lstride + s*sstride]
+  ;; (strides in bytes). When the steps are contiguous (sstride = 4: A untransposed, B transposed) it moves 4x4
+  ;; blocks through a register transpose; when the lanes are contiguous (lstride = 4) it copies vectors.
+  (func (export "pack") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $steps i32) (param $dst i32)
+    (local $s i32) (local $g i32) (local $groups i32) (local $row i32) (local $out i32) (local $dstep i32) (local $l i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $groups (i32.shr_u (local.get $w) (i32.const 2)))
+    (local.set $dstep (i32.shl (local.get $w) (i32.const 2)))
+    (if (i32.eq (local.get $lstride) (i32.const 4))
+      (then
+        ;; lanes contiguous: one vector per group per step
+        (local.set $s (i32.const 0))
+        (block $done (loop $step
+          (br_if $done (i32.ge_s (local.get $s) (local.get $steps)))
+          (local.set $row (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $sstride))))
+          (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $s) (local.get $dstep))))
+          (v128.store (local.get $out) (v128.load (local.get $row)))
+          (if (i32.eq (local.get $groups) (i32.const 2))
+            (then (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $row)))))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br $step)))
+        (return)))
+    (if (i32.eq (local.get $sstride) (i32.const 4))
+      (then
+        ;; steps contiguous: 4 lanes x 4 steps at a time, transposed in registers
+        (local.set $s (i32.const 0))
+        (block $done (loop $step
+          (br_if $done (i32.gt_s (i32.add (local.get $s) (i32.const 4)) (local.get $steps)))
+          (local.set $g (i32.const 0))
+          (block $gdone (loop $group
+            (br_if $gdone (i32.ge_s (local.get $g) (local.get $groups)))
+            (local.set $row (i32.add (i32.add (local.get $src) (i32.shl (local.get $s) (i32.const 2)))
+              (i32.mul (i32.shl (local.get $g) (i32.const 2)) (local.get $lstride))))
+            (local.set $r0 (v128.load (local.get $row)))
+            (local.set $row (i32.add (local.get $row) (local.get $lstride)))
+            (local.set $r1 (v128.load (local.get $row)))
+            (local.set $row (i32.add (local.get $row) (local.get $lstride)))
+            (local.set $r2 (v128.load (local.get $row)))
+            (local.set $row (i32.add (local.get $row) (local.get $lstride)))
+            (local.set $r3 (v128.load (local.get $row)))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            (local.set $out (i32.add (i32.add (local.get $dst) (i32.mul (local.get $s) (local.get $dstep)))
+              (i32.shl (local.get $g) (i32.const 4))))
+            (v128.store (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (local.set $out (i32.add (local.get $out) (local.get $dstep)))
+            (v128.store (local.get $out) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (local.set $out (i32.add (local.get $out) (local.get $dstep)))
+            (v128.store (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (local.set $out (i32.add (local.get $out) (local.get $dstep)))
+            (v128.store (local.get $out) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $group)))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (br $step)))))
+    ;; what is left (every step when neither stride is 4; the last steps % 4 otherwise): element by element
+    (block $done (loop $step
+      (br_if $done (i32.ge_s (local.get $s) (local.get $steps)))
+      (local.set $l (i32.const 0))
+      (block $ldone (loop $lane
+        (br_if $ldone (i32.ge_s (local.get $l) (local.get $w)))
+        (f32.store
+          (i32.add (i32.add (local.get $dst) (i32.mul (local.get $s) (local.get $dstep))) (i32.shl (local.get $l) (i32.const 2)))
+          (f32.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $l) (local.get $lstride)))
+            (i32.mul (local.get $s) (local.get $sstride)))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $lane)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $step))))
+
+  ;; Packs one partial panel (lanes < w), zero-filling the missing lanes. Same addressing as "pack".
+  (func (export "packPartial") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $lanes i32)
+    (param $steps i32) (param $dst i32)
+    (local $s i32) (local $l i32) (local $out i32) (local $in i32)
+    (block $done (loop $step
+      (br_if $done (i32.ge_s (local.get $s) (local.get $steps)))
+      (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $s) (i32.shl (local.get $w) (i32.const 2)))))
+      (local.set $in (i32.add (local.get $src) (i32.mul (local.get $s) (local.get $sstride))))
+      (v128.store (local.get $out) (v128.const i32x4 0 0 0 0))
+      (if (i32.eq (local.get $w) (i32.const 8)) (then (v128.store offset=16 (local.get $out) (v128.const i32x4 0 0 0 0))))
+      (local.set $l (i32.const 0))
+      (block $ldone (loop $lane
+        (br_if $ldone (i32.ge_s (local.get $l) (local.get $lanes)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $l) (i32.const 2)))
+          (f32.load (i32.add (local.get $in) (i32.mul (local.get $l) (local.get $lstride)))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $lane)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $step))))
 )

@@ -2,30 +2,49 @@ import type { MatmulKernels } from './types';
 import { MATMUL_WASM_BASE64 } from './matmulWasm.generated';
 
 /**
- * WebAssembly SIMD matrix products, GotoBLAS-style: the k dimension is cut into blocks of KC steps, and for each
- * one op(B) is packed into 8-column panels (the panel the micro-kernel walks, KC x 8 floats = 8 KiB, sits in L1)
- * and op(A), MC rows at a time, into 4-row panels (the packed block, MC x KC floats = 128 KiB, sits in L2). The
- * module (matmul.wat) computes every full 4x8 tile of C in 8 f32x4 accumulators; tiles at the right and bottom
- * edges run through a 4x8 scratch tile. Packing reads the caller's arrays directly, so it is also the copy into
- * wasm memory and it absorbs the transposes: all four (transA, transB) combinations run the same micro-kernel.
+ * WebAssembly SIMD matrix products, GotoBLAS-style: the k dimension is cut into (equal) blocks of at most KC steps,
+ * and for each one op(B) is packed into 8-column panels (the panel the micro-kernel walks, KC x 8 floats = 8 KiB,
+ * sits in L1) and op(A), MC rows at a time, into 4-row panels (the packed block, MC x KC floats = 128 KiB, sits in
+ * L2). The module (matmul.wat) computes every full 4x8 tile of C in 8 f32x4 accumulators; tiles at the right and
+ * bottom edges run through a 4x8 scratch tile. Packing (also in wasm: vector copies, or 4x4 register transposes
+ * when the source is step-contiguous) absorbs the transposes, so all four (transA, transB) combinations run the
+ * same micro-kernel.
  *
  * Memory: the instance owns its memory and grows it on demand (views are refreshed after growth). The caller's
- * operands are ordinary Float32Arrays; A and B never need copying beyond the packing, and C is computed in wasm
- * memory and copied out (and in first, when accumulating): O(m·n) extra work against O(m·k·n), under 1% at the
- * benchmark's sizes. We chose this over an `allocate()` that hands out views into wasm memory because such views
- * are invalidated whenever memory grows, which would make every engine buffer a hazard for its owner. A C that
- * already is a view of this instance's memory (`C.buffer === memory.buffer`) is computed in place.
+ * operands are ordinary Float32Arrays, copied in with one `set` (a memcpy) each and C copied out: O(mk + kn + mn)
+ * against O(mkn) arithmetic, about 1% at the benchmark's sizes. We chose this over an `allocate()` that hands out
+ * views into wasm memory because such views are invalidated whenever memory grows, which would make every engine
+ * buffer a hazard for its owner. An operand that already is a view of this instance's memory
+ * (`x.buffer === memory.buffer`) is used in place, without a copy.
  */
 const KC = 256;
 const MC = 128;
 const SCRATCH = 0; // 4x8 f32 tile at byte 0
 const PACK_A = 256; // MC x KC floats
-const PACK_B = PACK_A + MC * KC * 4; // KC x roundUp(n, 8) floats, then C
+const PACK_B = PACK_A + MC * KC * 4; // KC x roundUp(n, 8) floats, then A, B and C when they need copying in
+
+// The parts of the WebAssembly JS API used here, typed locally: the project's lib (ES2022, no DOM) declares none.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** A compiled module (opaque). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface MatmulExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   block(mp: number, np: number, kc: number, ap: number, bp: number, c: number, ldc: number, load: number): void;
   tile(kc: number, a: number, b: number, c: number, ldc: number, load: number): void;
+  pack(src: number, lstride: number, sstride: number, w: number, steps: number, dst: number): void;
+  packPartial(src: number, lstride: number, sstride: number, w: number, lanes: number, steps: number, dst: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -35,14 +54,14 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-let moduleCache: WebAssembly.Module | null | undefined;
+let moduleCache: WasmModule | null | undefined;
 
 /** The compiled kernel module, or null when this runtime has no WebAssembly SIMD. */
-export function matmulWasmModule(): WebAssembly.Module | null {
+export function matmulWasmModule(): WasmModule | null {
   if (moduleCache !== undefined) return moduleCache;
   try {
     const bytes = decodeBase64(MATMUL_WASM_BASE64);
-    moduleCache = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    moduleCache = wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
   } catch {
     moduleCache = null;
   }
@@ -58,13 +77,13 @@ export class WasmMatmulKernels implements MatmulKernels {
   private readonly exports: MatmulExports;
   private heap: Float32Array;
 
-  constructor(module: WebAssembly.Module) {
-    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as MatmulExports;
+  constructor(module: WasmModule) {
+    this.exports = new wasmApi!.Instance(module, {}).exports as MatmulExports;
     this.heap = new Float32Array(this.exports.memory.buffer);
   }
 
   /** The instance's memory (for tests and for callers that want to check aliasing). */
-  get memory(): WebAssembly.Memory {
+  get memory(): WasmMemory {
     return this.exports.memory;
   }
 
@@ -75,6 +94,13 @@ export class WasmMatmulKernels implements MatmulKernels {
       memory.grow(pages);
     }
     if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer);
+  }
+
+  /** Byte address of `x`'s first element inside wasm memory, copying it in at `fallback` unless it already lives there. */
+  private place(x: Float32Array, length: number, fallback: number): number {
+    if (x.buffer === this.exports.memory.buffer) return x.byteOffset;
+    this.heap.set(x.length === length ? x : x.subarray(0, length), fallback >> 2);
+    return fallback;
   }
 
   matmul(
@@ -93,30 +119,44 @@ export class WasmMatmulKernels implements MatmulKernels {
       if (!accumulate) C.fill(0, 0, m * n);
       return;
     }
+    // Equal k blocks (784 = 4 x 196, not 3 x 256 + 16): a short last block would pay a full pass over C.
+    const kBlock = Math.ceil(k / Math.ceil(k / KC));
     const nPanels = (n + 7) >> 3;
-    const packBBytes = Math.min(KC, k) * nPanels * 32;
-    const cOwn = PACK_B + packBBytes;
+    const np = n >> 3;
+    const aOwn = PACK_B + align16(kBlock * nPanels * 32);
+    const bOwn = aOwn + align16(m * k * 4);
+    const cOwn = bOwn + align16(k * n * 4);
     this.ensure(cOwn + m * n * 4);
     const heap = this.heap;
+    const aAddr = this.place(A, m * k, aOwn);
+    const bAddr = this.place(B, k * n, bOwn);
     const inPlace = C.buffer === this.exports.memory.buffer;
     const cBase = inPlace ? C.byteOffset : cOwn;
     if (!inPlace && accumulate) heap.set(C.subarray(0, m * n), cOwn >> 2);
     const ldc = n * 4;
-    const np = n >> 3;
-    const { block, tile } = this.exports;
+    const { block, tile, pack, packPartial } = this.exports;
+    // op(A)[i][p] and op(B)[p][j] as (lane stride, step stride) in bytes.
+    const aLane = transA ? 4 : k * 4;
+    const aStep = transA ? m * 4 : 4;
+    const bLane = transB ? k * 4 : 4;
+    const bStep = transB ? 4 : n * 4;
 
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = Math.min(kBlock, k - pc);
       const load = accumulate || pc > 0 ? 1 : 0;
-      packB(heap, B, pc, kc, k, n, transB);
+      const bSrc = bAddr + pc * bStep;
+      for (let jp = 0; jp < np; jp++) pack(bSrc + jp * 8 * bLane, bLane, bStep, 8, kc, PACK_B + jp * kc * 32);
+      if (np < nPanels) packPartial(bSrc + np * 8 * bLane, bLane, bStep, 8, n - np * 8, kc, PACK_B + np * kc * 32);
       for (let ic = 0; ic < m; ic += MC) {
         const mcur = Math.min(MC, m - ic);
-        packA(heap, A, ic, mcur, pc, kc, m, k, transA);
         const mp = mcur >> 2;
+        const mPanels = (mcur + 3) >> 2;
+        const aSrc = aAddr + pc * aStep + ic * aLane;
+        for (let ip = 0; ip < mp; ip++) pack(aSrc + ip * 4 * aLane, aLane, aStep, 4, kc, PACK_A + ip * kc * 16);
+        if (mp < mPanels) packPartial(aSrc + mp * 4 * aLane, aLane, aStep, 4, mcur - mp * 4, kc, PACK_A + mp * kc * 16);
         const cBlock = cBase + ic * ldc;
         if (mp > 0 && np > 0) block(mp, np, kc, PACK_A, PACK_B, cBlock, ldc, load);
         // Edge tiles: the last (partial) column panel for every row panel, and the last (partial) row panel.
-        const mPanels = (mcur + 3) >> 2;
         for (let ip = 0; ip < mPanels; ip++) {
           const rows = Math.min(4, mcur - ip * 4);
           for (let jp = rows === 4 ? np : 0; jp < nPanels; jp++) {
@@ -139,84 +179,8 @@ export class WasmMatmulKernels implements MatmulKernels {
   }
 }
 
-/** Packs op(A)[ic..ic+mcur, pc..pc+kc] into 4-row panels at PACK_A, step-major, zero-padding the last panel. */
-function packA(heap: Float32Array, A: Float32Array, ic: number, mcur: number, pc: number, kc: number, m: number, k: number, transA: boolean): void {
-  const mPanels = (mcur + 3) >> 2;
-  for (let ip = 0; ip < mPanels; ip++) {
-    const dst = (PACK_A >> 2) + ip * kc * 4;
-    const i0 = ic + ip * 4;
-    const rows = Math.min(4, mcur - ip * 4);
-    if (transA) {
-      // op(A)[i][p] = A[p*m + i]: four consecutive floats per step.
-      if (rows === 4) {
-        for (let p = 0; p < kc; p++) {
-          const s = (pc + p) * m + i0;
-          const d = dst + p * 4;
-          heap[d] = A[s]!;
-          heap[d + 1] = A[s + 1]!;
-          heap[d + 2] = A[s + 2]!;
-          heap[d + 3] = A[s + 3]!;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const s = (pc + p) * m + i0;
-          const d = dst + p * 4;
-          for (let r = 0; r < 4; r++) heap[d + r] = r < rows ? A[s + r]! : 0;
-        }
-      }
-    } else {
-      // op(A)[i][p] = A[i*k + p]: walk each row contiguously.
-      for (let r = 0; r < 4; r++) {
-        if (r < rows) {
-          const s = (i0 + r) * k + pc;
-          for (let p = 0; p < kc; p++) heap[dst + p * 4 + r] = A[s + p]!;
-        } else {
-          for (let p = 0; p < kc; p++) heap[dst + p * 4 + r] = 0;
-        }
-      }
-    }
-  }
-}
-
-/** Packs op(B)[pc..pc+kc, 0..n] into 8-column panels at PACK_B, step-major, zero-padding the last panel. */
-function packB(heap: Float32Array, B: Float32Array, pc: number, kc: number, k: number, n: number, transB: boolean): void {
-  const nPanels = (n + 7) >> 3;
-  for (let jp = 0; jp < nPanels; jp++) {
-    const dst = (PACK_B >> 2) + jp * kc * 8;
-    const j0 = jp * 8;
-    const cols = Math.min(8, n - j0);
-    if (transB) {
-      // op(B)[p][j] = B[j*k + p]: walk each of the panel's rows of B contiguously.
-      for (let c = 0; c < 8; c++) {
-        if (c < cols) {
-          const s = (j0 + c) * k + pc;
-          for (let p = 0; p < kc; p++) heap[dst + p * 8 + c] = B[s + p]!;
-        } else {
-          for (let p = 0; p < kc; p++) heap[dst + p * 8 + c] = 0;
-        }
-      }
-    } else if (cols === 8) {
-      // op(B)[p][j] = B[p*n + j]: eight consecutive floats per step.
-      for (let p = 0; p < kc; p++) {
-        const s = (pc + p) * n + j0;
-        const d = dst + p * 8;
-        heap[d] = B[s]!;
-        heap[d + 1] = B[s + 1]!;
-        heap[d + 2] = B[s + 2]!;
-        heap[d + 3] = B[s + 3]!;
-        heap[d + 4] = B[s + 4]!;
-        heap[d + 5] = B[s + 5]!;
-        heap[d + 6] = B[s + 6]!;
-        heap[d + 7] = B[s + 7]!;
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        const s = (pc + p) * n + j0;
-        const d = dst + p * 8;
-        for (let c = 0; c < 8; c++) heap[d + c] = c < cols ? B[s + c]! : 0;
-      }
-    }
-  }
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
 }
 
 /** A fresh instance of the WebAssembly SIMD kernels, or null when WebAssembly SIMD is unavailable. */
