@@ -1,0 +1,23 @@
+/**
+ * A dataset as the trainer consumes it: flat, row-major, already split and standardized.
+ * Classification labels are class indices stored as floats; regression targets are the values.
+ */
+export interface Split {
+  /** [n, inputDim] row-major. */
+  x: Float32Array;
+  /** [n] class indices (classification) or [n, outputDim] targets (regression). */
+  y: Float32Array;
+  n: number;
+}
+
+export interface Dataset {
+  inputDim: number;
+  /** Number of classes; 0 for regression. */
+  classes: number;
+  /** Regression target width (1 for the built-in regression); unused for classification. */
+  outputDim: number;
+  train: Split;
+  validation: Split;
+  /** Class names when labels were strings in a CSV, else undefined. */
+  classNames?: string[];
+}
