@@ -1,0 +1,7 @@
+/**
+ * Run records: the versioned JSON format, the writer that saves a run as it progresses, the store that
+ * lists/reads/deletes runs (never throwing on a bad file), exports and comparisons. See docs/run-format.md.
+ */
+export * from './format';
+export * from './store';
+export * from './export';
