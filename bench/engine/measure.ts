@@ -1,0 +1,35 @@
+/** Timing: calibrate a window to about `windowSeconds`, then take the median rate over `windows` windows. */
+export interface Rate {
+  /** Median over the windows, operations per second. */
+  readonly perSecond: number;
+  /** Every window's rate, sorted. */
+  readonly windows: readonly number[];
+  readonly opsPerWindow: number;
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : 0.5 * (s[mid - 1]! + s[mid]!);
+}
+
+export function measureRate(op: () => void, windows: number, windowSeconds: number): Rate {
+  // Warm up (JIT tiers, buffer allocation) for a few calls and at least a fifth of a second, or one slow call.
+  let n = 0;
+  let t0 = performance.now();
+  while (n < 3 || (performance.now() - t0 < 200 && n < 1e6)) {
+    op();
+    n++;
+    if (performance.now() - t0 > 1000) break;
+  }
+  const rate = (n * 1000) / (performance.now() - t0);
+  const opsPerWindow = Math.max(1, Math.round(rate * windowSeconds));
+  const seen: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    t0 = performance.now();
+    for (let i = 0; i < opsPerWindow; i++) op();
+    seen.push((opsPerWindow * 1000) / (performance.now() - t0));
+  }
+  seen.sort((a, b) => a - b);
+  return { perSecond: median(seen), windows: seen, opsPerWindow };
+}

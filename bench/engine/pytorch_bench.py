@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""PyTorch side of the engine benchmark: the same workloads as bench/engine/workloads.ts, on one thread.
+
+Run with Debian's python3 (python3-torch with libopenblas0-pthread). Prints one JSON object per workload:
+{"workload": "W1", "tool": "pytorch", "stepsPerSecond": n, "gflops": n, "windows": [...]}. If torch cannot be
+imported, prints {"skipped": "reason"} and exits 0.
+
+usage: pytorch_bench.py [--windows N] [--window-seconds S] [--workloads W1,W2,W3]
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+# name: (layer sizes, dropout rate before each dense layer (0 = none), batch, FLOPs per step)
+WORKLOADS = {
+    "W1": ([2, 64, 64, 2], [0.0, 0.5, 0.5], 32),
+    "W2": ([784, 512, 512, 10], [0.2, 0.5, 0.5], 128),
+    "W3": ([256, 1024, 1024, 10], [0.0, 0.5, 0.5], 256),
+}
+
+
+def step_flops(sizes, batch):
+    """Matrix products only: forward, weight gradient, input gradient except for the first layer."""
+    total = 0
+    for i in range(len(sizes) - 1):
+        mac = batch * sizes[i] * sizes[i + 1]
+        total += 2 * mac * (2 if i == 0 else 3)
+    return total
+
+
+def arg(name, default):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
+
+def main():
+    try:
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+    except Exception as e:  # noqa: BLE001 - any import failure means "skip"
+        print(json.dumps({"skipped": f"torch not importable: {e}"}))
+        return 0
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    windows = int(arg("--windows", "15"))
+    window_seconds = float(arg("--window-seconds", "0.25"))
+    names = arg("--workloads", "W1,W2,W3").split(",")
+    for name in names:
+        sizes, rates, batch = WORKLOADS[name]
+        layers = []
+        for i in range(len(sizes) - 1):
+            if rates[i] > 0:
+                layers.append(nn.Dropout(rates[i]))
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        model = nn.Sequential(*layers)
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        xs = [torch.randn(batch, sizes[0]) for _ in range(4)]
+        ys = [torch.randint(0, sizes[-1], (batch,)) for _ in range(4)]
+        counter = [0]
+
+        def step():
+            i = counter[0] & 3
+            counter[0] += 1
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(xs[i]), ys[i])
+            loss.backward()
+            opt.step()
+
+        # warm up, then calibrate steps per window
+        t0 = time.perf_counter()
+        n = 0
+        while n < 3 or time.perf_counter() - t0 < 0.3:
+            step()
+            n += 1
+        rate = n / (time.perf_counter() - t0)
+        per_window = max(1, round(rate * window_seconds))
+        rates_seen = []
+        for _ in range(windows):
+            t0 = time.perf_counter()
+            for _ in range(per_window):
+                step()
+            rates_seen.append(per_window / (time.perf_counter() - t0))
+        rates_seen.sort()
+        median = rates_seen[len(rates_seen) // 2] if len(rates_seen) % 2 else 0.5 * (
+            rates_seen[len(rates_seen) // 2 - 1] + rates_seen[len(rates_seen) // 2])
+        flops = step_flops(sizes, batch)
+        print(json.dumps({
+            "workload": name, "tool": "pytorch", "stepsPerSecond": median, "gflops": median * flops / 1e9,
+            "flopsPerStep": flops, "windows": rates_seen, "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        }), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
