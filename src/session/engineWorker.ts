@@ -32,9 +32,11 @@ export class EngineWorker {
   private readonly listeners = new Set<EngineEventListener>();
   private finished = false;
   private lastStep: number | undefined;
+  /** Raised with every stop or pause so the worker ends its training slice after the current step. */
+  private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(location: EngineWorkerLocation) {
-    this.worker = new Worker(location.file, { execArgv: location.execArgv });
+    this.worker = new Worker(location.file, { execArgv: location.execArgv, workerData: { interrupt: this.interrupt.buffer } });
     this.worker.on('message', (event: EngineEvent) => this.handle(event));
     this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));
     this.worker.on('exit', (code) => {
@@ -52,7 +54,9 @@ export class EngineWorker {
   }
 
   send(command: EngineCommand): void {
-    if (!this.finished) this.worker.postMessage(command);
+    if (this.finished) return;
+    if (command.type === 'stop' || command.type === 'pause') Atomics.store(this.interrupt, 0, 1);
+    this.worker.postMessage(command);
   }
 
   /** Resolves with the `done` event, whatever way the run ends. */

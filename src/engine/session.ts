@@ -1,0 +1,268 @@
+/**
+ * The engine's side of the worker protocol: takes EngineCommands, trains in short slices so commands are
+ * handled between steps, and posts EngineEvents. Pure: the worker entry (worker.ts) supplies `post`,
+ * the scheduler and the interrupt flag, and tests drive it directly.
+ */
+import type { EngineCommand, EngineEvent, Metrics, StartOptions } from '../protocol/engine';
+import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
+import type { ModelSpec } from '../protocol/modelSpec';
+import { isDropRate } from '../protocol/validate';
+import { loadDataset } from './data';
+import { createTrainer, type Trainer } from './trainer';
+
+export type Post = (event: EngineEvent, transfer?: ArrayBuffer[]) => void;
+
+export interface SessionHost {
+  post: Post;
+  /** Runs `fn` after pending messages were handled (setImmediate in a worker). */
+  schedule(fn: () => void): void;
+  /** True when the host has asked for a stop or pause that has not been handled yet (a shared flag). */
+  interrupted?(): boolean;
+  now?(): number;
+}
+
+/** Longest slice of steps between two looks at the message queue. */
+const SLICE_MS = 8;
+/** Loss beyond this many times the first step's loss (and at least this absolute value) counts as divergence. */
+const DIVERGENCE_FACTOR = 1e4;
+const DIVERGENCE_FLOOR = 1e4;
+
+export class EngineSession {
+  private trainer: Trainer | undefined;
+  private spec: ModelSpec | undefined;
+  private options: Required<StartOptions> = { streamHz: 30, paused: false, boundaryEvery: 1, boundaryResolution: 48 };
+  private state: 'idle' | 'running' | 'paused' | 'finished' = 'idle';
+  private stopRequested = false;
+  private scheduled = false;
+  private firstLoss: number | undefined;
+  private lastStream = -Infinity;
+  private lastStepEvent = -Infinity;
+  private stepsInWindow = 0;
+  private windowStart = 0;
+  private stepsPerSecond = 0;
+  private final: { train: Metrics; validation: Metrics; validationTrainMode: Metrics } | undefined;
+
+  constructor(private readonly host: SessionHost) {}
+
+  private now(): number {
+    return this.host.now?.() ?? performance.now();
+  }
+
+  handle(command: EngineCommand): void {
+    try {
+      this.dispatch(command);
+    } catch (error) {
+      this.post({ type: 'error', code: 'internal', message: errorMessage(error), ...(this.trainer ? { step: this.trainer.step } : {}), fatal: false });
+    }
+  }
+
+  private dispatch(command: EngineCommand): void {
+    if (command.type === 'start') return this.start(command);
+    const trainer = this.trainer;
+    if (!trainer || this.state === 'finished') {
+      this.post({ type: 'error', code: 'invalid-command', message: `"${command.type}" needs a running session; send "start" first.`, fatal: false });
+      return;
+    }
+    switch (command.type) {
+      case 'pause':
+        if (this.state === 'running') {
+          this.state = 'paused';
+          this.post({ type: 'paused', step: trainer.step });
+        }
+        return;
+      case 'resume':
+        if (this.state === 'paused') {
+          this.state = 'running';
+          this.post({ type: 'resumed', step: trainer.step });
+          this.scheduleSlice();
+        }
+        return;
+      case 'step': {
+        if (this.state !== 'paused') {
+          this.post({ type: 'error', code: 'invalid-command', message: 'Single steps are taken while paused; pause first.', fatal: false });
+          return;
+        }
+        const count = Math.max(1, Math.min(10_000, Math.floor(command.count ?? 1)));
+        for (let i = 0; i < count && this.state === 'paused'; i++) this.trainOneStep(true);
+        return;
+      }
+      case 'stop':
+        this.stopRequested = true;
+        if (this.state === 'paused') this.finish('stopped');
+        return;
+      case 'setMode':
+        trainer.setMode(command.layer, command.mode);
+        this.post({ type: 'modes', layers: trainer.layers.map((l) => ({ layer: l.index, mode: l.mode })) });
+        return;
+      case 'setRate':
+        if (!isDropRate(command.rate)) {
+          this.post({ type: 'error', code: 'invalid-command', message: `A dropout rate must be in [0, 1); got ${command.rate}.`, fatal: false });
+          return;
+        }
+        trainer.setRate(command.layer, command.rate);
+        this.post({ type: 'rate', layer: command.layer, rate: command.rate });
+        return;
+      case 'mcInference': {
+        const samples = Math.floor(command.samples);
+        if (!(samples >= 2 && samples <= 10_000)) {
+          this.post({ type: 'error', code: 'invalid-command', message: `Monte Carlo dropout needs 2 to 10000 passes; got ${command.samples}.`, fatal: false });
+          return;
+        }
+        const result = trainer.mcPredict(samples);
+        this.post(
+          { type: 'mcResult', requestId: command.requestId, samples, ...result },
+          [result.mean.buffer as ArrayBuffer, result.variance.buffer as ArrayBuffer, result.meanProbs.buffer as ArrayBuffer],
+        );
+        return;
+      }
+      default:
+        this.post({ type: 'error', code: 'invalid-command', message: `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`, fatal: false });
+    }
+  }
+
+  private start(command: Extract<EngineCommand, { type: 'start' }>): void {
+    if (this.state !== 'idle') {
+      this.post({ type: 'error', code: 'invalid-command', message: 'This worker already runs a session; start a new worker for a new run.', fatal: false });
+      return;
+    }
+    if (command.version !== ENGINE_PROTOCOL_VERSION) {
+      this.fail('invalid-command', `Protocol version ${command.version} is not supported (expected ${ENGINE_PROTOCOL_VERSION}).`);
+      return;
+    }
+    this.options = { ...this.options, ...command.options };
+    this.spec = command.spec;
+    let data;
+    try {
+      data = loadDataset(command.spec.data, command.spec.seed, command.csvText);
+    } catch (error) {
+      this.fail('invalid-data', errorMessage(error));
+      return;
+    }
+    try {
+      this.trainer = createTrainer(command.spec, data);
+    } catch (error) {
+      this.fail('invalid-config', errorMessage(error));
+      return;
+    }
+    const t = this.trainer;
+    this.post({
+      type: 'ready',
+      version: ENGINE_PROTOCOL_VERSION,
+      layers: t.layers,
+      inputDim: t.inputDim,
+      outputDim: t.outputDim,
+      task: t.task,
+      trainSize: t.trainSize,
+      validationSize: t.validationSize,
+      stepsPerEpoch: t.stepsPerEpoch,
+      parameterCount: t.parameterCount,
+    });
+    this.windowStart = this.now();
+    this.state = this.options.paused ? 'paused' : 'running';
+    if (this.state === 'paused') this.post({ type: 'paused', step: 0 });
+    else this.scheduleSlice();
+  }
+
+  private scheduleSlice(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.host.schedule(() => {
+      this.scheduled = false;
+      this.slice();
+    });
+  }
+
+  private slice(): void {
+    const deadline = this.now() + SLICE_MS;
+    while (this.state === 'running') {
+      if (this.stopRequested) return this.finish('stopped');
+      this.trainOneStep(false);
+      // A pending stop or pause ends the slice after this very step, so it takes effect within one step.
+      if (this.host.interrupted?.() || this.now() >= deadline) break;
+    }
+    if (this.stopRequested && this.state !== 'finished') return this.finish('stopped');
+    if (this.state === 'running') this.scheduleSlice();
+  }
+
+  private trainOneStep(single: boolean): void {
+    const trainer = this.trainer!;
+    const { loss, accuracy, epochCompleted } = trainer.trainStep();
+    if (!Number.isFinite(loss)) {
+      this.fail('nan-loss', `The training loss became ${loss} at step ${trainer.step} (epoch ${trainer.epoch + 1}). Lower the learning rate, or check the data for extreme values.`, trainer.step);
+      return;
+    }
+    this.firstLoss ??= loss;
+    if (loss > DIVERGENCE_FLOOR && loss > DIVERGENCE_FACTOR * this.firstLoss) {
+      this.fail('diverged', `Training diverged at step ${trainer.step}: the loss grew from ${this.firstLoss.toPrecision(3)} to ${loss.toPrecision(3)}. Lower the learning rate or add a max-norm constraint.`, trainer.step);
+      return;
+    }
+    const now = this.now();
+    this.stepsInWindow++;
+    if (now - this.windowStart >= 500) {
+      this.stepsPerSecond = (1000 * this.stepsInWindow) / (now - this.windowStart);
+      this.stepsInWindow = 0;
+      this.windowStart = now;
+    }
+    const streamEvery = this.options.streamHz > 0 ? 1000 / this.options.streamHz : Infinity;
+    if (single || epochCompleted || now - this.lastStepEvent >= streamEvery / 2) {
+      this.lastStepEvent = now;
+      this.post({ type: 'step', step: trainer.step, epoch: trainer.epoch, loss, ...(accuracy !== undefined ? { accuracy } : {}), lr: trainer.lr, stepsPerSecond: this.stepsPerSecond });
+    }
+    if (single || now - this.lastStream >= streamEvery) {
+      this.lastStream = now;
+      this.streamMasks();
+    }
+    if (epochCompleted) this.endEpoch();
+  }
+
+  private streamMasks(): void {
+    const trainer = this.trainer!;
+    const masks = trainer.masks().map((m) => ({ ...m, bits: m.bits.slice() }));
+    this.post({ type: 'masks', step: trainer.step, layers: masks }, masks.map((m) => m.bits.buffer as ArrayBuffer));
+    const stats = trainer.activationStats();
+    this.post({ type: 'activations', step: trainer.step, layers: stats }, stats.flatMap((s) => [s.histogram.before.buffer as ArrayBuffer, s.histogram.after.buffer as ArrayBuffer]));
+  }
+
+  private endEpoch(): void {
+    const trainer = this.trainer!;
+    const train = trainer.evaluate('train', 'eval');
+    const validation = trainer.evaluate('validation', 'eval');
+    const validationTrainMode = trainer.evaluate('validation', 'train');
+    this.final = { train, validation, validationTrainMode };
+    this.post({ type: 'epoch', epoch: trainer.epoch, step: trainer.step, lr: trainer.lr, train, validation, validationTrainMode });
+    const every = this.options.boundaryEvery;
+    if (every > 0 && trainer.epoch % every === 0) {
+      const boundary = trainer.decisionBoundary(this.options.boundaryResolution);
+      if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer]);
+    }
+    if (trainer.epoch >= this.spec!.training.epochs) this.finish('completed');
+  }
+
+  private finish(reason: 'completed' | 'stopped' | 'failed'): void {
+    if (this.state === 'finished') return;
+    this.state = 'finished';
+    const trainer = this.trainer;
+    if (!trainer) {
+      this.post({ type: 'done', reason, step: 0, epoch: 0 });
+      return;
+    }
+    const weights = reason === 'failed' ? undefined : trainer.weights();
+    this.post(
+      { type: 'done', reason, step: trainer.step, epoch: trainer.epoch, ...(this.final ? { final: this.final } : {}), ...(weights ? { weights } : {}) },
+      weights?.flatMap((w) => [w.W.buffer as ArrayBuffer, w.b.buffer as ArrayBuffer]),
+    );
+  }
+
+  private fail(code: 'invalid-config' | 'invalid-data' | 'invalid-command' | 'nan-loss' | 'diverged', message: string, step?: number): void {
+    this.post({ type: 'error', code, message, ...(step !== undefined ? { step, epoch: this.trainer?.epoch ?? 0 } : {}), fatal: true });
+    this.finish('failed');
+  }
+
+  private post(event: EngineEvent, transfer?: ArrayBuffer[]): void {
+    this.host.post(event, transfer);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

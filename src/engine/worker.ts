@@ -1,0 +1,24 @@
+/**
+ * The worker_threads entry: a thin adapter from the thread's message port to EngineSession.
+ * The host also raises a shared interrupt flag with every stop or pause, so the training slice ends after
+ * the current step instead of at the end of its time budget.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EngineCommand } from '../protocol/engine';
+import { EngineSession } from './session';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs as a worker thread: start it with new Worker(...)');
+
+const interrupt: Int32Array | undefined = workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined;
+
+const session = new EngineSession({
+  post: (event, transfer) => port.postMessage(event, transfer ?? []),
+  schedule: (fn) => setImmediate(fn),
+  interrupted: () => (interrupt ? Atomics.load(interrupt, 0) !== 0 : false),
+});
+
+port.on('message', (command: EngineCommand) => {
+  if (interrupt && (command.type === 'stop' || command.type === 'pause')) Atomics.store(interrupt, 0, 0);
+  session.handle(command);
+});
