@@ -69,7 +69,7 @@
   ;; Every full 4x8 tile of a block: for each of np B panels (outer: its kc x 8 panel stays in L1),
   ;; for each of mp A panels (inner: the packed A block stays in L2), one tile.
   ;; c points at the block's top-left element of C; ldc is C's row stride in bytes.
-  (func (export "block") (param $mp i32) (param $np i32) (param $kc i32) (param $ap i32) (param $bp i32)
+  (func $block (export "block") (param $mp i32) (param $np i32) (param $kc i32) (param $ap i32) (param $bp i32)
     (param $c i32) (param $ldc i32) (param $load i32)
     (local $jr i32) (local $ir i32) (local $bpan i32) (local $apan i32) (local $ccol i32) (local $ctile i32)
     (local $astride i32) (local $bstride i32) (local $cstride i32)
@@ -104,7 +104,7 @@
   ;; Packs full panels of w lanes (w = 4 or 8) over `steps` steps: dst[s*w + l] = src[l*lstride + s*sstride]
   ;; (strides in bytes). When the steps are contiguous (sstride = 4: A untransposed, B transposed) it moves 4x4
   ;; blocks through a register transpose; when the lanes are contiguous (lstride = 4) it copies vectors.
-  (func (export "pack") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $steps i32) (param $dst i32)
+  (func $pack (export "pack") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $steps i32) (param $dst i32)
     (local $s i32) (local $g i32) (local $groups i32) (local $row i32) (local $out i32) (local $dstep i32) (local $l i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
@@ -175,7 +175,7 @@
       (br $step))))
 
   ;; Packs one partial panel (lanes < w), zero-filling the missing lanes. Same addressing as "pack".
-  (func (export "packPartial") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $lanes i32)
+  (func $packPartial (export "packPartial") (param $src i32) (param $lstride i32) (param $sstride i32) (param $w i32) (param $lanes i32)
     (param $steps i32) (param $dst i32)
     (local $s i32) (local $l i32) (local $out i32) (local $in i32)
     (block $done (loop $step
@@ -193,4 +193,103 @@
         (br $lane)))
       (local.set $s (i32.add (local.get $s) (i32.const 1)))
       (br $step))))
+  (func $min (param $x i32) (param $y i32) (result i32)
+    (select (local.get $x) (local.get $y) (i32.lt_s (local.get $x) (local.get $y))))
+
+  ;; Copies a rows x cols block of f32 between two row-major layouts (strides in bytes).
+  (func $copyBlock (param $src i32) (param $sstride i32) (param $dst i32) (param $dstride i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32)
+    (block $rdone (loop $row
+      (br_if $rdone (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $c (i32.const 0))
+      (block $cdone (loop $col
+        (br_if $cdone (i32.ge_s (local.get $c) (local.get $cols)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.load (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $col)))
+      (local.set $src (i32.add (local.get $src) (local.get $sstride)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstride)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; The whole product C (+)= op(A) op(B), m x k x n, in one call. op(A)[i][p] is at a + i*aLane + p*aStep and
+  ;; op(B)[p][j] at b + p*bStep + j*bLane (bytes), which covers all four transpose combinations. k is cut into
+  ;; blocks of kBlock steps, m into blocks of mc rows (a multiple of 4); packA holds mc x kBlock floats, packB
+  ;; kBlock x roundUp(n, 8), scratch one 4x8 tile. Requires m, n, k >= 1.
+  (func (export "gemm") (param $m i32) (param $k i32) (param $n i32) (param $a i32) (param $b i32) (param $c i32)
+    (param $aLane i32) (param $aStep i32) (param $bLane i32) (param $bStep i32) (param $acc i32)
+    (param $kBlock i32) (param $mc i32) (param $packA i32) (param $packB i32) (param $scratch i32)
+    (local $pc i32) (local $kc i32) (local $load i32) (local $np i32) (local $nPanels i32) (local $jp i32)
+    (local $ic i32) (local $mcur i32) (local $mp i32) (local $mPanels i32) (local $ip i32) (local $rows i32)
+    (local $cols i32) (local $cBlock i32) (local $cTile i32) (local $ldc i32) (local $src i32)
+    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $np (i32.shr_u (local.get $n) (i32.const 3)))
+    (local.set $nPanels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+    (loop $kblocks
+      (local.set $kc (call $min (local.get $kBlock) (i32.sub (local.get $k) (local.get $pc))))
+      (local.set $load (i32.or (local.get $acc) (i32.gt_s (local.get $pc) (i32.const 0))))
+      ;; pack op(B)[pc .. pc+kc, all columns]
+      (local.set $src (i32.add (local.get $b) (i32.mul (local.get $pc) (local.get $bStep))))
+      (local.set $jp (i32.const 0))
+      (block $bdone (loop $bpanels
+        (br_if $bdone (i32.ge_s (local.get $jp) (local.get $np)))
+        (call $pack (i32.add (local.get $src) (i32.mul (i32.shl (local.get $jp) (i32.const 3)) (local.get $bLane)))
+          (local.get $bLane) (local.get $bStep) (i32.const 8) (local.get $kc)
+          (i32.add (local.get $packB) (i32.mul (local.get $jp) (i32.shl (local.get $kc) (i32.const 5)))))
+        (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+        (br $bpanels)))
+      (if (i32.lt_s (local.get $np) (local.get $nPanels))
+        (then (call $packPartial (i32.add (local.get $src) (i32.mul (i32.shl (local.get $np) (i32.const 3)) (local.get $bLane)))
+          (local.get $bLane) (local.get $bStep) (i32.const 8) (i32.sub (local.get $n) (i32.shl (local.get $np) (i32.const 3)))
+          (local.get $kc) (i32.add (local.get $packB) (i32.mul (local.get $np) (i32.shl (local.get $kc) (i32.const 5)))))))
+      (local.set $ic (i32.const 0))
+      (loop $mblocks
+        (local.set $mcur (call $min (local.get $mc) (i32.sub (local.get $m) (local.get $ic))))
+        (local.set $mp (i32.shr_u (local.get $mcur) (i32.const 2)))
+        (local.set $mPanels (i32.shr_u (i32.add (local.get $mcur) (i32.const 3)) (i32.const 2)))
+        ;; pack op(A)[ic .. ic+mcur, pc .. pc+kc]
+        (local.set $src (i32.add (i32.add (local.get $a) (i32.mul (local.get $pc) (local.get $aStep)))
+          (i32.mul (local.get $ic) (local.get $aLane))))
+        (local.set $ip (i32.const 0))
+        (block $adone (loop $apanels
+          (br_if $adone (i32.ge_s (local.get $ip) (local.get $mp)))
+          (call $pack (i32.add (local.get $src) (i32.mul (i32.shl (local.get $ip) (i32.const 2)) (local.get $aLane)))
+            (local.get $aLane) (local.get $aStep) (i32.const 4) (local.get $kc)
+            (i32.add (local.get $packA) (i32.mul (local.get $ip) (i32.shl (local.get $kc) (i32.const 4)))))
+          (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+          (br $apanels)))
+        (if (i32.lt_s (local.get $mp) (local.get $mPanels))
+          (then (call $packPartial (i32.add (local.get $src) (i32.mul (i32.shl (local.get $mp) (i32.const 2)) (local.get $aLane)))
+            (local.get $aLane) (local.get $aStep) (i32.const 4) (i32.sub (local.get $mcur) (i32.shl (local.get $mp) (i32.const 2)))
+            (local.get $kc) (i32.add (local.get $packA) (i32.mul (local.get $mp) (i32.shl (local.get $kc) (i32.const 4)))))))
+        (local.set $cBlock (i32.add (local.get $c) (i32.mul (local.get $ic) (local.get $ldc))))
+        (if (i32.and (i32.gt_s (local.get $mp) (i32.const 0)) (i32.gt_s (local.get $np) (i32.const 0)))
+          (then (call $block (local.get $mp) (local.get $np) (local.get $kc) (local.get $packA) (local.get $packB)
+            (local.get $cBlock) (local.get $ldc) (local.get $load))))
+        ;; edge tiles through the scratch tile: the partial column panel of every row panel, then the partial row panel
+        (local.set $ip (i32.const 0))
+        (block $edone (loop $erows
+          (br_if $edone (i32.ge_s (local.get $ip) (local.get $mPanels)))
+          (local.set $rows (call $min (i32.const 4) (i32.sub (local.get $mcur) (i32.shl (local.get $ip) (i32.const 2)))))
+          (local.set $jp (select (local.get $np) (i32.const 0) (i32.eq (local.get $rows) (i32.const 4))))
+          (block $jdone (loop $ecols
+            (br_if $jdone (i32.ge_s (local.get $jp) (local.get $nPanels)))
+            (local.set $cols (call $min (i32.const 8) (i32.sub (local.get $n) (i32.shl (local.get $jp) (i32.const 3)))))
+            (local.set $cTile (i32.add (i32.add (local.get $cBlock) (i32.mul (i32.shl (local.get $ip) (i32.const 2)) (local.get $ldc)))
+              (i32.shl (local.get $jp) (i32.const 5))))
+            (if (local.get $load)
+              (then (call $copyBlock (local.get $cTile) (local.get $ldc) (local.get $scratch) (i32.const 32) (local.get $rows) (local.get $cols))))
+            (call $tile (local.get $kc) (i32.add (local.get $packA) (i32.mul (local.get $ip) (i32.shl (local.get $kc) (i32.const 4))))
+              (i32.add (local.get $packB) (i32.mul (local.get $jp) (i32.shl (local.get $kc) (i32.const 5))))
+              (local.get $scratch) (i32.const 32) (local.get $load))
+            (call $copyBlock (local.get $scratch) (i32.const 32) (local.get $cTile) (local.get $ldc) (local.get $rows) (local.get $cols))
+            (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+            (br $ecols)))
+          (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+          (br $erows)))
+        (local.set $ic (i32.add (local.get $ic) (local.get $mc)))
+        (br_if $mblocks (i32.lt_s (local.get $ic) (local.get $m))))
+      (local.set $pc (i32.add (local.get $pc) (local.get $kBlock)))
+      (br_if $kblocks (i32.lt_s (local.get $pc) (local.get $k)))))
 )

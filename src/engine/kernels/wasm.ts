@@ -6,7 +6,7 @@ import { MATMUL_WASM_BASE64 } from './matmulWasm.generated';
  * and for each one op(B) is packed into 8-column panels (the panel the micro-kernel walks, KC x 8 floats = 8 KiB,
  * sits in L1) and op(A), MC rows at a time, into 4-row panels (the packed block, MC x KC floats = 128 KiB, sits in
  * L2). The module (matmul.wat) computes every full 4x8 tile of C in 8 f32x4 accumulators; tiles at the right and
- * bottom edges run through a 4x8 scratch tile. Packing (also in wasm: vector copies, or 4x4 register transposes
+ * bottom edges run through a 4x8 scratch tile. The whole loop nest runs inside wasm: one call per product. Packing (also in wasm: vector copies, or 4x4 register transposes
  * when the source is step-contiguous) absorbs the transposes, so all four (transA, transB) combinations run the
  * same micro-kernel.
  *
@@ -45,6 +45,11 @@ interface MatmulExports {
   tile(kc: number, a: number, b: number, c: number, ldc: number, load: number): void;
   pack(src: number, lstride: number, sstride: number, w: number, steps: number, dst: number): void;
   packPartial(src: number, lstride: number, sstride: number, w: number, lanes: number, steps: number, dst: number): void;
+  gemm(
+    m: number, k: number, n: number, a: number, b: number, c: number,
+    aLane: number, aStep: number, bLane: number, bStep: number, accumulate: number,
+    kBlock: number, mc: number, packA: number, packB: number, scratch: number,
+  ): void;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -76,6 +81,7 @@ export class WasmMatmulKernels implements MatmulKernels {
   readonly name = 'wasm-simd';
   private readonly exports: MatmulExports;
   private heap: Float32Array;
+  private readonly views = new Map<number, Map<number, Float32Array>>();
 
   constructor(module: WasmModule) {
     this.exports = new wasmApi!.Instance(module, {}).exports as MatmulExports;
@@ -93,13 +99,17 @@ export class WasmMatmulKernels implements MatmulKernels {
       const pages = Math.ceil((bytes - memory.buffer.byteLength) / 65536);
       memory.grow(pages);
     }
-    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer);
+    if (this.heap.buffer !== memory.buffer) {
+      this.heap = new Float32Array(memory.buffer);
+      this.views.clear();
+    }
   }
 
-  /** Byte address of `x`'s first element inside wasm memory, copying it in at `fallback` unless it already lives there. */
+  /** Byte address of `x`'s first `length` elements inside wasm memory, copying them in at `fallback` unless they
+   *  already live there. */
   private place(x: Float32Array, length: number, fallback: number): number {
     if (x.buffer === this.exports.memory.buffer) return x.byteOffset;
-    this.heap.set(x.length === length ? x : x.subarray(0, length), fallback >> 2);
+    copyIn(this.heap, fallback >> 2, x, length);
     return fallback;
   }
 
@@ -122,61 +132,48 @@ export class WasmMatmulKernels implements MatmulKernels {
     // Equal k blocks (784 = 4 x 196, not 3 x 256 + 16): a short last block would pay a full pass over C.
     const kBlock = Math.ceil(k / Math.ceil(k / KC));
     const nPanels = (n + 7) >> 3;
-    const np = n >> 3;
     const aOwn = PACK_B + align16(kBlock * nPanels * 32);
     const bOwn = aOwn + align16(m * k * 4);
     const cOwn = bOwn + align16(k * n * 4);
     this.ensure(cOwn + m * n * 4);
-    const heap = this.heap;
     const aAddr = this.place(A, m * k, aOwn);
     const bAddr = this.place(B, k * n, bOwn);
     const inPlace = C.buffer === this.exports.memory.buffer;
-    const cBase = inPlace ? C.byteOffset : cOwn;
-    if (!inPlace && accumulate) heap.set(C.subarray(0, m * n), cOwn >> 2);
-    const ldc = n * 4;
-    const { block, tile, pack, packPartial } = this.exports;
+    const cAddr = inPlace ? C.byteOffset : cOwn;
+    if (!inPlace && accumulate) copyIn(this.heap, cOwn >> 2, C, m * n);
     // op(A)[i][p] and op(B)[p][j] as (lane stride, step stride) in bytes.
-    const aLane = transA ? 4 : k * 4;
-    const aStep = transA ? m * 4 : 4;
-    const bLane = transB ? k * 4 : 4;
-    const bStep = transB ? 4 : n * 4;
-
-    for (let pc = 0; pc < k; pc += kBlock) {
-      const kc = Math.min(kBlock, k - pc);
-      const load = accumulate || pc > 0 ? 1 : 0;
-      const bSrc = bAddr + pc * bStep;
-      for (let jp = 0; jp < np; jp++) pack(bSrc + jp * 8 * bLane, bLane, bStep, 8, kc, PACK_B + jp * kc * 32);
-      if (np < nPanels) packPartial(bSrc + np * 8 * bLane, bLane, bStep, 8, n - np * 8, kc, PACK_B + np * kc * 32);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mcur = Math.min(MC, m - ic);
-        const mp = mcur >> 2;
-        const mPanels = (mcur + 3) >> 2;
-        const aSrc = aAddr + pc * aStep + ic * aLane;
-        for (let ip = 0; ip < mp; ip++) pack(aSrc + ip * 4 * aLane, aLane, aStep, 4, kc, PACK_A + ip * kc * 16);
-        if (mp < mPanels) packPartial(aSrc + mp * 4 * aLane, aLane, aStep, 4, mcur - mp * 4, kc, PACK_A + mp * kc * 16);
-        const cBlock = cBase + ic * ldc;
-        if (mp > 0 && np > 0) block(mp, np, kc, PACK_A, PACK_B, cBlock, ldc, load);
-        // Edge tiles: the last (partial) column panel for every row panel, and the last (partial) row panel.
-        for (let ip = 0; ip < mPanels; ip++) {
-          const rows = Math.min(4, mcur - ip * 4);
-          for (let jp = rows === 4 ? np : 0; jp < nPanels; jp++) {
-            const cols = Math.min(8, n - jp * 8);
-            const cTile = (cBlock >> 2) + ip * 4 * n + jp * 8;
-            if (load) {
-              for (let r = 0; r < rows; r++) {
-                for (let c = 0; c < cols; c++) heap[(SCRATCH >> 2) + r * 8 + c] = heap[cTile + r * n + c]!;
-              }
-            }
-            tile(kc, PACK_A + ip * kc * 16, PACK_B + jp * kc * 32, SCRATCH, 32, load);
-            for (let r = 0; r < rows; r++) {
-              for (let c = 0; c < cols; c++) heap[cTile + r * n + c] = heap[(SCRATCH >> 2) + r * 8 + c]!;
-            }
-          }
-        }
-      }
-    }
-    if (!inPlace) C.set(heap.subarray(cOwn >> 2, (cOwn >> 2) + m * n));
+    this.exports.gemm(
+      m, k, n, aAddr, bAddr, cAddr,
+      transA ? 4 : k * 4, transA ? m * 4 : 4,
+      transB ? k * 4 : 4, transB ? 4 : n * 4,
+      accumulate ? 1 : 0, kBlock, MC, PACK_A, PACK_B, SCRATCH,
+    );
+    if (!inPlace) C.set(this.view(cOwn >> 2, m * n));
   }
+
+  /** A view of heap[at, at + length), cached: the engine repeats the same few shapes, so after the first step
+   *  copying C out allocates nothing. The cache is dropped when memory grows (views of the old buffer detach). */
+  private view(at: number, length: number): Float32Array {
+    let byAt = this.views.get(at);
+    if (!byAt) this.views.set(at, (byAt = new Map()));
+    let v = byAt.get(length);
+    if (!v) {
+      if (this.views.size > 64 || byAt.size > 64) this.views.clear();
+      v = this.heap.subarray(at, at + length);
+      byAt.set(length, v);
+      if (!this.views.has(at)) this.views.set(at, byAt);
+    }
+    return v;
+  }
+}
+
+/** Operands longer than the product needs: below this many elements copied as a loop (no view allocated). */
+const LOOP_COPY = 4096;
+
+function copyIn(heap: Float32Array, at: number, x: Float32Array, length: number): void {
+  if (x.length === length) heap.set(x, at);
+  else if (length <= LOOP_COPY) for (let i = 0; i < length; i++) heap[at + i] = x[i]!;
+  else heap.set(x.subarray(0, length), at);
 }
 
 function align16(bytes: number): number {
