@@ -1,0 +1,109 @@
+/** `dropout-lens train CONFIG [--json] [--epochs N]`: the engine in this process, a progress bar, a summary. */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseModelConfig } from '../analysis/config';
+import { EngineSession } from '../engine/session';
+import type { EngineEvent } from '../protocol/engine';
+import type { ModelSpec } from '../protocol/modelSpec';
+import type { EpochRecord } from '../protocol/webview';
+import { fixed, percent, progressBar, table, toJson } from './format';
+import type { CliIO } from './main';
+
+const USAGE = 'Usage: dropout-lens train CONFIG [--json] [--epochs N]\n';
+
+/** Reads and parses a config and its CSV. Returns a precise message instead of throwing. */
+export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { error: `${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  const { spec, findings } = parseModelConfig(text, path);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (!spec || errors.length > 0) {
+    return { error: errors.map((f) => `${path}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.rule}: ${f.message}`).join('\n') || `${path}: not a valid model config` };
+  }
+  if (spec.data.source !== 'csv') return { spec };
+  const csvPath = resolve(dirname(path), spec.data.path);
+  try {
+    return { spec, csvText: await readFile(csvPath, 'utf8') };
+  } catch {
+    return { error: `${path}: cannot read the dataset ${csvPath} named in data.csv` };
+  }
+}
+
+/** Runs one training session in this process; resolves with its events' `done`. */
+export function trainInProcess(spec: ModelSpec, csvText: string | undefined, onEvent: (event: EngineEvent) => void, signal?: AbortSignal): Promise<Extract<EngineEvent, { type: 'done' }>> {
+  return new Promise((resolveDone) => {
+    const session = new EngineSession({
+      post: (event) => {
+        onEvent(event);
+        if (event.type === 'done') resolveDone(event);
+      },
+      schedule: (fn) => setImmediate(fn),
+    });
+    signal?.addEventListener('abort', () => session.handle({ type: 'stop' }), { once: true });
+    session.handle({ type: 'start', version: 1, spec, ...(csvText !== undefined ? { csvText } : {}), options: { streamHz: 0, boundaryEvery: 0 } });
+  });
+}
+
+export async function runTrain(args: string[], io: CliIO): Promise<number> {
+  if (args.includes('--help')) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const json = args.includes('--json');
+  const epochsAt = args.indexOf('--epochs');
+  const epochs = epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined;
+  const positional = args.filter((a, i) => !a.startsWith('--') && i !== epochsAt + 1);
+  if (positional.length !== 1 || (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0))) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  const loaded = await loadConfigFile(positional[0]!);
+  if ('error' in loaded) {
+    io.stderr(`${loaded.error}\n`);
+    return 1;
+  }
+  const spec: ModelSpec = epochs ? { ...loaded.spec, training: { ...loaded.spec.training, epochs } } : loaded.spec;
+  const epochRows: EpochRecord[] = [];
+  let failure: string | undefined;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const done = await trainInProcess(spec, loaded.csvText, (event) => {
+    if (json) io.stdout(toJson(event) + '\n');
+    if (event.type === 'epoch') {
+      epochRows.push(event);
+      if (!json) io.stderr(`\r${progressBar(event.epoch / spec.training.epochs)} epoch ${event.epoch}/${spec.training.epochs}  loss ${fixed(event.train.loss)}  val ${fixed(event.validation.loss)}`);
+    }
+    if (event.type === 'error' && event.fatal) failure = event.message;
+  }, abort.signal);
+  process.off('SIGINT', onSigint);
+  if (!json) {
+    io.stderr('\n');
+    if (epochRows.length > 0) io.stdout(summary(spec, epochRows));
+  }
+  if (done.reason === 'failed') {
+    io.stderr(`${spec.name}: training failed: ${failure ?? 'unknown error'}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function summary(spec: ModelSpec, rows: EpochRecord[]): string {
+  // Long runs show every k-th epoch and always the last one.
+  const every = Math.max(1, Math.ceil(rows.length / 20));
+  const shown = rows.filter((r, i) => (i + 1) % every === 0 || i === rows.length - 1);
+  const last = rows.at(-1)!;
+  const gap = last.validation.loss - last.train.loss;
+  return (
+    `\n${spec.name} (seed ${spec.seed})\n` +
+    table(
+      ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'val loss (train mode)', 'val acc (train mode)'],
+      shown.map((r) => [String(r.epoch), fixed(r.train.loss), percent(r.train.accuracy), fixed(r.validation.loss), percent(r.validation.accuracy), fixed(r.validationTrainMode.loss), percent(r.validationTrainMode.accuracy)]),
+    ) +
+    `generalization gap (val loss − train loss): ${fixed(gap)}\n`
+  );
+}
