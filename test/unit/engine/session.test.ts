@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EngineSession } from '../../../src/engine/session';
+import { EngineWorker, locateEngineWorker } from '../../../src/session/engineWorker';
+import type { EngineCommand, EngineEvent } from '../../../src/protocol/engine';
+import type { ModelSpec } from '../../../src/protocol/modelSpec';
+
+type Of<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+
+function spec(overrides: Partial<ModelSpec['training']> = {}): ModelSpec {
+  return {
+    name: 'session test',
+    seed: 11,
+    data: { source: 'generator', generator: 'moons', samples: 80, noise: 0.2, validation: 0.25 },
+    model: {
+      input: 2,
+      layers: [
+        { type: 'dense', units: 16, activation: 'relu' },
+        { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' },
+        { type: 'dense', units: 2, activation: 'linear' },
+      ],
+    },
+    training: { epochs: 3, batchSize: 8, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he', ...overrides },
+    evaluation: { mode: 'eval' },
+  };
+}
+
+/** A session whose scheduler the test drives by hand: nothing runs until `drain()`. */
+function manual() {
+  const events: EngineEvent[] = [];
+  const queue: (() => void)[] = [];
+  const session = new EngineSession({ post: (e) => events.push(e), schedule: (fn) => queue.push(fn) });
+  const send = (c: EngineCommand) => session.handle(c);
+  const drain = (limit = 10_000) => {
+    for (let i = 0; i < limit && queue.length > 0; i++) queue.shift()!();
+  };
+  return { events, send, drain, of: <T extends EngineEvent['type']>(t: T) => events.filter((e): e is Of<T> => e.type === t) };
+}
+
+test('a run streams ready, steps, masks, one epoch event per epoch, and done with final metrics', () => {
+  const s = manual();
+  s.send({ type: 'start', version: 1, spec: spec(), options: { streamHz: 1000 } });
+  s.drain();
+  assert.equal(s.events[0]!.type, 'ready');
+  assert.equal(s.of('epoch').length, 3);
+  assert.ok(s.of('masks').length > 0);
+  const done = s.events.at(-1) as Of<'done'>;
+  assert.equal(done.type, 'done');
+  assert.equal(done.reason, 'completed');
+  assert.ok(done.final && done.final.validation.accuracy !== undefined);
+  assert.equal(done.weights?.length, 2);
+});
+
+test('the same seed replays the same losses, bit for bit', () => {
+  const run = () => {
+    const s = manual();
+    s.send({ type: 'start', version: 1, spec: spec(), options: { streamHz: 0 } });
+    s.drain();
+    return s.of('epoch').map((e) => [e.train.loss, e.validation.loss, e.validationTrainMode.loss]);
+  };
+  assert.deepEqual(run(), run());
+});
+
+test('paused: single steps, a layer switched to eval drops nothing, a bad rate is refused, stop ends the run', () => {
+  const s = manual();
+  s.send({ type: 'start', version: 1, spec: spec(), options: { paused: true, streamHz: 1000 } });
+  assert.equal(s.of('paused').length, 1);
+  s.send({ type: 'step', count: 1 });
+  assert.equal(s.of('step').at(-1)!.step, 1);
+  const before = s.of('masks').at(-1)!.layers.find((m) => m.layer === 1)!;
+  assert.ok(before.realizedDropFraction > 0);
+  s.send({ type: 'setMode', layer: 1, mode: 'eval' });
+  assert.deepEqual(s.of('modes').at(-1)!.layers.find((l) => l.layer === 1), { layer: 1, mode: 'eval' });
+  s.send({ type: 'step', count: 1 });
+  assert.equal(s.of('masks').at(-1)!.layers.find((m) => m.layer === 1)!.realizedDropFraction, 0);
+  s.send({ type: 'setRate', layer: 1, rate: 1 });
+  const error = s.of('error').at(-1)!;
+  assert.equal(error.code, 'invalid-command');
+  assert.equal(error.fatal, false);
+  s.send({ type: 'stop' });
+  assert.equal((s.events.at(-1) as Of<'done'>).reason, 'stopped');
+});
+
+test('bad data and divergence fail with a precise error and the step, never a throw', () => {
+  const csv = manual();
+  csv.send({ type: 'start', version: 1, spec: { ...spec(), data: { source: 'csv', path: 'x.csv', standardize: true, validation: 0.3 } }, csvText: 'a,b\n1,2\n3,oops\n' });
+  assert.equal(csv.of('error')[0]!.code, 'invalid-data');
+  assert.match(csv.of('error')[0]!.message, /line 3/);
+  assert.equal(csv.of('done')[0]!.reason, 'failed');
+
+  const wild = manual();
+  wild.send({ type: 'start', version: 1, spec: spec({ optimizer: { kind: 'sgd', lr: 1e8, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 } }) });
+  wild.drain();
+  const failure = wild.of('error')[0]!;
+  assert.ok(failure.code === 'nan-loss' || failure.code === 'diverged', failure.code);
+  assert.ok(failure.step! >= 1);
+  assert.equal(wild.of('done')[0]!.reason, 'failed');
+});
+
+test('the real worker thread trains, and a stop takes effect within one step', async () => {
+  const worker = new EngineWorker(locateEngineWorker(join(import.meta.dirname, '..', '..', '..')));
+  const events: EngineEvent[] = [];
+  worker.onEvent((e) => events.push(e));
+  worker.send({ type: 'start', version: 1, spec: spec({ epochs: 100000 }), options: { streamHz: 1000 } });
+  const deadline = Date.now() + 20_000;
+  while (!events.some((e) => e.type === 'epoch') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(events.some((e) => e.type === 'epoch'), 'no epoch from the worker');
+  const pending = worker.whenDone();
+  worker.send({ type: 'stop' });
+  const sentAt = Math.max(...events.filter((e): e is Of<'step'> => e.type === 'step').map((e) => e.step));
+  const done = await pending;
+  assert.equal(done.reason, 'stopped');
+  // Steps already under way when the stop was sent may finish; the interrupt ends the slice right after.
+  assert.ok(done.step - sentAt <= 64, `ran ${done.step - sentAt} steps after the stop`);
+});
