@@ -114,3 +114,18 @@ test('the real worker thread trains, and a stop takes effect within one step', a
   // Steps already under way when the stop was sent may finish; the interrupt ends the slice right after.
   assert.ok(done.step - sentAt <= 64, `ran ${done.step - sentAt} steps after the stop`);
 });
+
+test('with the interrupt flag raised, a training slice ends after exactly one step', () => {
+  const events: EngineEvent[] = [];
+  const queue: (() => void)[] = [];
+  let interrupted = false;
+  const session = new EngineSession({ post: (e) => events.push(e), schedule: (fn) => queue.push(fn), interrupted: () => interrupted });
+  session.handle({ type: 'start', version: 1, spec: spec({ epochs: 1000 }), options: { streamHz: 0 } });
+  interrupted = true; // what EngineWorker.send({type: 'stop'}) does before the message arrives
+  queue.shift()!();
+  session.handle({ type: 'stop' });
+  queue.shift()?.();
+  const done = events.find((e): e is Of<'done'> => e.type === 'done')!;
+  assert.equal(done.reason, 'stopped');
+  assert.equal(done.step, 1);
+});
