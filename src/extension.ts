@@ -10,6 +10,9 @@ import { DiagnosticsController } from './vscode/diagnostics';
 import { log } from './vscode/log';
 import { ModelView } from './vscode/modelView';
 import { RunController } from './vscode/runController';
+import { registerRunCommands } from './vscode/runCommands';
+import { RunRecorder } from './vscode/runRecorder';
+import { RunsView } from './vscode/runsView';
 import { RUN_PANEL_VIEW_TYPE, RunPanel, RunPanelSerializer } from './vscode/runPanel';
 import { TrainingStatusBar } from './vscode/statusBar';
 
@@ -17,6 +20,7 @@ export interface DropoutLensApi {
   readonly controller: RunController;
   readonly diagnostics: DiagnosticsController;
   readonly modelView: ModelView;
+  readonly runsView: RunsView;
   /** The open run panel, if any (tests read what it received). */
   runPanel(): RunPanel | undefined;
   /** Milliseconds from the bundle's first line to the end of activate(), measured by the extension itself. */
@@ -38,12 +42,18 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   const controller = new RunController(context.extensionPath);
   const diagnostics = new DiagnosticsController(readme);
   const modelView = new ModelView(controller);
+  const recorder = new RunRecorder(controller);
+  const runsView = new RunsView(recorder);
   context.subscriptions.push(
     controller,
     diagnostics,
     modelView,
+    recorder,
+    runsView,
     new TrainingStatusBar(controller),
     vscode.window.createTreeView('dropoutLens.model', { treeDataProvider: modelView, showCollapseAll: false }),
+    vscode.window.createTreeView('dropoutLens.runs', { treeDataProvider: runsView }),
+    ...registerRunCommands(context.extensionUri, controller, runsView),
     vscode.languages.registerCodeActionsProvider(ANALYZED_DOCUMENTS, new DropoutQuickFixes(diagnostics), DropoutQuickFixes.metadata),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.dropout.{yaml,yml,json}' }, new ConfigCodeLens(controller)),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, new RunPanelSerializer(context.extensionUri, controller)),
@@ -52,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   void vscode.commands.executeCommand('setContext', 'dropoutLens.status', 'idle');
   const activationMs = performance.now() - started;
   log().info(`Activated in ${activationMs.toFixed(1)} ms`);
-  return { controller, diagnostics, modelView, activationMs, runPanel: () => RunPanel.instance };
+  return { controller, diagnostics, modelView, runsView, activationMs, runPanel: () => RunPanel.instance };
 }
 
 export function deactivate(): void {

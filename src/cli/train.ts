@@ -95,7 +95,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
 function summary(spec: ModelSpec, rows: EpochRecord[]): string {
   // Long runs show every k-th epoch and always the last one.
   const every = Math.max(1, Math.ceil(rows.length / 20));
-  const shown = rows.filter((r, i) => (i + 1) % every === 0 || i === rows.length - 1);
+  const shown = rows.filter((_row, i) => (i + 1) % every === 0 || i === rows.length - 1);
   const last = rows.at(-1)!;
   const gap = last.validation.loss - last.train.loss;
   return (

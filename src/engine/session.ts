@@ -191,9 +191,9 @@ export class EngineSession {
       this.fail('nan-loss', `The training loss became ${loss} at step ${trainer.step} (epoch ${trainer.epoch + 1}). Lower the learning rate, or check the data for extreme values.`, trainer.step);
       return;
     }
-    this.firstLoss ??= loss;
-    if (loss > DIVERGENCE_FLOOR && loss > DIVERGENCE_FACTOR * this.firstLoss) {
-      this.fail('diverged', `Training diverged at step ${trainer.step}: the loss grew from ${this.firstLoss.toPrecision(3)} to ${loss.toPrecision(3)}. Lower the learning rate or add a max-norm constraint.`, trainer.step);
+    const firstLoss = (this.firstLoss ??= loss);
+    if (loss > DIVERGENCE_FLOOR && loss > DIVERGENCE_FACTOR * firstLoss) {
+      this.fail('diverged', `Training diverged at step ${trainer.step}: the loss grew from ${firstLoss.toPrecision(3)} to ${loss.toPrecision(3)}. Lower the learning rate or add a max-norm constraint.`, trainer.step);
       return;
     }
     const now = this.now();

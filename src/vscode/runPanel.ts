@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../protocol/engine';
 import { parseWebviewMessage } from '../protocol/validate';
-import type { HostToPanelMessage, PanelCommand, PanelToHostMessage } from '../protocol/webview';
+import type { HostToPanelMessage, PanelCommand, PanelSnapshot, PanelToHostMessage } from '../protocol/webview';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
 import type { RunController } from './runController';
@@ -22,6 +22,8 @@ export class RunPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private sessionSubscriptions: vscode.Disposable[] = [];
   private ready = false;
+  /** A saved run being shown instead of the live session, until the next session starts. */
+  private shown: PanelSnapshot | undefined;
   private lastStepForwarded = 0;
   /** What the panel has sent us, for tests and for the log. */
   readonly received: PanelToHostMessage[] = [];
@@ -89,19 +91,29 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
+  /** Shows a saved run (or any snapshot) until the next training session starts. */
+  showSnapshot(snapshot: PanelSnapshot): void {
+    this.shown = snapshot;
+    this.panel.title = `Dropout Lens: ${snapshot.name}`;
+    this.post({ type: 'snapshot', snapshot });
+  }
+
   private attach(session: TrainingSession): void {
+    this.shown = undefined;
     for (const d of this.sessionSubscriptions) d.dispose();
     this.panel.title = `Dropout Lens: ${session.spec.name}`;
     this.sessionSubscriptions = [
       session.onEvent((event) => this.forward(event)),
-      session.onStatus((status) => this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) })),
+      session.onStatus((status) => {
+        if (!this.shown) this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) });
+      }),
     ];
     this.disposables.push(...this.sessionSubscriptions);
     if (this.ready) this.post({ type: 'snapshot', snapshot: session.snapshot() });
   }
 
   private forward(event: EngineEvent): void {
-    if (!this.ready) return;
+    if (!this.ready || this.shown) return;
     if (event.type === 'step') {
       const now = Date.now();
       if (now - this.lastStepForwarded < STEP_FORWARD_INTERVAL_MS) return;
@@ -127,7 +139,8 @@ export class RunPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        if (session) this.post({ type: 'snapshot', snapshot: session.snapshot() });
+        if (this.shown) this.post({ type: 'snapshot', snapshot: this.shown });
+        else if (session) this.post({ type: 'snapshot', snapshot: session.snapshot() });
         else this.post({ type: 'status', status: 'idle', message: 'No run yet. Open a model config and train it.', action: { label: 'Train', command: 'train' } });
         break;
       case 'control':

@@ -1,0 +1,62 @@
+/**
+ * Saves every training session as a run record while it trains (after each epoch), so a crash, a reload
+ * or closing VS Code loses at most the epoch in progress.
+ */
+import * as vscode from 'vscode';
+import { RunStore, type RunWriter } from '../runs';
+import { log } from './log';
+import type { RunController } from './runController';
+import { trainingSettings } from './settings';
+import type { TrainingSession } from './trainingSession';
+
+/** The runs folder of the first workspace folder, or undefined without a (trusted) workspace. */
+export function workspaceRunStore(): RunStore | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder || folder.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return undefined;
+  return new RunStore(vscode.Uri.joinPath(folder.uri, trainingSettings().runsFolder).fsPath);
+}
+
+export class RunRecorder implements vscode.Disposable {
+  private readonly saved = new vscode.EventEmitter<string>();
+  /** Fires with a run id each time a run's file was written. */
+  readonly onDidSave = this.saved.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(controller: RunController) {
+    this.subscription = controller.onDidStart((session) => void this.record(session));
+  }
+
+  private async record(session: TrainingSession): Promise<void> {
+    const store = workspaceRunStore();
+    if (!store) return;
+    let writer: RunWriter;
+    try {
+      writer = await store.create({ kind: 'train', spec: session.spec, config: { name: session.spec.name, path: vscode.workspace.asRelativePath(session.configUri) }, id: session.runId });
+    } catch (error) {
+      log().error(`Cannot save run ${session.runId}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    let failure: string | undefined;
+    const saved = (p: Promise<void>) => p.then(() => this.saved.fire(session.runId));
+    session.onEvent((event) => {
+      if (event.type === 'epoch') void saved(writer.addEpoch(event));
+      if (event.type === 'error' && event.fatal) failure = event.message;
+      if (event.type === 'done') {
+        const status = event.reason;
+        void saved(
+          writer
+            .endTraining({ status, ...(failure ? { message: failure } : {}), ...(event.final ? { final: event.final } : {}), ...(event.weights ? { weights: event.weights } : {}) })
+            .then(() => writer.finish(status, failure ? { message: failure } : {}))
+            .then(() => {
+              if (writer.lastError) log().error(`Saving run ${writer.id} failed: ${writer.lastError.message}`);
+            }),
+        );
+      }
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.saved.dispose();
+  }
+}
