@@ -1,0 +1,94 @@
+/**
+ * Dataset-size sweep: the model with and without dropout on growing subsets of the data. For each size,
+ * dropout's benefit is the validation loss without dropout minus with it (positive: dropout helps). The
+ * articles predict a sweet spot: little help on tiny data, most in between, less or none on large data.
+ */
+import type { ModelSpec } from '../protocol/modelSpec';
+import { applyEpochs, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type Plan, type TrainingSummary } from './common';
+import { hasDropout, withDataFraction, withGroupRate, withoutDropout } from './variants';
+
+export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
+
+export interface DatasetSizePoint {
+  fraction: number;
+  /** Samples in the subset (both splits), when known. */
+  samples?: number;
+  withDropout: TrainingSummary;
+  withoutDropout: TrainingSummary;
+  /** Validation loss without dropout - with dropout: positive when dropout helps. */
+  lossBenefit?: number;
+  /** Validation accuracy with dropout - without: positive when dropout helps. */
+  accuracyBenefit?: number;
+  helps?: boolean;
+}
+
+export interface DatasetSweepResult {
+  kind: 'dataset-sweep';
+  status: ExperimentStatus;
+  message?: string;
+  name: string;
+  seed: number;
+  points: DatasetSizePoint[];
+  /** The fraction where dropout helps most (largest loss benefit). */
+  bestFraction?: number;
+  /** The smallest fraction past the best one from which dropout no longer helps; absent if it always helps there. */
+  stopsHelpingAt?: number;
+  notes: string[];
+}
+
+export interface DatasetSweepOptions extends ExperimentOptions {
+  /** Fractions of the data, each in (0, 1]. Default 1/8, 1/4, 1/2, 1. */
+  fractions?: readonly number[];
+  /** Rate added after hidden layers when the config has no dropout (default 0.5). */
+  defaultRate?: number;
+}
+
+export async function runDatasetSweepExperiment(spec: ModelSpec, options: DatasetSweepOptions = {}): Promise<DatasetSweepResult> {
+  const fractions = [...(options.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
+  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new RangeError(`Dataset sweep: fraction ${f} is outside (0, 1].`);
+  const notes: string[] = [];
+  const base = applyEpochs(spec, options.epochs);
+  let withSpec = base;
+  if (!hasDropout(base)) {
+    const rate = options.defaultRate ?? 0.5;
+    withSpec = withGroupRate(base, 'hidden', rate);
+    notes.push(`The config has no dropout: the "with dropout" runs add dropout ${rate} after each hidden layer.`);
+  }
+  if (spec.data.source === 'csv' && options.csvText === undefined) notes.push('No CSV text was given: every size trains on the whole file.');
+  const withoutSpec = withoutDropout(base);
+  const plans: Plan[] = [];
+  const samples: (number | undefined)[] = [];
+  for (const f of fractions) {
+    const a = withDataFraction(withSpec, f, options.csvText);
+    const b = withDataFraction(withoutSpec, f, options.csvText);
+    samples.push(a.samples);
+    plans.push({ key: `fraction=${f}/with-dropout`, label: `${pct(f)} with dropout`, spec: a.spec, ...(a.csvText !== undefined ? { csvText: a.csvText } : {}) });
+    plans.push({ key: `fraction=${f}/without-dropout`, label: `${pct(f)} without dropout`, spec: b.spec, ...(b.csvText !== undefined ? { csvText: b.csvText } : {}) });
+  }
+  const outcomes = await trainPlans(plans, options);
+  const points: DatasetSizePoint[] = fractions.map((fraction, i) => {
+    const w = summarize(outcomes[2 * i]!);
+    const wo = summarize(outcomes[2 * i + 1]!);
+    const point: DatasetSizePoint = { fraction, ...(samples[i] !== undefined ? { samples: samples[i] } : {}), withDropout: w, withoutDropout: wo };
+    if (w.final && wo.final) {
+      point.lossBenefit = wo.final.validation.loss - w.final.validation.loss;
+      if (w.final.validation.accuracy !== undefined && wo.final.validation.accuracy !== undefined) point.accuracyBenefit = w.final.validation.accuracy - wo.final.validation.accuracy;
+      point.helps = point.lossBenefit > 0;
+    }
+    return point;
+  });
+  const measured = points.filter((p) => p.lossBenefit !== undefined);
+  const result: DatasetSweepResult = { kind: 'dataset-sweep', ...overallStatus(outcomes, options.signal), name: spec.name, seed: spec.seed, points, notes };
+  if (measured.length > 0) {
+    const best = measured.reduce((a, b) => (b.lossBenefit! > a.lossBenefit! ? b : a));
+    result.bestFraction = best.fraction;
+    const stop = measured.find((p) => p.fraction > best.fraction && !p.helps);
+    if (stop) result.stopsHelpingAt = stop.fraction;
+  }
+  await finishRun(options, result);
+  return result;
+}
+
+function pct(f: number): string {
+  return `${Math.round(f * 1000) / 10}% of the data`;
+}

@@ -1,0 +1,195 @@
+/**
+ * Monte Carlo dropout uncertainty: train, then N stochastic passes over the validation data with dropout
+ * on. Per sample: the predictive mean (of the predicted class's probability) and its variance; the
+ * accuracy of the MC mean against the deterministic eval pass; the samples the model is least sure of; and
+ * for 2-D inputs an uncertainty map over the input plane (Monte Carlo passes over a grid, from the final
+ * weights, on the host).
+ */
+import type { ModelSpec } from '../protocol/modelSpec';
+import { applyEpochs, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type TrainingSummary } from './common';
+import type { BoundaryEvent, McResultEvent } from './engineRun';
+import { forward, forwardSupported, seededRandom, validationData } from './forward';
+import { argmax } from './stats';
+import { hasDropout } from './variants';
+
+export interface McSampleStat {
+  /** Index in the validation split. */
+  index: number;
+  /** Predicted class of the MC mean (classification); the mean prediction (regression). */
+  predicted: number;
+  /** Mean over passes of the predicted class's probability (classification) or of the prediction. */
+  mean: number;
+  variance: number;
+}
+
+export interface UncertaintyMap {
+  resolution: number;
+  /** [xMin, xMax, yMin, yMax] */
+  extent: [number, number, number, number];
+  /** Row-major from yMin: the MC mean's predicted class per cell. */
+  classes: number[];
+  /** The MC mean's probability of that class. */
+  confidence: number[];
+  /** Variance across passes of that probability: the uncertainty. */
+  variance: number[];
+  passes: number;
+}
+
+export interface McExperimentResult {
+  kind: 'mc';
+  status: ExperimentStatus;
+  message?: string;
+  name: string;
+  seed: number;
+  samples: number;
+  training: TrainingSummary;
+  task?: 'classification' | 'regression';
+  validationSize?: number;
+  /** Per validation sample, in order. */
+  perSample?: { mean: number[]; variance: number[]; predicted: number[] };
+  mcAccuracy?: number;
+  evalAccuracy?: number;
+  /** mcAccuracy - evalAccuracy */
+  accuracyDelta?: number;
+  meanVariance?: number;
+  /** Highest variance first. */
+  leastSure: McSampleStat[];
+  /** For 2-D inputs: the validation samples' coordinates and labels, aligned with `perSample`. */
+  points?: { x: number[]; y: number[]; label: number[] };
+  /** For 2-D inputs when the model can be evaluated on the host (no batch norm). */
+  map?: UncertaintyMap;
+  /** The deterministic (eval-mode) decision boundary the engine sent last, for 2-D inputs. */
+  boundary?: { resolution: number; extent: [number, number, number, number]; classes: number[]; confidence: number[] };
+  notes: string[];
+}
+
+export interface McOptions extends ExperimentOptions {
+  /** Stochastic passes. Default: the config's `evaluation.mcSamples`, else 30. */
+  samples?: number;
+  /** How many least-sure samples to list (default 10). */
+  leastSure?: number;
+  /** Grid side of the uncertainty map (default 32); 0: no map. */
+  mapResolution?: number;
+}
+
+export function mcStats(event: McResultEvent): { perSample: { mean: number[]; variance: number[]; predicted: number[] }; classes: number } {
+  const n = event.mean.length;
+  const classes = n > 0 ? Math.round(event.meanProbs.length / n) : 0;
+  const predicted: number[] = [];
+  for (let i = 0; i < n; i++) predicted.push(classes > 1 ? argmax(event.meanProbs, i * classes, classes) : event.meanProbs[i] ?? 0);
+  return { perSample: { mean: Array.from(event.mean), variance: Array.from(event.variance), predicted }, classes };
+}
+
+export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}): Promise<McExperimentResult> {
+  const base = applyEpochs(spec, options.epochs);
+  const samples = Math.max(2, Math.round(options.samples ?? spec.evaluation.mcSamples ?? 30));
+  const notes: string[] = [];
+  if (!hasDropout(base)) notes.push('The model has no dropout: every pass is the same, the variance is 0.');
+  let mc: McResultEvent | undefined;
+  const twoD = inputDimOf(base) === 2;
+  const [outcome] = await trainPlans(
+    [
+      {
+        key: 'mc',
+        label: 'training',
+        spec: base,
+        ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+        ...(twoD ? { options: { boundaryEvery: base.training.epochs } } : {}),
+        afterTraining: async (model) => {
+          mc = await model.mcInference(samples);
+        },
+      },
+    ],
+    options,
+    true,
+  );
+  const training = summarize(outcome!);
+  const status = overallStatus([outcome!], options.signal);
+  const result: McExperimentResult = { kind: 'mc', ...status, name: spec.name, seed: spec.seed, samples, training, leastSure: [], notes };
+  if (outcome!.ready) {
+    result.task = outcome!.ready.task;
+    result.validationSize = outcome!.ready.validationSize;
+  }
+  if (outcome!.afterTrainingError) {
+    notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
+    if (result.status === 'completed') {
+      result.status = 'failed';
+      result.message = `Monte Carlo inference failed: ${outcome!.afterTrainingError}`;
+    }
+  }
+  if (mc) {
+    const { perSample } = mcStats(mc);
+    result.perSample = perSample;
+    if (mc.mcAccuracy !== undefined) result.mcAccuracy = mc.mcAccuracy;
+    if (mc.evalAccuracy !== undefined) result.evalAccuracy = mc.evalAccuracy;
+    if (mc.mcAccuracy !== undefined && mc.evalAccuracy !== undefined) result.accuracyDelta = mc.mcAccuracy - mc.evalAccuracy;
+    const v = perSample.variance;
+    result.meanVariance = v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+    result.leastSure = v
+      .map((variance, index) => ({ index, variance, mean: perSample.mean[index]!, predicted: perSample.predicted[index]! }))
+      .sort((a, b) => b.variance - a.variance || a.mean - b.mean)
+      .slice(0, options.leastSure ?? 10);
+  }
+  const data = inputDimOf(base) === 2 ? validationData(base, options.csvText) : undefined;
+  if (data && data.inputDim === 2) {
+    const points = { x: [] as number[], y: [] as number[], label: [] as number[] };
+    for (let i = 0; i < data.n; i++) {
+      points.x.push(data.x[2 * i]!);
+      points.y.push(data.x[2 * i + 1]!);
+      points.label.push(data.y[i]!);
+    }
+    result.points = points;
+  }
+  if (outcome!.boundary) result.boundary = boundaryJson(outcome!.boundary);
+  const resolution = options.mapResolution ?? 32;
+  const inputDim = outcome!.ready?.inputDim ?? base.model.input;
+  if (inputDim === 2 && resolution > 0 && outcome!.weights) {
+    if (forwardSupported(base, outcome!.weights)) {
+      const extent = outcome!.boundary?.extent ?? ([-3, 3, -3, 3] as [number, number, number, number]);
+      result.map = uncertaintyMap(base, outcome!.weights, extent, resolution, Math.min(samples, 50));
+    } else notes.push('No uncertainty map: the model has layers the host cannot evaluate (batch norm).');
+  }
+  await finishRun(options, result);
+  return result;
+}
+
+function inputDimOf(spec: ModelSpec): number | undefined {
+  return spec.data.source === 'generator' ? spec.model.input ?? 2 : spec.model.input;
+}
+
+function boundaryJson(b: BoundaryEvent): NonNullable<McExperimentResult['boundary']> {
+  return { resolution: b.resolution, extent: b.extent, classes: Array.from(b.classes), confidence: Array.from(b.confidence) };
+}
+
+/** Monte Carlo passes over a grid covering `extent`, from final weights. */
+export function uncertaintyMap(
+  spec: ModelSpec,
+  weights: Parameters<typeof forward>[1],
+  extent: [number, number, number, number],
+  resolution: number,
+  passes: number,
+): UncertaintyMap {
+  const random = seededRandom(spec.seed ^ 0x5eed);
+  const [x0, x1, y0, y1] = extent;
+  const classes: number[] = [];
+  const confidence: number[] = [];
+  const variance: number[] = [];
+  for (let r = 0; r < resolution; r++) {
+    const y = y0 + ((r + 0.5) / resolution) * (y1 - y0);
+    for (let c = 0; c < resolution; c++) {
+      const x = x0 + ((c + 0.5) / resolution) * (x1 - x0);
+      const outs: Float64Array[] = [];
+      for (let p = 0; p < passes; p++) outs.push(forward(spec, weights, [x, y], true, random));
+      const width = outs[0]!.length;
+      const mean = new Float64Array(width);
+      for (const o of outs) for (let k = 0; k < width; k++) mean[k]! += o[k]! / passes;
+      const k = width > 1 ? argmax(mean) : 0;
+      let v = 0;
+      for (const o of outs) v += (o[k]! - mean[k]!) ** 2;
+      classes.push(k);
+      confidence.push(mean[k]!);
+      variance.push(v / passes);
+    }
+  }
+  return { resolution, extent, classes, confidence, variance, passes };
+}
