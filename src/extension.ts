@@ -11,6 +11,7 @@ import { log } from './vscode/log';
 import { ModelView } from './vscode/modelView';
 import { RunController } from './vscode/runController';
 import { registerRunCommands } from './vscode/runCommands';
+import { registerExperimentCommands } from './vscode/experimentCommands';
 import { RunRecorder } from './vscode/runRecorder';
 import { RunsView } from './vscode/runsView';
 import { RUN_PANEL_VIEW_TYPE, RunPanel, RunPanelSerializer } from './vscode/runPanel';
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
     vscode.window.createTreeView('dropoutLens.model', { treeDataProvider: modelView, showCollapseAll: false }),
     vscode.window.createTreeView('dropoutLens.runs', { treeDataProvider: runsView }),
     ...registerRunCommands(context.extensionUri, controller, runsView),
+    ...registerExperimentCommands(context.extensionPath, runsView),
     vscode.languages.registerCodeActionsProvider(ANALYZED_DOCUMENTS, new DropoutQuickFixes(diagnostics), DropoutQuickFixes.metadata),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.dropout.{yaml,yml,json}' }, new ConfigCodeLens(controller)),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, new RunPanelSerializer(context.extensionUri, controller)),
