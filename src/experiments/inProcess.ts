@@ -1,0 +1,35 @@
+/**
+ * A launcher that runs the engine in this thread (EngineSession, no worker): no parallelism, but no worker
+ * start-up either. For tests and small CLI runs; the extension uses worker threads (`workerLauncher`).
+ * Kept out of the experiments index so the extension host bundle does not pull the engine in.
+ */
+import { EngineSession } from '../engine/session';
+import type { EngineEvent } from '../protocol/engine';
+import type { EngineHandle, Launcher } from './engineRun';
+
+export function inProcessLauncher(): Launcher {
+  return (): EngineHandle => {
+    const listeners = new Set<(event: EngineEvent) => void>();
+    let finished = false;
+    const session = new EngineSession({
+      post: (event) => {
+        if (finished) return;
+        if (event.type === 'done') finished = true;
+        for (const listener of [...listeners]) listener(event);
+      },
+      schedule: (fn) => setImmediate(fn),
+    });
+    return {
+      onEvent(listener) {
+        listeners.add(listener);
+        return { dispose: () => listeners.delete(listener) };
+      },
+      // Asynchronous like a message port, so a caller's listeners are in place before the first event.
+      send: (command) => setImmediate(() => !finished && session.handle(command)),
+      terminate: async () => {
+        if (!finished) session.handle({ type: 'stop' });
+        finished = true;
+      },
+    };
+  };
+}
