@@ -125,6 +125,7 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
     let phase: 'starting' | 'stepping' | 'hook' | 'finishing' = 'starting';
     let target = 0;
     let chunkEnd = 0;
+    let stepped = 0;
     const sendChunk = (from: number) => {
       const count = Math.min(MAX_STEP_CHUNK, target - from);
       chunkEnd = from + count;
@@ -176,11 +177,15 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
           break;
         }
         case 'step':
-          // Paused stepping reports every step: the chunk ends at `chunkEnd`, the stepping at `target`.
-          if (phase === 'stepping' && event.step >= chunkEnd) {
-            if (event.step >= target) {
-              if (outcome.ready) void runHook(outcome.ready);
-            } else sendChunk(event.step);
+          // Paused stepping reports every step (counted here, whatever the engine's numbering): a chunk ends
+          // after `chunkEnd` steps, the stepping after `target`.
+          if (phase === 'stepping') {
+            stepped++;
+            if (stepped >= chunkEnd) {
+              if (stepped >= target) {
+                if (outcome.ready) void runHook(outcome.ready);
+              } else sendChunk(stepped);
+            }
           }
           break;
         case 'epoch': {
