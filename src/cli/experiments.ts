@@ -5,7 +5,7 @@
  * 2 bad usage.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   fmt,
   runCompareExperiment,
@@ -60,7 +60,8 @@ export interface ExperimentCliDeps {
 
 /** The repository or extension root that holds the engine worker (bundle or sources). */
 export function engineRoot(): string {
-  const candidates = [join(__dirname, '..'), join(__dirname, '..', '..'), process.cwd()];
+  const bin = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined; // <root>/bin/dropout-lens.js
+  const candidates = [...(bin ? [join(bin, '..')] : []), join(__dirname, '..'), join(__dirname, '..', '..'), process.cwd()];
   return candidates.find((c) => existsSync(join(c, 'dist', 'worker.js')) || existsSync(join(c, 'src', 'engine', 'worker.ts'))) ?? process.cwd();
 }
 
