@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import { runCompareExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, workerLauncher } from '../../../src/experiments';
-import { inProcessLauncher } from '../../../src/experiments/inProcess';
 
 const root = join(__dirname, '..', '..', '..');
 const engineReady = existsSync(join(root, 'src', 'engine', 'trainer.ts')) || existsSync(join(root, 'src', 'engine', 'trainer', 'index.ts'));
 const skip = engineReady ? false : 'the engine trainer has not landed yet';
+// Imported lazily: the engine's modules load only when it is there.
+const inProcess = async () => (await import('../../../src/experiments/inProcess')).inProcessLauncher();
 
 export function overfitSpec(rate: number, overrides: Partial<ModelSpec['training']> = {}): ModelSpec {
   return {
@@ -54,7 +55,7 @@ test('compare (real workers): dropout narrows the generalization gap and spreads
 });
 
 test('sweep (in process): the best rate is neither 0 nor the largest', { skip, timeout: 60_000 }, async () => {
-  const result = await runSweepExperiment(overfitSpec(0), { launcher: inProcessLauncher(), rates: [0, 0.2, 0.4, 0.6, 0.8], group: 'hidden', maxParallel: 5 });
+  const result = await runSweepExperiment(overfitSpec(0), { launcher: await inProcess(), rates: [0, 0.2, 0.4, 0.6, 0.8], group: 'hidden', maxParallel: 5 });
   assert.equal(result.status, 'completed', result.message);
   console.log(result.points.map((p) => `${p.rate}: val ${p.training.final?.validation.loss.toFixed(3)} acc ${p.training.final?.validation.accuracy?.toFixed(3)}`).join('; '));
   assert.ok(result.best);
@@ -64,7 +65,7 @@ test('sweep (in process): the best rate is neither 0 nor the largest', { skip, t
 });
 
 test('MC dropout (in process): per-sample variance above 0, MC accuracy close to eval accuracy', { skip, timeout: 60_000 }, async () => {
-  const result = await runMcExperiment(overfitSpec(0.3, { epochs: 30 }), { launcher: inProcessLauncher(), samples: 30, mapResolution: 8 });
+  const result = await runMcExperiment(overfitSpec(0.3, { epochs: 30 }), { launcher: await inProcess(), samples: 30, mapResolution: 8 });
   assert.equal(result.status, 'completed', result.message);
   assert.equal(result.perSample!.variance.length, result.validationSize);
   assert.ok(result.meanVariance! > 0);
@@ -76,7 +77,7 @@ test('MC dropout (in process): per-sample variance above 0, MC accuracy close to
 });
 
 test('forgot eval (in process): train mode reports a worse accuracy, and predictions flip between passes', { skip, timeout: 60_000 }, async () => {
-  const result = await runForgotEvalExperiment(overfitSpec(0.5, { epochs: 30 }), { launcher: inProcessLauncher(), passes: 8 });
+  const result = await runForgotEvalExperiment(overfitSpec(0.5, { epochs: 30 }), { launcher: await inProcess(), passes: 8 });
   assert.equal(result.status, 'completed', result.message);
   console.log(`eval ${JSON.stringify(result.evalMode)} train-mode ${JSON.stringify(result.trainMode)} flips ${result.flipRate} unstable ${result.unstableFraction} pass acc ${JSON.stringify(result.passAccuracy)}`);
   assert.ok(result.trainMode!.loss > result.evalMode!.loss);
