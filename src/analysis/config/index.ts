@@ -1,0 +1,556 @@
+/**
+ * Model config parser (`*.dropout.yaml|yml|json`): text -> typed ModelSpec plus findings with exact ranges.
+ * Structural mistakes are `invalid-config` errors; rates outside [0, 1) are `dropout-rate-out-of-range`.
+ * Any error finding means no spec. Never throws.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
+import type { Finding, RuleId, Severity } from '../../protocol/findings';
+import type {
+  Activation,
+  DataSpec,
+  DropoutKind,
+  DropoutScaling,
+  GeneratorName,
+  LayerSpec,
+  ModelSpec,
+  OptimizerSpec,
+  ScheduleSpec,
+  TrainingSpec,
+  EvaluationSpec,
+} from '../../protocol/modelSpec';
+import { LineMap } from '../text';
+
+export const CONFIG_FILE_PATTERN = /\.dropout\.(ya?ml|json)$/i;
+
+export function isConfigFile(fileName: string): boolean {
+  return CONFIG_FILE_PATTERN.test(fileName);
+}
+
+export interface ParsedConfig {
+  spec?: ModelSpec;
+  findings: Finding[];
+}
+
+/** Source positions of parsed layers, for the config rules. */
+export interface ConfigLocations {
+  /** Offsets [start, end] of each layer item. */
+  layers: [number, number][];
+  /** Offsets of each dropout layer's rate value (or the layer item when absent). */
+  rates: Map<number, [number, number]>;
+  evaluationMode?: [number, number];
+  evaluation?: [number, number];
+}
+
+const GENERATORS: GeneratorName[] = ['moons', 'circles', 'spirals', 'xor', 'blobs', 'regression', 'overfit'];
+const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
+const KINDS: DropoutKind[] = ['bernoulli', 'gaussian', 'spatial'];
+const SCALINGS: DropoutScaling[] = ['inverted', 'standard'];
+
+type Any = YNode | null | undefined;
+
+class Ctx {
+  findings: Finding[] = [];
+  lines: LineMap;
+  locations: ConfigLocations = { layers: [], rates: new Map() };
+  constructor(readonly text: string) {
+    this.lines = new LineMap(text);
+  }
+  span(node: Any, fallback: [number, number] = [0, 0]): [number, number] {
+    const r = node && (node as { range?: [number, number, number] }).range;
+    if (!r) return fallback;
+    return [r[0], Math.max(r[0], r[1])];
+  }
+  report(rule: RuleId, at: [number, number], message: string, severity: Severity = 'error'): void {
+    let [from, to] = at;
+    if (to <= from) {
+      // Give empty ranges one visible character (or the rest of the line).
+      const pos = this.lines.position(from);
+      to = Math.max(from, Math.min(this.lines.lineEnd(pos.line), from + 1));
+      if (to === from && from > 0) from -= 1;
+    }
+    this.findings.push({ rule, severity, range: this.lines.range(from, to), message, fixes: [] });
+  }
+  invalid(node: Any, message: string, fallback?: [number, number]): void {
+    this.report('invalid-config', this.span(node, fallback), message);
+  }
+}
+
+function describe(node: Any): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return 'an alias';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+    if (typeof v === 'number') return `the number ${v}`;
+    if (typeof v === 'boolean') return `${v}`;
+    return JSON.stringify(v) ?? String(v);
+  }
+  return 'an unknown value';
+}
+
+function keyName(pair: Pair): string {
+  const k = pair.key as Any;
+  if (isScalar(k)) return String(k.value);
+  return '';
+}
+
+/** Reads a mapping, reporting unknown and duplicate keys. Returns key -> pair. */
+function readMap(ctx: Ctx, node: Any, where: string, allowed: readonly string[], parentSpan?: [number, number]): Map<string, Pair> | undefined {
+  if (!isMap(node)) {
+    ctx.invalid(node, `${where} must be a mapping, got ${describe(node)}.`, parentSpan);
+    return undefined;
+  }
+  const out = new Map<string, Pair>();
+  for (const item of (node as YAMLMap).items) {
+    if (!isPair(item)) continue;
+    const name = keyName(item);
+    const keySpan = ctx.span(item.key as Any, ctx.span(node));
+    if (!allowed.includes(name)) {
+      const close = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
+      ctx.report('invalid-config', keySpan, `Unknown key "${name}" in ${where}${close ? ` (did you mean "${close}"?)` : ''}. Allowed keys: ${allowed.join(', ')}.`);
+      continue;
+    }
+    if (out.has(name)) {
+      ctx.report('invalid-config', keySpan, `Duplicate key "${name}" in ${where}.`);
+      continue;
+    }
+    out.set(name, item);
+  }
+  return out;
+}
+
+function valueOf(pair: Pair | undefined): Any {
+  return pair?.value as Any;
+}
+
+function pairSpan(ctx: Ctx, pair: Pair): [number, number] {
+  return ctx.span(pair.value as Any, ctx.span(pair.key as Any));
+}
+
+interface NumOpts {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  exclusiveMin?: number;
+  exclusiveMax?: number;
+}
+
+function readNumber(ctx: Ctx, pair: Pair | undefined, where: string, def: number, opts: NumOpts = {}): number {
+  if (!pair) return def;
+  const node = valueOf(pair);
+  const at = pairSpan(ctx, pair);
+  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
+    ctx.report('invalid-config', at, `${where} must be a ${opts.integer ? 'whole number' : 'number'}, got ${describe(node)}.`);
+    return def;
+  }
+  const v = node.value;
+  if (opts.integer && !Number.isInteger(v)) ctx.report('invalid-config', at, `${where} must be a whole number, got ${v}.`);
+  else if (opts.min !== undefined && v < opts.min) ctx.report('invalid-config', at, `${where} must be at least ${opts.min}, got ${v}.`);
+  else if (opts.max !== undefined && v > opts.max) ctx.report('invalid-config', at, `${where} must be at most ${opts.max}, got ${v}.`);
+  else if (opts.exclusiveMin !== undefined && v <= opts.exclusiveMin) ctx.report('invalid-config', at, `${where} must be greater than ${opts.exclusiveMin}, got ${v}.`);
+  else if (opts.exclusiveMax !== undefined && v >= opts.exclusiveMax) ctx.report('invalid-config', at, `${where} must be less than ${opts.exclusiveMax}, got ${v}.`);
+  return v;
+}
+
+function readRate(ctx: Ctx, node: Any, at: [number, number], where: string): number {
+  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
+    ctx.report('invalid-config', at, `${where} must be a number in [0, 1), got ${describe(node)}.`);
+    return 0;
+  }
+  const v = node.value;
+  if (v < 0 || v >= 1) {
+    ctx.report(
+      'dropout-rate-out-of-range',
+      at,
+      v >= 1
+        ? `${where} is ${v}: a drop rate of 1 or more drops every unit, so the layer outputs zeros (or the run fails). Use a drop probability in [0, 1), e.g. 0.5${v >= 5 && v <= 100 ? ` (if ${v} is a percentage, write ${v / 100})` : ''}.`
+        : `${where} is ${v}: a negative drop rate is not a probability and training cannot run. Use a drop probability in [0, 1).`,
+    );
+  }
+  return v;
+}
+
+function readEnum<T extends string>(ctx: Ctx, pair: Pair | undefined, where: string, values: readonly T[], def: T): T {
+  if (!pair) return def;
+  const node = valueOf(pair);
+  if (!isScalar(node) || typeof node.value !== 'string' || !values.includes(node.value as T)) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be one of ${values.join(', ')}, got ${describe(node)}.`);
+    return def;
+  }
+  return node.value as T;
+}
+
+function readBool(ctx: Ctx, pair: Pair | undefined, where: string, def: boolean): boolean {
+  if (!pair) return def;
+  const node = valueOf(pair);
+  if (!isScalar(node) || typeof node.value !== 'boolean') {
+    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be true or false, got ${describe(node)}.`);
+    return def;
+  }
+  return node.value;
+}
+
+function readString(ctx: Ctx, pair: Pair | undefined, where: string): string | undefined {
+  if (!pair) return undefined;
+  const node = valueOf(pair);
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value.length === 0) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be a non-empty string, got ${describe(node)}.`);
+    return undefined;
+  }
+  return node.value;
+}
+
+function baseName(fileName: string): string {
+  const last = fileName.split(/[\\/]/).pop() ?? fileName;
+  return last.replace(CONFIG_FILE_PATTERN, '') || last;
+}
+
+function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]): DataSpec | undefined {
+  if (!pair) {
+    ctx.report('invalid-config', rootSpan, 'Missing required key "data": say where the samples come from, e.g. `data: { generator: moons, samples: 200 }` or `data: { csv: data/file.csv }`.');
+    return undefined;
+  }
+  const where = 'data';
+  const m = readMap(ctx, valueOf(pair), where, ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'], pairSpan(ctx, pair));
+  if (!m) return undefined;
+  const validation = readNumber(ctx, m.get('validation'), 'data.validation', 0.3, { exclusiveMin: 0, exclusiveMax: 1 });
+  const gen = m.get('generator');
+  const csv = m.get('csv');
+  if (gen && csv) {
+    ctx.report('invalid-config', ctx.span(csv.key as Any), 'data has both "generator" and "csv": use one source.');
+    return undefined;
+  }
+  if (csv) {
+    for (const k of ['samples', 'noise', 'classes'] as const) {
+      const p = m.get(k);
+      if (p) ctx.report('invalid-config', ctx.span(p.key as Any), `data.${k} applies to generators only; a CSV dataset uses every row of the file.`);
+    }
+    const path = readString(ctx, csv, 'data.csv');
+    let label: string | number | undefined;
+    const lp = m.get('label');
+    if (lp) {
+      const ln = valueOf(lp);
+      if (isScalar(ln) && typeof ln.value === 'string' && ln.value.length > 0) label = ln.value;
+      else if (isScalar(ln) && typeof ln.value === 'number' && Number.isInteger(ln.value) && ln.value >= 0) label = ln.value;
+      else ctx.report('invalid-config', pairSpan(ctx, lp), `data.label must be a column name or a 0-based column index, got ${describe(ln)}.`);
+    }
+    const standardize = readBool(ctx, m.get('standardize'), 'data.standardize', true);
+    if (path === undefined) return undefined;
+    return { source: 'csv', path, ...(label !== undefined ? { label } : {}), standardize, validation };
+  }
+  if (!gen) {
+    ctx.report('invalid-config', ctx.span(valueOf(pair), pairSpan(ctx, pair)), `data needs a source: "generator" (${GENERATORS.join(', ')}) or "csv" (a path relative to this file).`);
+    return undefined;
+  }
+  for (const k of ['label', 'standardize'] as const) {
+    const p = m.get(k);
+    if (p) ctx.report('invalid-config', ctx.span(p.key as Any), `data.${k} applies to CSV data only.`);
+  }
+  const generator = readEnum(ctx, gen, 'data.generator', GENERATORS, 'moons');
+  const samples = readNumber(ctx, m.get('samples'), 'data.samples', 200, { integer: true, min: 4, max: 1_000_000 });
+  const noise = readNumber(ctx, m.get('noise'), 'data.noise', 0.1, { min: 0 });
+  const classesPair = m.get('classes');
+  const classes = classesPair ? readNumber(ctx, classesPair, 'data.classes', 3, { integer: true, min: 2, max: 100 }) : undefined;
+  return { source: 'generator', generator, samples, noise, ...(classes !== undefined ? { classes } : {}), validation };
+}
+
+function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number]): LayerSpec[] | undefined {
+  if (!pair) {
+    ctx.report('invalid-config', modelSpan, 'Missing required key "model.layers": list the layers, e.g. `layers: [{ dense: 64 }, { dropout: 0.5 }, { dense: 2 }]`.');
+    return undefined;
+  }
+  const node = valueOf(pair);
+  if (!isSeq(node)) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), `model.layers must be a list of layers, got ${describe(node)}.`);
+    return undefined;
+  }
+  if (node.items.length === 0) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), 'model.layers is empty: add at least one dense layer.');
+    return undefined;
+  }
+  const layers: LayerSpec[] = [];
+  let ok = true;
+  node.items.forEach((itemNode, i) => {
+    const item = itemNode as Any;
+    const where = `model.layers[${i}]`;
+    const at = ctx.span(item, pairSpan(ctx, pair));
+    const layer = readLayer(ctx, item, where, at, layers.length);
+    if (layer) {
+      ctx.locations.layers.push(at);
+      layers.push(layer);
+    } else ok = false;
+  });
+  const denseCount = layers.filter((l) => l.type === 'dense').length;
+  if (ok && denseCount === 0) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), 'model.layers has no dense layer: the network needs at least one weight layer (the last dense layer is the output).');
+    return undefined;
+  }
+  if (!ok) return undefined;
+  // Default activation: relu for hidden dense layers, linear for the last one (when not written).
+  let lastDense = -1;
+  layers.forEach((l, i) => {
+    if (l.type === 'dense') lastDense = i;
+  });
+  layers.forEach((l, i) => {
+    if (l.type === 'dense' && (l as DenseWithFlag).__defaultActivation) {
+      l.activation = i === lastDense ? 'linear' : 'relu';
+    }
+    delete (l as DenseWithFlag).__defaultActivation;
+  });
+  return layers;
+}
+
+type DenseWithFlag = LayerSpec & { __defaultActivation?: boolean };
+
+function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], index: number): LayerSpec | undefined {
+  if (!isMap(item)) {
+    ctx.report('invalid-config', at, `${where} must be a mapping like { dense: 64 }, { dropout: 0.5 } or { batchnorm: {} }, got ${describe(item)}.`);
+    return undefined;
+  }
+  const keys = (item as YAMLMap).items.filter(isPair).map(keyName);
+  const kind = keys.find((k) => k === 'dense' || k === 'dropout' || k === 'batchnorm');
+  if (!kind) {
+    ctx.report('invalid-config', at, `${where} must name its type with one of the keys dense, dropout or batchnorm${keys.length ? ` (found ${keys.join(', ')})` : ''}.`);
+    return undefined;
+  }
+  if (kind === 'dense') {
+    const m = readMap(ctx, item, where, ['dense', 'activation', 'dropconnect']);
+    if (!m) return undefined;
+    const before = ctx.findings.length;
+    const units = readNumber(ctx, m.get('dense'), `${where}.dense (units)`, 1, { integer: true, min: 1, max: 4096 });
+    const actPair = m.get('activation');
+    const activation = readEnum(ctx, actPair, `${where}.activation`, ACTIVATIONS, 'relu');
+    const dcPair = m.get('dropconnect');
+    let dropConnect: number | undefined;
+    if (dcPair) {
+      dropConnect = readRate(ctx, valueOf(dcPair), pairSpan(ctx, dcPair), `${where}.dropconnect`);
+    }
+    if (ctx.findings.length > before) return undefined;
+    const layer: DenseWithFlag = { type: 'dense', units, activation, ...(dropConnect ? { dropConnect } : {}) };
+    if (!actPair) layer.__defaultActivation = true;
+    return layer;
+  }
+  if (kind === 'batchnorm') {
+    const m = readMap(ctx, item, where, ['batchnorm']);
+    if (!m) return undefined;
+    const bp = m.get('batchnorm')!;
+    const v = valueOf(bp);
+    if (v === null || (isScalar(v) && v.value === null)) return { type: 'batchnorm', momentum: 0.1, epsilon: 1e-5 };
+    const before = ctx.findings.length;
+    const bm = readMap(ctx, v, `${where}.batchnorm`, ['momentum', 'epsilon'], pairSpan(ctx, bp));
+    if (!bm) return undefined;
+    const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, { exclusiveMin: 0, max: 1 });
+    const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm.epsilon`, 1e-5, { exclusiveMin: 0 });
+    if (ctx.findings.length > before) return undefined;
+    return { type: 'batchnorm', momentum, epsilon };
+  }
+  const m = readMap(ctx, item, where, ['dropout']);
+  if (!m) return undefined;
+  const dp = m.get('dropout')!;
+  const v = valueOf(dp);
+  const before = ctx.findings.length;
+  if (isScalar(v)) {
+    const rate = readRate(ctx, v, pairSpan(ctx, dp), `${where}.dropout (rate)`);
+    ctx.locations.rates.set(index, pairSpan(ctx, dp));
+    if (ctx.findings.length > before) return undefined;
+    return { type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' };
+  }
+  const dm = readMap(ctx, v, `${where}.dropout`, ['rate', 'kind', 'scaling', 'shape'], pairSpan(ctx, dp));
+  if (!dm) return undefined;
+  const rp = dm.get('rate');
+  if (!rp) {
+    ctx.report('invalid-config', pairSpan(ctx, dp), `${where}.dropout needs a "rate" (a drop probability in [0, 1)).`);
+    return undefined;
+  }
+  const rate = readRate(ctx, valueOf(rp), pairSpan(ctx, rp), `${where}.dropout.rate`);
+  ctx.locations.rates.set(index, pairSpan(ctx, rp));
+  const kind2 = readEnum(ctx, dm.get('kind'), `${where}.dropout.kind`, KINDS, 'bernoulli');
+  const scaling = readEnum(ctx, dm.get('scaling'), `${where}.dropout.scaling`, SCALINGS, 'inverted');
+  const sp = dm.get('shape');
+  let shape: [number, number] | undefined;
+  if (sp) {
+    const sn = valueOf(sp);
+    const okShape =
+      isSeq(sn) &&
+      sn.items.length === 2 &&
+      sn.items.every((x) => isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && (x.value as number) >= 1);
+    if (!okShape) ctx.report('invalid-config', pairSpan(ctx, sp), `${where}.dropout.shape must be [positions, channels] (two positive whole numbers), got ${describe(sn)}.`);
+    else shape = [(sn.items[0] as { value: number }).value, (sn.items[1] as { value: number }).value];
+    if (kind2 !== 'spatial' && okShape) ctx.report('invalid-config', ctx.span(sp.key as Any), `${where}.dropout.shape applies to kind: spatial only.`);
+  } else if (kind2 === 'spatial') {
+    ctx.report('invalid-config', pairSpan(ctx, dp), `${where}: spatial dropout needs shape: [positions, channels] (how the layer input is viewed, so whole channels are dropped).`);
+  }
+  if (ctx.findings.length > before) return undefined;
+  return { type: 'dropout', rate, kind: kind2, scaling, ...(shape ? { shape } : {}) };
+}
+
+function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefined {
+  const sgdDefault: OptimizerSpec = { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
+  if (!pair) return sgdDefault;
+  const m = readMap(ctx, valueOf(pair), 'training.optimizer', ['sgd', 'adam'], pairSpan(ctx, pair));
+  if (!m) return undefined;
+  if (m.size !== 1) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), 'training.optimizer must name exactly one optimizer: { sgd: {...} } or { adam: {...} }.');
+    return undefined;
+  }
+  const before = ctx.findings.length;
+  const [name, p] = [...m.entries()][0];
+  const v = valueOf(p);
+  const empty = v === null || (isScalar(v) && v.value === null);
+  if (name === 'sgd') {
+    const o = empty ? new Map<string, Pair>() : readMap(ctx, v, 'training.optimizer.sgd', ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'], pairSpan(ctx, p));
+    if (!o) return undefined;
+    const spec: OptimizerSpec = {
+      kind: 'sgd',
+      lr: readNumber(ctx, o.get('lr'), 'training.optimizer.sgd.lr', 0.05, { exclusiveMin: 0 }),
+      momentum: readNumber(ctx, o.get('momentum'), 'training.optimizer.sgd.momentum', 0.9, { min: 0, exclusiveMax: 1 }),
+      dampening: readNumber(ctx, o.get('dampening'), 'training.optimizer.sgd.dampening', 0, { min: 0, max: 1 }),
+      nesterov: readBool(ctx, o.get('nesterov'), 'training.optimizer.sgd.nesterov', false),
+      weightDecay: readNumber(ctx, o.get('weightDecay'), 'training.optimizer.sgd.weightDecay', 0, { min: 0 }),
+    };
+    return ctx.findings.length > before ? undefined : spec;
+  }
+  const o = empty ? new Map<string, Pair>() : readMap(ctx, v, 'training.optimizer.adam', ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], pairSpan(ctx, p));
+  if (!o) return undefined;
+  const spec: OptimizerSpec = {
+    kind: 'adam',
+    lr: readNumber(ctx, o.get('lr'), 'training.optimizer.adam.lr', 0.001, { exclusiveMin: 0 }),
+    beta1: readNumber(ctx, o.get('beta1'), 'training.optimizer.adam.beta1', 0.9, { min: 0, exclusiveMax: 1 }),
+    beta2: readNumber(ctx, o.get('beta2'), 'training.optimizer.adam.beta2', 0.999, { min: 0, exclusiveMax: 1 }),
+    epsilon: readNumber(ctx, o.get('epsilon'), 'training.optimizer.adam.epsilon', 1e-8, { exclusiveMin: 0 }),
+    weightDecay: readNumber(ctx, o.get('weightDecay'), 'training.optimizer.adam.weightDecay', 0, { min: 0 }),
+  };
+  return ctx.findings.length > before ? undefined : spec;
+}
+
+function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefined {
+  if (!pair) return { kind: 'constant' };
+  const v = valueOf(pair);
+  if (isScalar(v) && v.value === 'constant') return { kind: 'constant' };
+  const m = readMap(ctx, v, 'training.schedule', ['step', 'exponential', 'constant'], pairSpan(ctx, pair));
+  if (!m) return undefined;
+  if (m.size !== 1) {
+    ctx.report('invalid-config', pairSpan(ctx, pair), 'training.schedule must name exactly one schedule: { step: { every, gamma } } or { exponential: { gamma } }.');
+    return undefined;
+  }
+  const before = ctx.findings.length;
+  const [name, p] = [...m.entries()][0];
+  if (name === 'constant') return { kind: 'constant' };
+  if (name === 'step') {
+    const o = readMap(ctx, valueOf(p), 'training.schedule.step', ['every', 'gamma'], pairSpan(ctx, p));
+    if (!o) return undefined;
+    if (!o.get('every')) ctx.report('invalid-config', pairSpan(ctx, p), 'training.schedule.step needs "every" (epochs between learning-rate drops).');
+    const every = readNumber(ctx, o.get('every'), 'training.schedule.step.every', 1, { integer: true, min: 1 });
+    const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.step.gamma', 0.5, { exclusiveMin: 0, max: 1 });
+    return ctx.findings.length > before ? undefined : { kind: 'step', every, gamma };
+  }
+  const o = readMap(ctx, valueOf(p), 'training.schedule.exponential', ['gamma'], pairSpan(ctx, p));
+  if (!o) return undefined;
+  const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.exponential.gamma', 0.99, { exclusiveMin: 0, max: 1 });
+  return ctx.findings.length > before ? undefined : { kind: 'exponential', gamma };
+}
+
+function readTraining(ctx: Ctx, pair: Pair | undefined, data: DataSpec | undefined): TrainingSpec | undefined {
+  const defLoss = data && data.source === 'generator' && data.generator === 'regression' ? 'mse' : 'cross-entropy';
+  const m = pair ? readMap(ctx, valueOf(pair), 'training', ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'], pairSpan(ctx, pair)) : new Map<string, Pair>();
+  if (!m) return undefined;
+  const before = ctx.findings.length;
+  const epochs = readNumber(ctx, m.get('epochs'), 'training.epochs', 50, { integer: true, min: 1, max: 100_000 });
+  const batchSize = readNumber(ctx, m.get('batch'), 'training.batch', 32, { integer: true, min: 1 });
+  const optimizer = readOptimizer(ctx, m.get('optimizer'));
+  const schedule = readSchedule(ctx, m.get('schedule'));
+  const maxNormPair = m.get('maxNorm');
+  const maxNorm = maxNormPair ? readNumber(ctx, maxNormPair, 'training.maxNorm', 3, { exclusiveMin: 0 }) : undefined;
+  const loss = readEnum(ctx, m.get('loss'), 'training.loss', ['cross-entropy', 'mse'] as const, defLoss);
+  const init = readEnum(ctx, m.get('init'), 'training.init', ['he', 'xavier'] as const, 'he');
+  if (ctx.findings.length > before || !optimizer || !schedule) return undefined;
+  return { epochs, batchSize, optimizer, schedule, ...(maxNorm !== undefined ? { maxNorm } : {}), loss, init };
+}
+
+function readEvaluation(ctx: Ctx, pair: Pair | undefined): EvaluationSpec | undefined {
+  if (!pair) return { mode: 'eval' };
+  ctx.locations.evaluation = ctx.span(pair.key as Any);
+  const m = readMap(ctx, valueOf(pair), 'evaluation', ['mode', 'mcSamples'], pairSpan(ctx, pair));
+  if (!m) return undefined;
+  const before = ctx.findings.length;
+  const mp = m.get('mode');
+  if (mp) ctx.locations.evaluationMode = pairSpan(ctx, mp);
+  const mode = readEnum(ctx, mp, 'evaluation.mode', ['eval', 'train'] as const, 'eval');
+  const mcp = m.get('mcSamples');
+  const mcSamples = mcp ? readNumber(ctx, mcp, 'evaluation.mcSamples', 30, { integer: true, min: 2, max: 10_000 }) : undefined;
+  if (ctx.findings.length > before) return undefined;
+  return { mode, ...(mcSamples !== undefined ? { mcSamples } : {}) };
+}
+
+export interface ParsedConfigWithLocations extends ParsedConfig {
+  locations: ConfigLocations;
+  lines: LineMap;
+}
+
+/** Parses with source locations (used by the config rules). */
+export function parseModelConfigDetailed(text: string, fileName: string): ParsedConfigWithLocations {
+  const ctx = new Ctx(text);
+  const done = (spec?: ModelSpec): ParsedConfigWithLocations => ({ spec, findings: ctx.findings, locations: ctx.locations, lines: ctx.lines });
+  let doc;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, strict: true});
+  } catch (e) {
+    ctx.report('invalid-config', [0, 0], `The file could not be parsed: ${(e as Error).message}`);
+    return done();
+  }
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors.slice(0, 5)) {
+      const [from, to] = err.pos ?? [0, 0];
+      const what = /\.json$/i.test(fileName) ? 'JSON' : 'YAML';
+      ctx.report('invalid-config', [from, to], `${what} syntax error: ${err.message.split('\n')[0]}`);
+    }
+    return done();
+  }
+  const root = doc.contents as Any;
+  const all: [number, number] = [0, Math.min(text.length, Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')))];
+  if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
+    ctx.report('invalid-config', all, 'The config is empty: it needs at least `data` and `model.layers`.');
+    return done();
+  }
+  const top = readMap(ctx, root, 'the config', ['name', 'seed', 'data', 'model', 'training', 'evaluation'], all);
+  if (!top) return done();
+  const rootSpan = ctx.span(root, all);
+  const firstLine: [number, number] = [rootSpan[0], Math.min(rootSpan[1], ctx.lines.lineEnd(ctx.lines.position(rootSpan[0]).line))];
+  const name = readString(ctx, top.get('name'), 'name') ?? baseName(fileName);
+  const seed = readNumber(ctx, top.get('seed'), 'seed', 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const data = readData(ctx, top.get('data'), firstLine);
+  const modelPair = top.get('model');
+  let layers: LayerSpec[] | undefined;
+  let input: number | undefined;
+  if (!modelPair) {
+    ctx.report('invalid-config', firstLine, 'Missing required key "model" with its "layers" list.');
+  } else {
+    const mm = readMap(ctx, valueOf(modelPair), 'model', ['input', 'layers'], pairSpan(ctx, modelPair));
+    if (mm) {
+      const ip = mm.get('input');
+      if (ip) input = readNumber(ctx, ip, 'model.input', 2, { integer: true, min: 1, max: 4096 });
+      else if (data && data.source === 'generator') input = data.generator === 'regression' ? 1 : 2;
+      layers = readLayers(ctx, mm.get('layers'), ctx.span(modelPair.key as Any));
+    }
+  }
+  const training = readTraining(ctx, top.get('training'), data);
+  const evaluation = readEvaluation(ctx, top.get('evaluation'));
+  if (ctx.findings.some((f) => f.severity === 'error') || !data || !layers || !training || !evaluation) return done();
+  return done({ name, seed, data, model: { ...(input !== undefined ? { input } : {}), layers }, training, evaluation });
+}
+
+export function parseModelConfig(text: string, fileName: string): ParsedConfig {
+  try {
+    const { spec, findings } = parseModelConfigDetailed(text, fileName);
+    return spec ? { spec, findings } : { findings };
+  } catch (e) {
+    return {
+      findings: [
+        { rule: 'invalid-config', severity: 'error', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: `The config could not be read: ${(e as Error).message}`, fixes: [] },
+      ],
+    };
+  }
+}
