@@ -1,0 +1,56 @@
+/** Rules on parsed model configs: the same layer checks as for code, plus evaluation in train mode. */
+import type { Finding } from '../protocol/findings';
+import { parseModelConfigDetailed } from './config';
+import { checkRate, checkSequence, Emitter, type Op } from './ops';
+import type { LineMap } from './text';
+
+function removeItem(lines: LineMap, text: string, at: [number, number]): Op['remove'] {
+  const start = lines.position(at[0]);
+  const prefix = text.slice(lines.lineStart(start.line), at[0]);
+  const endPos = lines.position(at[1]);
+  const rest = text.slice(at[1], lines.lineEnd(endPos.line));
+  if (/^\s*-\s*$/.test(prefix) && /^\s*(#.*)?$/.test(rest)) {
+    const to = endPos.line + 1 < lines.lineCount ? lines.lineStart(endPos.line + 1) : text.length;
+    return [{ from: lines.lineStart(start.line), to, insert: '' }];
+  }
+  // Flow sequence / JSON: remove together with the preceding comma.
+  let i = at[0] - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  if (text[i] === ',') return [{ from: i, to: at[1], insert: '' }];
+  let j = at[1];
+  while (j < text.length && /\s/.test(text[j])) j++;
+  if (text[j] === ',') {
+    j++;
+    while (j < text.length && /[ \t]/.test(text[j])) j++;
+    return [{ from: at[0], to: j, insert: '' }];
+  }
+  return undefined;
+}
+
+export function analyzeConfig(text: string, fileName: string): Finding[] {
+  const parsed = parseModelConfigDetailed(text, fileName);
+  if (!parsed.spec) return parsed.findings;
+  const { spec, locations, lines } = parsed;
+  const em = new Emitter(lines);
+  const ops: Op[] = spec.model.layers.map((l, i) => {
+    const at = locations.layers[i] ?? [0, 0];
+    if (l.type === 'dense') return { kind: 'weight', at, label: `dense layer ${i} (${l.units} units)` };
+    if (l.type === 'batchnorm') return { kind: 'bn', at, label: `batchnorm layer ${i}` };
+    const rateAt = locations.rates.get(i);
+    const op: Op = { kind: 'dropout', at, label: `dropout layer ${i}`, rate: l.rate, ...(rateAt ? { rateAt } : {}), remove: removeItem(lines, text, at) };
+    checkRate(em, l.rate, rateAt, op.label);
+    return op;
+  });
+  checkSequence(em, ops, { input: true, output: true, where: 'this model' });
+  const hasNoise = spec.model.layers.some((l) => l.type === 'dropout' || l.type === 'batchnorm' || (l.type === 'dense' && !!l.dropConnect));
+  if (spec.evaluation.mode === 'train' && spec.evaluation.mcSamples === undefined && hasNoise) {
+    const at = locations.evaluationMode ?? locations.evaluation ?? [0, 1];
+    em.emit(
+      'missing-eval',
+      at,
+      'evaluation.mode is train: validation runs with dropout on (and batch norm on batch statistics), so validation loss and accuracy are noisy and worse than the model really is. Use mode: eval, or declare Monte Carlo dropout with mcSamples: N.',
+      [{ title: 'Evaluate in eval mode', edits: [{ from: at[0], to: at[1], insert: 'eval' }], preferred: true }],
+    );
+  }
+  return [...parsed.findings, ...em.findings];
+}

@@ -1,0 +1,120 @@
+/**
+ * The analysis core: findings for Python (PyTorch, Keras, TensorFlow), Keras model JSON and model configs.
+ * Pure functions over text; never throws (a file that does not parse gets one finding).
+ */
+import type { Finding, RuleId, Severity } from '../protocol/findings';
+import { isConfigFile } from './config';
+import { analyzeConfig } from './configRules';
+import { analyzeKerasJson, looksLikeKerasJson } from './keras';
+import { Emitter } from './ops';
+import { analyzePython } from './python';
+import { LineMap } from './text';
+
+export { RULES, RULE_INFO, type RuleInfo } from './rules';
+
+export interface AnalyzeOptions {
+  rules?: Partial<Record<RuleId, boolean>>;
+  severities?: Partial<Record<RuleId, Severity>>;
+}
+
+const MAX_BYTES = 5_000_000;
+
+export function isAnalyzable(fileName: string, text?: string): boolean {
+  if (isConfigFile(fileName)) return true;
+  if (/\.pyi?$/i.test(fileName)) return true;
+  if (/\.json$/i.test(fileName)) return text === undefined ? true : looksLikeKerasJson(text);
+  return false;
+}
+
+interface Comment {
+  line: number;
+  text: string;
+  /** The comment is alone on its line. */
+  own: boolean;
+}
+
+function parseSuppression(comment: string): { file: boolean; rules: Set<string> | 'all' } | null {
+  const m = /dropout-lens:\s*ignore(-file)?\s*(?:\[([^\]]*)\])?/.exec(comment);
+  if (!m) return null;
+  const rules = m[2] === undefined ? 'all' : new Set(m[2].split(',').map((s) => s.trim()).filter(Boolean));
+  return { file: !!m[1], rules };
+}
+
+function matches(rules: Set<string> | 'all', rule: string): boolean {
+  return rules === 'all' || rules.has(rule);
+}
+
+/** Line comments of YAML/JSON-ish text (for suppressions in configs). */
+function hashComments(lines: LineMap): Comment[] {
+  const out: Comment[] = [];
+  for (let i = 0; i < lines.lineCount; i++) {
+    const t = lines.lineText(i);
+    const k = t.indexOf('# dropout-lens:');
+    const k2 = k >= 0 ? k : t.indexOf('#dropout-lens:');
+    if (k2 >= 0) out.push({ line: i, text: t.slice(k2), own: t.slice(0, k2).trim() === '' });
+  }
+  return out;
+}
+
+function applySuppressions(findings: Finding[], comments: Comment[]): Finding[] {
+  const fileLevel: (Set<string> | 'all')[] = [];
+  const byLine = new Map<number, { rules: Set<string> | 'all'; own: boolean }[]>();
+  for (const c of comments) {
+    const s = parseSuppression(c.text);
+    if (!s) continue;
+    if (s.file) fileLevel.push(s.rules);
+    else {
+      const list = byLine.get(c.line) ?? [];
+      list.push({ rules: s.rules, own: c.own });
+      byLine.set(c.line, list);
+    }
+  }
+  if (fileLevel.length === 0 && byLine.size === 0) return findings;
+  return findings.filter((f) => {
+    if (f.rule === 'parse-error') return true;
+    if (fileLevel.some((r) => matches(r, f.rule))) return false;
+    const line = f.range.start.line;
+    if ((byLine.get(line) ?? []).some((s) => matches(s.rules, f.rule))) return false;
+    if ((byLine.get(line - 1) ?? []).some((s) => s.own && matches(s.rules, f.rule))) return false;
+    return true;
+  });
+}
+
+function analyzeRaw(text: string, fileName: string): Finding[] {
+  const lines = new LineMap(text);
+  if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
+  if (/\.pyi?$/i.test(fileName)) {
+    const { findings, comments } = analyzePython(text, lines);
+    return applySuppressions(findings, comments);
+  }
+  if (/\.json$/i.test(fileName)) {
+    if (!looksLikeKerasJson(text)) return [];
+    const em = new Emitter(lines);
+    analyzeKerasJson(text, em);
+    return em.findings;
+  }
+  return [];
+}
+
+export function analyzeDocument(text: string, fileName: string, options: AnalyzeOptions = {}): Finding[] {
+  let findings: Finding[];
+  try {
+    if (text.length > MAX_BYTES) return [];
+    findings = analyzeRaw(text, fileName);
+  } catch (error) {
+    findings = [
+      {
+        rule: 'parse-error',
+        severity: 'warning',
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        message: `Dropout Lens could not analyse this file (${error instanceof Error ? error.message : String(error)}); no dropout checks ran.`,
+        fixes: [],
+      },
+    ];
+  }
+  const { rules = {}, severities = {} } = options;
+  return findings
+    .filter((f) => rules[f.rule] !== false)
+    .map((f) => (severities[f.rule] ? { ...f, severity: severities[f.rule]! } : f))
+    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}

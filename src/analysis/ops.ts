@@ -1,0 +1,125 @@
+/** Layer sequences shared by Python, Keras JSON and configs: output, input and batch-norm checks. */
+import type { Finding, RuleId, TextEdit } from '../protocol/findings';
+import { defaultSeverity } from './rules';
+import type { LineMap } from './text';
+
+export type OpKind = 'weight' | 'dropout' | 'bn' | 'act' | 'neutral' | 'unknown';
+
+export interface Op {
+  kind: OpKind;
+  /** Where the op is applied or declared (offsets). */
+  at: [number, number];
+  /** Layer type, for messages. */
+  label: string;
+  rate?: number;
+  /** Offsets of the rate's source text, if literal. */
+  rateAt?: [number, number];
+  /** Edits (offsets) that remove this op. */
+  remove?: { from: number; to: number; insert: string }[];
+}
+
+export class Emitter {
+  readonly findings: Finding[] = [];
+  private readonly seen = new Set<string>();
+  constructor(readonly lines: LineMap) {}
+  emit(rule: RuleId, at: [number, number], message: string, fixes: { title: string; edits: { from: number; to: number; insert: string }[]; preferred?: boolean }[] = []): void {
+    const key = `${rule}@${at[0]}:${at[1]}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.findings.push({
+      rule,
+      severity: defaultSeverity(rule),
+      range: this.lines.range(at[0], at[1]),
+      message,
+      fixes: fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((e): TextEdit => ({ range: this.lines.range(e.from, e.to), newText: e.insert })) })),
+    });
+  }
+}
+
+export const KEEP_PROB_MIN = 0.8;
+export const INPUT_RATE_MAX = 0.2;
+
+export function fmtRate(x: number): string {
+  return String(Number(x.toFixed(6)));
+}
+
+/** Checks one rate where the dropout is created. Returns true when it reported. */
+export function checkRate(em: Emitter, rate: number | undefined, at: [number, number] | undefined, what: string): boolean {
+  if (rate === undefined || !at) return false;
+  if (rate < 0 || rate >= 1) {
+    em.emit(
+      'dropout-rate-out-of-range',
+      at,
+      rate >= 1
+        ? `${what} has rate ${rate}: a drop probability of 1 or more drops every unit (PyTorch and Keras raise an error). Use a drop rate in [0, 1), e.g. 0.5.`
+        : `${what} has a negative rate ${rate}: PyTorch and Keras raise an error. Use a drop rate in [0, 1).`,
+    );
+    return true;
+  }
+  if (rate >= KEEP_PROB_MIN) {
+    const fixed = fmtRate(1 - rate);
+    em.emit(
+      'keep-prob-confusion',
+      at,
+      `${what} drops ${Math.round(rate * 100)}% of units: ${rate} looks like a keep probability (TensorFlow 1 convention), but here it is the drop rate. If you meant to keep ${Math.round(rate * 100)}%, use ${fixed}.`,
+      [{ title: `Convert keep probability ${rate} to drop rate ${fixed}`, edits: [{ from: at[0], to: at[1], insert: fixed }], preferred: true }],
+    );
+    return true;
+  }
+  return false;
+}
+
+export interface SequenceOptions {
+  /** The sequence starts at the network input. */
+  input: boolean;
+  /** The sequence ends at the network output. */
+  output: boolean;
+  where: string;
+}
+
+export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): void {
+  // dropout-before-batchnorm
+  for (let i = 0; i < ops.length; i++) {
+    if (ops[i].kind !== 'dropout') continue;
+    let j = i + 1;
+    while (j < ops.length && ops[j].kind === 'neutral') j++;
+    if (j < ops.length && ops[j].kind === 'bn') {
+      em.emit(
+        'dropout-before-batchnorm',
+        ops[i].at,
+        `${ops[i].label} feeds directly into ${ops[j].label} in ${opts.where}: batch norm learns its running statistics under dropout noise, but at inference dropout is off, so the variance shifts and accuracy drops. Move the dropout after the batch norm (or after the activation that follows it).`,
+      );
+    }
+  }
+  if (opts.input) {
+    const first = ops.find((o) => o.kind !== 'neutral');
+    if (first && first.kind === 'dropout' && first.rate !== undefined && first.rate > INPUT_RATE_MAX && first.rate < KEEP_PROB_MIN) {
+      em.emit(
+        'high-input-dropout',
+        first.rateAt ?? first.at,
+        `${first.label} drops ${Math.round(first.rate * 100)}% of the input features every training step in ${opts.where}, destroying much of the signal before any layer sees it. Use at most about 0.2 on inputs (0.5 is a hidden-layer rate).`,
+      );
+    }
+  }
+  if (opts.output) {
+    let last = -1;
+    for (let i = ops.length - 1; i >= 0; i--) {
+      if (ops[i].kind === 'weight' || ops[i].kind === 'unknown') {
+        last = i;
+        break;
+      }
+    }
+    if (last >= 0 && ops[last].kind === 'weight') {
+      for (let i = last + 1; i < ops.length; i++) {
+        const op = ops[i];
+        if (op.kind !== 'dropout') continue;
+        em.emit(
+          'dropout-on-output',
+          op.at,
+          `${op.label} comes after the last weight layer (${ops[last].label}) of ${opts.where}: during training it randomly zeroes the network's outputs, adding noise to the loss without regularizing any features. Remove it, or move it before ${ops[last].label}.`,
+          op.remove ? [{ title: 'Remove the output dropout', edits: op.remove, preferred: true }] : [],
+        );
+      }
+    }
+  }
+}
