@@ -159,7 +159,7 @@ function args(py: Py, call: SyntaxNode): Args | null {
   if (!list) return null;
   const positional: SyntaxNode[] = [];
   const keywords = new Map<string, { name: SyntaxNode; value: SyntaxNode }>();
-  const kids = children(list).filter((k) => k.name !== '(' && k.name !== ')');
+  const kids = children(list).filter((k) => k.name !== '(' && k.name !== ')' && k.name !== 'Comment');
   for (let i = 0; i < kids.length; i++) {
     const k = kids[i];
     if (k.name === ',') continue;
@@ -457,7 +457,7 @@ function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framework: 'tor
     const list = a.keywords.get('layers')?.value ?? a.positional[0];
     if (!list) return { ops: [], framework: 'keras' };
     if (list.name !== 'ArrayExpression') return null;
-    items = children(list).filter((k) => k.name !== '[' && k.name !== ']' && k.name !== ',');
+    items = children(list).filter((k) => k.name !== '[' && k.name !== ']' && k.name !== ',' && k.name !== 'Comment');
   } else {
     items = a.positional;
     if (a.keywords.size > 0) return null;
