@@ -67,7 +67,10 @@ export function engineRoot(): string {
 
 const defaultDeps: ExperimentCliDeps = {
   launcher: () => workerLauncher(engineRoot()),
-  loadConfig: async (path) => (await import('./train')).loadConfigFile(path),
+  // Loaded on first use (it brings the config parser and the in-process engine); `require` works from the
+  // webpack bundle and from sources under tsx alike.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path),
   runsFolder: () => resolve(process.cwd(), DEFAULT_RUNS_FOLDER),
   interactive: process.stderr.isTTY === true,
 };
