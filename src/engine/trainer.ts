@@ -1,0 +1,345 @@
+/**
+ * The training loop over a Network: seeded shuffling, mini-batches, loss, optimizer, max-norm, learning-rate
+ * schedule, evaluation in either mode, and what the panel shows (masks, activation statistics, decision
+ * boundary, Monte Carlo predictions). trainStep() allocates nothing.
+ */
+import type { LayerActivationStats, LayerInfo, LayerMask, Metrics } from '../protocol/engine';
+import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
+import type { Dataset, Split } from './dataset';
+import { selectKernels } from './kernels';
+import type { MatmulKernels } from './kernels/types';
+import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
+import { checkRate } from './nn/dropout';
+import { Network, type DenseLayer, type DropoutLayer, type PassMode } from './nn/network';
+import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
+import { SeededRandom } from './random';
+
+export interface Trainer {
+  readonly layers: LayerInfo[];
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly task: 'classification' | 'regression';
+  readonly trainSize: number;
+  readonly validationSize: number;
+  readonly stepsPerEpoch: number;
+  readonly parameterCount: number;
+  readonly step: number;
+  readonly epoch: number;
+  readonly lr: number;
+  trainStep(): { loss: number; accuracy?: number; epochCompleted: boolean };
+  evaluate(split: 'train' | 'validation', mode: 'eval' | 'train'): Metrics;
+  setMode(layer: number | undefined, mode: LayerMode): void;
+  setRate(layer: number, rate: number): void;
+  masks(): LayerMask[];
+  activationStats(bins?: number): LayerActivationStats[];
+  decisionBoundary(resolution: number): { extent: [number, number, number, number]; classes: Uint8Array; confidence: Float32Array } | undefined;
+  mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number };
+  weights(): { layer: number; W: Float32Array; b: Float32Array }[];
+}
+
+export function createTrainer(spec: ModelSpec, data: Dataset, options: { kernels?: MatmulKernels } = {}): Trainer {
+  return new MlpTrainer(spec, data, options.kernels ?? selectKernels());
+}
+
+/** Bins of the activation histograms streamed to the panel. */
+const HISTOGRAM_BINS = 24;
+
+class MlpTrainer implements Trainer {
+  readonly layers: LayerInfo[];
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly task: 'classification' | 'regression';
+  readonly trainSize: number;
+  readonly validationSize: number;
+  readonly stepsPerEpoch: number;
+  readonly parameterCount: number;
+  step = 0;
+  epoch = 0;
+  lr: number;
+
+  private readonly net: Network;
+  private readonly optimizer: Optimizer;
+  private readonly batchSize: number;
+  private readonly order: Uint32Array;
+  private cursor = 0;
+  private readonly xBatch: Float32Array;
+  private readonly yBatch: Float32Array;
+  private readonly grad: Float32Array;
+  private readonly trainRandom: SeededRandom;
+  private readonly shuffleRandom: SeededRandom;
+  private readonly lossResult = { loss: 0, correct: 0 };
+  private readonly stepResult: { loss: number; accuracy?: number; epochCompleted: boolean } = { loss: 0, epochCompleted: false };
+  private lastBatch = 0;
+  private readonly maskBits: Map<number, Uint8Array>;
+  private readonly dropouts: (DropoutLayer | DenseLayer)[];
+
+  constructor(private readonly spec: ModelSpec, private readonly data: Dataset, kernels: MatmulKernels) {
+    const layers = spec.model.layers;
+    const last = [...layers].reverse().find((l) => l.type === 'dense');
+    this.task = data.classes > 0 ? 'classification' : 'regression';
+    this.inputDim = data.inputDim;
+    if (spec.model.input !== undefined && spec.model.input !== data.inputDim) throw new Error(`model.input is ${spec.model.input}, but the data has ${data.inputDim} feature(s).`);
+    if (!last) throw new Error('The model needs at least one dense layer.');
+    this.outputDim = data.outputDim;
+    if (last.units !== data.outputDim) {
+      throw new Error(`The last dense layer has ${last.units} unit(s), but the ${this.task === 'classification' ? `data has ${data.classes} classes` : `target has ${data.outputDim} value(s)`}: make it dense: ${data.outputDim}.`);
+    }
+    if (data.train.n < 1 || data.validation.n < 1) throw new Error('Both the training and the validation split need at least one example.');
+    this.batchSize = Math.max(1, Math.min(spec.training.batchSize, data.train.n));
+    this.net = new Network(layers, data.inputDim, Math.max(this.batchSize, 256), kernels);
+    this.net.initialize(spec.training.init, new SeededRandom(spec.seed));
+    this.trainRandom = new SeededRandom(spec.seed ^ 0x7a11);
+    this.shuffleRandom = new SeededRandom(spec.seed ^ 0x5f1e);
+    this.optimizer = createOptimizer(spec.training.optimizer, this.net.parameters);
+    this.lr = spec.training.optimizer.lr;
+    this.trainSize = data.train.n;
+    this.validationSize = data.validation.n;
+    this.stepsPerEpoch = Math.ceil(data.train.n / this.batchSize);
+    this.parameterCount = this.net.parameters.reduce((n, p) => n + p.value.length, 0);
+    this.order = Uint32Array.from({ length: data.train.n }, (_, i) => i);
+    this.shuffleRandom.shuffle(this.order);
+    this.xBatch = new Float32Array(this.net.maxBatch * data.inputDim);
+    this.yBatch = new Float32Array(this.net.maxBatch * (this.task === 'classification' ? 1 : data.outputDim));
+    this.grad = new Float32Array(this.net.maxBatch * this.outputDim);
+    this.layers = this.net.layers.map((l) => ({
+      index: l.index,
+      spec: l.spec,
+      units: l.units,
+      mode: l.mode,
+      ...(l.kind === 'dropout' ? { rate: l.rate } : l.kind === 'dense' && l.rate > 0 ? { rate: l.rate } : {}),
+    }));
+    this.dropouts = this.net.layers.filter((l): l is DropoutLayer | DenseLayer => l.kind === 'dropout' || (l.kind === 'dense' && l.rate > 0));
+    this.maskBits = new Map(this.dropouts.map((l) => [l.index, new Uint8Array(Math.ceil(this.maskWidth(l) / 8))]));
+  }
+
+  private maskWidth(l: DropoutLayer | DenseLayer): number {
+    // DropConnect shows the weights feeding the layer's first unit: one row of its weight mask.
+    return l.kind === 'dropout' ? l.units : l.inputs;
+  }
+
+  trainStep(): { loss: number; accuracy?: number; epochCompleted: boolean } {
+    const { data, net } = this;
+    const targetWidth = this.task === 'classification' ? 1 : this.outputDim;
+    const batch = Math.min(this.batchSize, data.train.n - this.cursor);
+    for (let r = 0; r < batch; r++) {
+      const src = this.order[this.cursor + r]!;
+      this.xBatch.set(data.train.x.subarray(src * this.inputDim, (src + 1) * this.inputDim), r * this.inputDim);
+      for (let t = 0; t < targetWidth; t++) this.yBatch[r * targetWidth + t] = data.train.y[src * targetWidth + t]!;
+    }
+    const out = net.forward(this.xBatch, batch, 'own', this.trainRandom, true);
+    this.loss(out, this.yBatch, batch, this.grad);
+    net.backward(this.grad, batch);
+    this.optimizer.step(this.lr);
+    const c = this.spec.training.maxNorm;
+    if (c !== undefined) for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, c);
+    this.lastBatch = batch;
+    this.step++;
+    this.cursor += batch;
+    const result = this.stepResult;
+    result.loss = this.lossResult.loss;
+    result.accuracy = this.task === 'classification' ? this.lossResult.correct / batch : undefined;
+    result.epochCompleted = this.cursor >= data.train.n;
+    if (result.epochCompleted) {
+      this.cursor = 0;
+      this.epoch++;
+      this.shuffleRandom.shuffle(this.order);
+      this.lr = scheduledLr(this.spec.training.optimizer.lr, this.spec.training.schedule, this.epoch);
+    }
+    return result;
+  }
+
+  private loss(out: Float32Array, target: Float32Array, batch: number, grad: Float32Array | undefined): void {
+    if (this.task === 'classification') softmaxCrossEntropy(out, target, batch, this.outputDim, grad, this.lossResult);
+    else meanSquaredError(out, target, batch * this.outputDim, grad, this.lossResult);
+  }
+
+  /** Runs `fn` over a split in chunks of the network's batch, forwarding in `pass` mode with its own random stream. */
+  private forEachChunk(split: Split, pass: PassMode, random: SeededRandom, fn: (out: Float32Array, start: number, count: number) => void): void {
+    const targetWidth = this.task === 'classification' ? 1 : this.outputDim;
+    for (let start = 0; start < split.n; start += this.net.maxBatch) {
+      const count = Math.min(this.net.maxBatch, split.n - start);
+      this.xBatch.set(split.x.subarray(start * this.inputDim, (start + count) * this.inputDim));
+      this.yBatch.set(split.y.subarray(start * targetWidth, (start + count) * targetWidth));
+      fn(this.net.forward(this.xBatch, count, pass, random, false), start, count);
+    }
+  }
+
+  evaluate(which: 'train' | 'validation', mode: 'eval' | 'train'): Metrics {
+    const split = which === 'train' ? this.data.train : this.data.validation;
+    // Evaluation draws from its own stream, reseeded per epoch, so it never shifts the training masks.
+    const random = new SeededRandom(this.spec.seed ^ 0xe7a1 ^ (this.epoch * 7919));
+    let loss = 0;
+    let correct = 0;
+    this.forEachChunk(split, mode, random, (out, _start, count) => {
+      this.loss(out, this.yBatch, count, undefined);
+      loss += this.lossResult.loss * count;
+      correct += this.lossResult.correct;
+    });
+    return this.task === 'classification' ? { loss: loss / split.n, accuracy: correct / split.n } : { loss: loss / split.n };
+  }
+
+  setMode(layer: number | undefined, mode: LayerMode): void {
+    const targets = layer === undefined ? this.net.layers : [this.layerAt(layer)];
+    for (const l of targets) {
+      l.mode = mode;
+      this.layers[l.index]!.mode = mode;
+    }
+  }
+
+  setRate(layer: number, rate: number): void {
+    checkRate(rate);
+    const l = this.layerAt(layer);
+    if (l.kind === 'batchnorm' || (l.kind === 'dense' && l.rate === 0)) throw new Error(`Layer ${layer} has no dropout whose rate could change.`);
+    l.rate = rate;
+    this.layers[layer]!.rate = rate;
+  }
+
+  private layerAt(index: number) {
+    const l = this.net.layers[index];
+    if (!l) throw new RangeError(`The model has no layer ${index} (it has ${this.net.layers.length}).`);
+    return l;
+  }
+
+  masks(): LayerMask[] {
+    return this.dropouts.map((l) => {
+      const bits = this.maskBits.get(l.index)!;
+      bits.fill(0);
+      const width = this.maskWidth(l);
+      const active = l.kind === 'dropout' ? l.active && l.spec.kind !== 'gaussian' : l.masked;
+      const keep = l.kind === 'dropout' ? l.keep : l.keepW!;
+      let dropped = 0;
+      if (active) {
+        const total = l.kind === 'dropout' ? this.lastBatch * l.units : keep.length;
+        for (let i = 0; i < total; i++) if (!keep[i]) dropped++;
+        for (let i = 0; i < width; i++) if (keep[i]) bits[i >> 3]! |= 1 << (i & 7);
+        return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: dropped / total };
+      }
+      for (let i = 0; i < width; i++) bits[i >> 3]! |= 1 << (i & 7);
+      return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: 0 };
+    });
+  }
+
+  activationStats(bins = HISTOGRAM_BINS): LayerActivationStats[] {
+    const n = this.lastBatch;
+    return this.dropouts.filter((l): l is DropoutLayer => l.kind === 'dropout').map((l) => {
+      const count = n * l.units;
+      const before = moments(l.input, count);
+      const after = moments(l.out, count);
+      let dropped = 0;
+      if (l.active && l.spec.kind !== 'gaussian') for (let i = 0; i < count; i++) if (!l.keep[i]) dropped++;
+      // Standard scaling rescales at test time, so its training output is compared after that rescaling.
+      const droppedMean = l.active && l.spec.scaling === 'standard' && l.spec.kind !== 'gaussian' ? after.mean / (1 - l.rate || 1) : after.mean;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < count; i++) {
+        min = Math.min(min, l.input[i]!, l.out[i]!);
+        max = Math.max(max, l.input[i]!, l.out[i]!);
+      }
+      if (!(max > min)) max = min + 1;
+      return {
+        layer: l.index,
+        before,
+        after,
+        realizedDropFraction: count > 0 ? dropped / count : 0,
+        expectation: { undroppedMean: before.mean, droppedMean, relativeError: Math.abs(droppedMean - before.mean) / Math.max(1e-12, Math.abs(before.mean)) },
+        histogram: { min, max, before: histogram(l.input, count, min, max, bins), after: histogram(l.out, count, min, max, bins) },
+      };
+    });
+  }
+
+  decisionBoundary(resolution: number): { extent: [number, number, number, number]; classes: Uint8Array; confidence: Float32Array } | undefined {
+    if (this.inputDim !== 2 || this.task !== 'classification' || !(resolution >= 2 && resolution <= 256)) return undefined;
+    const x = this.data.train.x;
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (let i = 0; i < this.data.train.n; i++) {
+      x0 = Math.min(x0, x[2 * i]!);
+      x1 = Math.max(x1, x[2 * i]!);
+      y0 = Math.min(y0, x[2 * i + 1]!);
+      y1 = Math.max(y1, x[2 * i + 1]!);
+    }
+    const padX = 0.1 * (x1 - x0 || 1);
+    const padY = 0.1 * (y1 - y0 || 1);
+    const extent: [number, number, number, number] = [x0 - padX, x1 + padX, y0 - padY, y1 + padY];
+    const cells = resolution * resolution;
+    const grid: Split = { x: new Float32Array(cells * 2), y: new Float32Array(cells), n: cells };
+    for (let r = 0; r < resolution; r++)
+      for (let c = 0; c < resolution; c++) {
+        const i = r * resolution + c;
+        grid.x[2 * i] = extent[0] + ((c + 0.5) / resolution) * (extent[1] - extent[0]);
+        grid.x[2 * i + 1] = extent[2] + ((r + 0.5) / resolution) * (extent[3] - extent[2]);
+      }
+    const classes = new Uint8Array(cells);
+    const confidence = new Float32Array(cells);
+    const probs = new Float64Array(this.outputDim);
+    this.forEachChunk(grid, 'eval', this.trainRandom, (out, start, count) => {
+      for (let r = 0; r < count; r++) {
+        softmaxRow(out, r * this.outputDim, this.outputDim, probs, 0);
+        let arg = 0;
+        for (let c = 1; c < this.outputDim; c++) if (probs[c]! > probs[arg]!) arg = c;
+        classes[start + r] = arg;
+        confidence[start + r] = probs[arg]!;
+      }
+    });
+    return { extent, classes, confidence };
+  }
+
+  mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number } {
+    const split = this.data.validation;
+    const width = this.outputDim;
+    const perPass = new Float32Array(samples * split.n * width);
+    const random = new SeededRandom(this.spec.seed ^ 0x3c3c);
+    const probs = new Float64Array(width);
+    for (let t = 0; t < samples; t++) {
+      this.forEachChunk(split, 'mc', random, (out, start, count) => {
+        for (let r = 0; r < count; r++) {
+          const at = (t * split.n + start + r) * width;
+          if (this.task === 'classification') {
+            softmaxRow(out, r * width, width, probs, 0);
+            for (let c = 0; c < width; c++) perPass[at + c] = probs[c]!;
+          } else for (let c = 0; c < width; c++) perPass[at + c] = out[r * width + c]!;
+        }
+      });
+    }
+    const meanProbs = new Float32Array(split.n * width);
+    for (let t = 0; t < samples; t++) for (let i = 0; i < split.n * width; i++) meanProbs[i]! += perPass[t * split.n * width + i]! / samples;
+    const mean = new Float32Array(split.n);
+    const variance = new Float32Array(split.n);
+    let correct = 0;
+    for (let i = 0; i < split.n; i++) {
+      let arg = 0;
+      if (this.task === 'classification') {
+        for (let c = 1; c < width; c++) if (meanProbs[i * width + c]! > meanProbs[i * width + arg]!) arg = c;
+        if (arg === split.y[i]) correct++;
+      }
+      let m = 0;
+      for (let t = 0; t < samples; t++) m += perPass[(t * split.n + i) * width + arg]!;
+      m /= samples;
+      let v = 0;
+      for (let t = 0; t < samples; t++) v += (perPass[(t * split.n + i) * width + arg]! - m) ** 2;
+      mean[i] = m;
+      variance[i] = v / samples;
+    }
+    if (this.task !== 'classification') return { mean, variance, meanProbs };
+    return { mean, variance, meanProbs, mcAccuracy: correct / split.n, evalAccuracy: this.evaluate('validation', 'eval').accuracy! };
+  }
+
+  weights(): { layer: number; W: Float32Array; b: Float32Array }[] {
+    return this.net.layers.filter((l): l is DenseLayer => l.kind === 'dense').map((l) => ({ layer: l.index, W: l.W.slice(), b: l.b.slice() }));
+  }
+}
+
+function moments(values: Float32Array, n: number): { mean: number; variance: number } {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i]!;
+  mean /= Math.max(1, n);
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
+  return { mean, variance: variance / Math.max(1, n) };
+}
+
+function histogram(values: Float32Array, n: number, min: number, max: number, bins: number): Float32Array {
+  const counts = new Float32Array(bins);
+  const scale = bins / (max - min);
+  for (let i = 0; i < n; i++) counts[Math.min(bins - 1, Math.max(0, Math.floor((values[i]! - min) * scale)))]!++;
+  return counts;
+}
