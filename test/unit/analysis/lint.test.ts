@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLint } from '../../../src/cli/lint';
+
+async function lint(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runLint(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const EX = join(__dirname, '../../../examples');
+
+test('lint: text format, exit 1 on error findings', async () => {
+  const r = await lint(join(EX, 'pytorch', 'train_missing_eval.py'));
+  assert.equal(r.code, 1);
+  assert.match(r.out, /train_missing_eval\.py:36:29 missing-eval /);
+});
+
+test('lint: json format has 1-based positions and every example rule', async () => {
+  const r = await lint(EX, '--format', 'json');
+  assert.equal(r.code, 1);
+  const rows = JSON.parse(r.out) as { file: string; line: number; column: number; endLine: number; endColumn: number; rule: string; severity: string; message: string }[];
+  const rules = new Set(rows.map((x) => x.rule));
+  for (const rule of ['missing-eval', 'missing-train-after-eval', 'functional-dropout-no-training-flag', 'dropout-on-output', 'dropout-rate-out-of-range', 'keep-prob-confusion', 'high-input-dropout', 'dropout-before-batchnorm', 'training-true-at-inference', 'tf1-keep-prob-api', 'pretrained-never-trained-mode', 'invalid-config']) {
+    assert.ok(rules.has(rule), `examples lack ${rule}`);
+  }
+  for (const x of rows) {
+    assert.deepEqual(Object.keys(x), ['file', 'line', 'column', 'endLine', 'endColumn', 'rule', 'severity', 'message']);
+    assert.ok(x.line >= 1 && x.column >= 1 && x.endLine >= x.line);
+  }
+  assert.ok(!rows.some((x) => x.file.includes('/data/')));
+});
+
+test('lint: sarif 2.1.0', async () => {
+  const r = await lint(join(EX, 'keras'), '--format=sarif');
+  const s = JSON.parse(r.out);
+  assert.equal(s.version, '2.1.0');
+  assert.ok(s.runs[0].tool.driver.rules.length >= 11);
+  assert.ok(s.runs[0].results.length > 0);
+  assert.equal(r.code, 0, 'keras examples only warn');
+  const res = s.runs[0].results[0];
+  assert.ok(res.ruleId && res.locations[0].physicalLocation.region.startLine >= 1);
+});
+
+test('lint: clean files print nothing and exit 0; skipped folders; bad usage exits 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-lint-'));
+  writeFileSync(join(dir, 'clean.py'), 'import torch\n\ndef add(a, b):\n    return a + b\n');
+  writeFileSync(join(dir, 'package.json'), '{"name": "x"}\n');
+  for (const skip of ['node_modules', '.git', '.dropout-lens']) {
+    mkdirSync(join(dir, skip));
+    writeFileSync(join(dir, skip, 'bad.py'), 'import torch.nn as nn\nd = nn.Dropout(1.5)\n');
+  }
+  const r = await lint(dir);
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.out, '');
+  assert.equal((await lint()).code, 2);
+  assert.equal((await lint(dir, '--format', 'xml')).code, 2);
+  assert.equal((await lint(dir, '--frobnicate')).code, 2);
+  assert.equal((await lint(join(dir, 'missing.py'))).code, 2);
+  assert.equal((await lint('--help')).code, 0);
+});
