@@ -6,31 +6,36 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
-import { runCompareExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, workerLauncher } from '../../../src/experiments';
+import { runCompareExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, withGroupRate, type Launcher } from '../../../src/experiments';
+import { EngineWorker } from '../../../src/session/engineWorker';
 
 const root = join(__dirname, '..', '..', '..');
 const engineReady = existsSync(join(root, 'src', 'engine', 'trainer.ts')) || existsSync(join(root, 'src', 'engine', 'trainer', 'index.ts'));
 const skip = engineReady ? false : 'the engine trainer has not landed yet';
 // Imported lazily: the engine's modules load only when it is there.
+/** Real worker threads, from the bundle when built, else from the sources through a tsx bootstrap. */
+const workers: Launcher = () =>
+  existsSync(join(root, 'dist', 'worker.js'))
+    ? new EngineWorker({ file: join(root, 'dist', 'worker.js') })
+    : new EngineWorker({ file: join(__dirname, 'workerFromSource.cjs') });
 const inProcess = async () => (await import('../../../src/experiments/inProcess')).inProcessLauncher();
 
-export function overfitSpec(rate: number, overrides: Partial<ModelSpec['training']> = {}): ModelSpec {
-  return {
+/** A small network on the overfit generator (80 samples, half held out); dropout after each hidden layer. */
+export function overfitSpec(rate: number, units = 16, overrides: Partial<ModelSpec['training']> = {}): ModelSpec {
+  const plain: ModelSpec = {
     name: 'overfit on purpose',
     seed: 11,
     data: { source: 'generator', generator: 'overfit', samples: 80, noise: 0.3, validation: 0.5 },
     model: {
       input: 2,
       layers: [
-        { type: 'dense', units: 64, activation: 'relu' },
-        { type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' },
-        { type: 'dense', units: 64, activation: 'relu' },
-        { type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' },
+        { type: 'dense', units, activation: 'relu' },
+        { type: 'dense', units, activation: 'relu' },
         { type: 'dense', units: 2, activation: 'linear' },
       ],
     },
     training: {
-      epochs: 120,
+      epochs: 60,
       batchSize: 10,
       optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
       schedule: { kind: 'constant' },
@@ -40,10 +45,11 @@ export function overfitSpec(rate: number, overrides: Partial<ModelSpec['training
     },
     evaluation: { mode: 'eval' },
   };
+  return withGroupRate(plain, 'hidden', rate);
 }
 
 test('compare (real workers): dropout narrows the generalization gap and spreads weights more evenly', { skip, timeout: 60_000 }, async () => {
-  const result = await runCompareExperiment(overfitSpec(0.5), { launcher: workerLauncher(root), maxParallel: 2 });
+  const result = await runCompareExperiment(overfitSpec(0.5, 64), { launcher: workers, maxParallel: 2 });
   assert.equal(result.status, 'completed', result.message);
   const w = result.withDropout.training.gap!;
   const wo = result.withoutDropout.training.gap!;
@@ -55,7 +61,7 @@ test('compare (real workers): dropout narrows the generalization gap and spreads
 });
 
 test('sweep (in process): the best rate is neither 0 nor the largest', { skip, timeout: 60_000 }, async () => {
-  const result = await runSweepExperiment(overfitSpec(0), { launcher: await inProcess(), rates: [0, 0.2, 0.4, 0.6, 0.8], group: 'hidden', maxParallel: 5 });
+  const result = await runSweepExperiment(overfitSpec(0), { launcher: await inProcess(), group: 'hidden', maxParallel: 9 });
   assert.equal(result.status, 'completed', result.message);
   console.log(result.points.map((p) => `${p.rate}: val ${p.training.final?.validation.loss.toFixed(3)} acc ${p.training.final?.validation.accuracy?.toFixed(3)}`).join('; '));
   assert.ok(result.best);
@@ -65,7 +71,7 @@ test('sweep (in process): the best rate is neither 0 nor the largest', { skip, t
 });
 
 test('MC dropout (in process): per-sample variance above 0, MC accuracy close to eval accuracy', { skip, timeout: 60_000 }, async () => {
-  const result = await runMcExperiment(overfitSpec(0.3, { epochs: 30 }), { launcher: await inProcess(), samples: 30, mapResolution: 8 });
+  const result = await runMcExperiment(overfitSpec(0.3, 16, { epochs: 30 }), { launcher: await inProcess(), samples: 30, mapResolution: 8 });
   assert.equal(result.status, 'completed', result.message);
   assert.equal(result.perSample!.variance.length, result.validationSize);
   assert.ok(result.meanVariance! > 0);
@@ -77,7 +83,7 @@ test('MC dropout (in process): per-sample variance above 0, MC accuracy close to
 });
 
 test('forgot eval (in process): train mode reports a worse accuracy, and predictions flip between passes', { skip, timeout: 60_000 }, async () => {
-  const result = await runForgotEvalExperiment(overfitSpec(0.5, { epochs: 30 }), { launcher: await inProcess(), passes: 8 });
+  const result = await runForgotEvalExperiment(overfitSpec(0.5, 16, { epochs: 30 }), { launcher: await inProcess(), passes: 8 });
   assert.equal(result.status, 'completed', result.message);
   console.log(`eval ${JSON.stringify(result.evalMode)} train-mode ${JSON.stringify(result.trainMode)} flips ${result.flipRate} unstable ${result.unstableFraction} pass acc ${JSON.stringify(result.passAccuracy)}`);
   assert.ok(result.trainMode!.loss > result.evalMode!.loss);
