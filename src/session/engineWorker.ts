@@ -11,10 +11,9 @@ import type { EngineCommand, EngineEvent } from '../protocol/engine';
 export type EngineEventListener = (event: EngineEvent) => void;
 
 export interface EngineWorkerLocation {
-  /** The worker's entry file. */
+  /** The worker's entry file, or with `eval`, the code that loads it. */
   file: string;
-  /** Extra Node flags, e.g. a TypeScript loader when running from sources. */
-  execArgv: string[];
+  eval?: boolean;
 }
 
 /**
@@ -23,8 +22,10 @@ export interface EngineWorkerLocation {
  */
 export function locateEngineWorker(root: string): EngineWorkerLocation {
   const bundled = join(root, 'dist', 'worker.js');
-  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: join(root, 'src', 'engine', 'worker.ts'), execArgv: ['--import', 'tsx'] };
+  if (existsSync(bundled)) return { file: bundled };
+  // Node 20 does not pass --import loaders to worker threads; tsx's require hook, installed first, does the job.
+  const source = join(root, 'src', 'engine', 'worker.ts');
+  return { file: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
 }
 
 export class EngineWorker {
@@ -36,7 +37,7 @@ export class EngineWorker {
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(location: EngineWorkerLocation) {
-    this.worker = new Worker(location.file, { execArgv: location.execArgv, workerData: { interrupt: this.interrupt.buffer } });
+    this.worker = new Worker(location.file, { eval: location.eval ?? false, workerData: { interrupt: this.interrupt.buffer } });
     this.worker.on('message', (event: EngineEvent) => this.handle(event));
     this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));
     this.worker.on('exit', (code) => {

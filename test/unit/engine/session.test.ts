@@ -84,7 +84,7 @@ test('paused: single steps, a layer switched to eval drops nothing, a bad rate i
 
 test('bad data and divergence fail with a precise error and the step, never a throw', () => {
   const csv = manual();
-  csv.send({ type: 'start', version: 1, spec: { ...spec(), data: { source: 'csv', path: 'x.csv', standardize: true, validation: 0.3 } }, csvText: 'a,b\n1,2\n3,oops\n' });
+  csv.send({ type: 'start', version: 1, spec: { ...spec(), data: { source: 'csv', path: 'x.csv', standardize: true, validation: 0.3 } }, csvText: 'a,b\n1,2\noops,3\n' });
   assert.equal(csv.of('error')[0]!.code, 'invalid-data');
   assert.match(csv.of('error')[0]!.message, /line 3/);
   assert.equal(csv.of('done')[0]!.reason, 'failed');
