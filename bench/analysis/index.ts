@@ -1,0 +1,144 @@
+/**
+ * Analysis benchmark: a generated 5,000-line Python file (target < 50 ms) and a generated 500-file
+ * workspace linted from disk (target < 5 s). Text by default, JSON lines with --json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeDocument } from '../../src/analysis';
+import { runLint } from '../../src/cli/lint';
+
+export interface AnalysisBenchOptions {
+  json: boolean;
+  write?: (text: string) => void;
+}
+
+export interface AnalysisBenchRecord {
+  benchmark: string;
+  lines?: number;
+  files?: number;
+  findings?: number;
+  medianMs: number;
+  targetMs: number;
+  pass: boolean;
+}
+
+function chunk(i: number): string {
+  return `
+class Net${i}(nn.Module):
+    """Model ${i}."""
+
+    def __init__(self, n_in=${8 + (i % 5)}, hidden=64, n_out=2):
+        super().__init__()
+        self.fc1 = nn.Linear(n_in, hidden)
+        self.bn = nn.BatchNorm1d(hidden)
+        self.drop = nn.Dropout(0.${(i % 5) + 1})
+        self.fc2 = nn.Linear(hidden, n_out)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.fc1(x)))
+        x = F.dropout(x, 0.1, training=self.training)
+        x = self.drop(x)
+        return self.fc2(x)
+
+
+def evaluate_${i}(model, loader):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for xb, yb in loader:
+            correct += (model(xb).argmax(1) == yb).sum().item()
+    return correct / max(1, len(loader))
+
+
+def fit_${i}(train_loader, val_loader, epochs=10):
+    model = Net${i}()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in train_loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+        acc = evaluate_${i}(model, val_loader)
+        print(epoch, acc)
+    with torch.no_grad():
+        for xb, yb in val_loader:
+            model(xb)  # train mode here: missing-eval
+    return model
+`;
+}
+
+export function generatePython(lines: number): string {
+  let out = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+  let i = 0;
+  while (out.split('\n').length < lines) out += chunk(i++);
+  return out.split('\n').slice(0, lines).join('\n') + '\n';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const KERAS_JSON = JSON.stringify({ class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 8 } }, { class_name: 'Dropout', config: { name: 'x', rate: 0.5 } }, { class_name: 'Dense', config: { name: 'o', units: 2 } }] } }, null, 2);
+const CONFIG = 'data:\n  generator: moons\n  samples: 200\nmodel:\n  layers:\n    - dense: 32\n    - dropout: 0.3\n    - dense: 2\ntraining:\n  epochs: 20\n';
+
+export async function runAnalysisBench(opts: AnalysisBenchOptions): Promise<AnalysisBenchRecord[]> {
+  const write = opts.write ?? ((t: string) => void process.stdout.write(t));
+  const records: AnalysisBenchRecord[] = [];
+  const emit = (r: AnalysisBenchRecord, text: string): void => {
+    records.push(r);
+    write(opts.json ? JSON.stringify(r) + '\n' : text);
+  };
+  if (!opts.json) write('Analysis benchmark (medians; timings are noisy when other processes share the cores).\n');
+
+  // 1. One 5,000-line Python file.
+  const big = generatePython(5000);
+  for (let i = 0; i < 3; i++) analyzeDocument(big, 'big.py'); // warm up
+  const times: number[] = [];
+  let findings = 0;
+  for (let i = 0; i < 15; i++) {
+    const t = performance.now();
+    findings = analyzeDocument(big, 'big.py').length;
+    times.push(performance.now() - t);
+  }
+  const fileMs = median(times);
+  emit(
+    { benchmark: 'python-5000-lines', lines: 5000, findings, medianMs: Number(fileMs.toFixed(2)), targetMs: 50, pass: fileMs < 50 },
+    `  5,000-line Python file: ${fileMs.toFixed(1)} ms (target < 50 ms) ${fileMs < 50 ? 'PASS' : 'FAIL'}, ${findings} findings\n`,
+  );
+
+  // 2. A 500-file workspace: 400 Python files (~150 lines), 50 configs, 50 Keras JSON files.
+  const dir = mkdtempSync(join(tmpdir(), 'dropout-lens-bench-'));
+  try {
+    const py = generatePython(150);
+    for (let i = 0; i < 500; i++) {
+      const sub = join(dir, `pkg${i % 10}`);
+      if (i < 10) {
+        const { mkdirSync } = await import('node:fs');
+        mkdirSync(sub, { recursive: true });
+      }
+      if (i % 10 < 8) writeFileSync(join(sub, `mod${i}.py`), py);
+      else if (i % 10 === 8) writeFileSync(join(sub, `cfg${i}.dropout.yaml`), CONFIG);
+      else writeFileSync(join(sub, `model${i}.json`), KERAS_JSON);
+    }
+    const silent = { stdout: () => undefined, stderr: () => undefined };
+    await runLint([dir], silent); // warm up the file cache
+    const wsTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await runLint([dir, '--format', 'json'], silent);
+      wsTimes.push(performance.now() - t);
+    }
+    const wsMs = median(wsTimes);
+    emit(
+      { benchmark: 'workspace-500-files', files: 500, medianMs: Number(wsMs.toFixed(1)), targetMs: 5000, pass: wsMs < 5000 },
+      `  500-file workspace (lint from disk): ${(wsMs / 1000).toFixed(2)} s (target < 5 s) ${wsMs < 5000 ? 'PASS' : 'FAIL'}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return records;
+}
