@@ -1,0 +1,264 @@
+/**
+ * The engine against PyTorch: every case of the project's golden vectors (test/golden/dropout-vectors.json),
+ * or of the file named by DROPOUT_LENS_GOLDEN (CI also runs the workplace's set). Masks and noise come from
+ * the file, so this checks semantics, not the random stream. Sizes come from the data, never from here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { referenceKernels } from '../../../src/engine/kernels/reference';
+import { selectKernels } from '../../../src/engine/kernels';
+import { applyEval, applyMask, applyNoise, expandSpatial, trainScale } from '../../../src/engine/nn/dropout';
+import { softmaxCrossEntropy, softmaxRow } from '../../../src/engine/nn/loss';
+import { Network } from '../../../src/engine/nn/network';
+import { maxNorm, Sgd } from '../../../src/engine/nn/optim';
+import { SeededRandom } from '../../../src/engine/random';
+import type { LayerSpec } from '../../../src/protocol/modelSpec';
+
+interface Tensor { shape: number[]; data: number[] }
+interface Case { id: string; kind: string; input: any; expected: any }
+
+const file = process.env.DROPOUT_LENS_GOLDEN ?? join(import.meta.dirname, '..', '..', 'golden', 'dropout-vectors.json');
+const golden = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { tolerance: { rtol: number; atol: number }; cases: Case[] }) : undefined;
+const { rtol, atol } = golden?.tolerance ?? { rtol: 1e-4, atol: 1e-5 };
+
+const f32 = (t: Tensor) => Float32Array.from(t.data);
+const u8 = (t: Tensor) => Uint8Array.from(t.data);
+
+function close(actual: ArrayLike<number>, expected: Tensor | number[] | number, what: string): void {
+  const want = typeof expected === 'number' ? [expected] : Array.isArray(expected) ? expected : expected.data;
+  assert.equal(actual.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const a = actual[i]!;
+    const e = want[i]!;
+    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: ${a} vs PyTorch ${e}`);
+  }
+}
+
+/** Where the mask drops, the value must be exactly 0 (not small, not NaN). */
+function exactZeros(actual: ArrayLike<number>, keep: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < keep.length; i++) if (!keep[i]) assert.ok(Object.is(actual[i], 0) || Object.is(actual[i], -0), `${what}[${i}] is ${actual[i]}, not an exact 0`);
+}
+
+/** An MLP from golden layers: dropout entry l before dense layer l; ReLU on hidden layers, logits out. */
+function mlp(layers: { W: Tensor; b: Tensor }[], dropout: ({ p: number } | null)[], batch: number) {
+  const specs: LayerSpec[] = [];
+  const dropoutIndex = new Map<number, number>();
+  layers.forEach((layer, l) => {
+    const entry = dropout[l];
+    if (entry) {
+      dropoutIndex.set(l, specs.length);
+      specs.push({ type: 'dropout', rate: entry.p, kind: 'bernoulli', scaling: 'inverted' });
+    }
+    specs.push({ type: 'dense', units: layer.W.shape[0]!, activation: l === layers.length - 1 ? 'linear' : 'relu' });
+  });
+  const net = new Network(specs, layers[0]!.W.shape[1]!, batch, selectKernels());
+  const dense = net.layers.filter((l) => l.kind === 'dense');
+  dense.forEach((l, i) => {
+    if (l.kind !== 'dense') return;
+    l.W.set(layers[i]!.W.data);
+    l.b.set(layers[i]!.b.data);
+  });
+  const masks = (entries: ({ keep: Tensor } | null)[]) => new Map(entries.flatMap((e, l) => (e ? [[dropoutIndex.get(l)!, u8(e.keep)] as [number, Uint8Array]] : [])));
+  return { net, dense, masks };
+}
+
+const random = new SeededRandom(1);
+const checks: Record<string, (c: Case) => void> = {
+  mlp({ input, expected }) {
+    const batch = input.x.shape[0];
+    const { net, dense, masks } = mlp(input.layers, input.dropout, batch);
+    const classes = input.layers.at(-1).W.shape[0];
+    const labels = Float32Array.from(input.labels.data ?? input.labels);
+    const logits = net.forward(f32(input.x), batch, 'train', random, false, masks(input.dropout));
+    close(logits.subarray(0, batch * classes), expected.train.logits, 'train logits');
+    dense.slice(0, -1).forEach((l, i) => l.kind === 'dense' && close(l.z.subarray(0, batch * l.units), expected.train.pre_activations[i], `pre_activations[${i}]`));
+    const grad = new Float32Array(batch * classes);
+    const result = { loss: 0, correct: 0 };
+    softmaxCrossEntropy(logits, labels, batch, classes, grad, result);
+    close([result.loss], expected.train.loss, 'train loss');
+    const gradX = net.backward(grad, batch, true)!;
+    close(gradX.subarray(0, input.x.data.length), expected.train.grad.x, 'grad x');
+    dense.forEach((l, i) => {
+      if (l.kind !== 'dense') return;
+      close(l.gW, expected.train.grad.layers[i].W, `grad W[${i}]`);
+      close(l.gb, expected.train.grad.layers[i].b, `grad b[${i}]`);
+    });
+    const evalLogits = net.forward(f32(input.x), batch, 'eval', random, false);
+    close(evalLogits.subarray(0, batch * classes), expected.eval.logits, 'eval logits');
+    const probs = new Float64Array(batch * classes);
+    for (let b = 0; b < batch; b++) softmaxRow(evalLogits, b * classes, classes, probs, b * classes);
+    close(probs, expected.eval.probs, 'eval probs');
+    softmaxCrossEntropy(evalLogits, labels, batch, classes, undefined, result);
+    close([result.loss], expected.eval.loss, 'eval loss');
+  },
+  mc_dropout({ input, expected }) {
+    const batch = input.x.shape[0];
+    const { net, masks } = mlp(input.layers, input.passes[0], batch);
+    const classes = input.layers.at(-1).W.shape[0];
+    const T = input.passes.length;
+    const perPass = new Float64Array(T * batch * classes);
+    input.passes.forEach((pass: ({ keep: Tensor } | null)[], t: number) => {
+      const logits = net.forward(f32(input.x), batch, 'mc', random, false, masks(pass));
+      for (let b = 0; b < batch; b++) softmaxRow(logits, b * classes, classes, perPass, (t * batch + b) * classes);
+    });
+    close(perPass, expected.probs_per_pass, 'probs per pass');
+    const mean = new Float64Array(batch * classes);
+    const std = new Float64Array(batch * classes);
+    for (let i = 0; i < batch * classes; i++) {
+      for (let t = 0; t < T; t++) mean[i]! += perPass[t * batch * classes + i]! / T;
+      for (let t = 0; t < T; t++) std[i]! += (perPass[t * batch * classes + i]! - mean[i]!) ** 2 / T;
+      std[i] = Math.sqrt(std[i]!);
+    }
+    close(mean, expected.mean_probs, 'mean probs');
+    close(std, expected.std_probs, 'std probs');
+    const entropy = [];
+    const predicted = [];
+    for (let b = 0; b < batch; b++) {
+      let h = 0;
+      let arg = 0;
+      for (let c = 0; c < classes; c++) {
+        const p = mean[b * classes + c]!;
+        if (p > 0) h -= p * Math.log(p);
+        if (p > mean[b * classes + arg]!) arg = c;
+      }
+      entropy.push(h);
+      predicted.push(arg);
+    }
+    close(entropy, expected.predictive_entropy, 'predictive entropy');
+    assert.deepEqual(predicted, expected.predicted_class.data ?? expected.predicted_class);
+    const evalLogits = net.forward(f32(input.x), batch, 'eval', random, false);
+    const evalProbs = new Float64Array(batch * classes);
+    for (let b = 0; b < batch; b++) softmaxRow(evalLogits, b * classes, classes, evalProbs, b * classes);
+    close(evalProbs, expected.eval_probs, 'eval probs');
+  },
+  bernoulli_dropout: (c) => maskCase(c, 'inverted'),
+  standard_dropout: (c) => maskCase(c, 'standard'),
+  spatial_dropout({ input, expected }) {
+    const [B, C, L] = input.x.shape as [number, number, number];
+    // PyTorch's [B, C, L] layout; the engine's spatial layout is position-major, so map indices explicitly.
+    const toEngine = (t: Tensor) => Float32Array.from({ length: B * C * L }, (_, i) => {
+      const b = Math.floor(i / (L * C)), s = Math.floor(i / C) % L, c = i % C;
+      return t.data[(b * C + c) * L + s]!;
+    });
+    const fromEngine = (y: Float32Array) => Float32Array.from({ length: B * C * L }, (_, i) => {
+      const b = Math.floor(i / (C * L)), c = Math.floor(i / L) % C, s = i % L;
+      return y[(b * L + s) * C + c]!;
+    });
+    const keep = new Uint8Array(B * L * C);
+    expandSpatial(u8(input.keep), keep, B, L, C);
+    const scale = trainScale(input.p, 'inverted');
+    const y = new Float32Array(keep.length);
+    applyMask(toEngine(input.x), keep, scale, y, keep.length);
+    const keepTorch = Float32Array.from({ length: B * C * L }, (_, i) => input.keep.data[Math.floor(i / L)]);
+    close(fromEngine(y), expected.train_y, 'train y');
+    exactZeros(fromEngine(y), keepTorch, 'train y');
+    const gx = new Float32Array(keep.length);
+    applyMask(toEngine(input.grad_y), keep, scale, gx, keep.length);
+    close(fromEngine(gx), expected.grad_x, 'grad x');
+    exactZeros(fromEngine(gx), keepTorch, 'grad x');
+    close(f32(input.x), expected.eval_y, 'eval y');
+  },
+  gaussian_dropout({ input, expected }) {
+    const n = input.x.data.length;
+    const sigma = Math.sqrt(input.p / (1 - input.p));
+    close([sigma], expected.sigma, 'sigma');
+    const noise = Float32Array.from(input.z.data, (z: number) => 1 + sigma * z);
+    close(noise, expected.noise, 'noise');
+    const y = new Float32Array(n);
+    applyNoise(f32(input.x), noise, y, n);
+    close(y, expected.train_y, 'train y');
+    applyNoise(f32(input.grad_y), noise, y, n);
+    close(y, expected.grad_x, 'grad x');
+    applyEval(f32(input.x), input.p, 'inverted', y, n);
+    close(y, expected.eval_y, 'eval y');
+  },
+  dropconnect({ input, expected }) {
+    const [out, inputs] = input.W.shape as [number, number];
+    const batch = input.x.shape[0];
+    for (const kernels of [referenceKernels, selectKernels()]) {
+      const net = new Network([{ type: 'dense', units: out, activation: 'linear', dropConnect: input.p }], inputs, batch, kernels);
+      const l = net.layers[0]!;
+      if (l.kind !== 'dense') throw new Error('dense expected');
+      l.W.set(input.W.data);
+      l.b.set(input.b.data);
+      const y = net.forward(f32(input.x), batch, 'train', random, false, new Map([[0, u8(input.keep)]]));
+      close(y.subarray(0, batch * out), expected.train_y, `${kernels.name}: train y`);
+      const gx = net.backward(f32(input.grad_y), batch, true)!;
+      close(gx.subarray(0, batch * inputs), expected.grad_x, `${kernels.name}: grad x`);
+      close(l.gW, expected.grad_W, `${kernels.name}: grad W`);
+      exactZeros(l.gW, input.keep.data, `${kernels.name}: grad W`);
+      close(l.gb, expected.grad_b, `${kernels.name}: grad b`);
+      close(net.forward(f32(input.x), batch, 'eval', random, false).subarray(0, batch * out), expected.eval_y, `${kernels.name}: eval y`);
+    }
+  },
+  max_norm({ input, expected }) {
+    const [rows, cols] = input.W.shape as [number, number];
+    const W = f32(input.W);
+    const norms = (m: Float32Array) => Array.from({ length: rows }, (_, r) => Math.hypot(...m.subarray(r * cols, (r + 1) * cols)));
+    close(norms(W), expected.row_norms_before, 'row norms before');
+    const changed = new Uint8Array(rows);
+    maxNorm(W, rows, cols, input.max_norm, changed);
+    close(W, expected.W_after, 'W after');
+    close(norms(W), expected.row_norms_after, 'row norms after');
+    assert.deepEqual([...changed].map(Boolean), expected.rows_changed.data ?? expected.rows_changed);
+  },
+  sgd({ input, expected }) {
+    const w = f32(input.w0);
+    const g = new Float32Array(w.length);
+    const sgd = new Sgd([{ value: w, grad: g }], input.momentum, input.dampening, input.nesterov, input.weight_decay);
+    input.grads.forEach((grad: Tensor, step: number) => {
+      g.set(grad.data);
+      sgd.step(input.lr);
+      close(w, expected.w_after[step], `w after step ${step + 1}`);
+      const buffer = expected.momentum_buffer_after?.[step];
+      if (buffer) close(sgd.buffer(0)!, buffer, `momentum buffer after step ${step + 1}`);
+    });
+  },
+  train_steps({ input, expected }) {
+    const batch = input.x.shape[0];
+    const { net, dense, masks } = mlp(input.layers, input.steps[0], batch);
+    const classes = input.layers.at(-1).W.shape[0];
+    const labels = Float32Array.from(input.labels.data ?? input.labels);
+    const o = input.optimizer;
+    const sgd = new Sgd(net.parameters, o.momentum, o.dampening, o.nesterov, o.weight_decay);
+    const grad = new Float32Array(batch * classes);
+    const result = { loss: 0, correct: 0 };
+    input.steps.forEach((step: ({ keep: Tensor } | null)[], s: number) => {
+      const logits = net.forward(f32(input.x), batch, 'train', random, false, masks(step));
+      softmaxCrossEntropy(logits, labels, batch, classes, grad, result);
+      close([result.loss], expected.loss_per_step[s], `loss at step ${s + 1}`);
+      net.backward(grad, batch);
+      sgd.step(o.lr);
+      if (input.max_norm !== null) for (const l of dense) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
+      dense.forEach((l, i) => {
+        if (l.kind !== 'dense') return;
+        close(l.W, expected.layers_after_step[s][i].W, `W[${i}] after step ${s + 1}`);
+        close(l.b, expected.layers_after_step[s][i].b, `b[${i}] after step ${s + 1}`);
+      });
+    });
+  },
+};
+
+function maskCase({ input, expected }: Case, scaling: 'inverted' | 'standard'): void {
+  const n = input.x.data.length;
+  const keep = u8(input.keep);
+  const scale = trainScale(input.p, scaling);
+  const y = new Float32Array(n);
+  applyMask(f32(input.x), keep, scale, y, n);
+  close(y, expected.train_y, 'train y');
+  exactZeros(y, keep, 'train y');
+  applyMask(f32(input.grad_y), keep, scale, y, n);
+  close(y, expected.grad_x, 'grad x');
+  exactZeros(y, keep, 'grad x');
+  applyEval(f32(input.x), input.p, scaling, y, n);
+  close(y, expected.eval_y, 'eval y');
+}
+
+test(`golden vectors from ${file}`, { skip: golden ? false : `no golden file at ${file}` }, async (t) => {
+  for (const c of golden!.cases) {
+    const check = checks[c.kind];
+    await t.test(c.id, { skip: check ? false : `kind ${c.kind} is not checked by this engine` }, () => check!(c));
+  }
+});
