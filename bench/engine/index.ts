@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { referenceKernels, selectKernels, type MatmulKernels } from '../../src/engine/kernels/index';
 import { measureRate, type Rate } from './measure';
 import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload } from './workloads';
-import { fullStepRunner, type FullStep } from './fullStep';
+import { fullStepRunner } from './fullStep';
 
 export interface EngineBenchOptions {
   json: boolean;
@@ -34,6 +34,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
 /** The reference TypeScript path needs seconds per step on W2/W3; it gets fewer windows. */
 const REFERENCE_WINDOWS = 3;
+/** The worker's default mask/statistics stream rate (dropoutLens.training.maskUpdatesPerSecond). */
+const STREAM_HZ = 30;
 
 export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRecord[]> {
   const write = opts.write ?? ((t: string) => void process.stdout.write(t));
@@ -50,6 +52,7 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
   };
 
   const fast = selectKernels();
+  const streaming: Array<{ w: Workload; ours: number; costMs: number; everyStep: number }> = [];
   text(
     `Engine benchmark: one thread, medians of ${windows} windows of ~${windowSeconds} s (reference TypeScript: ${REFERENCE_WINDOWS}).\n` +
       `Kernels: ${fast.name}. GFLOP/s count matrix products only; roof ${ROOF_GFLOPS} GFLOP/s (one core, OpenBLAS).\n` +
@@ -80,10 +83,12 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
     if (typeof full === 'string') {
       text(`  full step       skipped: ${full}\n`);
     } else {
-      const ours = measureStep(full, w, fast, windows, windowSeconds);
+      const run = full(w, fast);
+      const ours = measureRate(run.step, windows, windowSeconds);
       emit({ workload: w.name, tool: 'dropout-lens', stepsPerSecond: ours.perSecond, gflops: (ours.perSecond * flops) / 1e9 });
       rows.push(['dropout-lens', ours.perSecond]);
-      const ref = measureStep(full, w, referenceKernels, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
+      if (run.stream) streaming.push({ w, ours: ours.perSecond, ...measureStreaming(run.step, run.stream, windows, windowSeconds) });
+      const ref = measureRate(full(w, referenceKernels).step, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
       emit({ workload: w.name, tool: 'dropout-lens-reference', stepsPerSecond: ref.perSecond, gflops: (ref.perSecond * flops) / 1e9 });
       rows.push(['dropout-lens (reference TS kernels)', ref.perSecond]);
     }
@@ -99,6 +104,17 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
     text('\n');
   }
   if (torch.skipped) text(`PyTorch skipped: ${torch.skipped}\n`);
+  if (streaming.length > 0) {
+    text(`Streaming masks and activation statistics (what the worker posts, at ${STREAM_HZ} Hz by default):\n`);
+    for (const s of streaming) {
+      const stepMs = 1000 / s.ours;
+      const atHz = (s.costMs * STREAM_HZ) / 10; // percent of one second of training
+      text(
+        `  ${s.w.name}  one snapshot ${s.costMs.toFixed(3)} ms (${((100 * s.costMs) / stepMs).toFixed(1)}% of a ${stepMs.toFixed(3)} ms step); ` +
+          `at ${STREAM_HZ} Hz ${atHz.toFixed(2)}% of training time; streamed after every step: ${(100 * (1 - s.everyStep / s.ours)).toFixed(1)}% slower\n`,
+      );
+    }
+  }
   return records;
 }
 
@@ -115,9 +131,18 @@ function measureKernels(w: Workload, kernels: MatmulKernels, windows: number, wi
   );
 }
 
-function measureStep(full: FullStep, w: Workload, kernels: MatmulKernels, windows: number, windowSeconds: number): Rate {
-  const step = full(w, kernels);
-  return measureRate(step, windows, windowSeconds);
+/** The cost of one mask/statistics snapshot, and the step rate when one is taken after every step. */
+function measureStreaming(step: () => void, stream: () => void, windows: number, windowSeconds: number): { costMs: number; everyStep: number } {
+  const snapshots = measureRate(stream, windows, windowSeconds / 4);
+  const both = measureRate(
+    () => {
+      step();
+      stream();
+    },
+    windows,
+    windowSeconds,
+  );
+  return { costMs: 1000 / snapshots.perSecond, everyStep: both.perSecond };
 }
 
 interface TorchResults {

@@ -82,6 +82,7 @@ export class WasmMatmulKernels implements MatmulKernels {
   private readonly exports: MatmulExports;
   private heap: Float32Array;
   private readonly views = new Map<number, Map<number, Float32Array>>();
+  private readonly prefixes = new WeakMap<Float32Array, Float32Array>();
 
   constructor(module: WasmModule) {
     this.exports = new wasmApi!.Instance(module, {}).exports as MatmulExports;
@@ -109,7 +110,7 @@ export class WasmMatmulKernels implements MatmulKernels {
    *  already live there. */
   private place(x: Float32Array, length: number, fallback: number): number {
     if (x.buffer === this.exports.memory.buffer) return x.byteOffset;
-    copyIn(this.heap, fallback >> 2, x, length);
+    this.heap.set(x.length === length ? x : this.prefix(x, length), fallback >> 2);
     return fallback;
   }
 
@@ -140,7 +141,7 @@ export class WasmMatmulKernels implements MatmulKernels {
     const bAddr = this.place(B, k * n, bOwn);
     const inPlace = C.buffer === this.exports.memory.buffer;
     const cAddr = inPlace ? C.byteOffset : cOwn;
-    if (!inPlace && accumulate) copyIn(this.heap, cOwn >> 2, C, m * n);
+    if (!inPlace && accumulate) this.heap.set(C.length === m * n ? C : this.prefix(C, m * n), cOwn >> 2);
     // op(A)[i][p] and op(B)[p][j] as (lane stride, step stride) in bytes.
     this.exports.gemm(
       m, k, n, aAddr, bAddr, cAddr,
@@ -149,6 +150,16 @@ export class WasmMatmulKernels implements MatmulKernels {
       accumulate ? 1 : 0, kBlock, MC, PACK_A, PACK_B, SCRATCH,
     );
     if (!inPlace) C.set(this.view(cOwn >> 2, m * n));
+  }
+
+  /** x's first `length` elements as a view, cached per array: the engine's buffers are sized for its largest
+   *  batch, so operands are often longer than the product; after the first step this allocates nothing. */
+  private prefix(x: Float32Array, length: number): Float32Array {
+    const cached = this.prefixes.get(x);
+    if (cached && cached.length === length) return cached;
+    const view = x.subarray(0, length);
+    this.prefixes.set(x, view);
+    return view;
   }
 
   /** A view of heap[at, at + length), cached: the engine repeats the same few shapes, so after the first step
@@ -165,15 +176,6 @@ export class WasmMatmulKernels implements MatmulKernels {
     }
     return v;
   }
-}
-
-/** Operands longer than the product needs: below this many elements copied as a loop (no view allocated). */
-const LOOP_COPY = 4096;
-
-function copyIn(heap: Float32Array, at: number, x: Float32Array, length: number): void {
-  if (x.length === length) heap.set(x, at);
-  else if (length <= LOOP_COPY) for (let i = 0; i < length; i++) heap[at + i] = x[i]!;
-  else heap.set(x.subarray(0, length), at);
 }
 
 function align16(bytes: number): number {
