@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
-import { runCompareExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, withGroupRate, type Launcher } from '../../../src/experiments';
+import { runCompareExperiment, runDatasetSweepExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, trainOnce, withGroupRate, type Launcher } from '../../../src/experiments';
+import { seededRandom, validationData } from '../../../src/experiments/forward';
+import { predictAll } from '../../../src/experiments/forgotEval';
 import { EngineWorker } from '../../../src/session/engineWorker';
 
 const root = join(__dirname, '..', '..', '..');
@@ -90,4 +92,25 @@ test('forgot eval (in process): train mode reports a worse accuracy, and predict
   assert.ok(result.flipRate! > 0);
   assert.ok(result.unstableFraction! > result.flipRate!);
   assert.ok(result.passAccuracy!.max > result.passAccuracy!.min);
+});
+
+test('dataset-size sweep (in process): dropout helps most on the small subsets, less as the data grows', { skip, timeout: 60_000 }, async () => {
+  const result = await runDatasetSweepExperiment(overfitSpec(0.5, 16, { epochs: 30 }), { launcher: await inProcess(), fractions: [0.25, 0.5, 1], maxParallel: 6 });
+  assert.equal(result.status, 'completed', result.message);
+  console.log(result.points.map((p) => `${p.fraction} (${p.samples} samples): loss benefit ${p.lossBenefit?.toFixed(3)}`).join('; '));
+  const [small, , full] = result.points;
+  assert.ok(small!.lossBenefit! > 0, 'dropout helps on the small subset');
+  assert.ok(full!.lossBenefit! < small!.lossBenefit!, 'and helps less on the whole data');
+});
+
+test('the host forward pass (uncertainty map, single passes) agrees with the engine in eval mode, both scalings', { skip, timeout: 60_000 }, async () => {
+  for (const scaling of ['inverted', 'standard'] as const) {
+    const spec = overfitSpec(0.5, 16, { epochs: 10 });
+    for (const l of spec.model.layers) if (l.type === 'dropout') l.scaling = scaling;
+    const outcome = await trainOnce(await inProcess(), { spec });
+    const data = validationData(spec)!;
+    const predicted = predictAll(spec, outcome.weights!, data.x, data.inputDim, false, seededRandom(1));
+    const accuracy = predicted.filter((p, i) => p === data.y[i]).length / data.n;
+    assert.equal(accuracy, outcome.final!.validation.accuracy, scaling);
+  }
 });
