@@ -67,8 +67,10 @@ class Py {
   readonly classes = new Map<string, ClassInfo>();
   readonly functions = new Map<string, FnInfo>();
   readonly comments: { from: number; to: number; text: string }[] = [];
+  readonly index = new Map<string, SyntaxNode[]>();
   readonly trainedModels = new Set<string>();
   usesTorch = false;
+  sawKeepProb = false;
   usesKeras = false;
   tf1Style = false;
   modelNames = new Set<string>();
@@ -155,6 +157,10 @@ interface Args {
 }
 
 function args(py: Py, call: SyntaxNode): Args | null {
+  return cached(argsCache, py, call, () => argsRaw(py, call));
+}
+
+function argsRaw(py: Py, call: SyntaxNode): Args | null {
   const list = child(call, 'ArgList');
   if (!list) return null;
   const positional: SyntaxNode[] = [];
@@ -206,31 +212,40 @@ function span(n: SyntaxNode): Span {
   return [n.from, n.to];
 }
 
-/** Every node of a subtree of the given type names (iterative). */
+const DEFS = new Set(['FunctionDefinition', 'ClassDefinition', 'LambdaExpression']);
+
+/** Every node of a subtree of the given type names (iterative; skipDefs: not inside nested definitions). */
 function findAll(root: SyntaxNode, names: Set<string>, skipDefs = false): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  const cursor = root.cursor();
-  const rootFrom = root.from;
-  const rootTo = root.to;
+  const c = root.cursor();
+  let depth = 0;
   for (;;) {
-    let descend = true;
-    if (names.has(cursor.name) && (cursor.from >= rootFrom && cursor.to <= rootTo)) out.push(cursor.node);
-    if (skipDefs && cursor.node !== root && (cursor.name === 'FunctionDefinition' || cursor.name === 'ClassDefinition' || cursor.name === 'LambdaExpression')) descend = false;
-    if (descend && cursor.firstChild()) continue;
+    if (names.has(c.name)) out.push(c.node);
+    const enter = !(skipDefs && depth > 0 && DEFS.has(c.name));
+    if (enter && c.firstChild()) {
+      depth++;
+      continue;
+    }
     for (;;) {
-      if (cursor.node.from === root.from && cursor.node.to === root.to && cursor.name === root.name) return out;
-      if (cursor.nextSibling()) break;
-      if (!cursor.parent()) return out;
+      if (depth === 0) return out;
+      if (c.nextSibling()) break;
+      c.parent();
+      depth--;
     }
   }
 }
 
 const CALLS = new Set(['CallExpression']);
+const INDEXED = new Set(['CallExpression', 'AssignStatement', 'FunctionDefinition', 'ClassDefinition', 'ImportStatement', 'MemberExpression', 'Comment']);
+
+function all(py: Py, name: string): SyntaxNode[] {
+  return py.index.get(name) ?? [];
+}
 
 // ---------------------------------------------------------------- imports
 
 function collectImports(py: Py): void {
-  for (const stmt of findAll(py.tree.topNode, new Set(['ImportStatement']))) {
+  for (const stmt of all(py, 'ImportStatement')) {
     const kids = children(stmt);
     if (kids[0]?.name === 'from') {
       const mod: string[] = [];
@@ -284,7 +299,29 @@ interface LayerCall {
   container?: 'sequential';
 }
 
+const ctorCache = new WeakMap<Py, Map<string, LayerCall | null>>();
+const funcCache = new WeakMap<Py, Map<string, LayerCall | null>>();
+const argsCache = new WeakMap<Py, Map<string, Args | null>>();
+
+function cached<T>(store: WeakMap<Py, Map<string, T>>, py: Py, n: SyntaxNode, compute: () => T): T {
+  let m = store.get(py);
+  if (!m) store.set(py, (m = new Map()));
+  const key = `${n.from},${n.to},${n.name}`;
+  if (m.has(key)) return m.get(key)!;
+  const v = compute();
+  m.set(key, v);
+  return v;
+}
+
 function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
+  return cached(ctorCache, py, call, () => classifyCtorRaw(py, call));
+}
+
+function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
+  return cached(funcCache, py, call, () => classifyFunctionalRaw(py, call));
+}
+
+function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const callee = call.firstChild;
   const q = qualify(py, callee);
   if (!q) return null;
@@ -319,7 +356,7 @@ function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
   return null;
 }
 
-function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
+function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const q = qualify(py, call.firstChild);
   if (!q) return null;
   const parts = q.split('.');
@@ -359,7 +396,7 @@ const MODEL_BASES = new Map<string, ClassInfo['framework']>([
 ]);
 
 function collectClasses(py: Py): void {
-  const defs = findAll(py.tree.topNode, new Set(['ClassDefinition']));
+  const defs = all(py, 'ClassDefinition');
   // Two rounds so that subclasses of local model classes defined later are found.
   for (let round = 0; round < 2; round++) {
     for (const def of defs) {
@@ -501,7 +538,7 @@ function removeListItem(py: Py, items: SyntaxNode[], i: number): Op['remove'] {
 // ---------------------------------------------------------------- rate and API checks (every dropout creation)
 
 function checkCreations(py: Py): void {
-  for (const call of findAll(py.tree.topNode, CALLS)) {
+  for (const call of all(py, 'CallExpression')) {
     const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
     if (!lc || lc.kind !== 'dropout') {
       checkTrainingTrue(py, call);
@@ -707,7 +744,7 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
 }
 
 function analyzeChains(py: Py): void {
-  for (const fn of findAll(py.tree.topNode, new Set(['FunctionDefinition']))) {
+  for (const fn of all(py, 'FunctionDefinition')) {
     const cls = enclosing(fn, 'ClassDefinition');
     const info = cls ? py.classes.get(defName(py, cls)) : undefined;
     const name = defName(py, fn);
@@ -873,7 +910,7 @@ function collectModels(py: Py): void {
     if (c.sensitive) anySensitiveSource = true;
     else anyInsensitiveClass = true;
   }
-  for (const assign of findAll(py.tree.topNode, new Set(['AssignStatement']))) {
+  for (const assign of all(py, 'AssignStatement')) {
     const kids = children(assign);
     if (kids.length !== 3) continue;
     const target = dotted(py, kids[0]);
@@ -909,7 +946,7 @@ function collectModels(py: Py): void {
     }
   }
   // Any name switched with .eval()/.train() is a model; so are model-like parameters.
-  for (const call of findAll(py.tree.topNode, CALLS)) {
+  for (const call of all(py, 'CallExpression')) {
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') continue;
     const kids = children(callee);
@@ -923,8 +960,8 @@ function collectModels(py: Py): void {
       // `model.train()` right in a modules() loop is MC re-enabling, handled in the flow.
     }
   }
-  for (const fn of findAll(py.tree.topNode, new Set(['FunctionDefinition']))) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) py.modelNames.add(p);
-  for (const fn of findAll(py.tree.topNode, new Set(['FunctionDefinition']))) {
+  for (const fn of all(py, 'FunctionDefinition')) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) py.modelNames.add(p);
+  for (const fn of all(py, 'FunctionDefinition')) {
     if (!enclosing(fn, 'ClassDefinition')) continue;
     for (const v of findAll(fn, new Set(['MemberExpression']))) {
       const d = dotted(py, v);
@@ -933,7 +970,7 @@ function collectModels(py: Py): void {
   }
   py.defaultSensitive = anySensitiveSource || !anyInsensitiveClass;
   // Trained models: parameters handed to an optimizer.
-  for (const call of findAll(py.tree.topNode, CALLS)) {
+  for (const call of all(py, 'CallExpression')) {
     const q = qualify(py, call.firstChild) ?? '';
     if (!/(^|\.)optim\.|Optimizer|^(SGD|Adam|AdamW|RMSprop|Adagrad)$/.test(q)) continue;
     for (const inner of findAll(call, CALLS)) {
@@ -1281,7 +1318,7 @@ function bodyInsertion(py: Py, def: SyntaxNode): { at: number; indent: string } 
 }
 
 function collectFunctions(py: Py): void {
-  for (const fn of findAll(py.tree.topNode, new Set(['FunctionDefinition']))) {
+  for (const fn of all(py, 'FunctionDefinition')) {
     const name = defName(py, fn);
     const clsNode = enclosing(fn, 'ClassDefinition');
     const cls = clsNode ? py.classes.get(defName(py, clsNode)) : undefined;
@@ -1292,7 +1329,7 @@ function collectFunctions(py: Py): void {
 
 function summarize(py: Py, walker: FlowWalker): void {
   py.reporting = false;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 1; round++) {
     for (const fn of py.functions.values()) {
       const entry: State = new Map();
       const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
@@ -1317,8 +1354,10 @@ function analyzeFlow(py: Py): void {
   if (!py.usesTorch && py.modelNames.size === 0) return;
   const walker = new FlowWalker(py);
   summarize(py, walker);
-  // Pass 1 records call-site states; pass 2 reports.
-  for (const reporting of [false, true]) {
+  // summarize() recorded call sites inside functions; the module walk (pass 1) records the rest; pass 2 reports.
+  py.reporting = false;
+  walker.walk(children(py.tree.topNode), new Map(), { loops: [], mc: false, depth: 0, reported: new Set() });
+  for (const reporting of [true]) {
     py.reporting = reporting;
     const top: State = new Map();
     const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
@@ -1360,8 +1399,14 @@ export function analyzePython(text: string, lines: LineMap): { findings: import(
   let error: SyntaxNode | null = null;
   const cursor = tree.cursor();
   do {
+    const name = cursor.name;
     if (cursor.type.isError && !error) error = cursor.node;
-    if (cursor.name === 'Comment') py.comments.push({ from: cursor.from, to: cursor.to, text: text.slice(cursor.from, cursor.to) });
+    if (INDEXED.has(name)) {
+      let list = py.index.get(name);
+      if (!list) py.index.set(name, (list = []));
+      list.push(cursor.node);
+      if (name === 'Comment') py.comments.push({ from: cursor.from, to: cursor.to, text: text.slice(cursor.from, cursor.to) });
+    } else if (name === 'VariableName' && !py.sawKeepProb && text.startsWith('keep_prob', cursor.from)) py.sawKeepProb = true;
   } while (cursor.next());
   const comments = py.comments.map((c) => {
     const pos = lines.position(c.from);
@@ -1384,7 +1429,7 @@ export function analyzePython(text: string, lines: LineMap): { findings: import(
   for (const [alias, q] of py.imports) {
     if (/^tensorflow(\.compat\.v1)?$/.test(q) || q.startsWith('tensorflow')) {
       // TF1 style: placeholders, sessions, compat.v1.
-      for (const m of findAll(tree.topNode, new Set(['MemberExpression']))) {
+      for (const m of all(py, 'MemberExpression')) {
         const d = dotted(py, m);
         if (!d || !d.startsWith(alias + '.')) continue;
         if (/\.(placeholder|Session|InteractiveSession|compat\.v1|global_variables_initializer|contrib)(\.|$)/.test(d)) {
@@ -1395,7 +1440,7 @@ export function analyzePython(text: string, lines: LineMap): { findings: import(
       if (q.includes('compat.v1')) py.tf1Style = true;
     }
   }
-  if (!py.tf1Style) for (const v of findAll(tree.topNode, new Set(['VariableName']))) if (/^keep_prob/.test(py.text(v)) && py.usesKeras) { py.tf1Style = true; break; }
+  if (!py.tf1Style && py.sawKeepProb && py.usesKeras) py.tf1Style = true;
   collectClasses(py);
   collectFunctions(py);
   checkCreations(py);
