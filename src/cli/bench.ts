@@ -6,6 +6,6 @@ export async function runBench(args: string[], io: CliIO): Promise<number> {
     io.stdout('Usage: dropout-lens bench [--json] [engine|analysis]\n');
     return 0;
   }
-  const { runBenchmarks } = await import('../../bench/suite');
+  const { runBenchmarks } = require('../../bench/suite') as typeof import('../../bench/suite');
   return runBenchmarks(args, io);
 }

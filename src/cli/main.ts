@@ -9,12 +9,14 @@ export interface CliIO {
 
 type Subcommand = (args: string[], io: CliIO) => Promise<number>;
 
-const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
-  lint: { summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs', load: async () => (await import('./lint')).runLint },
-  train: { summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics', load: async () => (await import('./train')).runTrain },
-  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: async () => (await import('./experiments')).runCompare },
-  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: async () => (await import('./experiments')).runSweep },
-  bench: { summary: 'bench [--json] [engine|analysis]            engine steps/s vs PyTorch, analysis speed', load: async () => (await import('./bench')).runBench },
+// Subcommands load on demand with require(): it works in the webpack bundle and from sources under tsx alike.
+
+const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {
+  lint: { summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs', load: () => (require('./lint') as typeof import('./lint')).runLint },
+  train: { summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics', load: () => (require('./train') as typeof import('./train')).runTrain },
+  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: () => (require('./experiments') as typeof import('./experiments')).runCompare },
+  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: () => (require('./experiments') as typeof import('./experiments')).runSweep },
+  bench: { summary: 'bench [--json] [engine|analysis]            engine steps/s vs PyTorch, analysis speed', load: () => (require('./bench') as typeof import('./bench')).runBench },
 };
 
 export function usage(): string {
@@ -43,7 +45,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`dropout-lens: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
-  return (await subcommand.load())(rest, io);
+  return subcommand.load()(rest, io);
 }
 
 declare const __DROPOUT_LENS_VERSION__: string | undefined;

@@ -1,0 +1,69 @@
+/** Loss and accuracy per epoch with chart.js: training, validation (the gap shaded between them) and, faint, validation in train mode. */
+import { CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import type { EpochRecord } from '../../src/protocol/webview';
+import type { Theme } from './theme';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Legend, Tooltip);
+
+type Metric = 'loss' | 'accuracy';
+
+export class Curves {
+  readonly chart: Chart<'line', (number | null)[], number>;
+
+  constructor(readonly canvas: HTMLCanvasElement, private readonly metric: Metric, theme: Theme) {
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `${metric} per epoch for training and validation`);
+    this.chart = new Chart(canvas, {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+        elements: { point: { radius: 0 } },
+        scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: metric } } },
+        plugins: { legend: { labels: { boxWidth: 12 } } },
+      },
+    });
+    this.setTheme(theme);
+  }
+
+  setTheme(theme: Theme): void {
+    const c = this.chart;
+    c.data.datasets = [
+      { label: 'training', data: c.data.datasets[0]?.data ?? [], borderColor: theme.train, backgroundColor: theme.train, borderWidth: 2 },
+      // Filling to the training curve shades the generalization gap.
+      { label: 'validation', data: c.data.datasets[1]?.data ?? [], borderColor: theme.validation, backgroundColor: `${theme.gap}33`, fill: '-1', borderWidth: 2 },
+      { label: 'validation in train mode (forgot eval())', data: c.data.datasets[2]?.data ?? [], borderColor: theme.muted, backgroundColor: theme.muted, borderDash: [5, 4], borderWidth: 1 },
+    ];
+    for (const axis of ['x', 'y'] as const) {
+      const scale = c.options.scales![axis]!;
+      scale.ticks = { color: theme.muted };
+      scale.grid = { color: `${theme.muted}33` };
+      (scale as { title: { color: string } }).title.color = theme.muted;
+    }
+    c.options.plugins!.legend!.labels!.color = theme.foreground;
+    c.update('none');
+  }
+
+  setEpochs(epochs: readonly EpochRecord[]): void {
+    const pick = (m: { loss: number; accuracy?: number }) => (this.metric === 'loss' ? m.loss : m.accuracy ?? null);
+    const c = this.chart;
+    c.data.labels = epochs.map((e) => e.epoch);
+    c.data.datasets[0]!.data = epochs.map((e) => pick(e.train));
+    c.data.datasets[1]!.data = epochs.map((e) => pick(e.validation));
+    c.data.datasets[2]!.data = epochs.map((e) => pick(e.validationTrainMode));
+  }
+
+  render(): void {
+    this.chart.update('none');
+    // Screen readers get the latest values, since the chart itself is a picture.
+    const [train, validation, trainMode] = this.chart.data.datasets.map((d) => d.data.at(-1));
+    const epoch = this.chart.data.labels?.at(-1);
+    if (epoch !== undefined) {
+      const f = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
+      this.canvas.setAttribute('aria-label', `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`);
+    }
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The run panel. It asks for a snapshot (`ready`), draws it, then applies the engine's events as they
+ * stream. Drawing is coalesced into animation frames; masks are painted incrementally.
+ */
+import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
+import type { EpochRecord, HostToPanelMessage, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
+import { toBytes, toFloats } from './bits';
+import { Curves } from './curves';
+import { MaskHeatmap } from './heatmap';
+import { drawBoundary, drawHistogram } from './plots';
+import { readTheme, watchTheme, type Theme } from './theme';
+import { post, vscode } from './vscodeApi';
+
+interface LayerView {
+  info: LayerInfo;
+  row: HTMLElement;
+  heatmap: MaskHeatmap;
+  toggle: HTMLButtonElement;
+  realized: HTMLElement;
+  rate: HTMLElement;
+  histogram: HTMLCanvasElement;
+  expectation: HTMLElement;
+}
+
+const app = document.getElementById('app')!;
+let theme: Theme = readTheme();
+let snapshot: PanelSnapshot | undefined;
+let epochs: EpochRecord[] = [];
+let layers = new Map<number, LayerView>();
+let loss: Curves | undefined;
+let accuracy: Curves | undefined;
+let dirtyCurves = false;
+let frame = 0;
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+const icon = (name: string) => el('span', { className: `codicon codicon-${name}`, ariaHidden: 'true' } as Partial<HTMLSpanElement>);
+
+function button(label: string, codicon: string, onClick: () => void, id?: string): HTMLButtonElement {
+  const b = el('button', { type: 'button', title: label, ...(id ? { id } : {}) }, icon(codicon), el('span', { className: 'label' }, label));
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function scheduleDraw(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    if (dirtyCurves) {
+      loss?.setEpochs(epochs);
+      accuracy?.setEpochs(epochs);
+      loss?.render();
+      accuracy?.render();
+      dirtyCurves = false;
+    }
+  });
+}
+
+function render(s: PanelSnapshot): void {
+  snapshot = s;
+  epochs = [...s.epochs];
+  vscode.setState({ runId: s.runId, view: vscode.getState()?.view ?? 'live' });
+  loss?.chart.destroy();
+  accuracy?.chart.destroy();
+  app.replaceChildren();
+  const header = el('header', { className: 'header' },
+    el('h1', {}, s.name),
+    el('span', { id: 'status', className: `status status-${s.status}` }, s.status),
+    el('span', { id: 'progress', className: 'progress' }),
+  );
+  const controls = el('div', { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' } as Partial<HTMLDivElement>,
+    button('Pause', 'debug-pause', () => post({ type: 'control', action: 'pause' }), 'pause'),
+    button('Resume', 'debug-continue', () => post({ type: 'control', action: 'resume' }), 'resume'),
+    button('Step', 'debug-step-over', () => post({ type: 'control', action: 'step' }), 'step'),
+    button('Stop', 'debug-stop', () => post({ type: 'control', action: 'stop' }), 'stop'),
+    button('Whole model: eval', 'circle-outline', () => post({ type: 'setMode', layer: null, mode: 'eval' }), 'all-eval'),
+    button('Whole model: train', 'circle-filled', () => post({ type: 'setMode', layer: null, mode: 'train' }), 'all-train'),
+  );
+  const banner = el('div', { id: 'banner', className: 'banner', role: 'alert', hidden: true });
+  const masks = el('section', { className: 'masks' }, el('h2', {}, 'Dropout masks (units × recent steps; bright = kept)'));
+  layers = new Map();
+  for (const info of s.layers.filter((l) => l.rate !== undefined)) {
+    const view = layerView(info);
+    layers.set(info.index, view);
+    masks.append(view.row);
+  }
+  if (layers.size === 0) masks.append(el('p', { className: 'empty' }, 'This model has no dropout layer.'));
+  const lossCanvas = el('canvas', { id: 'loss-chart' });
+  const accuracyCanvas = el('canvas', { id: 'accuracy-chart' });
+  const curves = el('section', { className: 'curves' }, el('h2', {}, 'Training and validation'), el('div', { className: 'chart' }, lossCanvas), ...(s.task === 'classification' ? [el('div', { className: 'chart' }, accuracyCanvas)] : []));
+  const boundary = el('canvas', { id: 'boundary', className: 'boundary', width: 48, height: 48 });
+  boundary.setAttribute('role', 'img');
+  boundary.setAttribute('aria-label', 'Decision boundary over the input plane');
+  const extras = s.inputDim === 2 && s.task === 'classification' ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)] : [];
+  app.append(header, controls, banner, masks, curves, ...extras);
+  loss = new Curves(lossCanvas, 'loss', theme);
+  accuracy = s.task === 'classification' ? new Curves(accuracyCanvas, 'accuracy', theme) : undefined;
+  dirtyCurves = true;
+  setStatus(s.status, s.message, s.action);
+  updateProgress(s.step, s.stepsPerSecond, s.epochs.at(-1)?.epoch ?? 0);
+  scheduleDraw();
+}
+
+function layerView(info: LayerInfo): LayerView {
+  const kind = info.spec.type === 'dropout' ? `${info.spec.kind} dropout` : 'DropConnect';
+  const heatmap = new MaskHeatmap(info.units, `Masks of layer ${info.index}, ${kind}`, theme);
+  const toggle = el('button', { type: 'button', className: 'mode' });
+  toggle.addEventListener('click', () => {
+    const current = layers.get(info.index)!.info.mode;
+    post({ type: 'setMode', layer: info.index, mode: current === 'train' ? 'eval' : 'train' });
+  });
+  const rate = el('span', { className: 'rate' });
+  const realized = el('span', { className: 'realized' });
+  const histogram = el('canvas', { className: 'histogram', width: 240, height: 60 });
+  histogram.setAttribute('role', 'img');
+  histogram.setAttribute('aria-label', `Activations of layer ${info.index} before (left bars) and after (right bars) dropout`);
+  const expectation = el('span', { className: 'expectation' });
+  const row = el('div', { className: 'layer', id: `layer-${info.index}` },
+    el('div', { className: 'layer-head' }, el('strong', {}, `Layer ${info.index}`), el('span', {}, ` ${kind} · ${info.units} units`), toggle, rate, realized),
+    heatmap.canvas,
+    el('div', { className: 'layer-stats' }, histogram, expectation),
+  );
+  const view = { info: { ...info }, row, heatmap, toggle, realized, rate, histogram, expectation };
+  updateLayer(view);
+  return view;
+}
+
+function updateLayer(v: LayerView): void {
+  const mode = v.info.mode;
+  v.toggle.textContent = mode === 'train' ? 'TRAIN' : 'EVAL';
+  v.toggle.className = `mode mode-${mode}`;
+  v.toggle.setAttribute('aria-pressed', String(mode === 'train'));
+  v.toggle.setAttribute('aria-label', `Layer ${v.info.index} is in ${mode} mode; switch to ${mode === 'train' ? 'eval' : 'train'} mode`);
+  v.rate.textContent = `rate ${v.info.rate?.toFixed(2)}`;
+}
+
+function setStatus(status: RunStatus, message?: string, action?: { label: string; command: 'train' | 'openConfig' | 'showLogs' }): void {
+  const s = document.getElementById('status');
+  if (s) {
+    s.textContent = status;
+    s.className = `status status-${status}`;
+  }
+  const banner = document.getElementById('banner');
+  if (!banner) return;
+  banner.hidden = !message;
+  banner.className = `banner ${status === 'failed' ? 'banner-error' : ''}`;
+  banner.replaceChildren();
+  if (message) {
+    banner.append(icon(status === 'failed' ? 'error' : 'info'), el('span', { className: 'message' }, message));
+    if (action) banner.append(button(action.label, 'arrow-right', () => post({ type: 'runCommand', command: action.command }), 'banner-action'));
+  }
+}
+
+function updateProgress(step: number, stepsPerSecond: number, epoch: number): void {
+  const p = document.getElementById('progress');
+  if (p && snapshot) p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
+}
+
+function apply(event: EngineEvent): void {
+  switch (event.type) {
+    case 'step':
+      updateProgress(event.step, event.stepsPerSecond, event.epoch);
+      break;
+    case 'masks':
+      for (const m of event.layers) {
+        const view = layers.get(m.layer);
+        const bits = toBytes(m.bits);
+        if (!view || !bits || bits.length * 8 < Math.min(view.heatmap.units, m.units)) continue;
+        view.heatmap.push(bits, view.info.mode === 'eval');
+        view.realized.textContent = `realized ${m.realizedDropFraction.toFixed(2)}`;
+      }
+      break;
+    case 'activations':
+      for (const a of event.layers) {
+        const view = layers.get(a.layer);
+        const before = toFloats(a.histogram?.before);
+        const after = toFloats(a.histogram?.after);
+        if (!view || !before || !after) continue;
+        drawHistogram(view.histogram, before, after, theme);
+        view.expectation.textContent = `mean before ${a.expectation.undroppedMean.toFixed(3)} · after (scaled) ${a.expectation.droppedMean.toFixed(3)} · error ${(100 * a.expectation.relativeError).toFixed(1)}%`;
+      }
+      break;
+    case 'epoch':
+      epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+      dirtyCurves = true;
+      scheduleDraw();
+      break;
+    case 'modes':
+      for (const { layer, mode } of event.layers) {
+        const view = layers.get(layer);
+        if (view) {
+          view.info.mode = mode;
+          updateLayer(view);
+        }
+      }
+      break;
+    case 'rate': {
+      const view = layers.get(event.layer);
+      if (view) {
+        view.info.rate = event.rate;
+        updateLayer(view);
+      }
+      break;
+    }
+    case 'boundary': {
+      const canvas = document.getElementById('boundary') as HTMLCanvasElement | null;
+      const classes = toBytes(event.classes);
+      const confidence = toFloats(event.confidence);
+      if (canvas && classes && confidence && classes.length === event.resolution ** 2) drawBoundary(canvas, event.resolution, classes, confidence, theme);
+      break;
+    }
+    case 'error':
+      if (event.fatal) setStatus('failed', event.step !== undefined ? `${event.message} (step ${event.step})` : event.message, { label: 'Open config', command: 'openConfig' });
+      break;
+    case 'done':
+      if (event.reason !== 'failed') setStatus(event.reason);
+      break;
+    default:
+      break;
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const message = e.data as HostToPanelMessage;
+  if (!message || typeof message !== 'object') return;
+  try {
+    if (message.type === 'snapshot') render(message.snapshot);
+    else if (message.type === 'status') {
+      if (!snapshot) app.replaceChildren(el('div', { id: 'banner', className: 'banner', role: 'alert' }), el('span', { id: 'status' }));
+      setStatus(message.status, message.message, message.action);
+    } else if (message.type === 'engine' && snapshot) apply(message.event);
+  } catch (error) {
+    console.warn('Dropout Lens panel skipped a malformed message', error);
+  }
+});
+
+watchTheme((next) => {
+  theme = next;
+  for (const view of layers.values()) view.heatmap.setTheme(theme);
+  loss?.setTheme(theme);
+  accuracy?.setTheme(theme);
+});
+
+post({ type: 'ready' });
