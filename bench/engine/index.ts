@@ -103,7 +103,10 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
     }
     text('\n');
   }
-  if (torch.skipped) text(`PyTorch skipped: ${torch.skipped}\n`);
+  if (torch.skipped) {
+    if (opts.json) process.stderr.write(`PyTorch skipped: ${torch.skipped}\n`);
+    else text(`PyTorch skipped: ${torch.skipped}\n`);
+  }
   if (streaming.length > 0) {
     text(`Streaming masks and activation statistics (what the worker posts, at ${STREAM_HZ} Hz by default):\n`);
     for (const s of streaming) {
