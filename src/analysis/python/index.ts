@@ -69,6 +69,8 @@ class Py {
   readonly comments: { from: number; to: number; text: string }[] = [];
   readonly index = new Map<string, SyntaxNode[]>();
   readonly trainedModels = new Set<string>();
+  /** Models handed to a Hugging Face / Lightning Trainer, which switches train()/eval() itself. */
+  readonly hfTrainerModels = new Set<string>();
   usesTorch = false;
   sawKeepProb = false;
   usesKeras = false;
@@ -299,15 +301,17 @@ interface LayerCall {
   container?: 'sequential';
 }
 
-const ctorCache = new WeakMap<Py, Map<string, LayerCall | null>>();
-const funcCache = new WeakMap<Py, Map<string, LayerCall | null>>();
-const argsCache = new WeakMap<Py, Map<string, Args | null>>();
+const ctorCache = new WeakMap<Py, Map<number, LayerCall | null>>();
+const funcCache = new WeakMap<Py, Map<number, LayerCall | null>>();
+const argsCache = new WeakMap<Py, Map<number, Args | null>>();
 
-function cached<T>(store: WeakMap<Py, Map<string, T>>, py: Py, n: SyntaxNode, compute: () => T): T {
+/** Caches per call expression (a call's range identifies it: no two calls share one). */
+function cached<T>(store: WeakMap<Py, Map<number, T>>, py: Py, n: SyntaxNode, compute: () => T): T {
   let m = store.get(py);
   if (!m) store.set(py, (m = new Map()));
-  const key = `${n.from},${n.to},${n.name}`;
-  if (m.has(key)) return m.get(key)!;
+  const key = n.from * 16777216 + (n.to - n.from);
+  const hit = m.get(key);
+  if (hit !== undefined) return hit;
   const v = compute();
   m.set(key, v);
   return v;
@@ -416,6 +420,13 @@ function collectClasses(py: Py): void {
       }
       if (!framework) continue;
       py.classes.set(name, { name, node: def, framework, attrs: new Map(), sensitive: false, usedAsSubmodule: false, mc: MC_WORDS.test(name) });
+    }
+  }
+  for (const info of py.classes.values()) {
+    for (const call of findAll(info.node, CALLS)) {
+      const q = qualify(py, call.firstChild);
+      const sub = q ? py.classes.get(q) : undefined;
+      if (sub && sub !== info) sub.usedAsSubmodule = true;
     }
   }
   for (const info of py.classes.values()) {
@@ -969,6 +980,14 @@ function collectModels(py: Py): void {
     }
   }
   py.defaultSensitive = anySensitiveSource || !anyInsensitiveClass;
+  for (const call of all(py, 'CallExpression')) {
+    const q = qualify(py, call.firstChild) ?? '';
+    if (!/(^|\.)(Trainer|SFTTrainer|Seq2SeqTrainer)$/.test(q)) continue;
+    const a = args(py, call);
+    const m = a?.keywords.get('model')?.value ?? a?.positional[0];
+    const d = m ? dotted(py, m) : null;
+    if (d) py.hfTrainerModels.add(d);
+  }
   // Trained models: parameters handed to an optimizer.
   for (const call of all(py, 'CallExpression')) {
     const q = qualify(py, call.firstChild) ?? '';
@@ -1257,6 +1276,8 @@ class FlowWalker {
       if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
       if (only && !only.includes(model)) continue;
       if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model)) continue;
+      if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
+      if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
       if (!isSensitive(py, model)) continue;
       if (st.origin.kind === 'pretrained') {
         const ins = afterLine(py, st.origin.node);
@@ -1280,6 +1301,15 @@ class FlowWalker {
       );
     }
   }
+}
+
+/** Is the model called in the same function (or module-level code) as this node? */
+function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
+  const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
+  return findAll(scope, CALLS, true).some((c) => {
+    const d = dotted(py, c.firstChild);
+    return d === model || d === `${model}.forward`;
+  });
 }
 
 function enclosingStatement(n: SyntaxNode): SyntaxNode {
@@ -1322,7 +1352,14 @@ function collectFunctions(py: Py): void {
     const name = defName(py, fn);
     const clsNode = enclosing(fn, 'ClassDefinition');
     const cls = clsNode ? py.classes.get(defName(py, clsNode)) : undefined;
-    const inference = INFERENCE_FN.test(name) && !/train/i.test(name) && !(cls && (cls.framework === 'lightning' || cls.framework === 'keras'));
+    const noGradDecorated = fn.parent?.name === 'DecoratedStatement' && children(fn.parent).some((d) => {
+      if (d.name !== 'Decorator') return false;
+      const parts = children(d).filter((k) => k.name === 'VariableName').map((k) => py.text(k));
+      if (parts.length === 0) return false;
+      const q = normalize([py.imports.get(parts[0]) ?? DEFAULT_ALIASES[parts[0]] ?? parts[0], ...parts.slice(1)].join('.'));
+      return q === 'torch.no_grad' || q === 'torch.inference_mode';
+    });
+    const inference = (noGradDecorated || INFERENCE_FN.test(name)) && !/train/i.test(name) && !(cls && (cls.framework === 'lightning' || cls.framework === 'keras'));
     if (!py.functions.has(name)) py.functions.set(name, { name, node: fn, params: paramNames(py, fn), cls, effects: new Map(), trainsParams: new Set(), mc: MC_WORDS.test(name), inference });
   }
 }
