@@ -1228,10 +1228,12 @@ class FlowWalker {
         if (fn.trainsParams.size > 0) {
           const trained: string[] = [];
           for (const p of fn.trainsParams) {
+            // A helper that switches the model to train mode itself trains it in train mode.
+            if (fn.effects.get(p)?.mode === 'train') continue;
             const m = typeof p === 'number' ? argModel(p) : p;
             if (m) trained.push(m);
           }
-          this.trainingStep(call, state, flow, trained);
+          if (trained.length > 0) this.trainingStep(call, state, flow, trained);
         }
         if (fn.effects.size > 0) {
           state = new Map(state);
