@@ -56,7 +56,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   const json = args.includes('--json');
   const epochsAt = args.indexOf('--epochs');
   const epochs = epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined;
-  const positional = args.filter((a, i) => !a.startsWith('--') && i !== epochsAt + 1);
+  const positional = args.filter((a, i) => !a.startsWith('--') && (epochsAt < 0 || i !== epochsAt + 1));
   if (positional.length !== 1 || (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0))) {
     io.stderr(USAGE);
     return 2;
