@@ -15,7 +15,8 @@ suite('Experiments and runs', () => {
     assert.ok(result, 'no result');
     assert.equal(result.status, 'completed', result.message);
     assert.ok(result.gapReduction && result.gapReduction.loss > 0, `gap reduction ${JSON.stringify(result.gapReduction)}`);
-    const files = fs.readdirSync(runsFolder()).filter((f) => f.startsWith('compare'));
+    // Run ids are `<time>-<kind>-<suffix>`.
+    const files = fs.readdirSync(runsFolder()).filter((f) => f.includes('-compare-'));
     assert.ok(files.length > 0, 'no compare run saved');
     const record = JSON.parse(fs.readFileSync(path.join(runsFolder(), files[0]!), 'utf8'));
     assert.equal(record.kind, 'compare');
