@@ -1,29 +1,48 @@
 /**
- * `dropout-lens sweep CONFIG` and `dropout-lens compare CONFIG`: the experiments from a terminal, trainings
- * in parallel engine workers, a progress bar on stderr, a summary table on stdout, or with `--json` one
- * machine-readable result on stdout. Exit codes: 0 success, 1 a failed run (or an unreadable config),
- * 2 bad usage.
+ * The experiments from a terminal: `dropout-lens compare|sweep|size-sweep|mc|forgot-eval CONFIG`. Trainings
+ * run in parallel engine workers, a progress bar goes to stderr, a summary table to stdout, or with `--json`
+ * one machine-readable result to stdout. Every command shares one harness (`runExperimentCommand`): flag
+ * parsing, config loading, `--save`, Ctrl-C, progress, exit codes. Exit codes: 0 success, 1 a failed run
+ * (or an unreadable config), 2 bad usage.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
+  finalRow,
   fmt,
   runCompareExperiment,
+  runDatasetSweepExperiment,
+  runForgotEvalExperiment,
+  runMcExperiment,
   runSweepExperiment,
   workerLauncher,
   type CompareResult,
+  type DatasetSweepResult,
+  type ExperimentOptions,
   type ExperimentProgress,
+  type ExperimentStatus,
   type FinalRow,
+  type ForgotEvalResult,
   type LayerGroup,
   type Launcher,
+  type McExperimentResult,
   type SweepResult,
+  type TrainingSummary,
 } from '../experiments';
+import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
 import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { DEFAULT_RUNS_FOLDER, RunStore, type RunWriter } from '../runs';
 import type { RunKind } from '../runs/format';
 import { percent, progressBar, table } from './format';
 import type { CliIO } from './main';
+
+/** The options every experiment command takes, at the end of its usage. */
+const COMMON_OPTIONS = `  --epochs N      override the config's epochs
+  --parallel N    trainings at once (default: one per CPU core)
+  --save          save the experiment under ${DEFAULT_RUNS_FOLDER} in the current folder
+  --json          print the result as JSON on stdout
+`;
 
 const SWEEP_USAGE = `Usage: dropout-lens sweep CONFIG [--rates 0,0.1,...,0.8] [--group input|hidden|all] [--epochs N] [--parallel N] [--save] [--json]
 
@@ -32,22 +51,39 @@ Trains the model once per dropout rate (default 0 to 0.8 in steps of 0.1) on the
 validation loss) and the overfitting/underfitting regions around it.
   --rates LIST    comma-separated rates in [0, 1)
   --group G       input: dropout before the first dense layer; hidden: after hidden layers; all: both
-  --epochs N      override the config's epochs
-  --parallel N    trainings at once (default: one per CPU core)
-  --save          save the experiment under ${DEFAULT_RUNS_FOLDER} in the current folder
-  --json          print the result as JSON on stdout
-`;
+${COMMON_OPTIONS}`;
 
 const COMPARE_USAGE = `Usage: dropout-lens compare CONFIG [--epochs N] [--parallel N] [--save] [--json]
 
 Trains the model twice with the same data and seed, with its dropout and with every rate at 0 (and
 DropConnect off), and reports final training/validation loss and accuracy, the generalization gap, and
 how evenly each model spreads its weights.
-  --epochs N      override the config's epochs
-  --parallel N    trainings at once (default: one per CPU core)
-  --save          save the experiment under ${DEFAULT_RUNS_FOLDER} in the current folder
-  --json          print the result as JSON on stdout
-`;
+${COMMON_OPTIONS}`;
+
+const SIZE_SWEEP_USAGE = `Usage: dropout-lens size-sweep CONFIG [--fractions ${DEFAULT_FRACTIONS.join(',')}] [--epochs N] [--parallel N] [--save] [--json]
+
+Trains the model with and without dropout on growing subsets of the data (same seed), and reports per
+size how much dropout helps: validation loss without dropout minus with it (positive: it helps), the
+size where it helps most and the size from which it stops helping. A config without dropout gets 0.5
+after each hidden layer for the "with dropout" runs.
+  --fractions LIST  comma-separated fractions of the data in (0, 1]
+${COMMON_OPTIONS}`;
+
+const MC_USAGE = `Usage: dropout-lens mc CONFIG [--samples N] [--epochs N] [--save] [--json]
+
+Trains the model, then makes N stochastic passes over the validation data with dropout on (Monte Carlo
+dropout), and reports the mean variance of the predictions, the accuracy of the Monte Carlo mean against
+the deterministic eval-mode pass, and the samples the model is least sure of.
+  --samples N     stochastic passes, 2 to 1000 (default: the config's evaluation.mcSamples, else 30)
+${COMMON_OPTIONS}`;
+
+const FORGOT_EVAL_USAGE = `Usage: dropout-lens forgot-eval CONFIG [--passes N] [--epochs N] [--save] [--json]
+
+Trains the model, then evaluates it in eval mode (correct) and in train mode (dropout still on: what a
+loop that forgot model.eval() reports), and how much single train-mode passes disagree with each other:
+the accuracy each reports, the predictions that flip between passes.
+  --passes N      single train-mode passes, 2 to 1000 (default 10)
+${COMMON_OPTIONS}`;
 
 /** What the commands need from outside; tests replace it. */
 export interface ExperimentCliDeps {
@@ -83,64 +119,69 @@ interface Parsed {
   parallel?: number;
   rates?: number[];
   group?: LayerGroup;
+  fractions?: number[];
+  samples?: number;
+  passes?: number;
 }
 
-/** Parses the shared flags; returns an error message for bad usage. */
-function parseArgs(args: string[], allowSweepFlags: boolean): Parsed | { error: string } | 'help' {
+/** Options only some commands take; each command lists the ones it accepts. */
+type ExtraFlag = '--rates' | '--group' | '--fractions' | '--samples' | '--passes';
+
+/** Parses a flag's value into `out`; returns an error message for a bad value. */
+type FlagParser = (text: string, out: Partial<Parsed>) => string | undefined;
+
+const wholeNumber =
+  (flag: string, key: 'epochs' | 'parallel' | 'samples' | 'passes', min: number, max = Number.MAX_SAFE_INTEGER): FlagParser =>
+  (text, out) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) return min === 1 && max === Number.MAX_SAFE_INTEGER ? `${flag} needs a positive whole number` : `${flag} needs a whole number from ${min} to ${max}`;
+    out[key] = n;
+    return undefined;
+  };
+
+const numberList =
+  (flag: string, key: 'rates' | 'fractions', check: (values: readonly number[]) => string | undefined): FlagParser =>
+  (text, out) => {
+    const values = text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s)));
+    const problem = check(values);
+    if (problem) return `${flag} ${text}: ${problem}`;
+    out[key] = values;
+    return undefined;
+  };
+
+const VALUE_FLAGS: Record<string, FlagParser> = {
+  '--epochs': wholeNumber('--epochs', 'epochs', 1),
+  '--parallel': wholeNumber('--parallel', 'parallel', 1),
+  '--samples': wholeNumber('--samples', 'samples', 2, 1000),
+  '--passes': wholeNumber('--passes', 'passes', 2, 1000),
+  '--rates': numberList('--rates', 'rates', checkRates),
+  '--fractions': numberList('--fractions', 'fractions', checkFractions),
+  '--group': (g, out) => {
+    if (g !== 'input' && g !== 'hidden' && g !== 'all') return `--group must be input, hidden or all (got "${g}")`;
+    out.group = g;
+    return undefined;
+  },
+};
+
+const COMMON_VALUE_FLAGS = new Set(['--epochs', '--parallel']);
+
+/** Parses the shared flags and the command's extra ones; returns an error message for bad usage. */
+function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | { error: string } | 'help' {
   if (args.includes('--help') || args.includes('-h')) return 'help';
   const positional: string[] = [];
   const out: Partial<Parsed> = { json: false, save: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const value = () => {
+    if (a === '--json') out.json = true;
+    else if (a === '--save') out.save = true;
+    else if (VALUE_FLAGS[a]) {
+      if (!COMMON_VALUE_FLAGS.has(a) && !(extraFlags as readonly string[]).includes(a)) return { error: `unknown option ${a}` };
       const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      switch (a) {
-        case '--json':
-          out.json = true;
-          break;
-        case '--save':
-          out.save = true;
-          break;
-        case '--epochs': {
-          const n = Number(value());
-          if (!Number.isInteger(n) || n < 1) return { error: '--epochs needs a positive whole number' };
-          out.epochs = n;
-          break;
-        }
-        case '--parallel': {
-          const n = Number(value());
-          if (!Number.isInteger(n) || n < 1) return { error: '--parallel needs a positive whole number' };
-          out.parallel = n;
-          break;
-        }
-        case '--rates':
-          if (!allowSweepFlags) return { error: `unknown option ${a}` };
-          {
-            const text = value();
-            const rates = text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s)));
-            const problem = checkRates(rates);
-            if (problem) return { error: `--rates ${text}: ${problem}` };
-            out.rates = rates;
-          }
-          break;
-        case '--group': {
-          if (!allowSweepFlags) return { error: `unknown option ${a}` };
-          const g = value();
-          if (g !== 'input' && g !== 'hidden' && g !== 'all') return { error: `--group must be input, hidden or all (got "${g}")` };
-          out.group = g;
-          break;
-        }
-        default:
-          if (a.startsWith('-')) return { error: `unknown option ${a}` };
-          positional.push(a);
-      }
-    } catch (error) {
-      return { error: (error as Error).message };
-    }
+      if (v === undefined || v.startsWith('--')) return { error: `${a} needs a value` };
+      const problem = VALUE_FLAGS[a]!(v, out);
+      if (problem) return { error: problem };
+    } else if (a.startsWith('-')) return { error: `unknown option ${a}` };
+    else positional.push(a);
   }
   if (positional.length !== 1) return { error: positional.length === 0 ? 'a CONFIG file is needed' : 'only one CONFIG file, please' };
   return { ...out, config: positional[0]! } as Parsed;
@@ -171,20 +212,35 @@ function progressPrinter(io: CliIO, interactive: boolean): { onProgress(p: Exper
   };
 }
 
-async function prepare(
-  name: 'sweep' | 'compare',
-  args: string[],
-  io: CliIO,
-  deps: ExperimentCliDeps,
-): Promise<{ parsed: Parsed; spec: ModelSpec; csvText?: string; writer?: RunWriter } | number> {
-  const usage = name === 'sweep' ? SWEEP_USAGE : COMPARE_USAGE;
-  const parsed = parseArgs(args, name === 'sweep');
+/** SIGINT stops the trainings; the result then reports `stopped`. */
+function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return run(controller.signal).finally(() => process.off('SIGINT', onSigint));
+}
+
+/** One experiment command: its name, the run kind it saves, its usage and extra flags, how it runs and reports. */
+interface ExperimentCommand<R extends { status: ExperimentStatus; message?: string }> {
+  name: string;
+  kind: RunKind;
+  usage: string;
+  flags: readonly ExtraFlag[];
+  run(spec: ModelSpec, options: ExperimentOptions, parsed: Parsed): Promise<R>;
+  json(result: R, configPath?: string): Record<string, unknown>;
+  /** The summary printed on stdout without `--json`. */
+  text(result: R): string;
+}
+
+/** Parse, load the config, train (Ctrl-C stops), print the result, and answer with the exit code. */
+async function runExperimentCommand<R extends { status: ExperimentStatus; message?: string }>(command: ExperimentCommand<R>, args: string[], io: CliIO, deps: ExperimentCliDeps): Promise<number> {
+  const parsed = parseArgs(args, command.flags);
   if (parsed === 'help') {
-    io.stdout(usage);
+    io.stdout(command.usage);
     return 0;
   }
   if ('error' in parsed) {
-    io.stderr(`dropout-lens ${name}: ${parsed.error}\n\n${usage}`);
+    io.stderr(`dropout-lens ${command.name}: ${parsed.error}\n\n${command.usage}`);
     return 2;
   }
   const loaded = await deps.loadConfig(parsed.config);
@@ -193,19 +249,31 @@ async function prepare(
     return 1;
   }
   let writer: RunWriter | undefined;
-  if (parsed.save) {
-    const kind: RunKind = name;
-    writer = await new RunStore(deps.runsFolder()).create({ kind, spec: loaded.spec, config: { name: loaded.spec.name, path: parsed.config } });
+  if (parsed.save) writer = await new RunStore(deps.runsFolder()).create({ kind: command.kind, spec: loaded.spec, config: { name: loaded.spec.name, path: parsed.config } });
+  const progress = progressPrinter(io, deps.interactive);
+  const result = await withInterrupt((signal) =>
+    command.run(
+      loaded.spec,
+      {
+        launcher: deps.launcher(),
+        signal,
+        onProgress: progress.onProgress,
+        ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
+        ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
+        ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
+        ...(writer ? { writer } : {}),
+      },
+      parsed,
+    ),
+  );
+  progress.end();
+  if (parsed.json) io.stdout(JSON.stringify(command.json(result, parsed.config), null, 2) + '\n');
+  else {
+    io.stdout(command.text(result));
+    if (writer) io.stdout(`saved: ${writer.file}\n`);
   }
-  return { parsed, spec: loaded.spec, ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}), ...(writer ? { writer } : {}) };
-}
-
-/** SIGINT stops the trainings; the result then reports `stopped`. */
-function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  return run(controller.signal).finally(() => process.off('SIGINT', onSigint));
+  if (result.status !== 'completed') io.stderr(`dropout-lens ${command.name}: ${result.status}: ${result.message ?? ''}\n`);
+  return result.status === 'completed' ? 0 : 1;
 }
 
 /** A final-metrics row as JSON: per-run final train/val loss and accuracy, and the generalization gap. */
@@ -223,20 +291,36 @@ function runJson(row: FinalRow, status: string, message: string | undefined, ext
   };
 }
 
+/** A training summary as JSON (see `runJson`). */
+function trainingJson(label: string, training: TrainingSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return runJson(finalRow(label, training), training.status, training.message, extra);
+}
+
+/** The fields every experiment's JSON starts with. */
+function resultHead(kind: string, result: { name: string; seed: number; status: ExperimentStatus; message?: string }, configPath: string | undefined): Record<string, unknown> {
+  return {
+    kind,
+    ...(configPath !== undefined ? { config: configPath } : {}),
+    name: result.name,
+    seed: result.seed,
+    status: result.status,
+    ...(result.message !== undefined ? { message: result.message } : {}),
+  };
+}
+
 function rowCells(row: FinalRow): string[] {
   return [fmt(row.trainLoss), percent(row.trainAccuracy), fmt(row.valLoss), percent(row.valAccuracy), fmt(row.gapLoss), row.gapAccuracy === undefined ? '–' : percent(row.gapAccuracy)];
 }
 
 const METRIC_HEADER = ['train loss', 'train acc', 'val loss', 'val acc', 'gap (loss)', 'gap (acc)'];
 
+const notesText = (notes: readonly string[]) => notes.map((note) => `note: ${note}\n`).join('');
+
+const signed = (v: number, digits = 4) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${fmt(Math.abs(v), digits)}`;
+
 export function sweepJson(result: SweepResult, configPath?: string): Record<string, unknown> {
   return {
-    kind: 'sweep',
-    ...(configPath !== undefined ? { config: configPath } : {}),
-    name: result.name,
-    seed: result.seed,
-    status: result.status,
-    ...(result.message !== undefined ? { message: result.message } : {}),
+    ...resultHead('sweep', result, configPath),
     group: result.group,
     bestRate: result.best?.rate ?? null,
     overfittingRates: result.overfitting?.rates ?? [],
@@ -248,12 +332,7 @@ export function sweepJson(result: SweepResult, configPath?: string): Record<stri
 export function compareJson(result: CompareResult, configPath?: string): Record<string, unknown> {
   const arms = [result.withDropout, result.withoutDropout];
   return {
-    kind: 'compare',
-    ...(configPath !== undefined ? { config: configPath } : {}),
-    name: result.name,
-    seed: result.seed,
-    status: result.status,
-    ...(result.message !== undefined ? { message: result.message } : {}),
+    ...resultHead('compare', result, configPath),
     runs: arms.map((arm, i) =>
       runJson(result.table[i]!, arm.training.status, arm.training.message, {
         dropout: arm.key === 'with-dropout',
@@ -266,90 +345,193 @@ export function compareJson(result: CompareResult, configPath?: string): Record<
   };
 }
 
-export async function runSweepWith(args: string[], io: CliIO, deps: ExperimentCliDeps): Promise<number> {
-  const ready = await prepare('sweep', args, io, deps);
-  if (typeof ready === 'number') return ready;
-  const { parsed, spec } = ready;
-  const rates = parsed.rates ?? [...DEFAULT_SWEEP_RATES];
-  const progress = progressPrinter(io, deps.interactive);
-  const result = await withInterrupt((signal) =>
-    runSweepExperiment(spec, {
-      launcher: deps.launcher(),
-      rates,
-      group: parsed.group ?? 'hidden',
-      signal,
-      onProgress: progress.onProgress,
-      ...(ready.csvText !== undefined ? { csvText: ready.csvText } : {}),
-      ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
-      ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
-      ...(ready.writer ? { writer: ready.writer } : {}),
-    }),
-  );
-  progress.end();
-  if (parsed.json) io.stdout(JSON.stringify(sweepJson(result, parsed.config), null, 2) + '\n');
-  else {
+export function datasetSweepJson(result: DatasetSweepResult, configPath?: string): Record<string, unknown> {
+  return {
+    ...resultHead('dataset-sweep', result, configPath),
+    bestFraction: result.bestFraction ?? null,
+    stopsHelpingAt: result.stopsHelpingAt ?? null,
+    points: result.points.map((p) => ({
+      fraction: p.fraction,
+      samples: p.samples ?? null,
+      lossBenefit: p.lossBenefit ?? null,
+      accuracyBenefit: p.accuracyBenefit ?? null,
+      helps: p.helps ?? null,
+      withDropout: trainingJson('with dropout', p.withDropout),
+      withoutDropout: trainingJson('without dropout', p.withoutDropout),
+    })),
+    notes: result.notes,
+  };
+}
+
+export function mcJson(result: McExperimentResult, configPath?: string): Record<string, unknown> {
+  return {
+    ...resultHead('mc', result, configPath),
+    samples: result.samples,
+    task: result.task ?? null,
+    validationSize: result.validationSize ?? null,
+    training: trainingJson('training', result.training),
+    mcAccuracy: result.mcAccuracy ?? null,
+    evalAccuracy: result.evalAccuracy ?? null,
+    accuracyDelta: result.accuracyDelta ?? null,
+    meanVariance: result.meanVariance ?? null,
+    leastSure: result.leastSure,
+    perSample: result.perSample ?? null,
+    notes: result.notes,
+  };
+}
+
+export function forgotEvalJson(result: ForgotEvalResult, configPath?: string): Record<string, unknown> {
+  return {
+    ...resultHead('forgot-eval', result, configPath),
+    training: trainingJson('training', result.training),
+    evalMode: result.evalMode ?? null,
+    trainMode: result.trainMode ?? null,
+    accuracyDrop: result.accuracyDrop ?? null,
+    mcVariance: result.mcVariance ?? null,
+    passes: result.passes,
+    passAccuracies: result.passAccuracies,
+    passAccuracy: result.passAccuracy ?? null,
+    flipRate: result.flipRate ?? null,
+    unstableFraction: result.unstableFraction ?? null,
+    predictionStd: result.predictionStd ?? null,
+    curves: result.curves,
+    notes: result.notes,
+  };
+}
+
+const SWEEP: ExperimentCommand<SweepResult> = {
+  name: 'sweep',
+  kind: 'sweep',
+  usage: SWEEP_USAGE,
+  flags: ['--rates', '--group'],
+  run: (spec, options, parsed) => runSweepExperiment(spec, { ...options, rates: parsed.rates ?? [...DEFAULT_SWEEP_RATES], group: parsed.group ?? 'hidden' }),
+  json: sweepJson,
+  text(result) {
     const rows = result.points.map((p, i) => [
       `${p.rate}${p.region === 'best' ? ' *' : ''}`,
       ...rowCells(result.table[i]!),
       p.training.status === 'completed' ? (p.region ?? '') : p.training.status,
     ]);
-    io.stdout(`\n${result.name} (seed ${result.seed}), dropout-rate sweep on the ${result.group} group\n`);
-    io.stdout(table(['rate', ...METRIC_HEADER, 'region'], rows));
-    if (result.best) io.stdout(`best rate: ${result.best.rate} (val loss ${fmt(result.best.valLoss)}${result.best.valAccuracy !== undefined ? `, val acc ${percent(result.best.valAccuracy)}` : ''})\n`);
-    if (result.overfitting) io.stdout(`overfitting region (too little dropout): ${result.overfitting.from} to ${result.overfitting.to}\n`);
-    if (result.underfitting) io.stdout(`underfitting region (too much dropout): ${result.underfitting.from} to ${result.underfitting.to}\n`);
-    if (ready.writer) io.stdout(`saved: ${ready.writer.file}\n`);
-  }
-  if (result.status !== 'completed') io.stderr(`dropout-lens sweep: ${result.status}: ${result.message ?? ''}\n`);
-  return result.status === 'completed' ? 0 : 1;
-}
+    let out = `\n${result.name} (seed ${result.seed}), dropout-rate sweep on the ${result.group} group\n`;
+    out += table(['rate', ...METRIC_HEADER, 'region'], rows);
+    if (result.best) out += `best rate: ${result.best.rate} (val loss ${fmt(result.best.valLoss)}${result.best.valAccuracy !== undefined ? `, val acc ${percent(result.best.valAccuracy)}` : ''})\n`;
+    if (result.overfitting) out += `overfitting region (too little dropout): ${result.overfitting.from} to ${result.overfitting.to}\n`;
+    if (result.underfitting) out += `underfitting region (too much dropout): ${result.underfitting.from} to ${result.underfitting.to}\n`;
+    return out;
+  },
+};
 
-export async function runCompareWith(args: string[], io: CliIO, deps: ExperimentCliDeps): Promise<number> {
-  const ready = await prepare('compare', args, io, deps);
-  if (typeof ready === 'number') return ready;
-  const { parsed, spec } = ready;
-  const progress = progressPrinter(io, deps.interactive);
-  const result = await withInterrupt((signal) =>
-    runCompareExperiment(spec, {
-      launcher: deps.launcher(),
-      signal,
-      onProgress: progress.onProgress,
-      ...(ready.csvText !== undefined ? { csvText: ready.csvText } : {}),
-      ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
-      ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
-      ...(ready.writer ? { writer: ready.writer } : {}),
-    }),
-  );
-  progress.end();
-  if (parsed.json) io.stdout(JSON.stringify(compareJson(result, parsed.config), null, 2) + '\n');
-  else {
+const COMPARE: ExperimentCommand<CompareResult> = {
+  name: 'compare',
+  kind: 'compare',
+  usage: COMPARE_USAGE,
+  flags: [],
+  run: (spec, options) => runCompareExperiment(spec, options),
+  json: compareJson,
+  text(result) {
     const arms = [result.withDropout, result.withoutDropout];
-    io.stdout(`\n${result.name} (seed ${result.seed}), with vs without dropout\n`);
-    io.stdout(
-      table(
-        ['run', ...METRIC_HEADER, 'weight evenness', 'max |w|'],
-        arms.map((arm, i) => [arm.label + (arm.training.status !== 'completed' ? ` (${arm.training.status})` : ''), ...rowCells(result.table[i]!), fmt(arm.weights?.evenness, 3), fmt(arm.weights?.maxAbs, 3)]),
-      ),
+    let out = `\n${result.name} (seed ${result.seed}), with vs without dropout\n`;
+    out += table(
+      ['run', ...METRIC_HEADER, 'weight evenness', 'max |w|'],
+      arms.map((arm, i) => [arm.label + (arm.training.status !== 'completed' ? ` (${arm.training.status})` : ''), ...rowCells(result.table[i]!), fmt(arm.weights?.evenness, 3), fmt(arm.weights?.maxAbs, 3)]),
     );
     if (result.gapReduction) {
       const g = result.gapReduction;
-      io.stdout(`dropout ${g.loss > 0 ? 'narrows' : 'does not narrow'} the generalization gap: loss gap ${g.loss > 0 ? '−' : '+'}${fmt(Math.abs(g.loss))}${g.accuracy !== undefined ? `, accuracy gap ${g.accuracy > 0 ? '−' : '+'}${percent(Math.abs(g.accuracy))}` : ''}\n`);
+      out += `dropout ${g.loss > 0 ? 'narrows' : 'does not narrow'} the generalization gap: loss gap ${g.loss > 0 ? '−' : '+'}${fmt(Math.abs(g.loss))}${g.accuracy !== undefined ? `, accuracy gap ${g.accuracy > 0 ? '−' : '+'}${percent(Math.abs(g.accuracy))}` : ''}\n`;
     }
-    if (result.evennessGain !== undefined) io.stdout(`weights with dropout are ${result.evennessGain > 0 ? 'more' : 'less'} evenly spread (evenness ${result.evennessGain > 0 ? '+' : ''}${fmt(result.evennessGain, 3)})\n`);
-    for (const note of result.notes) io.stdout(`note: ${note}\n`);
-    if (ready.writer) io.stdout(`saved: ${ready.writer.file}\n`);
-  }
-  if (result.status !== 'completed') io.stderr(`dropout-lens compare: ${result.status}: ${result.message ?? ''}\n`);
-  return result.status === 'completed' ? 0 : 1;
-}
+    if (result.evennessGain !== undefined) out += `weights with dropout are ${result.evennessGain > 0 ? 'more' : 'less'} evenly spread (evenness ${result.evennessGain > 0 ? '+' : ''}${fmt(result.evennessGain, 3)})\n`;
+    return out + notesText(result.notes);
+  },
+};
+
+const SIZE_SWEEP: ExperimentCommand<DatasetSweepResult> = {
+  name: 'size-sweep',
+  kind: 'dataset-sweep',
+  usage: SIZE_SWEEP_USAGE,
+  flags: ['--fractions'],
+  run: (spec, options, parsed) => runDatasetSweepExperiment(spec, { ...options, ...(parsed.fractions ? { fractions: parsed.fractions } : {}) }),
+  json: datasetSweepJson,
+  text(result) {
+    const status = (t: TrainingSummary) => (t.status === 'completed' ? '' : ` (${t.status})`);
+    const rows = result.points.map((p) => [
+      `${p.fraction}${p.fraction === result.bestFraction ? ' *' : ''}`,
+      p.samples === undefined ? '–' : String(p.samples),
+      fmt(p.withDropout.final?.validation.loss) + status(p.withDropout),
+      fmt(p.withoutDropout.final?.validation.loss) + status(p.withoutDropout),
+      percent(p.withDropout.final?.validation.accuracy),
+      percent(p.withoutDropout.final?.validation.accuracy),
+      p.lossBenefit === undefined ? '–' : signed(p.lossBenefit),
+      p.helps === undefined ? '–' : p.helps ? 'yes' : 'no',
+    ]);
+    let out = `\n${result.name} (seed ${result.seed}), dataset-size sweep with vs without dropout\n`;
+    out += table(['fraction', 'samples', 'val loss (dropout)', 'val loss (none)', 'val acc (dropout)', 'val acc (none)', 'benefit (loss)', 'helps'], rows);
+    if (result.bestFraction !== undefined) out += `dropout helps most at ${result.bestFraction} of the data\n`;
+    if (result.stopsHelpingAt !== undefined) out += `dropout stops helping from ${result.stopsHelpingAt} of the data\n`;
+    return out + notesText(result.notes);
+  },
+};
+
+const MC: ExperimentCommand<McExperimentResult> = {
+  name: 'mc',
+  kind: 'mc',
+  usage: MC_USAGE,
+  flags: ['--samples'],
+  // No uncertainty map: nothing here draws it, and it costs host time.
+  run: (spec, options, parsed) => runMcExperiment(spec, { ...options, mapResolution: 0, ...(parsed.samples !== undefined ? { samples: parsed.samples } : {}) }),
+  json: mcJson,
+  text(result) {
+    let out = `\n${result.name} (seed ${result.seed}), Monte Carlo dropout with ${result.samples} passes\n`;
+    out += table(['run', ...METRIC_HEADER], [['training', ...rowCells(finalRow('training', result.training))]]);
+    if (result.meanVariance !== undefined) out += `mean variance of the predictions across passes: ${fmt(result.meanVariance, 6)}\n`;
+    if (result.mcAccuracy !== undefined && result.evalAccuracy !== undefined) {
+      out += `accuracy of the Monte Carlo mean ${percent(result.mcAccuracy)} vs eval mode ${percent(result.evalAccuracy)} (${signed(100 * result.accuracyDelta!, 1)} points)\n`;
+    }
+    if (result.leastSure.length > 0) {
+      out += `least sure validation samples:\n`;
+      out += table(['sample', 'predicted', 'mean', 'variance'], result.leastSure.map((s) => [String(s.index), String(s.predicted), fmt(s.mean), fmt(s.variance, 6)]));
+    }
+    return out + notesText(result.notes);
+  },
+};
+
+const FORGOT_EVAL: ExperimentCommand<ForgotEvalResult> = {
+  name: 'forgot-eval',
+  kind: 'forgot-eval',
+  usage: FORGOT_EVAL_USAGE,
+  flags: ['--passes'],
+  run: (spec, options, parsed) => runForgotEvalExperiment(spec, { ...options, ...(parsed.passes !== undefined ? { passes: parsed.passes } : {}) }),
+  json: forgotEvalJson,
+  text(result) {
+    let out = `\n${result.name} (seed ${result.seed}), evaluated in eval mode vs train mode (forgot eval())\n`;
+    const rows = [
+      ['eval mode (correct)', fmt(result.evalMode?.loss), percent(result.evalMode?.accuracy)],
+      ['train mode (forgot eval())', fmt(result.trainMode?.loss), percent(result.trainMode?.accuracy)],
+    ];
+    out += table(['validation in', 'val loss', 'val acc'], rows);
+    if (result.accuracyDrop !== undefined) out += `forgetting eval() reports ${percent(Math.abs(result.accuracyDrop))} ${result.accuracyDrop >= 0 ? 'lower' : 'higher'} accuracy\n`;
+    if (result.passAccuracy) {
+      const a = result.passAccuracy;
+      out += `${result.passes} single train-mode passes report accuracies from ${percent(a.min)} to ${percent(a.max)} (std ${percent(a.std)})\n`;
+    }
+    if (result.flipRate !== undefined) out += `${percent(result.flipRate)} of the predictions flip between consecutive passes; ${percent(result.unstableFraction)} of the samples change at least once\n`;
+    if (result.predictionStd !== undefined) out += `predictions vary across passes by ${fmt(result.predictionStd)} (mean standard deviation)\n`;
+    return out + notesText(result.notes);
+  },
+};
+
+export const runSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(SWEEP, args, io, deps);
+export const runCompareWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(COMPARE, args, io, deps);
+export const runSizeSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(SIZE_SWEEP, args, io, deps);
+export const runMcWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(MC, args, io, deps);
+export const runForgotEvalWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(FORGOT_EVAL, args, io, deps);
 
 /** `dropout-lens sweep CONFIG [--rates 0,0.1,...] [--group input|hidden|all] [--json]` */
-export function runSweep(args: string[], io: CliIO): Promise<number> {
-  return runSweepWith(args, io, defaultDeps);
-}
-
+export const runSweep = (args: string[], io: CliIO) => runSweepWith(args, io, defaultDeps);
 /** `dropout-lens compare CONFIG [--json]` */
-export function runCompare(args: string[], io: CliIO): Promise<number> {
-  return runCompareWith(args, io, defaultDeps);
-}
-
+export const runCompare = (args: string[], io: CliIO) => runCompareWith(args, io, defaultDeps);
+/** `dropout-lens size-sweep CONFIG [--fractions 0.125,0.25,0.5,1] [--json]` */
+export const runSizeSweep = (args: string[], io: CliIO) => runSizeSweepWith(args, io, defaultDeps);
+/** `dropout-lens mc CONFIG [--samples N] [--json]` */
+export const runMc = (args: string[], io: CliIO) => runMcWith(args, io, defaultDeps);
+/** `dropout-lens forgot-eval CONFIG [--passes N] [--json]` */
+export const runForgotEval = (args: string[], io: CliIO) => runForgotEvalWith(args, io, defaultDeps);

@@ -11,11 +11,16 @@ type Subcommand = (args: string[], io: CliIO) => Promise<number>;
 
 // Subcommands load on demand with require(): it works in the webpack bundle and from sources under tsx alike.
 
+const experiments = () => require('./experiments') as typeof import('./experiments');
+
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {
   lint: { summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs', load: () => (require('./lint') as typeof import('./lint')).runLint },
   train: { summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics', load: () => (require('./train') as typeof import('./train')).runTrain },
-  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: () => (require('./experiments') as typeof import('./experiments')).runCompare },
-  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: () => (require('./experiments') as typeof import('./experiments')).runSweep },
+  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: () => experiments().runCompare },
+  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: () => experiments().runSweep },
+  'size-sweep': { summary: 'size-sweep CONFIG [--fractions 0.125,..,1] [--json]   dataset-size sweep, with vs without dropout', load: () => experiments().runSizeSweep },
+  mc: { summary: 'mc CONFIG [--samples N] [--json]            Monte Carlo dropout uncertainty', load: () => experiments().runMc },
+  'forgot-eval': { summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports', load: () => experiments().runForgotEval },
   bench: { summary: 'bench [--json] [engine|analysis]            engine steps/s vs PyTorch, analysis speed', load: () => (require('./bench') as typeof import('./bench')).runBench },
 };
 

@@ -43,9 +43,18 @@ export interface DatasetSweepOptions extends ExperimentOptions {
   defaultRate?: number;
 }
 
+/** Why a list of data fractions cannot be swept, or undefined when it can. */
+export function checkFractions(fractions: readonly number[]): string | undefined {
+  if (fractions.length === 0) return 'no fractions to sweep';
+  for (const f of fractions) if (!(f > 0 && f <= 1)) return `fraction ${f} is outside (0, 1]`;
+  if (new Set(fractions).size !== fractions.length) return 'a fraction appears twice';
+  return undefined;
+}
+
 export async function runDatasetSweepExperiment(spec: ModelSpec, options: DatasetSweepOptions = {}): Promise<DatasetSweepResult> {
   const fractions = [...(options.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
-  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new RangeError(`Dataset sweep: fraction ${f} is outside (0, 1].`);
+  const problem = checkFractions(fractions);
+  if (problem) throw new RangeError(`Dataset sweep: ${problem}.`);
   const notes: string[] = [];
   const base = applyEpochs(spec, options.epochs);
   let withSpec = base;

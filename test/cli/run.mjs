@@ -17,7 +17,7 @@ const test = (name, fn) => tests.push({ name, fn });
 test('--help lists every command and exits 0', () => {
   const r = cli('--help');
   assert.equal(r.status, 0, r.stderr);
-  for (const command of ['lint', 'train', 'compare', 'sweep', 'bench']) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'bench']) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
 });
 
 test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
@@ -72,6 +72,45 @@ test('train on an invalid config fails with a precise message', () => {
   const r = cli('train', file);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /broken\.dropout\.yaml/);
+});
+
+// The experiments on the examples built to show them, with few epochs: the directions the articles predict.
+const experiment = (...args) => {
+  const r = cli(...args, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /100%/, 'progress on stderr');
+  return JSON.parse(r.stdout);
+};
+
+test('size-sweep on the overfitting example: dropout helps on a small subset, and helps less on the whole data', () => {
+  const result = experiment('size-sweep', join(examples, 'overfit.dropout.yaml'), '--epochs', '30', '--fractions', '0.25,0.5,1');
+  assert.equal(result.kind, 'dataset-sweep');
+  const [small, , full] = result.points;
+  assert.ok(small.lossBenefit > 0, `benefit on 25% of the data: ${small.lossBenefit}`);
+  assert.ok(full.lossBenefit < small.lossBenefit, `benefit on all of it ${full.lossBenefit} < on 25% ${small.lossBenefit}`);
+});
+
+test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their mean is about as accurate as eval mode', () => {
+  const result = experiment('mc', join(examples, 'moons.dropout.yaml'), '--epochs', '10', '--samples', '20');
+  assert.equal(result.kind, 'mc');
+  assert.equal(result.samples, 20);
+  assert.ok(result.meanVariance > 0, `mean variance ${result.meanVariance}`);
+  assert.ok(result.perSample.variance.some((v) => v > 0));
+  assert.ok(Math.abs(result.accuracyDelta) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
+});
+
+test('forgot-eval on the overfitting example: train mode reports a lower accuracy than eval mode, and its predictions vary', () => {
+  const result = experiment('forgot-eval', join(examples, 'overfit.dropout.yaml'), '--epochs', '20', '--passes', '10');
+  assert.equal(result.kind, 'forgot-eval');
+  assert.ok(result.trainMode.accuracy < result.evalMode.accuracy, `train mode ${result.trainMode.accuracy} vs eval mode ${result.evalMode.accuracy}`);
+  assert.ok(result.passAccuracy.mean < result.evalMode.accuracy, `mean single-pass accuracy ${result.passAccuracy.mean}`);
+  assert.ok(result.flipRate > 0 && result.passAccuracy.max > result.passAccuracy.min, `flip rate ${result.flipRate}`);
+});
+
+test('an experiment with a bad option exits 2 with its usage', () => {
+  const r = cli('mc', join(examples, 'moons.dropout.yaml'), '--samples', '1');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /Usage: dropout-lens mc/);
 });
 
 let passed = 0;

@@ -1,10 +1,10 @@
-// `dropout-lens sweep` and `dropout-lens compare` with a fake engine and an in-memory config loader.
+// `dropout-lens sweep`, `compare`, `size-sweep`, `mc` and `forgot-eval` with a fake engine and an in-memory config loader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCompareWith, runSweepWith, type ExperimentCliDeps } from '../../../src/cli/experiments';
+import { runCompareWith, runForgotEvalWith, runMcWith, runSizeSweepWith, runSweepWith, type ExperimentCliDeps } from '../../../src/cli/experiments';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import { fakeLauncher, type FakeOptions } from './fakeEngine';
 
@@ -109,6 +109,116 @@ test('--save writes the experiment as a run record', async () => {
     assert.equal(files.length, 1);
     assert.match(files[0]!, /compare.*\.json$/);
     assert.match(h.out(), /saved: /);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('size-sweep --json: with and without dropout per fraction, the benefit and the best fraction; a table otherwise', async () => {
+  const h = harness();
+  const code = await runSizeSweepWith(['model.dropout.yaml', '--fractions', '0.25,0.5,1', '--json'], h.io, h.deps);
+  assert.equal(code, 0, h.err());
+  const result = JSON.parse(h.out());
+  assert.equal(result.kind, 'dataset-sweep');
+  assert.deepEqual(result.points.map((p: { fraction: number }) => p.fraction), [0.25, 0.5, 1]);
+  for (const p of result.points) {
+    assert.equal(typeof p.lossBenefit, 'number');
+    assert.equal(typeof p.withDropout.valLoss, 'number');
+    assert.equal(typeof p.withoutDropout.generalizationGap.loss, 'number');
+  }
+  assert.equal(typeof result.bestFraction, 'number');
+  assert.equal(h.launcher.started.length, 6, 'two trainings per fraction');
+  assert.match(h.err(), /100%/);
+
+  const t = harness();
+  assert.equal(await runSizeSweepWith(['model.dropout.yaml', '--fractions', '0.5,1'], t.io, t.deps), 0);
+  assert.match(t.out(), /fraction\s+samples\s+val loss \(dropout\)/);
+  assert.match(t.out(), /dropout helps most at/);
+});
+
+test('mc --json: the variance and accuracies of the Monte Carlo passes, --samples is passed on', async () => {
+  const h = harness();
+  const code = await runMcWith(['model.dropout.yaml', '--samples', '12', '--json'], h.io, h.deps);
+  assert.equal(code, 0, h.err());
+  const result = JSON.parse(h.out());
+  assert.equal(result.kind, 'mc');
+  assert.equal(result.samples, 12);
+  assert.ok(result.meanVariance > 0);
+  assert.equal(result.mcAccuracy, 0.8);
+  assert.equal(result.evalAccuracy, 0.78);
+  assert.equal(result.perSample.variance.length, 20);
+  assert.ok(result.leastSure.length > 0 && result.leastSure[0].variance >= result.leastSure.at(-1).variance);
+  assert.equal(typeof result.training.valLoss, 'number');
+  assert.ok(h.launcher.commands.includes('mcInference'));
+
+  const t = harness();
+  assert.equal(await runMcWith(['model.dropout.yaml'], t.io, t.deps), 0);
+  assert.match(t.out(), /Monte Carlo dropout with 30 passes/);
+  assert.match(t.out(), /mean variance of the predictions/);
+  assert.match(t.out(), /least sure validation samples/);
+});
+
+test('forgot-eval --json: eval-mode vs train-mode validation and the pass-to-pass variability; a table otherwise', async () => {
+  const h = harness();
+  const code = await runForgotEvalWith(['model.dropout.yaml', '--passes', '4', '--json'], h.io, h.deps);
+  assert.equal(code, 0, h.err());
+  const result = JSON.parse(h.out());
+  assert.equal(result.kind, 'forgot-eval');
+  assert.ok(result.trainMode.accuracy < result.evalMode.accuracy, 'the fake engine reports train mode worse');
+  assert.ok(result.accuracyDrop > 0);
+  assert.equal(typeof result.mcVariance, 'number');
+  assert.equal(result.curves.length, 3);
+
+  const t = harness();
+  assert.equal(await runForgotEvalWith(['model.dropout.yaml'], t.io, t.deps), 0);
+  assert.match(t.out(), /eval mode \(correct\)/);
+  assert.match(t.out(), /train mode \(forgot eval\(\)\)/);
+  assert.match(t.out(), /forgetting eval\(\) reports [\d.]+% lower accuracy/);
+});
+
+test('size-sweep, mc and forgot-eval: bad usage exits 2 with their usage, --help exits 0, a failed run exits 1, --save records the kind', async () => {
+  const cases: [typeof runMcWith, string, string[]][] = [
+    [runSizeSweepWith, 'size-sweep', ['a.yaml', '--fractions', '0,1']],
+    [runSizeSweepWith, 'size-sweep', ['a.yaml', '--fractions', '0.5,1.5']],
+    [runSizeSweepWith, 'size-sweep', ['a.yaml', '--rates', '0.1']],
+    [runSizeSweepWith, 'size-sweep', []],
+    [runMcWith, 'mc', ['a.yaml', '--samples', '1']],
+    [runMcWith, 'mc', ['a.yaml', '--samples']],
+    [runMcWith, 'mc', ['a.yaml', '--passes', '3']],
+    [runMcWith, 'mc', ['a.yaml', 'b.yaml']],
+    [runForgotEvalWith, 'forgot-eval', ['a.yaml', '--passes', 'x']],
+    [runForgotEvalWith, 'forgot-eval', ['a.yaml', '--samples', '5']],
+    [runForgotEvalWith, 'forgot-eval', ['a.yaml', '--epochs', '0']],
+  ];
+  for (const [run, name, args] of cases) {
+    const h = harness();
+    assert.equal(await run(args, h.io, h.deps), 2, `${name} ${args.join(' ')}`);
+    assert.match(h.err(), new RegExp(`Usage: dropout-lens ${name} `));
+    const help = harness();
+    assert.equal(await run(['--help'], help.io, help.deps), 0);
+    assert.match(help.out(), new RegExp(`Usage: dropout-lens ${name} `));
+  }
+  const missing = harness();
+  assert.equal(await runMcWith(['missing.yaml'], missing.io, missing.deps), 1);
+  assert.match(missing.err(), /cannot read/);
+  const failing = harness({ failAtRate: 0.5 });
+  assert.equal(await runForgotEvalWith(['a.yaml', '--json'], failing.io, failing.deps), 1);
+  assert.equal(JSON.parse(failing.out()).status, 'failed');
+  assert.match(failing.err(), /dropout-lens forgot-eval: failed/);
+
+  const folder = await mkdtemp(join(tmpdir(), 'dl-cli-runs-'));
+  try {
+    for (const [run, kind] of [[runSizeSweepWith, 'dataset-sweep'], [runMcWith, 'mc'], [runForgotEvalWith, 'forgot-eval']] as const) {
+      const h = harness({}, folder);
+      assert.equal(await run(['model.dropout.yaml', '--save', '--epochs', '2'], h.io, h.deps), 0, h.err());
+      assert.match(h.out(), /saved: /);
+      const file = h.out().match(/saved: (.+)\n/)![1]!;
+      const record = JSON.parse(await readFile(file, 'utf8'));
+      assert.equal(record.kind, kind);
+      assert.equal(record.status, 'completed');
+      assert.equal(record.summary.kind, kind);
+    }
+    assert.equal((await readdir(folder)).length, 3);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
