@@ -11,6 +11,7 @@ import { analyzePython } from './python';
 import { LineMap } from './text';
 
 export { RULES, RULE_INFO, type RuleInfo } from './rules';
+export { parseModelConfig } from './config';
 
 export interface AnalyzeOptions {
   rules?: Partial<Record<RuleId, boolean>>;

@@ -8,11 +8,13 @@ export class DropoutQuickFixes implements vscode.CodeActionProvider {
 
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
     const findings = this.diagnostics.findingsFor(document.uri);
+    // Our own diagnostics at the range, read in this host: the context's copy comes from the workbench's
+    // marker service, which can lag just after an analysis and would then offer no fix.
+    const ours = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.intersection(range) !== undefined);
     const actions: vscode.CodeAction[] = [];
-    for (const diagnostic of context.diagnostics) {
-      if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
+    for (const diagnostic of ours) {
       const rule = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
       const finding = findings.find((f) => f.rule === rule && toRange(f.range).isEqual(diagnostic.range) && f.message === diagnostic.message);
       for (const fix of finding?.fixes ?? []) {

@@ -3,9 +3,9 @@
  * changes, and for the whole workspace on demand. Findings are kept per document for the code actions.
  */
 import * as vscode from 'vscode';
-import { analyzeDocument, isAnalyzable } from '../analysis';
 import type { Finding } from '../protocol/findings';
 import { toDiagnostic } from './convert';
+import { analysisCore } from './lazyCores';
 import { log } from './log';
 import { diagnosticsSettings } from './settings';
 
@@ -28,7 +28,8 @@ export class DiagnosticsController implements vscode.Disposable {
         if (e.affectsConfiguration('dropoutLens.diagnostics')) this.analyzeOpenDocuments();
       }),
     );
-    this.analyzeOpenDocuments();
+    // After activation returns: analysing is work, and activation must stay light.
+    setImmediate(() => this.analyzeOpenDocuments());
   }
 
   findingsFor(uri: vscode.Uri): readonly Finding[] {
@@ -48,22 +49,23 @@ export class DiagnosticsController implements vscode.Disposable {
     let findings = 0;
     for (const uri of uris) {
       if (token?.isCancellationRequested) break;
-      if (!isAnalyzable(uri.path)) continue;
+      if (!analysisCore().isAnalyzable(uri.path)) continue;
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       files++;
-      findings += this.publish(uri, text);
+      findings += this.publish(uri, text, uri.fsPath || uri.path);
     }
     return { files, findings };
   }
 
   analyze(doc: vscode.TextDocument): void {
     if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return;
-    if (!isAnalyzable(doc.fileName, doc.getText())) return;
-    this.publish(doc.uri, doc.getText());
+    const name = analysisFileName(doc);
+    if (!analysisCore().isAnalyzable(name, doc.getText())) return;
+    this.publish(doc.uri, doc.getText(), name);
   }
 
-  private publish(uri: vscode.Uri, text: string): number {
+  private publish(uri: vscode.Uri, text: string, name: string): number {
     const settings = diagnosticsSettings(uri);
     if (!settings.enabled || this.isExcluded(uri, settings.exclude)) {
       this.forget(uri);
@@ -71,7 +73,7 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     let findings: Finding[];
     try {
-      findings = analyzeDocument(text, uri.fsPath || uri.path, { rules: settings.rules, severities: settings.severities });
+      findings = analysisCore().analyzeDocument(text, name, { rules: settings.rules, severities: settings.severities });
     } catch (error) {
       // The analyzer is fuzzed never to throw; if it ever does, one file loses its diagnostics, not the editor.
       log().error(`Analysis of ${uri.fsPath} failed: ${error instanceof Error ? error.stack : String(error)}`);
@@ -108,4 +110,12 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const timer of this.pending.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The analyzer picks its parser by file name; an untitled editor only has a language, so it lends one. */
+function analysisFileName(doc: vscode.TextDocument): string {
+  const name = doc.uri.fsPath || doc.uri.path;
+  if (doc.languageId === 'python' && !/\.pyi?$/i.test(name)) return `${name}.py`;
+  if ((doc.languageId === 'json' || doc.languageId === 'jsonc') && !/\.json$/i.test(name)) return `${name}.json`;
+  return name;
 }

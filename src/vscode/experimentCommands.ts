@@ -4,19 +4,11 @@
  * in a Markdown preview, written beside the runs.
  */
 import * as vscode from 'vscode';
-import {
-  runCompareExperiment,
-  runDatasetSweepExperiment,
-  runForgotEvalExperiment,
-  runMcExperiment,
-  runSweepExperiment,
-  type ExperimentOptions,
-  type ExperimentResult,
-} from '../experiments';
+import type { ExperimentOptions, ExperimentResult } from '../experiments';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { experimentReport } from '../report/experimentReport';
 import type { RunKind, RunWriter } from '../runs';
 import { activeConfigUri, loadConfig } from './configFiles';
+import { experimentsCore, reportsCore } from './lazyCores';
 import { log } from './log';
 import { workspaceRunStore } from './runRecorder';
 import type { RunsView } from './runsView';
@@ -32,11 +24,11 @@ interface ExperimentCommand {
 }
 
 const EXPERIMENTS: ExperimentCommand[] = [
-  { id: 'dropoutLens.compare', kind: 'compare', title: 'With vs without dropout', run: runCompareExperiment },
-  { id: 'dropoutLens.sweep', kind: 'sweep', title: 'Dropout-rate sweep', run: (spec, options) => runSweepExperiment(spec, { ...options, rates: trainingSettings().sweepRates }) },
-  { id: 'dropoutLens.datasetSweep', kind: 'dataset-sweep', title: 'Dataset-size sweep', run: runDatasetSweepExperiment },
-  { id: 'dropoutLens.mcUncertainty', kind: 'mc', title: 'Monte Carlo dropout uncertainty', run: (spec, options) => runMcExperiment(spec, { ...options, samples: spec.evaluation.mcSamples ?? trainingSettings().mcSamples }) },
-  { id: 'dropoutLens.forgotEval', kind: 'forgot-eval', title: 'What forgetting eval() reports', run: runForgotEvalExperiment },
+  { id: 'dropoutLens.compare', kind: 'compare', title: 'With vs without dropout', run: (spec, options) => experimentsCore().runCompareExperiment(spec, options) },
+  { id: 'dropoutLens.sweep', kind: 'sweep', title: 'Dropout-rate sweep', run: (spec, options) => experimentsCore().runSweepExperiment(spec, { ...options, rates: trainingSettings().sweepRates }) },
+  { id: 'dropoutLens.datasetSweep', kind: 'dataset-sweep', title: 'Dataset-size sweep', run: (spec, options) => experimentsCore().runDatasetSweepExperiment(spec, options) },
+  { id: 'dropoutLens.mcUncertainty', kind: 'mc', title: 'Monte Carlo dropout uncertainty', run: (spec, options) => experimentsCore().runMcExperiment(spec, { ...options, samples: spec.evaluation.mcSamples ?? trainingSettings().mcSamples }) },
+  { id: 'dropoutLens.forgotEval', kind: 'forgot-eval', title: 'What forgetting eval() reports', run: (spec, options) => experimentsCore().runForgotEvalExperiment(spec, options) },
 ];
 
 /** Options a test may pass as the command's second argument (e.g. fewer epochs). */
@@ -110,7 +102,7 @@ async function writeReport(result: ExperimentResult, id: string): Promise<vscode
   if (!folder) return undefined;
   // Reports sit beside the runs folder, not in it: the runs folder holds run records only.
   const reports = vscode.Uri.joinPath(folder, trainingSettings().runsFolder, '..', 'reports');
-  const report = experimentReport(result, id);
+  const report = reportsCore().experimentReport(result, id);
   const encode = (text: string) => new TextEncoder().encode(text);
   for (const chart of report.charts) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(reports, chart.name), encode(chart.text));
   const uri = vscode.Uri.joinPath(reports, `${id}.md`);

@@ -4,9 +4,9 @@
  * its buttons shows) when there is neither a run nor an open config.
  */
 import * as vscode from 'vscode';
-import { parseModelConfig } from '../analysis/config';
 import type { LayerMode, LayerSpec, ModelSpec } from '../protocol/modelSpec';
 import { activeConfigUri, isModelConfig } from './configFiles';
+import { analysisCore } from './lazyCores';
 import { dropoutSummary, layerTitle } from './layerLabels';
 import type { RunController } from './runController';
 
@@ -74,7 +74,7 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
   private activeSpec(): ModelSpec | undefined {
     const uri = activeConfigUri();
     const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    return doc ? parseModelConfig(doc.getText(), doc.uri.path).spec : undefined;
+    return doc ? analysisCore().parseModelConfig(doc.getText(), doc.uri.path).spec : undefined;
   }
 
   getTreeItem(node: ModelNode): vscode.TreeItem {

@@ -16,7 +16,12 @@ suite('Training from the editor', () => {
 
   test('Train on an example config opens the panel, streams masks and curves, obeys mode switches, and stops', async () => {
     const { controller, runPanel } = await api();
-    await vscode.window.showTextDocument(workspaceFile('moons.dropout.yaml'));
+    // The example with enough epochs that it is still training when the test pauses it.
+    const example = new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceFile('moons.dropout.yaml')));
+    assert.match(example, /epochs: \d+/);
+    const longRun = workspaceFile('moons-long-for-test.dropout.yaml');
+    await vscode.workspace.fs.writeFile(longRun, new TextEncoder().encode(example.replace(/epochs: \d+/, 'epochs: 100000')));
+    await vscode.window.showTextDocument(longRun);
     const events: EngineEvent[] = [];
     const subscription = controller.onDidStart((session) => session.onEvent((e) => events.push(e)));
     const runId = await vscode.commands.executeCommand<string>('dropoutLens.train');
