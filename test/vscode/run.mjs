@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { format } from 'node:util';
 import { startCodeServer } from '../../scripts/lib/codeServer.mjs';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 
@@ -41,7 +42,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const reported = new Promise((resolveExit) => {
     page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      // The host's console.log arguments, format string first (mocha's reporter prints with %s and %d).
+      const text = format(...(Array.isArray(args) ? args : [args]));
       if (type !== 'trace') console.log(`  [host ${type}] ${text}`);
     });
     page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
