@@ -2,6 +2,8 @@
  * The engine against PyTorch: every case of the project's golden vectors (test/golden/dropout-vectors.json),
  * or of the file named by DROPOUT_LENS_GOLDEN (CI also runs the workplace's set). Masks and noise come from
  * the file, so this checks semantics, not the random stream. Sizes come from the data, never from here.
+ * Kinds beyond the workplace set (adam, lr_schedule, batchnorm, activation, mse_loss, network_steps) are
+ * documented in test/golden/README.md and made by test/golden/generate.py.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +11,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { referenceKernels } from '../../../src/engine/kernels/reference';
 import { selectKernels } from '../../../src/engine/kernels';
+import type { Dataset } from '../../../src/engine/dataset';
+import { activate, activationBackward } from '../../../src/engine/nn/activation';
 import { applyEval, applyMask, applyNoise, expandSpatial, trainScale } from '../../../src/engine/nn/dropout';
-import { softmaxCrossEntropy, softmaxRow } from '../../../src/engine/nn/loss';
+import { meanSquaredError, softmaxCrossEntropy, softmaxRow } from '../../../src/engine/nn/loss';
 import { Network } from '../../../src/engine/nn/network';
-import { maxNorm, Sgd } from '../../../src/engine/nn/optim';
+import { createOptimizer, maxNorm, scheduledLr, Sgd } from '../../../src/engine/nn/optim';
 import { SeededRandom } from '../../../src/engine/random';
-import type { LayerSpec } from '../../../src/protocol/modelSpec';
+import { createTrainer } from '../../../src/engine/trainer';
+import type { LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec } from '../../../src/protocol/modelSpec';
 
 interface Tensor { shape: number[]; data: number[] }
 interface Case { id: string; kind: string; input: any; expected: any }
@@ -238,6 +243,183 @@ const checks: Record<string, (c: Case) => void> = {
         close(l.b, expected.layers_after_step[s][i].b, `b[${i}] after step ${s + 1}`);
       });
     });
+  },
+
+  // ---- Kinds of the project's own set (test/golden/README.md).
+  adam({ input, expected }) {
+    const w = f32(input.w0);
+    const g = new Float32Array(w.length);
+    const adam = createOptimizer({ kind: 'adam', lr: input.lr, beta1: input.beta1, beta2: input.beta2, epsilon: input.eps, weightDecay: input.weight_decay }, [{ value: w, grad: g }]);
+    // The moment estimates are the optimizer's private state; read them only to point at the failing one.
+    const state = adam as unknown as { m?: Float32Array[]; v?: Float32Array[] };
+    assert.ok(state.m && state.v, "Adam's moment buffers (m, v) are not where this test looks for them");
+    input.grads.forEach((grad: Tensor, step: number) => {
+      g.set(grad.data);
+      adam.step(input.lr);
+      close(state.m![0]!, expected.exp_avg_after[step], `exp_avg after step ${step + 1}`);
+      close(state.v![0]!, expected.exp_avg_sq_after[step], `exp_avg_sq after step ${step + 1}`);
+      close(w, expected.w_after[step], `w after step ${step + 1}`);
+    });
+  },
+  lr_schedule({ input, expected }) {
+    const schedule = input.schedule as ScheduleSpec;
+    expected.lr_per_epoch.forEach((lr: number, epoch: number) => close([scheduledLr(input.lr, schedule, epoch)], lr, `lr in epoch ${epoch + 1}`));
+    // The trainer itself: the rate it hands the optimizer at every step, advancing only when an epoch completes.
+    const batchSize = 2;
+    const n = input.steps_per_epoch * batchSize;
+    const data: Dataset = {
+      inputDim: 1, classes: 2, outputDim: 2,
+      train: { x: Float32Array.from({ length: n }, (_, i) => i / n), y: Float32Array.from({ length: n }, (_, i) => i % 2), n },
+      validation: { x: new Float32Array(1), y: new Float32Array(1), n: 1 },
+    };
+    const spec: ModelSpec = {
+      name: 'golden-lr-schedule', seed: 1,
+      data: { source: 'generator', generator: 'xor', samples: n + 1, noise: 0, validation: 0.5 },
+      model: { input: 1, layers: [{ type: 'dense', units: 2, activation: 'linear' }] },
+      training: { epochs: input.epochs, batchSize, optimizer: { kind: 'sgd', lr: input.lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, schedule, loss: 'cross-entropy', init: 'he' },
+      evaluation: { mode: 'eval' },
+    };
+    const trainer = createTrainer(spec, data, { kernels: referenceKernels });
+    assert.equal(trainer.stepsPerEpoch, input.steps_per_epoch, 'steps per epoch');
+    expected.lr_per_step.forEach((lr: number, step: number) => {
+      close([trainer.lr], lr, `trainer lr at step ${step + 1} (epoch ${trainer.epoch + 1})`);
+      trainer.trainStep();
+    });
+    assert.equal(trainer.epoch, input.epochs, 'epochs completed');
+  },
+  batchnorm({ input, expected }) {
+    const [batch, C] = input.x.shape as [number, number];
+    const net = new Network([{ type: 'batchnorm', momentum: input.momentum, epsilon: input.eps }], C, batch, referenceKernels);
+    const l = net.layers[0]!;
+    if (l.kind !== 'batchnorm') throw new Error('batchnorm expected');
+    l.gamma.set(input.gamma.data);
+    l.beta.set(input.beta.data);
+    l.runningMean.set(input.running_mean.data);
+    l.runningVar.set(input.running_var.data);
+    const n = batch * C;
+    const y = net.forward(f32(input.x), batch, 'train', random, true);
+    close(l.mean, expected.batch_mean, 'batch mean');
+    close(l.invStd, expected.inv_std, '1 / sqrt(batch variance + eps)');
+    close(y.subarray(0, n), expected.train_y, 'train y');
+    close(l.runningMean, expected.running_mean_after, 'running mean after');
+    close(l.runningVar, expected.running_var_after, 'running var after (unbiased batch variance)');
+    const gx = net.backward(f32(input.grad_y), batch, true)!;
+    close(gx.subarray(0, n), expected.grad_x, 'grad x');
+    close(l.gGamma, expected.grad_gamma, 'grad gamma');
+    close(l.gBeta, expected.grad_beta, 'grad beta');
+    // Eval mode: the running statistics normalize, and they stay put even when the caller asks for updates.
+    const ye = net.forward(f32(input.x), batch, 'eval', random, true);
+    close(ye.subarray(0, n), expected.eval_y, 'eval y');
+    close(l.runningMean, expected.running_mean_after, 'running mean after the eval pass');
+    close(l.runningVar, expected.running_var_after, 'running var after the eval pass');
+    const gxe = net.backward(f32(input.grad_y), batch, true)!;
+    close(gxe.subarray(0, n), expected.eval_grad_x, 'eval grad x');
+    close(l.gGamma, expected.eval_grad_gamma, 'eval grad gamma');
+    close(l.gBeta, expected.eval_grad_beta, 'eval grad beta');
+  },
+  activation({ input, expected }) {
+    const n = input.z.data.length;
+    const z = f32(input.z);
+    const a = new Float32Array(n);
+    activate(input.activation, z, a, n);
+    close(a, expected.y, `${input.activation}(z)`);
+    const g = f32(input.grad_y);
+    activationBackward(input.activation, z, a, g, n);
+    close(g, expected.grad_z, `${input.activation} grad z`);
+    if (input.activation === 'relu') {
+      const active = Uint8Array.from(input.z.data, (v: number) => (v > 0 ? 1 : 0));
+      exactZeros(a, active, 'relu(z)');
+      exactZeros(g, active, 'relu grad z');
+    }
+  },
+  mse_loss({ input, expected }) {
+    const n = input.pred.data.length;
+    const grad = new Float32Array(n);
+    const result = { loss: 0, correct: 0 };
+    meanSquaredError(f32(input.pred), f32(input.target), n, grad, result);
+    close([result.loss], expected.loss, 'loss');
+    close(grad, expected.grad_pred, 'grad pred');
+  },
+  network_steps({ input, expected }) {
+    const batch = input.x.shape[0];
+    const specs: LayerSpec[] = input.layers.map((l: any): LayerSpec => {
+      if (l.type === 'dense') return { type: 'dense', units: l.W.shape[0], activation: l.activation, ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}) };
+      if (l.type === 'dropout') return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
+      return { type: 'batchnorm', momentum: l.momentum, epsilon: l.eps };
+    });
+    const o = input.optimizer;
+    const optimizerSpec: OptimizerSpec = o.kind === 'sgd'
+      ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov, weightDecay: o.weight_decay }
+      : { kind: 'adam', lr: o.lr, beta1: o.beta1, beta2: o.beta2, epsilon: o.eps, weightDecay: o.weight_decay };
+    const classification = input.loss === 'cross-entropy';
+    const target = classification ? Float32Array.from(input.target) : f32(input.target);
+    for (const kernels of [referenceKernels, selectKernels()]) {
+      const k = kernels.name;
+      const net = new Network(specs, input.x.shape[1], batch, kernels);
+      net.layers.forEach((l, i) => {
+        const g = input.layers[i];
+        if (l.kind === 'dense') {
+          l.W.set(g.W.data);
+          l.b.set(g.b.data);
+        } else if (l.kind === 'batchnorm') {
+          l.gamma.set(g.gamma.data);
+          l.beta.set(g.beta.data);
+          l.runningMean.set(g.running_mean.data);
+          l.runningVar.set(g.running_var.data);
+        }
+      });
+      const width = net.outputDim;
+      const optimizer = createOptimizer(optimizerSpec, net.parameters);
+      const result = { loss: 0, correct: 0 };
+      const loss = (out: Float32Array, grad: Float32Array | undefined) =>
+        classification ? softmaxCrossEntropy(out, target, batch, width, grad, result) : meanSquaredError(out, target, batch * width, grad, result);
+      const grad = new Float32Array(batch * width);
+      // As MlpTrainer.trainStep: forward in the layers' own (train) mode updating batch statistics, loss, backward, step, max-norm.
+      input.steps.forEach((step: ({ keep?: Tensor; noise?: Tensor } | null)[], s: number) => {
+        const inject = new Map(step.flatMap((e, i) => (e ? [[i, e.keep ? u8(e.keep) : f32(e.noise!)] as [number, Uint8Array | Float32Array]] : [])));
+        const out = net.forward(f32(input.x), batch, 'own', random, true, inject);
+        loss(out, grad);
+        close([result.loss], expected.loss_per_step[s], `${k}: loss at step ${s + 1}`);
+        const first = s === 0 ? expected.first_step : undefined;
+        if (first) {
+          close(out.subarray(0, batch * width), first.output, `${k}: output at step 1`);
+          close([result.loss], first.loss, `${k}: loss at step 1`);
+        }
+        const gx = net.backward(grad, batch, first !== undefined);
+        if (first) {
+          close(gx!.subarray(0, input.x.data.length), first.grad_x, `${k}: grad x at step 1`);
+          net.layers.forEach((l, i) => {
+            const want = first.grads[i];
+            if (l.kind === 'dense') {
+              close(l.gW, want.W, `${k}: grad W[${i}] at step 1`);
+              close(l.gb, want.b, `${k}: grad b[${i}] at step 1`);
+              if (l.masked) exactZeros(l.gW, step[i]!.keep!.data, `${k}: grad W[${i}] at step 1`);
+            } else if (l.kind === 'batchnorm') {
+              close(l.gGamma, want.gamma, `${k}: grad gamma[${i}] at step 1`);
+              close(l.gBeta, want.beta, `${k}: grad beta[${i}] at step 1`);
+            } else assert.equal(want, null, `layer ${i} has no parameters`);
+          });
+        }
+        optimizer.step(o.lr);
+        if (input.max_norm !== null) for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
+        net.layers.forEach((l, i) => {
+          const want = expected.layers_after_step[s][i];
+          if (l.kind === 'dense') {
+            close(l.W, want.W, `${k}: W[${i}] after step ${s + 1}`);
+            close(l.b, want.b, `${k}: b[${i}] after step ${s + 1}`);
+          } else if (l.kind === 'batchnorm') {
+            close(l.gamma, want.gamma, `${k}: gamma[${i}] after step ${s + 1}`);
+            close(l.beta, want.beta, `${k}: beta[${i}] after step ${s + 1}`);
+            close(l.runningMean, want.running_mean, `${k}: running mean[${i}] after step ${s + 1}`);
+            close(l.runningVar, want.running_var, `${k}: running var[${i}] after step ${s + 1}`);
+          }
+        });
+      });
+      const evalOut = net.forward(f32(input.x), batch, 'eval', random, false);
+      close(evalOut.subarray(0, batch * width), expected.eval.output, `${k}: eval output`);
+      loss(evalOut, undefined);
+      close([result.loss], expected.eval.loss, `${k}: eval loss`);
+    }
   },
 };
 
