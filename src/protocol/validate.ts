@@ -1,11 +1,16 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
-import type { ControlAction, PanelCommand, PanelToHostMessage } from './webview';
+import { MAX_CHART_PNG_CHARS, type ControlAction, type PanelChart, type PanelCommand, type PanelToHostMessage } from './webview';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const CONTROL_ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'step', 'stop'];
 const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'openConfig', 'showLogs'];
+const PANEL_CHARTS: readonly PanelChart[] = ['loss', 'accuracy'];
 const MAX_LAYER_INDEX = 1024;
+const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+/** The 8-byte PNG signature (89 50 4E 47 0D 0A 1A 0A) in base64, as the first 11 characters of the payload. */
+const PNG_SIGNATURE_BASE64 = 'iVBORw0KGgo';
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -21,6 +26,17 @@ export function isDropRate(value: unknown): value is number {
 
 function fail<T>(error: string): Validated<T> {
   return { ok: false, error };
+}
+
+/** Why `value` is not a PNG data URL of bounded size, or undefined when it is one. */
+export function pngDataUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'is not a string';
+  if (value.length > MAX_CHART_PNG_CHARS) return `is ${value.length} characters, more than ${MAX_CHART_PNG_CHARS}`;
+  if (!value.startsWith(PNG_DATA_URL_PREFIX)) return `does not start with ${PNG_DATA_URL_PREFIX}`;
+  const payload = value.slice(PNG_DATA_URL_PREFIX.length);
+  if (payload.length % 4 !== 0 || !BASE64.test(payload)) return 'is not valid base64';
+  if (!payload.startsWith(PNG_SIGNATURE_BASE64)) return 'is not a PNG image (no PNG signature)';
+  return undefined;
 }
 
 export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage> {
@@ -42,6 +58,12 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
     case 'runCommand':
       if (!PANEL_COMMANDS.includes(raw.command as PanelCommand)) return fail(`unknown panel command ${JSON.stringify(raw.command)}`);
       return { ok: true, value: { type: 'runCommand', command: raw.command as PanelCommand } };
+    case 'exportChart': {
+      if (!PANEL_CHARTS.includes(raw.chart as PanelChart)) return fail(`exportChart: unknown chart ${JSON.stringify(raw.chart)}`);
+      const problem = pngDataUrlProblem(raw.dataUrl);
+      if (problem) return fail(`exportChart: dataUrl ${problem}`);
+      return { ok: true, value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string } };
+    }
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }

@@ -43,9 +43,17 @@ export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
 
 export type ControlAction = 'pause' | 'resume' | 'step' | 'stop';
 
+/** The run panel's charts, by name. */
+export type PanelChart = 'loss' | 'accuracy';
+
+/** Largest `exportChart` payload accepted: a PNG data URL of at most this many characters (about 6 MiB of PNG). */
+export const MAX_CHART_PNG_CHARS = 8 * 1024 * 1024;
+
 export type PanelToHostMessage =
   | { type: 'ready' }
   | { type: 'control'; action: ControlAction }
   | { type: 'setMode'; layer: number | null; mode: LayerMode }
   | { type: 'setRate'; layer: number; rate: number }
-  | { type: 'runCommand'; command: PanelCommand };
+  | { type: 'runCommand'; command: PanelCommand }
+  /** Save a chart as a PNG file; `dataUrl` is the chart's `toBase64Image()`: `data:image/png;base64,...`. */
+  | { type: 'exportChart'; chart: PanelChart; dataUrl: string };

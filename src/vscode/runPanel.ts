@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../protocol/engine';
 import { parseWebviewMessage } from '../protocol/validate';
-import type { HostToPanelMessage, PanelCommand, PanelSnapshot, PanelToHostMessage } from '../protocol/webview';
+import type { HostToPanelMessage, PanelChart, PanelCommand, PanelSnapshot, PanelToHostMessage } from '../protocol/webview';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
 import type { RunController } from './runController';
@@ -155,7 +155,34 @@ export class RunPanel implements vscode.Disposable {
       case 'runCommand':
         void this.runCommand(message.command);
         break;
+      case 'exportChart':
+        void this.exportChart(message.chart, message.dataUrl);
+        break;
     }
+  }
+
+  /** Asks where to save the chart (a validated PNG data URL) and writes the PNG there. */
+  private async exportChart(chart: PanelChart, dataUrl: string): Promise<vscode.Uri | undefined> {
+    const name = this.shown?.name ?? this.controller.session?.spec.name ?? 'run';
+    const fileName = `${name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run'}-${chart}.png`;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: `Export the ${chart} chart as PNG`,
+      saveLabel: 'Export',
+      filters: { 'PNG image': ['png'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
+    });
+    if (!target) return undefined;
+    const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+    try {
+      await vscode.workspace.fs.writeFile(target, bytes);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Could not export the chart: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    log().info(`Exported the ${chart} chart to ${target.fsPath} (${bytes.length} bytes)`);
+    void vscode.window.showInformationMessage(`Exported the ${chart} chart to ${vscode.workspace.asRelativePath(target)}.`);
+    return target;
   }
 
   private async runCommand(command: PanelCommand): Promise<void> {

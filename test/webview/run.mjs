@@ -168,6 +168,30 @@ await test('a fatal error shows its message with the action to take, which posts
   await page.close();
 });
 
+await test('a chart\'s export button posts the chart as a valid PNG of the canvas\'s size', async () => {
+  const { page, problems, deliver } = await openPanel();
+  await deliver({ type: 'snapshot', snapshot });
+  for (const e of epochEvents) await deliver({ type: 'engine', event: e });
+  for (const chart of ['loss', 'accuracy']) {
+    const button = page.locator(`#export-${chart}`);
+    assert.equal(await button.getAttribute('aria-label'), `Export the ${chart} chart as PNG`);
+    assert.equal(await button.locator('.codicon').count(), 1);
+    await button.click();
+    const posted = await page.evaluate(() => window.__posted.at(-1));
+    const parsed = parseWebviewMessage(posted);
+    assert.equal(parsed.ok, true, parsed.error);
+    assert.equal(parsed.value.type, 'exportChart');
+    assert.equal(parsed.value.chart, chart);
+    const png = Buffer.from(parsed.value.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+    assert.equal(png.toString('latin1', 12, 16), 'IHDR');
+    const size = await page.evaluate((id) => { const c = document.getElementById(id); return [c.width, c.height]; }, `${chart}-chart`);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], size, 'the PNG is the chart canvas');
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 await test('screenshots in the dark and the light theme', async () => {
   const { page, deliver } = await openPanel();
   const big = engineRun(moons(64, 2), 60);

@@ -9,6 +9,8 @@ type Metric = 'loss' | 'accuracy';
 
 export class Curves {
   readonly chart: Chart<'line', (number | null)[], number>;
+  /** Painted under the chart, so an exported PNG reads as it does on screen (a canvas is transparent). */
+  private background = '#1e1e1e';
 
   constructor(readonly canvas: HTMLCanvasElement, private readonly metric: Metric, theme: Theme) {
     canvas.setAttribute('role', 'img');
@@ -25,11 +27,24 @@ export class Curves {
         scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: metric } } },
         plugins: { legend: { labels: { boxWidth: 12 } } },
       },
+      plugins: [
+        {
+          id: 'background',
+          beforeDraw: (chart) => {
+            const ctx = chart.ctx;
+            ctx.save();
+            ctx.fillStyle = this.background;
+            ctx.fillRect(0, 0, chart.width, chart.height);
+            ctx.restore();
+          },
+        },
+      ],
     });
     this.setTheme(theme);
   }
 
   setTheme(theme: Theme): void {
+    this.background = theme.background;
     const c = this.chart;
     c.data.datasets = [
       { label: 'training', data: c.data.datasets[0]?.data ?? [], borderColor: theme.train, backgroundColor: theme.train, borderWidth: 2 },
@@ -54,6 +69,11 @@ export class Curves {
     c.data.datasets[0]!.data = epochs.map((e) => pick(e.train));
     c.data.datasets[1]!.data = epochs.map((e) => pick(e.validation));
     c.data.datasets[2]!.data = epochs.map((e) => pick(e.validationTrainMode));
+  }
+
+  /** The chart as drawn now, as a PNG data URL (`data:image/png;base64,...`). */
+  toPng(): string {
+    return this.chart.toBase64Image('image/png');
   }
 
   render(): void {

@@ -3,7 +3,7 @@
  * stream. Drawing is coalesced into animation frames; masks are painted incrementally.
  */
 import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
-import type { EpochRecord, HostToPanelMessage, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
+import type { EpochRecord, HostToPanelMessage, PanelChart, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
 import { toBytes, toFloats } from './bits';
 import { Curves } from './curves';
 import { MaskHeatmap } from './heatmap';
@@ -92,7 +92,7 @@ function render(s: PanelSnapshot): void {
   if (layers.size === 0) masks.append(el('p', { className: 'empty' }, 'This model has no dropout layer.'));
   const lossCanvas = el('canvas', { id: 'loss-chart' });
   const accuracyCanvas = el('canvas', { id: 'accuracy-chart' });
-  const curves = el('section', { className: 'curves' }, el('h2', {}, 'Training and validation'), el('div', { className: 'chart' }, lossCanvas), ...(s.task === 'classification' ? [el('div', { className: 'chart' }, accuracyCanvas)] : []));
+  const curves = el('section', { className: 'curves' }, el('h2', {}, 'Training and validation'), el('div', { className: 'chart' }, lossCanvas, exportButton('loss')), ...(s.task === 'classification' ? [el('div', { className: 'chart' }, accuracyCanvas, exportButton('accuracy'))] : []));
   const boundary = el('canvas', { id: 'boundary', className: 'boundary', width: 48, height: 48 });
   boundary.setAttribute('role', 'img');
   boundary.setAttribute('aria-label', 'Decision boundary over the input plane');
@@ -104,6 +104,23 @@ function render(s: PanelSnapshot): void {
   setStatus(s.status, s.message, s.action);
   updateProgress(s.step, s.stepsPerSecond, s.epochs.at(-1)?.epoch ?? 0);
   scheduleDraw();
+}
+
+/** A chart's "Export as PNG" button: posts the chart as drawn (curves up to date) for the host to save. */
+function exportButton(chart: PanelChart): HTMLButtonElement {
+  const label = `Export the ${chart} chart as PNG`;
+  const b = el('button', { type: 'button', className: 'chart-export', id: `export-${chart}`, title: label }, icon('file-media'));
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', () => {
+    const curves = chart === 'loss' ? loss : accuracy;
+    if (!curves) return;
+    if (dirtyCurves) {
+      curves.setEpochs(epochs);
+      curves.render();
+    }
+    post({ type: 'exportChart', chart, dataUrl: curves.toPng() });
+  });
+  return b;
 }
 
 function layerView(info: LayerInfo): LayerView {
