@@ -369,6 +369,11 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
   ctx.locations.rates.set(index, pairSpan(ctx, rp));
   const kind2 = readEnum(ctx, dm.get('kind'), `${where}.dropout.kind`, KINDS, 'bernoulli');
   const scaling = readEnum(ctx, dm.get('scaling'), `${where}.dropout.scaling`, SCALINGS, 'inverted');
+  const scalingPair = dm.get('scaling');
+  if (kind2 === 'gaussian' && scalingPair && scaling === 'standard') {
+    // Gaussian noise has mean 1, so there is nothing to undo at test time: "standard" would shrink eval outputs.
+    ctx.report('invalid-config', pairSpan(ctx, scalingPair), `${where}.dropout.scaling: standard scaling applies to Bernoulli and spatial dropout; Gaussian noise has mean 1 and needs no test-time scaling. Remove "scaling".`);
+  }
   const sp = dm.get('shape');
   let shape: [number, number] | undefined;
   if (sp) {

@@ -71,3 +71,15 @@ test('config: every mistake example reports or parses (rules handle the rest)', 
     assert.doesNotThrow(() => parseModelConfig(readFileSync(join(EX, 'mistakes', f), 'utf8'), f));
   }
 });
+
+test('config: Gaussian dropout refuses standard scaling (its noise has mean 1), at the value', () => {
+  const text = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: { rate: 0.3, kind: gaussian, scaling: standard }\n    - dense: 2\n';
+  const r = parseModelConfig(text, 'x.dropout.yaml');
+  assert.equal(r.spec, undefined);
+  assert.equal(r.findings.length, 1);
+  assert.equal(r.findings[0].rule, 'invalid-config');
+  assert.equal(r.findings[0].range.start.line, 4);
+  assert.match(text.split('\n')[4].slice(r.findings[0].range.start.character), /^standard/);
+  const inverted = parseModelConfig(text.replace('scaling: standard', 'scaling: inverted'), 'x.dropout.yaml');
+  assert.ok(inverted.spec);
+});
