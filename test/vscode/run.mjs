@@ -7,16 +7,18 @@
 // integration tests report this way); the suite also writes a results file, which we read to count tests.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { format } from 'node:util';
 import { startCodeServer } from '../../scripts/lib/codeServer.mjs';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
+import { takeWorkbenchScreenshots } from './workbenchScreenshots.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const TIMEOUT_MS = Number(process.env.DROPOUT_LENS_VSCODE_TIMEOUT_MS ?? 8 * 60_000);
 const artefacts = join(root, 'test-results', 'vscode');
 mkdirSync(artefacts, { recursive: true });
+mkdirSync(join(root, 'test-results', 'screenshots'), { recursive: true });
 
 if (!existsSync(join(root, 'dist', 'extension.js'))) {
   console.error('dist/extension.js is missing: run `npm run build` first (npm test does).');
@@ -38,6 +40,7 @@ const server = await startCodeServer({
 });
 const browser = await launchChromium();
 let exitCode;
+let screenshotProblem;
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const reported = new Promise((resolveExit) => {
@@ -58,6 +61,15 @@ try {
   const timeout = new Promise((resolveExit) => setTimeout(() => resolveExit('timeout'), TIMEOUT_MS));
   exitCode = await Promise.race([reported, timeout]);
   await page.screenshot({ path: join(artefacts, 'workbench-after-suite.png') }).catch(() => {});
+  if (exitCode === 0) {
+    try {
+      const shots = await takeWorkbenchScreenshots(page, { settingsFile: join(server.scratch, 'user-data', 'User', 'settings.json'), dir: join(root, 'test-results', 'screenshots') });
+      console.log(`workbench screenshots: ${shots.map((f) => relative(root, f)).join(', ')}`);
+    } catch (error) {
+      screenshotProblem = error instanceof Error ? error.message : String(error);
+      await page.screenshot({ path: join(artefacts, 'workbench-screenshot-failure.png') }).catch(() => {});
+    }
+  }
 } finally {
   await browser.close().catch(() => {});
   server.stop();
@@ -77,6 +89,10 @@ if (!results) {
 for (const failure of results.failures) console.error(`  ✗ ${failure.title}\n    ${failure.error}`);
 console.log(`real VS Code ${results.vscodeVersion}: ${results.passed} passed, ${results.failed} failed`);
 if (exitCode !== 0 || results.failed > 0) process.exit(1);
+if (screenshotProblem) {
+  console.error(`FAIL: the workbench walkthrough (train from the palette, sidebar and panel screenshots) failed: ${screenshotProblem} (test-results/vscode/workbench-screenshot-failure.png)`);
+  process.exit(1);
+}
 if (results.passed === 0) {
   console.error('FAIL: the suite ran no test');
   process.exit(1);
