@@ -1,3 +1,5 @@
+import { BernoulliStream } from './kernels/bernoulli';
+
 /** sfc32 seeded through splitmix32: small, fast, and the same stream on every platform. */
 export class SeededRandom {
   private a: number;
@@ -5,6 +7,7 @@ export class SeededRandom {
   private c: number;
   private d: number;
   private spareNormal: number | undefined;
+  private masks: BernoulliStream | undefined;
 
   constructor(seed: number) {
     let s = seed >>> 0;
@@ -50,6 +53,15 @@ export class SeededRandom {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spareNormal = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * keep[i] = 1 with probability 1 - p, else 0, for i < n; returns how many were dropped. Masks come from their own
+   * four-lane stream (kernels/bernoulli.ts), seeded from this one at the first draw, so a seed still fixes them all.
+   */
+  bernoulli(keep: Uint8Array, n: number, p: number): number {
+    this.masks ??= new BernoulliStream(() => this.nextU32());
+    return this.masks.draw(keep, n, p);
   }
 
   /** Integer in [0, n). */

@@ -121,10 +121,13 @@ class MlpTrainer implements Trainer {
     const { data, net } = this;
     const targetWidth = this.task === 'classification' ? 1 : this.outputDim;
     const batch = Math.min(this.batchSize, data.train.n - this.cursor);
+    const { x, y } = data.train;
+    const width = this.inputDim;
+    // Element loops, not set(subarray()): a view per row would allocate in the step loop.
     for (let r = 0; r < batch; r++) {
       const src = this.order[this.cursor + r]!;
-      this.xBatch.set(data.train.x.subarray(src * this.inputDim, (src + 1) * this.inputDim), r * this.inputDim);
-      for (let t = 0; t < targetWidth; t++) this.yBatch[r * targetWidth + t] = data.train.y[src * targetWidth + t]!;
+      for (let c = 0, from = src * width, to = r * width; c < width; c++) this.xBatch[to + c] = x[from + c]!;
+      for (let t = 0; t < targetWidth; t++) this.yBatch[r * targetWidth + t] = y[src * targetWidth + t]!;
     }
     const out = net.forward(this.xBatch, batch, 'own', this.trainRandom, true);
     this.loss(out, this.yBatch, batch, this.grad);
@@ -207,12 +210,10 @@ class MlpTrainer implements Trainer {
       const width = this.maskWidth(l);
       const active = l.kind === 'dropout' ? l.active && l.spec.kind !== 'gaussian' : l.masked;
       const keep = l.kind === 'dropout' ? l.keep : l.keepW!;
-      let dropped = 0;
       if (active) {
         const total = l.kind === 'dropout' ? this.lastBatch * l.units : keep.length;
-        for (let i = 0; i < total; i++) if (!keep[i]) dropped++;
         for (let i = 0; i < width; i++) if (keep[i]) bits[i >> 3]! |= 1 << (i & 7);
-        return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: dropped / total };
+        return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: l.dropped / total };
       }
       for (let i = 0; i < width; i++) bits[i >> 3]! |= 1 << (i & 7);
       return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: 0 };

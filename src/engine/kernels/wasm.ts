@@ -24,7 +24,7 @@ const PACK_A = 256; // MC x KC floats
 const PACK_B = PACK_A + MC * KC * 4; // KC x roundUp(n, 8) floats, then A, B and C when they need copying in
 
 // The parts of the WebAssembly JS API used here, typed locally: the project's lib (ES2022, no DOM) declares none.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -37,7 +37,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
 }
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+export const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface MatmulExports {
   memory: WasmMemory;
@@ -52,7 +52,7 @@ interface MatmulExports {
   ): void;
 }
 
-function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array {
   const raw = atob(text);
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);

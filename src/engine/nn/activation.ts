@@ -57,3 +57,36 @@ export function activationBackward(kind: Activation, z: Float32Array, a: Float32
       return;
   }
 }
+
+/** z[r, j] += b[j], then out = f(z), over rows x units; ReLU in one pass (the common hidden layer). */
+export function biasActivate(kind: Activation, z: Float32Array, b: Float32Array, out: Float32Array, rows: number, units: number): void {
+  if (kind === 'relu') {
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let j = 0; j < units; j++, i++) {
+        const v = Math.fround(z[i]! + b[j]!);
+        z[i] = v;
+        out[i] = v > 0 ? v : 0;
+      }
+    }
+    return;
+  }
+  for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < units; j++, i++) z[i]! += b[j]!;
+  activate(kind, z, out, rows * units);
+}
+
+/** activationBackward over rows x units, then gb[j] = sum over rows of the result; ReLU in one pass. */
+export function activationBackwardBias(kind: Activation, z: Float32Array, a: Float32Array, grad: Float32Array, gb: Float32Array, rows: number, units: number): void {
+  gb.fill(0);
+  if (kind === 'relu') {
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let j = 0; j < units; j++, i++) {
+        const g = z[i]! > 0 ? grad[i]! : 0;
+        grad[i] = g;
+        gb[j]! += g;
+      }
+    }
+    return;
+  }
+  activationBackward(kind, z, a, grad, rows * units);
+  for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < units; j++, i++) gb[j]! += grad[i]!;
+}

@@ -19,8 +19,11 @@ export function trainScale(p: number, scaling: DropoutScaling): number {
   return p >= 1 ? 0 : 1 / (1 - p);
 }
 
-export function drawBernoulli(keep: Uint8Array, n: number, p: number, rng: SeededRandom): void {
-  for (let i = 0; i < n; i++) keep[i] = rng.uniform() >= p ? 1 : 0;
+/** How many of keep[0..n) are 0 (for injected masks; drawn ones come with their count). */
+export function countDropped(keep: Uint8Array, n: number): number {
+  let dropped = 0;
+  for (let i = 0; i < n; i++) if (!keep[i]) dropped++;
+  return dropped;
 }
 
 /** keep is [batch, channels]; expands to the [batch, positions * channels] input layout (position-major). */

@@ -6,8 +6,8 @@
 import type { Activation, LayerMode, LayerSpec } from '../../protocol/modelSpec';
 import type { MatmulKernels } from '../kernels/types';
 import type { SeededRandom } from '../random';
-import { activate, activationBackward } from './activation';
-import { applyEval, applyMask, applyNoise, checkRate, drawBernoulli, drawGaussian, expandSpatial, trainScale } from './dropout';
+import { activationBackwardBias, biasActivate } from './activation';
+import { applyEval, applyMask, applyNoise, checkRate, countDropped, drawGaussian, expandSpatial, trainScale } from './dropout';
 import type { Parameter } from './optim';
 
 export interface DenseLayer {
@@ -29,8 +29,9 @@ export interface DenseLayer {
   rate: number;
   keepW: Uint8Array | undefined;
   Weff: Float32Array | undefined;
-  /** Whether the last forward pass masked W. */
+  /** Whether the last forward pass masked W, and how many of keepW it dropped. */
   masked: boolean;
+  dropped: number;
 }
 
 export interface DropoutLayer {
@@ -46,8 +47,9 @@ export interface DropoutLayer {
   input: Float32Array; // the last forward pass's input (a view of the previous layer's output)
   out: Float32Array;
   gradIn: Float32Array;
-  /** Whether the last forward pass dropped (train mode). */
+  /** Whether the last forward pass dropped (train mode), and how many of its batch x units entries. */
   active: boolean;
+  dropped: number;
 }
 
 export interface BatchNormLayer {
@@ -108,7 +110,7 @@ export class Network {
           kind: 'dense', index, spec, mode: 'train', inputs, units: spec.units, activation: spec.activation,
           W: new Float32Array(n), b: new Float32Array(spec.units), gW: new Float32Array(n), gb: new Float32Array(spec.units),
           z: new Float32Array(B * spec.units), out: new Float32Array(B * spec.units), gradIn: new Float32Array(B * inputs),
-          rate, keepW: new Uint8Array(n), Weff: new Float32Array(n), masked: false,
+          rate, keepW: new Uint8Array(n), Weff: new Float32Array(n), masked: false, dropped: 0,
         };
       }
       case 'dropout': {
@@ -122,7 +124,7 @@ export class Network {
           keep: new Uint8Array(B * inputs),
           channelKeep: spec.kind === 'spatial' ? new Uint8Array(B * spec.shape![1]) : undefined,
           noise: spec.kind === 'gaussian' ? new Float32Array(B * inputs) : undefined,
-          input: this.empty, out: new Float32Array(B * inputs), gradIn: new Float32Array(B * inputs), active: false,
+          input: this.empty, out: new Float32Array(B * inputs), gradIn: new Float32Array(B * inputs), active: false, dropped: 0,
         };
       }
       case 'batchnorm':
@@ -165,16 +167,16 @@ export class Network {
     let W = l.W;
     l.masked = training && (l.rate > 0 || keep !== undefined);
     if (l.masked) {
-      const keepW = keep ?? l.keepW!;
-      if (!keep) drawBernoulli(keepW, keepW.length, l.rate, rng);
-      else l.keepW!.set(keep);
+      const keepW = l.keepW!;
+      if (keep) {
+        keepW.set(keep);
+        l.dropped = countDropped(keepW, keepW.length);
+      } else l.dropped = rng.bernoulli(keepW, keepW.length, l.rate);
       applyMask(l.W, l.keepW!, trainScale(l.rate, 'inverted'), l.Weff!, l.W.length);
       W = l.Weff!;
     }
     this.kernels.matmul(x, W, l.z, batch, l.inputs, l.units, false, true, false);
-    const n = batch * l.units;
-    for (let r = 0; r < batch; r++) for (let j = 0; j < l.units; j++) l.z[r * l.units + j]! += l.b[j]!;
-    activate(l.activation, l.z, l.out, n);
+    biasActivate(l.activation, l.z, l.b, l.out, batch, l.units);
     return l.out;
   }
 
@@ -182,6 +184,7 @@ export class Network {
     const n = batch * l.units;
     l.input = x;
     l.active = training;
+    l.dropped = 0;
     if (!training) {
       applyEval(x, l.rate, l.spec.scaling, l.out, n);
       return l.out;
@@ -194,11 +197,16 @@ export class Network {
     }
     if (l.spec.kind === 'spatial') {
       const [positions, channels] = l.spec.shape!;
-      if (injected) l.channelKeep!.set(injected.subarray(0, batch * channels) as Uint8Array);
-      else drawBernoulli(l.channelKeep!, batch * channels, l.rate, rng);
+      const count = batch * channels;
+      if (injected) {
+        l.channelKeep!.set(injected.subarray(0, count) as Uint8Array);
+        l.dropped = countDropped(l.channelKeep!, count) * positions;
+      } else l.dropped = rng.bernoulli(l.channelKeep!, count, l.rate) * positions;
       expandSpatial(l.channelKeep!, l.keep, batch, positions, channels);
-    } else if (injected) l.keep.set(injected.subarray(0, n) as Uint8Array);
-    else drawBernoulli(l.keep, n, l.rate, rng);
+    } else if (injected) {
+      l.keep.set(injected.subarray(0, n) as Uint8Array);
+      l.dropped = countDropped(l.keep, n);
+    } else l.dropped = rng.bernoulli(l.keep, n, l.rate);
     applyMask(x, l.keep, trainScale(l.rate, l.spec.scaling), l.out, n);
     return l.out;
   }
@@ -253,11 +261,9 @@ export class Network {
 
   private denseBackward(l: DenseLayer, grad: Float32Array, batch: number, needInput: boolean): Float32Array {
     const x = this.inputs[l.index]!;
-    activationBackward(l.activation, l.z, l.out, grad, batch * l.units);
+    activationBackwardBias(l.activation, l.z, l.out, grad, l.gb, batch, l.units);
     this.kernels.matmul(grad, x, l.gW, l.units, batch, l.inputs, true, false, false);
     if (l.masked) applyMask(l.gW, l.keepW!, trainScale(l.rate, 'inverted'), l.gW, l.gW.length);
-    l.gb.fill(0);
-    for (let r = 0; r < batch; r++) for (let j = 0; j < l.units; j++) l.gb[j]! += grad[r * l.units + j]!;
     if (!needInput) return l.gradIn;
     this.kernels.matmul(grad, l.masked ? l.Weff! : l.W, l.gradIn, batch, l.units, l.inputs, false, false, false);
     return l.gradIn;

@@ -29,18 +29,29 @@ export class Sgd implements Optimizer {
   }
 
   step(lr: number): void {
-    const { momentum, dampening, nesterov, weightDecay } = this;
+    const { momentum, nesterov, weightDecay } = this;
+    // On the first step the buffer is d itself: momentum 0 and weight 1 on d give exactly that.
+    const keep = this.started ? momentum : 0;
+    const fresh = this.started ? 1 - this.dampening : 1;
     for (let k = 0; k < this.params.length; k++) {
       const { value: w, grad: g } = this.params[k]!;
       const buf = this.buffers[k];
-      for (let i = 0; i < w.length; i++) {
-        let d = g[i]! + weightDecay * w[i]!;
-        if (buf) {
-          const b = this.started ? momentum * buf[i]! + (1 - dampening) * d : d;
+      const n = w.length;
+      if (!buf) {
+        for (let i = 0; i < n; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
+      } else if (nesterov) {
+        for (let i = 0; i < n; i++) {
+          const d = g[i]! + weightDecay * w[i]!;
+          const b = keep * buf[i]! + fresh * d;
           buf[i] = b;
-          d = nesterov ? d + momentum * b : b;
+          w[i] = w[i]! - lr * (d + momentum * b);
         }
-        w[i] = w[i]! - lr * d;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const b = keep * buf[i]! + fresh * (g[i]! + weightDecay * w[i]!);
+          buf[i] = b;
+          w[i] = w[i]! - lr * b;
+        }
       }
     }
     this.started = true;
