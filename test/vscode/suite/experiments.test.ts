@@ -2,10 +2,21 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareResult, SweepResult } from '../../../src/experiments';
+import type { CompareResult, DatasetSweepResult, ForgotEvalResult, McExperimentResult, SweepResult } from '../../../src/experiments';
+import { RunStore, type RunKind, type RunRecord } from '../../../src/runs';
 import { api, waitFor, workspaceFile } from './helpers';
 
 const runsFolder = () => workspaceFile('.dropout-lens', 'runs').fsPath;
+
+/** The newest saved run of a kind, read back through the RunStore (as the Runs view does). */
+async function latestRun(kind: RunKind): Promise<RunRecord> {
+  const store = new RunStore(runsFolder());
+  const entry = (await store.list()).runs.find((r) => r.kind === kind);
+  assert.ok(entry, `no ${kind} run saved`);
+  const read = await store.read(entry.id);
+  assert.ok(read.ok, read.ok ? '' : read.message);
+  return read.record;
+}
 
 suite('Experiments and runs', () => {
   test('with vs without dropout on the overfitting example: dropout narrows the gap, saved as a run with a report', async () => {
@@ -36,6 +47,92 @@ suite('Experiments and runs', () => {
     } finally {
       await vscode.workspace.getConfiguration('dropoutLens').update('experiments.sweepRates', undefined, vscode.ConfigurationTarget.Workspace);
     }
+  });
+
+  test('the dataset-size sweep on the overfitting example: dropout helps most on a subset, not on the tiniest nor on all the data; saved as a run', async () => {
+    await api();
+    const result = await vscode.commands.executeCommand<DatasetSweepResult>('dropoutLens.datasetSweep', workspaceFile('overfit.dropout.yaml'), { quiet: true, epochs: 30 });
+    assert.ok(result, 'no result');
+    assert.equal(result.status, 'completed', result.message);
+    const benefits = result.points.map((p) => `${p.fraction}: ${p.lossBenefit?.toFixed(3)}`).join(', ');
+    const smallest = result.points[0]!;
+    const full = result.points.at(-1)!;
+    const best = result.points.find((p) => p.fraction === result.bestFraction);
+    assert.ok(best && best.lossBenefit! > 0, `dropout helps somewhere (${benefits})`);
+    assert.ok(best.fraction > smallest.fraction && best.fraction < full.fraction, `the sweet spot is in between (${benefits})`);
+    assert.ok(full.lossBenefit! < best.lossBenefit!, `dropout helps less on all the data (${benefits})`);
+    const record = await latestRun('dataset-sweep');
+    assert.equal(record.status, 'completed');
+    assert.equal(record.members?.length, 2 * result.points.length);
+    assert.ok(record.members!.every((m) => m.status === 'completed' && m.epochs.length === 30));
+    assert.equal((record.summary as DatasetSweepResult).bestFraction, result.bestFraction);
+  });
+
+  test('Monte Carlo dropout on two moons: the passes disagree (variance > 0), their mean is about as accurate as eval mode; saved as a run', async () => {
+    await api();
+    const result = await vscode.commands.executeCommand<McExperimentResult>('dropoutLens.mcUncertainty', workspaceFile('moons.dropout.yaml'), { quiet: true, epochs: 10 });
+    assert.ok(result, 'no result');
+    assert.equal(result.status, 'completed', result.message);
+    assert.ok(result.meanVariance! > 0, `mean variance ${result.meanVariance}`);
+    assert.equal(result.perSample!.variance.length, result.validationSize);
+    assert.ok(Math.abs(result.accuracyDelta!) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
+    assert.ok(result.leastSure.length > 0 && result.leastSure[0]!.variance >= result.leastSure.at(-1)!.variance);
+    const record = await latestRun('mc');
+    assert.equal(record.status, 'completed');
+    assert.equal(record.epochs.length, 10);
+    assert.equal((record.summary as McExperimentResult).meanVariance, result.meanVariance);
+  });
+
+  test('forgot eval() on the overfitting example: train mode reports a lower accuracy than eval mode and its predictions flip; saved as a run', async () => {
+    await api();
+    const result = await vscode.commands.executeCommand<ForgotEvalResult>('dropoutLens.forgotEval', workspaceFile('overfit.dropout.yaml'), { quiet: true, epochs: 20 });
+    assert.ok(result, 'no result');
+    assert.equal(result.status, 'completed', result.message);
+    assert.ok(result.trainMode!.accuracy! < result.evalMode!.accuracy!, `train mode ${JSON.stringify(result.trainMode)} vs eval mode ${JSON.stringify(result.evalMode)}`);
+    assert.ok(result.passAccuracy!.mean < result.evalMode!.accuracy!, `mean single-pass accuracy ${result.passAccuracy?.mean}`);
+    assert.ok(result.flipRate! > 0, `flip rate ${result.flipRate}`);
+    assert.equal(result.curves.length, 20);
+    const record = await latestRun('forgot-eval');
+    assert.equal(record.status, 'completed');
+    assert.equal(record.epochs.length, 20);
+    assert.ok(record.epochs.every((e) => e.validationTrainMode !== undefined));
+  });
+
+  test('a training whose engine worker is killed mid-run: the run file keeps every epoch finished before, marked failed', async () => {
+    const { controller } = await api();
+    const config = workspaceFile('overfit.dropout.yaml');
+    let killedAt = 0;
+    const started = controller.onDidStart((session) =>
+      session.onEvent((event) => {
+        if (event.type === 'epoch' && event.epoch === 3 && killedAt === 0) {
+          killedAt = event.epoch;
+          // The thread itself, not EngineWorker.terminate() (a deliberate end): the way a crash ends it.
+          void session['worker']['worker'].terminate();
+        }
+      }),
+    );
+    let runId: string | undefined;
+    try {
+      runId = await vscode.commands.executeCommand<string>('dropoutLens.train', config);
+    } finally {
+      started.dispose();
+    }
+    assert.ok(runId, 'train returned no run id');
+    const session = controller.session!;
+    const done = await session.whenDone();
+    assert.equal(done.reason, 'failed');
+    assert.equal(killedAt, 3, 'killed after the third epoch');
+    const store = new RunStore(runsFolder());
+    const record = await waitFor('the run file to say failed', async () => {
+      const read = await store.read(runId!);
+      return read.ok && read.record.status === 'failed' ? read.record : undefined;
+    });
+    assert.match(record.message ?? '', /exited unexpectedly/);
+    assert.ok(record.epochs.length >= 3, `${record.epochs.length} epochs on disk`);
+    assert.deepEqual(record.epochs.map((e) => e.epoch), session.epochs.map((e) => e.epoch), 'every epoch the session saw is on disk');
+    assert.ok(record.epochs.length < record.spec.training.epochs);
+    const listed = (await store.list()).runs.find((r) => r.id === runId);
+    assert.equal(listed?.status, 'failed');
   });
 
   test('the Runs view lists saved runs and reports a corrupt file without failing', async () => {
