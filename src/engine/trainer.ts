@@ -13,6 +13,7 @@ import { checkRate } from './nn/dropout';
 import { Network, type DenseLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
 import { SeededRandom } from './random';
+import { layerActivationStats, layerMask, maskWidth } from './snapshot';
 
 export interface Trainer {
   readonly layers: LayerInfo[];
@@ -109,12 +110,7 @@ class MlpTrainer implements Trainer {
       ...(l.kind === 'dropout' ? { rate: l.rate } : l.kind === 'dense' && l.rate > 0 ? { rate: l.rate } : {}),
     }));
     this.dropouts = this.net.layers.filter((l): l is DropoutLayer | DenseLayer => l.kind === 'dropout' || (l.kind === 'dense' && l.rate > 0));
-    this.maskBits = new Map(this.dropouts.map((l) => [l.index, new Uint8Array(Math.ceil(this.maskWidth(l) / 8))]));
-  }
-
-  private maskWidth(l: DropoutLayer | DenseLayer): number {
-    // DropConnect shows the weights feeding the layer's first unit: one row of its weight mask.
-    return l.kind === 'dropout' ? l.units : l.inputs;
+    this.maskBits = new Map(this.dropouts.map((l) => [l.index, new Uint8Array(Math.ceil(maskWidth(l) / 8))]));
   }
 
   trainStep(): { loss: number; accuracy?: number; epochCompleted: boolean } {
@@ -204,48 +200,11 @@ class MlpTrainer implements Trainer {
   }
 
   masks(): LayerMask[] {
-    return this.dropouts.map((l) => {
-      const bits = this.maskBits.get(l.index)!;
-      bits.fill(0);
-      const width = this.maskWidth(l);
-      const active = l.kind === 'dropout' ? l.active && l.spec.kind !== 'gaussian' : l.masked;
-      const keep = l.kind === 'dropout' ? l.keep : l.keepW!;
-      if (active) {
-        const total = l.kind === 'dropout' ? this.lastBatch * l.units : keep.length;
-        for (let i = 0; i < width; i++) if (keep[i]) bits[i >> 3]! |= 1 << (i & 7);
-        return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: l.dropped / total };
-      }
-      for (let i = 0; i < width; i++) bits[i >> 3]! |= 1 << (i & 7);
-      return { layer: l.index, units: width, bits, rate: l.rate, realizedDropFraction: 0 };
-    });
+    return this.dropouts.map((l) => layerMask(l, this.lastBatch, this.maskBits.get(l.index)!));
   }
 
   activationStats(bins = HISTOGRAM_BINS): LayerActivationStats[] {
-    const n = this.lastBatch;
-    return this.dropouts.filter((l): l is DropoutLayer => l.kind === 'dropout').map((l) => {
-      const count = n * l.units;
-      const before = moments(l.input, count);
-      const after = moments(l.out, count);
-      let dropped = 0;
-      if (l.active && l.spec.kind !== 'gaussian') for (let i = 0; i < count; i++) if (!l.keep[i]) dropped++;
-      // Standard scaling rescales at test time, so its training output is compared after that rescaling.
-      const droppedMean = l.active && l.spec.scaling === 'standard' && l.spec.kind !== 'gaussian' ? after.mean / (1 - l.rate || 1) : after.mean;
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < count; i++) {
-        min = Math.min(min, l.input[i]!, l.out[i]!);
-        max = Math.max(max, l.input[i]!, l.out[i]!);
-      }
-      if (!(max > min)) max = min + 1;
-      return {
-        layer: l.index,
-        before,
-        after,
-        realizedDropFraction: count > 0 ? dropped / count : 0,
-        expectation: { undroppedMean: before.mean, droppedMean, relativeError: Math.abs(droppedMean - before.mean) / Math.max(1e-12, Math.abs(before.mean)) },
-        histogram: { min, max, before: histogram(l.input, count, min, max, bins), after: histogram(l.out, count, min, max, bins) },
-      };
-    });
+    return this.dropouts.filter((l): l is DropoutLayer => l.kind === 'dropout').map((l) => layerActivationStats(l, this.lastBatch, bins));
   }
 
   decisionBoundary(resolution: number): { extent: [number, number, number, number]; classes: Uint8Array; confidence: Float32Array } | undefined {
@@ -327,20 +286,4 @@ class MlpTrainer implements Trainer {
   weights(): { layer: number; W: Float32Array; b: Float32Array }[] {
     return this.net.layers.filter((l): l is DenseLayer => l.kind === 'dense').map((l) => ({ layer: l.index, W: l.W.slice(), b: l.b.slice() }));
   }
-}
-
-function moments(values: Float32Array, n: number): { mean: number; variance: number } {
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i]!;
-  mean /= Math.max(1, n);
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += (values[i]! - mean) ** 2;
-  return { mean, variance: variance / Math.max(1, n) };
-}
-
-function histogram(values: Float32Array, n: number, min: number, max: number, bins: number): Float32Array {
-  const counts = new Float32Array(bins);
-  const scale = bins / (max - min);
-  for (let i = 0; i < n; i++) counts[Math.min(bins - 1, Math.max(0, Math.floor((values[i]! - min) * scale)))]!++;
-  return counts;
 }
