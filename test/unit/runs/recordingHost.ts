@@ -5,21 +5,13 @@
 // SIGKILLs this process. Usage: node --import tsx recordingHost.ts FOLDER
 import { join } from 'node:path';
 import { trainPlans, workerLauncher } from '../../../src/experiments';
-import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import { nodeFileSystem, RunStore, type RunFileSystem } from '../../../src/runs';
+import { longRunSpec } from './longRun';
 
 const folder = process.argv[2];
 if (!folder) throw new Error('usage: recordingHost.ts FOLDER');
 
-const spec: ModelSpec = {
-  name: 'killed host',
-  seed: 3,
-  data: { source: 'generator', generator: 'moons', samples: 1500, noise: 0.25, validation: 0.3 },
-  model: { input: 2, layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dropout', rate: 0.3, kind: 'bernoulli', scaling: 'inverted' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 2, activation: 'linear' }] },
-  // Far more epochs than the test waits for: it is killed mid-run.
-  training: { epochs: 10_000, batchSize: 16, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he' },
-  evaluation: { mode: 'eval' },
-};
+const spec = longRunSpec('killed host', 3);
 
 // The real file system, reporting each completed save (the epochs of the record just renamed into place).
 const epochsOf = new Map<string, number>();

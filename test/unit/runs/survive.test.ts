@@ -11,23 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runMcExperiment, workerLauncher, type Launcher } from '../../../src/experiments';
-import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import { RunStore } from '../../../src/runs';
 import type { EngineWorker } from '../../../src/session/engineWorker';
+import { longRunSpec } from './longRun';
 
 const root = join(__dirname, '..', '..', '..');
 
 test('an engine worker killed mid-run: the run file keeps every epoch finished before the kill and says failed', { timeout: 60_000 }, async () => {
   const folder = await mkdtemp(join(tmpdir(), 'dl-killed-worker-'));
   try {
-    const spec: ModelSpec = {
-      name: 'killed worker',
-      seed: 5,
-      data: { source: 'generator', generator: 'moons', samples: 1500, noise: 0.25, validation: 0.3 },
-      model: { input: 2, layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dropout', rate: 0.3, kind: 'bernoulli', scaling: 'inverted' }, { type: 'dense', units: 2, activation: 'linear' }] },
-      training: { epochs: 10_000, batchSize: 16, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he' },
-      evaluation: { mode: 'eval' },
-    };
+    const spec = longRunSpec('killed worker', 5);
     const real = workerLauncher(root);
     let worker: EngineWorker | undefined;
     const launcher: Launcher = () => (worker = real() as EngineWorker);
