@@ -8,6 +8,9 @@
  *   runDatasetSweepExperiment(spec, options) dataset-size sweep                 -> DatasetSweepResult
  *   runMcExperiment(spec, options)           Monte Carlo dropout uncertainty    -> McExperimentResult
  *   runForgotEvalExperiment(spec, options)   train vs eval mode at evaluation   -> ForgotEvalResult
+ *
+ * Each runs from the command palette (src/vscode/experimentCommands.ts) and from the CLI
+ * (src/cli/experiments.ts: `dropout-lens compare|sweep|size-sweep|mc|forgot-eval CONFIG`).
  */
 export * from './common';
 export * from './engineRun';
