@@ -1,45 +1,66 @@
-// What a person sees in the real workbench, after the suite: the examples' model config open, a training run
-// started from the command palette, the Dropout Lens sidebar and the run panel, in a dark and a light theme.
-// The sidebar must list the model's layers with their TRAIN/EVAL badges; the run panel must show its masks.
-import { readFileSync, writeFileSync } from 'node:fs';
+// What a person sees in the real workbench: a fresh code-server with the extension under development (no test
+// runner: the suite's extension host exits with its tests), a copy of examples/ open, the moons config trained
+// from the command palette. The sidebar must list the model's layers and the run panel must draw its masks;
+// both are photographed in a dark and a light theme.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from '../../scripts/lib/browser.mjs';
+import { startCodeServer } from '../../scripts/lib/codeServer.mjs';
 
 const THEMES = [
-  ['dark', 'Default Dark Modern'],
-  ['light', 'Default Light Modern'],
+  ['dark', 'Default Dark Modern', 'vs-dark'],
+  ['light', 'Default Light Modern', 'vs'],
 ];
 
 async function palette(page, text) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(text);
-  await page.waitForTimeout(400);
+  await page.waitForTimeout(500);
   await page.keyboard.press('Enter');
 }
 
-/** @param {import('playwright-core').Page} page @param {{ settingsFile: string; dir: string }} options */
-export async function takeWorkbenchScreenshots(page, { settingsFile, dir }) {
-  await palette(page, '>Notifications: Clear All Notifications');
-  await palette(page, '>View: Close All Editors');
-  await palette(page, 'moons.dropout.yaml');
-  await page.locator('.monaco-editor').first().waitFor({ timeout: 15_000 });
-  await palette(page, '>Dropout Lens: Train Model in Active Config');
-  const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  await panel.locator('.heatmap').first().waitFor({ timeout: 30_000 });
-  await palette(page, '>Dropout Lens: Focus on Model View');
-  const layerRow = page.locator('.monaco-list-row', { hasText: 'dropout' }).first();
-  await layerRow.waitFor({ timeout: 15_000 });
-  await page.waitForTimeout(3000);
-  const shots = [];
-  for (const [name, theme] of THEMES) {
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-    writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }));
-    await page.waitForFunction((light) => document.querySelector('.monaco-workbench')?.classList.contains(light ? 'vs' : 'vs-dark'), name === 'light', { timeout: 15_000 });
-    await page.waitForTimeout(1500);
-    const file = join(dir, `workbench-${name}.png`);
-    await page.screenshot({ path: file });
-    shots.push(file);
+/** @param {{ root: string; dir: string; log?: (line: string) => void }} options */
+export async function takeWorkbenchScreenshots({ root, dir, log }) {
+  const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-walkthrough-'));
+  cpSync(join(root, 'examples'), workspace, { recursive: true });
+  const server = await startCodeServer({ folder: workspace, ...(log ? { log } : {}) });
+  const settingsFile = join(server.scratch, 'user-data', 'User', 'settings.json');
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${root}`]];
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    await palette(page, 'moons.dropout.yaml');
+    await page.locator('.monaco-editor').first().waitFor({ timeout: 20_000 });
+    await palette(page, '>Dropout Lens: Train Model in Active Config');
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await panel.locator('.heatmap').first().waitFor({ timeout: 60_000 });
+    await palette(page, '>Dropout Lens: Focus on Model View');
+    await page.locator('.monaco-list-row', { hasText: 'dropout' }).first().waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(4000);
+    const shots = [];
+    for (const [name, theme, className] of THEMES) {
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }));
+      await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), className, { timeout: 20_000 });
+      await page.waitForTimeout(2000);
+      const file = join(dir, `workbench-${name}.png`);
+      await page.screenshot({ path: file });
+      shots.push(file);
+    }
+    return shots;
+  } catch (error) {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    await pages[0]?.screenshot({ path: join(dir, 'workbench-walkthrough-failure.png') }).catch(() => {});
+    throw error;
+  } finally {
+    await browser.close().catch(() => {});
+    server.stop();
   }
-  return shots;
 }
