@@ -54,7 +54,8 @@ export class Curves {
     ];
     for (const axis of ['x', 'y'] as const) {
       const scale = c.options.scales![axis]!;
-      scale.ticks = { color: theme.muted };
+      // A long run has thousands of epochs: a few upright labels, never a crowd of rotated ones.
+      scale.ticks = { color: theme.muted, maxTicksLimit: axis === 'x' ? 10 : 8, maxRotation: 0, autoSkip: true };
       scale.grid = { color: `${theme.muted}33` };
       (scale as { title: { color: string } }).title.color = theme.muted;
     }
