@@ -38,9 +38,11 @@ export function drawGaussian(noise: Float32Array, n: number, p: number, rng: See
   for (let i = 0; i < n; i++) noise[i] = 1 + sigma * rng.normal();
 }
 
-/** y = x * keep * scale; the zeros are exact. */
+/** y = x * (keep * scale) with scale rounded to float32, as PyTorch multiplies (dropped: exact zeros, -0 for x < 0).
+ *  The reference for kernels/elementwise.ts's SIMD pass, which must give the same bits. */
 export function applyMask(x: Float32Array, keep: Uint8Array, scale: number, y: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) y[i] = keep[i] ? x[i]! * scale : 0;
+  const s = Math.fround(scale);
+  for (let i = 0; i < n; i++) y[i] = x[i]! * (keep[i]! * s);
 }
 
 export function applyNoise(x: Float32Array, noise: Float32Array, y: Float32Array, n: number): void {

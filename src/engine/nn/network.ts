@@ -4,6 +4,7 @@
  * stream it is given, or injected (the golden tests use PyTorch's).
  */
 import type { Activation, LayerMode, LayerSpec } from '../../protocol/modelSpec';
+import { elementwiseSimd, type ElementwiseKernels } from '../kernels/elementwise';
 import type { MatmulKernels } from '../kernels/types';
 import type { SeededRandom } from '../random';
 import { activationBackwardBias, biasActivate } from './activation';
@@ -83,6 +84,7 @@ export class Network {
   readonly outputDim: number;
   private readonly inputs: Float32Array[];
   private readonly empty = new Float32Array(0);
+  private readonly elementwise: ElementwiseKernels = elementwiseSimd() ?? { mask: applyMask };
 
   constructor(specs: LayerSpec[], readonly inputDim: number, readonly maxBatch: number, private readonly kernels: MatmulKernels) {
     let width = inputDim;
@@ -172,7 +174,7 @@ export class Network {
         keepW.set(keep);
         l.dropped = countDropped(keepW, keepW.length);
       } else l.dropped = rng.bernoulli(keepW, keepW.length, l.rate);
-      applyMask(l.W, l.keepW!, trainScale(l.rate, 'inverted'), l.Weff!, l.W.length);
+      this.elementwise.mask(l.W, l.keepW!, trainScale(l.rate, 'inverted'), l.Weff!, l.W.length);
       W = l.Weff!;
     }
     this.kernels.matmul(x, W, l.z, batch, l.inputs, l.units, false, true, false);
@@ -207,7 +209,7 @@ export class Network {
       l.keep.set(injected.subarray(0, n) as Uint8Array);
       l.dropped = countDropped(l.keep, n);
     } else l.dropped = rng.bernoulli(l.keep, n, l.rate);
-    applyMask(x, l.keep, trainScale(l.rate, l.spec.scaling), l.out, n);
+    this.elementwise.mask(x, l.keep, trainScale(l.rate, l.spec.scaling), l.out, n);
     return l.out;
   }
 
@@ -263,7 +265,7 @@ export class Network {
     const x = this.inputs[l.index]!;
     activationBackwardBias(l.activation, l.z, l.out, grad, l.gb, batch, l.units);
     this.kernels.matmul(grad, x, l.gW, l.units, batch, l.inputs, true, false, false);
-    if (l.masked) applyMask(l.gW, l.keepW!, trainScale(l.rate, 'inverted'), l.gW, l.gW.length);
+    if (l.masked) this.elementwise.mask(l.gW, l.keepW!, trainScale(l.rate, 'inverted'), l.gW, l.gW.length);
     if (!needInput) return l.gradIn;
     this.kernels.matmul(grad, l.masked ? l.Weff! : l.W, l.gradIn, batch, l.units, l.inputs, false, false, false);
     return l.gradIn;
@@ -273,7 +275,7 @@ export class Network {
     const n = batch * l.units;
     if (!l.active) applyEval(grad, l.rate, l.spec.scaling, l.gradIn, n);
     else if (l.spec.kind === 'gaussian') applyNoise(grad, l.noise!, l.gradIn, n);
-    else applyMask(grad, l.keep, trainScale(l.rate, l.spec.scaling), l.gradIn, n);
+    else this.elementwise.mask(grad, l.keep, trainScale(l.rate, l.spec.scaling), l.gradIn, n);
     return l.gradIn;
   }
 

@@ -4,6 +4,8 @@ import { BernoulliStream, bernoulliSimd } from '../../../src/engine/kernels/bern
 import { SeededRandom } from '../../../src/engine/random';
 import { Network } from '../../../src/engine/nn/network';
 import { selectKernels } from '../../../src/engine/kernels';
+import { elementwiseSimd } from '../../../src/engine/kernels/elementwise';
+import { applyMask, trainScale } from '../../../src/engine/nn/dropout';
 
 test('the SIMD mask draw and its TypeScript twin give the same masks, counts and state, bit for bit', { skip: bernoulliSimd() ? false : 'no WebAssembly SIMD' }, () => {
   const a = new SeededRandom(42);
@@ -64,4 +66,20 @@ test('a network counts the units its dropout dropped, drawn or injected', () => 
   assert.equal(l.dropped, 3);
   net.forward(x, 4, 'eval', new SeededRandom(1), false);
   assert.equal(l.dropped, 0);
+});
+
+test('the SIMD mask pass gives applyMask\'s bits, on prefixes of longer buffers too', { skip: elementwiseSimd() ? false : 'no WebAssembly SIMD' }, () => {
+  const simd = elementwiseSimd()!;
+  const rng = new SeededRandom(9);
+  for (const [n, p] of [[1, 0.5], [5, 0.3], [2048, 0.5], [3001, 0.2], [70_000, 0.7]] as const) {
+    const x = Float32Array.from({ length: n + 13 }, () => rng.normal());
+    const keep = new Uint8Array(n + 13);
+    rng.bernoulli(keep, n + 13, p);
+    const scale = trainScale(p, 'inverted');
+    const want = new Float32Array(n + 13).fill(7);
+    const got = new Float32Array(n + 13).fill(7);
+    applyMask(x, keep, scale, want, n);
+    simd.mask(x, keep, scale, got, n);
+    assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `n=${n} p=${p}`);
+  }
 });
