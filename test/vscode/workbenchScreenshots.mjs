@@ -2,24 +2,26 @@
 // runner: the suite's extension host exits with its tests), a copy of examples/ open, the moons config trained
 // from the command palette. The sidebar must list the model's layers and the run panel must draw its masks;
 // both are photographed in a dark and a light theme.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { startCodeServer } from '../../scripts/lib/codeServer.mjs';
 
 const THEMES = [
-  ['dark', 'Default Dark Modern', 'vs-dark'],
-  ['light', 'Default Light Modern', 'vs'],
+  ['dark', 'Dark Modern', 'vs-dark'],
+  ['light', 'Light Modern', 'vs'],
 ];
 
-async function palette(page, text) {
+/** Runs a command from the palette, once the palette shows it; `opensPicker` when the command asks for more. */
+async function palette(page, command, opensPicker = false) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(text);
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().click({ timeout: 15_000 });
+  if (!opensPicker) await input.waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
 /** @param {{ root: string; dir: string; log?: (line: string) => void }} options */
@@ -27,7 +29,6 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
   const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-walkthrough-'));
   cpSync(join(root, 'examples'), workspace, { recursive: true });
   const server = await startCodeServer({ folder: workspace, ...(log ? { log } : {}) });
-  const settingsFile = join(server.scratch, 'user-data', 'User', 'settings.json');
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -36,18 +37,20 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(3000);
-    await palette(page, 'moons.dropout.yaml');
+    await page.getByRole('treeitem', { name: 'moons.dropout.yaml' }).click();
     await page.locator('.monaco-editor').first().waitFor({ timeout: 20_000 });
-    await palette(page, '>Dropout Lens: Train Model in Active Config');
+    await palette(page, 'Dropout Lens: Train Model in Active Config');
     const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await panel.locator('.heatmap').first().waitFor({ timeout: 60_000 });
-    await palette(page, '>Dropout Lens: Focus on Model View');
+    await palette(page, 'Dropout Lens: Focus on Model View');
     await page.locator('.monaco-list-row', { hasText: 'dropout' }).first().waitFor({ timeout: 20_000 });
     await page.waitForTimeout(4000);
     const shots = [];
     for (const [name, theme, className] of THEMES) {
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }));
+      await palette(page, 'Preferences: Color Theme', true);
+      const input = page.locator('.quick-input-widget input');
+      await input.fill(theme);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().click({ timeout: 15_000 });
       await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), className, { timeout: 20_000 });
       await page.waitForTimeout(2000);
       const file = join(dir, `workbench-${name}.png`);
@@ -63,4 +66,11 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
     await browser.close().catch(() => {});
     server.stop();
   }
+}
+
+// `node test/vscode/workbenchScreenshots.mjs`: the walkthrough alone (after `npm run build`).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = resolve(import.meta.dirname, '..', '..');
+  const shots = await takeWorkbenchScreenshots({ root, dir: join(root, 'test-results', 'screenshots') });
+  console.log(shots.join('\n'));
 }
