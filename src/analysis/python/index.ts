@@ -35,6 +35,9 @@ const TENSOR_ACT_METHODS = new Set(['relu', 'sigmoid', 'tanh', 'softmax', 'log_s
 const DEFAULT_ALIASES: Record<string, string> = { nn: 'torch.nn', F: 'torch.nn.functional', tf: 'tensorflow', torch: 'torch', keras: 'keras', layers: 'keras.layers', pl: 'lightning' };
 
 function normalize(q: string): string {
+  // Every rewrite below starts with one of these letters.
+  const c = q.charCodeAt(0);
+  if (c !== 116 /* t */ && c !== 107 /* k */ && c !== 112 /* p */ && c !== 108 /* l */) return q;
   if (q.startsWith('tensorflow.compat.v1.')) q = 'tensorflow.' + q.slice('tensorflow.compat.v1.'.length);
   if (q.startsWith('tensorflow.compat.v2.')) q = 'tensorflow.' + q.slice('tensorflow.compat.v2.'.length);
   if (q.startsWith('tensorflow.python.keras.')) q = 'keras.' + q.slice('tensorflow.python.keras.'.length);
@@ -68,6 +71,15 @@ class Py {
   readonly functions = new Map<string, FnInfo>();
   readonly comments: { from: number; to: number; text: string }[] = [];
   readonly index = new Map<string, SyntaxNode[]>();
+  readonly ranges = new Map<string, RangeIndex>();
+  readonly ctorMemo = new NodeMemo<LayerCall | null>();
+  readonly funcMemo = new NodeMemo<LayerCall | null>();
+  readonly argsMemo = new NodeMemo<Args | null>();
+  readonly dottedMemo = new NodeMemo<string | null>();
+  readonly qualifyMemo = new NodeMemo<string | null>();
+  /** Imports, classes and functions are collected: qualify() may cache. */
+  frozen = false;
+  readonly defs: Defs = { from: [], to: [] };
   readonly trainedModels = new Set<string>();
   /** Models handed to a Hugging Face / Lightning Trainer, which switches train()/eval() itself. */
   readonly hfTrainerModels = new Set<string>();
@@ -133,23 +145,45 @@ function body(n: SyntaxNode): SyntaxNode[] {
 /** Dotted source name of a VariableName/MemberExpression chain, e.g. "self.model" or "nn.Dropout". */
 function dotted(py: Py, n: SyntaxNode | null): string | null {
   if (!n) return null;
-  if (n.name === 'VariableName') return py.text(n);
-  if (n.name === 'MemberExpression') {
-    const kids = children(n);
-    const prop = kids[kids.length - 1];
-    if (!prop || prop.name !== 'PropertyName' || kids[1]?.name !== '.') return null;
-    const head = dotted(py, kids[0]);
-    return head === null ? null : `${head}.${py.text(prop)}`;
-  }
-  return null;
+  const name = n.name;
+  if (name === 'VariableName') return py.src.slice(n.from, n.to);
+  if (name !== 'MemberExpression') return null;
+  const hit = py.dottedMemo.get(n);
+  if (hit !== undefined) return hit;
+  const v = dottedMember(py, n);
+  py.dottedMemo.set(n, v);
+  return v;
+}
+
+function dottedMember(py: Py, n: SyntaxNode): string | null {
+  const first = n.firstChild;
+  const dot = first?.nextSibling;
+  if (!first || !dot || dot.name !== '.') return null;
+  let prop = dot;
+  for (let c = dot.nextSibling; c; c = c.nextSibling) prop = c;
+  if (prop.name !== 'PropertyName') return null;
+  const head = dotted(py, first);
+  return head === null ? null : head + '.' + py.src.slice(prop.from, prop.to);
 }
 
 function qualify(py: Py, n: SyntaxNode | null): string | null {
+  if (!n) return null;
+  // Once imports, classes and functions are known (py.frozen), a name's qualified form no longer changes.
+  const memo = py.frozen && (n.name === 'VariableName' || n.name === 'MemberExpression');
+  if (memo) {
+    const hit = py.qualifyMemo.get(n);
+    if (hit !== undefined) return hit;
+  }
   const d = dotted(py, n);
-  if (d === null) return null;
-  const [head, ...rest] = d.split('.');
-  const bound = py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES[head]);
-  return normalize([bound ?? head, ...rest].join('.'));
+  let v: string | null = null;
+  if (d !== null) {
+    const dot = d.indexOf('.');
+    const head = dot < 0 ? d : d.slice(0, dot);
+    const bound = py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES[head]);
+    v = normalize(bound === undefined ? d : dot < 0 ? bound : bound + d.slice(dot));
+  }
+  if (memo) py.qualifyMemo.set(n, v);
+  return v;
 }
 
 interface Args {
@@ -159,7 +193,11 @@ interface Args {
 }
 
 function args(py: Py, call: SyntaxNode): Args | null {
-  return cached(argsCache, py, call, () => argsRaw(py, call));
+  const hit = py.argsMemo.get(call);
+  if (hit !== undefined) return hit;
+  const v = argsRaw(py, call);
+  py.argsMemo.set(call, v);
+  return v;
 }
 
 function argsRaw(py: Py, call: SyntaxNode): Args | null {
@@ -237,11 +275,72 @@ function findAll(root: SyntaxNode, names: Set<string>, skipDefs = false): Syntax
   }
 }
 
-const CALLS = new Set(['CallExpression']);
 const INDEXED = new Set(['CallExpression', 'AssignStatement', 'FunctionDefinition', 'ClassDefinition', 'ImportStatement', 'MemberExpression', 'Comment']);
+/** Indexed types that within() answers from a RangeIndex. */
+const RANGED = new Set(['CallExpression', 'AssignStatement', 'MemberExpression']);
 
 function all(py: Py, name: string): SyntaxNode[] {
   return py.index.get(name) ?? [];
+}
+
+/**
+ * Nodes of an indexed type in document (pre-order) order, with their ranges and the innermost enclosing
+ * definition (function, class or lambda), so that "every call under this node" is a binary search over
+ * one array instead of a walk of the subtree.
+ */
+class RangeIndex {
+  readonly nodes: SyntaxNode[] = [];
+  readonly from: number[] = [];
+  readonly to: number[] = [];
+  /** Index into Defs of the innermost enclosing definition, or -1. */
+  readonly def: number[] = [];
+  add(node: SyntaxNode, from: number, to: number, def: number): void {
+    this.nodes.push(node);
+    this.from.push(from);
+    this.to.push(to);
+    this.def.push(def);
+  }
+}
+
+interface Defs {
+  from: number[];
+  to: number[];
+}
+
+/**
+ * The indexed nodes under root (root included), in pre-order, like a walk of the subtree would find them;
+ * skipDefs: not inside definitions nested below root. Ranges nest in a syntax tree, so the nodes within
+ * root's range are its descendants (a definition never shares its range with a child).
+ */
+function within(py: Py, name: string, root: SyntaxNode, skipDefs = false): SyntaxNode[] {
+  const ix = py.ranges.get(name);
+  if (!ix) return findAll(root, new Set([name]), skipDefs);
+  const rf = root.from;
+  const rt = root.to;
+  const froms = ix.from;
+  let lo = 0;
+  let hi = froms.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (froms[mid] < rf) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: SyntaxNode[] = [];
+  const rootIsDef = DEFS.has(root.name);
+  const defs = py.defs;
+  for (let i = lo; i < froms.length && froms[i] <= rt; i++) {
+    if (ix.to[i] > rt) continue;
+    if (skipDefs) {
+      const d = ix.def[i];
+      if (d >= 0) {
+        const df = defs.from[d];
+        const dt = defs.to[d];
+        if (df >= rf && dt <= rt && !(rootIsDef && df === rf && dt === rt)) continue;
+      }
+    }
+    out.push(ix.nodes[i]);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- imports
@@ -301,28 +400,41 @@ interface LayerCall {
   container?: 'sequential';
 }
 
-const ctorCache = new WeakMap<Py, Map<number, LayerCall | null>>();
-const funcCache = new WeakMap<Py, Map<number, LayerCall | null>>();
-const argsCache = new WeakMap<Py, Map<number, Args | null>>();
-
-/** Caches per call expression (a call's range identifies it: no two calls share one). */
-function cached<T>(store: WeakMap<Py, Map<number, T>>, py: Py, n: SyntaxNode, compute: () => T): T {
-  let m = store.get(py);
-  if (!m) store.set(py, (m = new Map()));
-  const key = n.from * 16777216 + (n.to - n.from);
-  const hit = m.get(key);
-  if (hit !== undefined) return hit;
-  const v = compute();
-  m.set(key, v);
-  return v;
+/**
+ * A cache per node of one kind (calls; names and member expressions), keyed by the node's end: two calls
+ * never end at the same offset (a call ends with its own ")"), nor do two member expressions or names.
+ * The start is checked too; a node that shares an end with another falls back to a key of the full range.
+ */
+class NodeMemo<T> {
+  private readonly byEnd = new Map<number, { from: number; v: T }>();
+  private readonly byRange = new Map<number, T>();
+  get(n: SyntaxNode): T | undefined {
+    const e = this.byEnd.get(n.to);
+    if (e === undefined) return undefined;
+    return e.from === n.from ? e.v : this.byRange.get(n.from * 16777216 + (n.to - n.from));
+  }
+  set(n: SyntaxNode, v: T): void {
+    const e = this.byEnd.get(n.to);
+    if (e === undefined) this.byEnd.set(n.to, { from: n.from, v });
+    else if (e.from === n.from) e.v = v;
+    else this.byRange.set(n.from * 16777216 + (n.to - n.from), v);
+  }
 }
 
 function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
-  return cached(ctorCache, py, call, () => classifyCtorRaw(py, call));
+  const hit = py.ctorMemo.get(call);
+  if (hit !== undefined) return hit;
+  const v = classifyCtorRaw(py, call);
+  py.ctorMemo.set(call, v);
+  return v;
 }
 
 function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
-  return cached(funcCache, py, call, () => classifyFunctionalRaw(py, call));
+  const hit = py.funcMemo.get(call);
+  if (hit !== undefined) return hit;
+  const v = classifyFunctionalRaw(py, call);
+  py.funcMemo.set(call, v);
+  return v;
 }
 
 function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
@@ -423,7 +535,7 @@ function collectClasses(py: Py): void {
     }
   }
   for (const info of py.classes.values()) {
-    for (const call of findAll(info.node, CALLS)) {
+    for (const call of within(py, 'CallExpression', info.node)) {
       const q = qualify(py, call.firstChild);
       const sub = q ? py.classes.get(q) : undefined;
       if (sub && sub !== info) sub.usedAsSubmodule = true;
@@ -431,7 +543,7 @@ function collectClasses(py: Py): void {
   }
   for (const info of py.classes.values()) {
     let sensitive = false;
-    for (const call of findAll(info.node, CALLS)) {
+    for (const call of within(py, 'CallExpression', info.node)) {
       const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
       if (lc && (lc.kind === 'dropout' || lc.kind === 'bn')) sensitive = true;
       if (lc && lc.kind === 'weight') {
@@ -441,7 +553,7 @@ function collectClasses(py: Py): void {
       }
     }
     // self.attr = <call>: remember layer ops; unknown submodules make the mode matter (they may hold dropout).
-    for (const assign of findAll(info.node, new Set(['AssignStatement']))) {
+    for (const assign of within(py, 'AssignStatement', info.node)) {
       const kids = children(assign);
       const target = dotted(py, kids[0]);
       const value = kids[2];
@@ -842,7 +954,7 @@ function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: bool
       }
     }
     // Keras functional model: Model(inputs, outputs)
-    for (const call of s.name === 'ClassDefinition' || s.name === 'FunctionDefinition' ? [] : findAll(s, CALLS, true)) {
+    for (const call of s.name === 'ClassDefinition' || s.name === 'FunctionDefinition' ? [] : within(py, 'CallExpression', s, true)) {
       const q = qualify(py, call.firstChild);
       if (q !== 'keras.Model' && q !== 'keras.models.Model') continue;
       const a = args(py, call);
@@ -974,7 +1086,7 @@ function collectModels(py: Py): void {
   for (const fn of all(py, 'FunctionDefinition')) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) py.modelNames.add(p);
   for (const fn of all(py, 'FunctionDefinition')) {
     if (!enclosing(fn, 'ClassDefinition')) continue;
-    for (const v of findAll(fn, new Set(['MemberExpression']))) {
+    for (const v of within(py, 'MemberExpression', fn)) {
       const d = dotted(py, v);
       if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5)) && !py.classes.has(defName(py, enclosing(fn, 'ClassDefinition')!)) ) py.modelNames.add(d);
     }
@@ -992,7 +1104,7 @@ function collectModels(py: Py): void {
   for (const call of all(py, 'CallExpression')) {
     const q = qualify(py, call.firstChild) ?? '';
     if (!/(^|\.)optim\.|Optimizer|^(SGD|Adam|AdamW|RMSprop|Adagrad)$/.test(q)) continue;
-    for (const inner of findAll(call, CALLS)) {
+    for (const inner of within(py, 'CallExpression', call)) {
       const callee = inner.firstChild;
       if (callee?.name !== 'MemberExpression') continue;
       const kids = children(callee);
@@ -1087,7 +1199,7 @@ class FlowWalker {
         const mcLoop = s.name === 'ForStatement' && /\.(modules|children|named_modules)\(/.test(py.text(iter));
         if (mcLoop) {
           // for m in model.modules(): if isinstance(m, nn.Dropout): m.train()  -- Monte Carlo re-enabling
-          const reenables = findAll(s, CALLS).some((c) => /\.train\(\)$/.test(py.text(c)));
+          const reenables = within(py, 'CallExpression', s).some((c) => /\.train\(\)$/.test(py.text(c)));
           if (reenables) return this.markMc(state, iter, flow);
         }
         const bodies = children(s).filter((c) => c.name === 'Body');
@@ -1155,7 +1267,7 @@ class FlowWalker {
   expr(e: SyntaxNode, state: State, flow: Flow): State {
     const py = this.py;
     // Calls in source order (by start offset; inner arguments before the call they feed are fine for our purposes).
-    const calls = e.name === 'CallExpression' ? [e, ...findAll(e, CALLS, true).filter((c) => c !== e)] : findAll(e, CALLS, true);
+    const calls = e.name === 'CallExpression' ? [e, ...within(py, 'CallExpression', e, true).filter((c) => c !== e)] : within(py, 'CallExpression', e, true);
     calls.sort((a, b) => a.to - b.to);
     for (const call of calls) {
       const callee = call.firstChild;
@@ -1308,7 +1420,7 @@ class FlowWalker {
 /** Is the model called in the same function (or module-level code) as this node? */
 function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
   const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
-  return findAll(scope, CALLS, true).some((c) => {
+  return within(py, 'CallExpression', scope, true).some((c) => {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
@@ -1380,9 +1492,9 @@ function summarize(py: Py, walker: FlowWalker): void {
         fn.effects.set(idx >= 0 ? idx : k, v);
       }
       // Does it train a model parameter?
-      if (findAll(fn.node, CALLS).some((c) => isTrainingStep(py, c))) {
+      if (within(py, 'CallExpression', fn.node).some((c) => isTrainingStep(py, c))) {
         fn.params.forEach((p, i) => {
-          if (py.modelNames.has(p) && findAll(fn.node, CALLS).some((c) => dotted(py, c.firstChild) === p)) fn.trainsParams.add(i);
+          if (py.modelNames.has(p) && within(py, 'CallExpression', fn.node).some((c) => dotted(py, c.firstChild) === p)) fn.trainsParams.add(i);
         });
       }
     }
@@ -1431,20 +1543,48 @@ function analyzeFlow(py: Py): void {
 
 // ---------------------------------------------------------------- entry point
 
-export function analyzePython(text: string, lines: LineMap): { findings: import('../../protocol/findings').Finding[]; comments: { line: number; text: string; own: boolean }[] } {
-  const tree = parser.parse(text);
+export interface PythonAnalysis {
+  findings: import('../../protocol/findings').Finding[];
+  comments: { line: number; text: string; own: boolean }[];
+}
+
+/** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
+export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.parse(text)): PythonAnalysis {
   const py = new Py(text, tree, lines);
   // Comments and the first syntax error.
   let error: SyntaxNode | null = null;
   const cursor = tree.cursor();
+  // Open definitions (innermost last), to give every ranged node its innermost enclosing definition.
+  const openDefs: number[] = [];
+  const defs = py.defs;
   do {
     const name = cursor.name;
     if (cursor.type.isError && !error) error = cursor.node;
     if (INDEXED.has(name)) {
+      const from = cursor.from;
+      const to = cursor.to;
+      while (openDefs.length > 0 && defs.to[openDefs[openDefs.length - 1]] <= from) openDefs.pop();
       let list = py.index.get(name);
       if (!list) py.index.set(name, (list = []));
-      list.push(cursor.node);
-      if (name === 'Comment') py.comments.push({ from: cursor.from, to: cursor.to, text: text.slice(cursor.from, cursor.to) });
+      const node = cursor.node;
+      list.push(node);
+      if (RANGED.has(name)) {
+        let ix = py.ranges.get(name);
+        if (!ix) py.ranges.set(name, (ix = new RangeIndex()));
+        ix.add(node, from, to, openDefs.length > 0 ? openDefs[openDefs.length - 1] : -1);
+      }
+      if (name === 'Comment') py.comments.push({ from, to, text: text.slice(from, to) });
+      else if (name === 'FunctionDefinition' || name === 'ClassDefinition') {
+        openDefs.push(defs.from.length);
+        defs.from.push(from);
+        defs.to.push(to);
+      }
+    } else if (name === 'LambdaExpression') {
+      const from = cursor.from;
+      while (openDefs.length > 0 && defs.to[openDefs[openDefs.length - 1]] <= from) openDefs.pop();
+      openDefs.push(defs.from.length);
+      defs.from.push(from);
+      defs.to.push(cursor.to);
     } else if (name === 'VariableName' && !py.sawKeepProb && text.startsWith('keep_prob', cursor.from)) py.sawKeepProb = true;
   } while (cursor.next());
   const comments = py.comments.map((c) => {
@@ -1482,6 +1622,7 @@ export function analyzePython(text: string, lines: LineMap): { findings: import(
   if (!py.tf1Style && py.sawKeepProb && py.usesKeras) py.tf1Style = true;
   collectClasses(py);
   collectFunctions(py);
+  py.frozen = true;
   checkCreations(py);
   analyzeChains(py);
   collectModels(py);
