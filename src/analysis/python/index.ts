@@ -77,6 +77,10 @@ class Py {
   readonly argsMemo = new NodeMemo<Args | null>();
   readonly dottedMemo = new NodeMemo<string | null>();
   readonly qualifyMemo = new NodeMemo<string | null>();
+  readonly factsMemo = new NodeMemo<CallFacts>();
+  /** Body statements per compound statement (by its start) and per Body (by its start). */
+  readonly bodyMemo = new Map<number, SyntaxNode[]>();
+  readonly blockMemo = new Map<number, SyntaxNode[]>();
   /** Imports, classes and functions are collected: qualify() may cache. */
   frozen = false;
   readonly defs: Defs = { from: [], to: [] };
@@ -437,6 +441,13 @@ function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
   return v;
 }
 
+function rateOf(py: Py, a: Args | null, pos: number, kw: string, def?: number): { rateNode?: SyntaxNode; rate?: number } {
+  const node = a?.keywords.get(kw)?.value ?? a?.positional[pos];
+  if (!node) return def === undefined ? {} : { rate: def };
+  const v = literalNumber(py, node);
+  return { rateNode: node, rate: v };
+}
+
 function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const callee = call.firstChild;
   const q = qualify(py, callee);
@@ -444,15 +455,9 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const a = args(py, call);
   const parts = q.split('.');
   const last = parts[parts.length - 1];
-  const rateOf = (pos: number, kw: string, def?: number): { rateNode?: SyntaxNode; rate?: number } => {
-    const node = a?.keywords.get(kw)?.value ?? a?.positional[pos];
-    if (!node) return def === undefined ? {} : { rate: def };
-    const v = literalNumber(py, node);
-    return { rateNode: node, rate: v };
-  };
   if (q.startsWith('torch.nn.') && parts.length === 3) {
     if (last === 'Sequential') return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
-    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(0, 'p', 0.5) };
+    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, a, 0, 'p', 0.5) };
     if (TORCH_BN.has(last)) return { kind: 'bn', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_WEIGHT.has(last)) return { kind: 'weight', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_ACT.has(last)) return { kind: 'act', label: `nn.${last}`, framework: 'torch' };
@@ -462,7 +467,7 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   if (q.startsWith('keras.')) {
     if (q === 'keras.Sequential' || q === 'keras.models.Sequential') return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
     if (!(q.startsWith('keras.layers.') && parts.length === 3)) return null;
-    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(0, 'rate') };
+    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, a, 0, 'rate') };
     if (KERAS_BN.has(last)) return { kind: 'bn', label: last, framework: 'keras' };
     if (KERAS_WEIGHT.has(last)) return { kind: 'weight', label: last, framework: 'keras' };
     if (KERAS_ACT.has(last)) return { kind: 'act', label: last, framework: 'keras' };
@@ -806,6 +811,10 @@ interface ChainCtx {
   layerVars: Map<string, { call: SyntaxNode; lc: LayerCall }>;
 }
 
+function removeCall(py: Py, e: SyntaxNode, dataArg: SyntaxNode | undefined): Op['remove'] {
+  return dataArg ? [{ from: e.from, to: e.to, insert: py.text(dataArg) }] : undefined;
+}
+
 function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth = 0): Op[] | null {
   if (!e || depth > 60) return null;
   if (e.name === 'VariableName') return cx.chains.get(py.text(e)) ?? null;
@@ -819,14 +828,13 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
   // keras.Input(...) starts a chain.
   const q = qualify(py, callee);
   if (q === 'keras.Input' || q === 'keras.layers.Input') return [];
-  const removeCall = (): Op['remove'] => (dataArg ? [{ from: e.from, to: e.to, insert: py.text(dataArg) }] : undefined);
   // Layer instance call: layers.Dense(3)(x)
   if (callee.name === 'CallExpression') {
     const lc = classifyCtor(py, callee);
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
     if (!lc || lc.container) return [...base, { kind: 'unknown', at: span(e), label: py.text(callee.firstChild) }];
-    return [...base, { ...layerOp(py, callee, lc, removeCall()), at: span(e) }];
+    return [...base, { ...layerOp(py, callee, lc, removeCall(py, e, dataArg)), at: span(e) }];
   }
   const d = dotted(py, callee);
   if (d && d.startsWith('self.') && cx.cls) {
@@ -835,7 +843,7 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     if (ops) {
       const base = evalChain(py, cx, dataArg, depth + 1);
       if (!base) return null;
-      if (ops.length === 1) return [...base, { ...ops[0], at: span(e), remove: removeCall() }];
+      if (ops.length === 1) return [...base, { ...ops[0], at: span(e), remove: removeCall(py, e, dataArg) }];
       return [...base, ...ops];
     }
   }
@@ -843,13 +851,13 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     const { call, lc } = cx.layerVars.get(d)!;
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
-    return [...base, { ...layerOp(py, call, lc, removeCall()), at: span(e) }];
+    return [...base, { ...layerOp(py, call, lc, removeCall(py, e, dataArg)), at: span(e) }];
   }
   const f = classifyFunctional(py, e);
   if (f) {
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
-    return [...base, { kind: f.kind, at: span(e), label: f.label, ...(f.rate !== undefined ? { rate: f.rate } : {}), ...(f.rateNode && f.rate !== undefined ? { rateAt: span(f.rateNode) } : {}), remove: removeCall() }];
+    return [...base, { kind: f.kind, at: span(e), label: f.label, ...(f.rate !== undefined ? { rate: f.rate } : {}), ...(f.rateNode && f.rate !== undefined ? { rateAt: span(f.rateNode) } : {}), remove: removeCall(py, e, dataArg) }];
   }
   // Tensor methods: x.view(...), x.relu()
   if (callee.name === 'MemberExpression') {
@@ -1170,6 +1178,67 @@ function isTrainingStep(py: Py, call: SyntaxNode): boolean {
   return false;
 }
 
+function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): string | null {
+  const pos = a.positional[idx - offset];
+  if (pos) return modelOf(py, pos);
+  const kw = a.keywords.get(fn.params[idx]);
+  return kw ? modelOf(py, kw.value) : null;
+}
+
+/** What the mode flow needs of a call, computed once per call (model names are final by then). */
+interface CallFacts {
+  callee: SyntaxNode | null;
+  args: Args | null;
+  /** Method name and the model it is called on, for obj.method(...) calls. */
+  method: string | null;
+  objModel: string | null;
+  trainingStep: boolean;
+  calleeModel: string | null;
+  calleeDotted: string | null;
+}
+
+function callFacts(py: Py, call: SyntaxNode): CallFacts {
+  const hit = py.factsMemo.get(call);
+  if (hit !== undefined) return hit;
+  const callee = call.firstChild;
+  let method: string | null = null;
+  let objModel: string | null = null;
+  if (callee && callee.name === 'MemberExpression') {
+    const kids = children(callee);
+    method = py.text(kids[kids.length - 1]);
+    objModel = modelOf(py, kids[0]);
+  }
+  const f: CallFacts = {
+    callee,
+    args: callee ? args(py, call) : null,
+    method,
+    objModel,
+    trainingStep: callee ? isTrainingStep(py, call) : false,
+    calleeModel: callee ? modelOf(py, callee) : null,
+    calleeDotted: callee ? dotted(py, callee) : null,
+  };
+  py.factsMemo.set(call, f);
+  return f;
+}
+
+/** Statements of a compound statement's or definition's body (cached per node; see body()). */
+function bodyOf(py: Py, n: SyntaxNode): SyntaxNode[] {
+  let b = py.bodyMemo.get(n.from);
+  if (b === undefined) py.bodyMemo.set(n.from, (b = body(n)));
+  return b;
+}
+
+/** Children of a Body but its ":" (cached per Body). */
+function blockOf(py: Py, b: SyntaxNode): SyntaxNode[] {
+  let out = py.blockMemo.get(b.from);
+  if (out === undefined) {
+    out = [];
+    for (let c = b.firstChild; c; c = c.nextSibling) if (c.name !== ':') out.push(c);
+    py.blockMemo.set(b.from, out);
+  }
+  return out;
+}
+
 class FlowWalker {
   constructor(private readonly py: Py) {}
 
@@ -1188,7 +1257,7 @@ class FlowWalker {
       case 'WithStatement': {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
         const inner = isNoGrad(py, s) && !flow.inference ? { ...flow, inference: { anchor: s, reason: 'inside torch.no_grad()' } } : flow;
-        return this.walk(body(s), state, inner);
+        return this.walk(bodyOf(py, s), state, inner);
       }
       case 'ForStatement':
       case 'WhileStatement': {
@@ -1208,7 +1277,7 @@ class FlowWalker {
         let end = state;
         for (let pass = 0; pass < passes; pass++) {
           end = st;
-          for (const b of bodies) end = this.walk(children(b).filter((c) => c.name !== ':'), end, { ...inner, depth: flow.depth + 1 });
+          for (const b of bodies) end = this.walk(blockOf(py, b), end, { ...inner, depth: flow.depth + 1 });
           st = joinStates(state, end, true);
         }
         return joinStates(state, end, true);
@@ -1221,7 +1290,7 @@ class FlowWalker {
           const k = kids[i];
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
-            const out = this.walk(children(k).filter((c) => c.name !== ':'), state, flow);
+            const out = this.walk(blockOf(py, k), state, flow);
             result = result ? joinStates(result, out) : out;
           } else if (k.name !== 'if' && k.name !== 'elif' && k.name !== 'else') state = this.expr(k, state, flow);
         }
@@ -1229,7 +1298,7 @@ class FlowWalker {
         return sawElse ? result : joinStates(result, state);
       }
       case 'TryStatement': {
-        for (const b of children(s)) if (b.name === 'Body') state = this.walk(children(b).filter((c) => c.name !== ':'), state, flow);
+        for (const b of children(s)) if (b.name === 'Body') state = this.walk(blockOf(py, b), state, flow);
         return state;
       }
       case 'AssignStatement': {
@@ -1270,13 +1339,13 @@ class FlowWalker {
     const calls = e.name === 'CallExpression' ? [e, ...within(py, 'CallExpression', e, true).filter((c) => c !== e)] : within(py, 'CallExpression', e, true);
     calls.sort((a, b) => a.to - b.to);
     for (const call of calls) {
-      const callee = call.firstChild;
+      const facts = callFacts(py, call);
+      const callee = facts.callee;
       if (!callee) continue;
-      const a = args(py, call);
-      if (callee.name === 'MemberExpression') {
-        const kids = children(callee);
-        const method = py.text(kids[kids.length - 1]);
-        const obj = modelOf(py, kids[0]);
+      const a = facts.args;
+      if (facts.method !== null) {
+        const method = facts.method;
+        const obj = facts.objModel;
         if (obj && (method === 'eval' || method === 'train') && a && a.positional.length <= 1) {
           const arg = a.positional[0] ?? a.keywords.get('mode')?.value;
           const toEval = method === 'eval' || (arg && isFalseLiteral(py, arg));
@@ -1294,18 +1363,18 @@ class FlowWalker {
           continue;
         }
       }
-      if (isTrainingStep(py, call)) {
+      if (facts.trainingStep) {
         this.trainingStep(call, state, flow);
         continue;
       }
-      const obj = modelOf(py, callee);
+      const obj = facts.calleeModel;
       if (obj) {
         this.use(obj, call, state, flow);
         continue;
       }
       // Helper functions defined in this file.
-      if (callee.name === 'VariableName' || (callee.name === 'MemberExpression' && dotted(py, callee)?.startsWith('self.'))) {
-        const d = dotted(py, callee)!;
+      if (callee.name === 'VariableName' || (callee.name === 'MemberExpression' && facts.calleeDotted?.startsWith('self.'))) {
+        const d = facts.calleeDotted!;
         const fname = d.startsWith('self.') ? d.slice(5) : d;
         const fn = py.functions.get(fname);
         if (!fn || !a) continue;
@@ -1331,18 +1400,12 @@ class FlowWalker {
           list.push(state.get(m)?.mode ?? 'unknown');
           byParam.set(idx, list);
         }
-        const argModel = (idx: number): string | null => {
-          const pos = a.positional[idx - offset];
-          if (pos) return modelOf(py, pos);
-          const kw = a.keywords.get(fn.params[idx]);
-          return kw ? modelOf(py, kw.value) : null;
-        };
         if (fn.trainsParams.size > 0) {
           const trained: string[] = [];
           for (const p of fn.trainsParams) {
             // A helper that switches the model to train mode itself trains it in train mode.
             if (fn.effects.get(p)?.mode === 'train') continue;
-            const m = typeof p === 'number' ? argModel(p) : p;
+            const m = typeof p === 'number' ? argModel(py, a, fn, offset, p) : p;
             if (m) trained.push(m);
           }
           if (trained.length > 0) this.trainingStep(call, state, flow, trained);
@@ -1350,7 +1413,7 @@ class FlowWalker {
         if (fn.effects.size > 0) {
           state = new Map(state);
           for (const [k, eff] of fn.effects) {
-            const m = typeof k === 'number' ? argModel(k) : k;
+            const m = typeof k === 'number' ? argModel(py, a, fn, offset, k) : k;
             if (!m) continue;
             state.set(m, eff.mode === 'eval' ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } } : { mode: eff.mode });
           }
@@ -1484,7 +1547,7 @@ function summarize(py: Py, walker: FlowWalker): void {
     for (const fn of py.functions.values()) {
       const entry: State = new Map();
       const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
-      const end = walker.walk(body(fn.node), entry, flow);
+      const end = walker.walk(bodyOf(py, fn.node), entry, flow);
       fn.effects = new Map();
       for (const [k, v] of end) {
         if (v.mode === 'unknown') continue;
@@ -1492,9 +1555,10 @@ function summarize(py: Py, walker: FlowWalker): void {
         fn.effects.set(idx >= 0 ? idx : k, v);
       }
       // Does it train a model parameter?
-      if (within(py, 'CallExpression', fn.node).some((c) => isTrainingStep(py, c))) {
+      const calls = within(py, 'CallExpression', fn.node);
+      if (calls.some((c) => callFacts(py, c).trainingStep)) {
         fn.params.forEach((p, i) => {
-          if (py.modelNames.has(p) && within(py, 'CallExpression', fn.node).some((c) => dotted(py, c.firstChild) === p)) fn.trainsParams.add(i);
+          if (py.modelNames.has(p) && calls.some((c) => callFacts(py, c).calleeDotted === p)) fn.trainsParams.add(i);
         });
       }
     }
@@ -1533,7 +1597,7 @@ function analyzeFlow(py: Py): void {
         }
       }
       if (reporting) py.callSites = py.callSites; // keep pass-1 records
-      walker.walk(body(fn.node), entry, flow);
+      walker.walk(bodyOf(py, fn.node), entry, flow);
     }
     if (!reporting) {
       /* call sites recorded */
