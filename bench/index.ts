@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [engine|analysis]`
+// `npm run bench [-- --json] [engine|analysis|ui]`
 import { runBenchmarks } from './suite';
 
 runBenchmarks(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => {

@@ -1,4 +1,6 @@
 /** The benchmark suite behind `npm run bench` and `dropout-lens bench`. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runEngineBench } from './engine';
 import { runAnalysisBench } from './analysis';
 
@@ -11,12 +13,24 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
   const json = args.includes('--json');
   const which = args.filter((a) => !a.startsWith('--'));
   const all = which.length === 0;
-  const unknown = which.filter((w) => w !== 'engine' && w !== 'analysis');
+  const unknown = which.filter((w) => w !== 'engine' && w !== 'analysis' && w !== 'ui');
   if (unknown.length > 0) {
-    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine and/or analysis\n`);
+    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis and/or ui\n`);
     return 2;
   }
   if (all || which.includes('engine')) await runEngineBench({ json });
   if (all || which.includes('analysis')) await runAnalysisBench({ json });
+  if (all || which.includes('ui')) {
+    // Chromium, the panel's page harness and the built bundles of a checkout, loaded from source at run time:
+    // never bundled into the CLI, where it is skipped.
+    let ui: typeof import('./ui');
+    try {
+      ui = await import(/* webpackIgnore: true */ pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'ui', 'index.ts')).href);
+    } catch (error) {
+      io.stderr(`bench: the ui benchmark runs from the sources under tsx (npm run bench -- ui): ${error instanceof Error ? error.message : String(error)}\n`);
+      return all ? 0 : 1;
+    }
+    await ui.runUiBench({ json, write: io.stdout });
+  }
   return 0;
 }

@@ -33,3 +33,9 @@ export function measureRate(op: () => void, windows: number, windowSeconds: numb
   seen.sort((a, b) => a - b);
   return { perSecond: median(seen), windows: seen, opsPerWindow };
 }
+
+/** The p-th percentile (0-100) by nearest rank; NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
+}

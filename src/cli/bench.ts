@@ -3,7 +3,7 @@ import type { CliIO } from './main';
 
 export async function runBench(args: string[], io: CliIO): Promise<number> {
   if (args.includes('--help')) {
-    io.stdout('Usage: dropout-lens bench [--json] [engine|analysis]\n');
+    io.stdout('Usage: dropout-lens bench [--json] [engine|analysis|ui]\n');
     return 0;
   }
   const { runBenchmarks } = require('../../bench/suite') as typeof import('../../bench/suite');

@@ -21,7 +21,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> =
   'size-sweep': { summary: 'size-sweep CONFIG [--fractions 0.125,..,1] [--json]   dataset-size sweep, with vs without dropout', load: () => experiments().runSizeSweep },
   mc: { summary: 'mc CONFIG [--samples N] [--json]            Monte Carlo dropout uncertainty', load: () => experiments().runMc },
   'forgot-eval': { summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports', load: () => experiments().runForgotEval },
-  bench: { summary: 'bench [--json] [engine|analysis]            engine steps/s vs PyTorch, analysis speed', load: () => (require('./bench') as typeof import('./bench')).runBench },
+  bench: { summary: 'bench [--json] [engine|analysis|ui]         engine steps/s vs PyTorch, analysis and UI speed', load: () => (require('./bench') as typeof import('./bench')).runBench },
 };
 
 export function usage(): string {

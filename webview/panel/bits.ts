@@ -14,5 +14,3 @@ export function toFloats(value: unknown): Float32Array | undefined {
   const values = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value as Record<string, unknown>) : undefined;
   return values && values.every((v) => typeof v === 'number') ? Float32Array.from(values as number[]) : undefined;
 }
-
-export const isKept = (bits: Uint8Array, unit: number) => ((bits[unit >> 3]! >> (unit & 7)) & 1) === 1;

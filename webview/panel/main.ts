@@ -1,8 +1,9 @@
 /**
  * The run panel. It asks for a snapshot (`ready`), draws it, then applies the engine's events as they
- * stream. Drawing is coalesced into animation frames; masks are painted incrementally.
+ * stream. Drawing is coalesced into animation frames: however many masks and statistics arrive in between, a
+ * frame paints each heatmap's new columns at once and each layer's latest histogram and figures.
  */
-import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
+import type { EngineEvent, LayerActivationStats, LayerInfo } from '../../src/protocol/engine';
 import type { EpochRecord, HostToPanelMessage, PanelChart, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
 import { toBytes, toFloats } from './bits';
 import { Curves } from './curves';
@@ -20,6 +21,9 @@ interface LayerView {
   rate: HTMLElement;
   histogram: HTMLCanvasElement;
   expectation: HTMLElement;
+  /** The latest streamed figures, drawn with the next animation frame. */
+  realizedDrop?: number;
+  activations?: LayerActivationStats;
 }
 
 const app = document.getElementById('app')!;
@@ -51,6 +55,7 @@ function scheduleDraw(): void {
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
+    for (const view of layers.values()) drawLayer(view);
     if (dirtyCurves) {
       loss?.setEpochs(epochs);
       accuracy?.setEpochs(epochs);
@@ -156,6 +161,20 @@ function updateLayer(v: LayerView): void {
   v.rate.textContent = `rate ${v.info.rate?.toFixed(2)}`;
 }
 
+function drawLayer(v: LayerView): void {
+  v.heatmap.flush();
+  if (v.realizedDrop !== undefined) v.realized.textContent = `realized ${v.realizedDrop.toFixed(2)}`;
+  const a = v.activations;
+  const before = toFloats(a?.histogram?.before);
+  const after = toFloats(a?.histogram?.after);
+  if (a && before && after) {
+    drawHistogram(v.histogram, before, after, theme);
+    v.expectation.textContent = `mean before ${a.expectation.undroppedMean.toFixed(3)} · after (scaled) ${a.expectation.droppedMean.toFixed(3)} · error ${(100 * a.expectation.relativeError).toFixed(1)}%`;
+  }
+  v.realizedDrop = undefined;
+  v.activations = undefined;
+}
+
 function setStatus(status: RunStatus, message?: string, action?: { label: string; command: 'train' | 'openConfig' | 'showLogs' }): void {
   const s = document.getElementById('status');
   if (s) {
@@ -189,18 +208,16 @@ function apply(event: EngineEvent): void {
         const bits = toBytes(m.bits);
         if (!view || !bits || bits.length * 8 < Math.min(view.heatmap.units, m.units)) continue;
         view.heatmap.push(bits, view.info.mode === 'eval');
-        view.realized.textContent = `realized ${m.realizedDropFraction.toFixed(2)}`;
+        view.realizedDrop = m.realizedDropFraction;
       }
+      scheduleDraw();
       break;
     case 'activations':
       for (const a of event.layers) {
         const view = layers.get(a.layer);
-        const before = toFloats(a.histogram?.before);
-        const after = toFloats(a.histogram?.after);
-        if (!view || !before || !after) continue;
-        drawHistogram(view.histogram, before, after, theme);
-        view.expectation.textContent = `mean before ${a.expectation.undroppedMean.toFixed(3)} · after (scaled) ${a.expectation.droppedMean.toFixed(3)} · error ${(100 * a.expectation.relativeError).toFixed(1)}%`;
+        if (view) view.activations = a;
       }
+      scheduleDraw();
       break;
     case 'epoch':
       epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });

@@ -1,0 +1,80 @@
+// Evaluated inside the panel page (bench/ui/panel.ts sends this file's text): delivers `updates` (JSON: each the
+// host messages of one stream tick, a masks and an activations event; typed arrays as {$typed, values}, rebuilt
+// here as VS Code rebuilds them) at `rate` per second, 0 as fast as the page takes them, for `seconds`, each as
+// its own task through a MessageChannel (a structured clone, like a webview message), and records what the panel
+// does with them. Plain JavaScript: its text runs as is.
+async ({ json, rate, seconds }) => {
+  const updates = JSON.parse(json, (_k, v) => (v && typeof v.$typed === 'string' ? new globalThis[v.$typed](v.values) : v));
+  const now = () => performance.now();
+  // Heatmap columns painted on the first layer: every putImageData on its canvas, by width.
+  const heatmap = document.querySelector('canvas.heatmap');
+  const proto = CanvasRenderingContext2D.prototype;
+  const putImageData = proto.putImageData;
+  let columns = 0;
+  proto.putImageData = function (image, dx, dy, ...dirty) {
+    if (this.canvas === heatmap) columns += dirty.length === 4 ? dirty[2] : image.width;
+    return putImageData.call(this, image, dx, dy, ...dirty);
+  };
+  // The panel's animation-frame work, shared out among the updates it follows.
+  const costs = [];
+  let pending = [];
+  let longestWork = 0;
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) =>
+    raf((t) => {
+      const t0 = now();
+      callback(t);
+      const work = now() - t0;
+      longestWork = Math.max(longestWork, work);
+      const share = work / Math.max(1, pending.length);
+      for (const u of pending) costs[u] += share;
+      pending = [];
+    });
+  // Frames: their intervals, and how many painted a new column.
+  const frames = [];
+  let framesWithMask = 0;
+  let seen = 0;
+  let measuring = true;
+  const tick = (t) => {
+    frames.push(t);
+    if (columns > seen) framesWithMask++;
+    seen = columns;
+    if (measuring) raf(tick);
+  };
+  raf(tick);
+  const longTasks = [];
+  const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
+  observer.observe({ type: 'longtask' });
+
+  const channel = new MessageChannel();
+  const start = now();
+  const end = start + seconds * 1000;
+  let sent = 0;
+  await new Promise((done) => {
+    const send = () => channel.port2.postMessage(updates[sent++ % updates.length]);
+    const next = () => {
+      const t = now();
+      if (t >= end) return done();
+      if (rate === 0) send();
+      else setTimeout(send, Math.max(0, start + (sent * 1000) / rate - t));
+    };
+    channel.port1.onmessage = (e) => {
+      const t0 = now();
+      for (const message of e.data) window.__deliver(message);
+      const handled = now() - t0;
+      longestWork = Math.max(longestWork, handled);
+      pending.push(costs.length);
+      costs.push(handled);
+      next();
+    };
+    next();
+  });
+  const elapsed = (now() - start) / 1000;
+  await new Promise((r) => raf(() => raf(r)));
+  measuring = false;
+  observer.disconnect();
+  proto.putImageData = putImageData;
+  window.requestAnimationFrame = raf;
+  const intervals = frames.slice(1).map((t, i) => t - frames[i]);
+  return { delivered: costs.length, seconds: elapsed, costs, longestWork, columns, framesWithMask, intervals, longTasks };
+};
