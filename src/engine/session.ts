@@ -21,6 +21,8 @@ export interface SessionHost {
   now?(): number;
 }
 
+/** Shortest wall time between two decision-boundary snapshots. */
+const BOUNDARY_INTERVAL_MS = 200;
 /** Longest slice of steps between two looks at the message queue. */
 const SLICE_MS = 8;
 /** Loss beyond this many times the first step's loss (and at least this absolute value) counts as divergence. */
@@ -37,6 +39,7 @@ export class EngineSession {
   private firstLoss: number | undefined;
   private lastStream = -Infinity;
   private lastStepEvent = -Infinity;
+  private lastBoundary = -Infinity;
   private stepsInWindow = 0;
   private windowStart = 0;
   private stepsPerSecond = 0;
@@ -231,7 +234,11 @@ export class EngineSession {
     this.final = { train, validation, validationTrainMode };
     this.post({ type: 'epoch', epoch: trainer.epoch, step: trainer.step, lr: trainer.lr, train, validation, validationTrainMode });
     const every = this.options.boundaryEvery;
-    if (every > 0 && trainer.epoch % every === 0) {
+    const last = trainer.epoch >= this.spec!.training.epochs;
+    // Tiny models finish hundreds of epochs a second: a few pictures a second are all an eye can follow.
+    const due = this.now() - this.lastBoundary >= BOUNDARY_INTERVAL_MS || last;
+    if (every > 0 && trainer.epoch % every === 0 && due) {
+      this.lastBoundary = this.now();
       const boundary = trainer.decisionBoundary(this.options.boundaryResolution);
       if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer]);
     }

@@ -11,7 +11,7 @@ export interface StartOptions {
   streamHz?: number;
   /** Start paused, waiting for `resume` or `step`. */
   paused?: boolean;
-  /** Epochs between decision-boundary snapshots for 2-D inputs (default 1). 0: never. */
+  /** Epochs between decision-boundary snapshots for 2-D inputs (default 1), and at most five a second. 0: never. */
   boundaryEvery?: number;
   /** Grid side of the decision-boundary snapshot (default 48). */
   boundaryResolution?: number;

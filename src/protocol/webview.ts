@@ -36,6 +36,8 @@ export interface PanelSnapshot {
 export type HostToPanelMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
   | { type: 'engine'; event: EngineEvent }
+  /** Engine events in the order they happened (the host batches them, keeping only the latest picture of "now"). */
+  | { type: 'engineBatch'; events: EngineEvent[] }
   | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } };
 
 /** Commands the panel can ask for, by name. The host maps each to a real command; nothing else is executed. */

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../protocol/engine';
 import { parseWebviewMessage } from '../protocol/validate';
+import { EngineEventBatcher } from '../session/eventBatcher';
 import type { HostToPanelMessage, PanelChart, PanelCommand, PanelSnapshot, PanelToHostMessage } from '../protocol/webview';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
@@ -14,8 +15,6 @@ import type { RunController } from './runController';
 import type { TrainingSession } from './trainingSession';
 
 export const RUN_PANEL_VIEW_TYPE = 'dropoutLens.runPanel';
-/** Step events are coalesced to this rate: a screen shows no more, and the webview IPC is not free. */
-const STEP_FORWARD_INTERVAL_MS = 50;
 
 export class RunPanel implements vscode.Disposable {
   private static current: RunPanel | undefined;
@@ -24,7 +23,7 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   /** A saved run being shown instead of the live session, until the next session starts. */
   private shown: PanelSnapshot | undefined;
-  private lastStepForwarded = 0;
+  private readonly batcher = new EngineEventBatcher((events) => this.post({ type: 'engineBatch', events }));
   /** What the panel has sent us, for tests and for the log. */
   readonly received: PanelToHostMessage[] = [];
   readonly rejected: string[] = [];
@@ -100,6 +99,7 @@ export class RunPanel implements vscode.Disposable {
 
   private attach(session: TrainingSession): void {
     this.shown = undefined;
+    this.batcher.clear();
     for (const d of this.sessionSubscriptions) d.dispose();
     this.panel.title = `Dropout Lens: ${session.spec.name}`;
     this.sessionSubscriptions = [
@@ -114,15 +114,12 @@ export class RunPanel implements vscode.Disposable {
 
   private forward(event: EngineEvent): void {
     if (!this.ready || this.shown) return;
-    if (event.type === 'step') {
-      const now = Date.now();
-      if (now - this.lastStepForwarded < STEP_FORWARD_INTERVAL_MS) return;
-      this.lastStepForwarded = now;
-    }
-    this.post({ type: 'engine', event });
+    this.batcher.push(event);
   }
 
   private post(message: HostToPanelMessage): void {
+    // A snapshot holds everything so far: events queued before it would arrive twice.
+    if (message.type === 'snapshot') this.batcher.clear();
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
@@ -201,6 +198,7 @@ export class RunPanel implements vscode.Disposable {
 
   dispose(): void {
     if (RunPanel.current === this) RunPanel.current = undefined;
+    this.batcher.clear();
     this.panel.dispose();
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;

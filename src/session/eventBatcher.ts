@@ -1,0 +1,46 @@
+/**
+ * Engine events on their way to a webview, sent in batches: a tiny model finishes hundreds of epochs a second,
+ * and one webview message per event would keep the extension host busy serialising. Order is kept; of the
+ * events that only picture "now" (the latest step, histograms, decision boundary) only the newest survives.
+ */
+import type { EngineEvent } from '../protocol/engine';
+
+const LATEST_ONLY: ReadonlySet<EngineEvent['type']> = new Set(['step', 'activations', 'boundary']);
+/** What a user did or must see at once: these flush the batch immediately. */
+const URGENT: ReadonlySet<EngineEvent['type']> = new Set(['ready', 'modes', 'rate', 'paused', 'resumed', 'error', 'done']);
+
+export class EngineEventBatcher {
+  private queue: EngineEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly send: (events: EngineEvent[]) => void,
+    private readonly intervalMs = 50,
+  ) {}
+
+  push(event: EngineEvent): void {
+    if (LATEST_ONLY.has(event.type)) {
+      const older = this.queue.findIndex((e) => e.type === event.type);
+      if (older >= 0) this.queue.splice(older, 1);
+    }
+    this.queue.push(event);
+    if (URGENT.has(event.type)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    this.send(events);
+  }
+
+  /** Drops what is queued (a new session, or the panel closed). */
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+  }
+}
