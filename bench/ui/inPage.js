@@ -6,14 +6,21 @@
 async ({ json, rate, seconds }) => {
   const updates = JSON.parse(json, (_k, v) => (v && typeof v.$typed === 'string' ? new globalThis[v.$typed](v.values) : v));
   const now = () => performance.now();
-  // Heatmap columns painted on the first layer: every putImageData on its canvas, by width.
+  // Updates drawn: those that arrived before a paint of the first layer's heatmap (a putImageData on its canvas),
+  // at most its width per paint. The check at the end makes sure each of them stands there as a column.
   const heatmap = document.querySelector('canvas.heatmap');
   const proto = CanvasRenderingContext2D.prototype;
   const putImageData = proto.putImageData;
-  let columns = 0;
-  proto.putImageData = function (image, dx, dy, ...dirty) {
-    if (this.canvas === heatmap) columns += dirty.length === 4 ? dirty[2] : image.width;
-    return putImageData.call(this, image, dx, dy, ...dirty);
+  let drawn = 0;
+  let paints = 0;
+  let arrived = 0;
+  proto.putImageData = function (...args) {
+    if (this.canvas === heatmap && arrived > 0) {
+      drawn += Math.min(arrived, heatmap.width);
+      arrived = 0;
+      paints++;
+    }
+    return putImageData.apply(this, args);
   };
   // The panel's animation-frame work, shared out among the updates it follows.
   const costs = [];
@@ -30,15 +37,15 @@ async ({ json, rate, seconds }) => {
       for (const u of pending) costs[u] += share;
       pending = [];
     });
-  // Frames: their intervals, and how many painted a new column.
+  // Frames: their intervals, and how many painted new masks.
   const frames = [];
   let framesWithMask = 0;
   let seen = 0;
   let measuring = true;
   const tick = (t) => {
     frames.push(t);
-    if (columns > seen) framesWithMask++;
-    seen = columns;
+    if (paints > seen) framesWithMask++;
+    seen = paints;
     if (measuring) raf(tick);
   };
   raf(tick);
@@ -62,6 +69,7 @@ async ({ json, rate, seconds }) => {
       const t0 = now();
       for (const message of e.data) window.__deliver(message);
       const handled = now() - t0;
+      arrived++;
       longestWork = Math.max(longestWork, handled);
       pending.push(costs.length);
       costs.push(handled);
@@ -76,5 +84,17 @@ async ({ json, rate, seconds }) => {
   proto.putImageData = putImageData;
   window.requestAnimationFrame = raf;
   const intervals = frames.slice(1).map((t, i) => t - frames[i]);
-  return { delivered: costs.length, seconds: elapsed, costs, longestWork, columns, framesWithMask, intervals, longTasks };
+  // The last updates, as many as the heatmap is wide, must stand on it in order, oldest on the left:
+  // every kept unit in one colour, every dropped unit in another.
+  const layer = Number(heatmap.closest('.layer').id.slice('layer-'.length));
+  const { width, height } = heatmap;
+  const picture = new Uint32Array(heatmap.getContext('2d').getImageData(0, 0, width, height).data.buffer);
+  const shown = Math.min(width, costs.length);
+  const colours = [new Set(), new Set()];
+  for (let j = 0; j < shown; j++) {
+    const { bits } = updates[(costs.length - shown + j) % updates.length][0].event.layers.find((m) => m.layer === layer);
+    for (let u = 0; u < height; u++) colours[(bits[u >> 3] >> (u & 7)) & 1].add(picture[u * width + width - shown + j]);
+  }
+  const columnsMatch = colours.every((c) => c.size === 1) && !colours[1].has([...colours[0]][0]);
+  return { delivered: costs.length, seconds: elapsed, costs, longestWork, drawn, columnsMatch, framesWithMask, intervals, longTasks };
 };

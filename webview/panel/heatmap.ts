@@ -1,7 +1,7 @@
 /**
  * A layer's masks over time on a canvas: one column per mask event, one row per unit, kept vs dropped.
- * `push` only writes the column into a pending strip; `flush` (once per animation frame) shifts the image
- * left by the number of pending columns and paints them all with one putImageData.
+ * `push` only writes the column into the picture held in memory (its columns a ring, so nothing shifts);
+ * `flush`, once per animation frame, paints the whole picture with two putImageData calls.
  */
 import { parseColor, type Theme } from './theme';
 
@@ -13,10 +13,11 @@ const pixel = ([r, g, b]: [number, number, number]) => (r | (g << 8) | (b << 16)
 export class MaskHeatmap {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
-  /** Columns waiting for the next frame, left to right, in a HISTORY-wide strip; `pending` of them are filled. */
-  private readonly strip: ImageData;
+  /** The picture, its columns a ring: `next` is the oldest column, the one the next mask overwrites. */
+  private readonly image: ImageData;
   private readonly pixels: Uint32Array;
-  private pending = 0;
+  private next = 0;
+  private dirty = false;
   private kept = 0;
   private dropped = 0;
   private frozen = 0;
@@ -29,35 +30,38 @@ export class MaskHeatmap {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
-    this.strip = this.ctx.createImageData(HISTORY, this.canvas.height);
-    this.pixels = new Uint32Array(this.strip.data.buffer);
+    this.image = this.ctx.createImageData(HISTORY, this.canvas.height);
+    this.pixels = new Uint32Array(this.image.data.buffer);
     this.setTheme(theme);
   }
 
+  /** Takes the theme's colours and starts the picture afresh. */
   setTheme(theme: Theme): void {
     this.kept = pixel(parseColor(theme.kept));
     this.dropped = pixel(parseColor(theme.dropped));
     this.frozen = pixel(parseColor(theme.eval));
-    this.ctx.fillStyle = theme.dropped;
-    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.pixels.fill(this.dropped);
+    this.dirty = true;
+    this.flush();
   }
 
-  /** Queues one mask (bit-packed, 1 = kept) as the next column. `evalMode` paints it as "no dropout". */
+  /** Adds one mask (bit-packed, 1 = kept) as the newest column, painted by `flush`. `evalMode` paints it as "no dropout". */
   push(bits: Uint8Array, evalMode: boolean): void {
-    if (this.pending === HISTORY) this.flush();
     const { pixels, kept, dropped, frozen, units } = this;
-    for (let u = 0, at = this.pending++; u < units; u++, at += HISTORY) {
+    for (let u = 0, at = this.next; u < units; u++, at += HISTORY) {
       pixels[at] = evalMode ? frozen : (bits[u >> 3]! >> (u & 7)) & 1 ? kept : dropped;
     }
+    this.next = (this.next + 1) % HISTORY;
+    this.dirty = true;
   }
 
-  /** Paints the queued columns as the rightmost ones. */
+  /** Paints the picture if it changed, oldest column on the left: the ring from `next` on, then up to `next`. */
   flush(): void {
-    const { ctx, canvas, pending: n } = this;
-    if (n === 0) return;
-    const w = canvas.width;
-    if (n < w) ctx.drawImage(canvas, n, 0, w - n, canvas.height, 0, 0, w - n, canvas.height);
-    ctx.putImageData(this.strip, w - n, 0, 0, 0, n, canvas.height);
-    this.pending = 0;
+    if (!this.dirty) return;
+    const { ctx, image, next: n } = this;
+    const h = this.canvas.height;
+    ctx.putImageData(image, -n, 0, n, 0, HISTORY - n, h);
+    if (n > 0) ctx.putImageData(image, HISTORY - n, 0, 0, 0, n, h);
+    this.dirty = false;
   }
 }
