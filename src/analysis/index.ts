@@ -2,6 +2,7 @@
  * The analysis core: findings for Python (PyTorch, Keras, TensorFlow), Keras model JSON and model configs.
  * Pure functions over text; never throws (a file that does not parse gets one finding).
  */
+import type { Tree } from '@lezer/common';
 import type { Finding, RuleId, Severity } from '../protocol/findings';
 import { isConfigFile } from './config';
 import { analyzeConfig } from './configRules';
@@ -12,6 +13,7 @@ import { LineMap } from './text';
 
 export { RULES, RULE_INFO, type RuleInfo } from './rules';
 export { parseModelConfig } from './config';
+export { DocumentAnalyzer, type DocumentEdit, type ParseStats } from './session';
 
 export interface AnalyzeOptions {
   rules?: Partial<Record<RuleId, boolean>>;
@@ -81,11 +83,18 @@ function applySuppressions(findings: Finding[], comments: Comment[]): Finding[] 
   });
 }
 
-function analyzeRaw(text: string, fileName: string): Finding[] {
+/** Where a Python file's syntax tree comes from: a fresh parse unless a session parses incrementally. */
+export type PythonParse = (text: string) => Tree;
+
+export function isPythonFile(fileName: string): boolean {
+  return !isConfigFile(fileName) && /\.pyi?$/i.test(fileName);
+}
+
+function analyzeRaw(text: string, fileName: string, parse?: PythonParse): Finding[] {
   const lines = new LineMap(text);
   if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
   if (/\.pyi?$/i.test(fileName)) {
-    const { findings, comments } = analyzePython(text, lines);
+    const { findings, comments } = analyzePython(text, lines, parse ? parse(text) : undefined);
     return applySuppressions(findings, comments);
   }
   if (/\.json$/i.test(fileName)) {
@@ -98,10 +107,15 @@ function analyzeRaw(text: string, fileName: string): Finding[] {
 }
 
 export function analyzeDocument(text: string, fileName: string, options: AnalyzeOptions = {}): Finding[] {
+  return analyzeWith(text, fileName, options);
+}
+
+/** analyzeDocument, with the Python syntax tree from `parse` (see DocumentAnalyzer in ./session). */
+export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse): Finding[] {
   let findings: Finding[];
   try {
     if (text.length > MAX_BYTES) return [];
-    findings = analyzeRaw(text, fileName);
+    findings = analyzeRaw(text, fileName, parse);
   } catch (error) {
     findings = [
       {
