@@ -3,6 +3,7 @@
  * changes, and for the whole workspace on demand. Findings are kept per document for the code actions.
  */
 import * as vscode from 'vscode';
+import type { DocumentAnalyzer } from '../analysis/session';
 import type { Finding } from '../protocol/findings';
 import { toDiagnostic } from './convert';
 import { analysisCore } from './lazyCores';
@@ -13,6 +14,8 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('dropout-lens');
   private readonly findings = new Map<string, Finding[]>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** One incremental analyzer per open document: it keeps the last syntax tree and maps edits onto it. */
+  private readonly analyzers = new Map<string, DocumentAnalyzer>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's diagnostics were recomputed (tests and the sidebar listen). */
@@ -22,8 +25,16 @@ export class DiagnosticsController implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       vscode.workspace.onDidOpenTextDocument((doc) => this.analyze(doc)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        // Map the edits onto the kept tree now, in order: each event's changes apply to the text after the last.
+        this.analyzers.get(e.document.uri.toString())?.edit(e.contentChanges);
+        this.schedule(e.document);
+      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        this.analyzers.delete(doc.uri.toString());
+        this.forget(doc.uri);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('dropoutLens.diagnostics')) this.analyzeOpenDocuments();
       }),
@@ -51,9 +62,9 @@ export class DiagnosticsController implements vscode.Disposable {
       if (token?.isCancellationRequested) break;
       if (!analysisCore().isAnalyzable(uri.path)) continue;
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       files++;
-      findings += this.publish(uri, text, uri.fsPath || uri.path);
+      if (open) findings += this.publish(uri, open.getText(), analysisFileName(open), this.analyzerFor(open));
+      else findings += this.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath || uri.path);
     }
     return { files, findings };
   }
@@ -61,11 +72,21 @@ export class DiagnosticsController implements vscode.Disposable {
   analyze(doc: vscode.TextDocument): void {
     if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return;
     const name = analysisFileName(doc);
-    if (!analysisCore().isAnalyzable(name, doc.getText())) return;
-    this.publish(doc.uri, doc.getText(), name);
+    const text = doc.getText();
+    if (!analysisCore().isAnalyzable(name, text)) return;
+    this.publish(doc.uri, text, name, this.analyzerFor(doc));
   }
 
-  private publish(uri: vscode.Uri, text: string, name: string): number {
+  private analyzerFor(doc: vscode.TextDocument): DocumentAnalyzer {
+    const key = doc.uri.toString();
+    const name = analysisFileName(doc);
+    let analyzer = this.analyzers.get(key);
+    if (!analyzer) this.analyzers.set(key, (analyzer = new (analysisCore().DocumentAnalyzer)(name)));
+    else analyzer.rename(name);
+    return analyzer;
+  }
+
+  private publish(uri: vscode.Uri, text: string, name: string, analyzer?: DocumentAnalyzer): number {
     const settings = diagnosticsSettings(uri);
     if (!settings.enabled || this.isExcluded(uri, settings.exclude)) {
       this.forget(uri);
@@ -73,9 +94,11 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     let findings: Finding[];
     try {
-      findings = analysisCore().analyzeDocument(text, name, { rules: settings.rules, severities: settings.severities });
+      const options = { rules: settings.rules, severities: settings.severities };
+      findings = analyzer ? analyzer.analyze(text, options) : analysisCore().analyzeDocument(text, name, options);
     } catch (error) {
       // The analyzer is fuzzed never to throw; if it ever does, one file loses its diagnostics, not the editor.
+      analyzer?.reset();
       log().error(`Analysis of ${uri.fsPath} failed: ${error instanceof Error ? error.stack : String(error)}`);
       findings = [];
     }
@@ -108,6 +131,7 @@ export class DiagnosticsController implements vscode.Disposable {
 
   dispose(): void {
     for (const timer of this.pending.values()) clearTimeout(timer);
+    this.analyzers.clear();
     for (const d of this.disposables) d.dispose();
   }
 }
