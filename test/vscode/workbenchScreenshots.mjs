@@ -30,7 +30,7 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
   cpSync(join(root, 'examples'), workspace, { recursive: true });
   // The overfitting example for longer, so that it is still training when it is paused for the pictures.
   const example = readFileSync(join(workspace, 'overfit.dropout.yaml'), 'utf8');
-  writeFileSync(join(workspace, 'overfit-long.dropout.yaml'), example.replace(/epochs: \d+/, 'epochs: 5000'));
+  writeFileSync(join(workspace, 'overfit-long.dropout.yaml'), example.replace(/epochs: \d+/, 'epochs: 100000'));
   const server = await startCodeServer({ folder: workspace, ...(log ? { log } : {}) });
   const browser = await launchChromium();
   try {
@@ -38,14 +38,14 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
     const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${root}`]];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(3000);
+    // The activity-bar entry appears once the workbench has read the extension's contributions.
+    await page.locator('.activitybar .action-item a[aria-label^="Dropout Lens"]').waitFor({ timeout: 90_000 });
     await page.getByRole('treeitem', { name: 'overfit-long.dropout.yaml' }).click();
     await page.locator('.monaco-editor').first().waitFor({ timeout: 20_000 });
     await palette(page, 'Dropout Lens: Train Model in Active Config');
     const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await panel.locator('.heatmap').first().waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(4000);
+    await page.waitForTimeout(1500);
     await panel.getByRole('button', { name: 'Pause', exact: true }).click();
     await panel.locator('#status', { hasText: 'paused' }).waitFor({ timeout: 15_000 });
     await palette(page, 'Dropout Lens: Focus on Model View');
