@@ -1,5 +1,5 @@
-// Evaluated inside the panel page (bench/ui/panel.ts sends this file's text): delivers `updates` (JSON: each the
-// host messages of one stream tick, a masks and an activations event; typed arrays as {$typed, values}, rebuilt
+// Evaluated inside the panel page (bench/ui/panel.ts sends this file's text): delivers `updates` (JSON: each an
+// engineBatch host message with a step's masks and activations events; typed arrays as {$typed, values}, rebuilt
 // here as VS Code rebuilds them) at `rate` per second, 0 as fast as the page takes them, for `seconds`, each as
 // its own task through a MessageChannel (a structured clone, like a webview message), and records what the panel
 // does with them. Plain JavaScript: its text runs as is.
@@ -67,7 +67,7 @@ async ({ json, rate, seconds }) => {
     };
     channel.port1.onmessage = (e) => {
       const t0 = now();
-      for (const message of e.data) window.__deliver(message);
+      window.__deliver(e.data);
       const handled = now() - t0;
       arrived++;
       longestWork = Math.max(longestWork, handled);
@@ -92,7 +92,8 @@ async ({ json, rate, seconds }) => {
   const shown = Math.min(width, costs.length);
   const colours = [new Set(), new Set()];
   for (let j = 0; j < shown; j++) {
-    const { bits } = updates[(costs.length - shown + j) % updates.length][0].event.layers.find((m) => m.layer === layer);
+    const masks = updates[(costs.length - shown + j) % updates.length].events.find((e) => e.type === 'masks');
+    const { bits } = masks.layers.find((m) => m.layer === layer);
     for (let u = 0; u < height; u++) colours[(bits[u >> 3] >> (u & 7)) & 1].add(picture[u * width + width - shown + j]);
   }
   const columnsMatch = colours.every((c) => c.size === 1) && !colours[1].has([...colours[0]][0]);

@@ -1,13 +1,13 @@
 /**
  * The run panel under live masks, in Debian's Chromium: the real page (test/webview/harness.mjs) on a snapshot
- * of 4 dropout layers × 512 units, then the engine's masks and activations events for that model, delivered
+ * of 4 dropout layers × 512 units, then the engine's masks and activations events for that model (a step's two in
+ * one engineBatch message, as RunPanel sends them), delivered
  * from inside the page (inPage.js) at 60 updates/s and as fast as the page takes them. Target: ≥ 30 updates/s.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { engineRun, ensurePanelBuilt, moons, openPanel, snapshotOf, startPanelServer } from '../../test/webview/harness.mjs';
-import type { EngineEvent } from '../../src/protocol/engine';
 import { median, percentile } from '../engine/measure';
 
 export const PANEL_TARGET_PER_SECOND = 30;
@@ -59,9 +59,10 @@ export async function runPanelBench(seconds = 3): Promise<PanelRecord[]> {
   // The engine's own events for a 2-512-512-512-512-2 model with dropout 0.5 after each hidden layer.
   const events = engineRun(moons(512, 4), 40);
   const snapshot = snapshotOf(events, 'bench: 4 × 512 units');
+  // One update: a step's masks and activations, in one engineBatch message as RunPanel sends them.
   const updates = events.flatMap((m) => {
     const stats = m.type === 'masks' && events.find((a) => a.type === 'activations' && a.step === m.step);
-    return stats ? [[m, stats].map((event: EngineEvent) => ({ type: 'engine', event }))] : [];
+    return stats ? [{ type: 'engineBatch', events: [m, stats] }] : [];
   });
   const dropoutLayers = snapshot.layers.filter((l) => l.rate !== undefined);
   // Typed arrays travel as typed arrays: VS Code's postMessage transfers their buffers.
