@@ -25,3 +25,8 @@ export function dropoutSummary(spec: LayerSpec, rate?: number): string | undefin
 export function hasDropout(spec: LayerSpec): boolean {
   return dropoutSummary(spec) !== undefined;
 }
+
+/** Layers whose train/eval mode changes what they compute: dropout of any kind, and batch norm. */
+export function hasMode(spec: LayerSpec): boolean {
+  return hasDropout(spec) || spec.type === 'batchnorm';
+}

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LayerMode, LayerSpec, ModelSpec } from '../protocol/modelSpec';
 import { activeConfigUri, isModelConfig } from './configFiles';
 import { analysisCore } from './lazyCores';
-import { dropoutSummary, layerTitle } from './layerLabels';
+import { dropoutSummary, hasMode, layerTitle } from './layerLabels';
 import type { RunController } from './runController';
 
 export type ModelNode =
@@ -60,7 +60,8 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
         : `step ${session.step}`;
       return [
         { kind: 'summary', label: session.spec.name, description: `${session.status} · ${metrics}`, tooltip: `${vscode.workspace.asRelativePath(session.configUri)}\n${metrics}` },
-        ...session.layers.map((l): ModelNode => ({ kind: 'layer', index: l.index, spec: l.spec, mode: l.mode, rate: l.rate, live: session.isActive })),
+        // A dense layer's mode changes nothing it computes, so it gets no badge to click.
+        ...session.layers.map((l): ModelNode => ({ kind: 'layer', index: l.index, spec: l.spec, mode: hasMode(l.spec) ? l.mode : undefined, rate: l.rate, live: session.isActive })),
       ];
     }
     const spec = this.activeSpec();
