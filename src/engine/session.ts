@@ -240,7 +240,7 @@ export class EngineSession {
     if (every > 0 && trainer.epoch % every === 0 && due) {
       this.lastBoundary = this.now();
       const boundary = trainer.decisionBoundary(this.options.boundaryResolution);
-      if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer]);
+      if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer, boundary.points.buffer as ArrayBuffer, boundary.labels.buffer as ArrayBuffer]);
     }
     if (trainer.epoch >= this.spec!.training.epochs) this.finish('completed');
   }

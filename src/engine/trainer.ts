@@ -33,7 +33,7 @@ export interface Trainer {
   setRate(layer: number, rate: number): void;
   masks(): LayerMask[];
   activationStats(bins?: number): LayerActivationStats[];
-  decisionBoundary(resolution: number): { extent: [number, number, number, number]; classes: Uint8Array; confidence: Float32Array } | undefined;
+  decisionBoundary(resolution: number): DecisionBoundary | undefined;
   mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number };
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
 }
@@ -41,6 +41,19 @@ export interface Trainer {
 export function createTrainer(spec: ModelSpec, data: Dataset, options: { kernels?: MatmulKernels } = {}): Trainer {
   return new MlpTrainer(spec, data, options.kernels ?? selectKernels());
 }
+
+/** A 2-D classifier's predictions over a grid, and a sample of the training points it was fitted to. */
+export interface DecisionBoundary {
+  extent: [number, number, number, number];
+  classes: Uint8Array;
+  confidence: Float32Array;
+  /** x, y of each sampled training point, interleaved. */
+  points: Float32Array;
+  labels: Uint8Array;
+}
+
+/** Training points drawn over the decision boundary, at most. */
+const BOUNDARY_POINTS = 300;
 
 /** Bins of the activation histograms streamed to the panel. */
 const HISTOGRAM_BINS = 24;
@@ -207,7 +220,7 @@ class MlpTrainer implements Trainer {
     return this.dropouts.filter((l): l is DropoutLayer => l.kind === 'dropout').map((l) => layerActivationStats(l, this.lastBatch, bins));
   }
 
-  decisionBoundary(resolution: number): { extent: [number, number, number, number]; classes: Uint8Array; confidence: Float32Array } | undefined {
+  decisionBoundary(resolution: number): DecisionBoundary | undefined {
     if (this.inputDim !== 2 || this.task !== 'classification' || !(resolution >= 2 && resolution <= 256)) return undefined;
     const x = this.data.train.x;
     let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -240,7 +253,17 @@ class MlpTrainer implements Trainer {
         confidence[start + r] = probs[arg]!;
       }
     });
-    return { extent, classes, confidence };
+    // The data the boundary is drawn over: an even sample of the training points, never more than a screen can show.
+    const shown = Math.min(this.data.train.n, BOUNDARY_POINTS);
+    const points = new Float32Array(2 * shown);
+    const labels = new Uint8Array(shown);
+    for (let k = 0; k < shown; k++) {
+      const i = Math.floor((k * this.data.train.n) / shown);
+      points[2 * k] = x[2 * i]!;
+      points[2 * k + 1] = x[2 * i + 1]!;
+      labels[k] = this.data.train.y[i]!;
+    }
+    return { extent, classes, confidence, points, labels };
   }
 
   mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number } {

@@ -118,6 +118,9 @@ export type EngineEvent =
       /** Predicted class per cell, row-major from yMin, then probability of that class. */
       classes: Uint8Array;
       confidence: Float32Array;
+      /** A sample of the training points (x, y interleaved) with their classes, drawn over the grid. */
+      points: Float32Array;
+      labels: Uint8Array;
     }
   | {
       type: 'mcResult';

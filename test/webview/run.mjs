@@ -127,6 +127,28 @@ await test('a chart\'s export button posts the chart as a valid PNG of the canva
   await page.close();
 });
 
+await test('the decision boundary is drawn over the training points, each in its class colour', async () => {
+  const { page, problems, deliver } = await openPanel();
+  await deliver({ type: 'snapshot', snapshot });
+  const boundary = events.find((e) => e.type === 'boundary');
+  assert.ok(boundary && boundary.labels.length > 0, 'the engine sent a boundary with points');
+  await deliver({ type: 'engine', event: boundary });
+  const [x0, x1, y0, y1] = boundary.extent;
+  // A point's centre, in canvas pixels, must carry its class colour (dark theme: blue, orange).
+  const colours = [[0x37, 0x94, 0xff], [0xd1, 0x86, 0x16]];
+  const centres = Array.from(boundary.labels.slice(0, 20), (label, i) => ({ label, x: (boundary.points[2 * i] - x0) / (x1 - x0), y: 1 - (boundary.points[2 * i + 1] - y0) / (y1 - y0) }));
+  const pixels = await page.evaluate((cs) => {
+    const c = document.getElementById('boundary');
+    const ctx = c.getContext('2d');
+    return cs.map(({ x, y }) => Array.from(ctx.getImageData(Math.round(x * c.width - 0.5), Math.round(y * c.height - 0.5), 1, 1).data.slice(0, 3)));
+  }, centres);
+  // Points can overlap a neighbour of the other class; nearly all must show their own colour.
+  const own = centres.filter((c, i) => colours[c.label].every((v, k) => Math.abs(v - pixels[i][k]) <= 2)).length;
+  assert.ok(own >= 16, `${own} of ${centres.length} points in their class colour`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 await test('screenshots in the dark and the light theme', async () => {
   const { page, deliver } = await openPanel();
   const big = engineRun(moons(64, 2), 60);

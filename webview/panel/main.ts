@@ -98,9 +98,9 @@ function render(s: PanelSnapshot): void {
   const lossCanvas = el('canvas', { id: 'loss-chart' });
   const accuracyCanvas = el('canvas', { id: 'accuracy-chart' });
   const curves = el('section', { className: 'curves' }, el('h2', {}, 'Training and validation'), el('div', { className: 'chart' }, lossCanvas, exportButton('loss')), ...(s.task === 'classification' ? [el('div', { className: 'chart' }, accuracyCanvas, exportButton('accuracy'))] : []));
-  const boundary = el('canvas', { id: 'boundary', className: 'boundary', width: 48, height: 48 });
+  const boundary = el('canvas', { id: 'boundary', className: 'boundary', width: 240, height: 240 });
   boundary.setAttribute('role', 'img');
-  boundary.setAttribute('aria-label', 'Decision boundary over the input plane');
+  boundary.setAttribute('aria-label', 'Decision boundary over the input plane, with the training points');
   const extras = s.inputDim === 2 && s.task === 'classification' ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)] : [];
   app.append(header, controls, banner, masks, curves, ...extras);
   loss = new Curves(lossCanvas, 'loss', theme);
@@ -245,7 +245,10 @@ function apply(event: EngineEvent): void {
       const canvas = document.getElementById('boundary') as HTMLCanvasElement | null;
       const classes = toBytes(event.classes);
       const confidence = toFloats(event.confidence);
-      if (canvas && classes && confidence && classes.length === event.resolution ** 2) drawBoundary(canvas, event.resolution, classes, confidence, theme);
+      const points = toFloats(event.points);
+      const labels = toBytes(event.labels);
+      const sampled = points && labels && points.length === 2 * labels.length ? { points, labels } : {};
+      if (canvas && classes && confidence && classes.length === event.resolution ** 2) drawBoundary(canvas, { resolution: event.resolution, extent: event.extent, classes, confidence, ...sampled }, theme);
       break;
     }
     case 'error':
