@@ -31,6 +31,9 @@ export interface PanelSnapshot {
   totalEpochs: number;
   step: number;
   stepsPerSecond: number;
+  /** The latest pictures of the run (recent masks, the last histograms and decision boundary), replayed by a
+   * panel that opens or is restored mid-run, so it shows what a panel open all along would show. */
+  recent?: EngineEvent[];
 }
 
 export type HostToPanelMessage =

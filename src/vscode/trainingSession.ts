@@ -17,6 +17,9 @@ export interface SessionOptions {
   extensionPath: string;
 }
 
+/** Mask events kept for a panel that opens mid-run: as many as a heatmap shows. */
+const RECENT_MASKS = 120;
+
 export class TrainingSession implements vscode.Disposable {
   readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
   readonly spec: ModelSpec;
@@ -38,6 +41,9 @@ export class TrainingSession implements vscode.Disposable {
   epoch = 0;
   stepsPerSecond = 0;
   lastLoss: number | undefined;
+  /** What a panel opened now needs to draw the present: the last masks (one heatmap's width), histograms, boundary. */
+  private readonly recentMasks: EngineEvent[] = [];
+  private readonly lastPictures = new Map<'activations' | 'boundary', EngineEvent>();
 
   constructor(options: SessionOptions) {
     this.spec = options.spec;
@@ -83,6 +89,7 @@ export class TrainingSession implements vscode.Disposable {
       totalEpochs: this.spec.training.epochs,
       step: this.step,
       stepsPerSecond: this.stepsPerSecond,
+      recent: [...this.recentMasks, ...this.lastPictures.values()],
     };
   }
 
@@ -108,6 +115,14 @@ export class TrainingSession implements vscode.Disposable {
         break;
       case 'epoch':
         this.epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+        break;
+      case 'masks':
+        this.recentMasks.push(event);
+        if (this.recentMasks.length > RECENT_MASKS) this.recentMasks.shift();
+        break;
+      case 'activations':
+      case 'boundary':
+        this.lastPictures.set(event.type, event);
         break;
       case 'modes':
         for (const { layer, mode } of event.layers) {

@@ -41,27 +41,36 @@ await test('the panel says ready under the strict CSP, then draws the snapshot',
   await page.close();
 });
 
-await test('mask heatmaps paint exactly the kept and dropped units of the latest mask', async () => {
-  const { page, problems, deliver } = await openPanel();
-  await deliver({ type: 'snapshot', snapshot });
-  for (const e of maskEvents) await deliver({ type: 'engine', event: e });
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r()))); // the panel paints with the next frame
-  const last = maskEvents.at(-1).layers.find((m) => m.layer === 1);
-  const column = await page.evaluate(() => {
-    const c = document.querySelector('#layer-1 canvas.heatmap');
-    const d = c.getContext('2d').getImageData(c.width - 1, 0, 1, c.height).data;
-    return Array.from({ length: c.height }, (_, u) => [d[4 * u], d[4 * u + 1], d[4 * u + 2]]);
+// Live, the masks arrive one by one; a panel opened (or restored) mid-run gets the recent ones in its snapshot.
+const deliveries = {
+  'as they stream': async (deliver) => {
+    await deliver({ type: 'snapshot', snapshot });
+    for (const e of maskEvents) await deliver({ type: 'engine', event: e });
+  },
+  'from the snapshot of a panel opened mid-run': (deliver) => deliver({ type: 'snapshot', snapshot: { ...snapshot, recent: maskEvents } }),
+};
+for (const [how, deliverMasks] of Object.entries(deliveries)) {
+  await test(`mask heatmaps paint exactly the kept and dropped units of the latest mask, ${how}`, async () => {
+    const { page, problems, deliver } = await openPanel();
+    await deliverMasks(deliver);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r()))); // the panel paints with the next frame
+    const last = maskEvents.at(-1).layers.find((m) => m.layer === 1);
+    const column = await page.evaluate(() => {
+      const c = document.querySelector('#layer-1 canvas.heatmap');
+      const d = c.getContext('2d').getImageData(c.width - 1, 0, 1, c.height).data;
+      return Array.from({ length: c.height }, (_, u) => [d[4 * u], d[4 * u + 1], d[4 * u + 2]]);
+    });
+    const kept = [0x37, 0x94, 0xff];
+    const dropped = [0x1e, 0x1e, 0x1e];
+    for (let u = 0; u < last.units; u++) {
+      const isKept = ((last.bits[u >> 3] >> (u & 7)) & 1) === 1;
+      assert.deepEqual(column[u], isKept ? kept : dropped, `unit ${u}`);
+    }
+    assert.match(await page.locator('#layer-1 .realized').innerText(), new RegExp(`realized ${last.realizedDropFraction.toFixed(2)}`));
+    assert.deepEqual(problems, []);
+    await page.close();
   });
-  const kept = [0x37, 0x94, 0xff];
-  const dropped = [0x1e, 0x1e, 0x1e];
-  for (let u = 0; u < last.units; u++) {
-    const isKept = ((last.bits[u >> 3] >> (u & 7)) & 1) === 1;
-    assert.deepEqual(column[u], isKept ? kept : dropped, `unit ${u}`);
-  }
-  assert.match(await page.locator('#layer-1 .realized').innerText(), new RegExp(`realized ${last.realizedDropFraction.toFixed(2)}`));
-  assert.deepEqual(problems, []);
-  await page.close();
-});
+}
 
 await test('a layer\'s mode button posts a valid setMode, and the modes event relabels it', async () => {
   const { page, deliver } = await openPanel();

@@ -7,8 +7,8 @@ import { parseColor, type Theme } from './theme';
 
 export const HISTORY = 120;
 
-/** An opaque RGB colour as one pixel of a little-endian Uint32 view of RGBA bytes. */
-const pixel = ([r, g, b]: [number, number, number]) => (r | (g << 8) | (b << 16) | (255 << 24)) >>> 0;
+/** An RGB colour as one pixel of a little-endian Uint32 view of RGBA bytes (opaque unless told). */
+const pixel = ([r, g, b]: [number, number, number], alpha = 255) => (r | (g << 8) | (b << 16) | (alpha << 24)) >>> 0;
 
 export class MaskHeatmap {
   readonly canvas: HTMLCanvasElement;
@@ -21,6 +21,9 @@ export class MaskHeatmap {
   private kept = 0;
   private dropped = 0;
   private frozen = 0;
+  /** Columns no mask has reached yet: a faint wash, so they never read as "all dropped". */
+  private empty = 0;
+  private started = false;
 
   constructor(readonly units: number, label: string, theme: Theme) {
     this.canvas = document.createElement('canvas');
@@ -35,12 +38,18 @@ export class MaskHeatmap {
     this.setTheme(theme);
   }
 
-  /** Takes the theme's colours and starts the picture afresh. */
+  /** Takes the theme's colours, recolouring the history already drawn. */
   setTheme(theme: Theme): void {
+    const before = [this.kept, this.dropped, this.frozen, this.empty];
     this.kept = pixel(parseColor(theme.kept));
     this.dropped = pixel(parseColor(theme.dropped));
     this.frozen = pixel(parseColor(theme.eval));
-    this.pixels.fill(this.dropped);
+    this.empty = pixel(parseColor(theme.muted), 0x30);
+    const after = [this.kept, this.dropped, this.frozen, this.empty];
+    const { pixels } = this;
+    if (!this.started) pixels.fill(this.empty);
+    else for (let i = 0; i < pixels.length; i++) pixels[i] = after[before.indexOf(pixels[i]!)] ?? pixels[i]!;
+    this.started = true;
     this.dirty = true;
     this.flush();
   }

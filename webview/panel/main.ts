@@ -108,6 +108,7 @@ function render(s: PanelSnapshot): void {
   dirtyCurves = true;
   setStatus(s.status, s.message, s.action);
   updateProgress(s.step, s.stepsPerSecond, s.epochs.at(-1)?.epoch ?? 0);
+  for (const event of Array.isArray(s.recent) ? s.recent : []) apply(event);
   scheduleDraw();
 }
 
