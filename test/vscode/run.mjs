@@ -57,8 +57,10 @@ try {
   ];
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   await page.goto(url);
-  const timeout = new Promise((resolveExit) => setTimeout(() => resolveExit('timeout'), TIMEOUT_MS));
+  let timer;
+  const timeout = new Promise((resolveExit) => (timer = setTimeout(() => resolveExit('timeout'), TIMEOUT_MS)));
   exitCode = await Promise.race([reported, timeout]);
+  clearTimeout(timer);
   await page.screenshot({ path: join(artefacts, 'workbench-after-suite.png') }).catch(() => {});
 } finally {
   await browser.close().catch(() => {});
