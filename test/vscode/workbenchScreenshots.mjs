@@ -1,8 +1,8 @@
 // What a person sees in the real workbench: a fresh code-server with the extension under development (no test
 // runner: the suite's extension host exits with its tests), a copy of examples/ open, the overfitting example trained
-// from the command palette and paused. The sidebar must list the model's layers and the run panel must draw its masks;
+// from the command palette to the end. The sidebar must list the model's layers and the run panel must draw its masks;
 // both are photographed in a dark and a light theme.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +28,6 @@ async function palette(page, command, opensPicker = false) {
 export async function takeWorkbenchScreenshots({ root, dir, log }) {
   const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-walkthrough-'));
   cpSync(join(root, 'examples'), workspace, { recursive: true });
-  // The overfitting example for longer, so that it is still training when it is paused for the pictures.
-  const example = readFileSync(join(workspace, 'overfit.dropout.yaml'), 'utf8');
-  writeFileSync(join(workspace, 'overfit-long.dropout.yaml'), example.replace(/epochs: \d+/, 'epochs: 100000'));
   const server = await startCodeServer({ folder: workspace, ...(log ? { log } : {}) });
   const browser = await launchChromium();
   try {
@@ -40,14 +37,12 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The activity-bar entry appears once the workbench has read the extension's contributions.
     await page.locator('.activitybar .action-item a[aria-label^="Dropout Lens"]').waitFor({ timeout: 90_000 });
-    await page.getByRole('treeitem', { name: 'overfit-long.dropout.yaml' }).click();
+    await page.getByRole('treeitem', { name: 'overfit.dropout.yaml' }).click();
     await page.locator('.monaco-editor').first().waitFor({ timeout: 20_000 });
     await palette(page, 'Dropout Lens: Train Model in Active Config');
     const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await panel.locator('.heatmap').first().waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(1500);
-    await panel.getByRole('button', { name: 'Pause', exact: true }).click();
-    await panel.locator('#status', { hasText: 'paused' }).waitFor({ timeout: 15_000 });
+    await panel.locator('#status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
     await palette(page, 'Dropout Lens: Focus on Model View');
     await page.locator('.monaco-list-row', { hasText: 'dropout' }).first().waitFor({ timeout: 20_000 });
     await page.waitForTimeout(4000);
