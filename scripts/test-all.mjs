@@ -51,4 +51,6 @@ run('unit tests', process.execPath, [join(root, 'scripts', 'run-unit-tests.mjs')
 run('CLI', process.execPath, [join(root, 'test', 'cli', 'run.mjs')], { count: plainCount });
 run('webview tests (Chromium)', process.execPath, ['--import', 'tsx', join(root, 'test', 'webview', 'run.mjs')], { count: plainCount });
 run('integration tests (real VS Code)', process.execPath, [join(root, 'test', 'vscode', 'run.mjs')], { count: plainCount });
+// Last: packaging rebuilds dist/ in production mode.
+run('package (.vsix installs into VS Code)', process.execPath, [join(root, 'test', 'package', 'run.mjs')], { count: plainCount });
 console.log(`\nAll layers passed.\n${totals.passed} passed, ${totals.failed} failed`);
