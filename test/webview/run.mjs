@@ -72,7 +72,7 @@ for (const [how, deliverMasks] of Object.entries(deliveries)) {
   });
 }
 
-await test('a layer\'s mode button posts a valid setMode, and the modes event relabels it', async () => {
+await test('a layer\'s mode button posts a valid setMode, the modes event relabels it, and run controls follow the status', async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
   await page.locator('#layer-1 button.mode').click();
@@ -81,8 +81,12 @@ await test('a layer\'s mode button posts a valid setMode, and the modes event re
   await deliver({ type: 'engine', event: { type: 'modes', layers: [{ layer: 1, mode: 'eval' }] } });
   assert.equal(await page.locator('#layer-1 button.mode').innerText(), 'EVAL');
   assert.equal(await page.locator('#layer-1 button.mode').getAttribute('aria-pressed'), 'false');
-  await page.locator('#pause').click();
-  assert.deepEqual(await page.evaluate(() => window.__posted.at(-1)), { type: 'control', action: 'pause' });
+  // Paused: resume and step act, pause cannot; once the run completes only what reads the results is left.
+  assert.deepEqual(await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)), [true, false, false, false]);
+  await page.locator('#resume').click();
+  assert.deepEqual(await page.evaluate(() => window.__posted.at(-1)), { type: 'control', action: 'resume' });
+  await deliver({ type: 'status', status: 'completed' });
+  assert.deepEqual(await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)), [true, true, true, true]);
   await page.close();
 });
 

@@ -182,6 +182,13 @@ function setStatus(status: RunStatus, message?: string, action?: { label: string
     s.textContent = status;
     s.className = `status status-${status}`;
   }
+  // Only the controls that can act now are enabled: a finished run cannot pause, a running one cannot step.
+  const live = status === 'running' || status === 'paused' || status === 'starting';
+  const enabled: Record<string, boolean> = { pause: status === 'running', resume: status === 'paused', step: status === 'paused', stop: live, 'all-eval': live, 'all-train': live };
+  for (const [id, on] of Object.entries(enabled)) {
+    const control = document.getElementById(id) as HTMLButtonElement | null;
+    if (control) control.disabled = !on;
+  }
   const banner = document.getElementById('banner');
   if (!banner) return;
   banner.hidden = !message;
