@@ -8,7 +8,7 @@ import { isConfigFile } from './config';
 import { analyzeConfig } from './configRules';
 import { analyzeKerasJson, looksLikeKerasJson } from './keras';
 import { Emitter } from './ops';
-import { analyzePython } from './python';
+import { analyzePython, type PythonCache } from './python';
 import { LineMap } from './text';
 
 export { RULES, RULE_INFO, type RuleInfo } from './rules';
@@ -90,11 +90,11 @@ export function isPythonFile(fileName: string): boolean {
   return !isConfigFile(fileName) && /\.pyi?$/i.test(fileName);
 }
 
-function analyzeRaw(text: string, fileName: string, parse?: PythonParse): Finding[] {
+function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache): Finding[] {
   const lines = new LineMap(text);
   if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
   if (/\.pyi?$/i.test(fileName)) {
-    const { findings, comments } = analyzePython(text, lines, parse ? parse(text) : undefined);
+    const { findings, comments } = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
     return applySuppressions(findings, comments);
   }
   if (/\.json$/i.test(fileName)) {
@@ -110,12 +110,15 @@ export function analyzeDocument(text: string, fileName: string, options: Analyze
   return analyzeWith(text, fileName, options);
 }
 
-/** analyzeDocument, with the Python syntax tree from `parse` (see DocumentAnalyzer in ./session). */
-export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse): Finding[] {
+/**
+ * analyzeDocument, with the Python syntax tree from `parse` and, with `cache`, reusing what the previous
+ * analysis of the same document computed for unchanged definitions (see DocumentAnalyzer in ./session).
+ */
+export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse, cache?: PythonCache): Finding[] {
   let findings: Finding[];
   try {
     if (text.length > MAX_BYTES) return [];
-    findings = analyzeRaw(text, fileName, parse);
+    findings = analyzeRaw(text, fileName, parse, cache);
   } catch (error) {
     findings = [
       {

@@ -18,11 +18,21 @@ export interface Op {
   remove?: { from: number; to: number; insert: string }[];
 }
 
+/** A fix as emit() takes it: edits in offsets. */
+export interface EmitFix {
+  title: string;
+  edits: { from: number; to: number; insert: string }[];
+  preferred?: boolean;
+}
+
 export class Emitter {
   readonly findings: Finding[] = [];
   private readonly seen = new Set<string>();
+  /** Sees every emit() call, duplicates included (the Python analysis records them to replay later). */
+  tap: ((rule: RuleId, at: [number, number], message: string, fixes: EmitFix[]) => void) | null = null;
   constructor(readonly lines: LineMap) {}
-  emit(rule: RuleId, at: [number, number], message: string, fixes: { title: string; edits: { from: number; to: number; insert: string }[]; preferred?: boolean }[] = []): void {
+  emit(rule: RuleId, at: [number, number], message: string, fixes: EmitFix[] = []): void {
+    if (this.tap) this.tap(rule, at, message, fixes);
     const key = `${rule}@${at[0]}:${at[1]}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

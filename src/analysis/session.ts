@@ -2,13 +2,15 @@
  * Incremental analysis of one open document as the user types. A DocumentAnalyzer keeps the last Python
  * syntax tree; edits since then (the shape of VS Code's TextDocumentContentChangeEvent: offset, length
  * replaced, new text) map its fragments to the new text, and lezer reparses only around the edits,
- * reusing the untouched subtrees. The rule passes then run over the new tree. No vscode import: the shell
+ * reusing the untouched subtrees. The rule passes then run over the new tree, replaying what they produced
+ * last time for top-level definitions whose text and inputs are unchanged. No vscode import: the shell
  * keeps one analyzer per open document and hands it the changes.
  */
 import { TreeFragment, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import type { Finding } from '../protocol/findings';
 import { analyzeWith, isPythonFile, type AnalyzeOptions } from './index';
+import { PythonCache, type ReuseStats } from './python';
 
 /** One edit of the previous text: `rangeLength` characters at `rangeOffset` replaced by `text`. */
 export interface DocumentEdit {
@@ -36,12 +38,19 @@ export class DocumentAnalyzer {
   private fragments: readonly TreeFragment[] = [];
   private broken = false;
   private stats: ParseStats | null = null;
+  /** Per-definition results of the last analysis, reused for definitions whose text and inputs are unchanged. */
+  private cache = new PythonCache();
 
   constructor(private fileName: string) {}
 
   /** How the last analysis got its syntax tree (null before the first analysis or for non-Python files). */
   get lastParse(): ParseStats | null {
     return this.stats;
+  }
+
+  /** What the last analysis replayed from the one before (Python only; null before the first). */
+  get lastReuse(): ReuseStats | null {
+    return isPythonFile(this.fileName) && this.tree ? this.cache.stats : null;
   }
 
   /** The syntax tree of the last analysed text (Python only). */
@@ -58,6 +67,7 @@ export class DocumentAnalyzer {
   /** Forget the previous tree: the next analysis parses from scratch. */
   reset(): void {
     this.tree = null;
+    this.cache = new PythonCache();
     this.fragments = [];
     this.broken = false;
   }
@@ -85,7 +95,7 @@ export class DocumentAnalyzer {
       this.stats = null;
       return analyzeWith(text, this.fileName, options);
     }
-    return analyzeWith(text, this.fileName, options, (t) => this.parse(t));
+    return analyzeWith(text, this.fileName, options, (t) => this.parse(t), this.cache);
   }
 
   private parse(text: string): Tree {

@@ -5,7 +5,8 @@
  */
 import { parser } from '@lezer/python';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { checkRate, checkSequence, Emitter, fmtRate, type Op, type OpKind } from '../ops';
+import type { RuleId } from '../../protocol/findings';
+import { checkRate, checkSequence, Emitter, fmtRate, type EmitFix, type Op, type OpKind } from '../ops';
 import type { LineMap } from '../text';
 
 type Span = [number, number];
@@ -97,8 +98,22 @@ class Py {
   defaultSensitive = true;
   reporting = false;
   callSites = new Map<string, Map<number, Mode[]>>();
+  /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
+  readonly units: Unit[] = [];
+  readonly cache: PythonCache | undefined;
+  /** Every call-site record, while a unit's flow pass is recorded. */
+  siteTap: Site[] | null = null;
+  /** The global facts each pass reads equal those of the cached run (per pass: creations and chains; summaries; reports). */
+  k1Same = false;
+  k2Same = false;
+  k3Same = false;
+  keys = { k1: '', k2: '', k3: '' };
+  /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
+  readonly seq: string[] = [];
+  readonly reuse: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, summaries: 0, reports: 0 };
 
-  constructor(src: string, tree: Tree, lines: LineMap) {
+  constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
+    this.cache = cache;
     this.src = src;
     this.tree = tree;
     this.em = new Emitter(lines);
@@ -666,11 +681,18 @@ function removeListItem(py: Py, items: SyntaxNode[], i: number): Op['remove'] {
 // ---------------------------------------------------------------- rate and API checks (every dropout creation)
 
 function checkCreations(py: Py): void {
-  for (const call of all(py, 'CallExpression')) {
+  const byUnit = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
+  py.units.forEach((u, i) => cachedEmissions(py, u, 'creations', py.k1Same, () => {
+    for (const call of byUnit[i]) checkCreation(py, call);
+  }));
+}
+
+function checkCreation(py: Py, call: SyntaxNode): void {
+  {
     const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
     if (!lc || lc.kind !== 'dropout') {
       checkTrainingTrue(py, call);
-      continue;
+      return;
     }
     if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
     else if (lc.rateNode && /keep/i.test(py.text(lc.rateNode)) && lc.rateNode.name === 'VariableName' || (lc.rateNode?.name === 'MemberExpression' && /keep/i.test(py.text(lc.rateNode)))) {
@@ -875,7 +897,17 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
 }
 
 function analyzeChains(py: Py): void {
-  for (const fn of all(py, 'FunctionDefinition')) {
+  const byUnit = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  py.units.forEach((u, i) => cachedEmissions(py, u, 'chains', py.k1Same, () => {
+    for (const fn of byUnit[i]) chainsOf(py, fn);
+  }));
+  // Module level (Keras functional API and Sequential models outside functions).
+  const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
+  walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
+}
+
+function chainsOf(py: Py, fn: SyntaxNode): void {
+  {
     const cls = enclosing(fn, 'ClassDefinition');
     const info = cls ? py.classes.get(defName(py, cls)) : undefined;
     const name = defName(py, fn);
@@ -890,9 +922,6 @@ function analyzeChains(py: Py): void {
     const where = info ? `${info.name}.${name}()` : `${name}()`;
     walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
   }
-  // Module level (Keras functional API and Sequential models outside functions).
-  const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
-  walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
 }
 
 function paramNames(py: Py, fn: SyntaxNode): string[] {
@@ -1383,22 +1412,13 @@ class FlowWalker {
         a.positional.forEach((arg, i) => {
           const m = modelOf(py, arg);
           if (!m) return;
-          const idx = i + offset;
-          let byParam = py.callSites.get(fname);
-          if (!byParam) py.callSites.set(fname, (byParam = new Map()));
-          const list = byParam.get(idx) ?? [];
-          list.push(flow.mc ? 'eval' : state.get(m)?.mode ?? 'unknown');
-          byParam.set(idx, list);
+          recordSite(py, fname, i + offset, flow.mc ? 'eval' : state.get(m)?.mode ?? 'unknown');
         });
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
           if (!m || idx < 0) continue;
-          let byParam = py.callSites.get(fname);
-          if (!byParam) py.callSites.set(fname, (byParam = new Map()));
-          const list = byParam.get(idx) ?? [];
-          list.push(state.get(m)?.mode ?? 'unknown');
-          byParam.set(idx, list);
+          recordSite(py, fname, idx, state.get(m)?.mode ?? 'unknown');
         }
         if (fn.trainsParams.size > 0) {
           const trained: string[] = [];
@@ -1480,6 +1500,15 @@ class FlowWalker {
   }
 }
 
+function recordSite(py: Py, fname: string, idx: number, mode: Mode): void {
+  if (py.siteTap) py.siteTap.push([fname, idx, mode]);
+  let byParam = py.callSites.get(fname);
+  if (!byParam) py.callSites.set(fname, (byParam = new Map()));
+  const list = byParam.get(idx) ?? [];
+  list.push(mode);
+  byParam.set(idx, list);
+}
+
 /** Is the model called in the same function (or module-level code) as this node? */
 function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
   const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
@@ -1541,10 +1570,47 @@ function collectFunctions(py: Py): void {
   }
 }
 
-function summarize(py: Py, walker: FlowWalker): void {
+function summarize(py: Py, walker: FlowWalker, fnsByUnit: FnInfo[][]): void {
   py.reporting = false;
-  for (let round = 0; round < 1; round++) {
-    for (const fn of py.functions.values()) {
+  const prevSeq = py.cache?.prev?.seq;
+  // The summaries before this unit's equal those of the cached run at the same places.
+  let prefixSame = !!prevSeq;
+  py.units.forEach((u, ui) => {
+    const fns = fnsByUnit[ui];
+    if (fns.length === 0) return;
+    const at = py.seq.length;
+    const names = fns.map((f) => f.name).join(',');
+    const old = u.old?.summary;
+    if (py.k2Same && prefixSame && old && old.at === at && old.names === names) {
+      fns.forEach((fn, i) => {
+        fn.effects = new Map(old.sums[i].effects.map(([k, mode]) => [k, { mode }]));
+        for (const p of old.sums[i].trains) fn.trainsParams.add(p);
+      });
+      for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
+      u.entry.summary = old;
+      py.reuse.summaries++;
+    } else {
+      const sites: Site[] = [];
+      py.siteTap = sites;
+      for (const fn of fns) summarizeOne(py, walker, fn);
+      py.siteTap = null;
+      if (u.key !== null) u.entry.summary = { at, names, sums: fns.map(summaryOf), sites };
+    }
+    for (const fn of fns) {
+      const i = py.seq.length;
+      py.seq.push(JSON.stringify(summaryOf(fn)));
+      if (!prevSeq || prevSeq[i] !== py.seq[i]) prefixSame = false;
+    }
+  });
+}
+
+function summaryOf(fn: FnInfo): FnSummary {
+  return { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] as number[] };
+}
+
+function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
+  {
+    {
       const entry: State = new Map();
       const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
       const end = walker.walk(bodyOf(py, fn.node), entry, flow);
@@ -1568,7 +1634,8 @@ function summarize(py: Py, walker: FlowWalker): void {
 function analyzeFlow(py: Py): void {
   if (!py.usesTorch && py.modelNames.size === 0) return;
   const walker = new FlowWalker(py);
-  summarize(py, walker);
+  const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
+  summarize(py, walker, fnsByUnit);
   // summarize() recorded call sites inside functions; the module walk (pass 1) records the rest; pass 2 reports.
   py.reporting = false;
   walker.walk(children(py.tree.topNode), new Map(), { loops: [], mc: false, depth: 0, reported: new Set() });
@@ -1576,8 +1643,49 @@ function analyzeFlow(py: Py): void {
     py.reporting = reporting;
     const top: State = new Map();
     const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
-    for (const fn of py.functions.values()) {
-      if (fn.cls && fn.cls.framework === 'lightning') continue;
+    // What every function's report reads besides its own text: the summaries and the module's end state.
+    const originAt: string[] = [];
+    const topKey = [...topEnd].map(([m, st]) => {
+      const o = st.origin;
+      if (!o) return [m, st.mode];
+      const stmt = enclosingStatement(o.node);
+      const lines = py.em.lines;
+      const first = lines.position(stmt.from).line;
+      const last = lines.position(stmt.to).line;
+      originAt.push(m);
+      return [m, st.mode, o.kind, o.node.from, o.node.to, stmt.from, stmt.to, lines.lineEnd(last) >= py.src.length, py.src.slice(lines.lineStart(first), lines.lineEnd(last))];
+    });
+    py.keys.k3 = JSON.stringify([py.seq, topKey]);
+    py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
+    py.units.forEach((u, ui) => {
+      const fns = fnsByUnit[ui];
+      if (fns.length === 0) return;
+      // With eval origins in module code, findings may point there: reuse only at the same place.
+      const key = JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
+      const old = u.old?.report;
+      if (py.k3Same && old && old.key === key) {
+        replay(py, u, old.emissions);
+        for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
+        u.entry.report = old;
+        py.reuse.reports++;
+        return;
+      }
+      const emissions: Emission[] | null = u.key !== null ? [] : null;
+      const sites: Site[] = [];
+      if (emissions) py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
+      py.siteTap = sites;
+      for (const fn of fns) reportOne(py, walker, fn, topEnd, reporting);
+      py.siteTap = null;
+      py.em.tap = null;
+      if (emissions) u.entry.report = { key, emissions, sites };
+    });
+  }
+}
+
+function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State, reporting: boolean): void {
+  {
+    {
+      if (fn.cls && fn.cls.framework === 'lightning') return;
       const entry: State = new Map();
       const sites = py.callSites.get(fn.name);
       fn.params.forEach((p, i) => {
@@ -1599,10 +1707,184 @@ function analyzeFlow(py: Py): void {
       if (reporting) py.callSites = py.callSites; // keep pass-1 records
       walker.walk(bodyOf(py, fn.node), entry, flow);
     }
-    if (!reporting) {
-      /* call sites recorded */
-    }
   }
+}
+
+// ---------------------------------------------------------------- reuse across analyses (DocumentAnalyzer)
+//
+// A unit is one top-level statement. A definition (function, class, decorated definition) starting a line
+// is cacheable: what its part of a pass produced (emit() calls, call-site records, function summaries) is
+// kept, keyed by its text (to the end of its last line, whether that is the end of the file, and the
+// comments in the two lines above it, which hasMcIntent() reads), and replayed in the next analysis when
+// the global facts that pass reads are unchanged too:
+//   - creations and chains: imports, TF1 style, Keras use, the model classes, the function names (k1);
+//   - function summaries: k1, the model names and sensitivity, trained models, the function table (k2),
+//     and the summaries of the functions before (their effects are visible to the calls that follow);
+//   - reports: k2, every summary and the module code's end state (k3), and the call sites recorded for
+//     the unit's functions so far.
+// Offsets at or after the unit's start are kept relative to it, others absolute. Offsets elsewhere come
+// only from eval origins in module code (in k3, absolute), and then a report is reused only at the same
+// place. Duplicate class names (a forward() reads the attributes of the first class of its name) or
+// duplicate units turn reuse off for that analysis. Replays go through the same Emitter (same order, same
+// de-duplication) as a fresh computation.
+
+/** One emit() call; offsets encoded against the unit's start (>= 0) or absolute (-(offset + 1)). */
+interface Emission {
+  rule: RuleId;
+  at: [number, number];
+  message: string;
+  fixes: EmitFix[];
+}
+
+interface FnSummary {
+  effects: [string | number, Mode][];
+  trains: number[];
+}
+
+/** A call-site record: function name, parameter index, mode. */
+type Site = [string, number, Mode];
+
+interface UnitEntry {
+  creations?: Emission[];
+  chains?: Emission[];
+  /** Summaries of the unit's functions (those py.functions holds), and where they start in the run's sequence. */
+  summary?: { at: number; names: string; sums: FnSummary[]; sites: Site[] };
+  report?: { key: string; emissions: Emission[]; sites: Site[] };
+}
+
+interface CacheRun {
+  k1: string;
+  k2: string;
+  k3: string;
+  units: Map<string, UnitEntry>;
+  seq: string[];
+}
+
+/** What the last analysis of one document computed per top-level definition (see DocumentAnalyzer). */
+export class PythonCache {
+  prev: CacheRun | null = null;
+  /** Of the last analysis: top-level statements, cacheable ones, and the unit passes replayed per pass. */
+  stats: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, summaries: 0, reports: 0 };
+}
+
+export interface ReuseStats {
+  units: number;
+  cacheable: number;
+  creations: number;
+  chains: number;
+  summaries: number;
+  reports: number;
+}
+
+interface Unit {
+  node: SyntaxNode;
+  from: number;
+  to: number;
+  /** Cache key (null: not cacheable). */
+  key: string | null;
+  old: UnitEntry | undefined;
+  entry: UnitEntry;
+}
+
+const DEF_UNITS = new Set(['FunctionDefinition', 'ClassDefinition', 'DecoratedStatement']);
+
+function buildUnits(py: Py): void {
+  const lines = py.em.lines;
+  const cache = py.cache;
+  const prev = cache?.prev ?? null;
+  const seen = new Set<string>();
+  let dup = false;
+  let ci = 0;
+  const comments = py.comments;
+  for (let n = py.tree.topNode.firstChild; n; n = n.nextSibling) {
+    let key: string | null = null;
+    if (cache && DEF_UNITS.has(n.name)) {
+      const line = lines.position(n.from).line;
+      if (lines.lineStart(line) === n.from) {
+        const lastEnd = lines.lineEnd(lines.position(n.to).line);
+        const above = lines.lineStart(Math.max(0, line - 2));
+        while (ci < comments.length && comments[ci].from < above) ci++;
+        let cs = '';
+        for (let k = ci; k < comments.length && comments[k].from < n.from; k++) if (comments[k].to <= n.from) cs += `${comments[k].from - n.from}:${comments[k].to - n.from}:${comments[k].text}\n`;
+        key = `${n.name}\n${lastEnd >= py.src.length}\n${cs}\n${py.src.slice(n.from, Math.min(py.src.length, lastEnd + 1))}`;
+        if (seen.has(key)) dup = true;
+        seen.add(key);
+      }
+    }
+    py.units.push({ node: n, from: n.from, to: n.to, key, old: key !== null && prev ? prev.units.get(key) : undefined, entry: {} });
+  }
+  if (dup) for (const u of py.units) (u.key = null), (u.old = undefined);
+}
+
+/** Items per unit (items in document order; `fromOf` gives a start offset inside the item's unit). */
+function groupByUnit<T>(py: Py, items: T[], fromOf: (t: T) => number): T[][] {
+  const out: T[][] = py.units.map(() => []);
+  let ui = 0;
+  for (const it of items) {
+    const at = fromOf(it);
+    while (ui < py.units.length - 1 && py.units[ui].to <= at && py.units[ui + 1].from <= at) ui++;
+    out[ui].push(it);
+  }
+  return out;
+}
+
+function encodeEmission(base: number, rule: RuleId, at: [number, number], message: string, fixes: EmitFix[]): Emission {
+  const enc = (o: number): number => (o >= base ? o - base : -o - 1);
+  return {
+    rule,
+    at: [enc(at[0]), enc(at[1])],
+    message,
+    fixes: fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((e) => ({ from: enc(e.from), to: enc(e.to), insert: e.insert })) })),
+  };
+}
+
+function replay(py: Py, u: Unit, emissions: Emission[]): void {
+  const base = u.from;
+  const dec = (o: number): number => (o >= 0 ? o + base : -o - 1);
+  for (const e of emissions) py.em.emit(e.rule, [dec(e.at[0]), dec(e.at[1])], e.message, e.fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((x) => ({ from: dec(x.from), to: dec(x.to), insert: x.insert })) })));
+}
+
+/** Runs one unit's part of a findings-only pass, or replays what it emitted last time. */
+function cachedEmissions(py: Py, u: Unit, slot: 'creations' | 'chains', same: boolean, run: () => void): void {
+  const old = u.old?.[slot];
+  if (same && old) {
+    replay(py, u, old);
+    u.entry[slot] = old;
+    py.reuse[slot]++;
+    return;
+  }
+  if (u.key === null) return run();
+  const out: Emission[] = [];
+  py.em.tap = (rule, at, message, fixes) => out.push(encodeEmission(u.from, rule, at, message, fixes));
+  try {
+    run();
+  } finally {
+    py.em.tap = null;
+  }
+  u.entry[slot] = out;
+}
+
+function globalKey1(py: Py): string {
+  return JSON.stringify([[...py.imports], py.tf1Style, py.usesKeras, py.usesTorch, [...py.classes.values()].map((c) => [c.name, c.framework, c.sensitive, c.usedAsSubmodule, c.mc]), [...py.functions.keys()]]);
+}
+
+function globalKey2(py: Py): string {
+  return JSON.stringify([
+    [...py.modelNames],
+    [...py.modelSensitive],
+    py.defaultSensitive,
+    [...py.hfTrainerModels],
+    [...py.trainedModels],
+    [...py.functions.values()].map((f) => [f.name, f.params, f.cls?.name ?? null, f.cls?.framework ?? null, f.mc, f.inference]),
+  ]);
+}
+
+function saveRun(py: Py): void {
+  if (!py.cache) return;
+  const units = new Map<string, UnitEntry>();
+  for (const u of py.units) if (u.key !== null) units.set(u.key, u.entry);
+  py.cache.prev = { ...py.keys, units, seq: py.seq };
+  py.cache.stats = { ...py.reuse, units: py.units.length, cacheable: units.size };
 }
 
 // ---------------------------------------------------------------- entry point
@@ -1613,8 +1895,8 @@ export interface PythonAnalysis {
 }
 
 /** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
-export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.parse(text)): PythonAnalysis {
-  const py = new Py(text, tree, lines);
+export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.parse(text), cache?: PythonCache): PythonAnalysis {
+  const py = new Py(text, tree, lines, cache);
   // Comments and the first syntax error.
   let error: SyntaxNode | null = null;
   const cursor = tree.cursor();
@@ -1684,12 +1966,28 @@ export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.
     }
   }
   if (!py.tf1Style && py.sawKeepProb && py.usesKeras) py.tf1Style = true;
+  buildUnits(py);
   collectClasses(py);
   collectFunctions(py);
   py.frozen = true;
+  const prev = cache?.prev;
+  py.keys.k1 = globalKey1(py);
+  // A class name defined twice: forward() of the second reads the first's attributes (see analyzeChains).
+  const classNames = new Set<string>();
+  let dupClass = false;
+  for (const c of all(py, 'ClassDefinition')) {
+    const name = defName(py, c);
+    if (classNames.has(name)) dupClass = true;
+    classNames.add(name);
+  }
+  if (dupClass) for (const u of py.units) (u.key = null), (u.old = undefined);
+  py.k1Same = !!prev && !dupClass && py.keys.k1 === prev.k1;
   checkCreations(py);
   analyzeChains(py);
   collectModels(py);
+  py.keys.k2 = globalKey2(py);
+  py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
   analyzeFlow(py);
+  saveRun(py);
   return { findings: py.em.findings, comments };
 }

@@ -1,6 +1,8 @@
 /**
- * Incremental analysis (DocumentAnalyzer): after random edits, findings and syntax trees equal a cold
- * analysis of the same text, and a reparse after a small edit takes over the previous tree's subtrees.
+ * Incremental analysis (DocumentAnalyzer): after random edits (characters, or whole lines that change
+ * imports, models, helpers and names), findings and syntax trees equal a cold analysis of the same text, a
+ * reparse after a small edit takes over the previous tree's subtrees, and the rule passes reuse the
+ * results of the unchanged definitions.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +74,158 @@ test('incremental analysis equals a cold analysis after random edits (many seeds
     }
   }
   assert.ok(incrementalParses >= 400);
+});
+
+// Whole lines that change what the analysis knows across definitions: imports, model classes and
+// variables, helpers that switch modes, training steps, inference loops, comments with MC intent.
+const LINES = [
+  'model.eval()',
+  'model.train()',
+  'net.eval()',
+  'edited = 1',
+  'x = F.dropout(x, 0.9)',
+  'x = F.dropout(x, 0.2, training=True)',
+  'self.extra = nn.Dropout(0.95)',
+  'self.block = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.BatchNorm1d(4))',
+  'for xb in val_loader: model(xb)',
+  'with torch.no_grad(): model(xb)',
+  'optimizer.step()',
+  'loss.backward()',
+  'evaluate_1(model, val_loader)',
+  'evaluate_0(model=model, loader=val_loader)',
+  'helper_eval(model)',
+  'helper_train(model)',
+  'model = Net1()',
+  'model = Net0().to(device)',
+  'model = AutoModel.from_pretrained("bert")',
+  'model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())',
+  'opt = torch.optim.Adam(model.parameters())',
+  'trainer = Trainer(model=model)',
+  '# mc dropout sampling',
+  'return model',
+  'pass',
+  'import torch.nn as nn',
+  'y = tf.nn.dropout(x, keep_prob=0.5)',
+];
+const BLOCKS = [
+  'import torch\n',
+  'import torch.nn as nn\n',
+  'import torch.nn as tnn\n',
+  'from torch import nn\n',
+  'import tensorflow as tf\n',
+  'from tensorflow import keras\n',
+  'import torch.nn.functional as F\n',
+  'def helper_eval(model):\n    model.eval()\n',
+  'def helper_train(model):\n    model.train()\n',
+  'def helper_step(model, opt):\n    model(x).sum().backward()\n    opt.step()\n',
+  'def evaluate_1(model, loader):\n    for xb in loader:\n        model(xb)\n',
+  'def wrap_eval(model):\n    helper_eval(model)\n',
+  'def wrap_step(model, opt):\n    helper_train(model)\n    helper_step(model, opt)\n',
+  'def run_all(model, opt):\n    wrap_eval(model)\n    wrap_step(model, opt)\n    for xb in val_loader:\n        model(xb)\n',
+  'class Net1(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n',
+  'class Extra(Net0):\n    pass\n',
+  'class Plain:\n    drop = nn.Dropout(0.99)\n',
+  'model = Net0()\nmodel.eval()\n',
+  'model = Net2()\nfor xb in val_loader:\n    model(xb)\n',
+  'optimizer.step()\n',
+  '# mc dropout\n',
+];
+const RENAMES: [string, string][] = [
+  ['evaluate_', 'fit_'],
+  ['fit_', 'evaluate_'],
+  ['Net', 'Model'],
+  ['model', 'net'],
+  ['nn', 'tnn'],
+  ['.eval()', '.train()'],
+  ['.train()', '.eval()'],
+  ['torch', 'tf'],
+  ['val_loader', 'train_loader'],
+  ['0.1', '0.9'],
+  ['Dropout', 'Identity'],
+];
+
+interface Line {
+  at: number;
+  end: number;
+  indent: number;
+}
+
+function linesOf(text: string): Line[] {
+  const out: Line[] = [];
+  for (let at = 0; at < text.length; ) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl + 1;
+    let indent = 0;
+    while (text.charCodeAt(at + indent) === 32) indent++;
+    out.push({ at, end, indent });
+    at = end;
+  }
+  return out;
+}
+
+/** A line-level edit that keeps the text mostly parseable; renames change one or every occurrence. */
+function semanticEdit(text: string, r: () => number): DocumentEdit[] {
+  const lines = linesOf(text);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const line = lines.length > 0 ? pick(lines) : { at: 0, end: 0, indent: 0 };
+  const kind = r();
+  if (kind < 0.35) {
+    const insert = `${' '.repeat(line.indent)}${pick(LINES)}\n`;
+    return [{ rangeOffset: line.at, rangeLength: 0, text: insert }];
+  }
+  if (kind < 0.55) {
+    const tops = lines.filter((l) => l.indent === 0 && l.end > l.at + 1);
+    const at = tops.length > 0 && r() < 0.9 ? pick(tops).at : text.length;
+    const block = pick(BLOCKS);
+    return [{ rangeOffset: at, rangeLength: 0, text: at === text.length && !text.endsWith('\n') ? '\n' + block : block }];
+  }
+  if (kind < 0.65) return lines.length > 1 ? [{ rangeOffset: line.at, rangeLength: line.end - line.at, text: '' }] : [];
+  if (kind < 0.75) {
+    // Flip one mode switch: changes the effects of the function it is in, and of its callers.
+    const switches: number[] = [];
+    for (let i = text.indexOf('.eval()'); i >= 0; i = text.indexOf('.eval()', i + 1)) switches.push(i);
+    for (let i = text.indexOf('.train()'); i >= 0; i = text.indexOf('.train()', i + 1)) switches.push(i);
+    if (switches.length === 0) return [];
+    const i = pick(switches);
+    const isEval = text.startsWith('.eval()', i);
+    return [{ rangeOffset: i, rangeLength: isEval ? 7 : 8, text: isEval ? '.train()' : '.eval()' }];
+  }
+  const [from, to] = pick(RENAMES);
+  const hits: number[] = [];
+  for (let i = text.indexOf(from); i >= 0; i = text.indexOf(from, i + from.length)) hits.push(i);
+  if (hits.length === 0) return [];
+  const chosen = r() < 0.5 ? [pick(hits)] : hits;
+  // Sorted from the end, like VS Code's contentChanges: each offset holds in the text after the ones before.
+  return chosen.sort((a, b) => b - a).map((i) => ({ rangeOffset: i, rangeLength: from.length, text: to }));
+}
+
+test('incremental analysis equals a cold analysis after line-level edits of imports, models, helpers and names', () => {
+  let compared = 0;
+  let withFindings = 0;
+  let reused = 0;
+  for (let seed = 1; seed <= 36; seed++) {
+    const r = rng(1000 + seed);
+    // Helpers that switch modes, then callers of callers: a helper's edit changes the summaries after it.
+    const helpers = 'import torch\ndef helper_eval(model):\n    model.eval()\n\ndef helper_train(model):\n    model.train()\n\ndef wrap_eval(model):\n    helper_eval(model)\n\ndef validate(model, loader):\n    wrap_eval(model)\n    for xb in loader:\n        model(xb)\n\ndef fit(model, opt):\n    for epoch in range(3):\n        helper_train(model)\n        opt.step()\n        wrap_eval(model)\n        validate(model, val_loader)\n\n';
+    const fx = seed % 3 === 0 ? { name: 'gen.py', text: generatePython(120 + seed * 4) } : seed % 3 === 1 ? { name: 'helpers.py', text: helpers + fixtures[(seed * 7) % fixtures.length].text } : fixtures[(seed * 7) % fixtures.length];
+    let text = fx.text;
+    const analyzer = new DocumentAnalyzer(fx.name);
+    analyzer.analyze(text);
+    for (let step = 0; step < 30; step++) {
+      const changes = semanticEdit(text, r);
+      for (const c of changes) text = apply(text, c);
+      analyzer.edit(changes);
+      const got = analyzer.analyze(text);
+      const cold = analyzeDocument(text, fx.name);
+      assert.deepEqual(got, cold, `${fx.name} seed ${seed} step ${step}: findings after ${JSON.stringify(changes)}`);
+      compared++;
+      if (cold.length > 0 && !cold.some((f) => f.rule === 'parse-error')) withFindings++;
+      reused += analyzer.lastReuse?.reports ?? 0;
+    }
+  }
+  assert.ok(compared >= 1000);
+  assert.ok(withFindings > 300, `${withFindings} analyses with findings`);
+  assert.ok(reused > 500, `${reused} reports reused`);
 });
 
 test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
