@@ -110,7 +110,7 @@ class Py {
   keys = { k1: '', k2: '', k3: '' };
   /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
   readonly seq: string[] = [];
-  readonly reuse: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, summaries: 0, reports: 0 };
+  readonly reuse: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
 
   constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
     this.cache = cache;
@@ -1062,6 +1062,22 @@ function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
   return v;
 }
 
+/**
+ * What one unit adds to the model facts, step by step (each step runs over the whole file before the next,
+ * so replaying the steps unit by unit keeps the insertion order of every set and map).
+ */
+interface ModelFacts {
+  /** Assignments: a model name, and its sensitivity when the assignment sets one. */
+  assigned: [string, boolean | null][];
+  sensitiveSource: boolean;
+  insensitiveClass: boolean;
+  switched: string[];
+  params: string[];
+  members: string[];
+  hf: string[];
+  trained: string[];
+}
+
 function collectModels(py: Py): void {
   let anyInsensitiveClass = false;
   let anySensitiveSource = false;
@@ -1070,7 +1086,38 @@ function collectModels(py: Py): void {
     if (c.sensitive) anySensitiveSource = true;
     else anyInsensitiveClass = true;
   }
-  for (const assign of all(py, 'AssignStatement')) {
+  const assigns = groupByUnit(py, all(py, 'AssignStatement'), (n) => n.from);
+  const calls = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
+  const fns = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  const facts = py.units.map((u, i): ModelFacts => {
+    const old = u.old?.models;
+    if (py.k1Same && old) {
+      py.reuse.models++;
+      return (u.entry.models = old);
+    }
+    const f = modelFactsOf(py, assigns[i], calls[i], fns[i]);
+    if (u.key !== null) u.entry.models = f;
+    return f;
+  });
+  for (const f of facts) {
+    for (const [target, sens] of f.assigned) {
+      py.modelNames.add(target);
+      if (sens !== null) py.modelSensitive.set(target, sens);
+    }
+    if (f.sensitiveSource) anySensitiveSource = true;
+    if (f.insensitiveClass) anyInsensitiveClass = true;
+  }
+  for (const f of facts) for (const m of f.switched) py.modelNames.add(m);
+  for (const f of facts) for (const m of f.params) py.modelNames.add(m);
+  for (const f of facts) for (const m of f.members) py.modelNames.add(m);
+  py.defaultSensitive = anySensitiveSource || !anyInsensitiveClass;
+  for (const f of facts) for (const m of f.hf) py.hfTrainerModels.add(m);
+  for (const f of facts) for (const m of f.trained) py.trainedModels.add(m);
+}
+
+function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
+  const out: ModelFacts = { assigned: [], sensitiveSource: false, insensitiveClass: false, switched: [], params: [], members: [], hf: [], trained: [] };
+  for (const assign of assigns) {
     const kids = children(assign);
     if (kids.length !== 3) continue;
     const target = dotted(py, kids[0]);
@@ -1080,33 +1127,30 @@ function collectModels(py: Py): void {
     const q = qualify(py, inner.firstChild) ?? '';
     const cls = py.classes.get(q);
     if (cls && cls.framework !== 'keras') {
-      py.modelNames.add(target);
-      py.modelSensitive.set(target, cls.sensitive);
+      out.assigned.push([target, cls.sensitive]);
       continue;
     }
     if (/\.from_pretrained$/.test(q)) {
-      py.modelNames.add(target);
-      py.modelSensitive.set(target, true);
-      anySensitiveSource = true;
+      out.assigned.push([target, true]);
+      out.sensitiveSource = true;
       continue;
     }
     const lc = classifyCtor(py, inner);
     if (lc?.container === 'sequential' && lc.framework === 'torch') {
       const seq = sequentialItems(py, inner);
       const sens = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
-      py.modelNames.add(target);
-      py.modelSensitive.set(target, sens);
-      if (sens) anySensitiveSource = true;
-      else anyInsensitiveClass = true;
+      out.assigned.push([target, sens]);
+      if (sens) out.sensitiveSource = true;
+      else out.insensitiveClass = true;
       continue;
     }
     if (/^(torchvision\.models|timm|transformers)\./.test(q) || q === 'copy.deepcopy') {
-      py.modelNames.add(target);
-      anySensitiveSource = true;
+      out.assigned.push([target, null]);
+      out.sensitiveSource = true;
     }
   }
   // Any name switched with .eval()/.train() is a model; so are model-like parameters.
-  for (const call of all(py, 'CallExpression')) {
+  for (const call of calls) {
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') continue;
     const kids = children(callee);
@@ -1115,30 +1159,29 @@ function collectModels(py: Py): void {
     const a = args(py, call);
     if (!a || a.positional.length > 1) continue;
     const obj = dotted(py, kids[0]);
-    if (obj && !isLoopVarOverModules(py, call, obj)) py.modelNames.add(obj);
+    if (obj && !isLoopVarOverModules(py, call, obj)) out.switched.push(obj);
     if (m === 'train' && obj) {
       // `model.train()` right in a modules() loop is MC re-enabling, handled in the flow.
     }
   }
-  for (const fn of all(py, 'FunctionDefinition')) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) py.modelNames.add(p);
-  for (const fn of all(py, 'FunctionDefinition')) {
+  for (const fn of fns) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) out.params.push(p);
+  for (const fn of fns) {
     if (!enclosing(fn, 'ClassDefinition')) continue;
     for (const v of within(py, 'MemberExpression', fn)) {
       const d = dotted(py, v);
-      if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5)) && !py.classes.has(defName(py, enclosing(fn, 'ClassDefinition')!)) ) py.modelNames.add(d);
+      if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5)) && !py.classes.has(defName(py, enclosing(fn, 'ClassDefinition')!)) ) out.members.push(d);
     }
   }
-  py.defaultSensitive = anySensitiveSource || !anyInsensitiveClass;
-  for (const call of all(py, 'CallExpression')) {
+  for (const call of calls) {
     const q = qualify(py, call.firstChild) ?? '';
     if (!/(^|\.)(Trainer|SFTTrainer|Seq2SeqTrainer)$/.test(q)) continue;
     const a = args(py, call);
     const m = a?.keywords.get('model')?.value ?? a?.positional[0];
     const d = m ? dotted(py, m) : null;
-    if (d) py.hfTrainerModels.add(d);
+    if (d) out.hf.push(d);
   }
   // Trained models: parameters handed to an optimizer.
-  for (const call of all(py, 'CallExpression')) {
+  for (const call of calls) {
     const q = qualify(py, call.firstChild) ?? '';
     if (!/(^|\.)optim\.|Optimizer|^(SGD|Adam|AdamW|RMSprop|Adagrad)$/.test(q)) continue;
     for (const inner of within(py, 'CallExpression', call)) {
@@ -1147,10 +1190,11 @@ function collectModels(py: Py): void {
       const kids = children(callee);
       if (py.text(kids[kids.length - 1]) === 'parameters' || py.text(kids[kids.length - 1]) === 'named_parameters') {
         const obj = dotted(py, kids[0]);
-        if (obj) py.trainedModels.add(obj);
+        if (obj) out.trained.push(obj);
       }
     }
   }
+  return out;
 }
 
 function isLoopVarOverModules(py: Py, call: SyntaxNode, name: string): boolean {
@@ -1717,7 +1761,8 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State, report
 // kept, keyed by its text (to the end of its last line, whether that is the end of the file, and the
 // comments in the two lines above it, which hasMcIntent() reads), and replayed in the next analysis when
 // the global facts that pass reads are unchanged too:
-//   - creations and chains: imports, TF1 style, Keras use, the model classes, the function names (k1);
+//   - creations, chains and model facts: imports, TF1 style, Keras use, the model classes, the function
+//     names (k1);
 //   - function summaries: k1, the model names and sensitivity, trained models, the function table (k2),
 //     and the summaries of the functions before (their effects are visible to the calls that follow);
 //   - reports: k2, every summary and the module code's end state (k3), and the call sites recorded for
@@ -1747,6 +1792,7 @@ type Site = [string, number, Mode];
 interface UnitEntry {
   creations?: Emission[];
   chains?: Emission[];
+  models?: ModelFacts;
   /** Summaries of the unit's functions (those py.functions holds), and where they start in the run's sequence. */
   summary?: { at: number; names: string; sums: FnSummary[]; sites: Site[] };
   report?: { key: string; emissions: Emission[]; sites: Site[] };
@@ -1764,7 +1810,7 @@ interface CacheRun {
 export class PythonCache {
   prev: CacheRun | null = null;
   /** Of the last analysis: top-level statements, cacheable ones, and the unit passes replayed per pass. */
-  stats: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, summaries: 0, reports: 0 };
+  stats: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
 }
 
 export interface ReuseStats {
@@ -1772,6 +1818,7 @@ export interface ReuseStats {
   cacheable: number;
   creations: number;
   chains: number;
+  models: number;
   summaries: number;
   reports: number;
 }
