@@ -136,7 +136,8 @@ export class EngineSession {
     this.spec = command.spec;
     let data;
     try {
-      data = loadDataset(command.spec.data, command.spec.seed, command.csvText);
+      const csv = command.csvText ?? (command.csvBytes ? new TextDecoder().decode(command.csvBytes) : undefined);
+      data = loadDataset(command.spec.data, command.spec.seed, csv);
     } catch (error) {
       this.fail('invalid-data', errorMessage(error));
       return;

@@ -24,6 +24,8 @@ export type EngineCommand =
       spec: ModelSpec;
       /** The CSV file's text when `spec.data.source` is `csv`; the host reads the file, the worker never touches disk. */
       csvText?: string;
+      /** Or its bytes (UTF-8) as read, transferred: the host then neither decodes nor copies a large file. */
+      csvBytes?: Uint8Array;
       options?: StartOptions;
     }
   | { type: 'pause' }

@@ -18,11 +18,12 @@ export interface EngineWorkerLocation {
 
 /**
  * Finds the worker: the webpack bundle `dist/worker.js` next to the extension (or CLI) bundle, else the
- * TypeScript source through tsx (tests and a checkout that was never built).
+ * TypeScript source through tsx (unit tests and a checkout that was never built).
  */
 export function locateEngineWorker(root: string): EngineWorkerLocation {
   const bundled = join(root, 'dist', 'worker.js');
-  if (existsSync(bundled)) return { file: bundled };
+  // DROPOUT_LENS_FROM_SOURCE (set by the unit-test runner) never uses a bundle that may be older than the sources.
+  if (existsSync(bundled) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file: bundled };
   // Node 20 does not pass --import loaders to worker threads; tsx's require hook, installed first, does the job.
   const source = join(root, 'src', 'engine', 'worker.ts');
   return { file: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
@@ -57,6 +58,13 @@ export class EngineWorker {
   send(command: EngineCommand): void {
     if (this.finished) return;
     if (command.type === 'stop' || command.type === 'pause') Atomics.store(this.interrupt, 0, 1);
+    if (command.type === 'start' && command.csvBytes) {
+      const bytes = command.csvBytes;
+      // A view into a larger (e.g. pooled) buffer is copied: transferring would take the buffer from its other users.
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+      this.worker.postMessage({ ...command, csvBytes: own }, [own.buffer as ArrayBuffer]);
+      return;
+    }
     this.worker.postMessage(command);
   }
 

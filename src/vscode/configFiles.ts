@@ -24,7 +24,8 @@ export async function readText(uri: vscode.Uri): Promise<string> {
 }
 
 export type LoadedConfig =
-  | { ok: true; spec: ModelSpec; csvText?: string }
+  /** `csvBytes`: the dataset file as read, when the config names a CSV (decoded where it is used). */
+  | { ok: true; spec: ModelSpec; csvBytes?: Uint8Array }
   | { ok: false; problems: Finding[]; message: string };
 
 /** Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. */
@@ -40,7 +41,7 @@ export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   if (spec.data.source !== 'csv') return { ok: true, spec };
   const csvUri = vscode.Uri.joinPath(uri, '..', spec.data.path);
   try {
-    return { ok: true, spec, csvText: new TextDecoder().decode(await vscode.workspace.fs.readFile(csvUri)) };
+    return { ok: true, spec, csvBytes: await vscode.workspace.fs.readFile(csvUri) };
   } catch (error) {
     return { ok: false, problems: [], message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -76,7 +76,7 @@ async function runExperiment(experiment: ExperimentCommand, extensionPath: strin
       return experiment.run(loaded.spec, {
         root: extensionPath,
         signal: abort.signal,
-        ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
+        ...(loaded.csvBytes !== undefined ? { csvText: new TextDecoder().decode(loaded.csvBytes) } : {}),
         ...(settings.maxParallelRuns > 0 ? { maxParallel: settings.maxParallelRuns } : {}),
         ...(writer ? { writer } : {}),
         ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),

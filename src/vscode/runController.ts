@@ -51,7 +51,7 @@ export class RunController implements vscode.Disposable {
     const session = new TrainingSession({
       spec: loaded.spec,
       configUri: uri,
-      ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
+      ...(loaded.csvBytes !== undefined ? { csvBytes: loaded.csvBytes } : {}),
       streamHz: settings.streamHz,
       extensionPath: this.extensionPath,
     });

@@ -12,7 +12,8 @@ import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 export interface SessionOptions {
   spec: ModelSpec;
   configUri: vscode.Uri;
-  csvText?: string;
+  /** Transferred to the worker: the caller must not use it afterwards. */
+  csvBytes?: Uint8Array;
   streamHz: number;
   extensionPath: string;
 }
@@ -54,7 +55,7 @@ export class TrainingSession implements vscode.Disposable {
       type: 'start',
       version: 1,
       spec: options.spec,
-      ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+      ...(options.csvBytes !== undefined ? { csvBytes: options.csvBytes } : {}),
       options: { streamHz: options.streamHz },
     });
   }

@@ -129,3 +129,26 @@ test('with the interrupt flag raised, a training slice ends after exactly one st
   assert.equal(done.reason, 'stopped');
   assert.equal(done.step, 1);
 });
+
+test('the real worker trains on CSV bytes sent by transfer; a view into a larger buffer is copied, not taken', async () => {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const csv = new TextEncoder().encode('x1,x2,label\n' + Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2 ? 'a' : 'b'}`).join('\n') + '\n');
+  const csvSpec: ModelSpec = { ...spec({ epochs: 2 }), data: { source: 'csv', path: 'd.csv', label: 'label', standardize: true, validation: 0.25 } };
+  const run = async (bytes: Uint8Array) => {
+    const worker = new EngineWorker(locateEngineWorker(root));
+    const events: EngineEvent[] = [];
+    worker.onEvent((e) => events.push(e));
+    const done = worker.whenDone();
+    worker.send({ type: 'start', version: 1, spec: csvSpec, csvBytes: bytes, options: { streamHz: 0 } });
+    assert.equal((await done).reason, 'completed', JSON.stringify(events.find((e) => e.type === 'error')));
+    return events.find((e): e is Of<'ready'> => e.type === 'ready')!;
+  };
+  const own = csv.slice();
+  assert.equal((await run(own)).trainSize, 45);
+  assert.equal(own.byteLength, 0, 'an own buffer is transferred (detached here)');
+  const shared = new Uint8Array(csv.length + 16);
+  shared.set(csv, 8);
+  const view = shared.subarray(8, 8 + csv.length);
+  assert.equal((await run(view)).trainSize, 45);
+  assert.equal(view.byteLength, csv.length, 'a view into a larger buffer stays usable');
+});
