@@ -116,7 +116,8 @@ export async function runHostBench(seconds = 10): Promise<HostRecord> {
     if (built.status !== 0) throw new Error('could not build dist/worker.js');
   }
   const spec: ModelSpec = { ...workloadSpec(w2), data: { source: 'csv', path: 'digits.csv', standardize: true, validation: 0.2 } };
-  const csvText = syntheticDigits(1280, w2.sizes[0]);
+  // As the extension sends a CSV: the file's bytes, transferred (see RunController and EngineWorker.send).
+  const csvBytes = new TextEncoder().encode(syntheticDigits(1280, w2.sizes[0]));
 
   const stopIdle = watchLoop();
   await new Promise((r) => setTimeout(r, 2000));
@@ -151,7 +152,7 @@ export async function runHostBench(seconds = 10): Promise<HostRecord> {
   });
   const done = worker.whenDone();
   const t0 = performance.now();
-  worker.send({ type: 'start', version: 1, spec, csvText, options: { streamHz: STREAM_HZ } });
+  worker.send({ type: 'start', version: 1, spec, csvBytes, options: { streamHz: STREAM_HZ } });
   const startPostMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   worker.send({ type: 'stop' });
