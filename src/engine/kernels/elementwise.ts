@@ -1,5 +1,5 @@
 import { ELEMENTWISE_WASM_BASE64 } from './elementwiseWasm.generated';
-import { decodeBase64, wasmApi, type WasmMemory } from './wasm';
+import { decodeBase64, wasmApi, type WasmMemory, type WasmModule } from './wasm';
 
 /**
  * Element-wise passes in WebAssembly SIMD (elementwise.wat). Scalar JavaScript costs 2.5-5 ns per element on the
@@ -10,11 +10,26 @@ import { decodeBase64, wasmApi, type WasmMemory } from './wasm';
 export interface ElementwiseKernels {
   /** y[i] = x[i] * (keep[i] * fround(scale)) for i < n (dropout forward and backward); must match dropout.ts's applyMask. */
   mask(x: Float32Array, keep: Uint8Array, scale: number, y: Float32Array, n: number): void;
+  /** z[r, j] += b[j], out = ReLU(z), over rows x units; must match activation.ts's biasActivate('relu', ...) bit for bit. */
+  biasRelu(z: Float32Array, b: Float32Array, out: Float32Array, rows: number, units: number): void;
+  /** grad = z > 0 ? grad : 0 in place, gb[j] = sum over rows; must match activationBackwardBias('relu', ...) bit for bit. */
+  reluBackBias(z: Float32Array, grad: Float32Array, gb: Float32Array, rows: number, units: number): void;
 }
 
 interface ElementwiseExports {
   memory: WasmMemory;
   mask(x: number, keep: number, y: number, n: number, scale: number): void;
+  biasRelu(z: number, b: number, out: number, rows: number, units: number): void;
+  reluBackBias(z: number, grad: number, gb: number, rows: number, units: number): void;
+  sgd(w: number, g: number, buf: number, n: number, mode: number, lr: number, wd: number, keep: number, fresh: number, momentum: number): void;
+}
+
+/** Three float regions (a: rows x units, b: units, c: rows x units) for biasRelu / reluBackBias. */
+interface RowRegions {
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  at: [number, number, number];
 }
 
 interface Regions {
@@ -27,6 +42,7 @@ interface Regions {
 
 class SimdElementwise implements ElementwiseKernels {
   private readonly regions = new Map<number, Regions>();
+  private readonly rowRegions = new Map<number, RowRegions>();
   private readonly prefixes = new WeakMap<Float32Array | Uint8Array, Float32Array | Uint8Array>();
 
   constructor(private readonly exports: ElementwiseExports) {}
@@ -38,6 +54,47 @@ class SimdElementwise implements ElementwiseKernels {
     r.keep.set(this.prefix(keep, n));
     this.exports.mask(r.at[0], r.at[1], r.at[2], n, Math.fround(scale));
     y.set(r.y);
+  }
+
+  biasRelu(z: Float32Array, b: Float32Array, out: Float32Array, rows: number, units: number): void {
+    const n = rows * units;
+    if (n <= 0) return;
+    const r = this.rowRegionsFor(rows, units);
+    r.a.set(this.prefix(z, n));
+    r.b.set(this.prefix(b, units));
+    this.exports.biasRelu(r.at[0], r.at[1], r.at[2], rows, units);
+    z.set(r.a);
+    out.set(r.c);
+  }
+
+  reluBackBias(z: Float32Array, grad: Float32Array, gb: Float32Array, rows: number, units: number): void {
+    const n = rows * units;
+    if (n <= 0) {
+      gb.fill(0, 0, units);
+      return;
+    }
+    const r = this.rowRegionsFor(rows, units);
+    r.a.set(this.prefix(z, n));
+    r.c.set(this.prefix(grad, n));
+    this.exports.reluBackBias(r.at[0], r.at[2], r.at[1], rows, units);
+    grad.set(r.c);
+    gb.set(r.b);
+  }
+
+  /** Regions a [rows x units], b [units], c [rows x units], each padded to 16 bytes; dropped when memory grows. */
+  private rowRegionsFor(rows: number, units: number): RowRegions {
+    const key = rows * 65536 + units;
+    let r = this.rowRegions.get(key);
+    const memory = this.exports.memory;
+    if (r && r.a.buffer === memory.buffer) return r;
+    const n = rows * units;
+    const at: [number, number, number] = [0, align16(4 * n), align16(4 * n) + align16(4 * units)];
+    const bytes = at[2] + align16(4 * n);
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    if (this.rowRegions.size > 64 || (r && r.a.buffer !== memory.buffer)) this.rowRegions.clear();
+    r = { a: new Float32Array(memory.buffer, at[0], n), b: new Float32Array(memory.buffer, at[1], units), c: new Float32Array(memory.buffer, at[2], n), at };
+    this.rowRegions.set(key, r);
+    return r;
   }
 
   /** Views of x, keep and y regions for n elements, each padded to 16 bytes; dropped when memory grows. */
@@ -70,16 +127,97 @@ function align16(bytes: number): number {
   return (bytes + 15) & ~15;
 }
 
+/** The SGD update's parameters, rounded to f32 as the kernel uses them. mode 0: no momentum, 1: momentum, 2: Nesterov. */
+export interface SgdUpdate {
+  mode: 0 | 1 | 2;
+  lr: number;
+  weightDecay: number;
+  /** Weight on the old momentum buffer: 0 on the first step, else momentum. */
+  keep: number;
+  /** Weight on d: 1 on the first step, else 1 - dampening. */
+  fresh: number;
+  momentum: number;
+}
+
+/**
+ * torch.optim.SGD over a fixed list of parameters in one wasm call per step. The kernel owns an instance (its own
+ * memory, sized once, never grown) holding every parameter's weights, gradients and momentum buffer back to back;
+ * a step copies weights and gradients in and weights out. The momentum buffers live there only, so `buffer(i)` is a
+ * view that stays valid (the memory never grows after construction).
+ */
+export class SimdSgd {
+  private readonly w: Float32Array[];
+  private readonly g: Float32Array[];
+  private readonly buffers: Float32Array[];
+  private readonly total: number;
+
+  constructor(private readonly exports: ElementwiseExports, sizes: readonly number[]) {
+    const offsets: number[] = [];
+    let total = 0;
+    for (const n of sizes) {
+      offsets.push(total);
+      total += (n + 3) & ~3;
+    }
+    this.total = total;
+    const bytes = 3 * 4 * total;
+    const memory = exports.memory;
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    const view = (region: number, k: number) => new Float32Array(memory.buffer, 4 * (region * total + offsets[k]!), sizes[k]!);
+    this.w = sizes.map((_, k) => view(0, k));
+    this.g = sizes.map((_, k) => view(1, k));
+    this.buffers = sizes.map((_, k) => view(2, k));
+  }
+
+  /** The momentum buffer of parameter k. */
+  buffer(k: number): Float32Array {
+    return this.buffers[k]!;
+  }
+
+  step(params: readonly { value: Float32Array; grad: Float32Array }[], u: SgdUpdate): void {
+    for (let k = 0; k < params.length; k++) {
+      this.w[k]!.set(params[k]!.value);
+      this.g[k]!.set(params[k]!.grad);
+    }
+    const t = this.total;
+    this.exports.sgd(0, 4 * t, 8 * t, t, u.mode, u.lr, u.weightDecay, u.keep, u.fresh, u.momentum);
+    for (let k = 0; k < params.length; k++) params[k]!.value.set(this.w[k]!);
+  }
+}
+
+let moduleCache: WasmModule | null | undefined;
 let cache: ElementwiseKernels | null | undefined;
+
+function elementwiseModule(): WasmModule | null {
+  if (moduleCache !== undefined) return moduleCache;
+  try {
+    const bytes = decodeBase64(ELEMENTWISE_WASM_BASE64);
+    moduleCache = wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  } catch {
+    moduleCache = null;
+  }
+  return moduleCache;
+}
+
+function instantiate(): ElementwiseExports | null {
+  const mod = elementwiseModule();
+  if (!mod || !wasmApi) return null;
+  try {
+    return new wasmApi.Instance(mod, {}).exports as ElementwiseExports;
+  } catch {
+    return null;
+  }
+}
 
 /** The thread's SIMD element-wise kernels, or null without WebAssembly SIMD. */
 export function elementwiseSimd(): ElementwiseKernels | null {
   if (cache !== undefined) return cache;
-  try {
-    const bytes = decodeBase64(ELEMENTWISE_WASM_BASE64);
-    cache = wasmApi && wasmApi.validate(bytes) ? new SimdElementwise(new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as ElementwiseExports) : null;
-  } catch {
-    cache = null;
-  }
+  const exports = instantiate();
+  cache = exports ? new SimdElementwise(exports) : null;
   return cache;
+}
+
+/** An SGD kernel for parameters of these sizes (its own instance), or null without WebAssembly SIMD. */
+export function sgdSimd(sizes: readonly number[]): SimdSgd | null {
+  const exports = instantiate();
+  return exports ? new SimdSgd(exports, sizes) : null;
 }

@@ -84,7 +84,11 @@ export class Network {
   readonly outputDim: number;
   private readonly inputs: Float32Array[];
   private readonly empty = new Float32Array(0);
-  private readonly elementwise: ElementwiseKernels = elementwiseSimd() ?? { mask: applyMask };
+  private readonly elementwise: ElementwiseKernels = elementwiseSimd() ?? {
+    mask: applyMask,
+    biasRelu: (z, b, out, rows, units) => biasActivate('relu', z, b, out, rows, units),
+    reluBackBias: (z, grad, gb, rows, units) => activationBackwardBias('relu', z, z, grad, gb, rows, units),
+  };
 
   constructor(specs: LayerSpec[], readonly inputDim: number, readonly maxBatch: number, private readonly kernels: MatmulKernels) {
     let width = inputDim;
@@ -178,7 +182,8 @@ export class Network {
       W = l.Weff!;
     }
     this.kernels.matmul(x, W, l.z, batch, l.inputs, l.units, false, true, false);
-    biasActivate(l.activation, l.z, l.b, l.out, batch, l.units);
+    if (l.activation === 'relu') this.elementwise.biasRelu(l.z, l.b, l.out, batch, l.units);
+    else biasActivate(l.activation, l.z, l.b, l.out, batch, l.units);
     return l.out;
   }
 
@@ -263,7 +268,8 @@ export class Network {
 
   private denseBackward(l: DenseLayer, grad: Float32Array, batch: number, needInput: boolean): Float32Array {
     const x = this.inputs[l.index]!;
-    activationBackwardBias(l.activation, l.z, l.out, grad, l.gb, batch, l.units);
+    if (l.activation === 'relu') this.elementwise.reluBackBias(l.z, grad, l.gb, batch, l.units);
+    else activationBackwardBias(l.activation, l.z, l.out, grad, l.gb, batch, l.units);
     this.kernels.matmul(grad, x, l.gW, l.units, batch, l.inputs, true, false, false);
     if (l.masked) this.elementwise.mask(l.gW, l.keepW!, trainScale(l.rate, 'inverted'), l.gW, l.gW.length);
     if (!needInput) return l.gradIn;

@@ -1,5 +1,6 @@
 /** Optimizers with PyTorch's update rules, over flat parameter buffers; state allocated once. */
 import type { OptimizerSpec, ScheduleSpec } from '../../protocol/modelSpec';
+import { sgdSimd, type SgdUpdate, type SimdSgd } from '../kernels/elementwise';
 
 export interface Parameter {
   value: Float32Array;
@@ -14,13 +15,22 @@ export function createOptimizer(spec: OptimizerSpec, params: Parameter[]): Optim
   return spec.kind === 'sgd' ? new Sgd(params, spec.momentum, spec.dampening, spec.nesterov, spec.weightDecay) : new Adam(params, spec.beta1, spec.beta2, spec.epsilon, spec.weightDecay);
 }
 
-/** torch.optim.SGD: d = g + wd*w; buf = d (first step) or m*buf + (1-dampening)*d; d = d + m*buf (nesterov) or buf; w -= lr*d. */
+/**
+ * torch.optim.SGD: d = g + wd*w; buf = d (first step) or m*buf + (1-dampening)*d; d = d + m*buf (nesterov) or buf;
+ * w -= lr*d. Every operation is rounded to float32, as PyTorch's float tensors do (its scalars become floats too).
+ * The update runs in WebAssembly SIMD over all parameters in one call (elementwise.wat's `sgd`, which then also
+ * holds the momentum buffers); `sgdStep` below is its TypeScript twin, bit for bit, and the fallback without SIMD.
+ */
 export class Sgd implements Optimizer {
   private readonly buffers: Float32Array[];
+  private readonly simd: SimdSgd | null;
+  private readonly update: SgdUpdate;
   private started = false;
 
-  constructor(private readonly params: Parameter[], private readonly momentum: number, private readonly dampening: number, private readonly nesterov: boolean, private readonly weightDecay: number) {
-    this.buffers = momentum !== 0 ? params.map((p) => new Float32Array(p.value.length)) : [];
+  constructor(private readonly params: Parameter[], momentum: number, private readonly dampening: number, nesterov: boolean, weightDecay: number, options: { simd?: boolean } = {}) {
+    this.simd = options.simd === false ? null : sgdSimd(params.map((p) => p.value.length));
+    this.buffers = momentum === 0 ? [] : this.simd ? params.map((_, k) => this.simd!.buffer(k)) : params.map((p) => new Float32Array(p.value.length));
+    this.update = { mode: momentum === 0 ? 0 : nesterov ? 2 : 1, lr: 0, weightDecay: Math.fround(weightDecay), keep: 0, fresh: 1, momentum: Math.fround(momentum) };
   }
 
   /** The momentum buffer of parameter i (undefined without momentum). */
@@ -29,32 +39,34 @@ export class Sgd implements Optimizer {
   }
 
   step(lr: number): void {
-    const { momentum, nesterov, weightDecay } = this;
-    // On the first step the buffer is d itself: momentum 0 and weight 1 on d give exactly that.
-    const keep = this.started ? momentum : 0;
-    const fresh = this.started ? 1 - this.dampening : 1;
-    for (let k = 0; k < this.params.length; k++) {
-      const { value: w, grad: g } = this.params[k]!;
-      const buf = this.buffers[k];
-      const n = w.length;
-      if (!buf) {
-        for (let i = 0; i < n; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
-      } else if (nesterov) {
-        for (let i = 0; i < n; i++) {
-          const d = g[i]! + weightDecay * w[i]!;
-          const b = keep * buf[i]! + fresh * d;
-          buf[i] = b;
-          w[i] = w[i]! - lr * (d + momentum * b);
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const b = keep * buf[i]! + fresh * (g[i]! + weightDecay * w[i]!);
-          buf[i] = b;
-          w[i] = w[i]! - lr * b;
-        }
-      }
-    }
+    const u = this.update;
+    u.lr = Math.fround(lr);
+    // On the first step the buffer is d itself: weight 0 on the (zero) buffer and 1 on d give exactly that.
+    u.keep = this.started ? u.momentum : 0;
+    u.fresh = this.started ? Math.fround(1 - this.dampening) : 1;
+    if (this.simd) this.simd.step(this.params, u);
+    else for (let k = 0; k < this.params.length; k++) sgdStep(this.params[k]!.value, this.params[k]!.grad, this.buffers[k], this.params[k]!.value.length, u);
     this.started = true;
+  }
+}
+
+/** One SGD update of n weights, every operation rounded to f32 (the SIMD kernel's twin; u's scalars are f32 already). */
+export function sgdStep(w: Float32Array, g: Float32Array, buf: Float32Array | undefined, n: number, u: SgdUpdate): void {
+  const f = Math.fround;
+  const { lr, weightDecay: wd, keep, fresh, momentum } = u;
+  if (u.mode === 0 || !buf) {
+    for (let i = 0; i < n; i++) {
+      const d = f(g[i]! + f(wd * w[i]!));
+      w[i] = w[i]! - f(lr * d);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = f(g[i]! + f(wd * w[i]!));
+    let b = f(f(keep * buf[i]!) + f(fresh * d));
+    buf[i] = b;
+    if (u.mode === 2) b = f(d + f(momentum * b));
+    w[i] = w[i]! - f(lr * b);
   }
 }
 
