@@ -2,12 +2,9 @@
  * The engine benchmark (issue 3): training steps per second on W1-W3, ours against PyTorch measured in the same run,
  * plus the matrix products alone (reference TypeScript against the selected SIMD kernels).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { referenceKernels, selectKernels, type MatmulKernels } from '../../src/engine/kernels/index';
-import { measureRate, type Rate } from './measure';
+import { calibrate, measureRate, median, percentile, type Rate } from './measure';
+import { TorchServer } from './torchServer';
 import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload } from './workloads';
 import { fullStepRunner } from './fullStep';
 
@@ -28,10 +25,18 @@ export interface BenchRecord {
   tool: string;
   stepsPerSecond: number;
   gflops: number;
+  /** dropout-lens: median over the interleaved pairs of (engine window rate / the adjacent PyTorch window's). */
+  ratio?: number;
+  /** The per-pair ratios' 25th and 75th percentiles, and their minimum and maximum. */
+  ratioQuartiles?: [number, number];
+  ratioRange?: [number, number];
+  pairs?: number;
+  /** dropout-lens-streaming: share of wall time (%) at the worker's real stream rate; stepsPerSecond is with a snapshot after every step. */
+  share?: number;
+  snapshotMs?: number;
+  snapshotsPerSecond?: number;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
 /** The reference TypeScript path needs seconds per step on W2/W3; it gets fewer windows. */
 const REFERENCE_WINDOWS = 3;
 /** The worker's default mask/statistics stream rate (dropoutLens.training.maskUpdatesPerSecond). */
@@ -54,66 +59,118 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
   const fast = selectKernels();
   const streaming: Array<{ w: Workload; ours: number; costMs: number; everyStep: number }> = [];
   text(
-    `Engine benchmark: one thread, medians of ${windows} windows of ~${windowSeconds} s (reference TypeScript: ${REFERENCE_WINDOWS}).\n` +
-      `Kernels: ${fast.name}. GFLOP/s count matrix products only; roof ${ROOF_GFLOPS} GFLOP/s (one core, OpenBLAS).\n` +
-      `Timings are noisy when other processes share the cores.\n\n`,
+    `Engine benchmark: one thread, ${windows} windows of ~${windowSeconds} s per measurement (reference TypeScript: ${REFERENCE_WINDOWS}).\n` +
+      `Engine and PyTorch steps alternate window by window (AB BA AB ...; PyTorch in one persistent process), and each\n` +
+      `ratio is the median of the ${windows} per-pair ratios, with quartiles and range, so load that changes mid-run hits both sides.\n` +
+      `Kernels: ${fast.name}. GFLOP/s count matrix products only; roof ${ROOF_GFLOPS} GFLOP/s (one core, OpenBLAS).\n\n`,
   );
 
-  // PyTorch first, in a child process pinned to one thread, so both sides see the same machine state.
-  const torch = runPytorch(chosen, windows, windowSeconds);
+  // PyTorch in one child process pinned to one thread, kept running and driven window by window.
+  const torch = await TorchServer.start();
+  const skipped = typeof torch === 'string' ? torch : undefined;
+  if (typeof torch !== 'string') text(`PyTorch ${torch.version}, 1 thread.\n\n`);
 
-  for (const w of chosen) {
-    const flops = stepFlops(w);
-    text(`${w.name}  ${w.description}  (${fmtFlops(flops)} per step)\n`);
+  try {
+    for (const w of chosen) {
+      const flops = stepFlops(w);
+      text(`${w.name}  ${w.description}  (${fmtFlops(flops)} per step)\n`);
 
-    // Matrix products of one step, alone.
-    const kRef = measureKernels(w, referenceKernels, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
-    const kFast = measureKernels(w, fast, windows, windowSeconds);
-    emit({ workload: w.name, tool: 'dropout-lens-kernels', stepsPerSecond: kFast.perSecond, gflops: (kFast.perSecond * flops) / 1e9 });
-    emit({ workload: w.name, tool: 'dropout-lens-reference-kernels', stepsPerSecond: kRef.perSecond, gflops: (kRef.perSecond * flops) / 1e9 });
-    text(
-      `  products only   reference TS ${fmtG((kRef.perSecond * flops) / 1e9)}   ${fast.name.startsWith('auto') ? 'selected' : fast.name} ` +
-        `${fmtG((kFast.perSecond * flops) / 1e9)}   speed-up ${(kFast.perSecond / kRef.perSecond).toFixed(1)}x\n`,
-    );
+      // Matrix products of one step, alone.
+      const kRef = measureKernels(w, referenceKernels, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
+      const kFast = measureKernels(w, fast, windows, windowSeconds);
+      emit({ workload: w.name, tool: 'dropout-lens-kernels', stepsPerSecond: kFast.perSecond, gflops: (kFast.perSecond * flops) / 1e9 });
+      emit({ workload: w.name, tool: 'dropout-lens-reference-kernels', stepsPerSecond: kRef.perSecond, gflops: (kRef.perSecond * flops) / 1e9 });
+      text(
+        `  products only   reference TS ${fmtG((kRef.perSecond * flops) / 1e9)}   ${fast.name.startsWith('auto') ? 'selected' : fast.name} ` +
+          `${fmtG((kFast.perSecond * flops) / 1e9)}   speed-up ${(kFast.perSecond / kRef.perSecond).toFixed(1)}x\n`,
+      );
 
-    // Full training steps (forward, backward, update, dropout active).
-    const pt = torch.results.get(w.name);
-    const rows: Array<[string, number]> = [];
-    const full = fullStepRunner();
-    if (typeof full === 'string') {
-      text(`  full step       skipped: ${full}\n`);
-    } else {
-      const run = full(w, fast);
-      const ours = measureRate(run.step, windows, windowSeconds);
-      emit({ workload: w.name, tool: 'dropout-lens', stepsPerSecond: ours.perSecond, gflops: (ours.perSecond * flops) / 1e9 });
-      rows.push(['dropout-lens', ours.perSecond]);
-      if (run.stream) streaming.push({ w, ours: ours.perSecond, ...measureStreaming(run.step, run.stream, windows, windowSeconds) });
+      const full = fullStepRunner();
+      if (typeof full === 'string') {
+        text(`  full step       skipped: ${full}\n\n`);
+        continue;
+      }
+      // Full training steps (forward, backward, update, dropout active), on the reference kernels alone first.
       const ref = measureRate(full(w, referenceKernels).step, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
+      const run = full(w, fast);
+
+      // Interleaved: engine and PyTorch windows alternate, the order flipping every pair.
+      const oursPerWindow = calibrate(run.step, windowSeconds);
+      const torchPerWindow = typeof torch === 'string' ? 0 : await torch.setup(w.name, windowSeconds);
+      const oursSeen: number[] = [];
+      const torchSeen: number[] = [];
+      const ratios: number[] = [];
+      const oursWindow = (): number => {
+        const t0 = performance.now();
+        for (let i = 0; i < oursPerWindow; i++) run.step();
+        return (oursPerWindow * 1000) / (performance.now() - t0);
+      };
+      for (let p = 0; p < windows; p++) {
+        let a: number;
+        let b = NaN;
+        if (typeof torch === 'string') a = oursWindow();
+        else if (p % 2 === 0) {
+          a = oursWindow();
+          b = await torch.window(w.name, torchPerWindow);
+        } else {
+          b = await torch.window(w.name, torchPerWindow);
+          a = oursWindow();
+        }
+        oursSeen.push(a);
+        if (!Number.isNaN(b)) {
+          torchSeen.push(b);
+          ratios.push(a / b);
+        }
+      }
+      const ours = median(oursSeen);
+      const pt = torchSeen.length ? median(torchSeen) : undefined;
+      const ratio = ratios.length ? median(ratios) : undefined;
+      const quartiles: [number, number] = [percentile(ratios, 25), percentile(ratios, 75)];
+      const range: [number, number] = [Math.min(...ratios), Math.max(...ratios)];
+      emit({
+        workload: w.name, tool: 'dropout-lens', stepsPerSecond: ours, gflops: (ours * flops) / 1e9,
+        ...(ratio !== undefined ? { ratio, ratioQuartiles: quartiles, ratioRange: range, pairs: ratios.length } : {}),
+      });
       emit({ workload: w.name, tool: 'dropout-lens-reference', stepsPerSecond: ref.perSecond, gflops: (ref.perSecond * flops) / 1e9 });
-      rows.push(['dropout-lens (reference TS kernels)', ref.perSecond]);
+      if (pt !== undefined) emit({ workload: w.name, tool: 'pytorch', stepsPerSecond: pt, gflops: (pt * flops) / 1e9 });
+
+      const row = (tool: string, sps: number, extra = ''): void => {
+        const g = (sps * flops) / 1e9;
+        text(`  ${tool.padEnd(36)} ${fmtSps(sps)}   ${fmtG(g)}   ${((100 * g) / ROOF_GFLOPS).toFixed(1).padStart(5)}% of roof${extra}\n`);
+      };
+      row('dropout-lens', ours);
+      row('dropout-lens (reference TS kernels)', ref.perSecond, pt !== undefined ? `   ${(ref.perSecond / pt).toFixed(3)}x PyTorch (not interleaved)` : '');
+      if (pt !== undefined) row('pytorch (1 thread)', pt);
+      if (ratio !== undefined) {
+        text(
+          `  dropout-lens / PyTorch: ${ratio.toFixed(2)}x (median of ${ratios.length} interleaved pairs; quartiles ${quartiles[0].toFixed(2)}-${quartiles[1].toFixed(2)}, ` +
+            `range ${range[0].toFixed(2)}-${range[1].toFixed(2)})\n`,
+        );
+      }
+
+      if (run.stream) {
+        const s = { w, ours, ...measureStreaming(run.step, run.stream, windows, windowSeconds) };
+        streaming.push(s);
+        const { share, perSecond } = streamShare(s);
+        emit({
+          workload: w.name, tool: 'dropout-lens-streaming', stepsPerSecond: s.everyStep, gflops: (s.everyStep * flops) / 1e9,
+          share, snapshotMs: s.costMs, snapshotsPerSecond: perSecond,
+        });
+      }
+      text('\n');
     }
-    if (pt) {
-      emit({ workload: w.name, tool: 'pytorch', stepsPerSecond: pt, gflops: (pt * flops) / 1e9 });
-      rows.push(['pytorch (1 thread)', pt]);
-    }
-    for (const [tool, sps] of rows) {
-      const g = (sps * flops) / 1e9;
-      const ratio = pt && tool !== 'pytorch (1 thread)' ? `   ${(sps / pt).toFixed(2)}x PyTorch` : '';
-      text(`  ${tool.padEnd(36)} ${fmtSps(sps)}   ${fmtG(g)}   ${((100 * g) / ROOF_GFLOPS).toFixed(1).padStart(5)}% of roof${ratio}\n`);
-    }
-    text('\n');
+  } finally {
+    if (typeof torch !== 'string') torch.close();
   }
-  if (torch.skipped) {
-    if (opts.json) process.stderr.write(`PyTorch skipped: ${torch.skipped}\n`);
-    else text(`PyTorch skipped: ${torch.skipped}\n`);
+  if (skipped) {
+    if (opts.json) process.stderr.write(`PyTorch skipped: ${skipped}\n`);
+    else text(`PyTorch skipped: ${skipped}\n`);
   }
   if (streaming.length > 0) {
     text(`Streaming masks and activation statistics (what the worker posts, at ${STREAM_HZ} Hz by default):\n`);
     for (const s of streaming) {
       const stepMs = 1000 / s.ours;
-      // The worker streams at most STREAM_HZ snapshots a second and at most one per step.
-      const perSecond = Math.min(STREAM_HZ, s.ours);
-      const share = (100 * s.costMs * perSecond) / (1000 + s.costMs * perSecond);
+      const { share, perSecond } = streamShare(s);
       text(
         `  ${s.w.name}  one snapshot ${s.costMs.toFixed(3)} ms = ${((100 * s.costMs) / stepMs).toFixed(1)}% of a ${stepMs.toFixed(3)} ms step; ` +
           `at ${perSecond.toFixed(perSecond < 10 ? 1 : 0)} snapshots/s ${share.toFixed(1)}% of wall time (target < 5%); ` +
@@ -122,6 +179,12 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
     }
   }
   return records;
+}
+
+/** The worker streams at most STREAM_HZ snapshots a second and at most one per step: their share of wall time (%). */
+function streamShare(s: { ours: number; costMs: number }): { share: number; perSecond: number } {
+  const perSecond = Math.min(STREAM_HZ, s.ours);
+  return { share: (100 * s.costMs * perSecond) / (1000 + s.costMs * perSecond), perSecond };
 }
 
 /** Times the matrix products of one training step with the given kernels (buffers allocated once). */
@@ -149,35 +212,6 @@ function measureStreaming(step: () => void, stream: () => void, windows: number,
     windowSeconds,
   );
   return { costMs: 1000 / snapshots.perSecond, everyStep: both.perSecond };
-}
-
-interface TorchResults {
-  results: Map<string, number>;
-  skipped?: string;
-}
-
-function runPytorch(chosen: readonly Workload[], windows: number, windowSeconds: number): TorchResults {
-  const results = new Map<string, number>();
-  const script = join(here, 'pytorch_bench.py');
-  if (!existsSync(PYTHON)) return { results, skipped: `${PYTHON} not found` };
-  const run = spawnSync(
-    PYTHON,
-    [script, '--windows', String(windows), '--window-seconds', String(windowSeconds), '--workloads', chosen.map((w) => w.name).join(',')],
-    { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, timeout: 600_000 },
-  );
-  if (run.error) return { results, skipped: run.error.message };
-  for (const line of run.stdout.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as { workload?: string; stepsPerSecond?: number; skipped?: string };
-      if (r.skipped) return { results, skipped: r.skipped };
-      if (r.workload && typeof r.stepsPerSecond === 'number') results.set(r.workload, r.stepsPerSecond);
-    } catch {
-      // not a result line
-    }
-  }
-  if (results.size === 0) return { results, skipped: `pytorch_bench.py printed no results (exit ${run.status}): ${run.stderr.trim().slice(-300)}` };
-  return { results };
 }
 
 function random(length: number): Float32Array {

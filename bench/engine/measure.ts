@@ -13,20 +13,25 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : 0.5 * (s[mid - 1]! + s[mid]!);
 }
 
-export function measureRate(op: () => void, windows: number, windowSeconds: number): Rate {
-  // Warm up (JIT tiers, buffer allocation) for a few calls and at least a fifth of a second, or one slow call.
+/** Warms `op` up (JIT tiers, buffer allocation: a few calls and at least a fifth of a second, or one slow call) and
+ *  returns the calls that fill about `windowSeconds`. */
+export function calibrate(op: () => void, windowSeconds: number): number {
   let n = 0;
-  let t0 = performance.now();
+  const t0 = performance.now();
   while (n < 3 || (performance.now() - t0 < 200 && n < 1e6)) {
     op();
     n++;
     if (performance.now() - t0 > 1000) break;
   }
   const rate = (n * 1000) / (performance.now() - t0);
-  const opsPerWindow = Math.max(1, Math.round(rate * windowSeconds));
+  return Math.max(1, Math.round(rate * windowSeconds));
+}
+
+export function measureRate(op: () => void, windows: number, windowSeconds: number): Rate {
+  const opsPerWindow = calibrate(op, windowSeconds);
   const seen: number[] = [];
   for (let w = 0; w < windows; w++) {
-    t0 = performance.now();
+    const t0 = performance.now();
     for (let i = 0; i < opsPerWindow; i++) op();
     seen.push((opsPerWindow * 1000) / (performance.now() - t0));
   }

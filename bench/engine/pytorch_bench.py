@@ -1,11 +1,20 @@
 #!/usr/bin/python3
 """PyTorch side of the engine benchmark: the same workloads as bench/engine/workloads.ts, on one thread.
 
-Run with Debian's python3 (python3-torch with libopenblas0-pthread). Prints one JSON object per workload:
-{"workload": "W1", "tool": "pytorch", "stepsPerSecond": n, "gflops": n, "windows": [...]}. If torch cannot be
-imported, prints {"skipped": "reason"} and exits 0.
+Run with Debian's python3 (python3-torch with libopenblas0-pthread). If torch cannot be imported, prints
+{"skipped": "reason"} and exits 0.
 
+usage: pytorch_bench.py --serve
+    What bench/engine/index.ts runs: one persistent process driven over stdin/stdout, one JSON object a line each
+    way, so PyTorch's windows can alternate with the engine's without restarting Python. Requests:
+      {"cmd": "setup", "workload": "W1", "windowSeconds": 0.25}  builds the model, warms up and calibrates;
+          replies {"ready": "W1", "stepsPerWindow": n, "torch": version, "threads": 1}
+      {"cmd": "window", "workload": "W1", "steps": n}  runs n steps; replies {"workload": "W1", "steps": n, "seconds": t}
+      {"cmd": "quit"}
+    First line out: {"hello": version, "threads": 1} (or {"skipped": reason}).
 usage: pytorch_bench.py [--windows N] [--window-seconds S] [--workloads W1,W2,W3]
+    Standalone: all windows of a workload back to back; one JSON object per workload:
+    {"workload": "W1", "tool": "pytorch", "stepsPerSecond": n, "gflops": n, "windows": [...]}.
 """
 import json
 import os
@@ -39,51 +48,96 @@ def arg(name, default):
     return default
 
 
+def make_step(torch, nn, F, name):
+    """A function running one training step of the workload (forward, backward, SGD momentum update)."""
+    sizes, rates, batch = WORKLOADS[name]
+    layers = []
+    for i in range(len(sizes) - 1):
+        if rates[i] > 0:
+            layers.append(nn.Dropout(rates[i]))
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xs = [torch.randn(batch, sizes[0]) for _ in range(4)]
+    ys = [torch.randint(0, sizes[-1], (batch,)) for _ in range(4)]
+    counter = [0]
+
+    def step():
+        i = counter[0] & 3
+        counter[0] += 1
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(xs[i]), ys[i])
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def calibrate(step, window_seconds):
+    """Warm up (at least 3 steps and 0.3 s), then the steps that fill about one window."""
+    t0 = time.perf_counter()
+    n = 0
+    while n < 3 or time.perf_counter() - t0 < 0.3:
+        step()
+        n += 1
+    rate = n / (time.perf_counter() - t0)
+    return max(1, round(rate * window_seconds))
+
+
+def serve(torch, nn, F):
+    send = lambda obj: (sys.stdout.write(json.dumps(obj) + "\n"), sys.stdout.flush())  # noqa: E731
+    send({"hello": torch.__version__, "threads": torch.get_num_threads()})
+    steps = {}
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            cmd = req.get("cmd")
+            if cmd == "quit":
+                break
+            name = req["workload"]
+            if cmd == "setup":
+                steps[name] = make_step(torch, nn, F, name)
+                per_window = calibrate(steps[name], float(req.get("windowSeconds", 0.25)))
+                send({"ready": name, "stepsPerWindow": per_window, "torch": torch.__version__, "threads": torch.get_num_threads()})
+            elif cmd == "window":
+                step = steps[name]
+                n = int(req["steps"])
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    step()
+                send({"workload": name, "steps": n, "seconds": time.perf_counter() - t0})
+            else:
+                send({"error": f"unknown command {cmd!r}"})
+        except Exception as e:  # noqa: BLE001 - report and keep serving
+            send({"error": str(e)})
+    return 0
+
+
 def main():
     try:
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
     except Exception as e:  # noqa: BLE001 - any import failure means "skip"
-        print(json.dumps({"skipped": f"torch not importable: {e}"}))
+        print(json.dumps({"skipped": f"torch not importable: {e}"}), flush=True)
         return 0
     torch.set_num_threads(1)
     torch.manual_seed(0)
+    if "--serve" in sys.argv:
+        return serve(torch, nn, F)
     windows = int(arg("--windows", "15"))
     window_seconds = float(arg("--window-seconds", "0.25"))
     names = arg("--workloads", "W1,W2,W3").split(",")
     for name in names:
         sizes, rates, batch = WORKLOADS[name]
-        layers = []
-        for i in range(len(sizes) - 1):
-            if rates[i] > 0:
-                layers.append(nn.Dropout(rates[i]))
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        model = nn.Sequential(*layers)
-        model.train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        xs = [torch.randn(batch, sizes[0]) for _ in range(4)]
-        ys = [torch.randint(0, sizes[-1], (batch,)) for _ in range(4)]
-        counter = [0]
-
-        def step():
-            i = counter[0] & 3
-            counter[0] += 1
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xs[i]), ys[i])
-            loss.backward()
-            opt.step()
-
-        # warm up, then calibrate steps per window
-        t0 = time.perf_counter()
-        n = 0
-        while n < 3 or time.perf_counter() - t0 < 0.3:
-            step()
-            n += 1
-        rate = n / (time.perf_counter() - t0)
-        per_window = max(1, round(rate * window_seconds))
+        step = make_step(torch, nn, F, name)
+        per_window = calibrate(step, window_seconds)
         rates_seen = []
         for _ in range(windows):
             t0 = time.perf_counter()
