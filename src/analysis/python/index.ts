@@ -107,10 +107,10 @@ class Py {
   k1Same = false;
   k2Same = false;
   k3Same = false;
-  keys = { k1: '', k2: '', k3: '' };
+  keys = { kc: '', k1: '', k2: '', k3: '' };
   /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
   readonly seq: string[] = [];
-  readonly reuse: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
+  readonly reuse: ReuseStats = { units: 0, cacheable: 0, classes: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
 
   constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
     this.cache = cache;
@@ -554,7 +554,14 @@ function collectClasses(py: Py): void {
       py.classes.set(name, { name, node: def, framework, attrs: new Map(), sensitive: false, usedAsSubmodule: false, mc: MC_WORDS.test(name) });
     }
   }
+  // Per class, what its own text gives (reused while the unit's text and the class context are unchanged).
+  const records = classRecords(py);
   for (const info of py.classes.values()) {
+    const rec = records.get(info);
+    if (rec) {
+      for (const name of rec.calls) py.classes.get(name)!.usedAsSubmodule = true;
+      continue;
+    }
     for (const call of within(py, 'CallExpression', info.node)) {
       const q = qualify(py, call.firstChild);
       const sub = q ? py.classes.get(q) : undefined;
@@ -562,14 +569,39 @@ function collectClasses(py: Py): void {
     }
   }
   for (const info of py.classes.values()) {
+    const rec = records.get(info);
+    if (rec) {
+      let sensitive = rec.local;
+      for (const name of rec.subs) {
+        const sub = py.classes.get(name)!;
+        sub.usedAsSubmodule = true;
+        if (sub.sensitive || sub !== info) sensitive = sensitive || sub.sensitive;
+      }
+      info.attrs = decodeAttrs(rec.attrs, unitOf(py, info.node)!.from);
+      info.sensitive = sensitive;
+      continue;
+    }
     let sensitive = false;
+    let local = false;
+    // Recorded for the cache: class names met in its calls and in self.attr = Sub(...), in order.
+    const unit = unitOf(py, info.node);
+    const subs: string[] | undefined = unit ? [] : undefined;
+    let calls: string[] | undefined;
+    if (unit) {
+      calls = [];
+      for (const call of within(py, 'CallExpression', info.node)) {
+        const q = qualify(py, call.firstChild);
+        const sub = q ? py.classes.get(q) : undefined;
+        if (sub && sub !== info) calls.push(q!);
+      }
+    }
     for (const call of within(py, 'CallExpression', info.node)) {
       const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
-      if (lc && (lc.kind === 'dropout' || lc.kind === 'bn')) sensitive = true;
+      if (lc && (lc.kind === 'dropout' || lc.kind === 'bn')) local = sensitive = true;
       if (lc && lc.kind === 'weight') {
         const a = args(py, call);
         const d = a?.keywords.get('dropout')?.value;
-        if (d && (literalNumber(py, d) ?? 1) > 0) sensitive = true;
+        if (d && (literalNumber(py, d) ?? 1) > 0) local = sensitive = true;
       }
     }
     // self.attr = <call>: remember layer ops; unknown submodules make the mode matter (they may hold dropout).
@@ -587,11 +619,12 @@ function collectClasses(py: Py): void {
           const sub = py.classes.get(q);
           if (sub) {
             sub.usedAsSubmodule = true;
+            subs?.push(q);
             if (sub.sensitive || sub !== info) sensitive = sensitive || sub.sensitive;
             info.attrs.set(attr, [{ kind: 'unknown', at: span(value), label: q }]);
           } else if (!/^(torch\.nn\.(ModuleList|ModuleDict|Parameter)|torch\.(zeros|ones|randn|tensor|empty)|int|float|list|dict|str|len)$/.test(q)) {
             info.attrs.set(attr, [{ kind: 'unknown', at: span(value), label: q }]);
-            if (!/^(torch|numpy|np|math|int|float|str|len|range)(\.|$)/.test(q) || q.startsWith('torchvision')) sensitive = true;
+            if (!/^(torch|numpy|np|math|int|float|str|len|range)(\.|$)/.test(q) || q.startsWith('torchvision')) local = sensitive = true;
           } else if (q === 'torch.nn.ModuleList' || q === 'torch.nn.ModuleDict') {
             // contents checked through the calls inside
           }
@@ -599,6 +632,7 @@ function collectClasses(py: Py): void {
       }
     }
     info.sensitive = sensitive;
+    if (unit) (unit.entry.classes ??= {})[info.name] = { local, subs: subs!, calls: calls!, attrs: encodeAttrs(info.attrs, unit.from) };
   }
   // Propagate sensitivity through submodules once more.
   for (const info of py.classes.values()) {
@@ -1789,7 +1823,18 @@ interface FnSummary {
 /** A call-site record: function name, parameter index, mode. */
 type Site = [string, number, Mode];
 
+/** What a model class's own text gives collectClasses (offsets of the attribute ops encoded). */
+interface ClassRecord {
+  /** Sensitive by its own layers, not counting submodule classes. */
+  local: boolean;
+  /** Classes in self.attr = Sub(...) assignments, and other classes called in it, in order. */
+  subs: string[];
+  calls: string[];
+  attrs: [string, Op[]][];
+}
+
 interface UnitEntry {
+  classes?: Record<string, ClassRecord>;
   creations?: Emission[];
   chains?: Emission[];
   models?: ModelFacts;
@@ -1799,6 +1844,7 @@ interface UnitEntry {
 }
 
 interface CacheRun {
+  kc: string;
   k1: string;
   k2: string;
   k3: string;
@@ -1810,12 +1856,13 @@ interface CacheRun {
 export class PythonCache {
   prev: CacheRun | null = null;
   /** Of the last analysis: top-level statements, cacheable ones, and the unit passes replayed per pass. */
-  stats: ReuseStats = { units: 0, cacheable: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
+  stats: ReuseStats = { units: 0, cacheable: 0, classes: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
 }
 
 export interface ReuseStats {
   units: number;
   cacheable: number;
+  classes: number;
   creations: number;
   chains: number;
   models: number;
@@ -1861,6 +1908,62 @@ function buildUnits(py: Py): void {
     py.units.push({ node: n, from: n.from, to: n.to, key, old: key !== null && prev ? prev.units.get(key) : undefined, entry: {} });
   }
   if (dup) for (const u of py.units) (u.key = null), (u.old = undefined);
+}
+
+/** The cacheable unit a node is in, or null. */
+function unitOf(py: Py, n: SyntaxNode): Unit | null {
+  const units = py.units;
+  let lo = 0;
+  let hi = units.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (units[mid].from <= n.from) lo = mid;
+    else hi = mid - 1;
+  }
+  const u = units[lo];
+  return u && u.key !== null && u.from <= n.from && n.to <= u.to ? u : null;
+}
+
+/**
+ * Class records replayed this time: the unit's text and the class context (imports, TF1 style, the model
+ * classes and their frameworks) are unchanged. Class bodies are classified before the function names are
+ * known; a function named like a default alias (nn, F, ...) would classify differently later, so then
+ * nothing is reused (a replayed class leaves its calls unclassified until a later pass needs them).
+ */
+function classRecords(py: Py): Map<ClassInfo, ClassRecord> {
+  const out = new Map<ClassInfo, ClassRecord>();
+  py.keys.kc = JSON.stringify([[...py.imports], py.tf1Style, [...py.classes.values()].map((c) => [c.name, c.framework])]);
+  const prev = py.cache?.prev;
+  if (!prev || prev.kc !== py.keys.kc) return out;
+  for (const fn of all(py, 'FunctionDefinition')) if (Object.prototype.hasOwnProperty.call(DEFAULT_ALIASES, defName(py, fn))) return out;
+  for (const info of py.classes.values()) {
+    const u = unitOf(py, info.node);
+    const rec = u?.old?.classes?.[info.name];
+    if (!u || !rec) continue;
+    out.set(info, rec);
+    (u.entry.classes ??= {})[info.name] = rec;
+    py.reuse.classes++;
+  }
+  return out;
+}
+
+function encodeAttrs(attrs: Map<string, Op[]>, base: number): [string, Op[]][] {
+  const enc = (o: number): number => (o >= base ? o - base : -o - 1);
+  return [...attrs].map(([k, ops]) => [k, ops.map((op) => mapOp(op, enc))]);
+}
+
+function decodeAttrs(attrs: [string, Op[]][], base: number): Map<string, Op[]> {
+  const dec = (o: number): number => (o >= 0 ? o + base : -o - 1);
+  return new Map(attrs.map(([k, ops]) => [k, ops.map((op) => mapOp(op, dec))]));
+}
+
+function mapOp(op: Op, f: (o: number) => number): Op {
+  return {
+    ...op,
+    at: [f(op.at[0]), f(op.at[1])],
+    ...(op.rateAt ? { rateAt: [f(op.rateAt[0]), f(op.rateAt[1])] as [number, number] } : {}),
+    ...(op.remove ? { remove: op.remove.map((e) => ({ from: f(e.from), to: f(e.to), insert: e.insert })) } : {}),
+  };
 }
 
 /** Items per unit (items in document order; `fromOf` gives a start offset inside the item's unit). */

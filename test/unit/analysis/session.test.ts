@@ -115,6 +115,9 @@ const BLOCKS = [
   'import tensorflow as tf\n',
   'from tensorflow import keras\n',
   'import torch.nn.functional as F\n',
+  'from mylib import nn\n',
+  'import keras.layers as nn\n',
+  'class Inner(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n',
   'def helper_eval(model):\n    model.eval()\n',
   'def helper_train(model):\n    model.train()\n',
   'def helper_step(model, opt):\n    model(x).sum().backward()\n    opt.step()\n',
@@ -142,6 +145,9 @@ const RENAMES: [string, string][] = [
   ['val_loader', 'train_loader'],
   ['0.1', '0.9'],
   ['Dropout', 'Identity'],
+  ['Inner', 'Outer'],
+  ['Inner()', 'nn.Linear(2, 2)'],
+  ['nn.Module', 'object'],
 ];
 
 interface Line {
@@ -203,11 +209,14 @@ test('incremental analysis equals a cold analysis after line-level edits of impo
   let compared = 0;
   let withFindings = 0;
   let reused = 0;
-  for (let seed = 1; seed <= 36; seed++) {
+  for (let seed = 1; seed <= 40; seed++) {
     const r = rng(1000 + seed);
     // Helpers that switch modes, then callers of callers: a helper's edit changes the summaries after it.
     const helpers = 'import torch\ndef helper_eval(model):\n    model.eval()\n\ndef helper_train(model):\n    model.train()\n\ndef wrap_eval(model):\n    helper_eval(model)\n\ndef validate(model, loader):\n    wrap_eval(model)\n    for xb in loader:\n        model(xb)\n\ndef fit(model, opt):\n    for epoch in range(3):\n        helper_train(model)\n        opt.step()\n        wrap_eval(model)\n        validate(model, val_loader)\n\n';
-    const fx = seed % 3 === 0 ? { name: 'gen.py', text: generatePython(120 + seed * 4) } : seed % 3 === 1 ? { name: 'helpers.py', text: helpers + fixtures[(seed * 7) % fixtures.length].text } : fixtures[(seed * 7) % fixtures.length];
+    // Model classes whose sensitivity comes from a submodule class or a base class defined elsewhere.
+    const classes = 'import torch\nimport torch.nn as nn\n\nclass Inner(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\nclass Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Inner()\n        self.fc = nn.Linear(2, 2)\n\nclass Child(Outer):\n    pass\n\nclass Mixed(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n        self.bn = nn.BatchNorm1d(2)\n\n    def forward(self, x):\n        return self.bn(self.drop(x))\n\ndef check(loader):\n    model = Outer()\n    for xb in val_loader:\n        model(xb)\n\ndef check_child(loader):\n    child = Child()\n    for xb in val_loader:\n        child(xb)\n\n';
+    const base = fixtures[(seed * 7) % fixtures.length];
+    const fx = [{ name: 'gen.py', text: generatePython(120 + seed * 4) }, { name: 'helpers.py', text: helpers + base.text }, { name: 'classes.py', text: classes + base.text }, base][seed % 4];
     let text = fx.text;
     const analyzer = new DocumentAnalyzer(fx.name);
     analyzer.analyze(text);
