@@ -1674,6 +1674,7 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: FnInfo[][]): void {
       py.siteTap = null;
       if (u.key !== null) u.entry.summary = { at, names, sums: fns.map(summaryOf), sites };
     }
+    if (!py.cache) return;
     for (const fn of fns) {
       const i = py.seq.length;
       py.seq.push(JSON.stringify(summaryOf(fn)));
@@ -1723,7 +1724,7 @@ function analyzeFlow(py: Py): void {
     const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
     // What every function's report reads besides its own text: the summaries and the module's end state.
     const originAt: string[] = [];
-    const topKey = [...topEnd].map(([m, st]) => {
+    const topKey = !py.cache ? [] : [...topEnd].map(([m, st]) => {
       const o = st.origin;
       if (!o) return [m, st.mode];
       const stmt = enclosingStatement(o.node);
@@ -1733,13 +1734,13 @@ function analyzeFlow(py: Py): void {
       originAt.push(m);
       return [m, st.mode, o.kind, o.node.from, o.node.to, stmt.from, stmt.to, lines.lineEnd(last) >= py.src.length, py.src.slice(lines.lineStart(first), lines.lineEnd(last))];
     });
-    py.keys.k3 = JSON.stringify([py.seq, topKey]);
+    if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
     py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
     py.units.forEach((u, ui) => {
       const fns = fnsByUnit[ui];
       if (fns.length === 0) return;
       // With eval origins in module code, findings may point there: reuse only at the same place.
-      const key = JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
+      const key = !py.cache ? '' : JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
       const old = u.old?.report;
       if (py.k3Same && old && old.key === key) {
         replay(py, u, old.emissions);
@@ -1932,8 +1933,9 @@ function unitOf(py: Py, n: SyntaxNode): Unit | null {
  */
 function classRecords(py: Py): Map<ClassInfo, ClassRecord> {
   const out = new Map<ClassInfo, ClassRecord>();
+  if (!py.cache) return out;
   py.keys.kc = JSON.stringify([[...py.imports], py.tf1Style, [...py.classes.values()].map((c) => [c.name, c.framework])]);
-  const prev = py.cache?.prev;
+  const prev = py.cache.prev;
   if (!prev || prev.kc !== py.keys.kc) return out;
   for (const fn of all(py, 'FunctionDefinition')) if (Object.prototype.hasOwnProperty.call(DEFAULT_ALIASES, defName(py, fn))) return out;
   for (const info of py.classes.values()) {
@@ -2121,11 +2123,11 @@ export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.
   collectFunctions(py);
   py.frozen = true;
   const prev = cache?.prev;
-  py.keys.k1 = globalKey1(py);
+  if (cache) py.keys.k1 = globalKey1(py);
   // A class name defined twice: forward() of the second reads the first's attributes (see analyzeChains).
   const classNames = new Set<string>();
   let dupClass = false;
-  for (const c of all(py, 'ClassDefinition')) {
+  if (cache) for (const c of all(py, 'ClassDefinition')) {
     const name = defName(py, c);
     if (classNames.has(name)) dupClass = true;
     classNames.add(name);
@@ -2135,7 +2137,7 @@ export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.
   checkCreations(py);
   analyzeChains(py);
   collectModels(py);
-  py.keys.k2 = globalKey2(py);
+  if (cache) py.keys.k2 = globalKey2(py);
   py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
   analyzeFlow(py);
   saveRun(py);
