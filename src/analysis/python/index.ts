@@ -1715,9 +1715,9 @@ function analyzeFlow(py: Py): void {
   const walker = new FlowWalker(py);
   const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
   summarize(py, walker, fnsByUnit);
-  // summarize() recorded call sites inside functions; the module walk (pass 1) records the rest; pass 2 reports.
-  py.reporting = false;
-  walker.walk(children(py.tree.topNode), new Map(), { loops: [], mc: false, depth: 0, reported: new Set() });
+  // summarize() recorded call sites inside functions; the module walk records the rest, then functions report.
+  // (A first, non-reporting module walk used to record the same call sites once more: same states, so the
+  // same modes, and a function's entry only asks whether every recorded mode is eval.)
   for (const reporting of [true]) {
     py.reporting = reporting;
     const top: State = new Map();
