@@ -237,6 +237,27 @@ test('incremental analysis equals a cold analysis after line-level edits of impo
   assert.ok(reused > 500, `${reused} reports reused`);
 });
 
+test('a function whose findings point at module code after it is not replayed where it moved but the module code did not', () => {
+  // fit() trains the model that the module code switches to eval mode: the finding is at the eval() call.
+  let text = 'import torch\nx = 1\ndef fit():\n    for xb in train_loader:\n        model(xb)\n        optimizer.step()\n\nmodel.eval()\n';
+  const analyzer = new DocumentAnalyzer('m.py');
+  const first = analyzer.analyze(text);
+  assert.ok(first.some((f) => f.rule === 'missing-train-after-eval' && f.range.start.line === 7));
+  // One event: a line removed above fit() and one of the same length added below it; eval() stays put.
+  const changes: DocumentEdit[] = [
+    { rangeOffset: text.indexOf('\nmodel.eval') + 1, rangeLength: 0, text: 'y = 1\n' },
+    { rangeOffset: text.indexOf('x = 1\n'), rangeLength: 6, text: '' },
+  ];
+  for (const c of changes) text = apply(text, c);
+  analyzer.edit(changes);
+  assert.deepEqual(analyzer.analyze(text), analyzeDocument(text, 'm.py'));
+  // A plain edit above: everything moves, and the unchanged function's results are replayed.
+  const e = { rangeOffset: 0, rangeLength: 0, text: '# top\n' };
+  text = apply(text, e);
+  analyzer.edit([e]);
+  assert.deepEqual(analyzer.analyze(text), analyzeDocument(text, 'm.py'));
+});
+
 test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
   let text = generatePython(5000);
   const analyzer = new DocumentAnalyzer('big.py');
@@ -265,6 +286,11 @@ test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
   assert.ok(second.children.some((c) => before.has(c)) || second.children.some((c) => !('buffer' in c) && (c as typeof first).children.some((d) => before.has(d))));
   assert.deepEqual(findings, analyzeDocument(text, 'big.py'));
   assert.equal(findings.length, cold.length);
+  // Every definition but the edited one is replayed, in every pass.
+  const reuse = analyzer.lastReuse!;
+  assert.ok(reuse.cacheable > 300, `${reuse.cacheable} cacheable definitions`);
+  for (const pass of ['creations', 'chains', 'models'] as const) assert.equal(reuse[pass], reuse.cacheable - 1, pass);
+  assert.ok(reuse.summaries > 200 && reuse.reports === reuse.summaries && reuse.classes > 100, JSON.stringify(reuse));
 });
 
 test('edits that do not add up to the text, a reset or a non-Python file fall back to a cold analysis', () => {
