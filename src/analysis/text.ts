@@ -4,7 +4,7 @@ import type { Position, Range } from '../protocol/findings';
 export class LineMap {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
   get lineCount(): number {
     return this.starts.length;
