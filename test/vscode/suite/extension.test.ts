@@ -8,12 +8,14 @@ suite('Extension', () => {
   test('activates lazily on the examples workspace and reports its activation time', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
-    const { activationMs } = await api();
+    const { activationMs, activationCpuMs } = await api();
     assert.ok(extension.isActive);
     assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activation time ${activationMs}`);
+    assert.ok(Number.isFinite(activationCpuMs) && activationCpuMs > 0, `activation CPU time ${activationCpuMs}`);
     const results = process.env.DROPOUT_LENS_TEST_RESULTS;
-    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ activationMs, vscodeVersion: vscode.version }));
-    console.log(`activation: ${activationMs.toFixed(1)} ms (bundle load + activate)`);
+    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ activationMs, activationCpuMs, vscodeVersion: vscode.version }));
+    // The wall time counts whatever else shares the cores at start-up (the workbench, other extensions); the CPU time is ours.
+    console.log(`activation: ${activationMs.toFixed(1)} ms wall, ${activationCpuMs.toFixed(1)} ms CPU (bundle evaluation + activate)`);
   });
 
   test('never activates on startup for everything', () => {
