@@ -85,17 +85,23 @@ function applySuppressions(findings: Finding[], comments: Comment[]): Finding[] 
 
 /** Where a Python file's syntax tree comes from: a fresh parse unless a session parses incrementally. */
 export type PythonParse = (text: string) => Tree;
+/** A fresh parse of the text, or null when the tree `parse` gave is one already. */
+export type FreshParse = (text: string) => Tree | null;
 
 export function isPythonFile(fileName: string): boolean {
   return !isConfigFile(fileName) && /\.pyi?$/i.test(fileName);
 }
 
-function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache): Finding[] {
+function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
   const lines = new LineMap(text);
   if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
   if (/\.pyi?$/i.test(fileName)) {
-    const { findings, comments } = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
-    return applySuppressions(findings, comments);
+    let result = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
+    // Lezer's error recovery may place errors differently when it reuses fragments: a tree with a syntax
+    // error is parsed again from scratch, so the parse-error finding is where a cold analysis puts it.
+    const again = result.syntaxError && fresh ? fresh(text) : null;
+    if (again) result = analyzePython(text, lines, again, cache);
+    return applySuppressions(result.findings, result.comments);
   }
   if (/\.json$/i.test(fileName)) {
     if (!looksLikeKerasJson(text)) return [];
@@ -111,14 +117,15 @@ export function analyzeDocument(text: string, fileName: string, options: Analyze
 }
 
 /**
- * analyzeDocument, with the Python syntax tree from `parse` and, with `cache`, reusing what the previous
- * analysis of the same document computed for unchanged definitions (see DocumentAnalyzer in ./session).
+ * analyzeDocument, with the Python syntax tree from `parse` (and from `fresh` when that tree has a syntax
+ * error) and, with `cache`, reusing what the previous analysis of the same document computed for unchanged
+ * definitions (see DocumentAnalyzer in ./session).
  */
-export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse, cache?: PythonCache): Finding[] {
+export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
   let findings: Finding[];
   try {
     if (text.length > MAX_BYTES) return [];
-    findings = analyzeRaw(text, fileName, parse, cache);
+    findings = analyzeRaw(text, fileName, parse, cache, fresh);
   } catch (error) {
     findings = [
       {

@@ -24,6 +24,11 @@ export interface ParseStats {
   incremental: boolean;
   /** Fragments of the previous tree handed to the parser. */
   fragments: number;
+  /**
+   * The incremental tree had a syntax error and was replaced by a fresh parse (error recovery with reused
+   * fragments can differ from a fresh parse's; `incremental` is then false).
+   */
+  reparsed: boolean;
   /** Characters of the new text covered by subtrees that are the previous tree's own objects (not reparsed). */
   reusedChars: number;
   length: number;
@@ -95,7 +100,7 @@ export class DocumentAnalyzer {
       this.stats = null;
       return analyzeWith(text, this.fileName, options);
     }
-    return analyzeWith(text, this.fileName, options, (t) => this.parse(t), this.cache);
+    return analyzeWith(text, this.fileName, options, (t) => this.parse(t), this.cache, (t) => this.parseFresh(t));
   }
 
   private parse(text: string): Tree {
@@ -111,7 +116,19 @@ export class DocumentAnalyzer {
     this.expectedLength = text.length;
     this.fragments = TreeFragment.addTree(tree);
     this.broken = false;
-    this.stats = { incremental: usable, fragments: fragments.length, reusedChars: reused, length: text.length, parseMs: performance.now() - start };
+    this.stats = { incremental: usable, reparsed: false, fragments: fragments.length, reusedChars: reused, length: text.length, parseMs: performance.now() - start };
+    return tree;
+  }
+
+  /** A fresh parse after an incremental one gave a tree with a syntax error (see ParseStats.reparsed). */
+  private parseFresh(text: string): Tree | null {
+    const first = this.stats;
+    if (!first?.incremental) return null;
+    const start = performance.now();
+    const tree = parser.parse(text);
+    this.tree = tree;
+    this.fragments = TreeFragment.addTree(tree);
+    this.stats = { incremental: false, reparsed: true, fragments: 0, reusedChars: 0, length: text.length, parseMs: first.parseMs + performance.now() - start };
     return tree;
   }
 

@@ -2044,6 +2044,8 @@ function saveRun(py: Py): void {
 export interface PythonAnalysis {
   findings: import('../../protocol/findings').Finding[];
   comments: { line: number; text: string; own: boolean }[];
+  /** The tree has an error node (the findings are the one parse-error finding). */
+  syntaxError?: boolean;
 }
 
 /** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
@@ -2101,7 +2103,7 @@ export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.
       message: `Python syntax error at line ${pos.line + 1}, column ${pos.character + 1}: the file does not parse, so it was not checked for dropout mistakes. Diagnostics return once it parses.`,
       fixes: [],
     });
-    return { findings: py.em.findings, comments };
+    return { findings: py.em.findings, comments, syntaxError: true };
   }
   collectImports(py);
   for (const [alias, q] of py.imports) {
