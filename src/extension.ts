@@ -24,10 +24,9 @@ export interface DropoutLensApi {
   readonly runsView: RunsView;
   /** The open run panel, if any (tests read what it received). */
   runPanel(): RunPanel | undefined;
-  /** Milliseconds from the bundle's first line to the end of activate(), measured by the extension itself. */
-  readonly activationMs: number;
-  /** The CPU time of the same span: what activation costs, whatever else the machine was doing meanwhile. */
-  readonly activationCpuMs: number;
+  /** What activation costs, measured by the extension itself: evaluating the bundle, then activate(). The wait
+   * between them is VS Code's (it prepares the extension context), so it is not counted. */
+  readonly activation: { loadMs: number; activateMs: number; totalMs: number };
 }
 
 const ANALYZED_DOCUMENTS: vscode.DocumentSelector = [
@@ -38,11 +37,11 @@ const ANALYZED_DOCUMENTS: vscode.DocumentSelector = [
   { pattern: '**/*.dropout.{yaml,yml,json}' },
 ];
 
+// From the bundle's first line (a webpack banner) to here, where its modules have all been evaluated.
+const loadMs = performance.now() - ((globalThis as { __dropoutLensLoadStart?: number }).__dropoutLensLoadStart ?? performance.now());
+
 export function activate(context: vscode.ExtensionContext): DropoutLensApi {
-  // From the first line of the bundle (a webpack banner) when bundled, so module loading counts too.
-  const marks = globalThis as { __dropoutLensLoadStart?: number; __dropoutLensCpuStart?: NodeJS.CpuUsage };
-  const started = marks.__dropoutLensLoadStart ?? performance.now();
-  const cpuStarted = marks.__dropoutLensCpuStart ?? process.cpuUsage();
+  const started = performance.now();
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const controller = new RunController(context.extensionPath);
   const diagnostics = new DiagnosticsController(readme);
@@ -66,11 +65,10 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
     ...registerCommands({ extensionUri: context.extensionUri, controller, diagnostics }),
   );
   void vscode.commands.executeCommand('setContext', 'dropoutLens.status', 'idle');
-  const activationMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStarted);
-  const activationCpuMs = (cpu.user + cpu.system) / 1000;
-  log().info(`Activated in ${activationMs.toFixed(1)} ms (${activationCpuMs.toFixed(1)} ms of CPU)`);
-  return { controller, diagnostics, modelView, runsView, activationMs, activationCpuMs, runPanel: () => RunPanel.instance };
+  const activateMs = performance.now() - started;
+  const activation = { loadMs, activateMs, totalMs: loadMs + activateMs };
+  log().info(`Activated: bundle evaluated in ${loadMs.toFixed(1)} ms, activate() took ${activateMs.toFixed(1)} ms`);
+  return { controller, diagnostics, modelView, runsView, activation, runPanel: () => RunPanel.instance };
 }
 
 export function deactivate(): void {

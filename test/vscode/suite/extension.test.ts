@@ -8,14 +8,12 @@ suite('Extension', () => {
   test('activates lazily on the examples workspace and reports its activation time', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
-    const { activationMs, activationCpuMs } = await api();
+    const { activation } = await api();
     assert.ok(extension.isActive);
-    assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activation time ${activationMs}`);
-    assert.ok(Number.isFinite(activationCpuMs) && activationCpuMs > 0, `activation CPU time ${activationCpuMs}`);
+    for (const [part, ms] of Object.entries(activation)) assert.ok(Number.isFinite(ms) && ms > 0, `${part}: ${ms}`);
     const results = process.env.DROPOUT_LENS_TEST_RESULTS;
-    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ activationMs, activationCpuMs, vscodeVersion: vscode.version }));
-    // The wall time counts whatever else shares the cores at start-up (the workbench, other extensions); the CPU time is ours.
-    console.log(`activation: ${activationMs.toFixed(1)} ms wall, ${activationCpuMs.toFixed(1)} ms CPU (bundle evaluation + activate)`);
+    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ ...activation, vscodeVersion: vscode.version }));
+    console.log(`activation: ${activation.totalMs.toFixed(1)} ms (bundle evaluated in ${activation.loadMs.toFixed(1)} ms, activate() ${activation.activateMs.toFixed(1)} ms)`);
   });
 
   test('never activates on startup for everything', () => {
