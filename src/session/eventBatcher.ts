@@ -9,6 +9,13 @@ const LATEST_ONLY: ReadonlySet<EngineEvent['type']> = new Set(['step', 'activati
 /** What a user did or must see at once: these flush the batch immediately. */
 const URGENT: ReadonlySet<EngineEvent['type']> = new Set(['ready', 'modes', 'rate', 'paused', 'resumed', 'error', 'done']);
 
+/** A view draws no weights: a W2-sized model's final weights are megabytes that would be serialised for nothing. */
+function withoutWeights(event: EngineEvent): EngineEvent {
+  if (event.type !== 'done' || !event.weights) return event;
+  const { weights: _weights, ...rest } = event;
+  return rest;
+}
+
 export class EngineEventBatcher {
   private queue: EngineEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -18,7 +25,8 @@ export class EngineEventBatcher {
     private readonly intervalMs = 50,
   ) {}
 
-  push(event: EngineEvent): void {
+  push(raw: EngineEvent): void {
+    const event = withoutWeights(raw);
     if (LATEST_ONLY.has(event.type)) {
       const older = this.queue.findIndex((e) => e.type === event.type);
       if (older >= 0) this.queue.splice(older, 1);

@@ -35,3 +35,12 @@ test('event batcher: a pause, an error or done goes out at once, after what came
   batcher.flush();
   assert.equal(sent.length, 1, 'a cleared batch is never sent');
 });
+
+test('event batcher: a done event reaches the view without the final weights', () => {
+  const sent: EngineEvent[][] = [];
+  const batcher = new EngineEventBatcher((events) => sent.push(events));
+  batcher.push({ type: 'done', reason: 'completed', step: 9, epoch: 1, weights: [{ layer: 0, W: new Float32Array(4), b: new Float32Array(2) }] } as EngineEvent);
+  const done = sent[0]![0] as Extract<EngineEvent, { type: 'done' }>;
+  assert.equal(done.reason, 'completed');
+  assert.equal(done.weights, undefined);
+});
