@@ -39,7 +39,7 @@ export async function runUiBench(opts: UiBenchOptions): Promise<Array<PanelRecor
     `\nHost, ${h.workload} training for ${f(h.seconds)} s: ${h.steps} steps (${f(h.stepsPerSecond)}/s), ${h.events} events (${h.maskEvents} masks, ${h.epochs} epochs), ` +
       `${f(h.postedPerSecond)} webview messages/s, ${f(h.postedBytesPerSecond / 1e6, 2)} MB/s serialised.\n` +
       `  event loop: ${loop(h.loop)}\n  idle, before: ${loop(h.idle)}\n` +
-      `  the listener took at most ${f(h.listenerMaxMs)} ms per event; posting start with the CSV text ${f(h.startPostMs)} ms. Target < ${h.targetMs} ms: ${verdict(h.pass)}\n`,
+      `  the listener took at most ${f(h.listenerMaxMs)} ms per event; posting start with the CSV bytes ${f(h.startPostMs)} ms. Target < ${h.targetMs} ms: ${verdict(h.pass)}\n`,
   );
   return records;
 }
