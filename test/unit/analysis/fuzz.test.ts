@@ -5,19 +5,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../../src/analysis';
 import { parseModelConfig } from '../../../src/analysis/config';
+import { SeededRandom } from '../../../src/engine/random';
 
 const DIR = join(__dirname, '../../fixtures/analysis');
 const seeds = readdirSync(DIR).filter((f) => !f.endsWith('.expect')).map((f) => ({ name: f, text: readFileSync(join(DIR, f), 'utf8') }));
 
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.uniform();
 }
 
 const TOKENS = ['(', ')', '[', ']', '{', '}', ':', ',', '\n', '    ', '"', "'", '#', 'model.eval()', 'nn.Dropout(', 'F.dropout(x', 'with torch.no_grad():', 'for x in val_loader:', 'class A(nn.Module):', 'def forward(self, x):', 'return', 'training=True', '- dropout: ', 'dense: ', '1.5', '-0.2', '0.9', '"class_name"', '"layers"', '\\', '\t', '\u0000', '\ud800', '𝜋', 'keep_prob=', '=', '.', 'self.', 'lambda', '@', '*', '**'];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parser } from '@lezer/python';
 import { analyzeDocument, DocumentAnalyzer, type DocumentEdit } from '../../../src/analysis';
 import { generatePython } from '../../../bench/analysis/index';
+import { SeededRandom } from '../../../src/engine/random';
 
 const DIR = join(__dirname, '../../fixtures/analysis');
 const fixtures = readdirSync(DIR)
@@ -19,14 +20,8 @@ const fixtures = readdirSync(DIR)
   .map((f) => ({ name: f, text: readFileSync(join(DIR, f), 'utf8') }));
 
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.uniform();
 }
 
 const SNIPPETS = ['model.eval()\n', '    ', '\n', 'x', ')', '(', ':', 'nn.Dropout(0.9)', 'F.dropout(x)', '# mc dropout\n', 'for xb in val_loader:\n    model(xb)\n', 'with torch.no_grad():\n', '"""', "'", 'def f(model):\n', '.train()', 'training=True', '\t'];
