@@ -28,7 +28,8 @@ async function palette(page, command, opensPicker = false) {
 export async function takeWorkbenchScreenshots({ root, dir, log }) {
   const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-walkthrough-'));
   cpSync(join(root, 'examples'), workspace, { recursive: true });
-  const server = await startCodeServer({ folder: workspace, ...(log ? { log } : {}) });
+  // The example trains in about a second: masks at the highest rate the setting allows fill more of the heatmaps.
+  const server = await startCodeServer({ folder: workspace, settings: { 'dropoutLens.training.maskUpdatesPerSecond': 120 }, ...(log ? { log } : {}) });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
