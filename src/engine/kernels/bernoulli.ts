@@ -1,5 +1,5 @@
 import { BERNOULLI_WASM_BASE64 } from './bernoulliWasm.generated';
-import { decodeBase64, wasmApi, type WasmMemory } from './wasm';
+import { compileKernelModule, wasmApi, type WasmMemory } from './wasm';
 
 /**
  * Bernoulli keep masks drawn from four interleaved sfc32 generators (bernoulli.wat): value 4s + l of a draw is
@@ -95,8 +95,8 @@ let simdCache: SimdBernoulli | null | undefined;
 export function bernoulliSimd(): SimdBernoulli | null {
   if (simdCache !== undefined) return simdCache;
   try {
-    const bytes = decodeBase64(BERNOULLI_WASM_BASE64);
-    simdCache = wasmApi && wasmApi.validate(bytes) ? new SimdBernoulli(new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as BernoulliExports) : null;
+    const module = compileKernelModule(BERNOULLI_WASM_BASE64);
+    simdCache = module && wasmApi ? new SimdBernoulli(new wasmApi.Instance(module, {}).exports as BernoulliExports) : null;
   } catch {
     simdCache = null;
   }

@@ -1,5 +1,5 @@
 import { ELEMENTWISE_WASM_BASE64 } from './elementwiseWasm.generated';
-import { decodeBase64, wasmApi, type WasmMemory, type WasmModule } from './wasm';
+import { compileKernelModule, wasmApi, type WasmMemory, type WasmModule } from './wasm';
 
 /**
  * Element-wise passes in WebAssembly SIMD (elementwise.wat). Scalar JavaScript costs 2.5-5 ns per element on the
@@ -188,13 +188,7 @@ let moduleCache: WasmModule | null | undefined;
 let cache: ElementwiseKernels | null | undefined;
 
 function elementwiseModule(): WasmModule | null {
-  if (moduleCache !== undefined) return moduleCache;
-  try {
-    const bytes = decodeBase64(ELEMENTWISE_WASM_BASE64);
-    moduleCache = wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  } catch {
-    moduleCache = null;
-  }
+  if (moduleCache === undefined) moduleCache = compileKernelModule(ELEMENTWISE_WASM_BASE64);
   return moduleCache;
 }
 

@@ -52,24 +52,28 @@ interface MatmulExports {
   ): void;
 }
 
-export function decodeBase64(text: string): Uint8Array {
+function decodeBase64(text: string): Uint8Array {
   const raw = atob(text);
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
   return bytes;
 }
 
+/** Compiles a kernel module from its base64 bytes, or null when this runtime has no WebAssembly SIMD to run it. */
+export function compileKernelModule(base64: string): WasmModule | null {
+  try {
+    const bytes = decodeBase64(base64);
+    return wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
+
 let moduleCache: WasmModule | null | undefined;
 
 /** The compiled kernel module, or null when this runtime has no WebAssembly SIMD. */
 export function matmulWasmModule(): WasmModule | null {
-  if (moduleCache !== undefined) return moduleCache;
-  try {
-    const bytes = decodeBase64(MATMUL_WASM_BASE64);
-    moduleCache = wasmApi && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  } catch {
-    moduleCache = null;
-  }
+  if (moduleCache === undefined) moduleCache = compileKernelModule(MATMUL_WASM_BASE64);
   return moduleCache;
 }
 
