@@ -243,7 +243,7 @@ export class EngineSession {
       const boundary = trainer.decisionBoundary(this.options.boundaryResolution);
       if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer, boundary.points.buffer as ArrayBuffer, boundary.labels.buffer as ArrayBuffer]);
     }
-    if (trainer.epoch >= this.spec!.training.epochs) this.finish('completed');
+    if (last) this.finish('completed');
   }
 
   private finish(reason: 'completed' | 'stopped' | 'failed'): void {

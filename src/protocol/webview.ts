@@ -38,7 +38,6 @@ export interface PanelSnapshot {
 
 export type HostToPanelMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
-  | { type: 'engine'; event: EngineEvent }
   /** Engine events in the order they happened (the host batches them, keeping only the latest picture of "now"). */
   | { type: 'engineBatch'; events: EngineEvent[] }
   | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } };
@@ -47,6 +46,9 @@ export type HostToPanelMessage =
 export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
 
 export type ControlAction = 'pause' | 'resume' | 'step' | 'stop';
+
+/** Mask columns a heatmap shows (recent steps); the host keeps as many for a panel that opens mid-run. */
+export const MASK_HISTORY = 120;
 
 /** The run panel's charts, by name. */
 export type PanelChart = 'loss' | 'accuracy';

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { EngineCommand, EngineEvent, LayerInfo } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
-import type { EpochRecord, PanelSnapshot, RunStatus } from '../protocol/webview';
+import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 
 export interface SessionOptions {
@@ -17,9 +17,6 @@ export interface SessionOptions {
   streamHz: number;
   extensionPath: string;
 }
-
-/** Mask events kept for a panel that opens mid-run: as many as a heatmap shows. */
-const RECENT_MASKS = 120;
 
 export class TrainingSession implements vscode.Disposable {
   readonly runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
@@ -119,7 +116,7 @@ export class TrainingSession implements vscode.Disposable {
         break;
       case 'masks':
         this.recentMasks.push(event);
-        if (this.recentMasks.length > RECENT_MASKS) this.recentMasks.shift();
+        if (this.recentMasks.length > MASK_HISTORY) this.recentMasks.shift();
         break;
       case 'activations':
       case 'boundary':

@@ -45,7 +45,7 @@ await test('the panel says ready under the strict CSP, then draws the snapshot',
 const deliveries = {
   'as they stream': async (deliver) => {
     await deliver({ type: 'snapshot', snapshot });
-    for (const e of maskEvents) await deliver({ type: 'engine', event: e });
+    for (const e of maskEvents) await deliver({ type: 'engineBatch', events: [e] });
   },
   'from the snapshot of a panel opened mid-run': (deliver) => deliver({ type: 'snapshot', snapshot: { ...snapshot, recent: maskEvents } }),
 };
@@ -78,7 +78,7 @@ await test('a layer\'s mode button posts a valid setMode, the modes event relabe
   await page.locator('#layer-1 button.mode').click();
   const posted = await page.evaluate(() => window.__posted.at(-1));
   assert.deepEqual(parseWebviewMessage(posted), { ok: true, value: { type: 'setMode', layer: 1, mode: 'eval' } });
-  await deliver({ type: 'engine', event: { type: 'modes', layers: [{ layer: 1, mode: 'eval' }] } });
+  await deliver({ type: 'engineBatch', events: [{ type: 'modes', layers: [{ layer: 1, mode: 'eval' }] }] });
   assert.equal(await page.locator('#layer-1 button.mode').innerText(), 'EVAL');
   assert.equal(await page.locator('#layer-1 button.mode').getAttribute('aria-pressed'), 'false');
   // Paused: resume and step act, pause cannot; once the run completes only what reads the results is left.
@@ -94,7 +94,7 @@ await test('curves plot every epoch of training, validation and validation in tr
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
   assert.ok(epochEvents.length >= 3, `engine produced ${epochEvents.length} epochs`);
-  for (const e of epochEvents) await deliver({ type: 'engine', event: e });
+  for (const e of epochEvents) await deliver({ type: 'engineBatch', events: [e] });
   await page.waitForFunction((n) => document.getElementById('loss-chart').getAttribute('aria-label').includes(`${n} epochs plotted`), epochEvents.length);
   const label = await page.locator('#loss-chart').getAttribute('aria-label');
   const last = epochEvents.at(-1);
@@ -106,7 +106,7 @@ await test('curves plot every epoch of training, validation and validation in tr
 await test('a fatal error shows its message with the action to take, which posts runCommand', async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
-  await deliver({ type: 'engine', event: { type: 'error', code: 'diverged', message: 'Training diverged at step 12', step: 12, fatal: true } });
+  await deliver({ type: 'engineBatch', events: [{ type: 'error', code: 'diverged', message: 'Training diverged at step 12', step: 12, fatal: true }] });
   const banner = page.locator('#banner');
   assert.match(await banner.innerText(), /diverged at step 12/);
   await page.locator('#banner-action').click();
@@ -119,7 +119,7 @@ await test('a fatal error shows its message with the action to take, which posts
 await test('a chart\'s export button posts the chart as a valid PNG of the canvas\'s size', async () => {
   const { page, problems, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
-  for (const e of epochEvents) await deliver({ type: 'engine', event: e });
+  for (const e of epochEvents) await deliver({ type: 'engineBatch', events: [e] });
   for (const chart of ['loss', 'accuracy']) {
     const button = page.locator(`#export-${chart}`);
     assert.equal(await button.getAttribute('aria-label'), `Export the ${chart} chart as PNG`);
@@ -145,7 +145,7 @@ await test('the decision boundary is drawn over the training points, each in its
   await deliver({ type: 'snapshot', snapshot });
   const boundary = events.find((e) => e.type === 'boundary');
   assert.ok(boundary && boundary.labels.length > 0, 'the engine sent a boundary with points');
-  await deliver({ type: 'engine', event: boundary });
+  await deliver({ type: 'engineBatch', events: [boundary] });
   const [x0, x1, y0, y1] = boundary.extent;
   // A point's centre, in canvas pixels, must carry its class colour (dark theme: blue, orange).
   const colours = [[0x37, 0x94, 0xff], [0xd1, 0x86, 0x16]];
@@ -166,7 +166,7 @@ await test('screenshots in the dark and the light theme', async () => {
   const { page, deliver } = await openPanel();
   const big = engineRun(moons(64, 2), 60);
   await deliver({ type: 'snapshot', snapshot: snapshotOf(big, 'two moons, two dropout layers') });
-  for (const e of big) if (e.type !== 'ready' && e.type !== 'paused') await deliver({ type: 'engine', event: e });
+  for (const e of big) if (e.type !== 'ready' && e.type !== 'paused') await deliver({ type: 'engineBatch', events: [e] });
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(shots, 'panel-dark.png'), fullPage: true });
   await page.evaluate(() => (document.body.className = 'vscode-light'));

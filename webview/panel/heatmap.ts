@@ -3,9 +3,9 @@
  * `push` only writes the column into the picture held in memory (its columns a ring, so nothing shifts);
  * `flush`, once per animation frame, paints the whole picture with two putImageData calls.
  */
+import { MASK_HISTORY } from '../../src/protocol/webview';
 import { parseColor, type Theme } from './theme';
 
-export const HISTORY = 120;
 
 /** An RGB colour as one pixel of a little-endian Uint32 view of RGBA bytes (opaque unless told). */
 const pixel = ([r, g, b]: [number, number, number], alpha = 255) => (r | (g << 8) | (b << 16) | (alpha << 24)) >>> 0;
@@ -27,13 +27,13 @@ export class MaskHeatmap {
 
   constructor(readonly units: number, label: string, theme: Theme) {
     this.canvas = document.createElement('canvas');
-    this.canvas.width = HISTORY;
+    this.canvas.width = MASK_HISTORY;
     this.canvas.height = Math.max(1, units);
     this.canvas.className = 'heatmap';
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', label);
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
-    this.image = this.ctx.createImageData(HISTORY, this.canvas.height);
+    this.image = this.ctx.createImageData(MASK_HISTORY, this.canvas.height);
     this.pixels = new Uint32Array(this.image.data.buffer);
     this.setTheme(theme);
   }
@@ -57,10 +57,10 @@ export class MaskHeatmap {
   /** Adds one mask (bit-packed, 1 = kept) as the newest column, painted by `flush`. `evalMode` paints it as "no dropout". */
   push(bits: Uint8Array, evalMode: boolean): void {
     const { pixels, kept, dropped, frozen, units } = this;
-    for (let u = 0, at = this.next; u < units; u++, at += HISTORY) {
+    for (let u = 0, at = this.next; u < units; u++, at += MASK_HISTORY) {
       pixels[at] = evalMode ? frozen : (bits[u >> 3]! >> (u & 7)) & 1 ? kept : dropped;
     }
-    this.next = (this.next + 1) % HISTORY;
+    this.next = (this.next + 1) % MASK_HISTORY;
     this.dirty = true;
   }
 
@@ -69,8 +69,8 @@ export class MaskHeatmap {
     if (!this.dirty) return;
     const { ctx, image, next: n } = this;
     const h = this.canvas.height;
-    ctx.putImageData(image, -n, 0, n, 0, HISTORY - n, h);
-    if (n > 0) ctx.putImageData(image, HISTORY - n, 0, 0, 0, n, h);
+    ctx.putImageData(image, -n, 0, n, 0, MASK_HISTORY - n, h);
+    if (n > 0) ctx.putImageData(image, MASK_HISTORY - n, 0, 0, 0, n, h);
     this.dirty = false;
   }
 }

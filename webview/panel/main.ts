@@ -278,8 +278,7 @@ window.addEventListener('message', (e: MessageEvent) => {
     else if (message.type === 'status') {
       if (!snapshot) app.replaceChildren(el('div', { id: 'banner', className: 'banner', role: 'alert' }), el('span', { id: 'status' }));
       setStatus(message.status, message.message, message.action);
-    } else if (message.type === 'engine' && snapshot) apply(message.event);
-    else if (message.type === 'engineBatch' && snapshot && Array.isArray(message.events)) for (const event of message.events) apply(event);
+    } else if (message.type === 'engineBatch' && snapshot && Array.isArray(message.events)) for (const event of message.events) apply(event);
   } catch (error) {
     console.warn('Dropout Lens panel skipped a malformed message', error);
   }
