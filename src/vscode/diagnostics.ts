@@ -63,8 +63,12 @@ export class DiagnosticsController implements vscode.Disposable {
       if (!analysisCore().isAnalyzable(uri.path)) continue;
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       files++;
-      if (open) findings += this.publish(uri, open.getText(), analysisFileName(open), this.analyzerFor(open));
-      else findings += this.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath || uri.path);
+      if (open) {
+        const name = analysisFileName(open);
+        findings += this.publish(uri, open.getText(), name, this.analyzerFor(open, name));
+      } else {
+        findings += this.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath || uri.path);
+      }
     }
     return { files, findings };
   }
@@ -74,12 +78,11 @@ export class DiagnosticsController implements vscode.Disposable {
     const name = analysisFileName(doc);
     const text = doc.getText();
     if (!analysisCore().isAnalyzable(name, text)) return;
-    this.publish(doc.uri, text, name, this.analyzerFor(doc));
+    this.publish(doc.uri, text, name, this.analyzerFor(doc, name));
   }
 
-  private analyzerFor(doc: vscode.TextDocument): DocumentAnalyzer {
+  private analyzerFor(doc: vscode.TextDocument, name: string): DocumentAnalyzer {
     const key = doc.uri.toString();
-    const name = analysisFileName(doc);
     let analyzer = this.analyzers.get(key);
     if (!analyzer) this.analyzers.set(key, (analyzer = new (analysisCore().DocumentAnalyzer)(name)));
     else analyzer.rename(name);
