@@ -5,28 +5,27 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { finish, test } from '../lib/checks.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'dropout-lens.js');
 const examples = join(root, 'examples');
 const cli = (...args) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
 
-const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
 
-test('--help lists every command and exits 0', () => {
+await test('--help lists every command and exits 0', () => {
   const r = cli('--help');
   assert.equal(r.status, 0, r.stderr);
   for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'bench']) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
 });
 
-test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
+await test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
   const r = cli('frobnicate');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);
 });
 
-test('lint --format json finds the examples\' mistakes with 1-based positions, and exits 1 on errors', () => {
+await test('lint --format json finds the examples\' mistakes with 1-based positions, and exits 1 on errors', () => {
   const r = cli('lint', examples, '--format', 'json');
   assert.equal(r.status, 1, r.stderr);
   const findings = JSON.parse(r.stdout);
@@ -39,14 +38,14 @@ test('lint --format json finds the examples\' mistakes with 1-based positions, a
   for (const rule of ['missing-eval', 'functional-dropout-no-training-flag', 'dropout-on-output']) assert.ok(rules.has(rule), `no ${rule} in examples: ${[...rules]}`);
 });
 
-test('lint --format sarif is SARIF 2.1.0', () => {
+await test('lint --format sarif is SARIF 2.1.0', () => {
   const r = cli('lint', examples, '--format', 'sarif');
   const sarif = JSON.parse(r.stdout);
   assert.equal(sarif.version, '2.1.0');
   assert.ok(sarif.runs[0].results.length > 0);
 });
 
-test('lint of a clean file exits 0 and prints nothing', () => {
+await test('lint of a clean file exits 0 and prints nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dl-cli-'));
   const file = join(dir, 'clean.py');
   writeFileSync(file, 'import torch\n\ndef add(a, b):\n    return a + b\n');
@@ -55,7 +54,7 @@ test('lint of a clean file exits 0 and prints nothing', () => {
   assert.equal(r.stdout.trim(), '');
 });
 
-test('train --json streams engine events as JSON lines, ending in done', () => {
+await test('train --json streams engine events as JSON lines, ending in done', () => {
   const r = cli('train', join(examples, 'moons.dropout.yaml'), '--json', '--epochs', '3');
   assert.equal(r.status, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
@@ -65,7 +64,7 @@ test('train --json streams engine events as JSON lines, ending in done', () => {
   assert.equal(events.at(-1).type, 'done');
 });
 
-test('train on an invalid config fails with a precise message', () => {
+await test('train on an invalid config fails with a precise message', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dl-cli-'));
   const file = join(dir, 'broken.dropout.yaml');
   writeFileSync(file, 'name: broken\nmodel:\n  layers:\n    - dropout: 1.5\n');
@@ -82,7 +81,7 @@ const experiment = (...args) => {
   return JSON.parse(r.stdout);
 };
 
-test('size-sweep on the overfitting example: dropout helps on a small subset, and helps less on the whole data', () => {
+await test('size-sweep on the overfitting example: dropout helps on a small subset, and helps less on the whole data', () => {
   const result = experiment('size-sweep', join(examples, 'overfit.dropout.yaml'), '--epochs', '30', '--fractions', '0.25,0.5,1');
   assert.equal(result.kind, 'dataset-sweep');
   const [small, , full] = result.points;
@@ -90,7 +89,7 @@ test('size-sweep on the overfitting example: dropout helps on a small subset, an
   assert.ok(full.lossBenefit < small.lossBenefit, `benefit on all of it ${full.lossBenefit} < on 25% ${small.lossBenefit}`);
 });
 
-test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their mean is about as accurate as eval mode', () => {
+await test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their mean is about as accurate as eval mode', () => {
   const result = experiment('mc', join(examples, 'moons.dropout.yaml'), '--epochs', '10', '--samples', '20');
   assert.equal(result.kind, 'mc');
   assert.equal(result.samples, 20);
@@ -99,7 +98,7 @@ test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their 
   assert.ok(Math.abs(result.accuracyDelta) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
 });
 
-test('forgot-eval on the overfitting example: train mode reports a lower accuracy than eval mode, and its predictions vary', () => {
+await test('forgot-eval on the overfitting example: train mode reports a lower accuracy than eval mode, and its predictions vary', () => {
   const result = experiment('forgot-eval', join(examples, 'overfit.dropout.yaml'), '--epochs', '20', '--passes', '10');
   assert.equal(result.kind, 'forgot-eval');
   assert.ok(result.trainMode.accuracy < result.evalMode.accuracy, `train mode ${result.trainMode.accuracy} vs eval mode ${result.evalMode.accuracy}`);
@@ -107,23 +106,10 @@ test('forgot-eval on the overfitting example: train mode reports a lower accurac
   assert.ok(result.flipRate > 0 && result.passAccuracy.max > result.passAccuracy.min, `flip rate ${result.flipRate}`);
 });
 
-test('an experiment with a bad option exits 2 with its usage', () => {
+await test('an experiment with a bad option exits 2 with its usage', () => {
   const r = cli('mc', join(examples, 'moons.dropout.yaml'), '--samples', '1');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /Usage: dropout-lens mc/);
 });
 
-let passed = 0;
-let failed = 0;
-for (const { name, fn } of tests) {
-  try {
-    await fn();
-    passed++;
-    console.log(`✓ ${name}`);
-  } catch (error) {
-    failed++;
-    console.log(`✗ ${name}\n  ${String(error?.message ?? error).split('\n').join('\n  ')}`);
-  }
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+finish();

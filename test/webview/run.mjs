@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { finish, test } from '../lib/checks.mjs';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { parseWebviewMessage } from '../../src/protocol/validate.ts';
 import { root, ensurePanelBuilt, engineRun, moons, snapshotOf, startPanelServer, openPanel as openPanelAt } from './harness.mjs';
@@ -13,17 +14,6 @@ if (!ensurePanelBuilt()) process.exit(1);
 const server = await startPanelServer();
 
 const browser = await launchChromium();
-const results = [];
-const test = async (name, fn) => {
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`✓ ${name}`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    console.log(`✗ ${name}\n  ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n  ')}`);
-  }
-};
 
 const openPanel = () => openPanelAt(browser, server.base);
 
@@ -177,7 +167,4 @@ await test('screenshots in the dark and the light theme', async () => {
 
 await browser.close();
 server.close();
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+finish();
