@@ -92,5 +92,10 @@ export async function startCodeServer(options) {
     stop();
     throw error;
   }
-  return { url, port, child, scratch, stop };
+  /** The workbench's address on `folder`; `launch` names local paths: extensionDevelopmentPath, extensionTestsPath. */
+  const workbenchUrl = (folder, launch) => {
+    const payload = Object.entries(launch).map(([key, path]) => [key, `vscode-remote://127.0.0.1:${port}${path}`]);
+    return `${url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  };
+  return { url, port, child, scratch, stop, workbenchUrl };
 }

@@ -50,12 +50,7 @@ try {
     });
     page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   });
-  const remote = (path) => `vscode-remote://127.0.0.1:${server.port}${path}`;
-  const payload = [
-    ['extensionDevelopmentPath', remote(root)],
-    ['extensionTestsPath', remote(join(root, 'out', 'test', 'vscode', 'suite', 'index.js'))],
-  ];
-  const url = `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = server.workbenchUrl(workspace, { extensionDevelopmentPath: root, extensionTestsPath: join(root, 'out', 'test', 'vscode', 'suite', 'index.js') });
   await page.goto(url);
   let timer;
   const timeout = new Promise((resolveExit) => (timer = setTimeout(() => resolveExit('timeout'), TIMEOUT_MS)));

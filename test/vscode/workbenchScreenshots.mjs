@@ -33,8 +33,7 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${root}`]];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(server.workbenchUrl(workspace, { extensionDevelopmentPath: root }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The activity-bar entry appears once the workbench has read the extension's contributions.
     await page.locator('.activitybar .action-item a[aria-label^="Dropout Lens"]').waitFor({ timeout: 90_000 });
