@@ -399,6 +399,9 @@ export function forgotEvalJson(result: ForgotEvalResult, configPath?: string): R
   };
 }
 
+/** " (failed)" and the like beside a training that did not complete; nothing beside one that did. */
+const statusNote = (t: TrainingSummary) => (t.status === 'completed' ? '' : ` (${t.status})`);
+
 const SWEEP: ExperimentCommand<SweepResult> = {
   name: 'sweep',
   kind: 'sweep',
@@ -433,7 +436,7 @@ const COMPARE: ExperimentCommand<CompareResult> = {
     let out = `\n${result.name} (seed ${result.seed}), with vs without dropout\n`;
     out += table(
       ['run', ...METRIC_HEADER, 'weight evenness', 'max |w|'],
-      arms.map((arm, i) => [arm.label + (arm.training.status !== 'completed' ? ` (${arm.training.status})` : ''), ...rowCells(result.table[i]!), fmt(arm.weights?.evenness, 3), fmt(arm.weights?.maxAbs, 3)]),
+      arms.map((arm, i) => [arm.label + statusNote(arm.training), ...rowCells(result.table[i]!), fmt(arm.weights?.evenness, 3), fmt(arm.weights?.maxAbs, 3)]),
     );
     if (result.gapReduction) {
       const g = result.gapReduction;
@@ -452,12 +455,11 @@ const SIZE_SWEEP: ExperimentCommand<DatasetSweepResult> = {
   run: (spec, options, parsed) => runDatasetSweepExperiment(spec, { ...options, ...(parsed.fractions ? { fractions: parsed.fractions } : {}) }),
   json: datasetSweepJson,
   text(result) {
-    const status = (t: TrainingSummary) => (t.status === 'completed' ? '' : ` (${t.status})`);
     const rows = result.points.map((p) => [
       `${p.fraction}${p.fraction === result.bestFraction ? ' *' : ''}`,
       p.samples === undefined ? '–' : String(p.samples),
-      fmt(p.withDropout.final?.validation.loss) + status(p.withDropout),
-      fmt(p.withoutDropout.final?.validation.loss) + status(p.withoutDropout),
+      fmt(p.withDropout.final?.validation.loss) + statusNote(p.withDropout),
+      fmt(p.withoutDropout.final?.validation.loss) + statusNote(p.withoutDropout),
       percent(p.withDropout.final?.validation.accuracy),
       percent(p.withoutDropout.final?.validation.accuracy),
       p.lossBenefit === undefined ? '–' : signed(p.lossBenefit),
