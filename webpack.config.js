@@ -1,6 +1,6 @@
 // @ts-check
-// Three bundles, as VS Code loads them: the extension host (node), the engine worker (node, a worker_threads
-// entry) and the run panel (web). The CLI rides along with the node bundles so it runs without TypeScript.
+// The bundles, as VS Code loads them: the extension host (node), its two worker_threads entries (the engine and
+// the analysis, node) and the run panel (web). The CLI rides along with the node bundles so it runs without TypeScript.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -45,6 +45,7 @@ module.exports = (_env, argv) => {
       entry: {
         extension: './src/extension.ts',
         worker: './src/engine/worker.ts',
+        analysisWorker: './src/analysis/worker.ts',
         cli: './src/cli/main.ts',
       },
       output: {

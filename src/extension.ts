@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   const started = performance.now();
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const controller = new RunController(context.extensionPath);
-  const diagnostics = new DiagnosticsController(readme);
+  const diagnostics = new DiagnosticsController(readme, context.extensionPath);
   const modelView = new ModelView(controller);
   const recorder = new RunRecorder(controller);
   const runsView = new RunsView(recorder);

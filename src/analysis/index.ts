@@ -3,31 +3,22 @@
  * Pure functions over text; never throws (a file that does not parse gets one finding).
  */
 import type { Tree } from '@lezer/common';
-import type { Finding, RuleId, Severity } from '../protocol/findings';
-import { isConfigFile } from './config';
+import type { AnalyzeOptions } from '../protocol/analysis';
+import type { Finding } from '../protocol/findings';
+import { isConfigFile, isPythonFile, looksLikeKerasJson } from './files';
 import { analyzeConfig } from './configRules';
-import { analyzeKerasJson, looksLikeKerasJson } from './keras';
+import { analyzeKerasJson } from './keras';
 import { Emitter } from './ops';
 import { analyzePython, type PythonCache } from './python';
 import { LineMap } from './text';
 
+export { isAnalyzable, isPythonFile } from './files';
 export { RULES, RULE_INFO, type RuleInfo } from './rules';
 export { parseModelConfig } from './config';
-export { DocumentAnalyzer, type DocumentEdit, type ParseStats } from './session';
-
-export interface AnalyzeOptions {
-  rules?: Partial<Record<RuleId, boolean>>;
-  severities?: Partial<Record<RuleId, Severity>>;
-}
+export { DocumentAnalyzer, type ParseStats } from './session';
+export type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 
 const MAX_BYTES = 5_000_000;
-
-export function isAnalyzable(fileName: string, text?: string): boolean {
-  if (isConfigFile(fileName)) return true;
-  if (/\.pyi?$/i.test(fileName)) return true;
-  if (/\.json$/i.test(fileName)) return text === undefined ? true : looksLikeKerasJson(text);
-  return false;
-}
 
 interface Comment {
   line: number;
@@ -88,14 +79,10 @@ export type PythonParse = (text: string) => Tree;
 /** A fresh parse of the text, or null when the tree `parse` gave is one already. */
 export type FreshParse = (text: string) => Tree | null;
 
-export function isPythonFile(fileName: string): boolean {
-  return !isConfigFile(fileName) && /\.pyi?$/i.test(fileName);
-}
-
 function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
   const lines = new LineMap(text);
   if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
-  if (/\.pyi?$/i.test(fileName)) {
+  if (isPythonFile(fileName)) {
     let result = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
     // Lezer's error recovery may place errors differently when it reuses fragments: a tree with a syntax
     // error is parsed again from scratch, so the parse-error finding is where a cold analysis puts it.

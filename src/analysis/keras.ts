@@ -27,9 +27,7 @@ function span(n: Any): [number, number] {
 }
 
 /** Quick test: does this JSON text look like a Keras model? */
-export function looksLikeKerasJson(text: string): boolean {
-  return text.includes('"class_name"') && text.includes('"layers"');
-}
+export { looksLikeKerasJson } from './files';
 
 export function analyzeKerasJson(text: string, em: Emitter): boolean {
   const doc = parseDocument(text, { uniqueKeys: false });

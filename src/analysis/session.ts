@@ -8,16 +8,11 @@
  */
 import { TreeFragment, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
+import type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
-import { analyzeWith, isPythonFile, type AnalyzeOptions } from './index';
+import { isPythonFile } from './files';
+import { analyzeWith } from './index';
 import { PythonCache, type ReuseStats } from './python';
-
-/** One edit of the previous text: `rangeLength` characters at `rangeOffset` replaced by `text`. */
-export interface DocumentEdit {
-  rangeOffset: number;
-  rangeLength: number;
-  text: string;
-}
 
 export interface ParseStats {
   /** The tree came from an incremental parse (fragments of the previous tree), not a fresh one. */

@@ -4,29 +4,14 @@
  * Used by the extension host, the CLI and the experiments alike.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EngineCommand, EngineEvent } from '../protocol/engine';
+import { locateWorker, type WorkerLocation } from './locateWorker';
 
 export type EngineEventListener = (event: EngineEvent) => void;
 
-export interface EngineWorkerLocation {
-  /** The worker's entry file, or with `eval`, the code that loads it. */
-  file: string;
-  eval?: boolean;
-}
-
-/**
- * Finds the worker: the webpack bundle `dist/worker.js` next to the extension (or CLI) bundle, else the
- * TypeScript source through tsx (unit tests and a checkout that was never built).
- */
-export function locateEngineWorker(root: string): EngineWorkerLocation {
-  const bundled = join(root, 'dist', 'worker.js');
-  // DROPOUT_LENS_FROM_SOURCE (set by the unit-test runner) never uses a bundle that may be older than the sources.
-  if (existsSync(bundled) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file: bundled };
-  // Node 20 does not pass --import loaders to worker threads; tsx's require hook, installed first, does the job.
-  const source = join(root, 'src', 'engine', 'worker.ts');
-  return { file: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
+/** The engine worker: `dist/worker.js`, or `src/engine/worker.ts` from source (see locateWorker). */
+export function locateEngineWorker(root: string): WorkerLocation {
+  return locateWorker(root, 'worker.js', 'src/engine/worker.ts');
 }
 
 export class EngineWorker {
@@ -37,7 +22,7 @@ export class EngineWorker {
   /** Raised with every stop or pause so the worker ends its training slice after the current step. */
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(location: EngineWorkerLocation) {
+  constructor(location: WorkerLocation) {
     this.worker = new Worker(location.file, { eval: location.eval ?? false, workerData: { interrupt: this.interrupt.buffer } });
     this.worker.on('message', (event: EngineEvent) => this.handle(event));
     this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));

@@ -9,7 +9,7 @@ export class DropoutQuickFixes implements vscode.CodeActionProvider {
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
-    const findings = this.diagnostics.findingsFor(document.uri);
+    const findings = this.diagnostics.findingsFor(document.uri) ?? [];
     // Our own diagnostics at the range, read in this host: the context's copy comes from the workbench's
     // marker service, which can lag just after an analysis and would then offer no fix.
     const ours = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.intersection(range) !== undefined);

@@ -1,12 +1,14 @@
 /**
  * Keeps dropout diagnostics current: on open, as the user types (debounced, per document), on settings
- * changes, and for the whole workspace on demand. Findings are kept per document for the code actions.
+ * changes, and for the whole workspace on demand. The analysis runs in a worker thread, so a large file
+ * never stalls the extension host; findings are kept per document for the code actions.
  */
 import * as vscode from 'vscode';
-import type { DocumentAnalyzer } from '../analysis/session';
+import { isAnalyzable } from '../analysis/files';
+import type { DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
+import { AnalysisWorker, locateAnalysisWorker, type AnalysisJob } from '../session/analysisWorker';
 import { toDiagnostic } from './convert';
-import { analysisCore } from './lazyCores';
 import { log } from './log';
 import { diagnosticsSettings } from './settings';
 
@@ -14,27 +16,33 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('dropout-lens');
   private readonly findings = new Map<string, Finding[]>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  /** One incremental analyzer per open document: it keeps the last syntax tree and maps edits onto it. */
-  private readonly analyzers = new Map<string, DocumentAnalyzer>();
+  private readonly worker: AnalysisWorker;
+  /**
+   * Open documents whose incremental analyzer lives in the worker, with the edits made since their last
+   * request: the worker maps them onto the kept syntax tree, so none may be lost or reordered.
+   */
+  private readonly unsentEdits = new Map<string, DocumentEdit[]>();
+  /** The newest request per document: an answer to an older one is dropped (a newer one is on its way). */
+  private readonly latest = new Map<string, number>();
+  private requests = 0;
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's diagnostics were recomputed (tests and the sidebar listen). */
   readonly onDidAnalyze = this.changed.event;
 
-  constructor(private readonly readme: vscode.Uri) {
+  constructor(private readonly readme: vscode.Uri, extensionPath: string) {
+    this.worker = new AnalysisWorker(locateAnalysisWorker(extensionPath));
     this.disposables.push(
       this.changed,
-      vscode.workspace.onDidOpenTextDocument((doc) => this.analyze(doc)),
+      vscode.workspace.onDidOpenTextDocument((doc) => void this.analyze(doc)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0) return;
-        // Map the edits onto the kept tree now, in order: each event's changes apply to the text after the last.
-        this.analyzers.get(e.document.uri.toString())?.edit(e.contentChanges);
+        // Each event's changes apply to the text after the last, in order (VS Code sorts them from the end).
+        const unsent = this.unsentEdits.get(e.document.uri.toString());
+        unsent?.push(...e.contentChanges.map(({ rangeOffset, rangeLength, text }) => ({ rangeOffset, rangeLength, text })));
         this.schedule(e.document);
       }),
-      vscode.workspace.onDidCloseTextDocument((doc) => {
-        this.analyzers.delete(doc.uri.toString());
-        this.forget(doc.uri);
-      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('dropoutLens.diagnostics')) this.analyzeOpenDocuments();
       }),
@@ -43,12 +51,13 @@ export class DiagnosticsController implements vscode.Disposable {
     setImmediate(() => this.analyzeOpenDocuments());
   }
 
-  findingsFor(uri: vscode.Uri): readonly Finding[] {
-    return this.findings.get(uri.toString()) ?? [];
+  /** The document's findings, or undefined before its first analysis. */
+  findingsFor(uri: vscode.Uri): readonly Finding[] | undefined {
+    return this.findings.get(uri.toString());
   }
 
   analyzeOpenDocuments(): void {
-    for (const doc of vscode.workspace.textDocuments) this.analyze(doc);
+    for (const doc of vscode.workspace.textDocuments) void this.analyze(doc);
   }
 
   /** Analyses every supported file of the workspace; returns how many files and findings. */
@@ -60,52 +69,52 @@ export class DiagnosticsController implements vscode.Disposable {
     let findings = 0;
     for (const uri of uris) {
       if (token?.isCancellationRequested) break;
-      if (!analysisCore().isAnalyzable(uri.path)) continue;
+      if (!isAnalyzable(uri.path)) continue;
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       files++;
-      if (open) {
-        const name = analysisFileName(open);
-        findings += this.publish(uri, open.getText(), name, this.analyzerFor(open, name));
-      } else {
-        findings += this.publish(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.fsPath || uri.path);
-      }
+      if (open) findings += (await this.analyze(open)) ?? 0;
+      else findings += (await this.run(uri, { fileName: uri.fsPath || uri.path, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) })) ?? 0;
     }
     return { files, findings };
   }
 
-  analyze(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return;
+  /** Analyses an open document; resolves with its number of findings (undefined: not analysed, or superseded). */
+  async analyze(doc: vscode.TextDocument): Promise<number | undefined> {
+    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return undefined;
     const name = analysisFileName(doc);
     const text = doc.getText();
-    if (!analysisCore().isAnalyzable(name, text)) return;
-    this.publish(doc.uri, text, name, this.analyzerFor(doc, name));
-  }
-
-  private analyzerFor(doc: vscode.TextDocument, name: string): DocumentAnalyzer {
+    if (!isAnalyzable(name, text)) return undefined;
     const key = doc.uri.toString();
-    let analyzer = this.analyzers.get(key);
-    if (!analyzer) this.analyzers.set(key, (analyzer = new (analysisCore().DocumentAnalyzer)(name)));
-    else analyzer.rename(name);
-    return analyzer;
+    const edits = this.unsentEdits.get(key) ?? [];
+    this.unsentEdits.set(key, []);
+    return this.run(doc.uri, { document: key, fileName: name, edits, text });
   }
 
-  private publish(uri: vscode.Uri, text: string, name: string, analyzer?: DocumentAnalyzer): number {
+  private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {
     const settings = diagnosticsSettings(uri);
     if (!settings.enabled || this.isExcluded(uri, settings.exclude)) {
       this.forget(uri);
       return 0;
     }
+    const key = uri.toString();
+    const id = ++this.requests;
+    this.latest.set(key, id);
+    const options = { rules: settings.rules, severities: settings.severities };
     let findings: Finding[];
     try {
-      const options = { rules: settings.rules, severities: settings.severities };
-      findings = analyzer ? analyzer.analyze(text, options) : analysisCore().analyzeDocument(text, name, options);
-    } catch (error) {
-      // The analyzer is fuzzed never to throw; if it ever does, one file loses its diagnostics, not the editor.
-      analyzer?.reset();
-      log().error(`Analysis of ${uri.fsPath} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      findings = [];
+      findings = await this.worker.analyze({ ...job, options });
+    } catch (first) {
+      // A crashed worker or an analyzer that threw: one more try as a one-off analysis of the whole text (the
+      // kept tree is gone, and the edits that led here may be too), then give up on this file only.
+      log().error(`Analysis of ${uri.fsPath || uri.path} failed: ${first instanceof Error ? first.message : String(first)}`);
+      try {
+        findings = await this.worker.analyze({ fileName: job.fileName, text: job.text, options });
+      } catch {
+        findings = [];
+      }
     }
-    this.findings.set(uri.toString(), findings);
+    if (this.latest.get(key) !== id) return undefined;
+    this.findings.set(key, findings);
     this.collection.set(uri, findings.map((f) => toDiagnostic(f, this.readme)));
     this.changed.fire(uri);
     return findings.length;
@@ -120,21 +129,24 @@ export class DiagnosticsController implements vscode.Disposable {
     clearTimeout(this.pending.get(key));
     this.pending.set(key, setTimeout(() => {
       this.pending.delete(key);
-      this.analyze(doc);
+      void this.analyze(doc);
     }, diagnosticsSettings(doc.uri).debounceMs));
   }
 
+  /** Drops a document's diagnostics and its analyzer; an analysis still running for it is ignored. */
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
     clearTimeout(this.pending.get(key));
     this.pending.delete(key);
+    this.latest.delete(key);
+    if (this.unsentEdits.delete(key)) this.worker.forget(key);
     this.findings.delete(key);
     this.collection.delete(uri);
   }
 
   dispose(): void {
     for (const timer of this.pending.values()) clearTimeout(timer);
-    this.analyzers.clear();
+    void this.worker.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -13,9 +13,10 @@ export function diagnosticsSettings(scope?: vscode.ConfigurationScope): Diagnost
   const config = vscode.workspace.getConfiguration('dropoutLens.diagnostics', scope);
   return {
     enabled: config.get('enabled', true),
-    rules: config.get('rules', {}),
-    severities: config.get('severity', {}),
-    exclude: config.get('exclude', []),
+    // Copies: what get() returns for objects is a read-only proxy, which cannot be posted to the analysis worker.
+    rules: { ...config.get('rules', {}) },
+    severities: { ...config.get('severity', {}) },
+    exclude: [...config.get<string[]>('exclude', [])],
     debounceMs: config.get('debounceMs', 300),
   };
 }

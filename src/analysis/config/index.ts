@@ -20,11 +20,9 @@ import type {
 } from '../../protocol/modelSpec';
 import { LineMap } from '../text';
 
-export const CONFIG_FILE_PATTERN = /\.dropout\.(ya?ml|json)$/i;
+import { CONFIG_FILE_PATTERN } from '../files';
 
-export function isConfigFile(fileName: string): boolean {
-  return CONFIG_FILE_PATTERN.test(fileName);
-}
+export { CONFIG_FILE_PATTERN, isConfigFile } from '../files';
 
 export interface ParsedConfig {
   spec?: ModelSpec;
