@@ -1,7 +1,8 @@
 /**
  * Keeps dropout diagnostics current: on open, as the user types (debounced, per document), on settings
- * changes, and for the whole workspace on demand. The analysis runs in a worker thread, so a large file
- * never stalls the extension host; findings are kept per document for the code actions.
+ * changes, and for the whole workspace (when it opens, then as files change on disk, unless the scope is
+ * open files only). The analysis runs in a worker thread, so a large file never stalls the extension host;
+ * findings are kept per document for the code actions.
  */
 import * as vscode from 'vscode';
 import { isAnalyzable } from '../analysis/files';
@@ -25,6 +26,8 @@ export class DiagnosticsController implements vscode.Disposable {
   /** The newest request per document: an answer to an older one is dropped (a newer one is on its way). */
   private readonly latest = new Map<string, number>();
   private requests = 0;
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml}');
+  private scan: vscode.CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a document's diagnostics were recomputed (tests and the sidebar listen). */
@@ -42,13 +45,44 @@ export class DiagnosticsController implements vscode.Disposable {
         unsent?.push(...e.contentChanges.map(({ rangeOffset, rangeLength, text }) => ({ rangeOffset, rangeLength, text })));
         this.schedule(e.document);
       }),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        if (!this.coversWorkspace() || doc.uri.scheme !== 'file') return this.forget(doc.uri);
+        // The file keeps its diagnostics; what is on disk stands for it now (an unsaved edit was just discarded).
+        this.dropAnalyzer(doc.uri.toString());
+        this.scheduleFile(doc.uri);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('dropoutLens.diagnostics')) this.analyzeOpenDocuments();
+        if (e.affectsConfiguration('dropoutLens.diagnostics')) this.refresh();
+      }),
+      this.watcher,
+      this.watcher.onDidCreate((uri) => this.scheduleFile(uri)),
+      this.watcher.onDidChange((uri) => this.scheduleFile(uri)),
+      this.watcher.onDidDelete((uri) => {
+        if (!this.isOpen(uri)) this.forget(uri);
       }),
     );
     // After activation returns: analysing is work, and activation must stay light.
-    setImmediate(() => this.analyzeOpenDocuments());
+    setImmediate(() => this.refresh());
+  }
+
+  /** Open documents, and with the workspace scope every file, analysed again under the current settings. */
+  private refresh(): void {
+    this.analyzeOpenDocuments();
+    if (this.coversWorkspace()) void this.scanWorkspace();
+    else for (const key of [...this.findings.keys()]) if (!this.isOpen(vscode.Uri.parse(key))) this.forget(vscode.Uri.parse(key));
+  }
+
+  private async scanWorkspace(): Promise<void> {
+    this.scan?.cancel();
+    const scan = (this.scan = new vscode.CancellationTokenSource());
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Dropout Lens: analysing the workspace' }, () => this.lintWorkspace(scan.token));
+    } catch (error) {
+      log().error(`The workspace analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      scan.dispose();
+      if (this.scan === scan) this.scan = undefined;
+    }
   }
 
   /** The document's findings, or undefined before its first analysis. */
@@ -70,12 +104,24 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const uri of uris) {
       if (token?.isCancellationRequested) break;
       if (!isAnalyzable(uri.path)) continue;
-      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const open = this.isOpen(uri);
       files++;
-      if (open) findings += (await this.analyze(open)) ?? 0;
-      else findings += (await this.run(uri, { fileName: uri.fsPath || uri.path, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) })) ?? 0;
+      findings += (open ? await this.analyze(open) : await this.analyzeFile(uri)) ?? 0;
     }
     return { files, findings };
+  }
+
+  /** A file that is not open, analysed as it is on disk (undefined: gone, unreadable, or not ours). */
+  private async analyzeFile(uri: vscode.Uri): Promise<number | undefined> {
+    if (!isAnalyzable(uri.path)) return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = await vscode.workspace.fs.readFile(uri);
+    } catch {
+      this.forget(uri);
+      return undefined;
+    }
+    return this.run(uri, { fileName: uri.fsPath || uri.path, text: new TextDecoder().decode(bytes) });
   }
 
   /** Analyses an open document; resolves with its number of findings (undefined: not analysed, or superseded). */
@@ -124,6 +170,25 @@ export class DiagnosticsController implements vscode.Disposable {
     return patterns.some((pattern) => vscode.languages.match({ pattern }, { uri, languageId: '' } as vscode.TextDocument) > 0);
   }
 
+  private coversWorkspace(): boolean {
+    return diagnosticsSettings().scope === 'workspace';
+  }
+
+  private isOpen(uri: vscode.Uri): vscode.TextDocument | undefined {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  }
+
+  /** A file changed on disk (or its editor closed): analysed again after the debounce, unless it is open. */
+  private scheduleFile(uri: vscode.Uri): void {
+    if (!this.coversWorkspace() || this.isOpen(uri) || !isAnalyzable(uri.path)) return;
+    const key = uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.set(key, setTimeout(() => {
+      this.pending.delete(key);
+      if (!this.isOpen(uri)) void this.analyzeFile(uri);
+    }, diagnosticsSettings(uri).debounceMs));
+  }
+
   private schedule(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     clearTimeout(this.pending.get(key));
@@ -139,12 +204,18 @@ export class DiagnosticsController implements vscode.Disposable {
     clearTimeout(this.pending.get(key));
     this.pending.delete(key);
     this.latest.delete(key);
-    if (this.unsentEdits.delete(key)) this.worker.forget(key);
+    this.dropAnalyzer(key);
     this.findings.delete(key);
     this.collection.delete(uri);
   }
 
+  /** The worker drops the document's incremental analyzer (the document closed). */
+  private dropAnalyzer(key: string): void {
+    if (this.unsentEdits.delete(key)) this.worker.forget(key);
+  }
+
   dispose(): void {
+    this.scan?.cancel();
     for (const timer of this.pending.values()) clearTimeout(timer);
     void this.worker.dispose();
     for (const d of this.disposables) d.dispose();

@@ -7,6 +7,8 @@ export interface DiagnosticsSettings {
   severities: Partial<Record<RuleId, Severity>>;
   exclude: string[];
   debounceMs: number;
+  /** `workspace`: every supported file of the workspace is analysed, opened or not; `openFiles`: only open ones. */
+  scope: 'workspace' | 'openFiles';
 }
 
 export function diagnosticsSettings(scope?: vscode.ConfigurationScope): DiagnosticsSettings {
@@ -18,6 +20,7 @@ export function diagnosticsSettings(scope?: vscode.ConfigurationScope): Diagnost
     severities: { ...config.get('severity', {}) },
     exclude: [...config.get<string[]>('exclude', [])],
     debounceMs: config.get('debounceMs', 300),
+    scope: config.get<string>('scope', 'workspace') === 'openFiles' ? 'openFiles' : 'workspace',
   };
 }
 

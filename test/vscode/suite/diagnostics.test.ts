@@ -68,17 +68,24 @@ suite('Diagnostics', () => {
 
   test('a 5,000-line file is analysed off the host thread: the host keeps running until its diagnostics arrive', async () => {
     const { diagnostics } = await api();
-    const example = (await vscode.workspace.openTextDocument(workspaceFile('pytorch', 'train_missing_eval.py'))).getText();
-    // Copies with their own function names (a later definition of a name replaces the earlier one).
-    const copies = Math.ceil(5000 / example.split('\n').length);
-    const big = Array.from({ length: copies }, (_, i) => example.replace(/def (\w+)/g, `def $1_${i}`)).join('\n');
+    // Copies of one model and its fit/validate functions, each copy with its own names; validation in train mode.
+    const copy = (i: number) =>
+      `class Net${i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc1 = nn.Linear(8, 64)\n` +
+      `        self.drop = nn.Dropout(0.5)\n        self.fc2 = nn.Linear(64, 2)\n\n    def forward(self, x):\n` +
+      `        return self.fc2(self.drop(torch.relu(self.fc1(x))))\n\n\ndef fit_${i}(train_loader, val_loader):\n` +
+      `    model = Net${i}()\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    for epoch in range(10):\n` +
+      `        model.train()\n        for xb, yb in train_loader:\n            opt.zero_grad()\n` +
+      `            F.cross_entropy(model(xb), yb).backward()\n            opt.step()\n        with torch.no_grad():\n` +
+      `            for xb, yb in val_loader:\n                model(xb)\n\n\n`;
+    const copies = 200;
+    const big = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n' + Array.from({ length: copies }, (_, i) => copy(i)).join('');
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     try {
       const doc = await vscode.workspace.openTextDocument({ language: 'python', content: big });
       const opened = ticks;
       const findings = await waitFor('the big file\'s analysis', () => diagnostics.findingsFor(doc.uri), 60_000);
-      assert.equal(findings.filter((f) => f.rule === 'missing-eval').length, copies, `findings: ${findings.map((f) => f.rule)}`);
+      assert.equal(findings.filter((f) => f.rule === 'missing-eval').length, copies, `${doc.uri.toString()} (${doc.languageId}, ${doc.lineCount} lines, ${copies} copies): ${findings.map((f) => f.rule)}`);
       // Analysed on the host thread, the findings would be there before a timer could fire.
       assert.ok(ticks - opened >= 2, `host timer ticks while the file was analysed: ${ticks - opened}`);
       await vscode.window.showTextDocument(doc);
@@ -86,6 +93,40 @@ suite('Diagnostics', () => {
     } finally {
       clearInterval(timer);
     }
+  });
+
+  test('files never opened get diagnostics when the workspace opens; the openFiles scope takes them away', async () => {
+    await api();
+    const uri = workspaceFile('keras', 'model_mistakes.py');
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'the suite must not open this file');
+    const rulesOf = () => ours(uri).map(ruleOf);
+    await waitFor('diagnostics on the unopened keras/model_mistakes.py', () => rulesOf().length > 0);
+    const config = vscode.workspace.getConfiguration('dropoutLens.diagnostics');
+    await config.update('scope', 'openFiles', vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the unopened file\'s diagnostics to go', () => rulesOf().length === 0);
+    } finally {
+      await config.update('scope', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('them to return', () => rulesOf().length > 0);
+  });
+
+  test('a file written, changed and deleted on disk: its diagnostics follow, without opening it', async () => {
+    await api();
+    const uri = workspaceFile('pytorch', 'written_by_test.py');
+    const write = (rate: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`import torch.nn as nn\n\nlayer = nn.Dropout(${rate})\n`));
+    const outOfRange = () => ours(uri).some((d) => ruleOf(d) === 'dropout-rate-out-of-range');
+    await write('1.5');
+    try {
+      await waitFor('dropout-rate-out-of-range on the new file', outOfRange);
+      await write('0.5');
+      await waitFor('it to clear after the change', () => !outOfRange());
+      await write('-0.1');
+      await waitFor('it to return', outOfRange);
+    } finally {
+      await vscode.workspace.fs.delete(uri);
+    }
+    await waitFor('no diagnostics after the delete', () => ours(uri).length === 0);
   });
 
   test('Lint Workspace analyses every supported file and finds the examples\' mistakes', async () => {
