@@ -67,7 +67,7 @@ export class RunPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.handleMessage(raw)),
       panel.onDidChangeViewState(() => {
         // A hidden webview is torn down; it will say `ready` again when shown.
         if (!panel.visible) this.ready = false;
@@ -123,7 +123,8 @@ export class RunPanel implements vscode.Disposable {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
-  private receive(raw: unknown): void {
+  /** Every message from the webview comes through here, validated first: it is untrusted input. */
+  handleMessage(raw: unknown): void {
     const parsed = parseWebviewMessage(raw);
     if (!parsed.ok) {
       this.rejected.push(parsed.error);

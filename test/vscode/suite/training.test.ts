@@ -59,6 +59,43 @@ suite('Training from the editor', () => {
     assert.equal(session.status, 'stopped');
   });
 
+  test('Export PNG from the panel: the host asks where, then writes the chart; a forged message writes nothing', async () => {
+    const { runPanel } = await api();
+    const panel = await waitFor('the run panel (opened by the training test)', () => runPanel());
+    const target = workspaceFile('.dropout-lens', 'exported-loss.png');
+    // The save dialog cannot be answered from here: it is replaced for this test by one that answers `target`.
+    const window = vscode.window as { showSaveDialog: typeof vscode.window.showSaveDialog };
+    const original = window.showSaveDialog;
+    const asked: vscode.SaveDialogOptions[] = [];
+    window.showSaveDialog = async (options) => {
+      asked.push(options ?? {});
+      return target;
+    };
+    try {
+      const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+      const rejectedBefore = panel.rejected.length;
+      panel.handleMessage({ type: 'exportChart', chart: 'loss', dataUrl: png.replace('image/png', 'text/html') });
+      assert.match(panel.rejected.slice(rejectedBefore).join('\n'), /exportChart: dataUrl/);
+      assert.equal(asked.length, 0, 'a refused message opens no dialog');
+
+      panel.handleMessage({ type: 'exportChart', chart: 'loss', dataUrl: png });
+      const written = await waitFor('the exported PNG', async () => {
+        try {
+          return await vscode.workspace.fs.readFile(target);
+        } catch {
+          return undefined;
+        }
+      });
+      assert.deepEqual(Buffer.from(written), Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
+      assert.equal(asked.length, 1);
+      assert.match(asked[0].defaultUri?.path ?? '', /-loss\.png$/);
+      assert.deepEqual(asked[0].filters, { 'PNG image': ['png'] });
+    } finally {
+      window.showSaveDialog = original;
+      await vscode.workspace.fs.delete(target).then(undefined, () => undefined);
+    }
+  });
+
   test('an invalid config is refused with a precise message and starts nothing', async () => {
     const { controller } = await api();
     const uri = workspaceFile('broken-for-test.dropout.yaml');
