@@ -1,0 +1,186 @@
+/**
+ * Data-flow chains: the ops applied from input to output in forward() / call(), the Keras functional API
+ * and Sequential models, checked for dropout in the wrong place (e.g. on the output).
+ */
+import type { SyntaxNode } from '@lezer/common';
+import { checkSequence, type Op } from '../ops';
+import { BLOCK_NAME, TENSOR_ACT_METHODS, TENSOR_NEUTRAL_METHODS } from './vocabulary';
+import type { ClassInfo, Py } from './context';
+import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
+import { dotted, qualify } from './names';
+import { all, within } from './tree-index';
+import { classifyCtor, classifyFunctional, type LayerCall, layerOp, sequentialItems } from './layers';
+import { cachedEmissions, groupByUnit } from './reuse';
+
+interface ChainCtx {
+  cls?: ClassInfo;
+  chains: Map<string, Op[] | null>;
+  layerVars: Map<string, { call: SyntaxNode; lc: LayerCall }>;
+}
+
+function removeCall(py: Py, e: SyntaxNode, dataArg: SyntaxNode | undefined): Op['remove'] {
+  return dataArg ? [{ from: e.from, to: e.to, insert: py.text(dataArg) }] : undefined;
+}
+
+function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth = 0): Op[] | null {
+  if (!e || depth > 60) return null;
+  if (e.name === 'VariableName') return cx.chains.get(py.text(e)) ?? null;
+  if (e.name === 'ParenthesizedExpression') return evalChain(py, cx, children(e)[1], depth + 1);
+  if (e.name !== 'CallExpression') return null;
+  const callee = e.firstChild;
+  if (!callee) return null;
+  const a = args(py, e);
+  if (!a) return null;
+  const dataArg = a.positional[0] ?? a.keywords.get('input')?.value ?? a.keywords.get('inputs')?.value;
+  // keras.Input(...) starts a chain.
+  const q = qualify(py, callee);
+  if (q === 'keras.Input' || q === 'keras.layers.Input') return [];
+  // Layer instance call: layers.Dense(3)(x)
+  if (callee.name === 'CallExpression') {
+    const lc = classifyCtor(py, callee);
+    const base = evalChain(py, cx, dataArg, depth + 1);
+    if (!base) return null;
+    if (!lc || lc.container) return [...base, { kind: 'unknown', at: span(e), label: py.text(callee.firstChild) }];
+    return [...base, { ...layerOp(py, callee, lc, removeCall(py, e, dataArg)), at: span(e) }];
+  }
+  const d = dotted(py, callee);
+  if (d && d.startsWith('self.') && cx.cls) {
+    const attr = d.slice(5);
+    const ops = cx.cls.attrs.get(attr);
+    if (ops) {
+      const base = evalChain(py, cx, dataArg, depth + 1);
+      if (!base) return null;
+      if (ops.length === 1) return [...base, { ...ops[0], at: span(e), remove: removeCall(py, e, dataArg) }];
+      return [...base, ...ops];
+    }
+  }
+  if (d && cx.layerVars.has(d)) {
+    const { call, lc } = cx.layerVars.get(d)!;
+    const base = evalChain(py, cx, dataArg, depth + 1);
+    if (!base) return null;
+    return [...base, { ...layerOp(py, call, lc, removeCall(py, e, dataArg)), at: span(e) }];
+  }
+  const f = classifyFunctional(py, e);
+  if (f) {
+    const base = evalChain(py, cx, dataArg, depth + 1);
+    if (!base) return null;
+    return [...base, { kind: f.kind, at: span(e), label: f.label, ...(f.rate !== undefined ? { rate: f.rate } : {}), ...(f.rateNode && f.rate !== undefined ? { rateAt: span(f.rateNode) } : {}), remove: removeCall(py, e, dataArg) }];
+  }
+  // Tensor methods: x.view(...), x.relu()
+  if (callee.name === 'MemberExpression') {
+    const kids = children(callee);
+    const method = py.text(kids[kids.length - 1]);
+    if (TENSOR_NEUTRAL_METHODS.has(method) || TENSOR_ACT_METHODS.has(method)) {
+      const base = evalChain(py, cx, kids[0], depth + 1);
+      if (!base) return null;
+      return [...base, { kind: TENSOR_ACT_METHODS.has(method) ? 'act' : 'neutral', at: span(e), label: `.${method}()` }];
+    }
+  }
+  const base = dataArg ? evalChain(py, cx, dataArg, depth + 1) : null;
+  if (!base) return null;
+  return [...base, { kind: 'unknown', at: span(e), label: d ?? 'call' }];
+}
+
+export function analyzeChains(py: Py): void {
+  const byUnit = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  py.units.forEach((u, i) => cachedEmissions(py, u, 'chains', py.k1Same, () => {
+    for (const fn of byUnit[i]) chainsOf(py, fn);
+  }));
+  // Module level (Keras functional API and Sequential models outside functions).
+  const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
+  walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
+}
+
+function chainsOf(py: Py, fn: SyntaxNode): void {
+  {
+    const cls = enclosing(fn, 'ClassDefinition');
+    const info = cls ? py.classes.get(defName(py, cls)) : undefined;
+    const name = defName(py, fn);
+    const isForward = !!info && (name === 'forward' || name === 'call') && enclosing(fn, 'FunctionDefinition') === null;
+    const cx: ChainCtx = { cls: info, chains: new Map(), layerVars: new Map() };
+    const params = paramNames(py, fn);
+    if (isForward) {
+      const dataParams = params.filter((p) => p !== 'self');
+      if (dataParams[0]) cx.chains.set(dataParams[0], []);
+    }
+    const topLevel = !info || !info.usedAsSubmodule;
+    const where = info ? `${info.name}.${name}()` : `${name}()`;
+    walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
+  }
+}
+
+function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: boolean, where: string, inputCheck: boolean): void {
+  const sequentials = new Map<string, { ops: Op[]; framework: string; name: string; at: SyntaxNode }>();
+  for (const s of stmts) {
+    if (s.name === 'AssignStatement') {
+      const kids = children(s);
+      const targetNode = kids[0];
+      const value = kids[kids.length - 1];
+      const target = dotted(py, targetNode);
+      if (kids.length === 3 && target && value) {
+        if (value.name === 'CallExpression') {
+          const lc = classifyCtor(py, value);
+          if (lc && lc.container === 'sequential') {
+            const seq = sequentialItems(py, value);
+            if (seq) sequentials.set(target, { ...seq, name: target, at: value });
+            continue;
+          }
+          if (lc && !lc.container && targetNode.name === 'VariableName') {
+            cx.layerVars.set(target, { call: value, lc });
+            continue;
+          }
+        }
+        if (targetNode.name === 'VariableName') cx.chains.set(target, evalChain(py, cx, value));
+      }
+    } else if (s.name === 'ExpressionStatement') {
+      const call = s.firstChild;
+      if (call?.name === 'CallExpression' && call.firstChild?.name === 'MemberExpression') {
+        const kids = children(call.firstChild);
+        const obj = dotted(py, kids[0]);
+        const method = py.text(kids[kids.length - 1]);
+        if (obj && method === 'add' && sequentials.has(obj)) {
+          const a = args(py, call);
+          const item = a?.positional[0];
+          const seq = sequentials.get(obj)!;
+          if (item?.name === 'CallExpression') {
+            const ilc = classifyCtor(py, item);
+            seq.ops.push(ilc && !ilc.container ? layerOp(py, item, ilc, [{ from: py.em.lines.lineStart(py.em.lines.position(s.from).line), to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1), insert: '' }]) : { kind: 'unknown', at: span(item), label: py.text(item) });
+          } else if (item) seq.ops.push({ kind: 'unknown', at: span(item), label: py.text(item) });
+        }
+      }
+    } else if (s.name === 'ReturnStatement') {
+      const value = children(s)[1];
+      if (value?.name === 'CallExpression') {
+        const lc = classifyCtor(py, value);
+        if (lc?.container === 'sequential') {
+          const seq = sequentialItems(py, value);
+          if (seq) checkSequence(py.em, seq.ops, { input: true, output: true, where: 'the Sequential model' });
+          continue;
+        }
+      }
+      if (checkReturn && value) {
+        const chain = evalChain(py, cx, value);
+        if (chain) checkSequence(py.em, chain, { input: inputCheck, output: true, where });
+      }
+    }
+    // Keras functional model: Model(inputs, outputs)
+    for (const call of s.name === 'ClassDefinition' || s.name === 'FunctionDefinition' ? [] : within(py, 'CallExpression', s, true)) {
+      const q = qualify(py, call.firstChild);
+      if (q !== 'keras.Model' && q !== 'keras.models.Model') continue;
+      const a = args(py, call);
+      const out = a?.keywords.get('outputs')?.value ?? a?.positional[1];
+      const chain = evalChain(py, cx, out);
+      if (chain) checkSequence(py.em, chain, { input: true, output: true, where: 'the Keras model' });
+    }
+  }
+  for (const seq of sequentials.values()) {
+    const last = seq.name.split('.').pop()!;
+    if (seq.framework === 'torch' && (BLOCK_NAME.test(last) || seq.name.startsWith('self.'))) {
+      // Sub-blocks are checked where forward() applies them.
+      checkSequence(py.em, seq.ops, { input: false, output: false, where: seq.name });
+      continue;
+    }
+    checkSequence(py.em, seq.ops, { input: true, output: true, where: seq.name });
+  }
+  // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
+}

@@ -1,0 +1,102 @@
+/**
+ * The analysis context of one document (Py) and the types the passes share.
+ */
+import type { SyntaxNode, Tree } from '@lezer/common';
+import { Emitter, type Op } from '../ops';
+import type { LineMap } from '../text';
+import { type Args, NodeMemo } from './syntax';
+import type { Defs, RangeIndex } from './tree-index';
+import type { LayerCall } from './layers';
+import type { CallFacts } from './walker';
+import type { PythonCache, ReuseStats, Site, Unit } from './reuse';
+
+export type Span = [number, number];
+export type Mode = 'train' | 'eval' | 'unknown';
+interface ModeState {
+  mode: Mode;
+  /** Where eval mode was entered: an eval() call or a from_pretrained() call. */
+  origin?: { kind: 'eval-call' | 'pretrained'; node: SyntaxNode; loops: SyntaxNode[] };
+}
+export type State = Map<string, ModeState>;
+
+export class Py {
+  readonly src: string;
+  readonly tree: Tree;
+  readonly em: Emitter;
+  readonly imports = new Map<string, string>();
+  readonly classes = new Map<string, ClassInfo>();
+  readonly functions = new Map<string, FnInfo>();
+  readonly comments: { from: number; to: number; text: string }[] = [];
+  readonly index = new Map<string, SyntaxNode[]>();
+  readonly ranges = new Map<string, RangeIndex>();
+  readonly ctorMemo = new NodeMemo<LayerCall | null>();
+  readonly funcMemo = new NodeMemo<LayerCall | null>();
+  readonly argsMemo = new NodeMemo<Args | null>();
+  readonly dottedMemo = new NodeMemo<string | null>();
+  readonly qualifyMemo = new NodeMemo<string | null>();
+  readonly factsMemo = new NodeMemo<CallFacts>();
+  /** Body statements per compound statement (by its start) and per Body (by its start). */
+  readonly bodyMemo = new Map<number, SyntaxNode[]>();
+  readonly blockMemo = new Map<number, SyntaxNode[]>();
+  /** Imports, classes and functions are collected: qualify() may cache. */
+  frozen = false;
+  readonly defs: Defs = { from: [], to: [] };
+  readonly trainedModels = new Set<string>();
+  /** Models handed to a Hugging Face / Lightning Trainer, which switches train()/eval() itself. */
+  readonly hfTrainerModels = new Set<string>();
+  usesTorch = false;
+  sawKeepProb = false;
+  usesKeras = false;
+  tf1Style = false;
+  modelNames = new Set<string>();
+  /** Variables bound to models whose definition is visible, and whether dropout/batch norm makes their mode matter. */
+  modelSensitive = new Map<string, boolean>();
+  defaultSensitive = true;
+  reporting = false;
+  callSites = new Map<string, Map<number, Mode[]>>();
+  /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
+  readonly units: Unit[] = [];
+  readonly cache: PythonCache | undefined;
+  /** Every call-site record, while a unit's flow pass is recorded. */
+  siteTap: Site[] | null = null;
+  /** The global facts each pass reads equal those of the cached run (per pass: creations and chains; summaries; reports). */
+  k1Same = false;
+  k2Same = false;
+  k3Same = false;
+  keys = { kc: '', k1: '', k2: '', k3: '' };
+  /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
+  readonly seq: string[] = [];
+  readonly reuse: ReuseStats = { units: 0, cacheable: 0, classes: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
+
+  constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
+    this.cache = cache;
+    this.src = src;
+    this.tree = tree;
+    this.em = new Emitter(lines);
+  }
+  text(n: SyntaxNode | null | undefined): string {
+    return n ? this.src.slice(n.from, n.to) : '';
+  }
+}
+
+export interface ClassInfo {
+  name: string;
+  node: SyntaxNode;
+  framework: 'torch' | 'keras' | 'lightning' | 'other';
+  attrs: Map<string, Op[]>;
+  sensitive: boolean;
+  usedAsSubmodule: boolean;
+  mc: boolean;
+}
+
+export interface FnInfo {
+  name: string;
+  node: SyntaxNode;
+  params: string[];
+  cls?: ClassInfo;
+  /** Effects on params (by index) and on global names after the function returns. */
+  effects: Map<string | number, ModeState>;
+  trainsParams: Set<number | string>;
+  mc: boolean;
+  inference: boolean;
+}

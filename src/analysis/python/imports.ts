@@ -1,0 +1,70 @@
+/**
+ * Import aliases (collectImports) and whether the file is TensorFlow 1 style.
+ */
+import type { Py } from './context';
+import { children } from './syntax';
+import { dotted, normalize } from './names';
+import { all } from './tree-index';
+
+export function collectImports(py: Py): void {
+  for (const stmt of all(py, 'ImportStatement')) {
+    const kids = children(stmt);
+    if (kids[0]?.name === 'from') {
+      const mod: string[] = [];
+      let i = 1;
+      for (; i < kids.length && kids[i].name !== 'import'; i++) if (kids[i].name === 'VariableName') mod.push(py.text(kids[i]));
+      const module = mod.join('.');
+      for (i++; i < kids.length; i++) {
+        if (kids[i].name !== 'VariableName') continue;
+        const name = py.text(kids[i]);
+        let alias = name;
+        if (kids[i + 1]?.name === 'as' && kids[i + 2]?.name === 'VariableName') {
+          alias = py.text(kids[i + 2]);
+          i += 2;
+        }
+        py.imports.set(alias, module ? `${module}.${name}` : name);
+      }
+    } else {
+      let parts: string[] = [];
+      let alias: string | null = null;
+      const commit = () => {
+        if (parts.length) py.imports.set(alias ?? parts[0], alias ? parts.join('.') : parts[0]);
+        parts = [];
+        alias = null;
+      };
+      for (let i = 1; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === 'VariableName') parts.push(py.text(k));
+        else if (k.name === 'as' && kids[i + 1]?.name === 'VariableName') {
+          alias = py.text(kids[i + 1]);
+          i++;
+        } else if (k.name === ',') commit();
+      }
+      commit();
+    }
+  }
+  for (const q of py.imports.values()) {
+    const n = normalize(q);
+    if (n.startsWith('torch') || n.startsWith('lightning') || n.startsWith('transformers')) py.usesTorch = true;
+    if (n.startsWith('keras') || n.startsWith('tensorflow')) py.usesKeras = true;
+  }
+}
+
+/** TF1 style: placeholders, sessions, compat.v1 (or keep_prob with Keras): tf.nn.dropout's second argument is a keep probability. */
+export function detectTf1Style(py: Py): void {
+  for (const [alias, q] of py.imports) {
+    if (/^tensorflow(\.compat\.v1)?$/.test(q) || q.startsWith('tensorflow')) {
+      // TF1 style: placeholders, sessions, compat.v1.
+      for (const m of all(py, 'MemberExpression')) {
+        const d = dotted(py, m);
+        if (!d || !d.startsWith(alias + '.')) continue;
+        if (/\.(placeholder|Session|InteractiveSession|compat\.v1|global_variables_initializer|contrib)(\.|$)/.test(d)) {
+          py.tf1Style = true;
+          break;
+        }
+      }
+      if (q.includes('compat.v1')) py.tf1Style = true;
+    }
+  }
+  if (!py.tf1Style && py.sawKeepProb && py.usesKeras) py.tf1Style = true;
+}

@@ -1,0 +1,29 @@
+/**
+ * Monte Carlo intent: whether a stochastic pass at inference is meant (names and comments say MC,
+ * uncertainty, Bayes, ...), which silences the inference-time findings.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import { MC_WORDS } from './vocabulary';
+import type { Py } from './context';
+import { defName } from './syntax';
+import { findAll } from './tree-index';
+
+export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
+  // Names of the enclosing function and class, comments inside or just above it, identifiers in it.
+  for (let p: SyntaxNode | null = node; p; p = p.parent) {
+    if (p.name === 'FunctionDefinition' || p.name === 'ClassDefinition') {
+      if (MC_WORDS.test(defName(py, p))) return true;
+      if (commentsIn(py, p.from, p.to).some((c) => MC_WORDS.test(c))) return true;
+      for (const v of findAll(p, new Set(['VariableName', 'PropertyName']))) if (MC_WORDS.test(py.text(v))) return true;
+      if (p.name === 'FunctionDefinition') return false;
+    }
+  }
+  const line = py.em.lines.position(node.from).line;
+  const from = py.em.lines.lineStart(Math.max(0, line - 2));
+  const to = py.em.lines.lineEnd(line);
+  return commentsIn(py, from, to).some((c) => MC_WORDS.test(c));
+}
+
+function commentsIn(py: Py, from: number, to: number): string[] {
+  return py.comments.filter((c) => c.from >= from && c.to <= to).map((c) => c.text);
+}

@@ -1,0 +1,163 @@
+/**
+ * Layer classification: what a constructor call (nn.Dropout(0.5), layers.Dense(3)) or a functional call
+ * (F.dropout(x), tf.nn.dropout(x)) is, with its drop rate, and the ops of a layer or a Sequential.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import type { Op, OpKind } from '../ops';
+import { F_ACT, F_DROPOUT, KERAS_ACT, KERAS_BN, KERAS_DROPOUT, KERAS_NEUTRAL, KERAS_WEIGHT, TORCH_ACT, TORCH_BN, TORCH_DROPOUT, TORCH_NEUTRAL, TORCH_WEIGHT } from './vocabulary';
+import type { Py } from './context';
+import { type Args, args, children, literalNumber, span } from './syntax';
+import { qualify } from './names';
+
+export interface LayerCall {
+  kind: OpKind;
+  label: string;
+  framework: 'torch' | 'keras' | 'tf' | 'functional';
+  rateNode?: SyntaxNode;
+  rate?: number;
+  container?: 'sequential';
+}
+
+export function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
+  const hit = py.ctorMemo.get(call);
+  if (hit !== undefined) return hit;
+  const v = classifyCtorRaw(py, call);
+  py.ctorMemo.set(call, v);
+  return v;
+}
+
+export function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
+  const hit = py.funcMemo.get(call);
+  if (hit !== undefined) return hit;
+  const v = classifyFunctionalRaw(py, call);
+  py.funcMemo.set(call, v);
+  return v;
+}
+
+function rateOf(py: Py, a: Args | null, pos: number, kw: string, def?: number): { rateNode?: SyntaxNode; rate?: number } {
+  const node = a?.keywords.get(kw)?.value ?? a?.positional[pos];
+  if (!node) return def === undefined ? {} : { rate: def };
+  const v = literalNumber(py, node);
+  return { rateNode: node, rate: v };
+}
+
+function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
+  const callee = call.firstChild;
+  const q = qualify(py, callee);
+  if (!q) return null;
+  const a = args(py, call);
+  const parts = q.split('.');
+  const last = parts[parts.length - 1];
+  if (q.startsWith('torch.nn.') && parts.length === 3) {
+    if (last === 'Sequential') return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
+    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, a, 0, 'p', 0.5) };
+    if (TORCH_BN.has(last)) return { kind: 'bn', label: `nn.${last}`, framework: 'torch' };
+    if (TORCH_WEIGHT.has(last)) return { kind: 'weight', label: `nn.${last}`, framework: 'torch' };
+    if (TORCH_ACT.has(last)) return { kind: 'act', label: `nn.${last}`, framework: 'torch' };
+    if (TORCH_NEUTRAL.has(last)) return { kind: 'neutral', label: `nn.${last}`, framework: 'torch' };
+    return null;
+  }
+  if (q.startsWith('keras.')) {
+    if (q === 'keras.Sequential' || q === 'keras.models.Sequential') return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
+    if (!(q.startsWith('keras.layers.') && parts.length === 3)) return null;
+    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, a, 0, 'rate') };
+    if (KERAS_BN.has(last)) return { kind: 'bn', label: last, framework: 'keras' };
+    if (KERAS_WEIGHT.has(last)) return { kind: 'weight', label: last, framework: 'keras' };
+    if (KERAS_ACT.has(last)) return { kind: 'act', label: last, framework: 'keras' };
+    if (KERAS_NEUTRAL.has(last)) return { kind: 'neutral', label: last, framework: 'keras' };
+    return null;
+  }
+  return null;
+}
+
+function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
+  const q = qualify(py, call.firstChild);
+  if (!q) return null;
+  const parts = q.split('.');
+  const last = parts[parts.length - 1];
+  const a = args(py, call);
+  if (q.startsWith('torch.nn.functional.') && parts.length === 4) {
+    if (F_DROPOUT.has(last)) {
+      const node = a?.keywords.get('p')?.value ?? a?.positional[1];
+      return { kind: 'dropout', label: `F.${last}`, framework: 'functional', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : 0.5 };
+    }
+    if (F_ACT.has(last)) return { kind: 'act', label: `F.${last}`, framework: 'functional' };
+    if (last === 'linear') return { kind: 'weight', label: 'F.linear', framework: 'functional' };
+    if (last === 'batch_norm') return { kind: 'bn', label: 'F.batch_norm', framework: 'functional' };
+    return null;
+  }
+  if (q.startsWith('torch.') && parts.length === 2) {
+    if (F_ACT.has(last)) return { kind: 'act', label: `torch.${last}`, framework: 'functional' };
+    if (last === 'flatten') return { kind: 'neutral', label: 'torch.flatten', framework: 'functional' };
+    return null;
+  }
+  if (q === 'tensorflow.nn.dropout') {
+    const node = a?.keywords.get('rate')?.value ?? (a?.keywords.has('keep_prob') || py.tf1Style ? undefined : a?.positional[1]);
+    return { kind: 'dropout', label: 'tf.nn.dropout', framework: 'tf', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : undefined };
+  }
+  if (q.startsWith('tensorflow.nn.') && F_ACT.has(last)) return { kind: 'act', label: `tf.nn.${last}`, framework: 'tf' };
+  return null;
+}
+
+export function layerOp(_py: Py, call: SyntaxNode, lc: LayerCall, remove?: Op['remove']): Op {
+  return {
+    kind: lc.kind,
+    at: span(call),
+    label: lc.label,
+    ...(lc.rate !== undefined ? { rate: lc.rate } : {}),
+    ...(lc.rateNode && lc.rate !== undefined ? { rateAt: span(lc.rateNode) } : {}),
+    ...(remove ? { remove } : {}),
+  };
+}
+
+/** Items of nn.Sequential(a, b) or keras.Sequential([a, b]) with removal edits. */
+export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framework: 'torch' | 'keras' } | null {
+  const lc = classifyCtor(py, call);
+  if (!lc || lc.container !== 'sequential') return null;
+  const a = args(py, call);
+  if (!a) return null;
+  let items: SyntaxNode[];
+  if (lc.framework === 'keras') {
+    const list = a.keywords.get('layers')?.value ?? a.positional[0];
+    if (!list) return { ops: [], framework: 'keras' };
+    if (list.name !== 'ArrayExpression') return null;
+    items = children(list).filter((k) => k.name !== '[' && k.name !== ']' && k.name !== ',' && k.name !== 'Comment');
+  } else {
+    items = a.positional;
+    if (a.keywords.size > 0) return null;
+  }
+  const ops: Op[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    let op: Op;
+    const remove = removeListItem(py, items, i);
+    if (item.name === 'CallExpression') {
+      const ilc = classifyCtor(py, item);
+      if (ilc && ilc.container) op = { kind: 'unknown', at: span(item), label: ilc.label };
+      else if (ilc) op = layerOp(py, item, ilc, remove);
+      else {
+        // OrderedDict / unknown factory: give up on the sequence.
+        const q = qualify(py, item.firstChild) ?? '';
+        if (/OrderedDict$/.test(q)) return null;
+        op = { kind: 'unknown', at: span(item), label: q };
+      }
+    } else op = { kind: 'unknown', at: span(item), label: py.text(item) };
+    ops.push(op);
+  }
+  return { ops, framework: lc.framework === 'keras' ? 'keras' : 'torch' };
+}
+
+function removeListItem(py: Py, items: SyntaxNode[], i: number): Op['remove'] {
+  const item = items[i];
+  if (items.length === 1) return [{ from: item.from, to: item.to, insert: '' }];
+  if (i > 0) {
+    // Delete from the end of the previous item (its comma and whitespace) to the end of this item.
+    const prev = items[i - 1];
+    const between = py.src.slice(prev.to, item.from);
+    const comma = between.indexOf(',');
+    if (comma < 0) return undefined;
+    return [{ from: prev.to, to: item.to, insert: '' }];
+  }
+  const next = items[i + 1];
+  return [{ from: item.from, to: next.from, insert: '' }];
+}

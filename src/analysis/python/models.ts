@@ -1,0 +1,187 @@
+/**
+ * Model facts: which names hold models, whether their mode matters (dropout or batch norm), which are
+ * trained (handed to an optimizer) and which a Hugging Face / Lightning Trainer switches itself.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import { MODEL_PARAM } from './vocabulary';
+import type { Py } from './context';
+import { args, children, defName, enclosing, forIterable, paramNames } from './syntax';
+import { dotted, qualify } from './names';
+import { all, within } from './tree-index';
+import { classifyCtor, sequentialItems } from './layers';
+import { groupByUnit } from './reuse';
+
+export function isSensitive(py: Py, name: string): boolean {
+  const s = py.modelSensitive.get(name);
+  return s === undefined ? py.defaultSensitive : s;
+}
+
+export function modelOf(py: Py, n: SyntaxNode | null): string | null {
+  const d = dotted(py, n);
+  if (!d) return null;
+  return py.modelNames.has(d) ? d : null;
+}
+
+export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
+  // Net().to(device) / .cuda() / .double(): the model itself.
+  let v = value;
+  for (let i = 0; i < 10 && v.name === 'CallExpression' && v.firstChild?.name === 'MemberExpression'; i++) {
+    const kids = children(v.firstChild);
+    const m = py.text(kids[kids.length - 1]);
+    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && kids[0].name === 'CallExpression') v = kids[0];
+    else break;
+  }
+  return v;
+}
+
+/**
+ * What one unit adds to the model facts, step by step (each step runs over the whole file before the next,
+ * so replaying the steps unit by unit keeps the insertion order of every set and map).
+ */
+export interface ModelFacts {
+  /** Assignments: a model name, and its sensitivity when the assignment sets one. */
+  assigned: [string, boolean | null][];
+  sensitiveSource: boolean;
+  insensitiveClass: boolean;
+  switched: string[];
+  params: string[];
+  members: string[];
+  hf: string[];
+  trained: string[];
+}
+
+export function collectModels(py: Py): void {
+  let anyInsensitiveClass = false;
+  let anySensitiveSource = false;
+  for (const c of py.classes.values()) {
+    if (c.framework === 'keras') continue;
+    if (c.sensitive) anySensitiveSource = true;
+    else anyInsensitiveClass = true;
+  }
+  const assigns = groupByUnit(py, all(py, 'AssignStatement'), (n) => n.from);
+  const calls = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
+  const fns = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  const facts = py.units.map((u, i): ModelFacts => {
+    const old = u.old?.models;
+    if (py.k1Same && old) {
+      py.reuse.models++;
+      return (u.entry.models = old);
+    }
+    const f = modelFactsOf(py, assigns[i], calls[i], fns[i]);
+    if (u.key !== null) u.entry.models = f;
+    return f;
+  });
+  for (const f of facts) {
+    for (const [target, sens] of f.assigned) {
+      py.modelNames.add(target);
+      if (sens !== null) py.modelSensitive.set(target, sens);
+    }
+    if (f.sensitiveSource) anySensitiveSource = true;
+    if (f.insensitiveClass) anyInsensitiveClass = true;
+  }
+  for (const f of facts) for (const m of f.switched) py.modelNames.add(m);
+  for (const f of facts) for (const m of f.params) py.modelNames.add(m);
+  for (const f of facts) for (const m of f.members) py.modelNames.add(m);
+  py.defaultSensitive = anySensitiveSource || !anyInsensitiveClass;
+  for (const f of facts) for (const m of f.hf) py.hfTrainerModels.add(m);
+  for (const f of facts) for (const m of f.trained) py.trainedModels.add(m);
+}
+
+function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
+  const out: ModelFacts = { assigned: [], sensitiveSource: false, insensitiveClass: false, switched: [], params: [], members: [], hf: [], trained: [] };
+  for (const assign of assigns) {
+    const kids = children(assign);
+    if (kids.length !== 3) continue;
+    const target = dotted(py, kids[0]);
+    const value = kids[2];
+    if (!target || value.name !== 'CallExpression') continue;
+    const inner = stripChain(py, value);
+    const q = qualify(py, inner.firstChild) ?? '';
+    const cls = py.classes.get(q);
+    if (cls && cls.framework !== 'keras') {
+      out.assigned.push([target, cls.sensitive]);
+      continue;
+    }
+    if (/\.from_pretrained$/.test(q)) {
+      out.assigned.push([target, true]);
+      out.sensitiveSource = true;
+      continue;
+    }
+    const lc = classifyCtor(py, inner);
+    if (lc?.container === 'sequential' && lc.framework === 'torch') {
+      const seq = sequentialItems(py, inner);
+      const sens = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
+      out.assigned.push([target, sens]);
+      if (sens) out.sensitiveSource = true;
+      else out.insensitiveClass = true;
+      continue;
+    }
+    if (/^(torchvision\.models|timm|transformers)\./.test(q) || q === 'copy.deepcopy') {
+      out.assigned.push([target, null]);
+      out.sensitiveSource = true;
+    }
+  }
+  // Any name switched with .eval()/.train() is a model; so are model-like parameters.
+  for (const call of calls) {
+    const callee = call.firstChild;
+    if (callee?.name !== 'MemberExpression') continue;
+    const kids = children(callee);
+    const m = py.text(kids[kids.length - 1]);
+    if (m !== 'eval' && m !== 'train') continue;
+    const a = args(py, call);
+    if (!a || a.positional.length > 1) continue;
+    const obj = dotted(py, kids[0]);
+    if (obj && !isLoopVarOverModules(py, call, obj)) out.switched.push(obj);
+    if (m === 'train' && obj) {
+      // `model.train()` right in a modules() loop is MC re-enabling, handled in the flow.
+    }
+  }
+  for (const fn of fns) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) out.params.push(p);
+  for (const fn of fns) {
+    if (!enclosing(fn, 'ClassDefinition')) continue;
+    for (const v of within(py, 'MemberExpression', fn)) {
+      const d = dotted(py, v);
+      if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5)) && !py.classes.has(defName(py, enclosing(fn, 'ClassDefinition')!)) ) out.members.push(d);
+    }
+  }
+  for (const call of calls) {
+    const q = qualify(py, call.firstChild) ?? '';
+    if (!/(^|\.)(Trainer|SFTTrainer|Seq2SeqTrainer)$/.test(q)) continue;
+    const a = args(py, call);
+    const m = a?.keywords.get('model')?.value ?? a?.positional[0];
+    const d = m ? dotted(py, m) : null;
+    if (d) out.hf.push(d);
+  }
+  // Trained models: parameters handed to an optimizer.
+  for (const call of calls) {
+    const q = qualify(py, call.firstChild) ?? '';
+    if (!/(^|\.)optim\.|Optimizer|^(SGD|Adam|AdamW|RMSprop|Adagrad)$/.test(q)) continue;
+    for (const inner of within(py, 'CallExpression', call)) {
+      const callee = inner.firstChild;
+      if (callee?.name !== 'MemberExpression') continue;
+      const kids = children(callee);
+      if (py.text(kids[kids.length - 1]) === 'parameters' || py.text(kids[kids.length - 1]) === 'named_parameters') {
+        const obj = dotted(py, kids[0]);
+        if (obj) out.trained.push(obj);
+      }
+    }
+  }
+  return out;
+}
+
+function isLoopVarOverModules(py: Py, call: SyntaxNode, name: string): boolean {
+  for (let p = call.parent; p; p = p.parent) {
+    if (p.name === 'ForStatement') {
+      const kids = children(p);
+      const target = kids[1];
+      const iter = forIterable(p);
+      if (target && py.text(target) === name && iter && /\.(modules|children|named_modules|named_children)\(/.test(py.text(iter))) return true;
+    }
+    if (p.name === 'FunctionDefinition') {
+      // def enable_dropout(m): m.train()  -- applied through model.apply(...)
+      const fname = defName(py, p);
+      if (/dropout/i.test(fname)) return true;
+    }
+  }
+  return false;
+}

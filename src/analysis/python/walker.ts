@@ -1,0 +1,387 @@
+/**
+ * The mode-flow walker: follows train()/eval() switches through statements, loops, branches and helper
+ * calls, and reports models used at inference in train mode and training continued in eval mode.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import { VAL_ITER } from './vocabulary';
+import type { FnInfo, Mode, Py, State } from './context';
+import { type Args, args, body, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import { dotted, qualify } from './names';
+import { findAll, within } from './tree-index';
+import { classifyCtor } from './layers';
+import { hasMcIntent } from './intent';
+import { isSensitive, modelOf, stripChain } from './models';
+import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
+
+export interface Flow {
+  fn?: FnInfo;
+  inference?: { anchor: SyntaxNode; reason: string };
+  loops: SyntaxNode[];
+  mc: boolean;
+  depth: number;
+  /** Models used (called) in the current scope. */
+  reported: Set<string>;
+}
+
+function joinStates(a: State, b: State, keepEvalOrigin = false): State {
+  const out: State = new Map();
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(k);
+    const y = b.get(k);
+    if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
+    else {
+      // Around a loop's back edge, remember that eval mode may flow into the next iteration.
+      const evalSide = keepEvalOrigin ? [x, y].find((s) => s && s.origin && s.origin.kind === 'eval-call' && (s.mode === 'eval' || s.mode === 'unknown')) : undefined;
+      out.set(k, evalSide ? { mode: 'unknown', origin: evalSide.origin } : { mode: 'unknown' });
+    }
+  }
+  return out;
+}
+
+function isNoGrad(py: Py, withStmt: SyntaxNode): boolean {
+  for (const c of children(withStmt)) {
+    if (c.name === 'Body') break;
+    if (c.name !== 'CallExpression') continue;
+    const q = qualify(py, c.firstChild) ?? '';
+    if (q === 'torch.no_grad' || q === 'torch.inference_mode' || q === 'torch.autograd.no_grad') return true;
+    if (q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled') {
+      const a = args(py, c);
+      if (a && isFalseLiteral(py, a.positional[0])) return true;
+    }
+  }
+  return false;
+}
+
+function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
+  const iter = forIterable(forStmt);
+  if (!iter) return false;
+  for (const v of findAll(iter, new Set(['VariableName', 'PropertyName']))) {
+    const t = py.text(v);
+    if (VAL_ITER.test(t) && !/train/i.test(t)) return true;
+  }
+  return iter.name === 'VariableName' && VAL_ITER.test(py.text(iter));
+}
+
+function isTrainingStep(py: Py, call: SyntaxNode): boolean {
+  const callee = call.firstChild;
+  if (callee?.name !== 'MemberExpression') return false;
+  const kids = children(callee);
+  const m = py.text(kids[kids.length - 1]);
+  if (m === 'backward') return true;
+  if (m === 'step') {
+    const obj = py.text(kids[0]);
+    return /optim|^opt$|^opt_|_opt$|optimizer/i.test(obj) && !/sched/i.test(obj);
+  }
+  return false;
+}
+
+function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): string | null {
+  const pos = a.positional[idx - offset];
+  if (pos) return modelOf(py, pos);
+  const kw = a.keywords.get(fn.params[idx]);
+  return kw ? modelOf(py, kw.value) : null;
+}
+
+/** What the mode flow needs of a call, computed once per call (model names are final by then). */
+export interface CallFacts {
+  callee: SyntaxNode | null;
+  args: Args | null;
+  /** Method name and the model it is called on, for obj.method(...) calls. */
+  method: string | null;
+  objModel: string | null;
+  trainingStep: boolean;
+  calleeModel: string | null;
+  calleeDotted: string | null;
+}
+
+export function callFacts(py: Py, call: SyntaxNode): CallFacts {
+  const hit = py.factsMemo.get(call);
+  if (hit !== undefined) return hit;
+  const callee = call.firstChild;
+  let method: string | null = null;
+  let objModel: string | null = null;
+  if (callee && callee.name === 'MemberExpression') {
+    const kids = children(callee);
+    method = py.text(kids[kids.length - 1]);
+    objModel = modelOf(py, kids[0]);
+  }
+  const f: CallFacts = {
+    callee,
+    args: callee ? args(py, call) : null,
+    method,
+    objModel,
+    trainingStep: callee ? isTrainingStep(py, call) : false,
+    calleeModel: callee ? modelOf(py, callee) : null,
+    calleeDotted: callee ? dotted(py, callee) : null,
+  };
+  py.factsMemo.set(call, f);
+  return f;
+}
+
+/** Statements of a compound statement's or definition's body (cached per node; see body()). */
+export function bodyOf(py: Py, n: SyntaxNode): SyntaxNode[] {
+  let b = py.bodyMemo.get(n.from);
+  if (b === undefined) py.bodyMemo.set(n.from, (b = body(n)));
+  return b;
+}
+
+/** Children of a Body but its ":" (cached per Body). */
+function blockOf(py: Py, b: SyntaxNode): SyntaxNode[] {
+  let out = py.blockMemo.get(b.from);
+  if (out === undefined) {
+    out = [];
+    for (let c = b.firstChild; c; c = c.nextSibling) if (c.name !== ':') out.push(c);
+    py.blockMemo.set(b.from, out);
+  }
+  return out;
+}
+
+export class FlowWalker {
+  constructor(private readonly py: Py) {}
+
+  walk(stmts: SyntaxNode[], state: State, flow: Flow): State {
+    for (const s of stmts) state = this.stmt(s, state, flow);
+    return state;
+  }
+
+  stmt(s: SyntaxNode, state: State, flow: Flow): State {
+    const py = this.py;
+    switch (s.name) {
+      case 'FunctionDefinition':
+      case 'ClassDefinition':
+      case 'DecoratedStatement':
+        return state;
+      case 'WithStatement': {
+        for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
+        const inner = isNoGrad(py, s) && !flow.inference ? { ...flow, inference: { anchor: s, reason: 'inside torch.no_grad()' } } : flow;
+        return this.walk(bodyOf(py, s), state, inner);
+      }
+      case 'ForStatement':
+      case 'WhileStatement': {
+        const iter = s.name === 'ForStatement' ? forIterable(s) : children(s)[1];
+        if (iter) state = this.expr(iter, state, flow);
+        let inner: Flow = { ...flow, loops: [...flow.loops, s] };
+        if (s.name === 'ForStatement' && !flow.inference && isValLoop(py, s)) inner = { ...inner, inference: { anchor: s, reason: `in the loop over ${py.text(forIterable(s))}` } };
+        const mcLoop = s.name === 'ForStatement' && /\.(modules|children|named_modules)\(/.test(py.text(iter));
+        if (mcLoop) {
+          // for m in model.modules(): if isinstance(m, nn.Dropout): m.train()  -- Monte Carlo re-enabling
+          const reenables = within(py, 'CallExpression', s).some((c) => /\.train\(\)$/.test(py.text(c)));
+          if (reenables) return this.markMc(state, iter, flow);
+        }
+        const bodies = children(s).filter((c) => c.name === 'Body');
+        let st = state;
+        const passes = flow.depth < 4 ? 2 : 1;
+        let end = state;
+        for (let pass = 0; pass < passes; pass++) {
+          end = st;
+          for (const b of bodies) end = this.walk(blockOf(py, b), end, { ...inner, depth: flow.depth + 1 });
+          st = joinStates(state, end, true);
+        }
+        return joinStates(state, end, true);
+      }
+      case 'IfStatement': {
+        let result: State | null = null;
+        let sawElse = false;
+        const kids = children(s);
+        for (let i = 0; i < kids.length; i++) {
+          const k = kids[i];
+          if (k.name === 'else') sawElse = true;
+          if (k.name === 'Body') {
+            const out = this.walk(blockOf(py, k), state, flow);
+            result = result ? joinStates(result, out) : out;
+          } else if (k.name !== 'if' && k.name !== 'elif' && k.name !== 'else') state = this.expr(k, state, flow);
+        }
+        if (!result) return state;
+        return sawElse ? result : joinStates(result, state);
+      }
+      case 'TryStatement': {
+        for (const b of children(s)) if (b.name === 'Body') state = this.walk(blockOf(py, b), state, flow);
+        return state;
+      }
+      case 'AssignStatement': {
+        const kids = children(s);
+        const value = kids[kids.length - 1];
+        state = this.expr(value, state, flow);
+        const target = kids.length === 3 ? dotted(py, kids[0]) : null;
+        if (target && py.modelNames.has(target) && value.name === 'CallExpression') {
+          const inner = stripChain(py, value);
+          const q = qualify(py, inner.firstChild) ?? '';
+          const tail = py.text(value).endsWith('.eval()') ? 'eval' : py.text(value).endsWith('.train()') ? 'train' : null;
+          if (/\.from_pretrained$/.test(q)) state.set(target, tail === 'train' ? { mode: 'train' } : { mode: 'eval', origin: { kind: 'pretrained', node: value, loops: flow.loops } });
+          else if (py.classes.has(q) || classifyCtor(py, inner)?.container) state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
+          else if (q === 'copy.deepcopy') {
+            const a = args(py, inner);
+            const src = a ? dotted(py, a.positional[0] ?? null) : null;
+            state.set(target, (src && state.get(src)) || { mode: 'unknown' });
+          } else if (!tail) state.set(target, { mode: 'unknown' });
+        }
+        return state;
+      }
+      default:
+        return this.expr(s, state, flow);
+    }
+  }
+
+  markMc(state: State, iter: SyntaxNode | null, flow: Flow): State {
+    const d = iter && iter.name === 'CallExpression' && iter.firstChild?.name === 'MemberExpression' ? dotted(this.py, children(iter.firstChild)[0]) : null;
+    const out = new Map(state);
+    if (d) out.set(d, { mode: 'train', origin: undefined });
+    flow.mc = true;
+    return out;
+  }
+
+  expr(e: SyntaxNode, state: State, flow: Flow): State {
+    const py = this.py;
+    // Calls in source order (by start offset; inner arguments before the call they feed are fine for our purposes).
+    const calls = e.name === 'CallExpression' ? [e, ...within(py, 'CallExpression', e, true).filter((c) => c !== e)] : within(py, 'CallExpression', e, true);
+    calls.sort((a, b) => a.to - b.to);
+    for (const call of calls) {
+      const facts = callFacts(py, call);
+      const callee = facts.callee;
+      if (!callee) continue;
+      const a = facts.args;
+      if (facts.method !== null) {
+        const method = facts.method;
+        const obj = facts.objModel;
+        if (obj && (method === 'eval' || method === 'train') && a && a.positional.length <= 1) {
+          const arg = a.positional[0] ?? a.keywords.get('mode')?.value;
+          const toEval = method === 'eval' || (arg && isFalseLiteral(py, arg));
+          state = new Map(state);
+          state.set(obj, toEval ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } } : arg && !isTrueLiteral(py, arg) ? { mode: 'unknown' } : { mode: 'train' });
+          continue;
+        }
+        if (obj && (method === 'forward' || method === 'generate' || method === 'predict')) {
+          this.use(obj, call, state, flow);
+          continue;
+        }
+        if (method === 'apply' && obj && a?.positional[0] && /dropout|mc/i.test(py.text(a.positional[0]))) {
+          state = this.markMc(state, null, flow);
+          state.set(obj, { mode: 'train' });
+          continue;
+        }
+      }
+      if (facts.trainingStep) {
+        this.trainingStep(call, state, flow);
+        continue;
+      }
+      const obj = facts.calleeModel;
+      if (obj) {
+        this.use(obj, call, state, flow);
+        continue;
+      }
+      // Helper functions defined in this file.
+      if (callee.name === 'VariableName' || (callee.name === 'MemberExpression' && facts.calleeDotted?.startsWith('self.'))) {
+        const d = facts.calleeDotted!;
+        const fname = d.startsWith('self.') ? d.slice(5) : d;
+        const fn = py.functions.get(fname);
+        if (!fn || !a) continue;
+        const offset = d.startsWith('self.') && fn.params[0] === 'self' ? 1 : 0;
+        // Record call-site states for model arguments.
+        a.positional.forEach((arg, i) => {
+          const m = modelOf(py, arg);
+          if (!m) return;
+          recordSite(py, fname, i + offset, flow.mc ? 'eval' : state.get(m)?.mode ?? 'unknown');
+        });
+        for (const [k, v] of a.keywords) {
+          const m = modelOf(py, v.value);
+          const idx = fn.params.indexOf(k);
+          if (!m || idx < 0) continue;
+          recordSite(py, fname, idx, state.get(m)?.mode ?? 'unknown');
+        }
+        if (fn.trainsParams.size > 0) {
+          const trained: string[] = [];
+          for (const p of fn.trainsParams) {
+            // A helper that switches the model to train mode itself trains it in train mode.
+            if (fn.effects.get(p)?.mode === 'train') continue;
+            const m = typeof p === 'number' ? argModel(py, a, fn, offset, p) : p;
+            if (m) trained.push(m);
+          }
+          if (trained.length > 0) this.trainingStep(call, state, flow, trained);
+        }
+        if (fn.effects.size > 0) {
+          state = new Map(state);
+          for (const [k, eff] of fn.effects) {
+            const m = typeof k === 'number' ? argModel(py, a, fn, offset, k) : k;
+            if (!m) continue;
+            state.set(m, eff.mode === 'eval' ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } } : { mode: eff.mode });
+          }
+        }
+      }
+    }
+    return state;
+  }
+
+  use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
+    const py = this.py;
+    if (!flow.inference || flow.mc || !py.reporting) return;
+    const st = state.get(model);
+    const mode = st?.mode ?? 'unknown';
+    if (mode === 'eval') return;
+    if (!isSensitive(py, model)) return;
+    const key = `${model}@${flow.inference.anchor.from}`;
+    if (flow.reported.has(key)) return;
+    flow.reported.add(key);
+    if (hasMcIntent(py, call)) return;
+    const anchor = flow.inference.anchor;
+    const insertion = anchor.name === 'FunctionDefinition' ? bodyInsertion(py, anchor) : lineInsertion(py, anchor);
+    const what = flow.inference.reason;
+    const modeText = mode === 'train' ? 'is in train mode' : 'may still be in train mode';
+    py.em.emit(
+      'missing-eval',
+      span(call.firstChild ?? call),
+      `${model} ${modeText} ${what}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before evaluating (and ${model}.train() before training again).`,
+      insertion ? [{ title: `Insert ${model}.eval()`, edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }], preferred: true }] : [],
+    );
+  }
+
+  trainingStep(call: SyntaxNode, state: State, flow: Flow, only?: string[]): void {
+    const py = this.py;
+    if (!py.reporting) return;
+    for (const [model, st] of state) {
+      if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
+      if (only && !only.includes(model)) continue;
+      if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model)) continue;
+      if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
+      if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
+      if (!isSensitive(py, model)) continue;
+      if (st.origin.kind === 'pretrained') {
+        const ins = afterLine(py, st.origin.node);
+        py.em.emit(
+          'pretrained-never-trained-mode',
+          span(st.origin.node),
+          `from_pretrained() returns ${model} in eval mode, and it is trained here without ${model}.train(): dropout never runs during fine-tuning, so the model is not regularized. Call ${model}.train() before the training loop.`,
+          ins ? [{ title: `Insert ${model}.train()`, edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }], preferred: true }] : [],
+        );
+        continue;
+      }
+      // Eval switched on inside a loop that also trains, and never switched back.
+      const evalNode = st.origin.node;
+      const loop = flow.loops.find((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
+      const ins = loop ? bodyInsertion(py, loop) : lineInsertion(py, enclosingStatement(call));
+      py.em.emit(
+        'missing-train-after-eval',
+        span(evalNode),
+        `${model} is switched to eval mode here and training continues without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
+        ins ? [{ title: `Insert ${model}.train()`, edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }], preferred: true }] : [],
+      );
+    }
+  }
+}
+
+export function recordSite(py: Py, fname: string, idx: number, mode: Mode): void {
+  if (py.siteTap) py.siteTap.push([fname, idx, mode]);
+  let byParam = py.callSites.get(fname);
+  if (!byParam) py.callSites.set(fname, (byParam = new Map()));
+  const list = byParam.get(idx) ?? [];
+  list.push(mode);
+  byParam.set(idx, list);
+}
+
+/** Is the model called in the same function (or module-level code) as this node? */
+function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
+  const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
+  return within(py, 'CallExpression', scope, true).some((c) => {
+    const d = dotted(py, c.firstChild);
+    return d === model || d === `${model}.forward`;
+  });
+}
