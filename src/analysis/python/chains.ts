@@ -92,21 +92,19 @@ export function analyzeChains(py: Py): void {
 }
 
 function chainsOf(py: Py, fn: SyntaxNode): void {
-  {
-    const cls = enclosing(fn, 'ClassDefinition');
-    const info = cls ? py.classes.get(defName(py, cls)) : undefined;
-    const name = defName(py, fn);
-    const isForward = !!info && (name === 'forward' || name === 'call') && enclosing(fn, 'FunctionDefinition') === null;
-    const cx: ChainCtx = { cls: info, chains: new Map(), layerVars: new Map() };
-    const params = paramNames(py, fn);
-    if (isForward) {
-      const dataParams = params.filter((p) => p !== 'self');
-      if (dataParams[0]) cx.chains.set(dataParams[0], []);
-    }
-    const topLevel = !info || !info.usedAsSubmodule;
-    const where = info ? `${info.name}.${name}()` : `${name}()`;
-    walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
+  const cls = enclosing(fn, 'ClassDefinition');
+  const info = cls ? py.classes.get(defName(py, cls)) : undefined;
+  const name = defName(py, fn);
+  const isForward = !!info && (name === 'forward' || name === 'call') && enclosing(fn, 'FunctionDefinition') === null;
+  const cx: ChainCtx = { cls: info, chains: new Map(), layerVars: new Map() };
+  const params = paramNames(py, fn);
+  if (isForward) {
+    const dataParams = params.filter((p) => p !== 'self');
+    if (dataParams[0]) cx.chains.set(dataParams[0], []);
   }
+  const topLevel = !info || !info.usedAsSubmodule;
+  const where = info ? `${info.name}.${name}()` : `${name}()`;
+  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
 }
 
 function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: boolean, where: string, inputCheck: boolean): void {

@@ -21,23 +21,23 @@ export function checkCreations(py: Py): void {
 }
 
 function checkCreation(py: Py, call: SyntaxNode): void {
-  {
-    const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
-    if (!lc || lc.kind !== 'dropout') {
-      checkTrainingTrue(py, call);
-      return;
-    }
-    if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
-    else if (lc.rateNode && /keep/i.test(py.text(lc.rateNode)) && lc.rateNode.name === 'VariableName' || (lc.rateNode?.name === 'MemberExpression' && /keep/i.test(py.text(lc.rateNode)))) {
-      const t = py.text(lc.rateNode!);
-      py.em.emit('keep-prob-confusion', span(lc.rateNode!), `${lc.label} receives ${t} as its drop rate: a keep probability passed as a drop rate drops the units it meant to keep. Use 1 - ${t}.`, [
-        { title: `Use 1 - ${t}`, edits: [{ from: lc.rateNode!.from, to: lc.rateNode!.to, insert: `1 - ${t}` }], preferred: true },
-      ]);
-    }
-    if (lc.framework === 'tf') checkTf1(py, call);
-    if (lc.framework === 'functional') checkFunctionalFlag(py, call, lc);
+  const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
+  if (!lc || lc.kind !== 'dropout') {
     checkTrainingTrue(py, call);
+    return;
   }
+  if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
+  else if (lc.rateNode && (lc.rateNode.name === 'VariableName' || lc.rateNode.name === 'MemberExpression') && /keep/i.test(py.text(lc.rateNode))) {
+    // A name that says "keep" (keep_prob, self.keep_rate) passed where the drop rate goes.
+    const node = lc.rateNode;
+    const t = py.text(node);
+    py.em.emit('keep-prob-confusion', span(node), `${lc.label} receives ${t} as its drop rate: a keep probability passed as a drop rate drops the units it meant to keep. Use 1 - ${t}.`, [
+      { title: `Use 1 - ${t}`, edits: [{ from: node.from, to: node.to, insert: `1 - ${t}` }], preferred: true },
+    ]);
+  }
+  if (lc.framework === 'tf') checkTf1(py, call);
+  if (lc.framework === 'functional') checkFunctionalFlag(py, call, lc);
+  checkTrainingTrue(py, call);
 }
 
 function checkTf1(py: Py, call: SyntaxNode): void {

@@ -49,25 +49,21 @@ function summaryOf(fn: FnInfo): FnSummary {
 }
 
 function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
-  {
-    {
-      const entry: State = new Map();
-      const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
-      const end = walker.walk(bodyOf(py, fn.node), entry, flow);
-      fn.effects = new Map();
-      for (const [k, v] of end) {
-        if (v.mode === 'unknown') continue;
-        const idx = fn.params.indexOf(k);
-        fn.effects.set(idx >= 0 ? idx : k, v);
-      }
-      // Does it train a model parameter?
-      const calls = within(py, 'CallExpression', fn.node);
-      if (calls.some((c) => callFacts(py, c).trainingStep)) {
-        fn.params.forEach((p, i) => {
-          if (py.modelNames.has(p) && calls.some((c) => callFacts(py, c).calleeDotted === p)) fn.trainsParams.add(i);
-        });
-      }
-    }
+  const entry: State = new Map();
+  const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
+  const end = walker.walk(bodyOf(py, fn.node), entry, flow);
+  fn.effects = new Map();
+  for (const [k, v] of end) {
+    if (v.mode === 'unknown') continue;
+    const idx = fn.params.indexOf(k);
+    fn.effects.set(idx >= 0 ? idx : k, v);
+  }
+  // Does it train a model parameter?
+  const calls = within(py, 'CallExpression', fn.node);
+  if (calls.some((c) => callFacts(py, c).trainingStep)) {
+    fn.params.forEach((p, i) => {
+      if (py.modelNames.has(p) && calls.some((c) => callFacts(py, c).calleeDotted === p)) fn.trainsParams.add(i);
+    });
   }
 }
 
@@ -77,75 +73,66 @@ export function analyzeFlow(py: Py): void {
   const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
   summarize(py, walker, fnsByUnit);
   // summarize() recorded call sites inside functions; the module walk records the rest, then functions report.
-  // (A first, non-reporting module walk used to record the same call sites once more: same states, so the
-  // same modes, and a function's entry only asks whether every recorded mode is eval.)
-  for (const reporting of [true]) {
-    py.reporting = reporting;
-    const top: State = new Map();
-    const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
-    // What every function's report reads besides its own text: the summaries and the module's end state.
-    const originAt: string[] = [];
-    const topKey = !py.cache ? [] : [...topEnd].map(([m, st]) => {
-      const o = st.origin;
-      if (!o) return [m, st.mode];
-      const stmt = enclosingStatement(o.node);
-      const lines = py.em.lines;
-      const first = lines.position(stmt.from).line;
-      const last = lines.position(stmt.to).line;
-      originAt.push(m);
-      return [m, st.mode, o.kind, o.node.from, o.node.to, stmt.from, stmt.to, lines.lineEnd(last) >= py.src.length, py.src.slice(lines.lineStart(first), lines.lineEnd(last))];
-    });
-    if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
-    py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
-    py.units.forEach((u, ui) => {
-      const fns = fnsByUnit[ui];
-      if (fns.length === 0) return;
-      // With eval origins in module code, findings may point there: reuse only at the same place.
-      const key = !py.cache ? '' : JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
-      const old = u.old?.report;
-      if (py.k3Same && old && old.key === key) {
-        replay(py, u, old.emissions);
-        for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
-        u.entry.report = old;
-        py.reuse.reports++;
-        return;
-      }
-      const emissions: Emission[] | null = u.key !== null ? [] : null;
-      const sites: Site[] = [];
-      if (emissions) py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
-      py.siteTap = sites;
-      for (const fn of fns) reportOne(py, walker, fn, topEnd, reporting);
-      py.siteTap = null;
-      py.em.tap = null;
-      if (emissions) u.entry.report = { key, emissions, sites };
-    });
-  }
+  py.reporting = true;
+  const top: State = new Map();
+  const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
+  // What every function's report reads besides its own text: the summaries and the module's end state.
+  const originAt: string[] = [];
+  const topKey = !py.cache ? [] : [...topEnd].map(([m, st]) => {
+    const o = st.origin;
+    if (!o) return [m, st.mode];
+    const stmt = enclosingStatement(o.node);
+    const lines = py.em.lines;
+    const first = lines.position(stmt.from).line;
+    const last = lines.position(stmt.to).line;
+    originAt.push(m);
+    return [m, st.mode, o.kind, o.node.from, o.node.to, stmt.from, stmt.to, lines.lineEnd(last) >= py.src.length, py.src.slice(lines.lineStart(first), lines.lineEnd(last))];
+  });
+  if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
+  py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
+  py.units.forEach((u, ui) => {
+    const fns = fnsByUnit[ui];
+    if (fns.length === 0) return;
+    // With eval origins in module code, findings may point there: reuse only at the same place.
+    const key = !py.cache ? '' : JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
+    const old = u.old?.report;
+    if (py.k3Same && old && old.key === key) {
+      replay(py, u, old.emissions);
+      for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
+      u.entry.report = old;
+      py.reuse.reports++;
+      return;
+    }
+    const emissions: Emission[] | null = u.key !== null ? [] : null;
+    const sites: Site[] = [];
+    if (emissions) py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
+    py.siteTap = sites;
+    for (const fn of fns) reportOne(py, walker, fn, topEnd);
+    py.siteTap = null;
+    py.em.tap = null;
+    if (emissions) u.entry.report = { key, emissions, sites };
+  });
 }
 
-function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State, reporting: boolean): void {
-  {
-    {
-      if (fn.cls && fn.cls.framework === 'lightning') return;
-      const entry: State = new Map();
-      const sites = py.callSites.get(fn.name);
-      fn.params.forEach((p, i) => {
-        if (!py.modelNames.has(p)) return;
-        const modes = sites?.get(i);
-        if (modes && modes.length > 0 && modes.every((m) => m === 'eval')) entry.set(p, { mode: 'eval' });
-        else entry.set(p, { mode: 'unknown' });
-      });
-      const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set(), ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}) };
-      for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
-      if (fn.inference) {
-        // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.
-        for (const m of py.modelNames) {
-          if (entry.has(m)) continue;
-          if (m.startsWith('self.') && !fn.cls) continue;
-          entry.set(m, { mode: 'unknown' });
-        }
-      }
-      if (reporting) py.callSites = py.callSites; // keep pass-1 records
-      walker.walk(bodyOf(py, fn.node), entry, flow);
+function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void {
+  if (fn.cls && fn.cls.framework === 'lightning') return;
+  const entry: State = new Map();
+  const sites = py.callSites.get(fn.name);
+  fn.params.forEach((p, i) => {
+    if (!py.modelNames.has(p)) return;
+    const modes = sites?.get(i);
+    if (modes && modes.length > 0 && modes.every((m) => m === 'eval')) entry.set(p, { mode: 'eval' });
+    else entry.set(p, { mode: 'unknown' });
+  });
+  const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set(), ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}) };
+  for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
+  if (fn.inference) {
+    // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.
+    for (const m of py.modelNames) {
+      if (entry.has(m)) continue;
+      if (m.startsWith('self.') && !fn.cls) continue;
+      entry.set(m, { mode: 'unknown' });
     }
   }
+  walker.walk(bodyOf(py, fn.node), entry, flow);
 }

@@ -9,15 +9,17 @@ import { defName } from './syntax';
 import { findAll } from './tree-index';
 
 export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
-  // Names of the enclosing function and class, comments inside or just above it, identifiers in it.
+  // The innermost enclosing definition: its name, comments and identifiers; the classes around it: their names.
+  let inner: SyntaxNode | null = null;
   for (let p: SyntaxNode | null = node; p; p = p.parent) {
-    if (p.name === 'FunctionDefinition' || p.name === 'ClassDefinition') {
-      if (MC_WORDS.test(defName(py, p))) return true;
-      if (commentsIn(py, p.from, p.to).some((c) => MC_WORDS.test(c))) return true;
-      for (const v of findAll(p, new Set(['VariableName', 'PropertyName']))) if (MC_WORDS.test(py.text(v))) return true;
-      if (p.name === 'FunctionDefinition') return false;
-    }
+    if (p.name !== 'FunctionDefinition' && p.name !== 'ClassDefinition') continue;
+    if (MC_WORDS.test(defName(py, p)) && (inner === null || p.name === 'ClassDefinition')) return true;
+    if (inner !== null) continue;
+    inner = p;
+    if (commentsIn(py, p.from, p.to).some((c) => MC_WORDS.test(c))) return true;
+    for (const v of findAll(p, new Set(['VariableName', 'PropertyName']))) if (MC_WORDS.test(py.text(v))) return true;
   }
+  if (inner?.name === 'FunctionDefinition') return false;
   const line = py.em.lines.position(node.from).line;
   const from = py.em.lines.lineStart(Math.max(0, line - 2));
   const to = py.em.lines.lineEnd(line);

@@ -131,10 +131,8 @@ function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: S
     const a = args(py, call);
     if (!a || a.positional.length > 1) continue;
     const obj = dotted(py, kids[0]);
+    // `m.train()` on a loop variable over modules() is MC re-enabling, handled in the flow.
     if (obj && !isLoopVarOverModules(py, call, obj)) out.switched.push(obj);
-    if (m === 'train' && obj) {
-      // `model.train()` right in a modules() loop is MC re-enabling, handled in the flow.
-    }
   }
   for (const fn of fns) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) out.params.push(p);
   for (const fn of fns) {
