@@ -1,6 +1,6 @@
 /** Finding, reading and parsing model configs from the workspace. */
 import * as vscode from 'vscode';
-import { analysisCore } from './lazyCores';
+import { configCore } from './lazyCores';
 import type { Finding } from '../protocol/findings';
 import type { ModelSpec } from '../protocol/modelSpec';
 
@@ -31,7 +31,7 @@ export type LoadedConfig =
 /** Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. */
 export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   const text = await readText(uri);
-  const { spec, findings } = analysisCore().parseModelConfig(text, uri.path);
+  const { spec, findings } = configCore().parseModelConfig(text, uri.path);
   const errors = findings.filter((f) => f.severity === 'error');
   if (!spec || errors.length > 0) {
     const first = errors[0];

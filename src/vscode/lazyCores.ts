@@ -1,16 +1,17 @@
 /**
  * The cores the shell needs only once there is work, loaded on first use so that activation stays light:
- * the Python and YAML parsers alone take tens of milliseconds to load. `require` (not `import()`) keeps the
+ * the YAML parser alone takes milliseconds to load. (The Python analysis is not here: it runs in the
+ * analysis worker, so the host's bundle does not hold it.) `require` (not `import()`) keeps the
  * callers synchronous; webpack still bundles the modules and only defers running them.
  */
-type Analysis = typeof import('../analysis');
+type Configs = typeof import('../analysis/config');
 type Experiments = typeof import('../experiments');
 type Reports = typeof import('../report/experimentReport');
 
-let analysis: Analysis | undefined;
+let configs: Configs | undefined;
 let experiments: Experiments | undefined;
 let reports: Reports | undefined;
 
-export const analysisCore = (): Analysis => (analysis ??= require('../analysis') as Analysis);
+export const configCore = (): Configs => (configs ??= require('../analysis/config') as Configs);
 export const experimentsCore = (): Experiments => (experiments ??= require('../experiments') as Experiments);
 export const reportsCore = (): Reports => (reports ??= require('../report/experimentReport') as Reports);

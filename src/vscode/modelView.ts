@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { LayerMode, LayerSpec, ModelSpec } from '../protocol/modelSpec';
 import { activeConfigUri, isModelConfig } from './configFiles';
-import { analysisCore } from './lazyCores';
+import { configCore } from './lazyCores';
 import { dropoutSummary, hasMode, layerTitle } from './layerLabels';
 import type { RunController } from './runController';
 
@@ -75,7 +75,7 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
   private activeSpec(): ModelSpec | undefined {
     const uri = activeConfigUri();
     const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    return doc ? analysisCore().parseModelConfig(doc.getText(), doc.uri.path).spec : undefined;
+    return doc ? configCore().parseModelConfig(doc.getText(), doc.uri.path).spec : undefined;
   }
 
   getTreeItem(node: ModelNode): vscode.TreeItem {
