@@ -35,6 +35,8 @@ export class Py {
   readonly dottedMemo = new NodeMemo<string | null>();
   readonly qualifyMemo = new NodeMemo<string | null>();
   readonly factsMemo = new NodeMemo<CallFacts>();
+  /** Per function or class definition: do its comments or identifiers say MC (see hasMcIntent)? */
+  readonly mcMemo = new NodeMemo<boolean>();
   /** Body statements per compound statement (by its start) and per Body (by its start). */
   readonly bodyMemo = new Map<number, SyntaxNode[]>();
   readonly blockMemo = new Map<number, SyntaxNode[]>();

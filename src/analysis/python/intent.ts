@@ -16,8 +16,7 @@ export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
     if (MC_WORDS.test(defName(py, p)) && (inner === null || p.name === 'ClassDefinition')) return true;
     if (inner !== null) continue;
     inner = p;
-    if (commentsIn(py, p.from, p.to).some((c) => MC_WORDS.test(c))) return true;
-    for (const v of findAll(p, new Set(['VariableName', 'PropertyName']))) if (MC_WORDS.test(py.text(v))) return true;
+    if (defSaysMc(py, p)) return true;
   }
   if (inner?.name === 'FunctionDefinition') return false;
   const line = py.em.lines.position(node.from).line;
@@ -25,6 +24,18 @@ export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
   const to = py.em.lines.lineEnd(line);
   return commentsIn(py, from, to).some((c) => MC_WORDS.test(c));
 }
+
+/** Do a definition's comments or identifiers say MC (once per definition: its text decides)? */
+function defSaysMc(py: Py, def: SyntaxNode): boolean {
+  const hit = py.mcMemo.get(def);
+  if (hit !== undefined) return hit;
+  let v = commentsIn(py, def.from, def.to).some((c) => MC_WORDS.test(c));
+  if (!v) for (const n of findAll(def, NAMES)) if (MC_WORDS.test(py.text(n))) { v = true; break; }
+  py.mcMemo.set(def, v);
+  return v;
+}
+
+const NAMES = new Set(['VariableName', 'PropertyName']);
 
 function commentsIn(py: Py, from: number, to: number): string[] {
   return py.comments.filter((c) => c.from >= from && c.to <= to).map((c) => c.text);

@@ -41,16 +41,22 @@ function rateOf(py: Py, a: Args | null, pos: number, kw: string, def?: number): 
   return { rateNode: node, rate: v };
 }
 
+/** Dots in a qualified name (its parts less one). */
+function dotCount(q: string): number {
+  let n = 0;
+  for (let i = q.indexOf('.'); i >= 0; i = q.indexOf('.', i + 1)) n++;
+  return n;
+}
+
 function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const callee = call.firstChild;
   const q = qualify(py, callee);
   if (!q) return null;
-  const a = args(py, call);
-  const parts = q.split('.');
-  const last = parts[parts.length - 1];
-  if (q.startsWith('torch.nn.') && parts.length === 3) {
+  const dots = dotCount(q);
+  const last = q.slice(q.lastIndexOf('.') + 1);
+  if (q.startsWith('torch.nn.') && dots === 2) {
     if (last === 'Sequential') return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
-    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, a, 0, 'p', 0.5) };
+    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, args(py, call), 0, 'p', 0.5) };
     if (TORCH_BN.has(last)) return { kind: 'bn', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_WEIGHT.has(last)) return { kind: 'weight', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_ACT.has(last)) return { kind: 'act', label: `nn.${last}`, framework: 'torch' };
@@ -59,8 +65,8 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   }
   if (q.startsWith('keras.')) {
     if (q === 'keras.Sequential' || q === 'keras.models.Sequential') return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
-    if (!(q.startsWith('keras.layers.') && parts.length === 3)) return null;
-    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, a, 0, 'rate') };
+    if (!(q.startsWith('keras.layers.') && dots === 2)) return null;
+    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, args(py, call), 0, 'rate') };
     if (KERAS_BN.has(last)) return { kind: 'bn', label: last, framework: 'keras' };
     if (KERAS_WEIGHT.has(last)) return { kind: 'weight', label: last, framework: 'keras' };
     if (KERAS_ACT.has(last)) return { kind: 'act', label: last, framework: 'keras' };
@@ -73,11 +79,11 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
 function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const q = qualify(py, call.firstChild);
   if (!q) return null;
-  const parts = q.split('.');
-  const last = parts[parts.length - 1];
-  const a = args(py, call);
-  if (q.startsWith('torch.nn.functional.') && parts.length === 4) {
+  const dots = dotCount(q);
+  const last = q.slice(q.lastIndexOf('.') + 1);
+  if (q.startsWith('torch.nn.functional.') && dots === 3) {
     if (F_DROPOUT.has(last)) {
+      const a = args(py, call);
       const node = a?.keywords.get('p')?.value ?? a?.positional[1];
       return { kind: 'dropout', label: `F.${last}`, framework: 'functional', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : 0.5 };
     }
@@ -86,12 +92,13 @@ function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
     if (last === 'batch_norm') return { kind: 'bn', label: 'F.batch_norm', framework: 'functional' };
     return null;
   }
-  if (q.startsWith('torch.') && parts.length === 2) {
+  if (q.startsWith('torch.') && dots === 1) {
     if (F_ACT.has(last)) return { kind: 'act', label: `torch.${last}`, framework: 'functional' };
     if (last === 'flatten') return { kind: 'neutral', label: 'torch.flatten', framework: 'functional' };
     return null;
   }
   if (q === 'tensorflow.nn.dropout') {
+    const a = args(py, call);
     const node = a?.keywords.get('rate')?.value ?? (a?.keywords.has('keep_prob') || py.tf1Style ? undefined : a?.positional[1]);
     return { kind: 'dropout', label: 'tf.nn.dropout', framework: 'tf', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : undefined };
   }
