@@ -26,9 +26,10 @@ export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
   // Net().to(device) / .cuda() / .double(): the model itself.
   let v = value;
   for (let i = 0; i < 10 && v.name === 'CallExpression' && v.firstChild?.name === 'MemberExpression'; i++) {
-    const kids = children(v.firstChild);
-    const m = py.text(kids[kids.length - 1]);
-    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && kids[0].name === 'CallExpression') v = kids[0];
+    const callee = v.firstChild;
+    const m = py.text(callee.lastChild);
+    const obj = callee.firstChild!;
+    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && obj.name === 'CallExpression') v = obj;
     else break;
   }
   return v;
@@ -125,21 +126,22 @@ function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: S
   for (const call of calls) {
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') continue;
-    const kids = children(callee);
-    const m = py.text(kids[kids.length - 1]);
+    const m = py.text(callee.lastChild);
     if (m !== 'eval' && m !== 'train') continue;
     const a = args(py, call);
     if (!a || a.positional.length > 1) continue;
-    const obj = dotted(py, kids[0]);
+    const obj = dotted(py, callee.firstChild);
     // `m.train()` on a loop variable over modules() is MC re-enabling, handled in the flow.
     if (obj && !isLoopVarOverModules(py, call, obj)) out.switched.push(obj);
   }
   for (const fn of fns) for (const p of paramNames(py, fn)) if (MODEL_PARAM.test(p)) out.params.push(p);
   for (const fn of fns) {
-    if (!enclosing(fn, 'ClassDefinition')) continue;
+    const cls = enclosing(fn, 'ClassDefinition');
+    // Members of a model class's methods are not collected (the class's name decides, once per method).
+    if (!cls || py.classes.has(defName(py, cls))) continue;
     for (const v of within(py, 'MemberExpression', fn)) {
       const d = dotted(py, v);
-      if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5)) && !py.classes.has(defName(py, enclosing(fn, 'ClassDefinition')!)) ) out.members.push(d);
+      if (d && /^self\.\w+$/.test(d) && MODEL_PARAM.test(d.slice(5))) out.members.push(d);
     }
   }
   for (const call of calls) {

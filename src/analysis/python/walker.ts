@@ -65,11 +65,10 @@ function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
 function isTrainingStep(py: Py, call: SyntaxNode): boolean {
   const callee = call.firstChild;
   if (callee?.name !== 'MemberExpression') return false;
-  const kids = children(callee);
-  const m = py.text(kids[kids.length - 1]);
+  const m = py.text(callee.lastChild);
   if (m === 'backward') return true;
   if (m === 'step') {
-    const obj = py.text(kids[0]);
+    const obj = py.text(callee.firstChild);
     return /optim|^opt$|^opt_|_opt$|optimizer/i.test(obj) && !/sched/i.test(obj);
   }
   return false;
@@ -101,9 +100,8 @@ export function callFacts(py: Py, call: SyntaxNode): CallFacts {
   let method: string | null = null;
   let objModel: string | null = null;
   if (callee && callee.name === 'MemberExpression') {
-    const kids = children(callee);
-    method = py.text(kids[kids.length - 1]);
-    objModel = modelOf(py, kids[0]);
+    method = py.text(callee.lastChild);
+    objModel = modelOf(py, callee.firstChild);
   }
   const f: CallFacts = {
     callee,
