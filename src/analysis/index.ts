@@ -10,6 +10,7 @@ import { analyzeConfig } from './configRules';
 import { analyzeKerasJson } from './keras';
 import { Emitter } from './ops';
 import { analyzePython, type PythonCache } from './python';
+import { applySuppressions, hashComments, withSuppressionFixes } from './suppressions';
 import { LineMap } from './text';
 
 export { isAnalyzable, isPythonFile } from './files';
@@ -20,60 +21,6 @@ export type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 
 const MAX_BYTES = 5_000_000;
 
-interface Comment {
-  line: number;
-  text: string;
-  /** The comment is alone on its line. */
-  own: boolean;
-}
-
-function parseSuppression(comment: string): { file: boolean; rules: Set<string> | 'all' } | null {
-  const m = /dropout-lens:\s*ignore(-file)?\s*(?:\[([^\]]*)\])?/.exec(comment);
-  if (!m) return null;
-  const rules = m[2] === undefined ? 'all' : new Set(m[2].split(',').map((s) => s.trim()).filter(Boolean));
-  return { file: !!m[1], rules };
-}
-
-function matches(rules: Set<string> | 'all', rule: string): boolean {
-  return rules === 'all' || rules.has(rule);
-}
-
-/** Line comments of YAML/JSON-ish text (for suppressions in configs). */
-function hashComments(lines: LineMap): Comment[] {
-  const out: Comment[] = [];
-  for (let i = 0; i < lines.lineCount; i++) {
-    const t = lines.lineText(i);
-    const k = t.indexOf('# dropout-lens:');
-    const k2 = k >= 0 ? k : t.indexOf('#dropout-lens:');
-    if (k2 >= 0) out.push({ line: i, text: t.slice(k2), own: t.slice(0, k2).trim() === '' });
-  }
-  return out;
-}
-
-function applySuppressions(findings: Finding[], comments: Comment[]): Finding[] {
-  const fileLevel: (Set<string> | 'all')[] = [];
-  const byLine = new Map<number, { rules: Set<string> | 'all'; own: boolean }[]>();
-  for (const c of comments) {
-    const s = parseSuppression(c.text);
-    if (!s) continue;
-    if (s.file) fileLevel.push(s.rules);
-    else {
-      const list = byLine.get(c.line) ?? [];
-      list.push({ rules: s.rules, own: c.own });
-      byLine.set(c.line, list);
-    }
-  }
-  if (fileLevel.length === 0 && byLine.size === 0) return findings;
-  return findings.filter((f) => {
-    if (f.rule === 'parse-error') return true;
-    if (fileLevel.some((r) => matches(r, f.rule))) return false;
-    const line = f.range.start.line;
-    if ((byLine.get(line) ?? []).some((s) => matches(s.rules, f.rule))) return false;
-    if ((byLine.get(line - 1) ?? []).some((s) => s.own && matches(s.rules, f.rule))) return false;
-    return true;
-  });
-}
-
 /** Where a Python file's syntax tree comes from: a fresh parse unless a session parses incrementally. */
 export type PythonParse = (text: string) => Tree;
 /** A fresh parse of the text, or null when the tree `parse` gave is one already. */
@@ -81,14 +28,18 @@ export type FreshParse = (text: string) => Tree | null;
 
 function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
   const lines = new LineMap(text);
-  if (isConfigFile(fileName)) return applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
+  if (isConfigFile(fileName)) {
+    const findings = applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
+    // JSON has no comments to suppress with.
+    return /\.json$/i.test(fileName) ? findings : withSuppressionFixes(findings, lines, 'yaml');
+  }
   if (isPythonFile(fileName)) {
     let result = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
     // Lezer's error recovery may place errors differently when it reuses fragments: a tree with a syntax
     // error is parsed again from scratch, so the parse-error finding is where a cold analysis puts it.
     const again = result.syntaxError && fresh ? fresh(text) : null;
     if (again) result = analyzePython(text, lines, again, cache);
-    return applySuppressions(result.findings, result.comments);
+    return withSuppressionFixes(applySuppressions(result.findings, result.comments), lines, 'python');
   }
   if (/\.json$/i.test(fileName)) {
     if (!looksLikeKerasJson(text)) return [];

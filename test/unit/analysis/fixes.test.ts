@@ -88,3 +88,19 @@ test('isAnalyzable', () => {
   assert.ok(isAnalyzable('model.json', '{"class_name": "Sequential", "config": {"layers": []}}'));
   assert.ok(!isAnalyzable('package.json', '{"name": "x"}'));
 });
+
+test('suppression quick fix: a comment alone above the line, with its indent; an existing one takes the rule; never splits a continued line', () => {
+  const ignore = (text: string, file: string, rule: string) => {
+    const f = analyzeDocument(text, file).find((x) => x.rule === rule)!;
+    const fix = f.fixes.find((x) => x.title === `Ignore ${rule} on this line`);
+    return fix && applyEdits(text, fix.edits);
+  };
+  const base = 'import torch.nn as nn\n';
+  assert.equal(ignore(base + 'if True:\n    d = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), base + 'if True:\n    # dropout-lens: ignore[keep-prob-confusion]\n    d = nn.Dropout(0.9)\n');
+  assert.equal(ignore(base + '# dropout-lens: ignore[missing-eval]\nd = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), base + '# dropout-lens: ignore[missing-eval, keep-prob-confusion]\nd = nn.Dropout(0.9)\n');
+  assert.equal(ignore(base.replace('\n', '\r\n') + 'd = nn.Dropout(0.9)\r\n', 'k.py', 'keep-prob-confusion'), 'import torch.nn as nn\r\n# dropout-lens: ignore[keep-prob-confusion]\r\nd = nn.Dropout(0.9)\r\n');
+  assert.equal(ignore(base + 'd = 1 + \\\n    nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), undefined);
+  const config = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: 0.9\n    - dense: 2\n';
+  assert.equal(ignore(config, 'c.dropout.yaml', 'keep-prob-confusion'), config.replace('    - dropout: 0.9', '    # dropout-lens: ignore[keep-prob-confusion]\n    - dropout: 0.9'));
+  assert.deepEqual(analyzeDocument('{"data": {"generator": "moons"}, "model": {"layers": [{"dense": 4}, {"dropout": 0.9}, {"dense": 2}]}}', 'c.dropout.json').flatMap((f) => f.fixes.filter((x) => x.title.startsWith('Ignore '))), [], 'JSON has no comments');
+});

@@ -41,6 +41,21 @@ suite('Diagnostics', () => {
     await waitFor('missing-eval to clear after the fix', () => !ours(uri).some((d) => ruleOf(d) === 'missing-eval'));
   });
 
+  test('every finding offers "Ignore RULE on this line": applied, it writes the comment and the diagnostic goes', async () => {
+    const uri = workspaceFile('mistakes', 'keep-prob-confusion.dropout.yaml');
+    const diagnostics = await diagnosticsFor(uri);
+    const keep = diagnostics.find((d) => ruleOf(d) === 'keep-prob-confusion');
+    assert.ok(keep, `rules found: ${diagnostics.map(ruleOf)}`);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, keep.range, vscode.CodeActionKind.QuickFix.value);
+    const ignore = actions.find((a) => a.title === 'Ignore keep-prob-confusion on this line');
+    assert.ok(ignore?.edit, `no suppression among ${actions.map((a) => a.title)}`);
+    assert.ok(!ignore.isPreferred, 'a real fix stays the preferred one');
+    assert.ok(await vscode.workspace.applyEdit(ignore.edit));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.match(doc.lineAt(keep.range.start.line).text, /^\s*# dropout-lens: ignore\[keep-prob-confusion\]$/);
+    await waitFor('keep-prob-confusion to clear', () => !ours(uri).some((d) => ruleOf(d) === 'keep-prob-confusion'));
+  });
+
   test('a rule turned off in settings disappears; turned back on, it returns', async () => {
     const uri = workspaceFile('mistakes', 'dropout-on-output.dropout.yaml');
     await diagnosticsFor(uri);
