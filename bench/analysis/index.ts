@@ -38,7 +38,7 @@
  * Why cold stays out of reach: the same 148 KB file, parsed alone, takes lezer 65-133 ms (median of 15,
  * from run to run) and tree-sitter's wasm parser (web-tree-sitter 0.25 with tree-sitter-python's wasm,
  * measured the same way) 77-90 ms, whose tree is then slower to walk from JavaScript (84-118 ms for a bare
- * cursor walk against lezer's ~5 ms once warm). No parser library at hand parses this file in 50 ms here.
+ * cursor walk against lezer's 4-8 ms once warm). No parser library at hand parses this file in 50 ms here.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
