@@ -29,7 +29,7 @@ await test('a real VS Code (code-server) installs it', () => {
 });
 
 const files = (dir, prefix = '') => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f), `${prefix}${f}/`) : [`${prefix}${f}`]));
-await test('it holds the three bundles, media, schemas and the README, and no sources, tests, benchmarks, source maps or CLI', () => {
+await test('it holds the bundles (extension, both workers, panel), media, schemas and the README, and no sources, tests, benchmarks, source maps or CLI', () => {
   const shipped = existsSync(folder) ? files(folder) : [];
   for (const needed of ['dist/extension.js', 'dist/worker.js', 'dist/analysisWorker.js', 'dist/webview/panel.js', 'media/panel.css', 'schemas/model-config.schema.json']) assert.ok(shipped.includes(needed), `missing ${needed}`);
   assert.ok(shipped.some((f) => f.toLowerCase() === 'readme.md'), 'missing the README');
