@@ -4,6 +4,17 @@ import { api, diagnosticsFor, ruleOf, waitFor, workspaceFile } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'dropout-lens');
 
+/** The file's diagnostic for `rule` and its quick fix titled `title` (the command returns actions without their diagnostics). */
+async function quickFix(uri: vscode.Uri, rule: string, title: string): Promise<{ diagnostic: vscode.Diagnostic; fix: vscode.CodeAction }> {
+  const diagnostics = await diagnosticsFor(uri);
+  const diagnostic = diagnostics.find((d) => ruleOf(d) === rule);
+  assert.ok(diagnostic, `rules found: ${diagnostics.map(ruleOf)}`);
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+  const fix = actions.find((a) => a.title === title);
+  assert.ok(fix?.edit, `no "${title}" among ${actions.map((a) => a.title)}`);
+  return { diagnostic, fix };
+}
+
 suite('Diagnostics', () => {
   test('a config with dropout on the output layer is flagged, with the rule as a link to its README section', async () => {
     await api();
@@ -28,14 +39,8 @@ suite('Diagnostics', () => {
 
   test('missing eval() in PyTorch code: flagged, and the quick fix inserts model.eval() and clears it', async () => {
     const uri = workspaceFile('pytorch', 'train_missing_eval.py');
-    const diagnostics = await diagnosticsFor(uri);
-    const missing = diagnostics.find((d) => ruleOf(d) === 'missing-eval');
-    assert.ok(missing, `rules found: ${diagnostics.map(ruleOf)}`);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, missing.range, vscode.CodeActionKind.QuickFix.value);
-    // The command returns actions without their diagnostics, so the fix is known by its title.
-    const fix = actions.find((a) => a.title === 'Insert model.eval()');
-    assert.ok(fix?.edit, `no quick fix among ${actions.map((a) => a.title)}`);
-    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    const { fix } = await quickFix(uri, 'missing-eval', 'Insert model.eval()');
+    assert.ok(await vscode.workspace.applyEdit(fix.edit!));
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.getText(), /\.eval\(\)/);
     await waitFor('missing-eval to clear after the fix', () => !ours(uri).some((d) => ruleOf(d) === 'missing-eval'));
@@ -43,14 +48,9 @@ suite('Diagnostics', () => {
 
   test('every finding offers "Ignore RULE on this line": applied, it writes the comment and the diagnostic goes', async () => {
     const uri = workspaceFile('mistakes', 'keep-prob-confusion.dropout.yaml');
-    const diagnostics = await diagnosticsFor(uri);
-    const keep = diagnostics.find((d) => ruleOf(d) === 'keep-prob-confusion');
-    assert.ok(keep, `rules found: ${diagnostics.map(ruleOf)}`);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, keep.range, vscode.CodeActionKind.QuickFix.value);
-    const ignore = actions.find((a) => a.title === 'Ignore keep-prob-confusion on this line');
-    assert.ok(ignore?.edit, `no suppression among ${actions.map((a) => a.title)}`);
+    const { diagnostic: keep, fix: ignore } = await quickFix(uri, 'keep-prob-confusion', 'Ignore keep-prob-confusion on this line');
     assert.ok(!ignore.isPreferred, 'a real fix stays the preferred one');
-    assert.ok(await vscode.workspace.applyEdit(ignore.edit));
+    assert.ok(await vscode.workspace.applyEdit(ignore.edit!));
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.lineAt(keep.range.start.line).text, /^\s*# dropout-lens: ignore\[keep-prob-confusion\]$/);
     await waitFor('keep-prob-confusion to clear', () => !ours(uri).some((d) => ruleOf(d) === 'keep-prob-confusion'));
