@@ -19,19 +19,11 @@ export interface LayerCall {
 }
 
 export function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
-  const hit = py.ctorMemo.get(call);
-  if (hit !== undefined) return hit;
-  const v = classifyCtorRaw(py, call);
-  py.ctorMemo.set(call, v);
-  return v;
+  return py.ctorMemo.of(call, py, classifyCtorRaw);
 }
 
 export function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
-  const hit = py.funcMemo.get(call);
-  if (hit !== undefined) return hit;
-  const v = classifyFunctionalRaw(py, call);
-  py.funcMemo.set(call, v);
-  return v;
+  return py.funcMemo.of(call, py, classifyFunctionalRaw);
 }
 
 function rateOf(py: Py, a: Args | null, pos: number, kw: string, def?: number): { rateNode?: SyntaxNode; rate?: number } {

@@ -34,11 +34,7 @@ export function dotted(py: Py, n: SyntaxNode | null): string | null {
   const name = n.name;
   if (name === 'VariableName') return py.src.slice(n.from, n.to);
   if (name !== 'MemberExpression') return null;
-  const hit = py.dottedMemo.get(n);
-  if (hit !== undefined) return hit;
-  const v = dottedMember(py, n);
-  py.dottedMemo.set(n, v);
-  return v;
+  return py.dottedMemo.of(n, py, dottedMember);
 }
 
 function dottedMember(py: Py, n: SyntaxNode): string | null {

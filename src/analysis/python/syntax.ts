@@ -28,11 +28,7 @@ export interface Args {
 }
 
 export function args(py: Py, call: SyntaxNode): Args | null {
-  const hit = py.argsMemo.get(call);
-  if (hit !== undefined) return hit;
-  const v = argsRaw(py, call);
-  py.argsMemo.set(call, v);
-  return v;
+  return py.argsMemo.of(call, py, argsRaw);
 }
 
 function argsRaw(py: Py, call: SyntaxNode): Args | null {
@@ -132,6 +128,14 @@ export class NodeMemo<T> {
     const s = to < this.slot.length ? this.slot[to] : 0;
     if (s === 0) return undefined;
     return this.froms[s - 1] === n.from ? this.vals[s - 1] : this.byRange.get(n.from * 16777216 + (to - n.from));
+  }
+  /** The value kept for `n`, or `compute(ctx, n)` kept for the next ask (a module function: no closure per call). */
+  of<C>(n: SyntaxNode, ctx: C, compute: (ctx: C, n: SyntaxNode) => T): T {
+    const hit = this.get(n);
+    if (hit !== undefined) return hit;
+    const v = compute(ctx, n);
+    this.set(n, v);
+    return v;
   }
   set(n: SyntaxNode, v: T): void {
     const to = n.to;
