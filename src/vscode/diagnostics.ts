@@ -96,8 +96,12 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Analyses every supported file of the workspace; returns how many files and findings. */
   async lintWorkspace(token?: vscode.CancellationToken): Promise<{ files: number; findings: number }> {
-    const settings = diagnosticsSettings();
-    const exclude = settings.exclude.length > 0 ? `{${settings.exclude.join(',')}}` : undefined;
+    // An explicit exclude replaces files.exclude in findFiles, so the user's hidden files join ours.
+    const hidden = Object.entries(vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude', {}))
+      .filter(([, on]) => on === true)
+      .map(([glob]) => glob);
+    const patterns = [...diagnosticsSettings().exclude, ...hidden];
+    const exclude = patterns.length > 0 ? `{${patterns.join(',')}}` : undefined;
     const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml}', exclude, 5000, token);
     let files = 0;
     let findings = 0;

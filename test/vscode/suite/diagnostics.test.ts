@@ -145,8 +145,18 @@ suite('Diagnostics', () => {
   });
 
   test('Lint Workspace analyses every supported file and finds the examples\' mistakes', async () => {
-    const result = await vscode.commands.executeCommand<{ files: number; findings: number }>('dropoutLens.lintWorkspace');
+    const lint = () => vscode.commands.executeCommand<{ files: number; findings: number }>('dropoutLens.lintWorkspace');
+    const result = await lint();
     assert.ok(result.files >= 10, `files ${result.files}`);
     assert.ok(result.findings >= 8, `findings ${result.findings}`);
+    // Files hidden by files.exclude are not ours to analyse either.
+    const files = vscode.workspace.getConfiguration('files');
+    await files.update('exclude', { ...files.get<Record<string, boolean>>('exclude', {}), '**/keras': true }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const hidden = await lint();
+      assert.equal(hidden.files, result.files - 3, 'keras/ holds three analysable files');
+    } finally {
+      await files.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
