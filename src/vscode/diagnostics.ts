@@ -52,7 +52,7 @@ export class DiagnosticsController implements vscode.Disposable {
         this.scheduleFile(doc.uri);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('dropoutLens.diagnostics')) this.refresh();
+        if (e.affectsConfiguration('dropoutLens.diagnostics') || e.affectsConfiguration('files.exclude')) this.refresh();
       }),
       this.watcher,
       this.watcher.onDidCreate((uri) => this.scheduleFile(uri)),
@@ -96,21 +96,24 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Analyses every supported file of the workspace; returns how many files and findings. */
   async lintWorkspace(token?: vscode.CancellationToken): Promise<{ files: number; findings: number }> {
-    // An explicit exclude replaces files.exclude in findFiles, so the user's hidden files join ours.
-    const hidden = Object.entries(vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude', {}))
-      .filter(([, on]) => on === true)
-      .map(([glob]) => glob);
-    const patterns = [...diagnosticsSettings().exclude, ...hidden];
+    const patterns = excludedGlobs();
     const exclude = patterns.length > 0 ? `{${patterns.join(',')}}` : undefined;
     const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml}', exclude, 5000, token);
     let files = 0;
     let findings = 0;
+    const seen = new Set<string>();
     for (const uri of uris) {
-      if (token?.isCancellationRequested) break;
+      if (token?.isCancellationRequested) return { files, findings };
       if (!isAnalyzable(uri.path)) continue;
       const open = this.isOpen(uri);
       files++;
+      seen.add(uri.toString());
       findings += (open ? await this.analyze(open) : await this.analyzeFile(uri)) ?? 0;
+    }
+    // Files the workspace no longer holds, or that an exclude now hides, keep no diagnostics.
+    for (const key of [...this.findings.keys()]) {
+      const uri = vscode.Uri.parse(key);
+      if (!seen.has(key) && !this.isOpen(uri)) this.forget(uri);
     }
     return { files, findings };
   }
@@ -142,7 +145,7 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {
     const settings = diagnosticsSettings(uri);
-    if (!settings.enabled || this.isExcluded(uri, settings.exclude)) {
+    if (!settings.enabled || this.isExcluded(uri, excludedGlobs(uri))) {
       this.forget(uri);
       return 0;
     }
@@ -171,7 +174,9 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private isExcluded(uri: vscode.Uri, patterns: string[]): boolean {
-    return patterns.some((pattern) => vscode.languages.match({ pattern }, { uri, languageId: '' } as vscode.TextDocument) > 0);
+    // A folder's glob (files.exclude's `**/build`) covers what is inside it.
+    const matches = (pattern: string) => vscode.languages.match({ pattern }, { uri, languageId: '' } as vscode.TextDocument) > 0;
+    return patterns.some((pattern) => matches(pattern) || (!pattern.endsWith('/**') && matches(`${pattern}/**`)));
   }
 
   private coversWorkspace(): boolean {
@@ -224,6 +229,17 @@ export class DiagnosticsController implements vscode.Disposable {
     void this.worker.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * Our excludes and what files.exclude hides (findFiles drops files.exclude once given an exclude of ours, and
+ * a file hidden from the explorer is not ours to flag either).
+ */
+function excludedGlobs(scope?: vscode.Uri): string[] {
+  const hidden = Object.entries(vscode.workspace.getConfiguration('files', scope).get<Record<string, unknown>>('exclude', {}))
+    .filter(([, on]) => on === true)
+    .map(([glob]) => glob);
+  return [...diagnosticsSettings(scope).exclude, ...hidden];
 }
 
 /** The analyzer picks its parser by file name; an untitled editor only has a language, so it lends one. */

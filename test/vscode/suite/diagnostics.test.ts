@@ -155,6 +155,8 @@ suite('Diagnostics', () => {
     try {
       const hidden = await lint();
       assert.equal(hidden.files, result.files - 3, 'keras/ holds three analysable files');
+      const uri = workspaceFile('keras', 'model_mistakes.py');
+      await waitFor('the hidden file to lose its diagnostics', () => ours(uri).length === 0);
     } finally {
       await files.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
     }
