@@ -41,7 +41,7 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
     if (!lc || lc.container) return [...base, { kind: 'unknown', at: span(e), label: py.text(callee.firstChild) }];
-    return [...base, { ...layerOp(py, callee, lc, removeCall(py, e, dataArg)), at: span(e) }];
+    return [...base, { ...layerOp(callee, lc, removeCall(py, e, dataArg)), at: span(e) }];
   }
   const d = dotted(py, callee);
   if (d && d.startsWith('self.') && cx.cls) {
@@ -58,7 +58,7 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     const { call, lc } = cx.layerVars.get(d)!;
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
-    return [...base, { ...layerOp(py, call, lc, removeCall(py, e, dataArg)), at: span(e) }];
+    return [...base, { ...layerOp(call, lc, removeCall(py, e, dataArg)), at: span(e) }];
   }
   const f = classifyFunctional(py, e);
   if (f) {
@@ -142,7 +142,7 @@ function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: bool
           const seq = sequentials.get(obj)!;
           if (item?.name === 'CallExpression') {
             const ilc = classifyCtor(py, item);
-            seq.ops.push(ilc && !ilc.container ? layerOp(py, item, ilc, [{ from: py.em.lines.lineStart(py.em.lines.position(s.from).line), to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1), insert: '' }]) : { kind: 'unknown', at: span(item), label: py.text(item) });
+            seq.ops.push(ilc && !ilc.container ? layerOp(item, ilc, [{ from: py.em.lines.lineStart(py.em.lines.position(s.from).line), to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1), insert: '' }]) : { kind: 'unknown', at: span(item), label: py.text(item) });
           } else if (item) seq.ops.push({ kind: 'unknown', at: span(item), label: py.text(item) });
         }
       }

@@ -135,5 +135,5 @@ function exprOps(py: Py, value: SyntaxNode): Op[] | null {
   const lc = classifyCtor(py, value);
   if (!lc) return null;
   if (lc.container === 'sequential') return sequentialItems(py, value)?.ops ?? null;
-  return [layerOp(py, value, lc)];
+  return [layerOp(value, lc)];
 }

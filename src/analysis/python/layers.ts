@@ -98,7 +98,7 @@ function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
   return null;
 }
 
-export function layerOp(_py: Py, call: SyntaxNode, lc: LayerCall, remove?: Op['remove']): Op {
+export function layerOp(call: SyntaxNode, lc: LayerCall, remove?: Op['remove']): Op {
   return {
     kind: lc.kind,
     at: span(call),
@@ -133,7 +133,7 @@ export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framewor
     if (item.name === 'CallExpression') {
       const ilc = classifyCtor(py, item);
       if (ilc && ilc.container) op = { kind: 'unknown', at: span(item), label: ilc.label };
-      else if (ilc) op = layerOp(py, item, ilc, remove);
+      else if (ilc) op = layerOp(item, ilc, remove);
       else {
         // OrderedDict / unknown factory: give up on the sequence.
         const q = qualify(py, item.firstChild) ?? '';
