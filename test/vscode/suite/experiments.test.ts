@@ -8,6 +8,15 @@ import { api, waitFor, workspaceFile } from './helpers';
 
 const runsFolder = () => workspaceFile('.dropout-lens', 'runs').fsPath;
 
+/** Runs an experiment command on an example config, as the palette would (quietly), and asserts it completed. */
+async function runExperiment<T extends { status: string; message?: string }>(command: string, config: string, options: { epochs?: number } = {}): Promise<T> {
+  await api();
+  const result = await vscode.commands.executeCommand<T | undefined>(command, workspaceFile(config), { quiet: true, ...options });
+  assert.ok(result, 'no result');
+  assert.equal(result.status, 'completed', result.message);
+  return result;
+}
+
 /** The newest saved run of a kind, read back through the RunStore (as the Runs view does). */
 async function latestRun(kind: RunKind): Promise<RunRecord> {
   const store = new RunStore(runsFolder());
@@ -20,11 +29,7 @@ async function latestRun(kind: RunKind): Promise<RunRecord> {
 
 suite('Experiments and runs', () => {
   test('with vs without dropout on the overfitting example: dropout narrows the gap, saved as a run with a report', async () => {
-    await api();
-    const config = workspaceFile('overfit.dropout.yaml');
-    const result = await vscode.commands.executeCommand<CompareResult>('dropoutLens.compare', config, { quiet: true });
-    assert.ok(result, 'no result');
-    assert.equal(result.status, 'completed', result.message);
+    const result = await runExperiment<CompareResult>('dropoutLens.compare', 'overfit.dropout.yaml');
     assert.ok(result.gapReduction && result.gapReduction.loss > 0, `gap reduction ${JSON.stringify(result.gapReduction)}`);
     // Run ids are `<time>-<kind>-<suffix>`.
     const files = fs.readdirSync(runsFolder()).filter((f) => f.includes('-compare-'));
@@ -39,8 +44,7 @@ suite('Experiments and runs', () => {
   test('the rate sweep marks a best rate that is neither 0 nor the largest on the overfitting example', async () => {
     await vscode.workspace.getConfiguration('dropoutLens').update('experiments.sweepRates', [0, 0.2, 0.4, 0.6, 0.8], vscode.ConfigurationTarget.Workspace);
     try {
-      const result = await vscode.commands.executeCommand<SweepResult>('dropoutLens.sweep', workspaceFile('overfit.dropout.yaml'), { quiet: true });
-      assert.equal(result.status, 'completed', result.message);
+      const result = await runExperiment<SweepResult>('dropoutLens.sweep', 'overfit.dropout.yaml');
       assert.equal(result.points.length, 5);
       assert.ok(result.best, 'no best rate');
       assert.ok(result.best.rate > 0 && result.best.rate < 0.8, `best rate ${result.best.rate}`);
@@ -50,10 +54,7 @@ suite('Experiments and runs', () => {
   });
 
   test('the dataset-size sweep on the overfitting example: dropout helps most on a subset, not on the tiniest nor on all the data; saved as a run', async () => {
-    await api();
-    const result = await vscode.commands.executeCommand<DatasetSweepResult>('dropoutLens.datasetSweep', workspaceFile('overfit.dropout.yaml'), { quiet: true, epochs: 30 });
-    assert.ok(result, 'no result');
-    assert.equal(result.status, 'completed', result.message);
+    const result = await runExperiment<DatasetSweepResult>('dropoutLens.datasetSweep', 'overfit.dropout.yaml', { epochs: 30 });
     const benefits = result.points.map((p) => `${p.fraction}: ${p.lossBenefit?.toFixed(3)}`).join(', ');
     const smallest = result.points[0]!;
     const full = result.points.at(-1)!;
@@ -69,10 +70,7 @@ suite('Experiments and runs', () => {
   });
 
   test('Monte Carlo dropout on two moons: the passes disagree (variance > 0), their mean is about as accurate as eval mode; saved as a run', async () => {
-    await api();
-    const result = await vscode.commands.executeCommand<McExperimentResult>('dropoutLens.mcUncertainty', workspaceFile('moons.dropout.yaml'), { quiet: true, epochs: 10 });
-    assert.ok(result, 'no result');
-    assert.equal(result.status, 'completed', result.message);
+    const result = await runExperiment<McExperimentResult>('dropoutLens.mcUncertainty', 'moons.dropout.yaml', { epochs: 10 });
     assert.ok(result.meanVariance! > 0, `mean variance ${result.meanVariance}`);
     assert.equal(result.perSample!.variance.length, result.validationSize);
     assert.ok(Math.abs(result.accuracyDelta!) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
@@ -84,10 +82,7 @@ suite('Experiments and runs', () => {
   });
 
   test('forgot eval() on the overfitting example: train mode reports a lower accuracy than eval mode and its predictions flip; saved as a run', async () => {
-    await api();
-    const result = await vscode.commands.executeCommand<ForgotEvalResult>('dropoutLens.forgotEval', workspaceFile('overfit.dropout.yaml'), { quiet: true, epochs: 20 });
-    assert.ok(result, 'no result');
-    assert.equal(result.status, 'completed', result.message);
+    const result = await runExperiment<ForgotEvalResult>('dropoutLens.forgotEval', 'overfit.dropout.yaml', { epochs: 20 });
     assert.ok(result.trainMode!.accuracy! < result.evalMode!.accuracy!, `train mode ${JSON.stringify(result.trainMode)} vs eval mode ${JSON.stringify(result.evalMode)}`);
     assert.ok(result.passAccuracy!.mean < result.evalMode!.accuracy!, `mean single-pass accuracy ${result.passAccuracy?.mean}`);
     assert.ok(result.flipRate! > 0, `flip rate ${result.flipRate}`);
