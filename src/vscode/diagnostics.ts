@@ -76,7 +76,7 @@ export class DiagnosticsController implements vscode.Disposable {
     this.scan?.cancel();
     const scan = (this.scan = new vscode.CancellationTokenSource());
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Dropout Lens: analysing the workspace' }, () => this.lintWorkspace(scan.token));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Dropout Lens: analysing the workspace' }, () => this.lintWorkspace(scan.token, false));
     } catch (error) {
       log().error(`The workspace analysis failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -94,9 +94,12 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const doc of vscode.workspace.textDocuments) void this.analyze(doc);
   }
 
-  /** Analyses every supported file of the workspace; returns how many files and findings. */
-  async lintWorkspace(token?: vscode.CancellationToken): Promise<{ files: number; findings: number }> {
-    const patterns = excludedGlobs();
+  /**
+   * Analyses every supported file of the workspace; returns how many files and findings. With
+   * `analyzeOpen` false, open documents count with the findings they have (refresh() just analysed them).
+   */
+  async lintWorkspace(token?: vscode.CancellationToken, analyzeOpen = true): Promise<{ files: number; findings: number }> {
+    const patterns = excludedGlobs(diagnosticsSettings().exclude);
     const exclude = patterns.length > 0 ? `{${patterns.join(',')}}` : undefined;
     const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml}', exclude, 5000, token);
     let files = 0;
@@ -108,7 +111,8 @@ export class DiagnosticsController implements vscode.Disposable {
       const open = this.isOpen(uri);
       files++;
       seen.add(uri.toString());
-      findings += (open ? await this.analyze(open) : await this.analyzeFile(uri)) ?? 0;
+      if (open && !analyzeOpen) findings += this.findingsFor(uri)?.length ?? 0;
+      else findings += (open ? await this.analyze(open) : await this.analyzeFile(uri)) ?? 0;
     }
     // Files the workspace no longer holds, or that an exclude now hides, keep no diagnostics.
     for (const key of [...this.findings.keys()]) {
@@ -145,7 +149,7 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {
     const settings = diagnosticsSettings(uri);
-    if (!settings.enabled || this.isExcluded(uri, excludedGlobs(uri))) {
+    if (!settings.enabled || this.isExcluded(uri, excludedGlobs(settings.exclude, uri))) {
       this.forget(uri);
       return 0;
     }
@@ -232,14 +236,14 @@ export class DiagnosticsController implements vscode.Disposable {
 }
 
 /**
- * Our excludes and what files.exclude hides (findFiles drops files.exclude once given an exclude of ours, and
+ * Our excludes (`ours`) and what files.exclude hides (findFiles drops files.exclude once given an exclude of ours, and
  * a file hidden from the explorer is not ours to flag either).
  */
-function excludedGlobs(scope?: vscode.Uri): string[] {
+function excludedGlobs(ours: string[], scope?: vscode.Uri): string[] {
   const hidden = Object.entries(vscode.workspace.getConfiguration('files', scope).get<Record<string, unknown>>('exclude', {}))
     .filter(([, on]) => on === true)
     .map(([glob]) => glob);
-  return [...diagnosticsSettings(scope).exclude, ...hidden];
+  return [...ours, ...hidden];
 }
 
 /** The analyzer picks its parser by file name; an untitled editor only has a language, so it lends one. */
