@@ -34,6 +34,7 @@ import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { DEFAULT_RUNS_FOLDER, RunStore, type RunWriter } from '../runs';
 import type { RunKind } from '../runs/format';
+import { compareJson, datasetSweepJson, forgotEvalJson, mcJson, sweepJson } from './experimentJson';
 import { percent, progressBar, table } from './format';
 import type { CliIO } from './main';
 
@@ -276,38 +277,6 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
   return result.status === 'completed' ? 0 : 1;
 }
 
-/** A final-metrics row as JSON: per-run final train/val loss and accuracy, and the generalization gap. */
-function runJson(row: FinalRow, status: string, message: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    label: row.label,
-    ...extra,
-    status,
-    ...(message !== undefined ? { message } : {}),
-    trainLoss: row.trainLoss ?? null,
-    trainAccuracy: row.trainAccuracy ?? null,
-    valLoss: row.valLoss ?? null,
-    valAccuracy: row.valAccuracy ?? null,
-    generalizationGap: { loss: row.gapLoss ?? null, accuracy: row.gapAccuracy ?? null },
-  };
-}
-
-/** A training summary as JSON (see `runJson`). */
-function trainingJson(label: string, training: TrainingSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return runJson(finalRow(label, training), training.status, training.message, extra);
-}
-
-/** The fields every experiment's JSON starts with. */
-function resultHead(kind: string, result: { name: string; seed: number; status: ExperimentStatus; message?: string }, configPath: string | undefined): Record<string, unknown> {
-  return {
-    kind,
-    ...(configPath !== undefined ? { config: configPath } : {}),
-    name: result.name,
-    seed: result.seed,
-    status: result.status,
-    ...(result.message !== undefined ? { message: result.message } : {}),
-  };
-}
-
 function rowCells(row: FinalRow): string[] {
   return [fmt(row.trainLoss), percent(row.trainAccuracy), fmt(row.valLoss), percent(row.valAccuracy), fmt(row.gapLoss), row.gapAccuracy === undefined ? '–' : percent(row.gapAccuracy)];
 }
@@ -317,87 +286,6 @@ const METRIC_HEADER = ['train loss', 'train acc', 'val loss', 'val acc', 'gap (l
 const notesText = (notes: readonly string[]) => notes.map((note) => `note: ${note}\n`).join('');
 
 const signed = (v: number, digits = 4) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${fmt(Math.abs(v), digits)}`;
-
-export function sweepJson(result: SweepResult, configPath?: string): Record<string, unknown> {
-  return {
-    ...resultHead('sweep', result, configPath),
-    group: result.group,
-    bestRate: result.best?.rate ?? null,
-    overfittingRates: result.overfitting?.rates ?? [],
-    underfittingRates: result.underfitting?.rates ?? [],
-    runs: result.points.map((p, i) => runJson(result.table[i]!, p.training.status, p.training.message, { rate: p.rate, ...(p.region ? { region: p.region } : {}) })),
-  };
-}
-
-export function compareJson(result: CompareResult, configPath?: string): Record<string, unknown> {
-  const arms = [result.withDropout, result.withoutDropout];
-  return {
-    ...resultHead('compare', result, configPath),
-    runs: arms.map((arm, i) =>
-      runJson(result.table[i]!, arm.training.status, arm.training.message, {
-        dropout: arm.key === 'with-dropout',
-        ...(arm.weights ? { weights: { evenness: arm.weights.evenness, std: arm.weights.std, maxAbs: arm.weights.maxAbs, kurtosis: arm.weights.kurtosis } } : {}),
-      }),
-    ),
-    gapReduction: result.gapReduction ?? null,
-    evennessGain: result.evennessGain ?? null,
-    notes: result.notes,
-  };
-}
-
-export function datasetSweepJson(result: DatasetSweepResult, configPath?: string): Record<string, unknown> {
-  return {
-    ...resultHead('dataset-sweep', result, configPath),
-    bestFraction: result.bestFraction ?? null,
-    stopsHelpingAt: result.stopsHelpingAt ?? null,
-    points: result.points.map((p) => ({
-      fraction: p.fraction,
-      samples: p.samples ?? null,
-      lossBenefit: p.lossBenefit ?? null,
-      accuracyBenefit: p.accuracyBenefit ?? null,
-      helps: p.helps ?? null,
-      withDropout: trainingJson('with dropout', p.withDropout),
-      withoutDropout: trainingJson('without dropout', p.withoutDropout),
-    })),
-    notes: result.notes,
-  };
-}
-
-export function mcJson(result: McExperimentResult, configPath?: string): Record<string, unknown> {
-  return {
-    ...resultHead('mc', result, configPath),
-    samples: result.samples,
-    task: result.task ?? null,
-    validationSize: result.validationSize ?? null,
-    training: trainingJson('training', result.training),
-    mcAccuracy: result.mcAccuracy ?? null,
-    evalAccuracy: result.evalAccuracy ?? null,
-    accuracyDelta: result.accuracyDelta ?? null,
-    meanVariance: result.meanVariance ?? null,
-    leastSure: result.leastSure,
-    perSample: result.perSample ?? null,
-    notes: result.notes,
-  };
-}
-
-export function forgotEvalJson(result: ForgotEvalResult, configPath?: string): Record<string, unknown> {
-  return {
-    ...resultHead('forgot-eval', result, configPath),
-    training: trainingJson('training', result.training),
-    evalMode: result.evalMode ?? null,
-    trainMode: result.trainMode ?? null,
-    accuracyDrop: result.accuracyDrop ?? null,
-    mcVariance: result.mcVariance ?? null,
-    passes: result.passes,
-    passAccuracies: result.passAccuracies,
-    passAccuracy: result.passAccuracy ?? null,
-    flipRate: result.flipRate ?? null,
-    unstableFraction: result.unstableFraction ?? null,
-    predictionStd: result.predictionStd ?? null,
-    curves: result.curves,
-    notes: result.notes,
-  };
-}
 
 /** " (failed)" and the like beside a training that did not complete; nothing beside one that did. */
 const statusNote = (t: TrainingSummary) => (t.status === 'completed' ? '' : ` (${t.status})`);
