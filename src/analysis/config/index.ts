@@ -3,8 +3,8 @@
  * Structural mistakes are `invalid-config` errors; rates outside [0, 1) are `dropout-rate-out-of-range`.
  * Any error finding means no spec. Never throws.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
-import type { Finding, RuleId, Severity } from '../../protocol/findings';
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import type { Finding } from '../../protocol/findings';
 import type {
   Activation,
   DataSpec,
@@ -18,9 +18,9 @@ import type {
   TrainingSpec,
   EvaluationSpec,
 } from '../../protocol/modelSpec';
-import { LineMap } from '../text';
-
 import { CONFIG_FILE_PATTERN } from '../files';
+import type { LineMap } from '../text';
+import { Ctx, describe, keyName, pairSpan, readBool, readEnum, readMap, readNumber, readRate, readString, valueOf, type Any } from './readers';
 
 export { CONFIG_FILE_PATTERN, isConfigFile } from '../files';
 
@@ -43,163 +43,6 @@ const GENERATORS: GeneratorName[] = ['moons', 'circles', 'spirals', 'xor', 'blob
 const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 const KINDS: DropoutKind[] = ['bernoulli', 'gaussian', 'spatial'];
 const SCALINGS: DropoutScaling[] = ['inverted', 'standard'];
-
-type Any = YNode | null | undefined;
-
-class Ctx {
-  findings: Finding[] = [];
-  lines: LineMap;
-  locations: ConfigLocations = { layers: [], rates: new Map() };
-  constructor(readonly text: string) {
-    this.lines = new LineMap(text);
-  }
-  span(node: Any, fallback: [number, number] = [0, 0]): [number, number] {
-    const r = node && (node as { range?: [number, number, number] }).range;
-    if (!r) return fallback;
-    return [r[0], Math.max(r[0], r[1])];
-  }
-  report(rule: RuleId, at: [number, number], message: string, severity: Severity = 'error'): void {
-    let [from, to] = at;
-    if (to <= from) {
-      // Give empty ranges one visible character (or the rest of the line).
-      const pos = this.lines.position(from);
-      to = Math.max(from, Math.min(this.lines.lineEnd(pos.line), from + 1));
-      if (to === from && from > 0) from -= 1;
-    }
-    this.findings.push({ rule, severity, range: this.lines.range(from, to), message, fixes: [] });
-  }
-  invalid(node: Any, message: string, fallback?: [number, number]): void {
-    this.report('invalid-config', this.span(node, fallback), message);
-  }
-}
-
-function describe(node: Any): string {
-  if (node === null || node === undefined) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isAlias(node)) return 'an alias';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return 'null';
-    if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-    if (typeof v === 'number') return `the number ${v}`;
-    if (typeof v === 'boolean') return `${v}`;
-    return JSON.stringify(v) ?? String(v);
-  }
-  return 'an unknown value';
-}
-
-function keyName(pair: Pair): string {
-  const k = pair.key as Any;
-  if (isScalar(k)) return String(k.value);
-  return '';
-}
-
-/** Reads a mapping, reporting unknown and duplicate keys. Returns key -> pair. */
-function readMap(ctx: Ctx, node: Any, where: string, allowed: readonly string[], parentSpan?: [number, number]): Map<string, Pair> | undefined {
-  if (!isMap(node)) {
-    ctx.invalid(node, `${where} must be a mapping, got ${describe(node)}.`, parentSpan);
-    return undefined;
-  }
-  const out = new Map<string, Pair>();
-  for (const item of (node as YAMLMap).items) {
-    if (!isPair(item)) continue;
-    const name = keyName(item);
-    const keySpan = ctx.span(item.key as Any, ctx.span(node));
-    if (!allowed.includes(name)) {
-      const close = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
-      ctx.report('invalid-config', keySpan, `Unknown key "${name}" in ${where}${close ? ` (did you mean "${close}"?)` : ''}. Allowed keys: ${allowed.join(', ')}.`);
-      continue;
-    }
-    if (out.has(name)) {
-      ctx.report('invalid-config', keySpan, `Duplicate key "${name}" in ${where}.`);
-      continue;
-    }
-    out.set(name, item);
-  }
-  return out;
-}
-
-function valueOf(pair: Pair | undefined): Any {
-  return pair?.value as Any;
-}
-
-function pairSpan(ctx: Ctx, pair: Pair): [number, number] {
-  return ctx.span(pair.value as Any, ctx.span(pair.key as Any));
-}
-
-interface NumOpts {
-  integer?: boolean;
-  min?: number;
-  max?: number;
-  exclusiveMin?: number;
-  exclusiveMax?: number;
-}
-
-function readNumber(ctx: Ctx, pair: Pair | undefined, where: string, def: number, opts: NumOpts = {}): number {
-  if (!pair) return def;
-  const node = valueOf(pair);
-  const at = pairSpan(ctx, pair);
-  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
-    ctx.report('invalid-config', at, `${where} must be a ${opts.integer ? 'whole number' : 'number'}, got ${describe(node)}.`);
-    return def;
-  }
-  const v = node.value;
-  if (opts.integer && !Number.isInteger(v)) ctx.report('invalid-config', at, `${where} must be a whole number, got ${v}.`);
-  else if (opts.min !== undefined && v < opts.min) ctx.report('invalid-config', at, `${where} must be at least ${opts.min}, got ${v}.`);
-  else if (opts.max !== undefined && v > opts.max) ctx.report('invalid-config', at, `${where} must be at most ${opts.max}, got ${v}.`);
-  else if (opts.exclusiveMin !== undefined && v <= opts.exclusiveMin) ctx.report('invalid-config', at, `${where} must be greater than ${opts.exclusiveMin}, got ${v}.`);
-  else if (opts.exclusiveMax !== undefined && v >= opts.exclusiveMax) ctx.report('invalid-config', at, `${where} must be less than ${opts.exclusiveMax}, got ${v}.`);
-  return v;
-}
-
-function readRate(ctx: Ctx, node: Any, at: [number, number], where: string): number {
-  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
-    ctx.report('invalid-config', at, `${where} must be a number in [0, 1), got ${describe(node)}.`);
-    return 0;
-  }
-  const v = node.value;
-  if (v < 0 || v >= 1) {
-    ctx.report(
-      'dropout-rate-out-of-range',
-      at,
-      v >= 1
-        ? `${where} is ${v}: a drop rate of 1 or more drops every unit, so the layer outputs zeros (or the run fails). Use a drop probability in [0, 1), e.g. 0.5${v >= 5 && v <= 100 ? ` (if ${v} is a percentage, write ${v / 100})` : ''}.`
-        : `${where} is ${v}: a negative drop rate is not a probability and training cannot run. Use a drop probability in [0, 1).`,
-    );
-  }
-  return v;
-}
-
-function readEnum<T extends string>(ctx: Ctx, pair: Pair | undefined, where: string, values: readonly T[], def: T): T {
-  if (!pair) return def;
-  const node = valueOf(pair);
-  if (!isScalar(node) || typeof node.value !== 'string' || !values.includes(node.value as T)) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be one of ${values.join(', ')}, got ${describe(node)}.`);
-    return def;
-  }
-  return node.value as T;
-}
-
-function readBool(ctx: Ctx, pair: Pair | undefined, where: string, def: boolean): boolean {
-  if (!pair) return def;
-  const node = valueOf(pair);
-  if (!isScalar(node) || typeof node.value !== 'boolean') {
-    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be true or false, got ${describe(node)}.`);
-    return def;
-  }
-  return node.value;
-}
-
-function readString(ctx: Ctx, pair: Pair | undefined, where: string): string | undefined {
-  if (!pair) return undefined;
-  const node = valueOf(pair);
-  if (!isScalar(node) || typeof node.value !== 'string' || node.value.length === 0) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be a non-empty string, got ${describe(node)}.`);
-    return undefined;
-  }
-  return node.value;
-}
 
 function baseName(fileName: string): string {
   const last = fileName.split(/[\\/]/).pop() ?? fileName;
