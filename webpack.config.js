@@ -58,7 +58,12 @@ module.exports = (_env, argv) => {
       module: { rules: [typescriptRule('tsconfig.json')] },
       plugins: [
         // Stamps the moment the extension bundle starts loading, so activate() can report load + activation time.
-        new webpack.BannerPlugin({ banner: 'globalThis.__dropoutLensLoadStart = performance.now();', raw: true, entryOnly: true, include: /^extension\.js$/ }),
+        new webpack.BannerPlugin({
+          banner: 'globalThis.__dropoutLensLoadStart = performance.now();',
+          raw: true,
+          entryOnly: true,
+          include: /^extension\.js$/,
+        }),
         new webpack.DefinePlugin({ __DROPOUT_LENS_VERSION__: JSON.stringify(require('./package.json').version) }),
       ],
     },

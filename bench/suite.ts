@@ -25,9 +25,13 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
     // never bundled into the CLI, where it is skipped.
     let ui: typeof import('./ui');
     try {
-      ui = await import(/* webpackIgnore: true */ pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'ui', 'index.ts')).href);
+      ui = await import(
+        /* webpackIgnore: true */ pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'ui', 'index.ts')).href
+      );
     } catch (error) {
-      io.stderr(`bench: the ui benchmark runs from the sources under tsx (npm run bench -- ui): ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr(
+        `bench: the ui benchmark runs from the sources under tsx (npm run bench -- ui): ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return all ? 0 : 1;
     }
     await ui.runUiBench({ json, write: io.stdout });

@@ -11,9 +11,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The kernels this script assembles: source .wat and generated module, relative to the repository root. */
 export const WASM_MODULES = [
-  { wat: 'src/engine/kernels/matmul.wat', out: 'src/engine/kernels/matmulWasm.generated.ts', name: 'MATMUL_WASM_BASE64' },
-  { wat: 'src/engine/kernels/elementwise.wat', out: 'src/engine/kernels/elementwiseWasm.generated.ts', name: 'ELEMENTWISE_WASM_BASE64' },
-  { wat: 'src/engine/kernels/bernoulli.wat', out: 'src/engine/kernels/bernoulliWasm.generated.ts', name: 'BERNOULLI_WASM_BASE64' },
+  {
+    wat: 'src/engine/kernels/matmul.wat',
+    out: 'src/engine/kernels/matmulWasm.generated.ts',
+    name: 'MATMUL_WASM_BASE64',
+  },
+  {
+    wat: 'src/engine/kernels/elementwise.wat',
+    out: 'src/engine/kernels/elementwiseWasm.generated.ts',
+    name: 'ELEMENTWISE_WASM_BASE64',
+  },
+  {
+    wat: 'src/engine/kernels/bernoulli.wat',
+    out: 'src/engine/kernels/bernoulliWasm.generated.ts',
+    name: 'BERNOULLI_WASM_BASE64',
+  },
 ];
 
 /** Assembles WebAssembly text (with the SIMD feature) into a validated binary. */

@@ -14,15 +14,26 @@ const run = (command, args) => {
 
 if (process.platform === 'linux') run('bash', [join(root, 'scripts', 'setup', 'debian-packages.sh')]);
 const installed = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) run('npm', ['ci', '--no-audit', '--no-fund']);
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs)
+  run('npm', ['ci', '--no-audit', '--no-fund']);
 run(process.execPath, [join(root, 'scripts', 'package.mjs')]);
 
 const { startCodeServer } = await import('./lib/codeServer.mjs');
 const { ensureCodeServer } = await import('./setup/code-server.mjs');
 const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const extensionsDir = join(process.env.DROPOUT_LENS_CACHE ?? join(homedir(), '.cache', 'dropout-lens'), 'demo-extensions');
+const extensionsDir = join(
+  process.env.DROPOUT_LENS_CACHE ?? join(homedir(), '.cache', 'dropout-lens'),
+  'demo-extensions',
+);
 mkdirSync(extensionsDir, { recursive: true });
-run(process.execPath, [ensureCodeServer(), '--extensions-dir', extensionsDir, '--install-extension', join(root, `${name}-${version}.vsix`), '--force']);
+run(process.execPath, [
+  ensureCodeServer(),
+  '--extensions-dir',
+  extensionsDir,
+  '--install-extension',
+  join(root, `${name}-${version}.vsix`),
+  '--force',
+]);
 
 const server = await startCodeServer({
   folder: join(root, 'examples'),
@@ -30,7 +41,9 @@ const server = await startCodeServer({
   extensionsDir,
   settings: { 'workbench.colorTheme': 'Default Dark Modern' },
 });
-console.log(`\nDropout Lens is running in VS Code ${'(code-server)'} on examples/:\n\n  ${server.url}/?folder=${encodeURIComponent(join(root, 'examples'))}\n\nOpen it in a browser on this machine. Ctrl-C stops the server.`);
+console.log(
+  `\nDropout Lens is running in VS Code ${'(code-server)'} on examples/:\n\n  ${server.url}/?folder=${encodeURIComponent(join(root, 'examples'))}\n\nOpen it in a browser on this machine. Ctrl-C stops the server.`,
+);
 const stop = () => {
   server.stop();
   process.exit(0);

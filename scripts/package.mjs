@@ -12,5 +12,13 @@ const step = (args) => {
 };
 step([join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'production']);
 // --no-dependencies: everything the extension runs is in dist/ already.
-step([join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix]);
+step([
+  join(root, 'node_modules', '@vscode', 'vsce', 'vsce'),
+  'package',
+  '--no-dependencies',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+  '--out',
+  vsix,
+]);
 console.log(`${vsix}: ${(statSync(vsix).size / 1024).toFixed(0)} KiB`);

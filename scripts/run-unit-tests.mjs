@@ -20,5 +20,9 @@ if (files.length === 0) {
 }
 // The pure cores are tested from their sources (a worker bundle in dist/ may be older than they are), two files
 // at a time: most of the wait is on worker threads and child processes, so both cores stay busy.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit', env: { ...process.env, DROPOUT_LENS_FROM_SOURCE: '1' } });
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, DROPOUT_LENS_FROM_SOURCE: '1' } },
+);
 process.exit(result.status ?? 1);

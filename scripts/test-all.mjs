@@ -11,7 +11,12 @@ const totals = { passed: 0, failed: 0 };
 function run(title, command, args, { count } = {}) {
   console.log(`\n=== ${title} ===`);
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: root, stdio: count ? ['inherit', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: count ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (count) {
     process.stdout.write(result.stdout ?? '');
     const { passed, failed } = count(result.stdout ?? '');
@@ -39,18 +44,31 @@ const nodeTestCount = (out) => ({
 });
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-if (process.platform === 'linux') run('Debian packages', 'bash', [join(root, 'scripts', 'setup', 'debian-packages.sh')]);
+if (process.platform === 'linux')
+  run('Debian packages', 'bash', [join(root, 'scripts', 'setup', 'debian-packages.sh')]);
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) run('npm packages', npm, ['ci', '--no-audit', '--no-fund']);
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs)
+  run('npm packages', npm, ['ci', '--no-audit', '--no-fund']);
 run('offline VS Code (code-server)', process.execPath, [join(root, 'scripts', 'setup', 'code-server.mjs')]);
 run('typecheck', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']);
-run('typecheck webview', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'webview', '--noEmit']);
+run('typecheck webview', process.execPath, [
+  join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+  '-p',
+  'webview',
+  '--noEmit',
+]);
 run('build', process.execPath, [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development']);
 run('unit tests', process.execPath, [join(root, 'scripts', 'run-unit-tests.mjs')], { count: nodeTestCount });
 run('CLI', process.execPath, [join(root, 'test', 'cli', 'run.mjs')], { count: plainCount });
-run('webview tests (Chromium)', process.execPath, ['--import', 'tsx', join(root, 'test', 'webview', 'run.mjs')], { count: plainCount });
-run('integration tests (real VS Code)', process.execPath, [join(root, 'test', 'vscode', 'run.mjs')], { count: plainCount });
+run('webview tests (Chromium)', process.execPath, ['--import', 'tsx', join(root, 'test', 'webview', 'run.mjs')], {
+  count: plainCount,
+});
+run('integration tests (real VS Code)', process.execPath, [join(root, 'test', 'vscode', 'run.mjs')], {
+  count: plainCount,
+});
 // Last: packaging rebuilds dist/ in production mode.
-run('package (.vsix installs into VS Code)', process.execPath, [join(root, 'test', 'package', 'run.mjs')], { count: plainCount });
+run('package (.vsix installs into VS Code)', process.execPath, [join(root, 'test', 'package', 'run.mjs')], {
+  count: plainCount,
+});
 console.log(`\nAll layers passed.\n${totals.passed} passed, ${totals.failed} failed`);

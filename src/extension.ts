@@ -38,7 +38,8 @@ const ANALYZED_DOCUMENTS: vscode.DocumentSelector = [
 ];
 
 // From the bundle's first line (a webpack banner) to here, where its modules have all been evaluated.
-const loadMs = performance.now() - ((globalThis as { __dropoutLensLoadStart?: number }).__dropoutLensLoadStart ?? performance.now());
+const loadMs =
+  performance.now() - ((globalThis as { __dropoutLensLoadStart?: number }).__dropoutLensLoadStart ?? performance.now());
 
 export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   const started = performance.now();
@@ -59,9 +60,19 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
     vscode.window.createTreeView('dropoutLens.runs', { treeDataProvider: runsView }),
     ...registerRunCommands(context.extensionUri, controller, runsView),
     ...registerExperimentCommands(context.extensionPath, runsView),
-    vscode.languages.registerCodeActionsProvider(ANALYZED_DOCUMENTS, new DropoutQuickFixes(diagnostics), DropoutQuickFixes.metadata),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.dropout.{yaml,yml,json}' }, new ConfigCodeLens(controller)),
-    vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, new RunPanelSerializer(context.extensionUri, controller)),
+    vscode.languages.registerCodeActionsProvider(
+      ANALYZED_DOCUMENTS,
+      new DropoutQuickFixes(diagnostics),
+      DropoutQuickFixes.metadata,
+    ),
+    vscode.languages.registerCodeLensProvider(
+      { pattern: '**/*.dropout.{yaml,yml,json}' },
+      new ConfigCodeLens(controller),
+    ),
+    vscode.window.registerWebviewPanelSerializer(
+      RUN_PANEL_VIEW_TYPE,
+      new RunPanelSerializer(context.extensionUri, controller),
+    ),
     ...registerCommands({ extensionUri: context.extensionUri, controller, diagnostics }),
   );
   void vscode.commands.executeCommand('setContext', 'dropoutLens.status', 'idle');

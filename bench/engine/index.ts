@@ -78,8 +78,18 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
       // Matrix products of one step, alone.
       const kRef = measureKernels(w, referenceKernels, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
       const kFast = measureKernels(w, fast, windows, windowSeconds);
-      emit({ workload: w.name, tool: 'dropout-lens-kernels', stepsPerSecond: kFast.perSecond, gflops: (kFast.perSecond * flops) / 1e9 });
-      emit({ workload: w.name, tool: 'dropout-lens-reference-kernels', stepsPerSecond: kRef.perSecond, gflops: (kRef.perSecond * flops) / 1e9 });
+      emit({
+        workload: w.name,
+        tool: 'dropout-lens-kernels',
+        stepsPerSecond: kFast.perSecond,
+        gflops: (kFast.perSecond * flops) / 1e9,
+      });
+      emit({
+        workload: w.name,
+        tool: 'dropout-lens-reference-kernels',
+        stepsPerSecond: kRef.perSecond,
+        gflops: (kRef.perSecond * flops) / 1e9,
+      });
       text(
         `  products only   reference TS ${fmtG((kRef.perSecond * flops) / 1e9)}   ${fast.name.startsWith('auto') ? 'selected' : fast.name} ` +
           `${fmtG((kFast.perSecond * flops) / 1e9)}   speed-up ${(kFast.perSecond / kRef.perSecond).toFixed(1)}x\n`,
@@ -128,18 +138,32 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
       const quartiles: [number, number] = [percentile(ratios, 25), percentile(ratios, 75)];
       const range: [number, number] = [Math.min(...ratios), Math.max(...ratios)];
       emit({
-        workload: w.name, tool: 'dropout-lens', stepsPerSecond: ours, gflops: (ours * flops) / 1e9,
+        workload: w.name,
+        tool: 'dropout-lens',
+        stepsPerSecond: ours,
+        gflops: (ours * flops) / 1e9,
         ...(ratio !== undefined ? { ratio, ratioQuartiles: quartiles, ratioRange: range, pairs: ratios.length } : {}),
       });
-      emit({ workload: w.name, tool: 'dropout-lens-reference', stepsPerSecond: ref.perSecond, gflops: (ref.perSecond * flops) / 1e9 });
+      emit({
+        workload: w.name,
+        tool: 'dropout-lens-reference',
+        stepsPerSecond: ref.perSecond,
+        gflops: (ref.perSecond * flops) / 1e9,
+      });
       if (pt !== undefined) emit({ workload: w.name, tool: 'pytorch', stepsPerSecond: pt, gflops: (pt * flops) / 1e9 });
 
       const row = (tool: string, sps: number, extra = ''): void => {
         const g = (sps * flops) / 1e9;
-        text(`  ${tool.padEnd(36)} ${fmtSps(sps)}   ${fmtG(g)}   ${((100 * g) / ROOF_GFLOPS).toFixed(1).padStart(5)}% of roof${extra}\n`);
+        text(
+          `  ${tool.padEnd(36)} ${fmtSps(sps)}   ${fmtG(g)}   ${((100 * g) / ROOF_GFLOPS).toFixed(1).padStart(5)}% of roof${extra}\n`,
+        );
       };
       row('dropout-lens', ours);
-      row('dropout-lens (reference TS kernels)', ref.perSecond, pt !== undefined ? `   ${(ref.perSecond / pt).toFixed(3)}x PyTorch (not interleaved)` : '');
+      row(
+        'dropout-lens (reference TS kernels)',
+        ref.perSecond,
+        pt !== undefined ? `   ${(ref.perSecond / pt).toFixed(3)}x PyTorch (not interleaved)` : '',
+      );
       if (pt !== undefined) row('pytorch (1 thread)', pt);
       if (ratio !== undefined) {
         text(
@@ -153,8 +177,13 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         streaming.push(s);
         const { share, perSecond } = streamShare(s);
         emit({
-          workload: w.name, tool: 'dropout-lens-streaming', stepsPerSecond: s.everyStep, gflops: (s.everyStep * flops) / 1e9,
-          share, snapshotMs: s.costMs, snapshotsPerSecond: perSecond,
+          workload: w.name,
+          tool: 'dropout-lens-streaming',
+          stepsPerSecond: s.everyStep,
+          gflops: (s.everyStep * flops) / 1e9,
+          share,
+          snapshotMs: s.costMs,
+          snapshotsPerSecond: perSecond,
         });
       }
       text('\n');
@@ -201,7 +230,12 @@ function measureKernels(w: Workload, kernels: MatmulKernels, windows: number, wi
 }
 
 /** The cost of one mask/statistics snapshot, and the step rate when one is taken after every step. */
-function measureStreaming(step: () => void, stream: () => void, windows: number, windowSeconds: number): { costMs: number; everyStep: number } {
+function measureStreaming(
+  step: () => void,
+  stream: () => void,
+  windows: number,
+  windowSeconds: number,
+): { costMs: number; everyStep: number } {
   const snapshots = measureRate(stream, windows, windowSeconds / 4);
   const both = measureRate(
     () => {

@@ -10,9 +10,27 @@ export interface Workload {
 }
 
 export const WORKLOADS: readonly Workload[] = [
-  { name: 'W1', description: 'MLP 2-64-64-2, ReLU, dropout 0.5, batch 32', sizes: [2, 64, 64, 2], dropout: [0, 0.5, 0.5], batch: 32 },
-  { name: 'W2', description: '784-512-512-10, dropout 0.2 in / 0.5 hidden, batch 128', sizes: [784, 512, 512, 10], dropout: [0.2, 0.5, 0.5], batch: 128 },
-  { name: 'W3', description: '256-1024-1024-10, dropout 0.5 hidden, batch 256', sizes: [256, 1024, 1024, 10], dropout: [0, 0.5, 0.5], batch: 256 },
+  {
+    name: 'W1',
+    description: 'MLP 2-64-64-2, ReLU, dropout 0.5, batch 32',
+    sizes: [2, 64, 64, 2],
+    dropout: [0, 0.5, 0.5],
+    batch: 32,
+  },
+  {
+    name: 'W2',
+    description: '784-512-512-10, dropout 0.2 in / 0.5 hidden, batch 128',
+    sizes: [784, 512, 512, 10],
+    dropout: [0.2, 0.5, 0.5],
+    batch: 128,
+  },
+  {
+    name: 'W3',
+    description: '256-1024-1024-10, dropout 0.5 hidden, batch 256',
+    sizes: [256, 1024, 1024, 10],
+    dropout: [0, 0.5, 0.5],
+    batch: 256,
+  },
 ];
 
 /** One float32 roof of this machine's core (OpenBLAS sgemm, one thread), GFLOP/s. */

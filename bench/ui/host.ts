@@ -55,7 +55,13 @@ function watchLoop(): () => LoopDelay {
   return () => {
     histogram.disable();
     clearInterval(probe);
-    return { maxStallMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, probeMaxMs: probeMax, busyMaxMs: busyMax };
+    return {
+      maxStallMs: histogram.max / 1e6,
+      p99Ms: histogram.percentile(99) / 1e6,
+      meanMs: histogram.mean / 1e6,
+      probeMaxMs: probeMax,
+      busyMaxMs: busyMax,
+    };
   };
 }
 
@@ -90,7 +96,9 @@ export function syntheticDigits(rows: number, width = 784): string {
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) {
     const label = r % 10;
-    lines.push(`${prototypes[label]!.map((p) => Math.min(255, Math.round(p * rnd() + 40 * rnd()))).join(',')},${label}`);
+    lines.push(
+      `${prototypes[label]!.map((p) => Math.min(255, Math.round(p * rnd() + 40 * rnd()))).join(',')},${label}`,
+    );
   }
   return lines.join('\n');
 }
@@ -104,7 +112,11 @@ export function serializeForWebview(message: unknown): Buffer {
   const json = JSON.stringify(message, (_k, v: unknown) => {
     if (!ArrayBuffer.isView(v)) return v;
     const index = buffers.includes(v.buffer) ? buffers.indexOf(v.buffer) : buffers.push(v.buffer) - 1;
-    return { $$vscode_array_buffer_reference$$: true, index, view: { type: v.constructor.name, byteLength: v.byteLength, byteOffset: v.byteOffset } };
+    return {
+      $$vscode_array_buffer_reference$$: true,
+      index,
+      view: { type: v.constructor.name, byteLength: v.byteLength, byteOffset: v.byteOffset },
+    };
   });
   return Buffer.concat([Buffer.from(json), ...buffers.map((b) => Buffer.from(new Uint8Array(b)))]);
 }
@@ -112,10 +124,17 @@ export function serializeForWebview(message: unknown): Buffer {
 export async function runHostBench(seconds = 10): Promise<HostRecord> {
   const w2 = WORKLOADS.find((w) => w.name === 'W2')!;
   if (!existsSync(join(root, 'dist', 'worker.js'))) {
-    const built = spawnSync(process.execPath, [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development', '--config-name', 'node'], { cwd: root, stdio: 'inherit' });
+    const built = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development', '--config-name', 'node'],
+      { cwd: root, stdio: 'inherit' },
+    );
     if (built.status !== 0) throw new Error('could not build dist/worker.js');
   }
-  const spec: ModelSpec = { ...workloadSpec(w2), data: { source: 'csv', path: 'digits.csv', standardize: true, validation: 0.2 } };
+  const spec: ModelSpec = {
+    ...workloadSpec(w2),
+    data: { source: 'csv', path: 'digits.csv', standardize: true, validation: 0.2 },
+  };
   // As the extension sends a CSV: the file's bytes, transferred (see RunController and EngineWorker.send).
   const csvBytes = new TextEncoder().encode(syntheticDigits(1280, w2.sizes[0]));
 
@@ -141,7 +160,14 @@ export async function runHostBench(seconds = 10): Promise<HostRecord> {
     events++;
     if (event.type === 'step') step = event.step;
     if (event.type === 'masks') maskEvents++;
-    if (event.type === 'epoch') epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+    if (event.type === 'epoch')
+      epochs.push({
+        epoch: event.epoch,
+        lr: event.lr,
+        train: event.train,
+        validation: event.validation,
+        validationTrainMode: event.validationTrainMode,
+      });
     batcher.push(event);
   };
   const worker = new EngineWorker(locateEngineWorker(root));

@@ -4,7 +4,9 @@
 // its own task through a MessageChannel (a structured clone, like a webview message), and records what the panel
 // does with them. Plain JavaScript: its text runs as is.
 async ({ json, rate, seconds }) => {
-  const updates = JSON.parse(json, (_k, v) => (v && typeof v.$typed === 'string' ? new globalThis[v.$typed](v.values) : v));
+  const updates = JSON.parse(json, (_k, v) =>
+    v && typeof v.$typed === 'string' ? new globalThis[v.$typed](v.values) : v,
+  );
   const now = () => performance.now();
   // Updates drawn: those that arrived before a paint of the first layer's heatmap (a putImageData on its canvas),
   // at most its width per paint. The check at the end makes sure each of them stands there as a column.
@@ -97,5 +99,15 @@ async ({ json, rate, seconds }) => {
     for (let u = 0; u < height; u++) colours[(bits[u >> 3] >> (u & 7)) & 1].add(picture[u * width + width - shown + j]);
   }
   const columnsMatch = colours.every((c) => c.size === 1) && !colours[1].has([...colours[0]][0]);
-  return { delivered: costs.length, seconds: elapsed, costs, longestWork, drawn, columnsMatch, framesWithMask, intervals, longTasks };
+  return {
+    delivered: costs.length,
+    seconds: elapsed,
+    costs,
+    longestWork,
+    drawn,
+    columnsMatch,
+    framesWithMask,
+    intervals,
+    longTasks,
+  };
 };

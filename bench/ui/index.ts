@@ -13,7 +13,8 @@ export interface UiBenchOptions {
 
 const f = (n: number, digits = 1) => n.toFixed(digits);
 const verdict = (pass: boolean) => (pass ? 'pass' : 'FAIL');
-const loop = (l: LoopDelay) => `longest stall ${f(l.maxStallMs)} ms (probe ${f(l.probeMaxMs)}), p99 ${f(l.p99Ms)}, mean ${f(l.meanMs, 2)}, busy at most ${f(l.busyMaxMs)} ms of one stall`;
+const loop = (l: LoopDelay) =>
+  `longest stall ${f(l.maxStallMs)} ms (probe ${f(l.probeMaxMs)}), p99 ${f(l.p99Ms)}, mean ${f(l.meanMs, 2)}, busy at most ${f(l.busyMaxMs)} ms of one stall`;
 
 export async function runUiBench(opts: UiBenchOptions): Promise<Array<PanelRecord | HostRecord>> {
   const write = opts.write ?? ((t: string) => void process.stdout.write(t));
@@ -22,7 +23,10 @@ export async function runUiBench(opts: UiBenchOptions): Promise<Array<PanelRecor
     records.push(r);
     write(opts.json ? JSON.stringify(r) + '\n' : text);
   };
-  if (!opts.json) write('UI benchmark: the run panel in Chromium, the extension host beside the engine worker. Timings are noisy when other processes share the cores.\n\n');
+  if (!opts.json)
+    write(
+      'UI benchmark: the run panel in Chromium, the extension host beside the engine worker. Timings are noisy when other processes share the cores.\n\n',
+    );
 
   for (const r of await runPanelBench()) {
     emit(

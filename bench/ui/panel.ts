@@ -7,7 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
-import { engineRun, ensurePanelBuilt, moons, openPanel, snapshotOf, startPanelServer } from '../../test/webview/harness.mjs';
+import {
+  engineRun,
+  ensurePanelBuilt,
+  moons,
+  openPanel,
+  snapshotOf,
+  startPanelServer,
+} from '../../test/webview/harness.mjs';
 import { median, percentile } from '../engine/measure';
 
 export const PANEL_TARGET_PER_SECOND = 30;
@@ -66,8 +73,12 @@ export async function runPanelBench(seconds = 3): Promise<PanelRecord[]> {
   });
   const dropoutLayers = snapshot.layers.filter((l) => l.rate !== undefined);
   // Typed arrays travel as typed arrays: VS Code's postMessage transfers their buffers.
-  const json = JSON.stringify(updates, (_k, v) => (ArrayBuffer.isView(v) ? { $typed: v.constructor.name, values: Array.from(v as Uint8Array) } : v));
-  const inPage = readFileSync(join(import.meta.dirname, 'inPage.js'), 'utf8').trim().replace(/;$/, '');
+  const json = JSON.stringify(updates, (_k, v) =>
+    ArrayBuffer.isView(v) ? { $typed: v.constructor.name, values: Array.from(v as Uint8Array) } : v,
+  );
+  const inPage = readFileSync(join(import.meta.dirname, 'inPage.js'), 'utf8')
+    .trim()
+    .replace(/;$/, '');
 
   const server = await startPanelServer();
   const browser = await launchChromium();

@@ -30,12 +30,16 @@ export function ensureCodeServer() {
   mkdirSync(installDir, { recursive: true });
   writeFileSync(join(installDir, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
   seedRipgrepCache();
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: installDir,
-    stdio: 'inherit',
-    // As root, code-server's postinstall refuses to run without unsafe-perm; a nested postinstall runs `npx node-gyp`.
-    env: { ...process.env, npm_config_unsafe_perm: 'true', npm_config_yes: 'true' },
-  });
+  const result = spawnSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+    {
+      cwd: installDir,
+      stdio: 'inherit',
+      // As root, code-server's postinstall refuses to run without unsafe-perm; a nested postinstall runs `npx node-gyp`.
+      env: { ...process.env, npm_config_unsafe_perm: 'true', npm_config_yes: 'true' },
+    },
+  );
   if (result.status !== 0 || !existsSync(codeServerBin)) {
     throw new Error(`code-server install failed (npm exit ${result.status}); see the npm output above`);
   }

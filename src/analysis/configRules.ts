@@ -37,12 +37,21 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
     if (l.type === 'dense') return { kind: 'weight', at, label: `dense layer ${i} (${l.units} units)` };
     if (l.type === 'batchnorm') return { kind: 'bn', at, label: `batchnorm layer ${i}` };
     const rateAt = locations.rates.get(i);
-    const op: Op = { kind: 'dropout', at, label: `dropout layer ${i}`, rate: l.rate, ...(rateAt ? { rateAt } : {}), remove: removeItem(lines, text, at) };
+    const op: Op = {
+      kind: 'dropout',
+      at,
+      label: `dropout layer ${i}`,
+      rate: l.rate,
+      ...(rateAt ? { rateAt } : {}),
+      remove: removeItem(lines, text, at),
+    };
     checkRate(em, l.rate, rateAt, op.label);
     return op;
   });
   checkSequence(em, ops, { input: true, output: true, where: 'this model' });
-  const hasNoise = spec.model.layers.some((l) => l.type === 'dropout' || l.type === 'batchnorm' || (l.type === 'dense' && !!l.dropConnect));
+  const hasNoise = spec.model.layers.some(
+    (l) => l.type === 'dropout' || l.type === 'batchnorm' || (l.type === 'dense' && !!l.dropConnect),
+  );
   if (spec.evaluation.mode === 'train' && spec.evaluation.mcSamples === undefined && hasNoise) {
     const at = locations.evaluationMode ?? locations.evaluation ?? [0, 1];
     em.emit(

@@ -26,7 +26,13 @@ export type PythonParse = (text: string) => Tree;
 /** A fresh parse of the text, or null when the tree `parse` gave is one already. */
 export type FreshParse = (text: string) => Tree | null;
 
-function analyzeRaw(text: string, fileName: string, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
+function analyzeRaw(
+  text: string,
+  fileName: string,
+  parse?: PythonParse,
+  cache?: PythonCache,
+  fresh?: FreshParse,
+): Finding[] {
   const lines = new LineMap(text);
   if (isConfigFile(fileName)) {
     const findings = applySuppressions(analyzeConfig(text, fileName), hashComments(lines));
@@ -59,7 +65,14 @@ export function analyzeDocument(text: string, fileName: string, options: Analyze
  * error) and, with `cache`, reusing what the previous analysis of the same document computed for unchanged
  * definitions (see DocumentAnalyzer in ./session).
  */
-export function analyzeWith(text: string, fileName: string, options: AnalyzeOptions = {}, parse?: PythonParse, cache?: PythonCache, fresh?: FreshParse): Finding[] {
+export function analyzeWith(
+  text: string,
+  fileName: string,
+  options: AnalyzeOptions = {},
+  parse?: PythonParse,
+  cache?: PythonCache,
+  fresh?: FreshParse,
+): Finding[] {
   let findings: Finding[];
   try {
     if (text.length > MAX_BYTES) return [];

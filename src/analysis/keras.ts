@@ -2,11 +2,43 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YNode, type YAMLMap } from 'yaml';
 import { checkRate, checkSequence, Emitter, type Op, type OpKind } from './ops';
 
-const DROPOUT = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianDropout', 'AlphaDropout']);
-const WEIGHT = new Set(['Dense', 'EinsumDense', 'Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'SeparableConv2D', 'DepthwiseConv2D', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding']);
+const DROPOUT = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'SpatialDropout3D',
+  'GaussianDropout',
+  'AlphaDropout',
+]);
+const WEIGHT = new Set([
+  'Dense',
+  'EinsumDense',
+  'Conv1D',
+  'Conv2D',
+  'Conv3D',
+  'Conv2DTranspose',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+  'LSTM',
+  'GRU',
+  'SimpleRNN',
+  'Embedding',
+]);
 const BN = new Set(['BatchNormalization']);
 const ACT = new Set(['Activation', 'ReLU', 'Softmax', 'LeakyReLU', 'ELU', 'PReLU']);
-const NEUTRAL = new Set(['Flatten', 'Reshape', 'InputLayer', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'LayerNormalization', 'Permute']);
+const NEUTRAL = new Set([
+  'Flatten',
+  'Reshape',
+  'InputLayer',
+  'MaxPooling1D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling1D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'LayerNormalization',
+  'Permute',
+]);
 const MODELS = new Set(['Sequential', 'Functional', 'Model']);
 
 type Any = YNode | null | undefined;
@@ -87,6 +119,7 @@ function checkModel(model: Any, em: Emitter, where: string): void {
     const first = (outputs.items as Any[])[0];
     const outName = isSeq(first) ? str(first.items[0] as Any) : str(first);
     const last = outName ? byName.get(outName) : undefined;
-    if (last && last === ops[ops.length - 1] && isSeq(outputs) && outputs.items.length === 1) checkSequence(em, ops, { input: false, output: true, where });
+    if (last && last === ops[ops.length - 1] && isSeq(outputs) && outputs.items.length === 1)
+      checkSequence(em, ops, { input: false, output: true, where });
   }
 }

@@ -41,7 +41,11 @@ export class Emitter {
       severity: defaultSeverity(rule),
       range: this.lines.range(at[0], at[1]),
       message,
-      fixes: fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((e): TextEdit => ({ range: this.lines.range(e.from, e.to), newText: e.insert })) })),
+      fixes: fixes.map((f) => ({
+        title: f.title,
+        ...(f.preferred ? { preferred: true } : {}),
+        edits: f.edits.map((e): TextEdit => ({ range: this.lines.range(e.from, e.to), newText: e.insert })),
+      })),
     });
   }
 }
@@ -54,7 +58,12 @@ export function fmtRate(x: number): string {
 }
 
 /** Checks one rate where the dropout is created. Returns true when it reported. */
-export function checkRate(em: Emitter, rate: number | undefined, at: [number, number] | undefined, what: string): boolean {
+export function checkRate(
+  em: Emitter,
+  rate: number | undefined,
+  at: [number, number] | undefined,
+  what: string,
+): boolean {
   if (rate === undefined || !at) return false;
   if (rate < 0 || rate >= 1) {
     em.emit(
@@ -72,7 +81,13 @@ export function checkRate(em: Emitter, rate: number | undefined, at: [number, nu
       'keep-prob-confusion',
       at,
       `${what} drops ${Math.round(rate * 100)}% of units: ${rate} looks like a keep probability (TensorFlow 1 convention), but here it is the drop rate. If you meant to keep ${Math.round(rate * 100)}%, use ${fixed}.`,
-      [{ title: `Convert keep probability ${rate} to drop rate ${fixed}`, edits: [{ from: at[0], to: at[1], insert: fixed }], preferred: true }],
+      [
+        {
+          title: `Convert keep probability ${rate} to drop rate ${fixed}`,
+          edits: [{ from: at[0], to: at[1], insert: fixed }],
+          preferred: true,
+        },
+      ],
     );
     return true;
   }
@@ -103,7 +118,13 @@ export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): vo
   }
   if (opts.input) {
     const first = ops.find((o) => o.kind !== 'neutral');
-    if (first && first.kind === 'dropout' && first.rate !== undefined && first.rate > INPUT_RATE_MAX && first.rate < KEEP_PROB_MIN) {
+    if (
+      first &&
+      first.kind === 'dropout' &&
+      first.rate !== undefined &&
+      first.rate > INPUT_RATE_MAX &&
+      first.rate < KEEP_PROB_MIN
+    ) {
       em.emit(
         'high-input-dropout',
         first.rateAt ?? first.at,

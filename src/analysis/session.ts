@@ -84,7 +84,14 @@ export class DocumentAnalyzer {
         return;
       }
       const insertLength = c.text.length;
-      this.fragments = TreeFragment.applyChanges(this.fragments, [{ fromA: c.rangeOffset, toA: c.rangeOffset + c.rangeLength, fromB: c.rangeOffset, toB: c.rangeOffset + insertLength }]);
+      this.fragments = TreeFragment.applyChanges(this.fragments, [
+        {
+          fromA: c.rangeOffset,
+          toA: c.rangeOffset + c.rangeLength,
+          fromB: c.rangeOffset,
+          toB: c.rangeOffset + insertLength,
+        },
+      ]);
       this.expectedLength += insertLength - c.rangeLength;
     }
   }
@@ -95,7 +102,14 @@ export class DocumentAnalyzer {
       this.stats = null;
       return analyzeWith(text, this.fileName, options);
     }
-    return analyzeWith(text, this.fileName, options, (t) => this.parse(t), this.cache, (t) => this.parseFresh(t));
+    return analyzeWith(
+      text,
+      this.fileName,
+      options,
+      (t) => this.parse(t),
+      this.cache,
+      (t) => this.parseFresh(t),
+    );
   }
 
   private parse(text: string): Tree {
@@ -111,7 +125,14 @@ export class DocumentAnalyzer {
     this.expectedLength = text.length;
     this.fragments = TreeFragment.addTree(tree);
     this.broken = false;
-    this.stats = { incremental: usable, reparsed: false, fragments: fragments.length, reusedChars: reused, length: text.length, parseMs: performance.now() - start };
+    this.stats = {
+      incremental: usable,
+      reparsed: false,
+      fragments: fragments.length,
+      reusedChars: reused,
+      length: text.length,
+      parseMs: performance.now() - start,
+    };
     return tree;
   }
 
@@ -123,7 +144,14 @@ export class DocumentAnalyzer {
     const tree = parser.parse(text);
     this.tree = tree;
     this.fragments = TreeFragment.addTree(tree);
-    this.stats = { incremental: false, reparsed: true, fragments: 0, reusedChars: 0, length: text.length, parseMs: first.parseMs + performance.now() - start };
+    this.stats = {
+      incremental: false,
+      reparsed: true,
+      fragments: 0,
+      reusedChars: 0,
+      length: text.length,
+      parseMs: first.parseMs + performance.now() - start,
+    };
     return tree;
   }
 

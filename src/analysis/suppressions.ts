@@ -16,7 +16,15 @@ export interface Comment {
 function parseSuppression(comment: string): { file: boolean; rules: Set<string> | 'all' } | null {
   const m = /dropout-lens:\s*ignore(-file)?\s*(?:\[([^\]]*)\])?/.exec(comment);
   if (!m) return null;
-  const rules = m[2] === undefined ? 'all' : new Set(m[2].split(',').map((s) => s.trim()).filter(Boolean));
+  const rules =
+    m[2] === undefined
+      ? 'all'
+      : new Set(
+          m[2]
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
   return { file: !!m[1], rules };
 }
 
@@ -88,5 +96,8 @@ function suppressionFix(lines: LineMap, line: number, rule: string, language: 'p
   const indent = /^[ \t]*/.exec(lines.lineText(line))![0];
   const eol = lines.text.includes('\r\n') ? '\r\n' : '\n';
   const start = { line, character: 0 };
-  return { title, edits: [{ range: { start, end: start }, newText: `${indent}# dropout-lens: ignore[${rule}]${eol}` }] };
+  return {
+    title,
+    edits: [{ range: { start, end: start }, newText: `${indent}# dropout-lens: ignore[${rule}]${eol}` }],
+  };
 }

@@ -15,7 +15,12 @@ import {
 } from '../experiments';
 
 /** A final-metrics row as JSON: per-run final train/val loss and accuracy, and the generalization gap. */
-function runJson(row: FinalRow, status: string, message: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function runJson(
+  row: FinalRow,
+  status: string,
+  message: string | undefined,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     label: row.label,
     ...extra,
@@ -30,12 +35,20 @@ function runJson(row: FinalRow, status: string, message: string | undefined, ext
 }
 
 /** A training summary as JSON (see `runJson`). */
-function trainingJson(label: string, training: TrainingSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function trainingJson(
+  label: string,
+  training: TrainingSummary,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return runJson(finalRow(label, training), training.status, training.message, extra);
 }
 
 /** The fields every experiment's JSON starts with. */
-function resultHead(kind: string, result: { name: string; seed: number; status: ExperimentStatus; message?: string }, configPath: string | undefined): Record<string, unknown> {
+function resultHead(
+  kind: string,
+  result: { name: string; seed: number; status: ExperimentStatus; message?: string },
+  configPath: string | undefined,
+): Record<string, unknown> {
   return {
     kind,
     ...(configPath !== undefined ? { config: configPath } : {}),
@@ -53,7 +66,12 @@ export function sweepJson(result: SweepResult, configPath?: string): Record<stri
     bestRate: result.best?.rate ?? null,
     overfittingRates: result.overfitting?.rates ?? [],
     underfittingRates: result.underfitting?.rates ?? [],
-    runs: result.points.map((p, i) => runJson(result.table[i]!, p.training.status, p.training.message, { rate: p.rate, ...(p.region ? { region: p.region } : {}) })),
+    runs: result.points.map((p, i) =>
+      runJson(result.table[i]!, p.training.status, p.training.message, {
+        rate: p.rate,
+        ...(p.region ? { region: p.region } : {}),
+      }),
+    ),
   };
 }
 
@@ -64,7 +82,16 @@ export function compareJson(result: CompareResult, configPath?: string): Record<
     runs: arms.map((arm, i) =>
       runJson(result.table[i]!, arm.training.status, arm.training.message, {
         dropout: arm.key === 'with-dropout',
-        ...(arm.weights ? { weights: { evenness: arm.weights.evenness, std: arm.weights.std, maxAbs: arm.weights.maxAbs, kurtosis: arm.weights.kurtosis } } : {}),
+        ...(arm.weights
+          ? {
+              weights: {
+                evenness: arm.weights.evenness,
+                std: arm.weights.std,
+                maxAbs: arm.weights.maxAbs,
+                kurtosis: arm.weights.kurtosis,
+              },
+            }
+          : {}),
       }),
     ),
     gapReduction: result.gapReduction ?? null,

@@ -98,8 +98,17 @@ export interface ExperimentCliDeps {
 /** The repository or extension root that holds the engine worker (bundle or sources). */
 export function engineRoot(): string {
   const bin = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined; // <root>/bin/dropout-lens.js
-  const candidates = [...(bin ? [join(bin, '..')] : []), join(__dirname, '..'), join(__dirname, '..', '..'), process.cwd()];
-  return candidates.find((c) => existsSync(join(c, 'dist', 'worker.js')) || existsSync(join(c, 'src', 'engine', 'worker.ts'))) ?? process.cwd();
+  const candidates = [
+    ...(bin ? [join(bin, '..')] : []),
+    join(__dirname, '..'),
+    join(__dirname, '..', '..'),
+    process.cwd(),
+  ];
+  return (
+    candidates.find(
+      (c) => existsSync(join(c, 'dist', 'worker.js')) || existsSync(join(c, 'src', 'engine', 'worker.ts')),
+    ) ?? process.cwd()
+  );
 }
 
 const defaultDeps: ExperimentCliDeps = {
@@ -132,10 +141,18 @@ type ExtraFlag = '--rates' | '--group' | '--fractions' | '--samples' | '--passes
 type FlagParser = (text: string, out: Partial<Parsed>) => string | undefined;
 
 const wholeNumber =
-  (flag: string, key: 'epochs' | 'parallel' | 'samples' | 'passes', min: number, max = Number.MAX_SAFE_INTEGER): FlagParser =>
+  (
+    flag: string,
+    key: 'epochs' | 'parallel' | 'samples' | 'passes',
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): FlagParser =>
   (text, out) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) return min === 1 && max === Number.MAX_SAFE_INTEGER ? `${flag} needs a positive whole number` : `${flag} needs a whole number from ${min} to ${max}`;
+    if (!Number.isInteger(n) || n < min || n > max)
+      return min === 1 && max === Number.MAX_SAFE_INTEGER
+        ? `${flag} needs a positive whole number`
+        : `${flag} needs a whole number from ${min} to ${max}`;
     out[key] = n;
     return undefined;
   };
@@ -176,7 +193,8 @@ function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | {
     if (a === '--json') out.json = true;
     else if (a === '--save') out.save = true;
     else if (VALUE_FLAGS[a]) {
-      if (!COMMON_VALUE_FLAGS.has(a) && !(extraFlags as readonly string[]).includes(a)) return { error: `unknown option ${a}` };
+      if (!COMMON_VALUE_FLAGS.has(a) && !(extraFlags as readonly string[]).includes(a))
+        return { error: `unknown option ${a}` };
       const v = args[++i];
       if (v === undefined || v.startsWith('--')) return { error: `${a} needs a value` };
       const problem = VALUE_FLAGS[a]!(v, out);
@@ -184,7 +202,8 @@ function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | {
     } else if (a.startsWith('-')) return { error: `unknown option ${a}` };
     else positional.push(a);
   }
-  if (positional.length !== 1) return { error: positional.length === 0 ? 'a CONFIG file is needed' : 'only one CONFIG file, please' };
+  if (positional.length !== 1)
+    return { error: positional.length === 0 ? 'a CONFIG file is needed' : 'only one CONFIG file, please' };
   return { ...out, config: positional[0]! } as Parsed;
 }
 
@@ -199,7 +218,9 @@ function progressPrinter(io: CliIO, interactive: boolean): { onProgress(p: Exper
         if (now - lastDraw < 100 && p.fraction < 1) return;
         lastDraw = now;
         drawn = true;
-        io.stderr(`\r${progressBar(p.fraction)} ${p.completedRuns}/${p.totalRuns} runs  ${(p.label ?? '').padEnd(24).slice(0, 24)}`);
+        io.stderr(
+          `\r${progressBar(p.fraction)} ${p.completedRuns}/${p.totalRuns} runs  ${(p.label ?? '').padEnd(24).slice(0, 24)}`,
+        );
       } else {
         const decile = Math.floor(p.fraction * 10);
         if (decile === lastDecile) return;
@@ -234,7 +255,12 @@ interface ExperimentCommand<R extends { status: ExperimentStatus; message?: stri
 }
 
 /** Parse, load the config, train (Ctrl-C stops), print the result, and answer with the exit code. */
-async function runExperimentCommand<R extends { status: ExperimentStatus; message?: string }>(command: ExperimentCommand<R>, args: string[], io: CliIO, deps: ExperimentCliDeps): Promise<number> {
+async function runExperimentCommand<R extends { status: ExperimentStatus; message?: string }>(
+  command: ExperimentCommand<R>,
+  args: string[],
+  io: CliIO,
+  deps: ExperimentCliDeps,
+): Promise<number> {
   const parsed = parseArgs(args, command.flags);
   if (parsed === 'help') {
     io.stdout(command.usage);
@@ -250,7 +276,12 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     return 1;
   }
   let writer: RunWriter | undefined;
-  if (parsed.save) writer = await new RunStore(deps.runsFolder()).create({ kind: command.kind, spec: loaded.spec, config: { name: loaded.spec.name, path: parsed.config } });
+  if (parsed.save)
+    writer = await new RunStore(deps.runsFolder()).create({
+      kind: command.kind,
+      spec: loaded.spec,
+      config: { name: loaded.spec.name, path: parsed.config },
+    });
   const progress = progressPrinter(io, deps.interactive);
   const result = await withInterrupt((signal) =>
     command.run(
@@ -273,12 +304,20 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     io.stdout(command.text(result));
     if (writer) io.stdout(`saved: ${writer.file}\n`);
   }
-  if (result.status !== 'completed') io.stderr(`dropout-lens ${command.name}: ${result.status}: ${result.message ?? ''}\n`);
+  if (result.status !== 'completed')
+    io.stderr(`dropout-lens ${command.name}: ${result.status}: ${result.message ?? ''}\n`);
   return result.status === 'completed' ? 0 : 1;
 }
 
 function rowCells(row: FinalRow): string[] {
-  return [fmt(row.trainLoss), percent(row.trainAccuracy), fmt(row.valLoss), percent(row.valAccuracy), fmt(row.gapLoss), row.gapAccuracy === undefined ? '–' : percent(row.gapAccuracy)];
+  return [
+    fmt(row.trainLoss),
+    percent(row.trainAccuracy),
+    fmt(row.valLoss),
+    percent(row.valAccuracy),
+    fmt(row.gapLoss),
+    row.gapAccuracy === undefined ? '–' : percent(row.gapAccuracy),
+  ];
 }
 
 const METRIC_HEADER = ['train loss', 'train acc', 'val loss', 'val acc', 'gap (loss)', 'gap (acc)'];
@@ -295,7 +334,12 @@ const SWEEP: ExperimentCommand<SweepResult> = {
   kind: 'sweep',
   usage: SWEEP_USAGE,
   flags: ['--rates', '--group'],
-  run: (spec, options, parsed) => runSweepExperiment(spec, { ...options, rates: parsed.rates ?? [...DEFAULT_SWEEP_RATES], group: parsed.group ?? 'hidden' }),
+  run: (spec, options, parsed) =>
+    runSweepExperiment(spec, {
+      ...options,
+      rates: parsed.rates ?? [...DEFAULT_SWEEP_RATES],
+      group: parsed.group ?? 'hidden',
+    }),
   json: sweepJson,
   text(result) {
     const rows = result.points.map((p, i) => [
@@ -305,9 +349,12 @@ const SWEEP: ExperimentCommand<SweepResult> = {
     ]);
     let out = `\n${result.name} (seed ${result.seed}), dropout-rate sweep on the ${result.group} group\n`;
     out += table(['rate', ...METRIC_HEADER, 'region'], rows);
-    if (result.best) out += `best rate: ${result.best.rate} (val loss ${fmt(result.best.valLoss)}${result.best.valAccuracy !== undefined ? `, val acc ${percent(result.best.valAccuracy)}` : ''})\n`;
-    if (result.overfitting) out += `overfitting region (too little dropout): ${result.overfitting.from} to ${result.overfitting.to}\n`;
-    if (result.underfitting) out += `underfitting region (too much dropout): ${result.underfitting.from} to ${result.underfitting.to}\n`;
+    if (result.best)
+      out += `best rate: ${result.best.rate} (val loss ${fmt(result.best.valLoss)}${result.best.valAccuracy !== undefined ? `, val acc ${percent(result.best.valAccuracy)}` : ''})\n`;
+    if (result.overfitting)
+      out += `overfitting region (too little dropout): ${result.overfitting.from} to ${result.overfitting.to}\n`;
+    if (result.underfitting)
+      out += `underfitting region (too much dropout): ${result.underfitting.from} to ${result.underfitting.to}\n`;
     return out;
   },
 };
@@ -324,13 +371,19 @@ const COMPARE: ExperimentCommand<CompareResult> = {
     let out = `\n${result.name} (seed ${result.seed}), with vs without dropout\n`;
     out += table(
       ['run', ...METRIC_HEADER, 'weight evenness', 'max |w|'],
-      arms.map((arm, i) => [arm.label + statusNote(arm.training), ...rowCells(result.table[i]!), fmt(arm.weights?.evenness, 3), fmt(arm.weights?.maxAbs, 3)]),
+      arms.map((arm, i) => [
+        arm.label + statusNote(arm.training),
+        ...rowCells(result.table[i]!),
+        fmt(arm.weights?.evenness, 3),
+        fmt(arm.weights?.maxAbs, 3),
+      ]),
     );
     if (result.gapReduction) {
       const g = result.gapReduction;
       out += `dropout ${g.loss > 0 ? 'narrows' : 'does not narrow'} the generalization gap: loss gap ${g.loss > 0 ? '−' : '+'}${fmt(Math.abs(g.loss))}${g.accuracy !== undefined ? `, accuracy gap ${g.accuracy > 0 ? '−' : '+'}${percent(Math.abs(g.accuracy))}` : ''}\n`;
     }
-    if (result.evennessGain !== undefined) out += `weights with dropout are ${result.evennessGain > 0 ? 'more' : 'less'} evenly spread (evenness ${result.evennessGain > 0 ? '+' : ''}${fmt(result.evennessGain, 3)})\n`;
+    if (result.evennessGain !== undefined)
+      out += `weights with dropout are ${result.evennessGain > 0 ? 'more' : 'less'} evenly spread (evenness ${result.evennessGain > 0 ? '+' : ''}${fmt(result.evennessGain, 3)})\n`;
     return out + notesText(result.notes);
   },
 };
@@ -340,7 +393,8 @@ const SIZE_SWEEP: ExperimentCommand<DatasetSweepResult> = {
   kind: 'dataset-sweep',
   usage: SIZE_SWEEP_USAGE,
   flags: ['--fractions'],
-  run: (spec, options, parsed) => runDatasetSweepExperiment(spec, { ...options, ...(parsed.fractions ? { fractions: parsed.fractions } : {}) }),
+  run: (spec, options, parsed) =>
+    runDatasetSweepExperiment(spec, { ...options, ...(parsed.fractions ? { fractions: parsed.fractions } : {}) }),
   json: datasetSweepJson,
   text(result) {
     const rows = result.points.map((p) => [
@@ -354,7 +408,19 @@ const SIZE_SWEEP: ExperimentCommand<DatasetSweepResult> = {
       p.helps === undefined ? '–' : p.helps ? 'yes' : 'no',
     ]);
     let out = `\n${result.name} (seed ${result.seed}), dataset-size sweep with vs without dropout\n`;
-    out += table(['fraction', 'samples', 'val loss (dropout)', 'val loss (none)', 'val acc (dropout)', 'val acc (none)', 'benefit (loss)', 'helps'], rows);
+    out += table(
+      [
+        'fraction',
+        'samples',
+        'val loss (dropout)',
+        'val loss (none)',
+        'val acc (dropout)',
+        'val acc (none)',
+        'benefit (loss)',
+        'helps',
+      ],
+      rows,
+    );
     if (result.bestFraction !== undefined) out += `dropout helps most at ${result.bestFraction} of the data\n`;
     if (result.stopsHelpingAt !== undefined) out += `dropout stops helping from ${result.stopsHelpingAt} of the data\n`;
     return out + notesText(result.notes);
@@ -367,18 +433,27 @@ const MC: ExperimentCommand<McExperimentResult> = {
   usage: MC_USAGE,
   flags: ['--samples'],
   // No uncertainty map: nothing here draws it, and it costs host time.
-  run: (spec, options, parsed) => runMcExperiment(spec, { ...options, mapResolution: 0, ...(parsed.samples !== undefined ? { samples: parsed.samples } : {}) }),
+  run: (spec, options, parsed) =>
+    runMcExperiment(spec, {
+      ...options,
+      mapResolution: 0,
+      ...(parsed.samples !== undefined ? { samples: parsed.samples } : {}),
+    }),
   json: mcJson,
   text(result) {
     let out = `\n${result.name} (seed ${result.seed}), Monte Carlo dropout with ${result.samples} passes\n`;
     out += table(['run', ...METRIC_HEADER], [['training', ...rowCells(finalRow('training', result.training))]]);
-    if (result.meanVariance !== undefined) out += `mean variance of the predictions across passes: ${fmt(result.meanVariance, 6)}\n`;
+    if (result.meanVariance !== undefined)
+      out += `mean variance of the predictions across passes: ${fmt(result.meanVariance, 6)}\n`;
     if (result.mcAccuracy !== undefined && result.evalAccuracy !== undefined) {
       out += `accuracy of the Monte Carlo mean ${percent(result.mcAccuracy)} vs eval mode ${percent(result.evalAccuracy)} (${signed(100 * result.accuracyDelta!, 1)} points)\n`;
     }
     if (result.leastSure.length > 0) {
       out += `least sure validation samples:\n`;
-      out += table(['sample', 'predicted', 'mean', 'variance'], result.leastSure.map((s) => [String(s.index), String(s.predicted), fmt(s.mean), fmt(s.variance, 6)]));
+      out += table(
+        ['sample', 'predicted', 'mean', 'variance'],
+        result.leastSure.map((s) => [String(s.index), String(s.predicted), fmt(s.mean), fmt(s.variance, 6)]),
+      );
     }
     return out + notesText(result.notes);
   },
@@ -389,7 +464,8 @@ const FORGOT_EVAL: ExperimentCommand<ForgotEvalResult> = {
   kind: 'forgot-eval',
   usage: FORGOT_EVAL_USAGE,
   flags: ['--passes'],
-  run: (spec, options, parsed) => runForgotEvalExperiment(spec, { ...options, ...(parsed.passes !== undefined ? { passes: parsed.passes } : {}) }),
+  run: (spec, options, parsed) =>
+    runForgotEvalExperiment(spec, { ...options, ...(parsed.passes !== undefined ? { passes: parsed.passes } : {}) }),
   json: forgotEvalJson,
   text(result) {
     let out = `\n${result.name} (seed ${result.seed}), evaluated in eval mode vs train mode (forgot eval())\n`;
@@ -398,22 +474,30 @@ const FORGOT_EVAL: ExperimentCommand<ForgotEvalResult> = {
       ['train mode (forgot eval())', fmt(result.trainMode?.loss), percent(result.trainMode?.accuracy)],
     ];
     out += table(['validation in', 'val loss', 'val acc'], rows);
-    if (result.accuracyDrop !== undefined) out += `forgetting eval() reports ${percent(Math.abs(result.accuracyDrop))} ${result.accuracyDrop >= 0 ? 'lower' : 'higher'} accuracy\n`;
+    if (result.accuracyDrop !== undefined)
+      out += `forgetting eval() reports ${percent(Math.abs(result.accuracyDrop))} ${result.accuracyDrop >= 0 ? 'lower' : 'higher'} accuracy\n`;
     if (result.passAccuracy) {
       const a = result.passAccuracy;
       out += `${result.passes} single train-mode passes report accuracies from ${percent(a.min)} to ${percent(a.max)} (std ${percent(a.std)})\n`;
     }
-    if (result.flipRate !== undefined) out += `${percent(result.flipRate)} of the predictions flip between consecutive passes; ${percent(result.unstableFraction)} of the samples change at least once\n`;
-    if (result.predictionStd !== undefined) out += `predictions vary across passes by ${fmt(result.predictionStd)} (mean standard deviation)\n`;
+    if (result.flipRate !== undefined)
+      out += `${percent(result.flipRate)} of the predictions flip between consecutive passes; ${percent(result.unstableFraction)} of the samples change at least once\n`;
+    if (result.predictionStd !== undefined)
+      out += `predictions vary across passes by ${fmt(result.predictionStd)} (mean standard deviation)\n`;
     return out + notesText(result.notes);
   },
 };
 
-export const runSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(SWEEP, args, io, deps);
-export const runCompareWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(COMPARE, args, io, deps);
-export const runSizeSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(SIZE_SWEEP, args, io, deps);
-export const runMcWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(MC, args, io, deps);
-export const runForgotEvalWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) => runExperimentCommand(FORGOT_EVAL, args, io, deps);
+export const runSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) =>
+  runExperimentCommand(SWEEP, args, io, deps);
+export const runCompareWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) =>
+  runExperimentCommand(COMPARE, args, io, deps);
+export const runSizeSweepWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) =>
+  runExperimentCommand(SIZE_SWEEP, args, io, deps);
+export const runMcWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) =>
+  runExperimentCommand(MC, args, io, deps);
+export const runForgotEvalWith = (args: string[], io: CliIO, deps: ExperimentCliDeps) =>
+  runExperimentCommand(FORGOT_EVAL, args, io, deps);
 
 /** `dropout-lens sweep CONFIG [--rates 0,0.1,...] [--group input|hidden|all] [--json]` */
 export const runSweep = (args: string[], io: CliIO) => runSweepWith(args, io, defaultDeps);

@@ -2,7 +2,8 @@
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -13,7 +14,9 @@ export function progressBar(fraction: number, width = 30): string {
 
 /** JSON.stringify that writes typed arrays as plain arrays. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v));
+  return JSON.stringify(value, (_key, v) =>
+    ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v,
+  );
 }
 
 export const fixed = (value: number | undefined, digits = 4) => (value === undefined ? '–' : value.toFixed(digits));

@@ -37,7 +37,9 @@ interface Located {
 async function collect(path: string, out: string[], explicit: boolean): Promise<void> {
   const info = await stat(path);
   if (info.isDirectory()) {
-    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await collect(join(path, e.name), out, false);
@@ -66,7 +68,9 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
     if (a === '--format' || a.startsWith('--format=')) {
       const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
       if (value !== 'text' && value !== 'json' && value !== 'sarif') {
-        io.stderr(`dropout-lens lint: --format must be text, json or sarif${value === undefined ? '' : `, got "${value}"`}\n\n${USAGE}`);
+        io.stderr(
+          `dropout-lens lint: --format must be text, json or sarif${value === undefined ? '' : `, got "${value}"`}\n\n${USAGE}`,
+        );
         return 2;
       }
       format = value;
@@ -105,7 +109,8 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
   }
   const hasError = results.some((r) => r.finding.severity === 'error');
   if (format === 'text') {
-    for (const { file, finding: f } of results) io.stdout(`${file}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}\n`);
+    for (const { file, finding: f } of results)
+      io.stdout(`${file}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}\n`);
   } else if (format === 'json') {
     const rows = results.map(({ file, finding: f }) => ({
       file,
@@ -140,7 +145,12 @@ function sarif(results: Located[]): unknown {
             informationUri: README,
             rules: RULES.map((r) => ({
               id: r.id,
-              name: r.title.replace(/[^A-Za-z0-9]+/g, ' ').trim().split(' ').map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
+              name: r.title
+                .replace(/[^A-Za-z0-9]+/g, ' ')
+                .trim()
+                .split(' ')
+                .map((w) => w[0].toUpperCase() + w.slice(1))
+                .join(''),
               shortDescription: { text: r.title },
               fullDescription: { text: r.description },
               helpUri: `${README}#${r.id}`,
@@ -157,7 +167,12 @@ function sarif(results: Located[]): unknown {
             {
               physicalLocation: {
                 artifactLocation: { uri: file },
-                region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
+                region: {
+                  startLine: f.range.start.line + 1,
+                  startColumn: f.range.start.character + 1,
+                  endLine: f.range.end.line + 1,
+                  endColumn: f.range.end.character + 1,
+                },
               },
             },
           ],
@@ -169,7 +184,12 @@ function sarif(results: Located[]): unknown {
                     {
                       artifactLocation: { uri: file },
                       replacements: fix.edits.map((e) => ({
-                        deletedRegion: { startLine: e.range.start.line + 1, startColumn: e.range.start.character + 1, endLine: e.range.end.line + 1, endColumn: e.range.end.character + 1 },
+                        deletedRegion: {
+                          startLine: e.range.start.line + 1,
+                          startColumn: e.range.start.character + 1,
+                          endLine: e.range.end.line + 1,
+                          endColumn: e.range.end.character + 1,
+                        },
                         insertedContent: { text: e.newText },
                       })),
                     },

@@ -14,14 +14,38 @@ type Subcommand = (args: string[], io: CliIO) => Promise<number>;
 const experiments = () => require('./experiments') as typeof import('./experiments');
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {
-  lint: { summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs', load: () => (require('./lint') as typeof import('./lint')).runLint },
-  train: { summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics', load: () => (require('./train') as typeof import('./train')).runTrain },
-  compare: { summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed', load: () => experiments().runCompare },
-  sweep: { summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep', load: () => experiments().runSweep },
-  'size-sweep': { summary: 'size-sweep CONFIG [--fractions 0.125,..,1] [--json]   dataset-size sweep, with vs without dropout', load: () => experiments().runSizeSweep },
-  mc: { summary: 'mc CONFIG [--samples N] [--json]            Monte Carlo dropout uncertainty', load: () => experiments().runMc },
-  'forgot-eval': { summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports', load: () => experiments().runForgotEval },
-  bench: { summary: 'bench [--json] [engine|analysis|ui]         engine steps/s vs PyTorch, analysis and UI speed', load: () => (require('./bench') as typeof import('./bench')).runBench },
+  lint: {
+    summary: 'lint PATH... [--format text|json|sarif]   find dropout mistakes in Python, Keras JSON and model configs',
+    load: () => (require('./lint') as typeof import('./lint')).runLint,
+  },
+  train: {
+    summary: 'train CONFIG [--json] [--epochs N]          train a model config, print per-epoch metrics',
+    load: () => (require('./train') as typeof import('./train')).runTrain,
+  },
+  compare: {
+    summary: 'compare CONFIG [--json]                     with vs without dropout, same data and seed',
+    load: () => experiments().runCompare,
+  },
+  sweep: {
+    summary: 'sweep CONFIG [--rates 0,0.1,..] [--group input|hidden|all] [--json]   dropout-rate sweep',
+    load: () => experiments().runSweep,
+  },
+  'size-sweep': {
+    summary: 'size-sweep CONFIG [--fractions 0.125,..,1] [--json]   dataset-size sweep, with vs without dropout',
+    load: () => experiments().runSizeSweep,
+  },
+  mc: {
+    summary: 'mc CONFIG [--samples N] [--json]            Monte Carlo dropout uncertainty',
+    load: () => experiments().runMc,
+  },
+  'forgot-eval': {
+    summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports',
+    load: () => experiments().runForgotEval,
+  },
+  bench: {
+    summary: 'bench [--json] [engine|analysis|ui]         engine steps/s vs PyTorch, analysis and UI speed',
+    load: () => (require('./bench') as typeof import('./bench')).runBench,
+  },
 };
 
 export function usage(): string {
@@ -31,7 +55,7 @@ export function usage(): string {
     'Commands:',
     ...Object.values(SUBCOMMANDS).map((s) => `  ${s.summary}`),
     '',
-    'Run `dropout-lens <command> --help` for a command\'s options.',
+    "Run `dropout-lens <command> --help` for a command's options.",
   ].join('\n');
 }
 

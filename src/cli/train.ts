@@ -22,7 +22,12 @@ export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; c
   const { spec, findings } = parseModelConfig(text, path);
   const errors = findings.filter((f) => f.severity === 'error');
   if (!spec || errors.length > 0) {
-    return { error: errors.map((f) => `${path}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.rule}: ${f.message}`).join('\n') || `${path}: not a valid model config` };
+    return {
+      error:
+        errors
+          .map((f) => `${path}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.rule}: ${f.message}`)
+          .join('\n') || `${path}: not a valid model config`,
+    };
   }
   if (spec.data.source !== 'csv') return { spec };
   const csvPath = resolve(dirname(path), spec.data.path);
@@ -34,7 +39,12 @@ export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; c
 }
 
 /** Runs one training session in this process; resolves with its events' `done`. */
-export function trainInProcess(spec: ModelSpec, csvText: string | undefined, onEvent: (event: EngineEvent) => void, signal?: AbortSignal): Promise<Extract<EngineEvent, { type: 'done' }>> {
+export function trainInProcess(
+  spec: ModelSpec,
+  csvText: string | undefined,
+  onEvent: (event: EngineEvent) => void,
+  signal?: AbortSignal,
+): Promise<Extract<EngineEvent, { type: 'done' }>> {
   return new Promise((resolveDone) => {
     const session = new EngineSession({
       post: (event) => {
@@ -44,7 +54,13 @@ export function trainInProcess(spec: ModelSpec, csvText: string | undefined, onE
       schedule: (fn) => setImmediate(fn),
     });
     signal?.addEventListener('abort', () => session.handle({ type: 'stop' }), { once: true });
-    session.handle({ type: 'start', version: 1, spec, ...(csvText !== undefined ? { csvText } : {}), options: { streamHz: 0, boundaryEvery: 0 } });
+    session.handle({
+      type: 'start',
+      version: 1,
+      spec,
+      ...(csvText !== undefined ? { csvText } : {}),
+      options: { streamHz: 0, boundaryEvery: 0 },
+    });
   });
 }
 
@@ -72,14 +88,22 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const done = await trainInProcess(spec, loaded.csvText, (event) => {
-    if (json) io.stdout(toJson(event) + '\n');
-    if (event.type === 'epoch') {
-      epochRows.push(event);
-      if (!json) io.stderr(`\r${progressBar(event.epoch / spec.training.epochs)} epoch ${event.epoch}/${spec.training.epochs}  loss ${fixed(event.train.loss)}  val ${fixed(event.validation.loss)}`);
-    }
-    if (event.type === 'error' && event.fatal) failure = event.message;
-  }, abort.signal);
+  const done = await trainInProcess(
+    spec,
+    loaded.csvText,
+    (event) => {
+      if (json) io.stdout(toJson(event) + '\n');
+      if (event.type === 'epoch') {
+        epochRows.push(event);
+        if (!json)
+          io.stderr(
+            `\r${progressBar(event.epoch / spec.training.epochs)} epoch ${event.epoch}/${spec.training.epochs}  loss ${fixed(event.train.loss)}  val ${fixed(event.validation.loss)}`,
+          );
+      }
+      if (event.type === 'error' && event.fatal) failure = event.message;
+    },
+    abort.signal,
+  );
   process.off('SIGINT', onSigint);
   if (!json) {
     io.stderr('\n');
@@ -102,7 +126,15 @@ function summary(spec: ModelSpec, rows: EpochRecord[]): string {
     `\n${spec.name} (seed ${spec.seed})\n` +
     table(
       ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'val loss (train mode)', 'val acc (train mode)'],
-      shown.map((r) => [String(r.epoch), fixed(r.train.loss), percent(r.train.accuracy), fixed(r.validation.loss), percent(r.validation.accuracy), fixed(r.validationTrainMode.loss), percent(r.validationTrainMode.accuracy)]),
+      shown.map((r) => [
+        String(r.epoch),
+        fixed(r.train.loss),
+        percent(r.train.accuracy),
+        fixed(r.validation.loss),
+        percent(r.validation.accuracy),
+        fixed(r.validationTrainMode.loss),
+        percent(r.validationTrainMode.accuracy),
+      ]),
     ) +
     `generalization gap (val loss − train loss): ${fixed(gap)}\n`
   );

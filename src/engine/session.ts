@@ -55,7 +55,13 @@ export class EngineSession {
     try {
       this.dispatch(command);
     } catch (error) {
-      this.post({ type: 'error', code: 'internal', message: errorMessage(error), ...(this.trainer ? { step: this.trainer.step } : {}), fatal: false });
+      this.post({
+        type: 'error',
+        code: 'internal',
+        message: errorMessage(error),
+        ...(this.trainer ? { step: this.trainer.step } : {}),
+        fatal: false,
+      });
     }
   }
 
@@ -63,7 +69,12 @@ export class EngineSession {
     if (command.type === 'start') return this.start(command);
     const trainer = this.trainer;
     if (!trainer || this.state === 'finished') {
-      this.post({ type: 'error', code: 'invalid-command', message: `"${command.type}" needs a running session; send "start" first.`, fatal: false });
+      this.post({
+        type: 'error',
+        code: 'invalid-command',
+        message: `"${command.type}" needs a running session; send "start" first.`,
+        fatal: false,
+      });
       return;
     }
     switch (command.type) {
@@ -82,7 +93,12 @@ export class EngineSession {
         return;
       case 'step': {
         if (this.state !== 'paused') {
-          this.post({ type: 'error', code: 'invalid-command', message: 'Single steps are taken while paused; pause first.', fatal: false });
+          this.post({
+            type: 'error',
+            code: 'invalid-command',
+            message: 'Single steps are taken while paused; pause first.',
+            fatal: false,
+          });
           return;
         }
         const count = Math.max(1, Math.min(10_000, Math.floor(command.count ?? 1)));
@@ -99,7 +115,12 @@ export class EngineSession {
         return;
       case 'setRate':
         if (!isDropRate(command.rate)) {
-          this.post({ type: 'error', code: 'invalid-command', message: `A dropout rate must be in [0, 1); got ${command.rate}.`, fatal: false });
+          this.post({
+            type: 'error',
+            code: 'invalid-command',
+            message: `A dropout rate must be in [0, 1); got ${command.rate}.`,
+            fatal: false,
+          });
           return;
         }
         trainer.setRate(command.layer, command.rate);
@@ -108,28 +129,47 @@ export class EngineSession {
       case 'mcInference': {
         const samples = Math.floor(command.samples);
         if (!(samples >= 2 && samples <= 10_000)) {
-          this.post({ type: 'error', code: 'invalid-command', message: `Monte Carlo dropout needs 2 to 10000 passes; got ${command.samples}.`, fatal: false });
+          this.post({
+            type: 'error',
+            code: 'invalid-command',
+            message: `Monte Carlo dropout needs 2 to 10000 passes; got ${command.samples}.`,
+            fatal: false,
+          });
           return;
         }
         const result = trainer.mcPredict(samples);
-        this.post(
-          { type: 'mcResult', requestId: command.requestId, samples, ...result },
-          [result.mean.buffer as ArrayBuffer, result.variance.buffer as ArrayBuffer, result.meanProbs.buffer as ArrayBuffer],
-        );
+        this.post({ type: 'mcResult', requestId: command.requestId, samples, ...result }, [
+          result.mean.buffer as ArrayBuffer,
+          result.variance.buffer as ArrayBuffer,
+          result.meanProbs.buffer as ArrayBuffer,
+        ]);
         return;
       }
       default:
-        this.post({ type: 'error', code: 'invalid-command', message: `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`, fatal: false });
+        this.post({
+          type: 'error',
+          code: 'invalid-command',
+          message: `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`,
+          fatal: false,
+        });
     }
   }
 
   private start(command: Extract<EngineCommand, { type: 'start' }>): void {
     if (this.state !== 'idle') {
-      this.post({ type: 'error', code: 'invalid-command', message: 'This worker already runs a session; start a new worker for a new run.', fatal: false });
+      this.post({
+        type: 'error',
+        code: 'invalid-command',
+        message: 'This worker already runs a session; start a new worker for a new run.',
+        fatal: false,
+      });
       return;
     }
     if (command.version !== ENGINE_PROTOCOL_VERSION) {
-      this.fail('invalid-command', `Protocol version ${command.version} is not supported (expected ${ENGINE_PROTOCOL_VERSION}).`);
+      this.fail(
+        'invalid-command',
+        `Protocol version ${command.version} is not supported (expected ${ENGINE_PROTOCOL_VERSION}).`,
+      );
       return;
     }
     this.options = { ...this.options, ...command.options };
@@ -192,12 +232,20 @@ export class EngineSession {
     const trainer = this.trainer!;
     const { loss, accuracy, epochCompleted } = trainer.trainStep();
     if (!Number.isFinite(loss)) {
-      this.fail('nan-loss', `The training loss became ${loss} at step ${trainer.step} (epoch ${trainer.epoch + 1}). Lower the learning rate, or check the data for extreme values.`, trainer.step);
+      this.fail(
+        'nan-loss',
+        `The training loss became ${loss} at step ${trainer.step} (epoch ${trainer.epoch + 1}). Lower the learning rate, or check the data for extreme values.`,
+        trainer.step,
+      );
       return;
     }
     const firstLoss = (this.firstLoss ??= loss);
     if (loss > DIVERGENCE_FLOOR && loss > DIVERGENCE_FACTOR * firstLoss) {
-      this.fail('diverged', `Training diverged at step ${trainer.step}: the loss grew from ${firstLoss.toPrecision(3)} to ${loss.toPrecision(3)}. Lower the learning rate or add a max-norm constraint.`, trainer.step);
+      this.fail(
+        'diverged',
+        `Training diverged at step ${trainer.step}: the loss grew from ${firstLoss.toPrecision(3)} to ${loss.toPrecision(3)}. Lower the learning rate or add a max-norm constraint.`,
+        trainer.step,
+      );
       return;
     }
     const now = this.now();
@@ -210,7 +258,15 @@ export class EngineSession {
     const streamEvery = this.options.streamHz > 0 ? 1000 / this.options.streamHz : Infinity;
     if (single || epochCompleted || now - this.lastStepEvent >= streamEvery / 2) {
       this.lastStepEvent = now;
-      this.post({ type: 'step', step: trainer.step, epoch: trainer.epoch, loss, ...(accuracy !== undefined ? { accuracy } : {}), lr: trainer.lr, stepsPerSecond: this.stepsPerSecond });
+      this.post({
+        type: 'step',
+        step: trainer.step,
+        epoch: trainer.epoch,
+        loss,
+        ...(accuracy !== undefined ? { accuracy } : {}),
+        lr: trainer.lr,
+        stepsPerSecond: this.stepsPerSecond,
+      });
     }
     if (single || now - this.lastStream >= streamEvery) {
       this.lastStream = now;
@@ -222,9 +278,15 @@ export class EngineSession {
   private streamMasks(): void {
     const trainer = this.trainer!;
     const masks = trainer.masks().map((m) => ({ ...m, bits: m.bits.slice() }));
-    this.post({ type: 'masks', step: trainer.step, layers: masks }, masks.map((m) => m.bits.buffer as ArrayBuffer));
+    this.post(
+      { type: 'masks', step: trainer.step, layers: masks },
+      masks.map((m) => m.bits.buffer as ArrayBuffer),
+    );
     const stats = trainer.activationStats();
-    this.post({ type: 'activations', step: trainer.step, layers: stats }, stats.flatMap((s) => [s.histogram.before.buffer as ArrayBuffer, s.histogram.after.buffer as ArrayBuffer]));
+    this.post(
+      { type: 'activations', step: trainer.step, layers: stats },
+      stats.flatMap((s) => [s.histogram.before.buffer as ArrayBuffer, s.histogram.after.buffer as ArrayBuffer]),
+    );
   }
 
   private endEpoch(): void {
@@ -233,7 +295,15 @@ export class EngineSession {
     const validation = trainer.evaluate('validation', 'eval');
     const validationTrainMode = trainer.evaluate('validation', 'train');
     this.final = { train, validation, validationTrainMode };
-    this.post({ type: 'epoch', epoch: trainer.epoch, step: trainer.step, lr: trainer.lr, train, validation, validationTrainMode });
+    this.post({
+      type: 'epoch',
+      epoch: trainer.epoch,
+      step: trainer.step,
+      lr: trainer.lr,
+      train,
+      validation,
+      validationTrainMode,
+    });
     const every = this.options.boundaryEvery;
     const last = trainer.epoch >= this.spec!.training.epochs;
     // Tiny models finish hundreds of epochs a second: a few pictures a second are all an eye can follow.
@@ -241,7 +311,16 @@ export class EngineSession {
     if (every > 0 && trainer.epoch % every === 0 && due) {
       this.lastBoundary = this.now();
       const boundary = trainer.decisionBoundary(this.options.boundaryResolution);
-      if (boundary) this.post({ type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary }, [boundary.classes.buffer as ArrayBuffer, boundary.confidence.buffer as ArrayBuffer, boundary.points.buffer as ArrayBuffer, boundary.labels.buffer as ArrayBuffer]);
+      if (boundary)
+        this.post(
+          { type: 'boundary', epoch: trainer.epoch, resolution: this.options.boundaryResolution, ...boundary },
+          [
+            boundary.classes.buffer as ArrayBuffer,
+            boundary.confidence.buffer as ArrayBuffer,
+            boundary.points.buffer as ArrayBuffer,
+            boundary.labels.buffer as ArrayBuffer,
+          ],
+        );
     }
     if (last) this.finish('completed');
   }
@@ -256,13 +335,30 @@ export class EngineSession {
     }
     const weights = reason === 'failed' ? undefined : trainer.weights();
     this.post(
-      { type: 'done', reason, step: trainer.step, epoch: trainer.epoch, ...(this.final ? { final: this.final } : {}), ...(weights ? { weights } : {}) },
+      {
+        type: 'done',
+        reason,
+        step: trainer.step,
+        epoch: trainer.epoch,
+        ...(this.final ? { final: this.final } : {}),
+        ...(weights ? { weights } : {}),
+      },
       weights?.flatMap((w) => [w.W.buffer as ArrayBuffer, w.b.buffer as ArrayBuffer]),
     );
   }
 
-  private fail(code: 'invalid-config' | 'invalid-data' | 'invalid-command' | 'nan-loss' | 'diverged', message: string, step?: number): void {
-    this.post({ type: 'error', code, message, ...(step !== undefined ? { step, epoch: this.trainer?.epoch ?? 0 } : {}), fatal: true });
+  private fail(
+    code: 'invalid-config' | 'invalid-data' | 'invalid-command' | 'nan-loss' | 'diverged',
+    message: string,
+    step?: number,
+  ): void {
+    this.post({
+      type: 'error',
+      code,
+      message,
+      ...(step !== undefined ? { step, epoch: this.trainer?.epoch ?? 0 } : {}),
+      fatal: true,
+    });
     this.finish('failed');
   }
 

@@ -45,7 +45,11 @@ export function layerActivationStats(l: DropoutLayer, batch: number, bins: numbe
     before: s.before,
     after: s.after,
     realizedDropFraction: count > 0 ? l.dropped / count : 0,
-    expectation: { undroppedMean, droppedMean, relativeError: Math.abs(droppedMean - undroppedMean) / Math.max(1e-12, Math.abs(undroppedMean)) },
+    expectation: {
+      undroppedMean,
+      droppedMean,
+      relativeError: Math.abs(droppedMean - undroppedMean) / Math.max(1e-12, Math.abs(undroppedMean)),
+    },
     histogram: { min: s.min, max: s.max, before: s.beforeCounts, after: s.afterCounts },
   };
 }

@@ -34,7 +34,13 @@ export interface Trainer {
   masks(): LayerMask[];
   activationStats(bins?: number): LayerActivationStats[];
   decisionBoundary(resolution: number): DecisionBoundary | undefined;
-  mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number };
+  mcPredict(samples: number): {
+    mean: Float32Array;
+    variance: Float32Array;
+    meanProbs: Float32Array;
+    mcAccuracy?: number;
+    evalAccuracy?: number;
+  };
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
 }
 
@@ -82,23 +88,34 @@ class MlpTrainer implements Trainer {
   private readonly trainRandom: SeededRandom;
   private readonly shuffleRandom: SeededRandom;
   private readonly lossResult = { loss: 0, correct: 0 };
-  private readonly stepResult: { loss: number; accuracy?: number; epochCompleted: boolean } = { loss: 0, epochCompleted: false };
+  private readonly stepResult: { loss: number; accuracy?: number; epochCompleted: boolean } = {
+    loss: 0,
+    epochCompleted: false,
+  };
   private lastBatch = 0;
   private readonly maskBits: Map<number, Uint8Array>;
   private readonly dropouts: (DropoutLayer | DenseLayer)[];
 
-  constructor(private readonly spec: ModelSpec, private readonly data: Dataset, kernels: MatmulKernels) {
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly data: Dataset,
+    kernels: MatmulKernels,
+  ) {
     const layers = spec.model.layers;
     const last = [...layers].reverse().find((l) => l.type === 'dense');
     this.task = data.classes > 0 ? 'classification' : 'regression';
     this.inputDim = data.inputDim;
-    if (spec.model.input !== undefined && spec.model.input !== data.inputDim) throw new Error(`model.input is ${spec.model.input}, but the data has ${data.inputDim} feature(s).`);
+    if (spec.model.input !== undefined && spec.model.input !== data.inputDim)
+      throw new Error(`model.input is ${spec.model.input}, but the data has ${data.inputDim} feature(s).`);
     if (!last) throw new Error('The model needs at least one dense layer.');
     this.outputDim = data.outputDim;
     if (last.units !== data.outputDim) {
-      throw new Error(`The last dense layer has ${last.units} unit(s), but the ${this.task === 'classification' ? `data has ${data.classes} classes` : `target has ${data.outputDim} value(s)`}: make it dense: ${data.outputDim}.`);
+      throw new Error(
+        `The last dense layer has ${last.units} unit(s), but the ${this.task === 'classification' ? `data has ${data.classes} classes` : `target has ${data.outputDim} value(s)`}: make it dense: ${data.outputDim}.`,
+      );
     }
-    if (data.train.n < 1 || data.validation.n < 1) throw new Error('Both the training and the validation split need at least one example.');
+    if (data.train.n < 1 || data.validation.n < 1)
+      throw new Error('Both the training and the validation split need at least one example.');
     this.batchSize = Math.max(1, Math.min(spec.training.batchSize, data.train.n));
     this.net = new Network(layers, data.inputDim, Math.max(this.batchSize, 256), kernels);
     this.net.initialize(spec.training.init, new SeededRandom(spec.seed));
@@ -122,7 +139,9 @@ class MlpTrainer implements Trainer {
       mode: l.mode,
       ...(l.kind === 'dropout' ? { rate: l.rate } : l.kind === 'dense' && l.rate > 0 ? { rate: l.rate } : {}),
     }));
-    this.dropouts = this.net.layers.filter((l): l is DropoutLayer | DenseLayer => l.kind === 'dropout' || (l.kind === 'dense' && l.rate > 0));
+    this.dropouts = this.net.layers.filter(
+      (l): l is DropoutLayer | DenseLayer => l.kind === 'dropout' || (l.kind === 'dense' && l.rate > 0),
+    );
     this.maskBits = new Map(this.dropouts.map((l) => [l.index, new Uint8Array(Math.ceil(maskWidth(l) / 8))]));
   }
 
@@ -166,7 +185,12 @@ class MlpTrainer implements Trainer {
   }
 
   /** Runs `fn` over a split in chunks of the network's batch, forwarding in `pass` mode with its own random stream. */
-  private forEachChunk(split: Split, pass: PassMode, random: SeededRandom, fn: (out: Float32Array, start: number, count: number) => void): void {
+  private forEachChunk(
+    split: Split,
+    pass: PassMode,
+    random: SeededRandom,
+    fn: (out: Float32Array, start: number, count: number) => void,
+  ): void {
     const targetWidth = this.task === 'classification' ? 1 : this.outputDim;
     for (let start = 0; start < split.n; start += this.net.maxBatch) {
       const count = Math.min(this.net.maxBatch, split.n - start);
@@ -187,7 +211,9 @@ class MlpTrainer implements Trainer {
       loss += this.lossResult.loss * count;
       correct += this.lossResult.correct;
     });
-    return this.task === 'classification' ? { loss: loss / split.n, accuracy: correct / split.n } : { loss: loss / split.n };
+    return this.task === 'classification'
+      ? { loss: loss / split.n, accuracy: correct / split.n }
+      : { loss: loss / split.n };
   }
 
   setMode(layer: number | undefined, mode: LayerMode): void {
@@ -201,7 +227,8 @@ class MlpTrainer implements Trainer {
   setRate(layer: number, rate: number): void {
     checkRate(rate);
     const l = this.layerAt(layer);
-    if (l.kind === 'batchnorm' || (l.kind === 'dense' && l.rate === 0)) throw new Error(`Layer ${layer} has no dropout whose rate could change.`);
+    if (l.kind === 'batchnorm' || (l.kind === 'dense' && l.rate === 0))
+      throw new Error(`Layer ${layer} has no dropout whose rate could change.`);
     l.rate = rate;
     this.layers[layer]!.rate = rate;
   }
@@ -217,11 +244,14 @@ class MlpTrainer implements Trainer {
   }
 
   activationStats(bins = HISTOGRAM_BINS): LayerActivationStats[] {
-    return this.dropouts.filter((l): l is DropoutLayer => l.kind === 'dropout').map((l) => layerActivationStats(l, this.lastBatch, bins));
+    return this.dropouts
+      .filter((l): l is DropoutLayer => l.kind === 'dropout')
+      .map((l) => layerActivationStats(l, this.lastBatch, bins));
   }
 
   decisionBoundary(resolution: number): DecisionBoundary | undefined {
-    if (this.inputDim !== 2 || this.task !== 'classification' || !(resolution >= 2 && resolution <= 256)) return undefined;
+    if (this.inputDim !== 2 || this.task !== 'classification' || !(resolution >= 2 && resolution <= 256))
+      return undefined;
     const x = this.data.train.x;
     let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
     for (let i = 0; i < this.data.train.n; i++) {
@@ -266,7 +296,13 @@ class MlpTrainer implements Trainer {
     return { extent, classes, confidence, points, labels };
   }
 
-  mcPredict(samples: number): { mean: Float32Array; variance: Float32Array; meanProbs: Float32Array; mcAccuracy?: number; evalAccuracy?: number } {
+  mcPredict(samples: number): {
+    mean: Float32Array;
+    variance: Float32Array;
+    meanProbs: Float32Array;
+    mcAccuracy?: number;
+    evalAccuracy?: number;
+  } {
     const split = this.data.validation;
     const width = this.outputDim;
     const perPass = new Float32Array(samples * split.n * width);
@@ -284,7 +320,8 @@ class MlpTrainer implements Trainer {
       });
     }
     const meanProbs = new Float32Array(split.n * width);
-    for (let t = 0; t < samples; t++) for (let i = 0; i < split.n * width; i++) meanProbs[i]! += perPass[t * split.n * width + i]! / samples;
+    for (let t = 0; t < samples; t++)
+      for (let i = 0; i < split.n * width; i++) meanProbs[i]! += perPass[t * split.n * width + i]! / samples;
     const mean = new Float32Array(split.n);
     const variance = new Float32Array(split.n);
     let correct = 0;
@@ -303,10 +340,18 @@ class MlpTrainer implements Trainer {
       variance[i] = v / samples;
     }
     if (this.task !== 'classification') return { mean, variance, meanProbs };
-    return { mean, variance, meanProbs, mcAccuracy: correct / split.n, evalAccuracy: this.evaluate('validation', 'eval').accuracy! };
+    return {
+      mean,
+      variance,
+      meanProbs,
+      mcAccuracy: correct / split.n,
+      evalAccuracy: this.evaluate('validation', 'eval').accuracy!,
+    };
   }
 
   weights(): { layer: number; W: Float32Array; b: Float32Array }[] {
-    return this.net.layers.filter((l): l is DenseLayer => l.kind === 'dense').map((l) => ({ layer: l.index, W: l.W.slice(), b: l.b.slice() }));
+    return this.net.layers
+      .filter((l): l is DenseLayer => l.kind === 'dense')
+      .map((l) => ({ layer: l.index, W: l.W.slice(), b: l.b.slice() }));
   }
 }

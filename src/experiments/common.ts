@@ -7,7 +7,15 @@ import type { ModelSpec } from '../protocol/modelSpec';
 import type { FinalMetrics, RunEpoch } from '../runs/format';
 import type { RunWriter } from '../runs/store';
 import { generalizationGap, type Gap } from '../runs/export';
-import { defaultParallelism, runPool, trainOnce, workerLauncher, type Launcher, type TrainOutcome, type TrainRequest } from './engineRun';
+import {
+  defaultParallelism,
+  runPool,
+  trainOnce,
+  workerLauncher,
+  type Launcher,
+  type TrainOutcome,
+  type TrainRequest,
+} from './engineRun';
 
 export interface ExperimentProgress {
   /** Epochs finished over all trainings, out of `totalEpochs`. */
@@ -77,7 +85,13 @@ export function summarize(outcome: TrainOutcome): TrainingSummary {
 
 function lastEpochFinal(epochs: RunEpoch[]): FinalMetrics | undefined {
   const last = epochs[epochs.length - 1];
-  return last ? { train: last.train, validation: last.validation, ...(last.validationTrainMode ? { validationTrainMode: last.validationTrainMode } : {}) } : undefined;
+  return last
+    ? {
+        train: last.train,
+        validation: last.validation,
+        ...(last.validationTrainMode ? { validationTrainMode: last.validationTrainMode } : {}),
+      }
+    : undefined;
 }
 
 export function finalRow(label: string, summary: TrainingSummary): FinalRow {
@@ -119,7 +133,11 @@ export function launcherOf(options: ExperimentOptions): Launcher {
  * Trains every plan (at most `maxParallel` at once), reporting progress and saving each as a member of the
  * run (or, with `asRun`, a single plan as the run's own training).
  */
-export async function trainPlans(plans: readonly Plan[], options: ExperimentOptions, asRun = false): Promise<TrainOutcome[]> {
+export async function trainPlans(
+  plans: readonly Plan[],
+  options: ExperimentOptions,
+  asRun = false,
+): Promise<TrainOutcome[]> {
   const launcher = launcherOf(options);
   const writer = options.writer;
   const totalEpochs = plans.reduce((n, p) => n + p.spec.training.epochs, 0);
@@ -155,7 +173,10 @@ export async function trainPlans(plans: readonly Plan[], options: ExperimentOpti
         seen++;
         completedEpochs++;
         void writer?.addEpoch(epoch, memberKey);
-        report(plan.label, `${plan.label}: epoch ${epoch.epoch}/${plan.spec.training.epochs} val loss ${fmt(epoch.validation.loss)}${epoch.validation.accuracy !== undefined ? ` acc ${fmt(epoch.validation.accuracy)}` : ''}`);
+        report(
+          plan.label,
+          `${plan.label}: epoch ${epoch.epoch}/${plan.spec.training.epochs} val loss ${fmt(epoch.validation.loss)}${epoch.validation.accuracy !== undefined ? ` acc ${fmt(epoch.validation.accuracy)}` : ''}`,
+        );
       },
     });
     completedEpochs += Math.max(0, plan.spec.training.epochs - seen); // a stopped or failed run counts as done
@@ -176,17 +197,27 @@ export async function trainPlans(plans: readonly Plan[], options: ExperimentOpti
 }
 
 /** The experiment's overall status from its trainings': stopped if aborted, failed if any failed. */
-export function overallStatus(outcomes: readonly TrainOutcome[], signal?: AbortSignal): { status: ExperimentStatus; message?: string } {
-  if (signal?.aborted || outcomes.some((o) => o.status === 'stopped')) return { status: 'stopped', message: 'Stopped.' };
+export function overallStatus(
+  outcomes: readonly TrainOutcome[],
+  signal?: AbortSignal,
+): { status: ExperimentStatus; message?: string } {
+  if (signal?.aborted || outcomes.some((o) => o.status === 'stopped'))
+    return { status: 'stopped', message: 'Stopped.' };
   const failed = outcomes.find((o) => o.status === 'failed');
   if (failed) return { status: 'failed', message: failed.message ?? 'A training failed.' };
   return { status: 'completed' };
 }
 
 /** Saves the result as the run's summary and ends the run. */
-export async function finishRun(options: ExperimentOptions, result: { status: ExperimentStatus; message?: string }): Promise<void> {
+export async function finishRun(
+  options: ExperimentOptions,
+  result: { status: ExperimentStatus; message?: string },
+): Promise<void> {
   if (!options.writer) return;
-  await options.writer.finish(result.status, { ...(result.message !== undefined ? { message: result.message } : {}), summary: result });
+  await options.writer.finish(result.status, {
+    ...(result.message !== undefined ? { message: result.message } : {}),
+    summary: result,
+  });
   await options.writer.flush();
 }
 

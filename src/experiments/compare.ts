@@ -4,7 +4,19 @@
  * generalization gap, and both weight distributions on one shared histogram range.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
-import { applyEpochs, finalRow, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type FinalRow, type Plan, type TrainingSummary } from './common';
+import {
+  applyEpochs,
+  finalRow,
+  finishRun,
+  overallStatus,
+  summarize,
+  trainPlans,
+  type ExperimentOptions,
+  type ExperimentStatus,
+  type FinalRow,
+  type Plan,
+  type TrainingSummary,
+} from './common';
 import { flattenWeights, sharedRange, weightStats, type WeightStats } from './stats';
 import { hasDropout, withGroupRate, withoutDropout } from './variants';
 
@@ -62,7 +74,13 @@ export async function runCompareExperiment(spec: ModelSpec, options: CompareOpti
   const wWithout = flattenWeights(withoutOutcome!.weights);
   const range = sharedRange(wWith, wWithout);
   const bins = options.bins ?? 40;
-  const arm = (key: CompareArm['key'], label: string, s: ModelSpec, outcome: typeof withOutcome, w: Float32Array): CompareArm => ({
+  const arm = (
+    key: CompareArm['key'],
+    label: string,
+    s: ModelSpec,
+    outcome: typeof withOutcome,
+    w: Float32Array,
+  ): CompareArm => ({
     key,
     label,
     spec: s,
@@ -86,9 +104,11 @@ export async function runCompareExperiment(spec: ModelSpec, options: CompareOpti
   const gwo = withoutArm.training.gap;
   if (gw && gwo) {
     result.gapReduction = { loss: gwo.loss - gw.loss };
-    if (gw.accuracy !== undefined && gwo.accuracy !== undefined) result.gapReduction.accuracy = gwo.accuracy - gw.accuracy;
+    if (gw.accuracy !== undefined && gwo.accuracy !== undefined)
+      result.gapReduction.accuracy = gwo.accuracy - gw.accuracy;
   }
-  if (withArm.weights && withoutArm.weights) result.evennessGain = withArm.weights.evenness - withoutArm.weights.evenness;
+  if (withArm.weights && withoutArm.weights)
+    result.evennessGain = withArm.weights.evenness - withoutArm.weights.evenness;
   await finishRun(options, result);
   return result;
 }

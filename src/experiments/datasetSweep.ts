@@ -4,7 +4,17 @@
  * articles predict a sweet spot: little help on tiny data, most in between, less or none on large data.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
-import { applyEpochs, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type Plan, type TrainingSummary } from './common';
+import {
+  applyEpochs,
+  finishRun,
+  overallStatus,
+  summarize,
+  trainPlans,
+  type ExperimentOptions,
+  type ExperimentStatus,
+  type Plan,
+  type TrainingSummary,
+} from './common';
 import { hasDropout, withDataFraction, withGroupRate, withoutDropout } from './variants';
 
 export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
@@ -51,7 +61,10 @@ export function checkFractions(fractions: readonly number[]): string | undefined
   return undefined;
 }
 
-export async function runDatasetSweepExperiment(spec: ModelSpec, options: DatasetSweepOptions = {}): Promise<DatasetSweepResult> {
+export async function runDatasetSweepExperiment(
+  spec: ModelSpec,
+  options: DatasetSweepOptions = {},
+): Promise<DatasetSweepResult> {
   const fractions = [...(options.fractions ?? DEFAULT_FRACTIONS)].sort((a, b) => a - b);
   const problem = checkFractions(fractions);
   if (problem) throw new RangeError(`Dataset sweep: ${problem}.`);
@@ -63,7 +76,8 @@ export async function runDatasetSweepExperiment(spec: ModelSpec, options: Datase
     withSpec = withGroupRate(base, 'hidden', rate);
     notes.push(`The config has no dropout: the "with dropout" runs add dropout ${rate} after each hidden layer.`);
   }
-  if (spec.data.source === 'csv' && options.csvText === undefined) notes.push('No CSV text was given: every size trains on the whole file.');
+  if (spec.data.source === 'csv' && options.csvText === undefined)
+    notes.push('No CSV text was given: every size trains on the whole file.');
   const withoutSpec = withoutDropout(base);
   const plans: Plan[] = [];
   const samples: (number | undefined)[] = [];
@@ -71,23 +85,46 @@ export async function runDatasetSweepExperiment(spec: ModelSpec, options: Datase
     const a = withDataFraction(withSpec, f, options.csvText);
     const b = withDataFraction(withoutSpec, f, options.csvText);
     samples.push(a.samples);
-    plans.push({ key: `fraction=${f}/with-dropout`, label: `${pct(f)} with dropout`, spec: a.spec, ...(a.csvText !== undefined ? { csvText: a.csvText } : {}) });
-    plans.push({ key: `fraction=${f}/without-dropout`, label: `${pct(f)} without dropout`, spec: b.spec, ...(b.csvText !== undefined ? { csvText: b.csvText } : {}) });
+    plans.push({
+      key: `fraction=${f}/with-dropout`,
+      label: `${pct(f)} with dropout`,
+      spec: a.spec,
+      ...(a.csvText !== undefined ? { csvText: a.csvText } : {}),
+    });
+    plans.push({
+      key: `fraction=${f}/without-dropout`,
+      label: `${pct(f)} without dropout`,
+      spec: b.spec,
+      ...(b.csvText !== undefined ? { csvText: b.csvText } : {}),
+    });
   }
   const outcomes = await trainPlans(plans, options);
   const points: DatasetSizePoint[] = fractions.map((fraction, i) => {
     const w = summarize(outcomes[2 * i]!);
     const wo = summarize(outcomes[2 * i + 1]!);
-    const point: DatasetSizePoint = { fraction, ...(samples[i] !== undefined ? { samples: samples[i] } : {}), withDropout: w, withoutDropout: wo };
+    const point: DatasetSizePoint = {
+      fraction,
+      ...(samples[i] !== undefined ? { samples: samples[i] } : {}),
+      withDropout: w,
+      withoutDropout: wo,
+    };
     if (w.final && wo.final) {
       point.lossBenefit = wo.final.validation.loss - w.final.validation.loss;
-      if (w.final.validation.accuracy !== undefined && wo.final.validation.accuracy !== undefined) point.accuracyBenefit = w.final.validation.accuracy - wo.final.validation.accuracy;
+      if (w.final.validation.accuracy !== undefined && wo.final.validation.accuracy !== undefined)
+        point.accuracyBenefit = w.final.validation.accuracy - wo.final.validation.accuracy;
       point.helps = point.lossBenefit > 0;
     }
     return point;
   });
   const measured = points.filter((p) => p.lossBenefit !== undefined);
-  const result: DatasetSweepResult = { kind: 'dataset-sweep', ...overallStatus(outcomes, options.signal), name: spec.name, seed: spec.seed, points, notes };
+  const result: DatasetSweepResult = {
+    kind: 'dataset-sweep',
+    ...overallStatus(outcomes, options.signal),
+    name: spec.name,
+    seed: spec.seed,
+    points,
+    notes,
+  };
   if (measured.length > 0) {
     const best = measured.reduce((a, b) => (b.lossBenefit! > a.lossBenefit! ? b : a));
     result.bestFraction = best.fraction;

@@ -144,7 +144,8 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
           pendingMc.set(requestId, { resolve: res, reject: rej });
           handle.send({ type: 'mcInference', requestId, samples });
         }),
-      setMode: (mode, layer) => handle.send(layer === undefined ? { type: 'setMode', mode } : { type: 'setMode', layer, mode }),
+      setMode: (mode, layer) =>
+        handle.send(layer === undefined ? { type: 'setMode', mode } : { type: 'setMode', layer, mode }),
     });
 
     const runHook = async (ready: ReadyEvent) => {
@@ -189,7 +190,13 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
           }
           break;
         case 'epoch': {
-          const epoch: RunEpoch = { epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode };
+          const epoch: RunEpoch = {
+            epoch: event.epoch,
+            lr: event.lr,
+            train: event.train,
+            validation: event.validation,
+            validationTrainMode: event.validationTrainMode,
+          };
           outcome.epochs.push(epoch);
           request.onEpoch?.(epoch);
           break;
@@ -217,12 +224,27 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
           }
           break;
         case 'done':
-          if (event.final) outcome.final = { train: event.final.train, validation: event.final.validation, validationTrainMode: event.final.validationTrainMode };
+          if (event.final)
+            outcome.final = {
+              train: event.final.train,
+              validation: event.final.validation,
+              validationTrainMode: event.final.validationTrainMode,
+            };
           if (event.weights) outcome.weights = event.weights.map((w) => ({ layer: w.layer, W: w.W, b: w.b }));
-          if (wantsHook && phase !== 'finishing' && outcome.afterTrainingError === undefined && event.reason === 'completed') {
+          if (
+            wantsHook &&
+            phase !== 'finishing' &&
+            outcome.afterTrainingError === undefined &&
+            event.reason === 'completed'
+          ) {
             outcome.afterTrainingError = 'The engine finished before the trained model could be queried.';
           }
-          finish(event.reason, event.reason === 'completed' ? undefined : errorMessage ?? (event.reason === 'stopped' ? 'Stopped.' : 'Training failed.'));
+          finish(
+            event.reason,
+            event.reason === 'completed'
+              ? undefined
+              : (errorMessage ?? (event.reason === 'stopped' ? 'Stopped.' : 'Training failed.')),
+          );
           break;
         default:
           break;

@@ -5,7 +5,16 @@
  * fraction of predictions that flip between consecutive passes, and the spread of the accuracies they report.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
-import { applyEpochs, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type TrainingSummary } from './common';
+import {
+  applyEpochs,
+  finishRun,
+  overallStatus,
+  summarize,
+  trainPlans,
+  type ExperimentOptions,
+  type ExperimentStatus,
+  type TrainingSummary,
+} from './common';
 import type { McResultEvent } from './engineRun';
 import { forward, forwardSupported, seededRandom, validationData } from './forward';
 import { argmax } from './stats';
@@ -25,7 +34,13 @@ export interface ForgotEvalResult {
   /** evalMode.accuracy - trainMode.accuracy (classification). */
   accuracyDrop?: number;
   /** Per epoch: validation in both modes, for overlaid curves. */
-  curves: { epoch: number; evalLoss: number; trainModeLoss?: number; evalAccuracy?: number; trainModeAccuracy?: number }[];
+  curves: {
+    epoch: number;
+    evalLoss: number;
+    trainModeLoss?: number;
+    evalAccuracy?: number;
+    trainModeAccuracy?: number;
+  }[];
   /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine). */
   mcVariance?: number;
   /** Single train-mode passes over the validation data (on the host, from the final weights); 0 when unavailable. */
@@ -47,7 +62,10 @@ export interface ForgotEvalOptions extends ExperimentOptions {
   passes?: number;
 }
 
-export async function runForgotEvalExperiment(spec: ModelSpec, options: ForgotEvalOptions = {}): Promise<ForgotEvalResult> {
+export async function runForgotEvalExperiment(
+  spec: ModelSpec,
+  options: ForgotEvalOptions = {},
+): Promise<ForgotEvalResult> {
   const base = applyEpochs(spec, options.epochs);
   const passes = Math.max(2, Math.round(options.passes ?? 10));
   const notes: string[] = [];
@@ -90,7 +108,8 @@ export async function runForgotEvalExperiment(spec: ModelSpec, options: ForgotEv
   if (f) {
     result.evalMode = { ...f.validation };
     if (f.validationTrainMode) result.trainMode = { ...f.validationTrainMode };
-    if (f.validation.accuracy !== undefined && f.validationTrainMode?.accuracy !== undefined) result.accuracyDrop = f.validation.accuracy - f.validationTrainMode.accuracy;
+    if (f.validation.accuracy !== undefined && f.validationTrainMode?.accuracy !== undefined)
+      result.accuracyDrop = f.validation.accuracy - f.validationTrainMode.accuracy;
   }
   if (outcome!.afterTrainingError) notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
   if (mc) {
@@ -104,17 +123,28 @@ export async function runForgotEvalExperiment(spec: ModelSpec, options: ForgotEv
     if (data) {
       const random = seededRandom(base.seed ^ 0xe7a1);
       const predictions: number[][] = [];
-      for (let p = 0; p < passes; p++) predictions.push(predictAll(base, outcome!.weights, data.x, data.inputDim, true, random));
+      for (let p = 0; p < passes; p++)
+        predictions.push(predictAll(base, outcome!.weights, data.x, data.inputDim, true, random));
       result.passes = passes;
       Object.assign(result, variability(predictions, data.classes > 0 ? data.y : undefined));
     } else notes.push('Pass-to-pass flips: the validation data could not be rebuilt on the host.');
-  } else if (outcome!.weights) notes.push('Pass-to-pass flips: the model has layers the host cannot evaluate (batch norm); see the Monte Carlo variance.');
+  } else if (outcome!.weights)
+    notes.push(
+      'Pass-to-pass flips: the model has layers the host cannot evaluate (batch norm); see the Monte Carlo variance.',
+    );
   await finishRun(options, result);
   return result;
 }
 
 /** One pass over every row of `x`: the predicted class (classification) or the first output (regression). */
-export function predictAll(spec: ModelSpec, weights: Parameters<typeof forward>[1], x: Float32Array, inputDim: number, stochastic: boolean, random: () => number): number[] {
+export function predictAll(
+  spec: ModelSpec,
+  weights: Parameters<typeof forward>[1],
+  x: Float32Array,
+  inputDim: number,
+  stochastic: boolean,
+  random: () => number,
+): number[] {
   const out: number[] = [];
   const n = inputDim > 0 ? x.length / inputDim : 0;
   for (let i = 0; i < n; i++) {
@@ -129,7 +159,10 @@ export function predictAll(spec: ModelSpec, weights: Parameters<typeof forward>[
  * (classification): each pass's accuracy, flips between consecutive passes, samples that ever change.
  * Without: the mean standard deviation of each sample's prediction (regression).
  */
-export function variability(predictions: readonly (readonly number[])[], labels?: ArrayLike<number>): Pick<ForgotEvalResult, 'passAccuracies' | 'passAccuracy' | 'flipRate' | 'unstableFraction' | 'predictionStd'> {
+export function variability(
+  predictions: readonly (readonly number[])[],
+  labels?: ArrayLike<number>,
+): Pick<ForgotEvalResult, 'passAccuracies' | 'passAccuracy' | 'flipRate' | 'unstableFraction' | 'predictionStd'> {
   const out: ReturnType<typeof variability> = { passAccuracies: [] };
   const passes = predictions.length;
   const n = predictions[0]?.length ?? 0;
@@ -138,7 +171,12 @@ export function variability(predictions: readonly (readonly number[])[], labels?
     out.passAccuracies = predictions.map((p) => p.reduce((c, v, i) => c + (v === labels[i] ? 1 : 0), 0) / n);
     const a = out.passAccuracies;
     const mean = a.reduce((x, y) => x + y, 0) / a.length;
-    out.passAccuracy = { min: Math.min(...a), max: Math.max(...a), mean, std: Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length) };
+    out.passAccuracy = {
+      min: Math.min(...a),
+      max: Math.max(...a),
+      mean,
+      std: Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length),
+    };
     let flips = 0;
     for (let p = 1; p < passes; p++) {
       let changed = 0;

@@ -10,7 +10,9 @@ import type { LayerWeights } from '../runs/format';
 
 export function forwardSupported(spec: ModelSpec, weights: readonly LayerWeights[] | undefined): boolean {
   if (!weights) return false;
-  return spec.model.layers.every((l, i) => l.type === 'dropout' || (l.type === 'dense' && weights.some((w) => w.layer === i)));
+  return spec.model.layers.every(
+    (l, i) => l.type === 'dropout' || (l.type === 'dense' && weights.some((w) => w.layer === i)),
+  );
 }
 
 function activate(kind: Activation, x: number): number {
@@ -49,7 +51,13 @@ function gaussian(random: () => number): number {
  * Forward pass of one input. `stochastic`: dropout on (train mode, as Monte Carlo dropout), else eval mode.
  * Returns the output layer's values (softmax probabilities for cross-entropy models).
  */
-export function forward(spec: ModelSpec, weights: readonly LayerWeights[], input: ArrayLike<number>, stochastic: boolean, random: () => number): Float64Array {
+export function forward(
+  spec: ModelSpec,
+  weights: readonly LayerWeights[],
+  input: ArrayLike<number>,
+  stochastic: boolean,
+  random: () => number,
+): Float64Array {
   let x = Float64Array.from(input as ArrayLike<number>);
   for (const [i, layer] of spec.model.layers.entries()) {
     if (layer.type === 'dense') {
@@ -105,7 +113,10 @@ export function forward(spec: ModelSpec, weights: readonly LayerWeights[], input
 }
 
 /** The validation split exactly as the engine builds it (same seed, same standardization). */
-export function validationData(spec: ModelSpec, csvText?: string): { x: Float32Array; y: Float32Array; n: number; inputDim: number; classes: number } | undefined {
+export function validationData(
+  spec: ModelSpec,
+  csvText?: string,
+): { x: Float32Array; y: Float32Array; n: number; inputDim: number; classes: number } | undefined {
   try {
     const data = loadDataset(spec.data, spec.seed, csvText);
     return { ...data.validation, inputDim: data.inputDim, classes: data.classes };
@@ -113,4 +124,3 @@ export function validationData(spec: ModelSpec, csvText?: string): { x: Float32A
     return undefined;
   }
 }
-

@@ -6,7 +6,16 @@
  * weights, on the host).
  */
 import type { ModelSpec } from '../protocol/modelSpec';
-import { applyEpochs, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type TrainingSummary } from './common';
+import {
+  applyEpochs,
+  finishRun,
+  overallStatus,
+  summarize,
+  trainPlans,
+  type ExperimentOptions,
+  type ExperimentStatus,
+  type TrainingSummary,
+} from './common';
 import type { BoundaryEvent, McResultEvent } from './engineRun';
 import { forward, forwardSupported, seededRandom, validationData } from './forward';
 import { argmax } from './stats';
@@ -72,11 +81,15 @@ export interface McOptions extends ExperimentOptions {
   mapResolution?: number;
 }
 
-export function mcStats(event: McResultEvent): { perSample: { mean: number[]; variance: number[]; predicted: number[] }; classes: number } {
+export function mcStats(event: McResultEvent): {
+  perSample: { mean: number[]; variance: number[]; predicted: number[] };
+  classes: number;
+} {
   const n = event.mean.length;
   const classes = n > 0 ? Math.round(event.meanProbs.length / n) : 0;
   const predicted: number[] = [];
-  for (let i = 0; i < n; i++) predicted.push(classes > 1 ? argmax(event.meanProbs, i * classes, classes) : event.meanProbs[i] ?? 0);
+  for (let i = 0; i < n; i++)
+    predicted.push(classes > 1 ? argmax(event.meanProbs, i * classes, classes) : (event.meanProbs[i] ?? 0));
   return { perSample: { mean: Array.from(event.mean), variance: Array.from(event.variance), predicted }, classes };
 }
 
@@ -105,7 +118,16 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   );
   const training = summarize(outcome!);
   const status = overallStatus([outcome!], options.signal);
-  const result: McExperimentResult = { kind: 'mc', ...status, name: spec.name, seed: spec.seed, samples, training, leastSure: [], notes };
+  const result: McExperimentResult = {
+    kind: 'mc',
+    ...status,
+    name: spec.name,
+    seed: spec.seed,
+    samples,
+    training,
+    leastSure: [],
+    notes,
+  };
   if (outcome!.ready) {
     result.task = outcome!.ready.task;
     result.validationSize = outcome!.ready.validationSize;
@@ -122,11 +144,17 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
     result.perSample = perSample;
     if (mc.mcAccuracy !== undefined) result.mcAccuracy = mc.mcAccuracy;
     if (mc.evalAccuracy !== undefined) result.evalAccuracy = mc.evalAccuracy;
-    if (mc.mcAccuracy !== undefined && mc.evalAccuracy !== undefined) result.accuracyDelta = mc.mcAccuracy - mc.evalAccuracy;
+    if (mc.mcAccuracy !== undefined && mc.evalAccuracy !== undefined)
+      result.accuracyDelta = mc.mcAccuracy - mc.evalAccuracy;
     const v = perSample.variance;
     result.meanVariance = v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0;
     result.leastSure = v
-      .map((variance, index) => ({ index, variance, mean: perSample.mean[index]!, predicted: perSample.predicted[index]! }))
+      .map((variance, index) => ({
+        index,
+        variance,
+        mean: perSample.mean[index]!,
+        predicted: perSample.predicted[index]!,
+      }))
       .sort((a, b) => b.variance - a.variance || a.mean - b.mean)
       .slice(0, options.leastSure ?? 10);
   }
@@ -154,11 +182,16 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {
-  return spec.data.source === 'generator' ? spec.model.input ?? 2 : spec.model.input;
+  return spec.data.source === 'generator' ? (spec.model.input ?? 2) : spec.model.input;
 }
 
 function boundaryJson(b: BoundaryEvent): NonNullable<McExperimentResult['boundary']> {
-  return { resolution: b.resolution, extent: b.extent, classes: Array.from(b.classes), confidence: Array.from(b.confidence) };
+  return {
+    resolution: b.resolution,
+    extent: b.extent,
+    classes: Array.from(b.classes),
+    confidence: Array.from(b.confidence),
+  };
 }
 
 /** Monte Carlo passes over a grid covering `extent`, from final weights. */

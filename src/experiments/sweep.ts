@@ -4,7 +4,18 @@
  * by accuracy), and the regions around it: below the best rate the model overfits, above it it underfits.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
-import { applyEpochs, finalRow, finishRun, overallStatus, summarize, trainPlans, type ExperimentOptions, type ExperimentStatus, type FinalRow, type TrainingSummary } from './common';
+import {
+  applyEpochs,
+  finalRow,
+  finishRun,
+  overallStatus,
+  summarize,
+  trainPlans,
+  type ExperimentOptions,
+  type ExperimentStatus,
+  type FinalRow,
+  type TrainingSummary,
+} from './common';
 import { withGroupRate, type LayerGroup } from './variants';
 
 export const DEFAULT_SWEEP_RATES: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
@@ -65,12 +76,18 @@ export function checkRates(rates: readonly number[]): string | undefined {
 }
 
 /** The best point: lowest validation loss, ties by higher accuracy, then lower rate. */
-export function bestPoint(points: readonly { rate: number; training: TrainingSummary }[]): { rate: number; valLoss: number; valAccuracy?: number } | undefined {
+export function bestPoint(
+  points: readonly { rate: number; training: TrainingSummary }[],
+): { rate: number; valLoss: number; valAccuracy?: number } | undefined {
   let best: { rate: number; valLoss: number; valAccuracy?: number } | undefined;
   for (const p of points) {
     const v = p.training.final?.validation;
     if (!v || !Number.isFinite(v.loss)) continue;
-    const candidate = { rate: p.rate, valLoss: v.loss, ...(v.accuracy !== undefined ? { valAccuracy: v.accuracy } : {}) };
+    const candidate = {
+      rate: p.rate,
+      valLoss: v.loss,
+      ...(v.accuracy !== undefined ? { valAccuracy: v.accuracy } : {}),
+    };
     if (!best) {
       best = candidate;
       continue;
@@ -99,7 +116,12 @@ export async function runSweepExperiment(spec: ModelSpec, options: SweepOptions 
     ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
   }));
   const outcomes = await trainPlans(plans, options);
-  const points: SweepPoint[] = plans.map((p, i) => ({ rate: rates[i]!, key: p.key, spec: p.spec, training: summarize(outcomes[i]!) }));
+  const points: SweepPoint[] = plans.map((p, i) => ({
+    rate: rates[i]!,
+    key: p.key,
+    spec: p.spec,
+    training: summarize(outcomes[i]!),
+  }));
   const best = bestPoint(points);
   for (const p of points) {
     if (!best || !p.training.final) continue;

@@ -11,7 +11,9 @@ const clone = (spec: ModelSpec): ModelSpec => JSON.parse(JSON.stringify(spec)) a
 
 /** Does the model drop anything (a dropout layer with a rate above 0, or DropConnect)? */
 export function hasDropout(spec: ModelSpec): boolean {
-  return spec.model.layers.some((l) => (l.type === 'dropout' && l.rate > 0) || (l.type === 'dense' && (l.dropConnect ?? 0) > 0));
+  return spec.model.layers.some(
+    (l) => (l.type === 'dropout' && l.rate > 0) || (l.type === 'dense' && (l.dropConnect ?? 0) > 0),
+  );
 }
 
 /** The same model with every dropout rate set to 0 and DropConnect off (layer indices unchanged). */
@@ -28,7 +30,12 @@ export function withoutDropout(spec: ModelSpec): ModelSpec {
   return out;
 }
 
-const newDropout = (rate: number): DropoutLayerSpec => ({ type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' });
+const newDropout = (rate: number): DropoutLayerSpec => ({
+  type: 'dropout',
+  rate,
+  kind: 'bernoulli',
+  scaling: 'inverted',
+});
 
 /** The group a dropout layer at `index` belongs to: before the first dense layer is `input`, else `hidden`. */
 export function groupOf(layers: readonly LayerSpec[], index: number): 'input' | 'hidden' {
@@ -85,7 +92,11 @@ export const MIN_SUBSET_SAMPLES = 16;
  * The model on a fraction of the data: generators get `samples * fraction`; CSV text keeps its header
  * line (when the first line is not numeric) and a seeded random `fraction` of the rows.
  */
-export function withDataFraction(spec: ModelSpec, fraction: number, csvText?: string): { spec: ModelSpec; csvText?: string; samples?: number } {
+export function withDataFraction(
+  spec: ModelSpec,
+  fraction: number,
+  csvText?: string,
+): { spec: ModelSpec; csvText?: string; samples?: number } {
   const out = clone(spec);
   if (out.data.source === 'generator') {
     out.data.samples = Math.max(MIN_SUBSET_SAMPLES, Math.round(out.data.samples * fraction));
@@ -112,6 +123,9 @@ export function withDataFraction(spec: ModelSpec, fraction: number, csvText?: st
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  const kept = order.slice(0, keep).sort((a, b) => a - b).map((i) => rows[i]!);
+  const kept = order
+    .slice(0, keep)
+    .sort((a, b) => a - b)
+    .map((i) => rows[i]!);
   return { spec: out, csvText: [...header, ...kept].join('\n') + '\n', samples: keep };
 }

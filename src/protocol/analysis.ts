@@ -32,4 +32,5 @@ export type AnalysisRequest =
   /** The document was closed (or left analysis): its analyzer and syntax tree can go. */
   | { type: 'forget'; document: string };
 
-export type AnalysisReply = { type: 'findings'; id: number; findings: Finding[] } | { type: 'failed'; id: number; message: string };
+export type AnalysisReply =
+  { type: 'findings'; id: number; findings: Finding[] } | { type: 'failed'; id: number; message: string };

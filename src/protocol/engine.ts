@@ -80,7 +80,8 @@ export interface LayerActivationStats {
   histogram: { min: number; max: number; before: Float32Array; after: Float32Array };
 }
 
-export type EngineErrorCode = 'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
+export type EngineErrorCode =
+  'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
 
 export type EngineEvent =
   | {

@@ -1,5 +1,11 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
-import { MAX_CHART_PNG_CHARS, type ControlAction, type PanelChart, type PanelCommand, type PanelToHostMessage } from './webview';
+import {
+  MAX_CHART_PNG_CHARS,
+  type ControlAction,
+  type PanelChart,
+  type PanelCommand,
+  type PanelToHostMessage,
+} from './webview';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -45,24 +51,34 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
     case 'ready':
       return { ok: true, value: { type: 'ready' } };
     case 'control':
-      if (!CONTROL_ACTIONS.includes(raw.action as ControlAction)) return fail(`unknown control action ${JSON.stringify(raw.action)}`);
+      if (!CONTROL_ACTIONS.includes(raw.action as ControlAction))
+        return fail(`unknown control action ${JSON.stringify(raw.action)}`);
       return { ok: true, value: { type: 'control', action: raw.action as ControlAction } };
     case 'setMode':
-      if (raw.layer !== null && !isLayerIndex(raw.layer)) return fail(`setMode: layer must be null or a layer index, got ${JSON.stringify(raw.layer)}`);
-      if (raw.mode !== 'train' && raw.mode !== 'eval') return fail(`setMode: mode must be "train" or "eval", got ${JSON.stringify(raw.mode)}`);
+      if (raw.layer !== null && !isLayerIndex(raw.layer))
+        return fail(`setMode: layer must be null or a layer index, got ${JSON.stringify(raw.layer)}`);
+      if (raw.mode !== 'train' && raw.mode !== 'eval')
+        return fail(`setMode: mode must be "train" or "eval", got ${JSON.stringify(raw.mode)}`);
       return { ok: true, value: { type: 'setMode', layer: raw.layer as number | null, mode: raw.mode } };
     case 'setRate':
-      if (!isLayerIndex(raw.layer)) return fail(`setRate: layer must be a layer index, got ${JSON.stringify(raw.layer)}`);
-      if (!isDropRate(raw.rate)) return fail(`setRate: rate must be a number in [0, 1), got ${JSON.stringify(raw.rate)}`);
+      if (!isLayerIndex(raw.layer))
+        return fail(`setRate: layer must be a layer index, got ${JSON.stringify(raw.layer)}`);
+      if (!isDropRate(raw.rate))
+        return fail(`setRate: rate must be a number in [0, 1), got ${JSON.stringify(raw.rate)}`);
       return { ok: true, value: { type: 'setRate', layer: raw.layer, rate: raw.rate } };
     case 'runCommand':
-      if (!PANEL_COMMANDS.includes(raw.command as PanelCommand)) return fail(`unknown panel command ${JSON.stringify(raw.command)}`);
+      if (!PANEL_COMMANDS.includes(raw.command as PanelCommand))
+        return fail(`unknown panel command ${JSON.stringify(raw.command)}`);
       return { ok: true, value: { type: 'runCommand', command: raw.command as PanelCommand } };
     case 'exportChart': {
-      if (!PANEL_CHARTS.includes(raw.chart as PanelChart)) return fail(`exportChart: unknown chart ${JSON.stringify(raw.chart)}`);
+      if (!PANEL_CHARTS.includes(raw.chart as PanelChart))
+        return fail(`exportChart: unknown chart ${JSON.stringify(raw.chart)}`);
       const problem = pngDataUrlProblem(raw.dataUrl);
       if (problem) return fail(`exportChart: dataUrl ${problem}`);
-      return { ok: true, value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string } };
+      return {
+        ok: true,
+        value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string },
+      };
     }
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);

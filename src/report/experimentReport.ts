@@ -2,7 +2,16 @@
  * An experiment's answer as a picture and a table: Markdown with SVG charts, written beside the run record.
  * Pure: returns the files to write; the caller (VS Code or the CLI) writes and opens them.
  */
-import type { CompareResult, DatasetSweepResult, ExperimentResult, FinalRow, ForgotEvalResult, McExperimentResult, SweepResult, TrainingSummary } from '../experiments';
+import type {
+  CompareResult,
+  DatasetSweepResult,
+  ExperimentResult,
+  FinalRow,
+  ForgotEvalResult,
+  McExperimentResult,
+  SweepResult,
+  TrainingSummary,
+} from '../experiments';
 import { histogramChart, heatmap, lineChart, PALETTE, type Series } from './svg';
 
 export interface ReportFile {
@@ -22,7 +31,10 @@ function finalTable(rows: FinalRow[]): string {
   return [
     '| | train loss | train acc | val loss | val acc | gap (loss) | gap (acc) |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.label} | ${n(r.trainLoss)} | ${pct(r.trainAccuracy)} | ${n(r.valLoss)} | ${pct(r.valAccuracy)} | ${n(r.gapLoss)} | ${pct(r.gapAccuracy)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${n(r.trainLoss)} | ${pct(r.trainAccuracy)} | ${n(r.valLoss)} | ${pct(r.valAccuracy)} | ${n(r.gapLoss)} | ${pct(r.gapAccuracy)} |`,
+    ),
   ].join('\n');
 }
 
@@ -48,64 +60,163 @@ export function experimentReport(result: ExperimentResult, id: string): Report {
         return forgotEval(result, id);
     }
   })();
-  const notes = 'notes' in result && result.notes.length > 0 ? `\n${result.notes.map((note) => `- ${note}`).join('\n')}\n` : '';
+  const notes =
+    'notes' in result && result.notes.length > 0 ? `\n${result.notes.map((note) => `- ${note}`).join('\n')}\n` : '';
   const images = body.charts.map((c) => `![${c.name}](${c.name})`).join('\n\n');
   return { markdown: `${header}\n${body.markdown}\n${notes}\n${images}\n`, charts: body.charts };
 }
 
 function title(result: ExperimentResult): string {
-  return { compare: 'With vs without dropout', sweep: 'Dropout-rate sweep', 'dataset-sweep': 'Dataset-size sweep', mc: 'Monte Carlo dropout uncertainty', 'forgot-eval': 'What forgetting eval() reports' }[result.kind];
+  return {
+    compare: 'With vs without dropout',
+    sweep: 'Dropout-rate sweep',
+    'dataset-sweep': 'Dataset-size sweep',
+    mc: 'Monte Carlo dropout uncertainty',
+    'forgot-eval': 'What forgetting eval() reports',
+  }[result.kind];
 }
 
 function compare(r: CompareResult, id: string): Report {
   const arms = [r.withDropout, r.withoutDropout];
   const series: Series[] = arms.flatMap((arm, k) => [
-    { label: `${arm.label}: train`, points: curve(arm.training, (e) => e.train.loss), color: PALETTE[k]!, dashed: true },
+    {
+      label: `${arm.label}: train`,
+      points: curve(arm.training, (e) => e.train.loss),
+      color: PALETTE[k]!,
+      dashed: true,
+    },
     { label: `${arm.label}: val`, points: curve(arm.training, (e) => e.validation.loss), color: PALETTE[k]! },
   ]);
-  const charts = [{ name: `${id}-loss.svg`, text: lineChart({ title: 'Loss per epoch (dashed: training)', xLabel: 'epoch', yLabel: 'loss', series }) }];
+  const charts = [
+    {
+      name: `${id}-loss.svg`,
+      text: lineChart({ title: 'Loss per epoch (dashed: training)', xLabel: 'epoch', yLabel: 'loss', series }),
+    },
+  ];
   const weights = arms.filter((a) => a.weights);
   if (weights.length === 2) {
-    charts.push({ name: `${id}-weights.svg`, text: histogramChart('Final weight distributions', weights.map((a, k) => ({ label: a.label, ...a.weights!.histogram, color: PALETTE[k]! }))) });
+    charts.push({
+      name: `${id}-weights.svg`,
+      text: histogramChart(
+        'Final weight distributions',
+        weights.map((a, k) => ({ label: a.label, ...a.weights!.histogram, color: PALETTE[k]! })),
+      ),
+    });
   }
   const verdict = r.gapReduction
     ? r.gapReduction.loss > 0
       ? `Dropout **narrowed** the generalization gap by ${n(r.gapReduction.loss)} in loss${r.gapReduction.accuracy !== undefined ? ` and ${pct(r.gapReduction.accuracy)} in accuracy` : ''}.`
       : `Dropout did **not** narrow the generalization gap here (${n(r.gapReduction.loss)} in loss): the model may not overfit, or the rate is too high.`
     : '';
-  const spread = r.evennessGain !== undefined ? ` Weight evenness ${r.evennessGain > 0 ? 'rose' : 'fell'} by ${n(r.evennessGain, 3)} with dropout (${r.evennessGain > 0 ? 'weights spread more evenly' : 'no spreading'}).` : '';
+  const spread =
+    r.evennessGain !== undefined
+      ? ` Weight evenness ${r.evennessGain > 0 ? 'rose' : 'fell'} by ${n(r.evennessGain, 3)} with dropout (${r.evennessGain > 0 ? 'weights spread more evenly' : 'no spreading'}).`
+      : '';
   return { markdown: `${finalTable(r.table)}\n\n${verdict}${spread}\n`, charts };
 }
 
 function sweep(r: SweepResult, id: string): Report {
   const done = r.points.filter((p) => p.training.final);
   const series: Series[] = [
-    { label: 'val loss', points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.loss })), color: PALETTE[0]! },
-    { label: 'train loss', points: done.map((p) => ({ x: p.rate, y: p.training.final!.train.loss })), color: PALETTE[0]!, dashed: true, faint: true },
+    {
+      label: 'val loss',
+      points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.loss })),
+      color: PALETTE[0]!,
+    },
+    {
+      label: 'train loss',
+      points: done.map((p) => ({ x: p.rate, y: p.training.final!.train.loss })),
+      color: PALETTE[0]!,
+      dashed: true,
+      faint: true,
+    },
   ];
   const bands = [
-    ...(r.overfitting ? [{ from: r.overfitting.from, to: r.overfitting.to, label: 'overfitting', color: PALETTE[3]! }] : []),
-    ...(r.underfitting ? [{ from: r.underfitting.from, to: r.underfitting.to, label: 'underfitting', color: PALETTE[1]! }] : []),
+    ...(r.overfitting
+      ? [{ from: r.overfitting.from, to: r.overfitting.to, label: 'overfitting', color: PALETTE[3]! }]
+      : []),
+    ...(r.underfitting
+      ? [{ from: r.underfitting.from, to: r.underfitting.to, label: 'underfitting', color: PALETTE[1]! }]
+      : []),
   ];
-  const charts = [{ name: `${id}-sweep.svg`, text: lineChart({ title: `Validation loss against the ${r.group} dropout rate`, xLabel: 'dropout rate', yLabel: 'loss', series, bands, ...(r.best ? { markers: [{ x: r.best.rate, label: `best ${r.best.rate}` }] } : {}) }) }];
+  const charts = [
+    {
+      name: `${id}-sweep.svg`,
+      text: lineChart({
+        title: `Validation loss against the ${r.group} dropout rate`,
+        xLabel: 'dropout rate',
+        yLabel: 'loss',
+        series,
+        bands,
+        ...(r.best ? { markers: [{ x: r.best.rate, label: `best ${r.best.rate}` }] } : {}),
+      }),
+    },
+  ];
   if (done.some((p) => p.training.final!.validation.accuracy !== undefined)) {
-    charts.push({ name: `${id}-sweep-accuracy.svg`, text: lineChart({ title: 'Validation accuracy against the rate', xLabel: 'dropout rate', yLabel: 'accuracy', series: [{ label: 'val accuracy', points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.accuracy ?? 0 })), color: PALETTE[2]! }], ...(r.best ? { markers: [{ x: r.best.rate, label: 'best' }] } : {}) }) });
+    charts.push({
+      name: `${id}-sweep-accuracy.svg`,
+      text: lineChart({
+        title: 'Validation accuracy against the rate',
+        xLabel: 'dropout rate',
+        yLabel: 'accuracy',
+        series: [
+          {
+            label: 'val accuracy',
+            points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.accuracy ?? 0 })),
+            color: PALETTE[2]!,
+          },
+        ],
+        ...(r.best ? { markers: [{ x: r.best.rate, label: 'best' }] } : {}),
+      }),
+    });
   }
-  const best = r.best ? `Best rate: **${r.best.rate}** (validation loss ${n(r.best.valLoss)}${r.best.valAccuracy !== undefined ? `, accuracy ${pct(r.best.valAccuracy)}` : ''}).` : 'No rate finished training.';
-  const regions = [r.overfitting ? `Below it (${r.overfitting.rates.join(', ')}): too little dropout, the model overfits.` : '', r.underfitting ? `Above it (${r.underfitting.rates.join(', ')}): too much dropout, the model underfits.` : ''].filter(Boolean).join(' ');
+  const best = r.best
+    ? `Best rate: **${r.best.rate}** (validation loss ${n(r.best.valLoss)}${r.best.valAccuracy !== undefined ? `, accuracy ${pct(r.best.valAccuracy)}` : ''}).`
+    : 'No rate finished training.';
+  const regions = [
+    r.overfitting ? `Below it (${r.overfitting.rates.join(', ')}): too little dropout, the model overfits.` : '',
+    r.underfitting ? `Above it (${r.underfitting.rates.join(', ')}): too much dropout, the model underfits.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return { markdown: `${best} ${regions}\n\n${finalTable(r.table)}\n`, charts };
 }
 
 function datasetSweep(r: DatasetSweepResult, id: string): Report {
   const series: Series[] = [
-    { label: 'with dropout', points: r.points.filter((p) => p.withDropout.final).map((p) => ({ x: p.fraction, y: p.withDropout.final!.validation.loss })), color: PALETTE[0]! },
-    { label: 'without dropout', points: r.points.filter((p) => p.withoutDropout.final).map((p) => ({ x: p.fraction, y: p.withoutDropout.final!.validation.loss })), color: PALETTE[1]! },
+    {
+      label: 'with dropout',
+      points: r.points
+        .filter((p) => p.withDropout.final)
+        .map((p) => ({ x: p.fraction, y: p.withDropout.final!.validation.loss })),
+      color: PALETTE[0]!,
+    },
+    {
+      label: 'without dropout',
+      points: r.points
+        .filter((p) => p.withoutDropout.final)
+        .map((p) => ({ x: p.fraction, y: p.withoutDropout.final!.validation.loss })),
+      color: PALETTE[1]!,
+    },
   ];
-  const rows = r.points.map((p) => `| ${p.fraction} | ${p.samples ?? '–'} | ${n(p.withDropout.final?.validation.loss)} | ${n(p.withoutDropout.final?.validation.loss)} | ${n(p.lossBenefit)} | ${p.helps === undefined ? '–' : p.helps ? 'yes' : 'no'} |`);
+  const rows = r.points.map(
+    (p) =>
+      `| ${p.fraction} | ${p.samples ?? '–'} | ${n(p.withDropout.final?.validation.loss)} | ${n(p.withoutDropout.final?.validation.loss)} | ${n(p.lossBenefit)} | ${p.helps === undefined ? '–' : p.helps ? 'yes' : 'no'} |`,
+  );
   const summary = `${r.bestFraction !== undefined ? `Dropout helps most at ${r.bestFraction} of the data.` : ''} ${r.stopsHelpingAt !== undefined ? `From ${r.stopsHelpingAt} on it no longer helps.` : ''}`;
   return {
     markdown: `${summary}\n\n| fraction | samples | val loss with | val loss without | benefit | helps |\n|---:|---:|---:|---:|---:|---|\n${rows.join('\n')}\n`,
-    charts: [{ name: `${id}-dataset-size.svg`, text: lineChart({ title: 'Validation loss against the data used', xLabel: 'fraction of the dataset', yLabel: 'validation loss', series }) }],
+    charts: [
+      {
+        name: `${id}-dataset-size.svg`,
+        text: lineChart({
+          title: 'Validation loss against the data used',
+          xLabel: 'fraction of the dataset',
+          yLabel: 'validation loss',
+          series,
+        }),
+      },
+    ],
   };
 }
 
@@ -113,13 +224,23 @@ function mc(r: McExperimentResult, id: string): Report {
   const charts = [];
   if (r.map) {
     const maxVar = Math.max(1e-9, ...r.map.variance);
-    charts.push({ name: `${id}-uncertainty.svg`, text: heatmap(`Uncertainty: variance across ${r.map.passes} passes (darker: less sure)`, r.map.resolution, r.map.variance, (v, i) => {
-      const hue = (r.map!.classes[i]! * 137) % 360;
-      const light = 85 - 55 * Math.sqrt(v / maxVar);
-      return `hsl(${hue} 60% ${light.toFixed(0)}%)`;
-    }) });
+    charts.push({
+      name: `${id}-uncertainty.svg`,
+      text: heatmap(
+        `Uncertainty: variance across ${r.map.passes} passes (darker: less sure)`,
+        r.map.resolution,
+        r.map.variance,
+        (v, i) => {
+          const hue = (r.map!.classes[i]! * 137) % 360;
+          const light = 85 - 55 * Math.sqrt(v / maxVar);
+          return `hsl(${hue} 60% ${light.toFixed(0)}%)`;
+        },
+      ),
+    });
   }
-  const least = r.leastSure.slice(0, 10).map((s) => `| ${s.index} | ${s.predicted} | ${n(s.mean, 3)} | ${n(s.variance, 5)} |`);
+  const least = r.leastSure
+    .slice(0, 10)
+    .map((s) => `| ${s.index} | ${s.predicted} | ${n(s.mean, 3)} | ${n(s.variance, 5)} |`);
   return {
     markdown: `${r.samples} stochastic passes over ${r.validationSize ?? '?'} validation samples. Accuracy of the MC mean: **${pct(r.mcAccuracy)}**; deterministic eval pass: **${pct(r.evalAccuracy)}**; mean predictive variance ${n(r.meanVariance, 5)}.\n\nThe samples the model is least sure of:\n\n| sample | predicted | mean p | variance |\n|---:|---:|---:|---:|\n${least.join('\n')}\n`,
     charts,
@@ -128,16 +249,53 @@ function mc(r: McExperimentResult, id: string): Report {
 
 function forgotEval(r: ForgotEvalResult, id: string): Report {
   const series: Series[] = [
-    { label: 'val acc, eval mode', points: r.curves.flatMap((c) => (c.evalAccuracy === undefined ? [] : [{ x: c.epoch, y: c.evalAccuracy }])), color: PALETTE[0]! },
-    { label: 'val acc, train mode', points: r.curves.flatMap((c) => (c.trainModeAccuracy === undefined ? [] : [{ x: c.epoch, y: c.trainModeAccuracy }])), color: PALETTE[3]!, dashed: true },
+    {
+      label: 'val acc, eval mode',
+      points: r.curves.flatMap((c) => (c.evalAccuracy === undefined ? [] : [{ x: c.epoch, y: c.evalAccuracy }])),
+      color: PALETTE[0]!,
+    },
+    {
+      label: 'val acc, train mode',
+      points: r.curves.flatMap((c) =>
+        c.trainModeAccuracy === undefined ? [] : [{ x: c.epoch, y: c.trainModeAccuracy }],
+      ),
+      color: PALETTE[3]!,
+      dashed: true,
+    },
   ];
   const lossSeries: Series[] = [
     { label: 'val loss, eval mode', points: r.curves.map((c) => ({ x: c.epoch, y: c.evalLoss })), color: PALETTE[0]! },
-    { label: 'val loss, train mode', points: r.curves.flatMap((c) => (c.trainModeLoss === undefined ? [] : [{ x: c.epoch, y: c.trainModeLoss }])), color: PALETTE[3]!, dashed: true },
+    {
+      label: 'val loss, train mode',
+      points: r.curves.flatMap((c) => (c.trainModeLoss === undefined ? [] : [{ x: c.epoch, y: c.trainModeLoss }])),
+      color: PALETTE[3]!,
+      dashed: true,
+    },
   ];
-  const charts = [{ name: `${id}-modes-loss.svg`, text: lineChart({ title: 'Validation loss: eval mode vs train mode', xLabel: 'epoch', yLabel: 'loss', series: lossSeries }) }];
-  if (series[0]!.points.length > 0) charts.push({ name: `${id}-modes-accuracy.svg`, text: lineChart({ title: 'Validation accuracy: eval mode vs train mode', xLabel: 'epoch', yLabel: 'accuracy', series }) });
-  const passes = r.passAccuracy ? ` Over ${r.passes} train-mode passes the reported accuracy ranged ${pct(r.passAccuracy.min)} – ${pct(r.passAccuracy.max)}; ${pct(r.flipRate)} of predictions flip between consecutive passes, and ${pct(r.unstableFraction)} of samples are not predicted the same in every pass.` : '';
+  const charts = [
+    {
+      name: `${id}-modes-loss.svg`,
+      text: lineChart({
+        title: 'Validation loss: eval mode vs train mode',
+        xLabel: 'epoch',
+        yLabel: 'loss',
+        series: lossSeries,
+      }),
+    },
+  ];
+  if (series[0]!.points.length > 0)
+    charts.push({
+      name: `${id}-modes-accuracy.svg`,
+      text: lineChart({
+        title: 'Validation accuracy: eval mode vs train mode',
+        xLabel: 'epoch',
+        yLabel: 'accuracy',
+        series,
+      }),
+    });
+  const passes = r.passAccuracy
+    ? ` Over ${r.passes} train-mode passes the reported accuracy ranged ${pct(r.passAccuracy.min)} – ${pct(r.passAccuracy.max)}; ${pct(r.flipRate)} of predictions flip between consecutive passes, and ${pct(r.unstableFraction)} of samples are not predicted the same in every pass.`
+    : '';
   return {
     markdown: `Evaluated correctly (eval mode): loss ${n(r.evalMode?.loss)}, accuracy **${pct(r.evalMode?.accuracy)}**. With dropout left on (train mode, what forgetting \`model.eval()\` reports): loss ${n(r.trainMode?.loss)}, accuracy **${pct(r.trainMode?.accuracy)}**${r.accuracyDrop !== undefined ? `, ${pct(r.accuracyDrop)} lower` : ''}.${passes}\n`,
     charts,

@@ -32,7 +32,17 @@ export function exportRunCsv(record: RunRecord): string {
   const rows: string[] = [CSV_COLUMNS.join(',')];
   const push = (member: string, e: RunEpoch) =>
     rows.push(
-      [member, e.epoch, e.lr, e.train.loss, e.train.accuracy, e.validation.loss, e.validation.accuracy, e.validationTrainMode?.loss, e.validationTrainMode?.accuracy]
+      [
+        member,
+        e.epoch,
+        e.lr,
+        e.train.loss,
+        e.train.accuracy,
+        e.validation.loss,
+        e.validation.accuracy,
+        e.validationTrainMode?.loss,
+        e.validationTrainMode?.accuracy,
+      ]
         .map(cell)
         .join(','),
     );
@@ -49,7 +59,8 @@ export interface Gap {
 
 export function generalizationGap(final: { train: Metrics; validation: Metrics }): Gap {
   const gap: Gap = { loss: final.validation.loss - final.train.loss };
-  if (final.train.accuracy !== undefined && final.validation.accuracy !== undefined) gap.accuracy = final.train.accuracy - final.validation.accuracy;
+  if (final.train.accuracy !== undefined && final.validation.accuracy !== undefined)
+    gap.accuracy = final.train.accuracy - final.validation.accuracy;
   return gap;
 }
 
@@ -86,11 +97,21 @@ export interface RunComparison {
 export function finalOf(training: { final?: FinalMetrics; epochs: RunEpoch[] }): FinalMetrics | undefined {
   if (training.final) return training.final;
   const last = training.epochs[training.epochs.length - 1];
-  return last ? { train: last.train, validation: last.validation, ...(last.validationTrainMode ? { validationTrainMode: last.validationTrainMode } : {}) } : undefined;
+  return last
+    ? {
+        train: last.train,
+        validation: last.validation,
+        ...(last.validationTrainMode ? { validationTrainMode: last.validationTrainMode } : {}),
+      }
+    : undefined;
 }
 
 function md(a: number | undefined, b: number | undefined): MetricDelta {
-  return { ...(a !== undefined ? { a } : {}), ...(b !== undefined ? { b } : {}), ...(a !== undefined && b !== undefined ? { delta: b - a } : {}) };
+  return {
+    ...(a !== undefined ? { a } : {}),
+    ...(b !== undefined ? { b } : {}),
+    ...(a !== undefined && b !== undefined ? { delta: b - a } : {}),
+  };
 }
 
 /**
@@ -108,8 +129,12 @@ export function compareRuns(a: RunRecord, b: RunRecord): RunComparison {
   const epochs = [...byEpoch.values()].sort((x, y) => x.epoch - y.epoch);
   for (const row of epochs) {
     if (row.a && row.b) {
-      row.delta = { trainLoss: row.b.train.loss - row.a.train.loss, valLoss: row.b.validation.loss - row.a.validation.loss };
-      if (row.a.validation.accuracy !== undefined && row.b.validation.accuracy !== undefined) row.delta.valAccuracy = row.b.validation.accuracy - row.a.validation.accuracy;
+      row.delta = {
+        trainLoss: row.b.train.loss - row.a.train.loss,
+        valLoss: row.b.validation.loss - row.a.validation.loss,
+      };
+      if (row.a.validation.accuracy !== undefined && row.b.validation.accuracy !== undefined)
+        row.delta.valAccuracy = row.b.validation.accuracy - row.a.validation.accuracy;
     }
   }
   const fa = finalOf(a);

@@ -109,10 +109,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isMetrics = (v: unknown): boolean => isObject(v) && typeof v['loss'] === 'number';
 
 function checkTraining(v: Record<string, unknown>, where: string): string | undefined {
-  if (!RUN_STATUSES.includes(v['status'] as RunRecordStatus)) return `${where}: unknown status ${JSON.stringify(v['status'])}`;
+  if (!RUN_STATUSES.includes(v['status'] as RunRecordStatus))
+    return `${where}: unknown status ${JSON.stringify(v['status'])}`;
   if (!Array.isArray(v['epochs'])) return `${where}: "epochs" is not a list`;
   for (const [i, e] of (v['epochs'] as unknown[]).entries()) {
-    if (!isObject(e) || typeof e['epoch'] !== 'number' || !isMetrics(e['train']) || !isMetrics(e['validation'])) return `${where}: epoch #${i} is malformed`;
+    if (!isObject(e) || typeof e['epoch'] !== 'number' || !isMetrics(e['train']) || !isMetrics(e['validation']))
+      return `${where}: epoch #${i} is malformed`;
   }
   if (v['weights'] !== undefined && !Array.isArray(v['weights'])) return `${where}: "weights" is not a list`;
   return undefined;
@@ -128,14 +130,19 @@ export function parseRunRecord(text: string): ParsedRun {
   }
   if (!isObject(raw)) return { ok: false, message: 'not a Dropout Lens run (not a JSON object)' };
   const format = raw['format'];
-  if (typeof format !== 'string' || !format.startsWith(RUN_FORMAT_PREFIX)) return { ok: false, message: 'not a Dropout Lens run (no "format": "dropout-lens/run@1")' };
-  if (format !== RUN_FORMAT) return { ok: false, message: `run format "${format}" is not supported by this version (expected "${RUN_FORMAT}")` };
+  if (typeof format !== 'string' || !format.startsWith(RUN_FORMAT_PREFIX))
+    return { ok: false, message: 'not a Dropout Lens run (no "format": "dropout-lens/run@1")' };
+  if (format !== RUN_FORMAT)
+    return { ok: false, message: `run format "${format}" is not supported by this version (expected "${RUN_FORMAT}")` };
   if (typeof raw['id'] !== 'string' || raw['id'] === '') return { ok: false, message: 'run has no "id"' };
-  if (!RUN_KINDS.includes(raw['kind'] as RunKind)) return { ok: false, message: `unknown run kind ${JSON.stringify(raw['kind'])}` };
-  if (!isObject(raw['config']) || typeof raw['config']['name'] !== 'string') return { ok: false, message: 'run has no "config.name"' };
+  if (!RUN_KINDS.includes(raw['kind'] as RunKind))
+    return { ok: false, message: `unknown run kind ${JSON.stringify(raw['kind'])}` };
+  if (!isObject(raw['config']) || typeof raw['config']['name'] !== 'string')
+    return { ok: false, message: 'run has no "config.name"' };
   if (!isObject(raw['spec'])) return { ok: false, message: 'run has no "spec"' };
   if (typeof raw['seed'] !== 'number') return { ok: false, message: 'run has no "seed"' };
-  if (typeof raw['createdAt'] !== 'string' || typeof raw['updatedAt'] !== 'string') return { ok: false, message: 'run has no "createdAt"/"updatedAt"' };
+  if (typeof raw['createdAt'] !== 'string' || typeof raw['updatedAt'] !== 'string')
+    return { ok: false, message: 'run has no "createdAt"/"updatedAt"' };
   const problem = checkTraining(raw, 'run');
   if (problem) return { ok: false, message: problem };
   if (raw['members'] !== undefined) {

@@ -109,7 +109,10 @@ export class RunWriter {
       format: RUN_FORMAT,
       id: init.id ?? newRunId(init.kind, now()),
       kind: init.kind,
-      config: { name: init.config.name ?? init.spec.name, ...(init.config.path !== undefined ? { path: init.config.path } : {}) },
+      config: {
+        name: init.config.name ?? init.spec.name,
+        ...(init.config.path !== undefined ? { path: init.config.path } : {}),
+      },
       spec: init.spec,
       seed: init.spec.seed,
       createdAt: time,
@@ -224,7 +227,9 @@ function copyFinal(f: FinalMetrics): FinalMetrics {
 /** Typed arrays become plain arrays, non-finite numbers null: what JSON.stringify would do, made explicit. */
 export function toJsonValue(value: unknown): unknown {
   return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v)),
+    JSON.stringify(value, (_key, v: unknown) =>
+      ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+    ),
   ) as unknown;
 }
 
@@ -256,7 +261,10 @@ export class RunStore {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { runs: [], problems: [] };
-      return { runs: [], problems: [{ file: this.folder, message: `cannot read the runs folder: ${(error as Error).message}` }] };
+      return {
+        runs: [],
+        problems: [{ file: this.folder, message: `cannot read the runs folder: ${(error as Error).message}` }],
+      };
     }
     const runs: RunListEntry[] = [];
     const problems: RunProblem[] = [];
@@ -271,7 +279,9 @@ export class RunStore {
       if (result.ok) runs.push(listEntry(result.record, file));
       else problems.push({ file, message: result.message });
     }
-    runs.sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+    runs.sort((a, b) =>
+      a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
+    );
     return { runs, problems };
   }
 

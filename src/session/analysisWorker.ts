@@ -41,7 +41,15 @@ export class AnalysisWorker {
   analyze(job: AnalysisJob): Promise<Finding[]> {
     if (this.disposed) return Promise.reject(new Error('The analysis worker was shut down.'));
     const id = this.nextId++;
-    const request: AnalysisRequest = { type: 'analyze', id, document: job.document, fileName: job.fileName, edits: job.edits ?? [], text: job.text, options: job.options ?? {} };
+    const request: AnalysisRequest = {
+      type: 'analyze',
+      id,
+      document: job.document,
+      fileName: job.fileName,
+      edits: job.edits ?? [],
+      text: job.text,
+      options: job.options ?? {},
+    };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.thread().postMessage(request);
@@ -82,7 +90,9 @@ export class AnalysisWorker {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.crashes++;
-      this.failPending(`The analysis worker stopped (${crash ? crash.message : `exit code ${code}`}); the next analysis starts a new one.`);
+      this.failPending(
+        `The analysis worker stopped (${crash ? crash.message : `exit code ${code}`}); the next analysis starts a new one.`,
+      );
     });
     return (this.worker = worker);
   }

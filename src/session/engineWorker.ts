@@ -23,7 +23,10 @@ export class EngineWorker {
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(location: WorkerLocation) {
-    this.worker = new Worker(location.file, { eval: location.eval ?? false, workerData: { interrupt: this.interrupt.buffer } });
+    this.worker = new Worker(location.file, {
+      eval: location.eval ?? false,
+      workerData: { interrupt: this.interrupt.buffer },
+    });
     this.worker.on('message', (event: EngineEvent) => this.handle(event));
     this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));
     this.worker.on('exit', (code) => {

@@ -7,7 +7,15 @@ import type { EngineEvent } from '../protocol/engine';
 
 const LATEST_ONLY: ReadonlySet<EngineEvent['type']> = new Set(['step', 'activations', 'boundary']);
 /** What a user did or must see at once: these flush the batch immediately. */
-const URGENT: ReadonlySet<EngineEvent['type']> = new Set(['ready', 'modes', 'rate', 'paused', 'resumed', 'error', 'done']);
+const URGENT: ReadonlySet<EngineEvent['type']> = new Set([
+  'ready',
+  'modes',
+  'rate',
+  'paused',
+  'resumed',
+  'error',
+  'done',
+]);
 
 /** A view draws no weights: a W2-sized model's final weights are megabytes that would be serialised for nothing. */
 function withoutWeights(event: EngineEvent): EngineEvent {

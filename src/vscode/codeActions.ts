@@ -4,7 +4,9 @@ import type { DiagnosticsController } from './diagnostics';
 import { DIAGNOSTIC_SOURCE, toRange } from './convert';
 
 export class DropoutQuickFixes implements vscode.CodeActionProvider {
-  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+  };
 
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
@@ -12,11 +14,15 @@ export class DropoutQuickFixes implements vscode.CodeActionProvider {
     const findings = this.diagnostics.findingsFor(document.uri) ?? [];
     // Our own diagnostics at the range, read in this host: the context's copy comes from the workbench's
     // marker service, which can lag just after an analysis and would then offer no fix.
-    const ours = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.intersection(range) !== undefined);
+    const ours = vscode.languages
+      .getDiagnostics(document.uri)
+      .filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.intersection(range) !== undefined);
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of ours) {
       const rule = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
-      const finding = findings.find((f) => f.rule === rule && toRange(f.range).isEqual(diagnostic.range) && f.message === diagnostic.message);
+      const finding = findings.find(
+        (f) => f.rule === rule && toRange(f.range).isEqual(diagnostic.range) && f.message === diagnostic.message,
+      );
       for (const fix of finding?.fixes ?? []) {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];

@@ -12,10 +12,23 @@ export class ConfigCodeLens implements vscode.CodeLensProvider {
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
-    const lenses = [new vscode.CodeLens(top, { title: '$(play) Train', command: 'dropoutLens.train', arguments: [document.uri], tooltip: 'Train this model in the Dropout Lens worker' })];
+    const lenses = [
+      new vscode.CodeLens(top, {
+        title: '$(play) Train',
+        command: 'dropoutLens.train',
+        arguments: [document.uri],
+        tooltip: 'Train this model in the Dropout Lens worker',
+      }),
+    ];
     const session = this.controller.session;
     if (session && session.configUri.toString() === document.uri.toString()) {
-      lenses.push(new vscode.CodeLens(top, { title: '$(graph-line) Open run', command: 'dropoutLens.openPanel', tooltip: `Open the run panel (${session.status})` }));
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: '$(graph-line) Open run',
+          command: 'dropoutLens.openPanel',
+          tooltip: `Open the run panel (${session.status})`,
+        }),
+      );
     }
     return lenses;
   }

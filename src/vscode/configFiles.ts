@@ -25,8 +25,7 @@ export async function readText(uri: vscode.Uri): Promise<string> {
 
 export type LoadedConfig =
   /** `csvBytes`: the dataset file as read, when the config names a CSV (decoded where it is used). */
-  | { ok: true; spec: ModelSpec; csvBytes?: Uint8Array }
-  | { ok: false; problems: Finding[]; message: string };
+  { ok: true; spec: ModelSpec; csvBytes?: Uint8Array } | { ok: false; problems: Finding[]; message: string };
 
 /** Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. */
 export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
@@ -36,13 +35,21 @@ export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   if (!spec || errors.length > 0) {
     const first = errors[0];
     const where = first ? ` (line ${first.range.start.line + 1}: ${first.message})` : '';
-    return { ok: false, problems: errors, message: `The model config ${vscode.workspace.asRelativePath(uri)} is invalid${where}.` };
+    return {
+      ok: false,
+      problems: errors,
+      message: `The model config ${vscode.workspace.asRelativePath(uri)} is invalid${where}.`,
+    };
   }
   if (spec.data.source !== 'csv') return { ok: true, spec };
   const csvUri = vscode.Uri.joinPath(uri, '..', spec.data.path);
   try {
     return { ok: true, spec, csvBytes: await vscode.workspace.fs.readFile(csvUri) };
   } catch (error) {
-    return { ok: false, problems: [], message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      problems: [],
+      message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

@@ -10,13 +10,37 @@ export interface DatasetChoice {
 }
 
 export const DATASETS: DatasetChoice[] = [
-  { id: 'moons', label: 'Two moons', detail: 'Two interleaved half circles with noise: the classic 2-D toy.', classes: 2, regression: false },
-  { id: 'overfit', label: 'Overfitting on purpose', detail: 'Few noisy samples: an unregularized network memorizes them.', classes: 2, regression: false },
+  {
+    id: 'moons',
+    label: 'Two moons',
+    detail: 'Two interleaved half circles with noise: the classic 2-D toy.',
+    classes: 2,
+    regression: false,
+  },
+  {
+    id: 'overfit',
+    label: 'Overfitting on purpose',
+    detail: 'Few noisy samples: an unregularized network memorizes them.',
+    classes: 2,
+    regression: false,
+  },
   { id: 'circles', label: 'Circles', detail: 'A ring around a disc.', classes: 2, regression: false },
-  { id: 'spirals', label: 'Spirals', detail: 'Three interleaved spirals: needs capacity.', classes: 3, regression: false },
+  {
+    id: 'spirals',
+    label: 'Spirals',
+    detail: 'Three interleaved spirals: needs capacity.',
+    classes: 3,
+    regression: false,
+  },
   { id: 'xor', label: 'XOR', detail: 'Four noisy quadrants.', classes: 2, regression: false },
   { id: 'blobs', label: 'Gaussian blobs', detail: 'Separable clusters.', classes: 3, regression: false },
-  { id: 'regression', label: 'Noisy 1-D regression', detail: 'A wavy curve with noise, mean-squared error.', classes: 1, regression: true },
+  {
+    id: 'regression',
+    label: 'Noisy 1-D regression',
+    detail: 'A wavy curve with noise, mean-squared error.',
+    classes: 1,
+    regression: true,
+  },
 ];
 
 export interface ArchitectureChoice {
@@ -29,7 +53,7 @@ export interface ArchitectureChoice {
 export const ARCHITECTURES: ArchitectureChoice[] = [
   {
     id: 'paper',
-    label: 'MLP with dropout (the paper\'s recipe)',
+    label: "MLP with dropout (the paper's recipe)",
     detail: 'Input dropout 0.2, hidden dropout 0.5, max-norm 3, SGD with high momentum.',
     hidden: (output) => `    - dropout: 0.2
     - dense: 128

@@ -33,7 +33,10 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Fires after a document's diagnostics were recomputed (tests and the sidebar listen). */
   readonly onDidAnalyze = this.changed.event;
 
-  constructor(private readonly readme: vscode.Uri, extensionPath: string) {
+  constructor(
+    private readonly readme: vscode.Uri,
+    extensionPath: string,
+  ) {
     this.worker = new AnalysisWorker(locateAnalysisWorker(extensionPath));
     this.disposables.push(
       this.changed,
@@ -42,7 +45,9 @@ export class DiagnosticsController implements vscode.Disposable {
         if (e.contentChanges.length === 0) return;
         // Each event's changes apply to the text after the last, in order (VS Code sorts them from the end).
         const unsent = this.unsentEdits.get(e.document.uri.toString());
-        unsent?.push(...e.contentChanges.map(({ rangeOffset, rangeLength, text }) => ({ rangeOffset, rangeLength, text })));
+        unsent?.push(
+          ...e.contentChanges.map(({ rangeOffset, rangeLength, text }) => ({ rangeOffset, rangeLength, text })),
+        );
         this.schedule(e.document);
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -52,7 +57,8 @@ export class DiagnosticsController implements vscode.Disposable {
         this.scheduleFile(doc.uri);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('dropoutLens.diagnostics') || e.affectsConfiguration('files.exclude')) this.refresh();
+        if (e.affectsConfiguration('dropoutLens.diagnostics') || e.affectsConfiguration('files.exclude'))
+          this.refresh();
       }),
       this.watcher,
       this.watcher.onDidCreate((uri) => this.scheduleFile(uri)),
@@ -69,14 +75,19 @@ export class DiagnosticsController implements vscode.Disposable {
   private refresh(): void {
     this.analyzeOpenDocuments();
     if (this.coversWorkspace()) void this.scanWorkspace();
-    else for (const key of [...this.findings.keys()]) if (!this.isOpen(vscode.Uri.parse(key))) this.forget(vscode.Uri.parse(key));
+    else
+      for (const key of [...this.findings.keys()])
+        if (!this.isOpen(vscode.Uri.parse(key))) this.forget(vscode.Uri.parse(key));
   }
 
   private async scanWorkspace(): Promise<void> {
     this.scan?.cancel();
     const scan = (this.scan = new vscode.CancellationTokenSource());
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Dropout Lens: analysing the workspace' }, () => this.lintWorkspace(scan.token, false));
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Dropout Lens: analysing the workspace' },
+        () => this.lintWorkspace(scan.token, false),
+      );
     } catch (error) {
       log().error(`The workspace analysis failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -98,7 +109,10 @@ export class DiagnosticsController implements vscode.Disposable {
    * Analyses every supported file of the workspace; returns how many files and findings. With
    * `analyzeOpen` false, open documents count with the findings they have (refresh() just analysed them).
    */
-  async lintWorkspace(token?: vscode.CancellationToken, analyzeOpen = true): Promise<{ files: number; findings: number }> {
+  async lintWorkspace(
+    token?: vscode.CancellationToken,
+    analyzeOpen = true,
+  ): Promise<{ files: number; findings: number }> {
     const patterns = excludedGlobs(diagnosticsSettings().exclude);
     const exclude = patterns.length > 0 ? `{${patterns.join(',')}}` : undefined;
     const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml}', exclude, 5000, token);
@@ -137,7 +151,8 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Analyses an open document; resolves with its number of findings (undefined: not analysed, or superseded). */
   async analyze(doc: vscode.TextDocument): Promise<number | undefined> {
-    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return undefined;
+    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote')
+      return undefined;
     const name = analysisFileName(doc);
     const text = doc.getText();
     if (!isAnalyzable(name, text)) return undefined;
@@ -163,7 +178,9 @@ export class DiagnosticsController implements vscode.Disposable {
     } catch (first) {
       // A crashed worker or an analyzer that threw: one more try as a one-off analysis of the whole text (the
       // kept tree is gone, and the edits that led here may be too), then give up on this file only.
-      log().error(`Analysis of ${uri.fsPath || uri.path} failed: ${first instanceof Error ? first.message : String(first)}`);
+      log().error(
+        `Analysis of ${uri.fsPath || uri.path} failed: ${first instanceof Error ? first.message : String(first)}`,
+      );
       try {
         findings = await this.worker.analyze({ fileName: job.fileName, text: job.text, options });
       } catch {
@@ -172,14 +189,18 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     if (this.latest.get(key) !== id) return undefined;
     this.findings.set(key, findings);
-    this.collection.set(uri, findings.map((f) => toDiagnostic(f, this.readme)));
+    this.collection.set(
+      uri,
+      findings.map((f) => toDiagnostic(f, this.readme)),
+    );
     this.changed.fire(uri);
     return findings.length;
   }
 
   private isExcluded(uri: vscode.Uri, patterns: string[]): boolean {
     // A folder's glob (files.exclude's `**/build`) covers what is inside it.
-    const matches = (pattern: string) => vscode.languages.match({ pattern }, { uri, languageId: '' } as vscode.TextDocument) > 0;
+    const matches = (pattern: string) =>
+      vscode.languages.match({ pattern }, { uri, languageId: '' } as vscode.TextDocument) > 0;
     return patterns.some((pattern) => matches(pattern) || (!pattern.endsWith('/**') && matches(`${pattern}/**`)));
   }
 
@@ -196,19 +217,25 @@ export class DiagnosticsController implements vscode.Disposable {
     if (!this.coversWorkspace() || this.isOpen(uri) || !isAnalyzable(uri.path)) return;
     const key = uri.toString();
     clearTimeout(this.pending.get(key));
-    this.pending.set(key, setTimeout(() => {
-      this.pending.delete(key);
-      if (!this.isOpen(uri)) void this.analyzeFile(uri);
-    }, diagnosticsSettings(uri).debounceMs));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        if (!this.isOpen(uri)) void this.analyzeFile(uri);
+      }, diagnosticsSettings(uri).debounceMs),
+    );
   }
 
   private schedule(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     clearTimeout(this.pending.get(key));
-    this.pending.set(key, setTimeout(() => {
-      this.pending.delete(key);
-      void this.analyze(doc);
-    }, diagnosticsSettings(doc.uri).debounceMs));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        void this.analyze(doc);
+      }, diagnosticsSettings(doc.uri).debounceMs),
+    );
   }
 
   /** Drops a document's diagnostics and its analyzer; an analysis still running for it is ignored. */
@@ -240,7 +267,9 @@ export class DiagnosticsController implements vscode.Disposable {
  * a file hidden from the explorer is not ours to flag either).
  */
 function excludedGlobs(ours: string[], scope?: vscode.Uri): string[] {
-  const hidden = Object.entries(vscode.workspace.getConfiguration('files', scope).get<Record<string, unknown>>('exclude', {}))
+  const hidden = Object.entries(
+    vscode.workspace.getConfiguration('files', scope).get<Record<string, unknown>>('exclude', {}),
+  )
     .filter(([, on]) => on === true)
     .map(([glob]) => glob);
   return [...ours, ...hidden];

@@ -24,11 +24,41 @@ interface ExperimentCommand {
 }
 
 const EXPERIMENTS: ExperimentCommand[] = [
-  { id: 'dropoutLens.compare', kind: 'compare', title: 'With vs without dropout', run: (spec, options) => experimentsCore().runCompareExperiment(spec, options) },
-  { id: 'dropoutLens.sweep', kind: 'sweep', title: 'Dropout-rate sweep', run: (spec, options) => experimentsCore().runSweepExperiment(spec, { ...options, rates: trainingSettings().sweepRates }) },
-  { id: 'dropoutLens.datasetSweep', kind: 'dataset-sweep', title: 'Dataset-size sweep', run: (spec, options) => experimentsCore().runDatasetSweepExperiment(spec, options) },
-  { id: 'dropoutLens.mcUncertainty', kind: 'mc', title: 'Monte Carlo dropout uncertainty', run: (spec, options) => experimentsCore().runMcExperiment(spec, { ...options, samples: spec.evaluation.mcSamples ?? trainingSettings().mcSamples }) },
-  { id: 'dropoutLens.forgotEval', kind: 'forgot-eval', title: 'What forgetting eval() reports', run: (spec, options) => experimentsCore().runForgotEvalExperiment(spec, options) },
+  {
+    id: 'dropoutLens.compare',
+    kind: 'compare',
+    title: 'With vs without dropout',
+    run: (spec, options) => experimentsCore().runCompareExperiment(spec, options),
+  },
+  {
+    id: 'dropoutLens.sweep',
+    kind: 'sweep',
+    title: 'Dropout-rate sweep',
+    run: (spec, options) =>
+      experimentsCore().runSweepExperiment(spec, { ...options, rates: trainingSettings().sweepRates }),
+  },
+  {
+    id: 'dropoutLens.datasetSweep',
+    kind: 'dataset-sweep',
+    title: 'Dataset-size sweep',
+    run: (spec, options) => experimentsCore().runDatasetSweepExperiment(spec, options),
+  },
+  {
+    id: 'dropoutLens.mcUncertainty',
+    kind: 'mc',
+    title: 'Monte Carlo dropout uncertainty',
+    run: (spec, options) =>
+      experimentsCore().runMcExperiment(spec, {
+        ...options,
+        samples: spec.evaluation.mcSamples ?? trainingSettings().mcSamples,
+      }),
+  },
+  {
+    id: 'dropoutLens.forgotEval',
+    kind: 'forgot-eval',
+    title: 'What forgetting eval() reports',
+    run: (spec, options) => experimentsCore().runForgotEvalExperiment(spec, options),
+  },
 ];
 
 /** Options a test may pass as the command's second argument (e.g. fewer epochs). */
@@ -40,18 +70,31 @@ export interface ExperimentCommandOptions {
 
 export function registerExperimentCommands(extensionPath: string, runsView: RunsView): vscode.Disposable[] {
   return EXPERIMENTS.map((experiment) =>
-    vscode.commands.registerCommand(experiment.id, (uri?: vscode.Uri, options: ExperimentCommandOptions = {}) => runExperiment(experiment, extensionPath, runsView, uri instanceof vscode.Uri ? uri : undefined, options)),
+    vscode.commands.registerCommand(experiment.id, (uri?: vscode.Uri, options: ExperimentCommandOptions = {}) =>
+      runExperiment(experiment, extensionPath, runsView, uri instanceof vscode.Uri ? uri : undefined, options),
+    ),
   );
 }
 
-async function runExperiment(experiment: ExperimentCommand, extensionPath: string, runsView: RunsView, uri: vscode.Uri | undefined, commandOptions: ExperimentCommandOptions): Promise<ExperimentResult | undefined> {
+async function runExperiment(
+  experiment: ExperimentCommand,
+  extensionPath: string,
+  runsView: RunsView,
+  uri: vscode.Uri | undefined,
+  commandOptions: ExperimentCommandOptions,
+): Promise<ExperimentResult | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('Dropout Lens runs experiments only in a trusted workspace.');
     return undefined;
   }
   const configUri = uri ?? activeConfigUri();
   if (!configUri) {
-    void vscode.window.showInformationMessage(`${experiment.title} needs a model config: open a *.dropout.yaml file first.`, 'New Model Config…').then((c) => c && vscode.commands.executeCommand('dropoutLens.newConfig'));
+    void vscode.window
+      .showInformationMessage(
+        `${experiment.title} needs a model config: open a *.dropout.yaml file first.`,
+        'New Model Config…',
+      )
+      .then((c) => c && vscode.commands.executeCommand('dropoutLens.newConfig'));
     return undefined;
   }
   const loaded = await loadConfig(configUri);
@@ -62,7 +105,11 @@ async function runExperiment(experiment: ExperimentCommand, extensionPath: strin
   const store = workspaceRunStore();
   let writer: RunWriter | undefined;
   try {
-    writer = await store?.create({ kind: experiment.kind, spec: loaded.spec, config: { name: loaded.spec.name, path: vscode.workspace.asRelativePath(configUri) } });
+    writer = await store?.create({
+      kind: experiment.kind,
+      spec: loaded.spec,
+      config: { name: loaded.spec.name, path: vscode.workspace.asRelativePath(configUri) },
+    });
   } catch (error) {
     log().warn(`The experiment will not be saved: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -82,7 +129,10 @@ async function runExperiment(experiment: ExperimentCommand, extensionPath: strin
         ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),
         onProgress: (p) => {
           const percent = 100 * p.fraction;
-          progress.report({ message: `${p.message} (${p.completedRuns}/${p.totalRuns} trainings)`, increment: percent - reported });
+          progress.report({
+            message: `${p.message} (${p.completedRuns}/${p.totalRuns} trainings)`,
+            increment: percent - reported,
+          });
           reported = percent;
         },
       });
@@ -90,10 +140,13 @@ async function runExperiment(experiment: ExperimentCommand, extensionPath: strin
   );
   await writer?.flush();
   runsView.refresh();
-  log().info(`${experiment.title} on ${loaded.spec.name}: ${result.status}${result.message ? ` (${result.message})` : ''}`);
+  log().info(
+    `${experiment.title} on ${loaded.spec.name}: ${result.status}${result.message ? ` (${result.message})` : ''}`,
+  );
   const reportUri = await writeReport(result, writer?.id ?? `${experiment.kind}-${Date.now()}`);
   if (!commandOptions.quiet && reportUri) await vscode.commands.executeCommand('markdown.showPreview', reportUri);
-  if (result.status === 'failed') void vscode.window.showErrorMessage(`${experiment.title} failed: ${result.message ?? 'see the Dropout Lens log'}`);
+  if (result.status === 'failed')
+    void vscode.window.showErrorMessage(`${experiment.title} failed: ${result.message ?? 'see the Dropout Lens log'}`);
   return result;
 }
 
@@ -104,7 +157,8 @@ async function writeReport(result: ExperimentResult, id: string): Promise<vscode
   const reports = vscode.Uri.joinPath(folder, trainingSettings().runsFolder, '..', 'reports');
   const report = reportsCore().experimentReport(result, id);
   const encode = (text: string) => new TextEncoder().encode(text);
-  for (const chart of report.charts) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(reports, chart.name), encode(chart.text));
+  for (const chart of report.charts)
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(reports, chart.name), encode(chart.text));
   const uri = vscode.Uri.joinPath(reports, `${id}.md`);
   await vscode.workspace.fs.writeFile(uri, encode(report.markdown));
   return uri;

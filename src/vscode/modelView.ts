@@ -12,7 +12,14 @@ import type { RunController } from './runController';
 
 export type ModelNode =
   | { kind: 'summary'; label: string; description: string; tooltip: string }
-  | { kind: 'layer'; index: number; spec: LayerSpec; mode: LayerMode | undefined; rate: number | undefined; live: boolean };
+  | {
+      kind: 'layer';
+      index: number;
+      spec: LayerSpec;
+      mode: LayerMode | undefined;
+      rate: number | undefined;
+      live: boolean;
+    };
 
 export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -24,10 +31,12 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
     this.disposables.push(
       controller.onDidChange(() => this.refresh()),
       controller.onDidStart((session) => {
-        this.disposables.push(session.onEvent((event) => {
-          if (event.type === 'ready' || event.type === 'modes' || event.type === 'rate') this.refresh();
-          else if (event.type === 'epoch') this.refreshSoon();
-        }));
+        this.disposables.push(
+          session.onEvent((event) => {
+            if (event.type === 'ready' || event.type === 'modes' || event.type === 'rate') this.refresh();
+            else if (event.type === 'epoch') this.refreshSoon();
+          }),
+        );
       }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (editor && isModelConfig(editor.document.uri)) this.refresh();
@@ -59,16 +68,40 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
           (last.validation.accuracy !== undefined ? ` · val acc ${(100 * last.validation.accuracy).toFixed(1)}%` : '')
         : `step ${session.step}`;
       return [
-        { kind: 'summary', label: session.spec.name, description: `${session.status} · ${metrics}`, tooltip: `${vscode.workspace.asRelativePath(session.configUri)}\n${metrics}` },
+        {
+          kind: 'summary',
+          label: session.spec.name,
+          description: `${session.status} · ${metrics}`,
+          tooltip: `${vscode.workspace.asRelativePath(session.configUri)}\n${metrics}`,
+        },
         // A dense layer's mode changes nothing it computes, so it gets no badge to click.
-        ...session.layers.map((l): ModelNode => ({ kind: 'layer', index: l.index, spec: l.spec, mode: hasMode(l.spec) ? l.mode : undefined, rate: l.rate, live: session.isActive })),
+        ...session.layers.map((l): ModelNode => ({
+          kind: 'layer',
+          index: l.index,
+          spec: l.spec,
+          mode: hasMode(l.spec) ? l.mode : undefined,
+          rate: l.rate,
+          live: session.isActive,
+        })),
       ];
     }
     const spec = this.activeSpec();
     if (!spec) return [];
     return [
-      { kind: 'summary', label: spec.name, description: 'not trained yet', tooltip: 'Train it with the ▶ button above.' },
-      ...spec.model.layers.map((layer, index): ModelNode => ({ kind: 'layer', index, spec: layer, mode: undefined, rate: undefined, live: false })),
+      {
+        kind: 'summary',
+        label: spec.name,
+        description: 'not trained yet',
+        tooltip: 'Train it with the ▶ button above.',
+      },
+      ...spec.model.layers.map((layer, index): ModelNode => ({
+        kind: 'layer',
+        index,
+        spec: layer,
+        mode: undefined,
+        rate: undefined,
+        live: false,
+      })),
     ];
   }
 
@@ -93,13 +126,22 @@ export class ModelView implements vscode.TreeDataProvider<ModelNode>, vscode.Dis
     item.description = [dropout, badge].filter(Boolean).join(' · ');
     item.contextValue = dropout ? 'layer-dropout' : node.spec.type === 'batchnorm' ? 'layer-batchnorm' : 'layer';
     item.iconPath = node.mode
-      ? new vscode.ThemeIcon(node.mode === 'train' ? 'circle-filled' : 'circle-outline', new vscode.ThemeColor(node.mode === 'train' ? 'dropoutLens.trainMode' : 'dropoutLens.evalMode'))
+      ? new vscode.ThemeIcon(
+          node.mode === 'train' ? 'circle-filled' : 'circle-outline',
+          new vscode.ThemeColor(node.mode === 'train' ? 'dropoutLens.trainMode' : 'dropoutLens.evalMode'),
+        )
       : new vscode.ThemeIcon(dropout ? 'circle-slash' : 'layers');
-    item.accessibilityInformation = { label: `Layer ${node.index}, ${layerTitle(node.spec)}${dropout ? `, ${dropout}` : ''}${node.mode ? `, ${node.mode} mode` : ''}` };
+    item.accessibilityInformation = {
+      label: `Layer ${node.index}, ${layerTitle(node.spec)}${dropout ? `, ${dropout}` : ''}${node.mode ? `, ${node.mode} mode` : ''}`,
+    };
     if (node.live && node.mode) {
       const next = node.mode === 'train' ? 'eval' : 'train';
       item.tooltip = `Layer ${node.index} is in ${node.mode} mode. Click to switch it to ${next} mode.`;
-      item.command = { command: 'dropoutLens.toggleLayerMode', title: `Switch to ${next} mode`, arguments: [node.index] };
+      item.command = {
+        command: 'dropoutLens.toggleLayerMode',
+        title: `Switch to ${next} mode`,
+        arguments: [node.index],
+      };
     }
     return item;
   }

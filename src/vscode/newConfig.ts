@@ -18,10 +18,15 @@ export async function createModelConfig(): Promise<vscode.Uri | undefined> {
     title: 'New Model Config (3/3): file name',
     value: suggested,
     prompt: 'Saved as NAME.dropout.yaml in the workspace folder',
-    validateInput: (value) => (/^[\w.-]+$/.test(value) ? undefined : 'Use letters, digits, dots, dashes and underscores only.'),
+    validateInput: (value) =>
+      /^[\w.-]+$/.test(value) ? undefined : 'Use letters, digits, dots, dashes and underscores only.',
   });
   if (!name) return undefined;
-  const text = renderConfig(`${dataset.choice.label}, ${architecture.choice.label.toLowerCase()}`, dataset.choice, architecture.choice);
+  const text = renderConfig(
+    `${dataset.choice.label}, ${architecture.choice.label.toLowerCase()}`,
+    dataset.choice,
+    architecture.choice,
+  );
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder) {
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: text });
@@ -31,7 +36,11 @@ export async function createModelConfig(): Promise<vscode.Uri | undefined> {
   const uri = vscode.Uri.joinPath(folder, `${name}.dropout.yaml`);
   try {
     await vscode.workspace.fs.stat(uri);
-    const overwrite = await vscode.window.showWarningMessage(`${name}.dropout.yaml already exists.`, { modal: true }, 'Overwrite');
+    const overwrite = await vscode.window.showWarningMessage(
+      `${name}.dropout.yaml already exists.`,
+      { modal: true },
+      'Overwrite',
+    );
     if (overwrite !== 'Overwrite') return undefined;
   } catch {
     // does not exist yet: the usual case

@@ -1,6 +1,13 @@
 /** Commands on saved runs: open one in the panel, export it, compare two. */
 import * as vscode from 'vscode';
-import { compareRuns, exportRunCsv, exportRunJson, type RunComparison, type RunListEntry, type RunRecord } from '../runs';
+import {
+  compareRuns,
+  exportRunCsv,
+  exportRunJson,
+  type RunComparison,
+  type RunListEntry,
+  type RunRecord,
+} from '../runs';
 import { recordSnapshot } from './recordSnapshot';
 import type { RunController } from './runController';
 import { RunPanel } from './runPanel';
@@ -20,7 +27,12 @@ async function pickRun(title: string, exclude?: string): Promise<RunListEntry | 
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    choices.map((r) => ({ label: r.name, description: `${r.kind} · ${r.status} · ${r.epochCount} epochs`, detail: new Date(r.createdAt).toLocaleString(), entry: r })),
+    choices.map((r) => ({
+      label: r.name,
+      description: `${r.kind} · ${r.status} · ${r.epochCount} epochs`,
+      detail: new Date(r.createdAt).toLocaleString(),
+      entry: r,
+    })),
     { title, matchOnDescription: true },
   );
   return picked?.entry;
@@ -42,7 +54,11 @@ function idOf(arg: unknown): string | undefined {
   return undefined;
 }
 
-export function registerRunCommands(extensionUri: vscode.Uri, controller: RunController, runsView: RunsView): vscode.Disposable[] {
+export function registerRunCommands(
+  extensionUri: vscode.Uri,
+  controller: RunController,
+  runsView: RunsView,
+): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('dropoutLens.refreshRuns', () => runsView.refresh()),
     vscode.commands.registerCommand('dropoutLens.openRun', async (arg?: unknown) => {
@@ -64,8 +80,13 @@ export function registerRunCommands(extensionUri: vscode.Uri, controller: RunCon
         filters: format === 'JSON' ? { JSON: ['json'] } : { CSV: ['csv'] },
       });
       if (!target) return undefined;
-      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(format === 'JSON' ? exportRunJson(record) : exportRunCsv(record)));
-      void vscode.window.showInformationMessage(`Exported ${record.config.name} to ${vscode.workspace.asRelativePath(target)}.`);
+      await vscode.workspace.fs.writeFile(
+        target,
+        new TextEncoder().encode(format === 'JSON' ? exportRunJson(record) : exportRunCsv(record)),
+      );
+      void vscode.window.showInformationMessage(
+        `Exported ${record.config.name} to ${vscode.workspace.asRelativePath(target)}.`,
+      );
       return target;
     }),
     vscode.commands.registerCommand('dropoutLens.compareRuns', async (first?: string, second?: string) => {
@@ -76,7 +97,10 @@ export function registerRunCommands(extensionUri: vscode.Uri, controller: RunCon
       const [ra, rb] = [await readRun(a), await readRun(b)];
       if (!ra || !rb) return undefined;
       const comparison = compareRuns(ra, rb);
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: comparisonMarkdown(comparison) });
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'markdown',
+        content: comparisonMarkdown(comparison),
+      });
       await vscode.window.showTextDocument(doc, { preview: true });
       return comparison;
     }),
@@ -85,7 +109,8 @@ export function registerRunCommands(extensionUri: vscode.Uri, controller: RunCon
 
 function comparisonMarkdown(c: RunComparison): string {
   const n = (v: number | undefined, digits = 4) => (v === undefined ? '–' : v.toFixed(digits));
-  const row = (label: string, m: { a?: number; b?: number; delta?: number }) => `| ${label} | ${n(m.a)} | ${n(m.b)} | ${m.delta === undefined ? '–' : (m.delta >= 0 ? '+' : '') + m.delta.toFixed(4)} |`;
+  const row = (label: string, m: { a?: number; b?: number; delta?: number }) =>
+    `| ${label} | ${n(m.a)} | ${n(m.b)} | ${m.delta === undefined ? '–' : (m.delta >= 0 ? '+' : '') + m.delta.toFixed(4)} |`;
   return [
     `# ${c.a.name} vs ${c.b.name}`,
     '',
@@ -102,7 +127,10 @@ function comparisonMarkdown(c: RunComparison): string {
     '',
     '| epoch | A train loss | A val loss | B train loss | B val loss |',
     '|---:|---:|---:|---:|---:|',
-    ...c.epochs.map((e) => `| ${e.epoch} | ${n(e.a?.train.loss)} | ${n(e.a?.validation.loss)} | ${n(e.b?.train.loss)} | ${n(e.b?.validation.loss)} |`),
+    ...c.epochs.map(
+      (e) =>
+        `| ${e.epoch} | ${n(e.a?.train.loss)} | ${n(e.a?.validation.loss)} | ${n(e.b?.train.loss)} | ${n(e.b?.validation.loss)} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -27,15 +27,24 @@ export class RunController implements vscode.Disposable {
   /** Trains the given config (default: the active one). Returns undefined when nothing was started. */
   async train(configUri?: vscode.Uri): Promise<TrainingSession | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Dropout Lens trains only in a trusted workspace: training reads data files named by the config and writes run records.');
+      void vscode.window.showWarningMessage(
+        'Dropout Lens trains only in a trusted workspace: training reads data files named by the config and writes run records.',
+      );
       return undefined;
     }
     const uri = configUri ?? activeConfigUri();
     if (!uri) {
-      const choice = await vscode.window.showInformationMessage('Open a model config (*.dropout.yaml or *.dropout.json) to train it.', 'New Model Config…', 'Open Config…');
+      const choice = await vscode.window.showInformationMessage(
+        'Open a model config (*.dropout.yaml or *.dropout.json) to train it.',
+        'New Model Config…',
+        'Open Config…',
+      );
       if (choice === 'New Model Config…') await vscode.commands.executeCommand('dropoutLens.newConfig');
       if (choice === 'Open Config…') {
-        const picked = await vscode.window.showOpenDialog({ filters: { 'Model configs': ['yaml', 'yml', 'json'] }, canSelectMany: false });
+        const picked = await vscode.window.showOpenDialog({
+          filters: { 'Model configs': ['yaml', 'yml', 'json'] },
+          canSelectMany: false,
+        });
         if (picked?.[0]) return this.train(picked[0]);
       }
       return undefined;
@@ -43,7 +52,9 @@ export class RunController implements vscode.Disposable {
     const loaded = await loadConfig(uri);
     if (!loaded.ok) {
       log().warn(loaded.message);
-      void vscode.window.showErrorMessage(loaded.message, 'Open Config').then((choice) => choice && vscode.window.showTextDocument(uri));
+      void vscode.window
+        .showErrorMessage(loaded.message, 'Open Config')
+        .then((choice) => choice && vscode.window.showTextDocument(uri));
       return undefined;
     }
     this.current?.dispose();
@@ -58,7 +69,10 @@ export class RunController implements vscode.Disposable {
     this.current = session;
     session.onStatus((status) => this.onStatus(session, status));
     session.onEvent((event) => {
-      if (event.type === 'error') log().error(`[${session.spec.name}] ${event.code}: ${event.message}${event.step !== undefined ? ` at step ${event.step}` : ''}`);
+      if (event.type === 'error')
+        log().error(
+          `[${session.spec.name}] ${event.code}: ${event.message}${event.step !== undefined ? ` at step ${event.step}` : ''}`,
+        );
     });
     log().info(`Training ${vscode.workspace.asRelativePath(uri)} (${loaded.spec.name}), seed ${loaded.spec.seed}`);
     this.onStatus(session, session.status);
@@ -94,9 +108,14 @@ export class RunController implements vscode.Disposable {
     if (session !== this.current) return;
     void vscode.commands.executeCommand('setContext', 'dropoutLens.status', status);
     if (status === 'failed') {
-      void vscode.window.showErrorMessage(`Training "${session.spec.name}" failed: ${session.message ?? 'see the Dropout Lens log'}`, 'Show Log').then((choice) => {
-        if (choice) log().show();
-      });
+      void vscode.window
+        .showErrorMessage(
+          `Training "${session.spec.name}" failed: ${session.message ?? 'see the Dropout Lens log'}`,
+          'Show Log',
+        )
+        .then((choice) => {
+          if (choice) log().show();
+        });
     }
     this.changed.fire(session);
   }

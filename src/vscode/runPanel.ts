@@ -8,7 +8,13 @@ import * as vscode from 'vscode';
 import type { EngineEvent } from '../protocol/engine';
 import { parseWebviewMessage } from '../protocol/validate';
 import { EngineEventBatcher } from '../session/eventBatcher';
-import type { HostToPanelMessage, PanelChart, PanelCommand, PanelSnapshot, PanelToHostMessage } from '../protocol/webview';
+import type {
+  HostToPanelMessage,
+  PanelChart,
+  PanelCommand,
+  PanelSnapshot,
+  PanelToHostMessage,
+} from '../protocol/webview';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
 import type { RunController } from './runController';
@@ -33,7 +39,12 @@ export class RunPanel implements vscode.Disposable {
       RunPanel.current.panel.reveal(undefined, true);
       return RunPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, 'Dropout Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, RunPanel.webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      RUN_PANEL_VIEW_TYPE,
+      'Dropout Lens',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      RunPanel.webviewOptions(extensionUri),
+    );
     RunPanel.current = new RunPanel(panel, extensionUri, controller);
     return RunPanel.current;
   }
@@ -79,7 +90,8 @@ export class RunPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
+    const asset = (...path: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
     return renderPanelHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(16).toString('base64'),
@@ -105,7 +117,8 @@ export class RunPanel implements vscode.Disposable {
     this.sessionSubscriptions = [
       session.onEvent((event) => this.forward(event)),
       session.onStatus((status) => {
-        if (!this.shown) this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) });
+        if (!this.shown)
+          this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) });
       }),
     ];
     this.disposables.push(...this.sessionSubscriptions);
@@ -139,7 +152,13 @@ export class RunPanel implements vscode.Disposable {
         this.ready = true;
         if (this.shown) this.post({ type: 'snapshot', snapshot: this.shown });
         else if (session) this.post({ type: 'snapshot', snapshot: session.snapshot() });
-        else this.post({ type: 'status', status: 'idle', message: 'No run yet. Open a model config and train it.', action: { label: 'Train', command: 'train' } });
+        else
+          this.post({
+            type: 'status',
+            status: 'idle',
+            message: 'No run yet. Open a model config and train it.',
+            action: { label: 'Train', command: 'train' },
+          });
         break;
       case 'control':
         this.controller[message.action]();
@@ -175,11 +194,15 @@ export class RunPanel implements vscode.Disposable {
     try {
       await vscode.workspace.fs.writeFile(target, bytes);
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the chart: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(
+        `Could not export the chart: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return undefined;
     }
     log().info(`Exported the ${chart} chart to ${target.fsPath} (${bytes.length} bytes)`);
-    void vscode.window.showInformationMessage(`Exported the ${chart} chart to ${vscode.workspace.asRelativePath(target)}.`);
+    void vscode.window.showInformationMessage(
+      `Exported the ${chart} chart to ${vscode.workspace.asRelativePath(target)}.`,
+    );
     return target;
   }
 
@@ -207,7 +230,10 @@ export class RunPanel implements vscode.Disposable {
 }
 
 export class RunPanelSerializer implements vscode.WebviewPanelSerializer {
-  constructor(private readonly extensionUri: vscode.Uri, private readonly controller: RunController) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly controller: RunController,
+  ) {}
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
     RunPanel.revive(panel, this.extensionUri, this.controller);

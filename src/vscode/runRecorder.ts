@@ -31,7 +31,12 @@ export class RunRecorder implements vscode.Disposable {
     if (!store) return;
     let writer: RunWriter;
     try {
-      writer = await store.create({ kind: 'train', spec: session.spec, config: { name: session.spec.name, path: vscode.workspace.asRelativePath(session.configUri) }, id: session.runId });
+      writer = await store.create({
+        kind: 'train',
+        spec: session.spec,
+        config: { name: session.spec.name, path: vscode.workspace.asRelativePath(session.configUri) },
+        id: session.runId,
+      });
     } catch (error) {
       log().error(`Cannot save run ${session.runId}: ${error instanceof Error ? error.message : String(error)}`);
       return;
@@ -45,7 +50,12 @@ export class RunRecorder implements vscode.Disposable {
         const status = event.reason;
         void saved(
           writer
-            .endTraining({ status, ...(failure ? { message: failure } : {}), ...(event.final ? { final: event.final } : {}), ...(event.weights ? { weights: event.weights } : {}) })
+            .endTraining({
+              status,
+              ...(failure ? { message: failure } : {}),
+              ...(event.final ? { final: event.final } : {}),
+              ...(event.weights ? { weights: event.weights } : {}),
+            })
             .then(() => writer.finish(status, failure ? { message: failure } : {}))
             .then(() => {
               if (writer.lastError) log().error(`Saving run ${writer.id} failed: ${writer.lastError.message}`);

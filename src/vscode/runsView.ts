@@ -31,7 +31,10 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     const store = workspaceRunStore();
     if (!store) return [];
     const { runs, problems } = await store.list();
-    return [...runs.map((entry): RunNode => ({ kind: 'run', entry })), ...problems.map((problem): RunNode => ({ kind: 'problem', problem }))];
+    return [
+      ...runs.map((entry): RunNode => ({ kind: 'run', entry })),
+      ...problems.map((problem): RunNode => ({ kind: 'problem', problem })),
+    ];
   }
 
   getTreeItem(node: RunNode): vscode.TreeItem {
@@ -45,11 +48,28 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     const { entry } = node;
     const item = new vscode.TreeItem(`${entry.name}`);
     const val = entry.final?.validation;
-    item.description = [entry.kind, entry.status, `${entry.epochCount} ep`, val?.accuracy !== undefined ? `val acc ${(100 * val.accuracy).toFixed(1)}%` : val ? `val loss ${val.loss.toFixed(3)}` : undefined]
+    item.description = [
+      entry.kind,
+      entry.status,
+      `${entry.epochCount} ep`,
+      val?.accuracy !== undefined
+        ? `val acc ${(100 * val.accuracy).toFixed(1)}%`
+        : val
+          ? `val loss ${val.loss.toFixed(3)}`
+          : undefined,
+    ]
       .filter(Boolean)
       .join(' · ');
     item.tooltip = `${entry.id}\n${new Date(entry.createdAt).toLocaleString()}${entry.message ? `\n${entry.message}` : ''}`;
-    item.iconPath = new vscode.ThemeIcon(entry.status === 'completed' ? 'pass' : entry.status === 'failed' ? 'error' : entry.status === 'running' ? 'sync' : 'circle-slash');
+    item.iconPath = new vscode.ThemeIcon(
+      entry.status === 'completed'
+        ? 'pass'
+        : entry.status === 'failed'
+          ? 'error'
+          : entry.status === 'running'
+            ? 'sync'
+            : 'circle-slash',
+    );
     item.contextValue = 'run';
     item.command = { command: 'dropoutLens.openRun', title: 'Open Run', arguments: [entry.id] };
     return item;

@@ -112,7 +112,13 @@ export class TrainingSession implements vscode.Disposable {
         this.lastLoss = event.loss;
         break;
       case 'epoch':
-        this.epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+        this.epochs.push({
+          epoch: event.epoch,
+          lr: event.lr,
+          train: event.train,
+          validation: event.validation,
+          validationTrainMode: event.validationTrainMode,
+        });
         break;
       case 'masks':
         this.recentMasks.push(event);
@@ -140,10 +146,11 @@ export class TrainingSession implements vscode.Disposable {
         this.setStatus('running');
         break;
       case 'error':
-        if (event.fatal) this.message = event.step !== undefined ? `${event.message} (step ${event.step})` : event.message;
+        if (event.fatal)
+          this.message = event.step !== undefined ? `${event.message} (step ${event.step})` : event.message;
         break;
       case 'done':
-        this.setStatus(event.reason, event.reason === 'failed' ? this.message ?? 'Training failed.' : undefined);
+        this.setStatus(event.reason, event.reason === 'failed' ? (this.message ?? 'Training failed.') : undefined);
         break;
       default:
         break;

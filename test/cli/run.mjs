@@ -12,11 +12,11 @@ const bin = join(root, 'bin', 'dropout-lens.js');
 const examples = join(root, 'examples');
 const cli = (...args) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
 
-
 await test('--help lists every command and exits 0', () => {
   const r = cli('--help');
   assert.equal(r.status, 0, r.stderr);
-  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'bench']) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'bench'])
+    assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
 });
 
 await test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
@@ -25,7 +25,7 @@ await test('an unknown command is bad usage: exit 2 and the usage on stderr', ()
   assert.match(r.stderr, /unknown command "frobnicate"/);
 });
 
-await test('lint --format json finds the examples\' mistakes with 1-based positions, and exits 1 on errors', () => {
+await test("lint --format json finds the examples' mistakes with 1-based positions, and exits 1 on errors", () => {
   const r = cli('lint', examples, '--format', 'json');
   assert.equal(r.status, 1, r.stderr);
   const findings = JSON.parse(r.stdout);
@@ -35,7 +35,8 @@ await test('lint --format json finds the examples\' mistakes with 1-based positi
     assert.equal(typeof f.rule, 'string');
   }
   const rules = new Set(findings.map((f) => f.rule));
-  for (const rule of ['missing-eval', 'functional-dropout-no-training-flag', 'dropout-on-output']) assert.ok(rules.has(rule), `no ${rule} in examples: ${[...rules]}`);
+  for (const rule of ['missing-eval', 'functional-dropout-no-training-flag', 'dropout-on-output'])
+    assert.ok(rules.has(rule), `no ${rule} in examples: ${[...rules]}`);
 });
 
 await test('lint --format sarif is SARIF 2.1.0', () => {
@@ -57,7 +58,10 @@ await test('lint of a clean file exits 0 and prints nothing', () => {
 await test('train --json streams engine events as JSON lines, ending in done', () => {
   const r = cli('train', join(examples, 'moons.dropout.yaml'), '--json', '--epochs', '3');
   assert.equal(r.status, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   const types = new Set(events.map((e) => e.type));
   for (const type of ['ready', 'epoch', 'done']) assert.ok(types.has(type), `no ${type} event`);
   assert.equal(events.filter((e) => e.type === 'epoch').length, 3);
@@ -82,11 +86,21 @@ const experiment = (...args) => {
 };
 
 await test('size-sweep on the overfitting example: dropout helps on a small subset, and helps less on the whole data', () => {
-  const result = experiment('size-sweep', join(examples, 'overfit.dropout.yaml'), '--epochs', '30', '--fractions', '0.25,0.5,1');
+  const result = experiment(
+    'size-sweep',
+    join(examples, 'overfit.dropout.yaml'),
+    '--epochs',
+    '30',
+    '--fractions',
+    '0.25,0.5,1',
+  );
   assert.equal(result.kind, 'dataset-sweep');
   const [small, , full] = result.points;
   assert.ok(small.lossBenefit > 0, `benefit on 25% of the data: ${small.lossBenefit}`);
-  assert.ok(full.lossBenefit < small.lossBenefit, `benefit on all of it ${full.lossBenefit} < on 25% ${small.lossBenefit}`);
+  assert.ok(
+    full.lossBenefit < small.lossBenefit,
+    `benefit on all of it ${full.lossBenefit} < on 25% ${small.lossBenefit}`,
+  );
 });
 
 await test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their mean is about as accurate as eval mode', () => {
@@ -101,8 +115,14 @@ await test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and 
 await test('forgot-eval on the overfitting example: train mode reports a lower accuracy than eval mode, and its predictions vary', () => {
   const result = experiment('forgot-eval', join(examples, 'overfit.dropout.yaml'), '--epochs', '20', '--passes', '10');
   assert.equal(result.kind, 'forgot-eval');
-  assert.ok(result.trainMode.accuracy < result.evalMode.accuracy, `train mode ${result.trainMode.accuracy} vs eval mode ${result.evalMode.accuracy}`);
-  assert.ok(result.passAccuracy.mean < result.evalMode.accuracy, `mean single-pass accuracy ${result.passAccuracy.mean}`);
+  assert.ok(
+    result.trainMode.accuracy < result.evalMode.accuracy,
+    `train mode ${result.trainMode.accuracy} vs eval mode ${result.evalMode.accuracy}`,
+  );
+  assert.ok(
+    result.passAccuracy.mean < result.evalMode.accuracy,
+    `mean single-pass accuracy ${result.passAccuracy.mean}`,
+  );
   assert.ok(result.flipRate > 0 && result.passAccuracy.max > result.passAccuracy.min, `flip rate ${result.flipRate}`);
 });
 

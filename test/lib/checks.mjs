@@ -10,7 +10,11 @@ export async function test(name, fn) {
     console.log(`✓ ${name}`);
   } catch (error) {
     failed++;
-    console.log(`✗ ${name}\n  ${String(error?.message ?? error).split('\n').join('\n  ')}`);
+    console.log(
+      `✗ ${name}\n  ${String(error?.message ?? error)
+        .split('\n')
+        .join('\n  ')}`,
+    );
   }
 }
 

@@ -3,9 +3,18 @@ import assert from 'node:assert/strict';
 import { parseWebviewMessage } from '../../src/protocol/validate';
 
 test('webview messages: valid ones pass through typed', () => {
-  assert.deepEqual(parseWebviewMessage({ type: 'setMode', layer: 2, mode: 'eval' }), { ok: true, value: { type: 'setMode', layer: 2, mode: 'eval' } });
-  assert.deepEqual(parseWebviewMessage({ type: 'setMode', layer: null, mode: 'train' }), { ok: true, value: { type: 'setMode', layer: null, mode: 'train' } });
-  assert.deepEqual(parseWebviewMessage({ type: 'control', action: 'stop' }), { ok: true, value: { type: 'control', action: 'stop' } });
+  assert.deepEqual(parseWebviewMessage({ type: 'setMode', layer: 2, mode: 'eval' }), {
+    ok: true,
+    value: { type: 'setMode', layer: 2, mode: 'eval' },
+  });
+  assert.deepEqual(parseWebviewMessage({ type: 'setMode', layer: null, mode: 'train' }), {
+    ok: true,
+    value: { type: 'setMode', layer: null, mode: 'train' },
+  });
+  assert.deepEqual(parseWebviewMessage({ type: 'control', action: 'stop' }), {
+    ok: true,
+    value: { type: 'control', action: 'stop' },
+  });
 });
 
 test('webview messages: hostile or malformed ones are refused with a precise error', () => {
@@ -30,20 +39,34 @@ test('webview messages: hostile or malformed ones are refused with a precise err
 
 test('exportChart: a bounded PNG data URL of a known chart passes; anything else is refused with a precise error', () => {
   // A real 1×1 PNG.
-  const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
-  assert.deepEqual(parseWebviewMessage({ type: 'exportChart', chart: 'loss', dataUrl: png }), { ok: true, value: { type: 'exportChart', chart: 'loss', dataUrl: png } });
+  const png =
+    'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+  assert.deepEqual(parseWebviewMessage({ type: 'exportChart', chart: 'loss', dataUrl: png }), {
+    ok: true,
+    value: { type: 'exportChart', chart: 'loss', dataUrl: png },
+  });
   assert.equal(parseWebviewMessage({ type: 'exportChart', chart: 'accuracy', dataUrl: png }).ok, true);
   const cases: [unknown, RegExp][] = [
     [{ type: 'exportChart', chart: 'weights', dataUrl: png }, /unknown chart "weights"/],
     [{ type: 'exportChart', chart: 'loss' }, /dataUrl is not a string/],
     [{ type: 'exportChart', chart: 'loss', dataUrl: 42 }, /dataUrl is not a string/],
-    [{ type: 'exportChart', chart: 'loss', dataUrl: png.replace('image/png', 'image/svg+xml') }, /does not start with data:image\/png;base64,/],
+    [
+      { type: 'exportChart', chart: 'loss', dataUrl: png.replace('image/png', 'image/svg+xml') },
+      /does not start with data:image\/png;base64,/,
+    ],
     [{ type: 'exportChart', chart: 'loss', dataUrl: 'data:text/html;base64,PHNjcmlwdD4=' }, /does not start with/],
     [{ type: 'exportChart', chart: 'loss', dataUrl: `${png.slice(0, -1)}!` }, /not valid base64/],
     [{ type: 'exportChart', chart: 'loss', dataUrl: `${png}A` }, /not valid base64/],
     [{ type: 'exportChart', chart: 'loss', dataUrl: 'data:image/png;base64,R0lGODlhAQABAAAAACw=' }, /not a PNG image/],
     [{ type: 'exportChart', chart: 'loss', dataUrl: 'data:image/png;base64,' }, /not a PNG image/],
-    [{ type: 'exportChart', chart: 'loss', dataUrl: `data:image/png;base64,iVBORw0KGgo${'A'.repeat(8 * 1024 * 1024)}` }, /more than 8388608/],
+    [
+      {
+        type: 'exportChart',
+        chart: 'loss',
+        dataUrl: `data:image/png;base64,iVBORw0KGgo${'A'.repeat(8 * 1024 * 1024)}`,
+      },
+      /more than 8388608/,
+    ],
   ];
   for (const [raw, error] of cases) {
     const result = parseWebviewMessage(raw);

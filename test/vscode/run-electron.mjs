@@ -8,7 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { runTests } from '@vscode/test-electron';
 
 const root = resolve(import.meta.dirname, '..', '..');
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'test', 'vscode', 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'test', 'vscode', 'tsconfig.json')],
+  { stdio: 'inherit' },
+);
 const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-ws-'));
 cpSync(join(root, 'examples'), workspace, { recursive: true });
 await runTests({

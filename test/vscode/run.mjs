@@ -24,7 +24,11 @@ if (!existsSync(join(root, 'dist', 'extension.js'))) {
   console.error('dist/extension.js is missing: run `npm run build` first (npm test does).');
   process.exit(1);
 }
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'test', 'vscode', 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'test', 'vscode', 'tsconfig.json')],
+  { stdio: 'inherit' },
+);
 
 // Tests edit files (quick fixes, new configs): they get a throwaway copy of the examples.
 const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-ws-'));
@@ -50,7 +54,10 @@ try {
     });
     page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   });
-  const url = server.workbenchUrl(workspace, { extensionDevelopmentPath: root, extensionTestsPath: join(root, 'out', 'test', 'vscode', 'suite', 'index.js') });
+  const url = server.workbenchUrl(workspace, {
+    extensionDevelopmentPath: root,
+    extensionTestsPath: join(root, 'out', 'test', 'vscode', 'suite', 'index.js'),
+  });
   await page.goto(url);
   let timer;
   const timeout = new Promise((resolveExit) => (timer = setTimeout(() => resolveExit('timeout'), TIMEOUT_MS)));
@@ -66,7 +73,9 @@ try {
 const text = readFileSync(resultsFile, 'utf8');
 const results = text ? JSON.parse(text) : undefined;
 if (exitCode === 'timeout') {
-  console.error(`FAIL: the extension host did not report within ${TIMEOUT_MS / 1000} s (log: test-results/vscode/code-server.log)`);
+  console.error(
+    `FAIL: the extension host did not report within ${TIMEOUT_MS / 1000} s (log: test-results/vscode/code-server.log)`,
+  );
   process.exit(1);
 }
 if (!results) {
@@ -82,8 +91,12 @@ if (results.passed === 0) {
 }
 try {
   const shots = await takeWorkbenchScreenshots({ root, dir: join(root, 'test-results', 'screenshots') });
-  console.log(`workbench walkthrough: trained from the command palette; ${shots.map((f) => relative(root, f)).join(', ')}`);
+  console.log(
+    `workbench walkthrough: trained from the command palette; ${shots.map((f) => relative(root, f)).join(', ')}`,
+  );
 } catch (error) {
-  console.error(`FAIL: the workbench walkthrough (train from the palette; sidebar and panel screenshots) failed: ${error instanceof Error ? error.message : String(error)} (test-results/screenshots/workbench-walkthrough-failure.png)`);
+  console.error(
+    `FAIL: the workbench walkthrough (train from the palette; sidebar and panel screenshots) failed: ${error instanceof Error ? error.message : String(error)} (test-results/screenshots/workbench-walkthrough-failure.png)`,
+  );
   process.exit(1);
 }

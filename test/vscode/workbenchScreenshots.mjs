@@ -29,7 +29,11 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
   const workspace = mkdtempSync(join(tmpdir(), 'dropout-lens-walkthrough-'));
   cpSync(join(root, 'examples'), workspace, { recursive: true });
   // The example trains in about a second: masks at the highest rate the setting allows fill more of the heatmaps.
-  const server = await startCodeServer({ folder: workspace, settings: { 'dropoutLens.training.maskUpdatesPerSecond': 120 }, ...(log ? { log } : {}) });
+  const server = await startCodeServer({
+    folder: workspace,
+    settings: { 'dropoutLens.training.maskUpdatesPerSecond': 120 },
+    ...(log ? { log } : {}),
+  });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -52,7 +56,9 @@ export async function takeWorkbenchScreenshots({ root, dir, log }) {
       const input = page.locator('.quick-input-widget input');
       await input.fill(theme);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().click({ timeout: 15_000 });
-      await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), className, { timeout: 20_000 });
+      await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), className, {
+        timeout: 20_000,
+      });
       await page.waitForTimeout(2000);
       const file = join(dir, `workbench-${name}.png`);
       await page.screenshot({ path: file });

@@ -10,4 +10,7 @@ export declare function moons(units: number, dropoutLayers?: number): ModelSpec;
 export declare function snapshotOf(events: EngineEvent[], name: string): PanelSnapshot;
 export declare function plain<T>(value: T): unknown;
 export declare function startPanelServer(): Promise<{ base: string; close(): void }>;
-export declare function openPanel(browser: Browser, base: string): Promise<{ page: Page; problems: string[]; deliver(message: unknown): Promise<void> }>;
+export declare function openPanel(
+  browser: Browser,
+  base: string,
+): Promise<{ page: Page; problems: string[]; deliver(message: unknown): Promise<void> }>;

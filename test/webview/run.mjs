@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { finish, test } from '../lib/checks.mjs';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { parseWebviewMessage } from '../../src/protocol/validate.ts';
-import { root, ensurePanelBuilt, engineRun, moons, snapshotOf, startPanelServer, openPanel as openPanelAt } from './harness.mjs';
+import {
+  root,
+  ensurePanelBuilt,
+  engineRun,
+  moons,
+  snapshotOf,
+  startPanelServer,
+  openPanel as openPanelAt,
+} from './harness.mjs';
 
 const shots = join(root, 'test-results', 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -37,7 +45,8 @@ const deliveries = {
     await deliver({ type: 'snapshot', snapshot });
     for (const e of maskEvents) await deliver({ type: 'engineBatch', events: [e] });
   },
-  'from the snapshot of a panel opened mid-run': (deliver) => deliver({ type: 'snapshot', snapshot: { ...snapshot, recent: maskEvents } }),
+  'from the snapshot of a panel opened mid-run': (deliver) =>
+    deliver({ type: 'snapshot', snapshot: { ...snapshot, recent: maskEvents } }),
 };
 for (const [how, deliverMasks] of Object.entries(deliveries)) {
   await test(`mask heatmaps paint exactly the kept and dropped units of the latest mask, ${how}`, async () => {
@@ -56,13 +65,16 @@ for (const [how, deliverMasks] of Object.entries(deliveries)) {
       const isKept = ((last.bits[u >> 3] >> (u & 7)) & 1) === 1;
       assert.deepEqual(column[u], isKept ? kept : dropped, `unit ${u}`);
     }
-    assert.match(await page.locator('#layer-1 .realized').innerText(), new RegExp(`realized ${last.realizedDropFraction.toFixed(2)}`));
+    assert.match(
+      await page.locator('#layer-1 .realized').innerText(),
+      new RegExp(`realized ${last.realizedDropFraction.toFixed(2)}`),
+    );
     assert.deepEqual(problems, []);
     await page.close();
   });
 }
 
-await test('a layer\'s mode button posts a valid setMode, the modes event relabels it, and run controls follow the status', async () => {
+await test("a layer's mode button posts a valid setMode, the modes event relabels it, and run controls follow the status", async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
   await page.locator('#layer-1 button.mode').click();
@@ -72,11 +84,17 @@ await test('a layer\'s mode button posts a valid setMode, the modes event relabe
   assert.equal(await page.locator('#layer-1 button.mode').innerText(), 'EVAL');
   assert.equal(await page.locator('#layer-1 button.mode').getAttribute('aria-pressed'), 'false');
   // Paused: resume and step act, pause cannot; once the run completes only what reads the results is left.
-  assert.deepEqual(await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)), [true, false, false, false]);
+  assert.deepEqual(
+    await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)),
+    [true, false, false, false],
+  );
   await page.locator('#resume').click();
   assert.deepEqual(await page.evaluate(() => window.__posted.at(-1)), { type: 'control', action: 'resume' });
   await deliver({ type: 'status', status: 'completed' });
-  assert.deepEqual(await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)), [true, true, true, true]);
+  assert.deepEqual(
+    await page.evaluate(() => ['pause', 'resume', 'step', 'stop'].map((id) => document.getElementById(id).disabled)),
+    [true, true, true, true],
+  );
   await page.close();
 });
 
@@ -85,7 +103,10 @@ await test('curves plot every epoch of training, validation and validation in tr
   await deliver({ type: 'snapshot', snapshot });
   assert.ok(epochEvents.length >= 3, `engine produced ${epochEvents.length} epochs`);
   for (const e of epochEvents) await deliver({ type: 'engineBatch', events: [e] });
-  await page.waitForFunction((n) => document.getElementById('loss-chart').getAttribute('aria-label').includes(`${n} epochs plotted`), epochEvents.length);
+  await page.waitForFunction(
+    (n) => document.getElementById('loss-chart').getAttribute('aria-label').includes(`${n} epochs plotted`),
+    epochEvents.length,
+  );
   const label = await page.locator('#loss-chart').getAttribute('aria-label');
   const last = epochEvents.at(-1);
   assert.ok(label.includes(`training ${last.train.loss.toFixed(4)}`), label);
@@ -96,7 +117,10 @@ await test('curves plot every epoch of training, validation and validation in tr
 await test('a fatal error shows its message with the action to take, which posts runCommand', async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
-  await deliver({ type: 'engineBatch', events: [{ type: 'error', code: 'diverged', message: 'Training diverged at step 12', step: 12, fatal: true }] });
+  await deliver({
+    type: 'engineBatch',
+    events: [{ type: 'error', code: 'diverged', message: 'Training diverged at step 12', step: 12, fatal: true }],
+  });
   const banner = page.locator('#banner');
   assert.match(await banner.innerText(), /diverged at step 12/);
   await page.locator('#banner-action').click();
@@ -106,7 +130,7 @@ await test('a fatal error shows its message with the action to take, which posts
   await page.close();
 });
 
-await test('a chart\'s export button posts the chart as a valid PNG of the canvas\'s size', async () => {
+await test("a chart's export button posts the chart as a valid PNG of the canvas's size", async () => {
   const { page, problems, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });
   for (const e of epochEvents) await deliver({ type: 'engineBatch', events: [e] });
@@ -123,7 +147,10 @@ await test('a chart\'s export button posts the chart as a valid PNG of the canva
     const png = Buffer.from(parsed.value.dataUrl.slice('data:image/png;base64,'.length), 'base64');
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
     assert.equal(png.toString('latin1', 12, 16), 'IHDR');
-    const size = await page.evaluate((id) => { const c = document.getElementById(id); return [c.width, c.height]; }, `${chart}-chart`);
+    const size = await page.evaluate((id) => {
+      const c = document.getElementById(id);
+      return [c.width, c.height];
+    }, `${chart}-chart`);
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], size, 'the PNG is the chart canvas');
   }
   assert.deepEqual(problems, []);
@@ -138,12 +165,23 @@ await test('the decision boundary is drawn over the training points, each in its
   await deliver({ type: 'engineBatch', events: [boundary] });
   const [x0, x1, y0, y1] = boundary.extent;
   // A point's centre, in canvas pixels, must carry its class colour (dark theme: blue, orange).
-  const colours = [[0x37, 0x94, 0xff], [0xd1, 0x86, 0x16]];
-  const centres = Array.from(boundary.labels.slice(0, 20), (label, i) => ({ label, x: (boundary.points[2 * i] - x0) / (x1 - x0), y: 1 - (boundary.points[2 * i + 1] - y0) / (y1 - y0) }));
+  const colours = [
+    [0x37, 0x94, 0xff],
+    [0xd1, 0x86, 0x16],
+  ];
+  const centres = Array.from(boundary.labels.slice(0, 20), (label, i) => ({
+    label,
+    x: (boundary.points[2 * i] - x0) / (x1 - x0),
+    y: 1 - (boundary.points[2 * i + 1] - y0) / (y1 - y0),
+  }));
   const pixels = await page.evaluate((cs) => {
     const c = document.getElementById('boundary');
     const ctx = c.getContext('2d');
-    return cs.map(({ x, y }) => Array.from(ctx.getImageData(Math.round(x * c.width - 0.5), Math.round(y * c.height - 0.5), 1, 1).data.slice(0, 3)));
+    return cs.map(({ x, y }) =>
+      Array.from(
+        ctx.getImageData(Math.round(x * c.width - 0.5), Math.round(y * c.height - 0.5), 1, 1).data.slice(0, 3),
+      ),
+    );
   }, centres);
   // Points can overlap a neighbour of the other class; nearly all must show their own colour.
   const own = centres.filter((c, i) => colours[c.label].every((v, k) => Math.abs(v - pixels[i][k]) <= 2)).length;
@@ -156,7 +194,8 @@ await test('screenshots in the dark and the light theme', async () => {
   const { page, deliver } = await openPanel();
   const big = engineRun(moons(64, 2), 60);
   await deliver({ type: 'snapshot', snapshot: snapshotOf(big, 'two moons, two dropout layers') });
-  for (const e of big) if (e.type !== 'ready' && e.type !== 'paused') await deliver({ type: 'engineBatch', events: [e] });
+  for (const e of big)
+    if (e.type !== 'ready' && e.type !== 'paused') await deliver({ type: 'engineBatch', events: [e] });
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(shots, 'panel-dark.png'), fullPage: true });
   await page.evaluate(() => (document.body.className = 'vscode-light'));

@@ -1,5 +1,15 @@
 /** Loss and accuracy per epoch with chart.js: training, validation (the gap shaded between them) and, faint, validation in train mode. */
-import { CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import type { EpochRecord } from '../../src/protocol/webview';
 import type { Theme } from './theme';
 
@@ -12,7 +22,11 @@ export class Curves {
   /** Painted under the chart, so an exported PNG reads as it does on screen (a canvas is transparent). */
   private background = '#1e1e1e';
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly metric: Metric, theme: Theme) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly metric: Metric,
+    theme: Theme,
+  ) {
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `${metric} per epoch for training and validation`);
     this.chart = new Chart(canvas, {
@@ -47,10 +61,30 @@ export class Curves {
     this.background = theme.background;
     const c = this.chart;
     c.data.datasets = [
-      { label: 'training', data: c.data.datasets[0]?.data ?? [], borderColor: theme.train, backgroundColor: theme.train, borderWidth: 2 },
+      {
+        label: 'training',
+        data: c.data.datasets[0]?.data ?? [],
+        borderColor: theme.train,
+        backgroundColor: theme.train,
+        borderWidth: 2,
+      },
       // Filling to the training curve shades the generalization gap.
-      { label: 'validation', data: c.data.datasets[1]?.data ?? [], borderColor: theme.validation, backgroundColor: `${theme.gap}33`, fill: '-1', borderWidth: 2 },
-      { label: 'validation in train mode (forgot eval())', data: c.data.datasets[2]?.data ?? [], borderColor: theme.muted, backgroundColor: theme.muted, borderDash: [5, 4], borderWidth: 1 },
+      {
+        label: 'validation',
+        data: c.data.datasets[1]?.data ?? [],
+        borderColor: theme.validation,
+        backgroundColor: `${theme.gap}33`,
+        fill: '-1',
+        borderWidth: 2,
+      },
+      {
+        label: 'validation in train mode (forgot eval())',
+        data: c.data.datasets[2]?.data ?? [],
+        borderColor: theme.muted,
+        backgroundColor: theme.muted,
+        borderDash: [5, 4],
+        borderWidth: 1,
+      },
     ];
     for (const axis of ['x', 'y'] as const) {
       const scale = c.options.scales![axis]!;
@@ -64,7 +98,7 @@ export class Curves {
   }
 
   setEpochs(epochs: readonly EpochRecord[]): void {
-    const pick = (m: { loss: number; accuracy?: number }) => (this.metric === 'loss' ? m.loss : m.accuracy ?? null);
+    const pick = (m: { loss: number; accuracy?: number }) => (this.metric === 'loss' ? m.loss : (m.accuracy ?? null));
     const c = this.chart;
     c.data.labels = epochs.map((e) => e.epoch);
     c.data.datasets[0]!.data = epochs.map((e) => pick(e.train));
@@ -84,7 +118,10 @@ export class Curves {
     const epoch = this.chart.data.labels?.at(-1);
     if (epoch !== undefined) {
       const f = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
-      this.canvas.setAttribute('aria-label', `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`);
+      this.canvas.setAttribute(
+        'aria-label',
+        `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`,
+      );
     }
   }
 }

@@ -6,7 +6,6 @@
 import { MASK_HISTORY } from '../../src/protocol/webview';
 import { parseColor, type Theme } from './theme';
 
-
 /** An RGB colour as one pixel of a little-endian Uint32 view of RGBA bytes (opaque unless told). */
 const pixel = ([r, g, b]: [number, number, number], alpha = 255) => (r | (g << 8) | (b << 16) | (alpha << 24)) >>> 0;
 
@@ -25,7 +24,11 @@ export class MaskHeatmap {
   private empty = 0;
   private started = false;
 
-  constructor(readonly units: number, label: string, theme: Theme) {
+  constructor(
+    readonly units: number,
+    label: string,
+    theme: Theme,
+  ) {
     this.canvas = document.createElement('canvas');
     this.canvas.width = MASK_HISTORY;
     this.canvas.height = Math.max(1, units);

@@ -36,16 +36,26 @@ let accuracy: Curves | undefined;
 let dirtyCurves = false;
 let frame = 0;
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, ...children: (Node | string)[]) => {
+const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {},
+  ...children: (Node | string)[]
+) => {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
 };
 
-const icon = (name: string) => el('span', { className: `codicon codicon-${name}`, ariaHidden: 'true' } as Partial<HTMLSpanElement>);
+const icon = (name: string) =>
+  el('span', { className: `codicon codicon-${name}`, ariaHidden: 'true' } as Partial<HTMLSpanElement>);
 
 function button(label: string, codicon: string, onClick: () => void, id?: string): HTMLButtonElement {
-  const b = el('button', { type: 'button', title: label, ...(id ? { id } : {}) }, icon(codicon), el('span', { className: 'label' }, label));
+  const b = el(
+    'button',
+    { type: 'button', title: label, ...(id ? { id } : {}) },
+    icon(codicon),
+    el('span', { className: 'label' }, label),
+  );
   b.setAttribute('aria-label', label);
   b.addEventListener('click', onClick);
   return b;
@@ -73,21 +83,39 @@ function render(s: PanelSnapshot): void {
   loss?.chart.destroy();
   accuracy?.chart.destroy();
   app.replaceChildren();
-  const header = el('header', { className: 'header' },
+  const header = el(
+    'header',
+    { className: 'header' },
     el('h1', {}, s.name),
     el('span', { id: 'status', className: `status status-${s.status}` }, s.status),
     el('span', { id: 'progress', className: 'progress' }),
   );
-  const controls = el('div', { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' } as Partial<HTMLDivElement>,
+  const controls = el(
+    'div',
+    { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' } as Partial<HTMLDivElement>,
     button('Pause', 'debug-pause', () => post({ type: 'control', action: 'pause' }), 'pause'),
     button('Resume', 'debug-continue', () => post({ type: 'control', action: 'resume' }), 'resume'),
     button('Step', 'debug-step-over', () => post({ type: 'control', action: 'step' }), 'step'),
     button('Stop', 'debug-stop', () => post({ type: 'control', action: 'stop' }), 'stop'),
-    button('Whole model: eval', 'circle-outline', () => post({ type: 'setMode', layer: null, mode: 'eval' }), 'all-eval'),
-    button('Whole model: train', 'circle-filled', () => post({ type: 'setMode', layer: null, mode: 'train' }), 'all-train'),
+    button(
+      'Whole model: eval',
+      'circle-outline',
+      () => post({ type: 'setMode', layer: null, mode: 'eval' }),
+      'all-eval',
+    ),
+    button(
+      'Whole model: train',
+      'circle-filled',
+      () => post({ type: 'setMode', layer: null, mode: 'train' }),
+      'all-train',
+    ),
   );
   const banner = el('div', { id: 'banner', className: 'banner', role: 'alert', hidden: true });
-  const masks = el('section', { className: 'masks' }, el('h2', {}, 'Dropout masks (units × recent steps; bright = kept)'));
+  const masks = el(
+    'section',
+    { className: 'masks' },
+    el('h2', {}, 'Dropout masks (units × recent steps; bright = kept)'),
+  );
   layers = new Map();
   for (const info of s.layers.filter((l) => l.rate !== undefined)) {
     const view = layerView(info);
@@ -97,11 +125,22 @@ function render(s: PanelSnapshot): void {
   if (layers.size === 0) masks.append(el('p', { className: 'empty' }, 'This model has no dropout layer.'));
   const lossCanvas = el('canvas', { id: 'loss-chart' });
   const accuracyCanvas = el('canvas', { id: 'accuracy-chart' });
-  const curves = el('section', { className: 'curves' }, el('h2', {}, 'Training and validation'), el('div', { className: 'chart' }, lossCanvas, exportButton('loss')), ...(s.task === 'classification' ? [el('div', { className: 'chart' }, accuracyCanvas, exportButton('accuracy'))] : []));
+  const curves = el(
+    'section',
+    { className: 'curves' },
+    el('h2', {}, 'Training and validation'),
+    el('div', { className: 'chart' }, lossCanvas, exportButton('loss')),
+    ...(s.task === 'classification'
+      ? [el('div', { className: 'chart' }, accuracyCanvas, exportButton('accuracy'))]
+      : []),
+  );
   const boundary = el('canvas', { id: 'boundary', className: 'boundary', width: 240, height: 240 });
   boundary.setAttribute('role', 'img');
   boundary.setAttribute('aria-label', 'Decision boundary over the input plane, with the training points');
-  const extras = s.inputDim === 2 && s.task === 'classification' ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)] : [];
+  const extras =
+    s.inputDim === 2 && s.task === 'classification'
+      ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)]
+      : [];
   app.append(header, controls, banner, masks, curves, ...extras);
   loss = new Curves(lossCanvas, 'loss', theme);
   accuracy = s.task === 'classification' ? new Curves(accuracyCanvas, 'accuracy', theme) : undefined;
@@ -115,7 +154,11 @@ function render(s: PanelSnapshot): void {
 /** A chart's "Export as PNG" button: posts the chart as drawn (curves up to date) for the host to save. */
 function exportButton(chart: PanelChart): HTMLButtonElement {
   const label = `Export the ${chart} chart as PNG`;
-  const b = el('button', { type: 'button', className: 'chart-export', id: `export-${chart}`, title: label }, icon('file-media'));
+  const b = el(
+    'button',
+    { type: 'button', className: 'chart-export', id: `export-${chart}`, title: label },
+    icon('file-media'),
+  );
   b.setAttribute('aria-label', label);
   b.addEventListener('click', () => {
     const curves = chart === 'loss' ? loss : accuracy;
@@ -141,10 +184,23 @@ function layerView(info: LayerInfo): LayerView {
   const realized = el('span', { className: 'realized' });
   const histogram = el('canvas', { className: 'histogram', width: 240, height: 60 });
   histogram.setAttribute('role', 'img');
-  histogram.setAttribute('aria-label', `Activations of layer ${info.index} before (left bars) and after (right bars) dropout`);
+  histogram.setAttribute(
+    'aria-label',
+    `Activations of layer ${info.index} before (left bars) and after (right bars) dropout`,
+  );
   const expectation = el('span', { className: 'expectation' });
-  const row = el('div', { className: 'layer', id: `layer-${info.index}` },
-    el('div', { className: 'layer-head' }, el('strong', {}, `Layer ${info.index}`), el('span', {}, ` ${kind} · ${info.units} units`), toggle, rate, realized),
+  const row = el(
+    'div',
+    { className: 'layer', id: `layer-${info.index}` },
+    el(
+      'div',
+      { className: 'layer-head' },
+      el('strong', {}, `Layer ${info.index}`),
+      el('span', {}, ` ${kind} · ${info.units} units`),
+      toggle,
+      rate,
+      realized,
+    ),
     heatmap.canvas,
     el('div', { className: 'layer-stats' }, histogram, expectation),
   );
@@ -158,7 +214,10 @@ function updateLayer(v: LayerView): void {
   v.toggle.textContent = mode === 'train' ? 'TRAIN' : 'EVAL';
   v.toggle.className = `mode mode-${mode}`;
   v.toggle.setAttribute('aria-pressed', String(mode === 'train'));
-  v.toggle.setAttribute('aria-label', `Layer ${v.info.index} is in ${mode} mode; switch to ${mode === 'train' ? 'eval' : 'train'} mode`);
+  v.toggle.setAttribute(
+    'aria-label',
+    `Layer ${v.info.index} is in ${mode} mode; switch to ${mode === 'train' ? 'eval' : 'train'} mode`,
+  );
   v.rate.textContent = `rate ${v.info.rate?.toFixed(2)}`;
 }
 
@@ -176,7 +235,11 @@ function drawLayer(v: LayerView): void {
   v.activations = undefined;
 }
 
-function setStatus(status: RunStatus, message?: string, action?: { label: string; command: 'train' | 'openConfig' | 'showLogs' }): void {
+function setStatus(
+  status: RunStatus,
+  message?: string,
+  action?: { label: string; command: 'train' | 'openConfig' | 'showLogs' },
+): void {
   const s = document.getElementById('status');
   if (s) {
     s.textContent = status;
@@ -184,7 +247,14 @@ function setStatus(status: RunStatus, message?: string, action?: { label: string
   }
   // Only the controls that can act now are enabled: a finished run cannot pause, a running one cannot step.
   const live = status === 'running' || status === 'paused' || status === 'starting';
-  const enabled: Record<string, boolean> = { pause: status === 'running', resume: status === 'paused', step: status === 'paused', stop: live, 'all-eval': live, 'all-train': live };
+  const enabled: Record<string, boolean> = {
+    pause: status === 'running',
+    resume: status === 'paused',
+    step: status === 'paused',
+    stop: live,
+    'all-eval': live,
+    'all-train': live,
+  };
   for (const [id, on] of Object.entries(enabled)) {
     const control = document.getElementById(id) as HTMLButtonElement | null;
     if (control) control.disabled = !on;
@@ -196,13 +266,22 @@ function setStatus(status: RunStatus, message?: string, action?: { label: string
   banner.replaceChildren();
   if (message) {
     banner.append(icon(status === 'failed' ? 'error' : 'info'), el('span', { className: 'message' }, message));
-    if (action) banner.append(button(action.label, 'arrow-right', () => post({ type: 'runCommand', command: action.command }), 'banner-action'));
+    if (action)
+      banner.append(
+        button(
+          action.label,
+          'arrow-right',
+          () => post({ type: 'runCommand', command: action.command }),
+          'banner-action',
+        ),
+      );
   }
 }
 
 function updateProgress(step: number, stepsPerSecond: number, epoch: number): void {
   const p = document.getElementById('progress');
-  if (p && snapshot) p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
+  if (p && snapshot)
+    p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
 }
 
 function apply(event: EngineEvent): void {
@@ -228,7 +307,13 @@ function apply(event: EngineEvent): void {
       scheduleDraw();
       break;
     case 'epoch':
-      epochs.push({ epoch: event.epoch, lr: event.lr, train: event.train, validation: event.validation, validationTrainMode: event.validationTrainMode });
+      epochs.push({
+        epoch: event.epoch,
+        lr: event.lr,
+        train: event.train,
+        validation: event.validation,
+        validationTrainMode: event.validationTrainMode,
+      });
       dirtyCurves = true;
       scheduleDraw();
       break;
@@ -256,11 +341,20 @@ function apply(event: EngineEvent): void {
       const points = toFloats(event.points);
       const labels = toBytes(event.labels);
       const sampled = points && labels && points.length === 2 * labels.length ? { points, labels } : {};
-      if (canvas && classes && confidence && classes.length === event.resolution ** 2) drawBoundary(canvas, { resolution: event.resolution, extent: event.extent, classes, confidence, ...sampled }, theme);
+      if (canvas && classes && confidence && classes.length === event.resolution ** 2)
+        drawBoundary(
+          canvas,
+          { resolution: event.resolution, extent: event.extent, classes, confidence, ...sampled },
+          theme,
+        );
       break;
     }
     case 'error':
-      if (event.fatal) setStatus('failed', event.step !== undefined ? `${event.message} (step ${event.step})` : event.message, { label: 'Open config', command: 'openConfig' });
+      if (event.fatal)
+        setStatus('failed', event.step !== undefined ? `${event.message} (step ${event.step})` : event.message, {
+          label: 'Open config',
+          command: 'openConfig',
+        });
       break;
     case 'done':
       if (event.reason !== 'failed') setStatus(event.reason);
@@ -276,9 +370,14 @@ window.addEventListener('message', (e: MessageEvent) => {
   try {
     if (message.type === 'snapshot') render(message.snapshot);
     else if (message.type === 'status') {
-      if (!snapshot) app.replaceChildren(el('div', { id: 'banner', className: 'banner', role: 'alert' }), el('span', { id: 'status' }));
+      if (!snapshot)
+        app.replaceChildren(
+          el('div', { id: 'banner', className: 'banner', role: 'alert' }),
+          el('span', { id: 'status' }),
+        );
       setStatus(message.status, message.message, message.action);
-    } else if (message.type === 'engineBatch' && snapshot && Array.isArray(message.events)) for (const event of message.events) apply(event);
+    } else if (message.type === 'engineBatch' && snapshot && Array.isArray(message.events))
+      for (const event of message.events) apply(event);
   } catch (error) {
     console.warn('Dropout Lens panel skipped a malformed message', error);
   }

@@ -1,7 +1,12 @@
 /** Canvas pictures: activation histograms before/after dropout, and the decision boundary of 2-D models. */
 import { parseColor, type Theme } from './theme';
 
-export function drawHistogram(canvas: HTMLCanvasElement, before: Float32Array, after: Float32Array, theme: Theme): void {
+export function drawHistogram(
+  canvas: HTMLCanvasElement,
+  before: Float32Array,
+  after: Float32Array,
+  theme: Theme,
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);

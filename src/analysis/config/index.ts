@@ -20,7 +20,20 @@ import type {
 } from '../../protocol/modelSpec';
 import { CONFIG_FILE_PATTERN } from '../files';
 import type { LineMap } from '../text';
-import { Ctx, describe, keyName, pairSpan, readBool, readEnum, readMap, readNumber, readRate, readString, valueOf, type Any } from './readers';
+import {
+  Ctx,
+  describe,
+  keyName,
+  pairSpan,
+  readBool,
+  readEnum,
+  readMap,
+  readNumber,
+  readRate,
+  readString,
+  valueOf,
+  type Any,
+} from './readers';
 
 export { CONFIG_FILE_PATTERN, isConfigFile } from '../files';
 
@@ -51,11 +64,21 @@ function baseName(fileName: string): string {
 
 function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]): DataSpec | undefined {
   if (!pair) {
-    ctx.report('invalid-config', rootSpan, 'Missing required key "data": say where the samples come from, e.g. `data: { generator: moons, samples: 200 }` or `data: { csv: data/file.csv }`.');
+    ctx.report(
+      'invalid-config',
+      rootSpan,
+      'Missing required key "data": say where the samples come from, e.g. `data: { generator: moons, samples: 200 }` or `data: { csv: data/file.csv }`.',
+    );
     return undefined;
   }
   const where = 'data';
-  const m = readMap(ctx, valueOf(pair), where, ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'], pairSpan(ctx, pair));
+  const m = readMap(
+    ctx,
+    valueOf(pair),
+    where,
+    ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'],
+    pairSpan(ctx, pair),
+  );
   if (!m) return undefined;
   const validation = readNumber(ctx, m.get('validation'), 'data.validation', 0.3, { exclusiveMin: 0, exclusiveMax: 1 });
   const gen = m.get('generator');
@@ -67,7 +90,12 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
   if (csv) {
     for (const k of ['samples', 'noise', 'classes'] as const) {
       const p = m.get(k);
-      if (p) ctx.report('invalid-config', ctx.span(p.key as Any), `data.${k} applies to generators only; a CSV dataset uses every row of the file.`);
+      if (p)
+        ctx.report(
+          'invalid-config',
+          ctx.span(p.key as Any),
+          `data.${k} applies to generators only; a CSV dataset uses every row of the file.`,
+        );
     }
     const path = readString(ctx, csv, 'data.csv');
     let label: string | number | undefined;
@@ -75,15 +103,25 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
     if (lp) {
       const ln = valueOf(lp);
       if (isScalar(ln) && typeof ln.value === 'string' && ln.value.length > 0) label = ln.value;
-      else if (isScalar(ln) && typeof ln.value === 'number' && Number.isInteger(ln.value) && ln.value >= 0) label = ln.value;
-      else ctx.report('invalid-config', pairSpan(ctx, lp), `data.label must be a column name or a 0-based column index, got ${describe(ln)}.`);
+      else if (isScalar(ln) && typeof ln.value === 'number' && Number.isInteger(ln.value) && ln.value >= 0)
+        label = ln.value;
+      else
+        ctx.report(
+          'invalid-config',
+          pairSpan(ctx, lp),
+          `data.label must be a column name or a 0-based column index, got ${describe(ln)}.`,
+        );
     }
     const standardize = readBool(ctx, m.get('standardize'), 'data.standardize', true);
     if (path === undefined) return undefined;
     return { source: 'csv', path, ...(label !== undefined ? { label } : {}), standardize, validation };
   }
   if (!gen) {
-    ctx.report('invalid-config', ctx.span(valueOf(pair), pairSpan(ctx, pair)), `data needs a source: "generator" (${GENERATORS.join(', ')}) or "csv" (a path relative to this file).`);
+    ctx.report(
+      'invalid-config',
+      ctx.span(valueOf(pair), pairSpan(ctx, pair)),
+      `data needs a source: "generator" (${GENERATORS.join(', ')}) or "csv" (a path relative to this file).`,
+    );
     return undefined;
   }
   for (const k of ['label', 'standardize'] as const) {
@@ -94,13 +132,19 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
   const samples = readNumber(ctx, m.get('samples'), 'data.samples', 200, { integer: true, min: 4, max: 1_000_000 });
   const noise = readNumber(ctx, m.get('noise'), 'data.noise', 0.1, { min: 0 });
   const classesPair = m.get('classes');
-  const classes = classesPair ? readNumber(ctx, classesPair, 'data.classes', 3, { integer: true, min: 2, max: 100 }) : undefined;
+  const classes = classesPair
+    ? readNumber(ctx, classesPair, 'data.classes', 3, { integer: true, min: 2, max: 100 })
+    : undefined;
   return { source: 'generator', generator, samples, noise, ...(classes !== undefined ? { classes } : {}), validation };
 }
 
 function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number]): LayerSpec[] | undefined {
   if (!pair) {
-    ctx.report('invalid-config', modelSpan, 'Missing required key "model.layers": list the layers, e.g. `layers: [{ dense: 64 }, { dropout: 0.5 }, { dense: 2 }]`.');
+    ctx.report(
+      'invalid-config',
+      modelSpan,
+      'Missing required key "model.layers": list the layers, e.g. `layers: [{ dense: 64 }, { dropout: 0.5 }, { dense: 2 }]`.',
+    );
     return undefined;
   }
   const node = valueOf(pair);
@@ -126,7 +170,11 @@ function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number
   });
   const denseCount = layers.filter((l) => l.type === 'dense').length;
   if (ok && denseCount === 0) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), 'model.layers has no dense layer: the network needs at least one weight layer (the last dense layer is the output).');
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, pair),
+      'model.layers has no dense layer: the network needs at least one weight layer (the last dense layer is the output).',
+    );
     return undefined;
   }
   if (!ok) return undefined;
@@ -148,13 +196,21 @@ type DenseWithFlag = LayerSpec & { __defaultActivation?: boolean };
 
 function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], index: number): LayerSpec | undefined {
   if (!isMap(item)) {
-    ctx.report('invalid-config', at, `${where} must be a mapping like { dense: 64 }, { dropout: 0.5 } or { batchnorm: {} }, got ${describe(item)}.`);
+    ctx.report(
+      'invalid-config',
+      at,
+      `${where} must be a mapping like { dense: 64 }, { dropout: 0.5 } or { batchnorm: {} }, got ${describe(item)}.`,
+    );
     return undefined;
   }
   const keys = (item as YAMLMap).items.filter(isPair).map(keyName);
   const kind = keys.find((k) => k === 'dense' || k === 'dropout' || k === 'batchnorm');
   if (!kind) {
-    ctx.report('invalid-config', at, `${where} must name its type with one of the keys dense, dropout or batchnorm${keys.length ? ` (found ${keys.join(', ')})` : ''}.`);
+    ctx.report(
+      'invalid-config',
+      at,
+      `${where} must name its type with one of the keys dense, dropout or batchnorm${keys.length ? ` (found ${keys.join(', ')})` : ''}.`,
+    );
     return undefined;
   }
   if (kind === 'dense') {
@@ -183,7 +239,10 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     const before = ctx.findings.length;
     const bm = readMap(ctx, v, `${where}.batchnorm`, ['momentum', 'epsilon'], pairSpan(ctx, bp));
     if (!bm) return undefined;
-    const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, { exclusiveMin: 0, max: 1 });
+    const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, {
+      exclusiveMin: 0,
+      max: 1,
+    });
     const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm.epsilon`, 1e-5, { exclusiveMin: 0 });
     if (ctx.findings.length > before) return undefined;
     return { type: 'batchnorm', momentum, epsilon };
@@ -213,7 +272,11 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
   const scalingPair = dm.get('scaling');
   if (kind2 === 'gaussian' && scalingPair && scaling === 'standard') {
     // Gaussian noise has mean 1, so there is nothing to undo at test time: "standard" would shrink eval outputs.
-    ctx.report('invalid-config', pairSpan(ctx, scalingPair), `${where}.dropout.scaling: standard scaling applies to Bernoulli and spatial dropout; Gaussian noise has mean 1 and needs no test-time scaling. Remove "scaling".`);
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, scalingPair),
+      `${where}.dropout.scaling: standard scaling applies to Bernoulli and spatial dropout; Gaussian noise has mean 1 and needs no test-time scaling. Remove "scaling".`,
+    );
   }
   const sp = dm.get('shape');
   let shape: [number, number] | undefined;
@@ -222,24 +285,47 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     const okShape =
       isSeq(sn) &&
       sn.items.length === 2 &&
-      sn.items.every((x) => isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && (x.value as number) >= 1);
-    if (!okShape) ctx.report('invalid-config', pairSpan(ctx, sp), `${where}.dropout.shape must be [positions, channels] (two positive whole numbers), got ${describe(sn)}.`);
+      sn.items.every(
+        (x) => isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && (x.value as number) >= 1,
+      );
+    if (!okShape)
+      ctx.report(
+        'invalid-config',
+        pairSpan(ctx, sp),
+        `${where}.dropout.shape must be [positions, channels] (two positive whole numbers), got ${describe(sn)}.`,
+      );
     else shape = [(sn.items[0] as { value: number }).value, (sn.items[1] as { value: number }).value];
-    if (kind2 !== 'spatial' && okShape) ctx.report('invalid-config', ctx.span(sp.key as Any), `${where}.dropout.shape applies to kind: spatial only.`);
+    if (kind2 !== 'spatial' && okShape)
+      ctx.report('invalid-config', ctx.span(sp.key as Any), `${where}.dropout.shape applies to kind: spatial only.`);
   } else if (kind2 === 'spatial') {
-    ctx.report('invalid-config', pairSpan(ctx, dp), `${where}: spatial dropout needs shape: [positions, channels] (how the layer input is viewed, so whole channels are dropped).`);
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, dp),
+      `${where}: spatial dropout needs shape: [positions, channels] (how the layer input is viewed, so whole channels are dropped).`,
+    );
   }
   if (ctx.findings.length > before) return undefined;
   return { type: 'dropout', rate, kind: kind2, scaling, ...(shape ? { shape } : {}) };
 }
 
 function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefined {
-  const sgdDefault: OptimizerSpec = { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
+  const sgdDefault: OptimizerSpec = {
+    kind: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    dampening: 0,
+    nesterov: false,
+    weightDecay: 0,
+  };
   if (!pair) return sgdDefault;
   const m = readMap(ctx, valueOf(pair), 'training.optimizer', ['sgd', 'adam'], pairSpan(ctx, pair));
   if (!m) return undefined;
   if (m.size !== 1) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), 'training.optimizer must name exactly one optimizer: { sgd: {...} } or { adam: {...} }.');
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, pair),
+      'training.optimizer must name exactly one optimizer: { sgd: {...} } or { adam: {...} }.',
+    );
     return undefined;
   }
   const before = ctx.findings.length;
@@ -247,7 +333,15 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
   const v = valueOf(p);
   const empty = v === null || (isScalar(v) && v.value === null);
   if (name === 'sgd') {
-    const o = empty ? new Map<string, Pair>() : readMap(ctx, v, 'training.optimizer.sgd', ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'], pairSpan(ctx, p));
+    const o = empty
+      ? new Map<string, Pair>()
+      : readMap(
+          ctx,
+          v,
+          'training.optimizer.sgd',
+          ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'],
+          pairSpan(ctx, p),
+        );
     if (!o) return undefined;
     const spec: OptimizerSpec = {
       kind: 'sgd',
@@ -259,7 +353,9 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
     };
     return ctx.findings.length > before ? undefined : spec;
   }
-  const o = empty ? new Map<string, Pair>() : readMap(ctx, v, 'training.optimizer.adam', ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], pairSpan(ctx, p));
+  const o = empty
+    ? new Map<string, Pair>()
+    : readMap(ctx, v, 'training.optimizer.adam', ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], pairSpan(ctx, p));
   if (!o) return undefined;
   const spec: OptimizerSpec = {
     kind: 'adam',
@@ -279,7 +375,11 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
   const m = readMap(ctx, v, 'training.schedule', ['step', 'exponential', 'constant'], pairSpan(ctx, pair));
   if (!m) return undefined;
   if (m.size !== 1) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), 'training.schedule must name exactly one schedule: { step: { every, gamma } } or { exponential: { gamma } }.');
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, pair),
+      'training.schedule must name exactly one schedule: { step: { every, gamma } } or { exponential: { gamma } }.',
+    );
     return undefined;
   }
   const before = ctx.findings.length;
@@ -288,20 +388,36 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
   if (name === 'step') {
     const o = readMap(ctx, valueOf(p), 'training.schedule.step', ['every', 'gamma'], pairSpan(ctx, p));
     if (!o) return undefined;
-    if (!o.get('every')) ctx.report('invalid-config', pairSpan(ctx, p), 'training.schedule.step needs "every" (epochs between learning-rate drops).');
+    if (!o.get('every'))
+      ctx.report(
+        'invalid-config',
+        pairSpan(ctx, p),
+        'training.schedule.step needs "every" (epochs between learning-rate drops).',
+      );
     const every = readNumber(ctx, o.get('every'), 'training.schedule.step.every', 1, { integer: true, min: 1 });
     const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.step.gamma', 0.5, { exclusiveMin: 0, max: 1 });
     return ctx.findings.length > before ? undefined : { kind: 'step', every, gamma };
   }
   const o = readMap(ctx, valueOf(p), 'training.schedule.exponential', ['gamma'], pairSpan(ctx, p));
   if (!o) return undefined;
-  const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.exponential.gamma', 0.99, { exclusiveMin: 0, max: 1 });
+  const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.exponential.gamma', 0.99, {
+    exclusiveMin: 0,
+    max: 1,
+  });
   return ctx.findings.length > before ? undefined : { kind: 'exponential', gamma };
 }
 
 function readTraining(ctx: Ctx, pair: Pair | undefined, data: DataSpec | undefined): TrainingSpec | undefined {
   const defLoss = data && data.source === 'generator' && data.generator === 'regression' ? 'mse' : 'cross-entropy';
-  const m = pair ? readMap(ctx, valueOf(pair), 'training', ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'], pairSpan(ctx, pair)) : new Map<string, Pair>();
+  const m = pair
+    ? readMap(
+        ctx,
+        valueOf(pair),
+        'training',
+        ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'],
+        pairSpan(ctx, pair),
+      )
+    : new Map<string, Pair>();
   if (!m) return undefined;
   const before = ctx.findings.length;
   const epochs = readNumber(ctx, m.get('epochs'), 'training.epochs', 50, { integer: true, min: 1, max: 100_000 });
@@ -326,7 +442,9 @@ function readEvaluation(ctx: Ctx, pair: Pair | undefined): EvaluationSpec | unde
   if (mp) ctx.locations.evaluationMode = pairSpan(ctx, mp);
   const mode = readEnum(ctx, mp, 'evaluation.mode', ['eval', 'train'] as const, 'eval');
   const mcp = m.get('mcSamples');
-  const mcSamples = mcp ? readNumber(ctx, mcp, 'evaluation.mcSamples', 30, { integer: true, min: 2, max: 10_000 }) : undefined;
+  const mcSamples = mcp
+    ? readNumber(ctx, mcp, 'evaluation.mcSamples', 30, { integer: true, min: 2, max: 10_000 })
+    : undefined;
   if (ctx.findings.length > before) return undefined;
   return { mode, ...(mcSamples !== undefined ? { mcSamples } : {}) };
 }
@@ -339,10 +457,15 @@ export interface ParsedConfigWithLocations extends ParsedConfig {
 /** Parses with source locations (used by the config rules). */
 export function parseModelConfigDetailed(text: string, fileName: string): ParsedConfigWithLocations {
   const ctx = new Ctx(text);
-  const done = (spec?: ModelSpec): ParsedConfigWithLocations => ({ spec, findings: ctx.findings, locations: ctx.locations, lines: ctx.lines });
+  const done = (spec?: ModelSpec): ParsedConfigWithLocations => ({
+    spec,
+    findings: ctx.findings,
+    locations: ctx.locations,
+    lines: ctx.lines,
+  });
   let doc;
   try {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, strict: true});
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, strict: true });
   } catch (e) {
     ctx.report('invalid-config', [0, 0], `The file could not be parsed: ${(e as Error).message}`);
     return done();
@@ -356,7 +479,10 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     return done();
   }
   const root = doc.contents as Any;
-  const all: [number, number] = [0, Math.min(text.length, Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')))];
+  const all: [number, number] = [
+    0,
+    Math.min(text.length, Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'))),
+  ];
   if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
     ctx.report('invalid-config', all, 'The config is empty: it needs at least `data` and `model.layers`.');
     return done();
@@ -364,7 +490,10 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
   const top = readMap(ctx, root, 'the config', ['name', 'seed', 'data', 'model', 'training', 'evaluation'], all);
   if (!top) return done();
   const rootSpan = ctx.span(root, all);
-  const firstLine: [number, number] = [rootSpan[0], Math.min(rootSpan[1], ctx.lines.lineEnd(ctx.lines.position(rootSpan[0]).line))];
+  const firstLine: [number, number] = [
+    rootSpan[0],
+    Math.min(rootSpan[1], ctx.lines.lineEnd(ctx.lines.position(rootSpan[0]).line)),
+  ];
   const name = readString(ctx, top.get('name'), 'name') ?? baseName(fileName);
   const seed = readNumber(ctx, top.get('seed'), 'seed', 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
   const data = readData(ctx, top.get('data'), firstLine);
@@ -395,7 +524,13 @@ export function parseModelConfig(text: string, fileName: string): ParsedConfig {
   } catch (e) {
     return {
       findings: [
-        { rule: 'invalid-config', severity: 'error', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: `The config could not be read: ${(e as Error).message}`, fixes: [] },
+        {
+          rule: 'invalid-config',
+          severity: 'error',
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+          message: `The config could not be read: ${(e as Error).message}`,
+          fixes: [],
+        },
       ],
     };
   }

@@ -59,7 +59,13 @@ export function keyName(pair: Pair): string {
 }
 
 /** Reads a mapping, reporting unknown and duplicate keys. Returns key -> pair. */
-export function readMap(ctx: Ctx, node: Any, where: string, allowed: readonly string[], parentSpan?: [number, number]): Map<string, Pair> | undefined {
+export function readMap(
+  ctx: Ctx,
+  node: Any,
+  where: string,
+  allowed: readonly string[],
+  parentSpan?: [number, number],
+): Map<string, Pair> | undefined {
   if (!isMap(node)) {
     ctx.invalid(node, `${where} must be a mapping, got ${describe(node)}.`, parentSpan);
     return undefined;
@@ -71,7 +77,11 @@ export function readMap(ctx: Ctx, node: Any, where: string, allowed: readonly st
     const keySpan = ctx.span(item.key as Any, ctx.span(node));
     if (!allowed.includes(name)) {
       const close = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
-      ctx.report('invalid-config', keySpan, `Unknown key "${name}" in ${where}${close ? ` (did you mean "${close}"?)` : ''}. Allowed keys: ${allowed.join(', ')}.`);
+      ctx.report(
+        'invalid-config',
+        keySpan,
+        `Unknown key "${name}" in ${where}${close ? ` (did you mean "${close}"?)` : ''}. Allowed keys: ${allowed.join(', ')}.`,
+      );
       continue;
     }
     if (out.has(name)) {
@@ -104,15 +114,24 @@ export function readNumber(ctx: Ctx, pair: Pair | undefined, where: string, def:
   const node = valueOf(pair);
   const at = pairSpan(ctx, pair);
   if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
-    ctx.report('invalid-config', at, `${where} must be a ${opts.integer ? 'whole number' : 'number'}, got ${describe(node)}.`);
+    ctx.report(
+      'invalid-config',
+      at,
+      `${where} must be a ${opts.integer ? 'whole number' : 'number'}, got ${describe(node)}.`,
+    );
     return def;
   }
   const v = node.value;
-  if (opts.integer && !Number.isInteger(v)) ctx.report('invalid-config', at, `${where} must be a whole number, got ${v}.`);
-  else if (opts.min !== undefined && v < opts.min) ctx.report('invalid-config', at, `${where} must be at least ${opts.min}, got ${v}.`);
-  else if (opts.max !== undefined && v > opts.max) ctx.report('invalid-config', at, `${where} must be at most ${opts.max}, got ${v}.`);
-  else if (opts.exclusiveMin !== undefined && v <= opts.exclusiveMin) ctx.report('invalid-config', at, `${where} must be greater than ${opts.exclusiveMin}, got ${v}.`);
-  else if (opts.exclusiveMax !== undefined && v >= opts.exclusiveMax) ctx.report('invalid-config', at, `${where} must be less than ${opts.exclusiveMax}, got ${v}.`);
+  if (opts.integer && !Number.isInteger(v))
+    ctx.report('invalid-config', at, `${where} must be a whole number, got ${v}.`);
+  else if (opts.min !== undefined && v < opts.min)
+    ctx.report('invalid-config', at, `${where} must be at least ${opts.min}, got ${v}.`);
+  else if (opts.max !== undefined && v > opts.max)
+    ctx.report('invalid-config', at, `${where} must be at most ${opts.max}, got ${v}.`);
+  else if (opts.exclusiveMin !== undefined && v <= opts.exclusiveMin)
+    ctx.report('invalid-config', at, `${where} must be greater than ${opts.exclusiveMin}, got ${v}.`);
+  else if (opts.exclusiveMax !== undefined && v >= opts.exclusiveMax)
+    ctx.report('invalid-config', at, `${where} must be less than ${opts.exclusiveMax}, got ${v}.`);
   return v;
 }
 
@@ -134,11 +153,21 @@ export function readRate(ctx: Ctx, node: Any, at: [number, number], where: strin
   return v;
 }
 
-export function readEnum<T extends string>(ctx: Ctx, pair: Pair | undefined, where: string, values: readonly T[], def: T): T {
+export function readEnum<T extends string>(
+  ctx: Ctx,
+  pair: Pair | undefined,
+  where: string,
+  values: readonly T[],
+  def: T,
+): T {
   if (!pair) return def;
   const node = valueOf(pair);
   if (!isScalar(node) || typeof node.value !== 'string' || !values.includes(node.value as T)) {
-    ctx.report('invalid-config', pairSpan(ctx, pair), `${where} must be one of ${values.join(', ')}, got ${describe(node)}.`);
+    ctx.report(
+      'invalid-config',
+      pairSpan(ctx, pair),
+      `${where} must be one of ${values.join(', ')}, got ${describe(node)}.`,
+    );
     return def;
   }
   return node.value as T;

@@ -64,7 +64,17 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
   if (f) {
     const base = evalChain(py, cx, dataArg, depth + 1);
     if (!base) return null;
-    return [...base, { kind: f.kind, at: span(e), label: f.label, ...(f.rate !== undefined ? { rate: f.rate } : {}), ...(f.rateNode && f.rate !== undefined ? { rateAt: span(f.rateNode) } : {}), remove: removeCall(py, e, dataArg) }];
+    return [
+      ...base,
+      {
+        kind: f.kind,
+        at: span(e),
+        label: f.label,
+        ...(f.rate !== undefined ? { rate: f.rate } : {}),
+        ...(f.rateNode && f.rate !== undefined ? { rateAt: span(f.rateNode) } : {}),
+        remove: removeCall(py, e, dataArg),
+      },
+    ];
   }
   // Tensor methods: x.view(...), x.relu()
   if (callee.name === 'MemberExpression') {
@@ -73,7 +83,10 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     if (TENSOR_NEUTRAL_METHODS.has(method) || TENSOR_ACT_METHODS.has(method)) {
       const base = evalChain(py, cx, kids[0], depth + 1);
       if (!base) return null;
-      return [...base, { kind: TENSOR_ACT_METHODS.has(method) ? 'act' : 'neutral', at: span(e), label: `.${method}()` }];
+      return [
+        ...base,
+        { kind: TENSOR_ACT_METHODS.has(method) ? 'act' : 'neutral', at: span(e), label: `.${method}()` },
+      ];
     }
   }
   const base = dataArg ? evalChain(py, cx, dataArg, depth + 1) : null;
@@ -83,9 +96,11 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
 
 export function analyzeChains(py: Py): void {
   const byUnit = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
-  py.units.forEach((u, i) => cachedEmissions(py, u, 'chains', py.k1Same, () => {
-    for (const fn of byUnit[i]) chainsOf(py, fn);
-  }));
+  py.units.forEach((u, i) =>
+    cachedEmissions(py, u, 'chains', py.k1Same, () => {
+      for (const fn of byUnit[i]) chainsOf(py, fn);
+    }),
+  );
   // Module level (Keras functional API and Sequential models outside functions).
   const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
   walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
@@ -107,7 +122,14 @@ function chainsOf(py: Py, fn: SyntaxNode): void {
   walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
 }
 
-function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: boolean, where: string, inputCheck: boolean): void {
+function walkChains(
+  py: Py,
+  cx: ChainCtx,
+  stmts: SyntaxNode[],
+  checkReturn: boolean,
+  where: string,
+  inputCheck: boolean,
+): void {
   const sequentials = new Map<string, { ops: Op[]; framework: string; name: string; at: SyntaxNode }>();
   for (const s of stmts) {
     if (s.name === 'AssignStatement') {
@@ -142,7 +164,17 @@ function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: bool
           const seq = sequentials.get(obj)!;
           if (item?.name === 'CallExpression') {
             const ilc = classifyCtor(py, item);
-            seq.ops.push(ilc && !ilc.container ? layerOp(item, ilc, [{ from: py.em.lines.lineStart(py.em.lines.position(s.from).line), to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1), insert: '' }]) : { kind: 'unknown', at: span(item), label: py.text(item) });
+            seq.ops.push(
+              ilc && !ilc.container
+                ? layerOp(item, ilc, [
+                    {
+                      from: py.em.lines.lineStart(py.em.lines.position(s.from).line),
+                      to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1),
+                      insert: '',
+                    },
+                  ])
+                : { kind: 'unknown', at: span(item), label: py.text(item) },
+            );
           } else if (item) seq.ops.push({ kind: 'unknown', at: span(item), label: py.text(item) });
         }
       }
@@ -162,7 +194,9 @@ function walkChains(py: Py, cx: ChainCtx, stmts: SyntaxNode[], checkReturn: bool
       }
     }
     // Keras functional model: Model(inputs, outputs)
-    for (const call of s.name === 'ClassDefinition' || s.name === 'FunctionDefinition' ? [] : within(py, 'CallExpression', s, true)) {
+    for (const call of s.name === 'ClassDefinition' || s.name === 'FunctionDefinition'
+      ? []
+      : within(py, 'CallExpression', s, true)) {
       const q = qualify(py, call.firstChild);
       if (q !== 'keras.Model' && q !== 'keras.models.Model') continue;
       const a = args(py, call);

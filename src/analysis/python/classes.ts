@@ -40,7 +40,15 @@ export function collectClasses(py: Py): void {
         }
       }
       if (!framework) continue;
-      py.classes.set(name, { name, node: def, framework, attrs: new Map(), sensitive: false, usedAsSubmodule: false, mc: MC_WORDS.test(name) });
+      py.classes.set(name, {
+        name,
+        node: def,
+        framework,
+        attrs: new Map(),
+        sensitive: false,
+        usedAsSubmodule: false,
+        mc: MC_WORDS.test(name),
+      });
     }
   }
   // Per class, what its own text gives (reused while the unit's text and the class context are unchanged).
@@ -111,9 +119,14 @@ export function collectClasses(py: Py): void {
             subs?.push(q);
             if (sub.sensitive || sub !== info) sensitive = sensitive || sub.sensitive;
             info.attrs.set(attr, [{ kind: 'unknown', at: span(value), label: q }]);
-          } else if (!/^(torch\.nn\.(ModuleList|ModuleDict|Parameter)|torch\.(zeros|ones|randn|tensor|empty)|int|float|list|dict|str|len)$/.test(q)) {
+          } else if (
+            !/^(torch\.nn\.(ModuleList|ModuleDict|Parameter)|torch\.(zeros|ones|randn|tensor|empty)|int|float|list|dict|str|len)$/.test(
+              q,
+            )
+          ) {
             info.attrs.set(attr, [{ kind: 'unknown', at: span(value), label: q }]);
-            if (!/^(torch|numpy|np|math|int|float|str|len|range)(\.|$)/.test(q) || q.startsWith('torchvision')) local = sensitive = true;
+            if (!/^(torch|numpy|np|math|int|float|str|len|range)(\.|$)/.test(q) || q.startsWith('torchvision'))
+              local = sensitive = true;
           } else if (q === 'torch.nn.ModuleList' || q === 'torch.nn.ModuleDict') {
             // contents checked through the calls inside
           }
@@ -121,11 +134,18 @@ export function collectClasses(py: Py): void {
       }
     }
     info.sensitive = sensitive;
-    if (unit) (unit.entry.classes ??= {})[info.name] = { local, subs: subs!, calls: calls!, attrs: encodeAttrs(info.attrs, unit.from) };
+    if (unit)
+      (unit.entry.classes ??= {})[info.name] = {
+        local,
+        subs: subs!,
+        calls: calls!,
+        attrs: encodeAttrs(info.attrs, unit.from),
+      };
   }
   // Propagate sensitivity through submodules once more.
   for (const info of py.classes.values()) {
-    for (const ops of info.attrs.values()) for (const op of ops) if (op.kind === 'unknown' && py.classes.get(op.label)?.sensitive) info.sensitive = true;
+    for (const ops of info.attrs.values())
+      for (const op of ops) if (op.kind === 'unknown' && py.classes.get(op.label)?.sensitive) info.sensitive = true;
   }
 }
 

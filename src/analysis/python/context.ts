@@ -68,7 +68,16 @@ export class Py {
   keys = { kc: '', k1: '', k2: '', k3: '' };
   /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
   readonly seq: string[] = [];
-  readonly reuse: ReuseStats = { units: 0, cacheable: 0, classes: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
+  readonly reuse: ReuseStats = {
+    units: 0,
+    cacheable: 0,
+    classes: 0,
+    creations: 0,
+    chains: 0,
+    models: 0,
+    summaries: 0,
+    reports: 0,
+  };
 
   constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
     this.cache = cache;

@@ -15,9 +15,11 @@ import { cachedEmissions, groupByUnit } from './reuse';
 
 export function checkCreations(py: Py): void {
   const byUnit = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
-  py.units.forEach((u, i) => cachedEmissions(py, u, 'creations', py.k1Same, () => {
-    for (const call of byUnit[i]) checkCreation(py, call);
-  }));
+  py.units.forEach((u, i) =>
+    cachedEmissions(py, u, 'creations', py.k1Same, () => {
+      for (const call of byUnit[i]) checkCreation(py, call);
+    }),
+  );
 }
 
 function checkCreation(py: Py, call: SyntaxNode): void {
@@ -27,13 +29,20 @@ function checkCreation(py: Py, call: SyntaxNode): void {
     return;
   }
   if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
-  else if (lc.rateNode && (lc.rateNode.name === 'VariableName' || lc.rateNode.name === 'MemberExpression') && /keep/i.test(py.text(lc.rateNode))) {
+  else if (
+    lc.rateNode &&
+    (lc.rateNode.name === 'VariableName' || lc.rateNode.name === 'MemberExpression') &&
+    /keep/i.test(py.text(lc.rateNode))
+  ) {
     // A name that says "keep" (keep_prob, self.keep_rate) passed where the drop rate goes.
     const node = lc.rateNode;
     const t = py.text(node);
-    py.em.emit('keep-prob-confusion', span(node), `${lc.label} receives ${t} as its drop rate: a keep probability passed as a drop rate drops the units it meant to keep. Use 1 - ${t}.`, [
-      { title: `Use 1 - ${t}`, edits: [{ from: node.from, to: node.to, insert: `1 - ${t}` }], preferred: true },
-    ]);
+    py.em.emit(
+      'keep-prob-confusion',
+      span(node),
+      `${lc.label} receives ${t} as its drop rate: a keep probability passed as a drop rate drops the units it meant to keep. Use 1 - ${t}.`,
+      [{ title: `Use 1 - ${t}`, edits: [{ from: node.from, to: node.to, insert: `1 - ${t}` }], preferred: true }],
+    );
   }
   if (lc.framework === 'tf') checkTf1(py, call);
   if (lc.framework === 'functional') checkFunctionalFlag(py, call, lc);
@@ -47,20 +56,44 @@ function checkTf1(py: Py, call: SyntaxNode): void {
   if (kp) {
     const v = literalNumber(py, kp.value);
     const t = py.text(kp.value);
-    const replacement = v !== undefined ? `rate=${fmtRate(1 - v)}` : `rate=1 - ${kp.value.name === 'VariableName' || kp.value.name === 'MemberExpression' ? t : `(${t})`}`;
-    py.em.emit('tf1-keep-prob-api', [kp.name.from, kp.value.to], `tf.nn.dropout(keep_prob=${t}) is the TensorFlow 1 API: TensorFlow 2 removed keep_prob and takes rate, the drop probability. Use ${replacement}.`, [
-      { title: `Replace with ${replacement}`, edits: [{ from: kp.name.from, to: kp.value.to, insert: replacement }], preferred: true },
-    ]);
+    const replacement =
+      v !== undefined
+        ? `rate=${fmtRate(1 - v)}`
+        : `rate=1 - ${kp.value.name === 'VariableName' || kp.value.name === 'MemberExpression' ? t : `(${t})`}`;
+    py.em.emit(
+      'tf1-keep-prob-api',
+      [kp.name.from, kp.value.to],
+      `tf.nn.dropout(keep_prob=${t}) is the TensorFlow 1 API: TensorFlow 2 removed keep_prob and takes rate, the drop probability. Use ${replacement}.`,
+      [
+        {
+          title: `Replace with ${replacement}`,
+          edits: [{ from: kp.name.from, to: kp.value.to, insert: replacement }],
+          preferred: true,
+        },
+      ],
+    );
     return;
   }
   if (py.tf1Style && a.positional[1] && !a.keywords.has('rate')) {
     const p = a.positional[1];
     const t = py.text(p);
     const v = literalNumber(py, p);
-    const replacement = v !== undefined ? `rate=${fmtRate(1 - v)}` : `rate=1 - ${p.name === 'VariableName' || p.name === 'MemberExpression' ? t : `(${t})`}`;
-    py.em.emit('tf1-keep-prob-api', span(p), `In TensorFlow 1 code the second argument of tf.nn.dropout is the keep probability; under TensorFlow 2 the same position is the drop rate, so ${t} drops what it meant to keep. Pass ${replacement}.`, [
-      { title: `Replace with ${replacement}`, edits: [{ from: p.from, to: p.to, insert: replacement }], preferred: true },
-    ]);
+    const replacement =
+      v !== undefined
+        ? `rate=${fmtRate(1 - v)}`
+        : `rate=1 - ${p.name === 'VariableName' || p.name === 'MemberExpression' ? t : `(${t})`}`;
+    py.em.emit(
+      'tf1-keep-prob-api',
+      span(p),
+      `In TensorFlow 1 code the second argument of tf.nn.dropout is the keep probability; under TensorFlow 2 the same position is the drop rate, so ${t} drops what it meant to keep. Pass ${replacement}.`,
+      [
+        {
+          title: `Replace with ${replacement}`,
+          edits: [{ from: p.from, to: p.to, insert: replacement }],
+          preferred: true,
+        },
+      ],
+    );
   }
 }
 
@@ -78,7 +111,11 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
   const lastArg = kids[kids.length - 2];
   const trailingComma = lastArg?.name === ',';
   const insertAt = trailingComma ? lastArg.to : close.from;
-  const insert = trailingComma ? ' training=self.training' : a.positional.length + a.keywords.size > 0 ? ', training=self.training' : 'training=self.training';
+  const insert = trailingComma
+    ? ' training=self.training'
+    : a.positional.length + a.keywords.size > 0
+      ? ', training=self.training'
+      : 'training=self.training';
   py.em.emit(
     'functional-dropout-no-training-flag',
     span(call),
@@ -104,21 +141,41 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
     if (!d || d === 'super' || d.startsWith('super.')) return;
     const q = qualify(py, callee) ?? d;
     if (q.startsWith('keras.') || q.startsWith('tensorflow.') || q.startsWith('torch.')) return;
-    if (d.startsWith('self.') && enclosing(call, 'ClassDefinition') && defName(py, enclosing(call, 'FunctionDefinition')) === 'call') return;
+    if (
+      d.startsWith('self.') &&
+      enclosing(call, 'ClassDefinition') &&
+      defName(py, enclosing(call, 'FunctionDefinition')) === 'call'
+    )
+      return;
     what = `${d}(..., training=True)`;
   }
   const fn = enclosing(call, 'FunctionDefinition');
   if (fn && TRAIN_FN.test(defName(py, fn))) return;
   for (let p = call.parent; p; p = p.parent) {
     if (p.name === 'WithStatement' && /GradientTape/.test(py.text(children(p)[1]))) return;
-    if (p.name === 'ArrayComprehensionExpression' || p.name === 'ComprehensionExpression' || p.name === 'SetComprehensionExpression' || p.name === 'DictionaryComprehensionExpression') return;
+    if (
+      p.name === 'ArrayComprehensionExpression' ||
+      p.name === 'ComprehensionExpression' ||
+      p.name === 'SetComprehensionExpression' ||
+      p.name === 'DictionaryComprehensionExpression'
+    )
+      return;
     if (p.name === 'ForStatement') {
       const iter = forIterable(p);
       if (iter && /^range\b/.test(py.text(iter))) return; // repeated stochastic passes: Monte Carlo sampling
     }
   }
   if (hasMcIntent(py, call)) return;
-  py.em.emit('training-true-at-inference', [t.name.from, t.value.to], `${what} runs dropout at inference: every prediction drops random units, so results change from call to call. Pass training=False (or omit it); for Monte Carlo dropout, make the intent explicit (sample in a loop, name or comment it MC).`, [
-    { title: 'Use training=False', edits: [{ from: t.value.from, to: t.value.to, insert: 'False' }], preferred: true },
-  ]);
+  py.em.emit(
+    'training-true-at-inference',
+    [t.name.from, t.value.to],
+    `${what} runs dropout at inference: every prediction drops random units, so results change from call to call. Pass training=False (or omit it); for Monte Carlo dropout, make the intent explicit (sample in a loop, name or comment it MC).`,
+    [
+      {
+        title: 'Use training=False',
+        edits: [{ from: t.value.from, to: t.value.to, insert: 'False' }],
+        preferred: true,
+      },
+    ],
+  );
 }

@@ -78,23 +78,40 @@ export function analyzeFlow(py: Py): void {
   const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
   // What every function's report reads besides its own text: the summaries and the module's end state.
   const originAt: string[] = [];
-  const topKey = !py.cache ? [] : [...topEnd].map(([m, st]) => {
-    const o = st.origin;
-    if (!o) return [m, st.mode];
-    const stmt = enclosingStatement(o.node);
-    const lines = py.em.lines;
-    const first = lines.position(stmt.from).line;
-    const last = lines.position(stmt.to).line;
-    originAt.push(m);
-    return [m, st.mode, o.kind, o.node.from, o.node.to, stmt.from, stmt.to, lines.lineEnd(last) >= py.src.length, py.src.slice(lines.lineStart(first), lines.lineEnd(last))];
-  });
+  const topKey = !py.cache
+    ? []
+    : [...topEnd].map(([m, st]) => {
+        const o = st.origin;
+        if (!o) return [m, st.mode];
+        const stmt = enclosingStatement(o.node);
+        const lines = py.em.lines;
+        const first = lines.position(stmt.from).line;
+        const last = lines.position(stmt.to).line;
+        originAt.push(m);
+        return [
+          m,
+          st.mode,
+          o.kind,
+          o.node.from,
+          o.node.to,
+          stmt.from,
+          stmt.to,
+          lines.lineEnd(last) >= py.src.length,
+          py.src.slice(lines.lineStart(first), lines.lineEnd(last)),
+        ];
+      });
   if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
   py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
   py.units.forEach((u, ui) => {
     const fns = fnsByUnit[ui];
     if (fns.length === 0) return;
     // With eval origins in module code, findings may point there: reuse only at the same place.
-    const key = !py.cache ? '' : JSON.stringify([originAt.length > 0 ? u.from : -1, fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null])]);
+    const key = !py.cache
+      ? ''
+      : JSON.stringify([
+          originAt.length > 0 ? u.from : -1,
+          fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null]),
+        ]);
     const old = u.old?.report;
     if (py.k3Same && old && old.key === key) {
       replay(py, u, old.emissions);
@@ -105,7 +122,8 @@ export function analyzeFlow(py: Py): void {
     }
     const emissions: Emission[] | null = u.key !== null ? [] : null;
     const sites: Site[] = [];
-    if (emissions) py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
+    if (emissions)
+      py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
     py.siteTap = sites;
     for (const fn of fns) reportOne(py, walker, fn, topEnd);
     py.siteTap = null;
@@ -124,7 +142,14 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     if (modes && modes.length > 0 && modes.every((m) => m === 'eval')) entry.set(p, { mode: 'eval' });
     else entry.set(p, { mode: 'unknown' });
   });
-  const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set(), ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}) };
+  const flow: Flow = {
+    fn,
+    loops: [],
+    mc: fn.mc,
+    depth: 0,
+    reported: new Set(),
+    ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
+  };
   for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
   if (fn.inference) {
     // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.

@@ -13,14 +13,33 @@ export function collectFunctions(py: Py): void {
     const name = defName(py, fn);
     const clsNode = enclosing(fn, 'ClassDefinition');
     const cls = clsNode ? py.classes.get(defName(py, clsNode)) : undefined;
-    const noGradDecorated = fn.parent?.name === 'DecoratedStatement' && children(fn.parent).some((d) => {
-      if (d.name !== 'Decorator') return false;
-      const parts = children(d).filter((k) => k.name === 'VariableName').map((k) => py.text(k));
-      if (parts.length === 0) return false;
-      const q = normalize([py.imports.get(parts[0]) ?? DEFAULT_ALIASES[parts[0]] ?? parts[0], ...parts.slice(1)].join('.'));
-      return q === 'torch.no_grad' || q === 'torch.inference_mode';
-    });
-    const inference = (noGradDecorated || INFERENCE_FN.test(name)) && !/train/i.test(name) && !(cls && (cls.framework === 'lightning' || cls.framework === 'keras'));
-    if (!py.functions.has(name)) py.functions.set(name, { name, node: fn, params: paramNames(py, fn), cls, effects: new Map(), trainsParams: new Set(), mc: MC_WORDS.test(name), inference });
+    const noGradDecorated =
+      fn.parent?.name === 'DecoratedStatement' &&
+      children(fn.parent).some((d) => {
+        if (d.name !== 'Decorator') return false;
+        const parts = children(d)
+          .filter((k) => k.name === 'VariableName')
+          .map((k) => py.text(k));
+        if (parts.length === 0) return false;
+        const q = normalize(
+          [py.imports.get(parts[0]) ?? DEFAULT_ALIASES[parts[0]] ?? parts[0], ...parts.slice(1)].join('.'),
+        );
+        return q === 'torch.no_grad' || q === 'torch.inference_mode';
+      });
+    const inference =
+      (noGradDecorated || INFERENCE_FN.test(name)) &&
+      !/train/i.test(name) &&
+      !(cls && (cls.framework === 'lightning' || cls.framework === 'keras'));
+    if (!py.functions.has(name))
+      py.functions.set(name, {
+        name,
+        node: fn,
+        params: paramNames(py, fn),
+        cls,
+        effects: new Map(),
+        trainsParams: new Set(),
+        mc: MC_WORDS.test(name),
+        inference,
+      });
   }
 }

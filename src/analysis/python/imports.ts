@@ -12,7 +12,8 @@ export function collectImports(py: Py): void {
     if (kids[0]?.name === 'from') {
       const mod: string[] = [];
       let i = 1;
-      for (; i < kids.length && kids[i].name !== 'import'; i++) if (kids[i].name === 'VariableName') mod.push(py.text(kids[i]));
+      for (; i < kids.length && kids[i].name !== 'import'; i++)
+        if (kids[i].name === 'VariableName') mod.push(py.text(kids[i]));
       const module = mod.join('.');
       for (i++; i < kids.length; i++) {
         if (kids[i].name !== 'VariableName') continue;
@@ -58,7 +59,9 @@ export function detectTf1Style(py: Py): void {
       for (const m of all(py, 'MemberExpression')) {
         const d = dotted(py, m);
         if (!d || !d.startsWith(alias + '.')) continue;
-        if (/\.(placeholder|Session|InteractiveSession|compat\.v1|global_variables_initializer|contrib)(\.|$)/.test(d)) {
+        if (
+          /\.(placeholder|Session|InteractiveSession|compat\.v1|global_variables_initializer|contrib)(\.|$)/.test(d)
+        ) {
           py.tf1Style = true;
           break;
         }

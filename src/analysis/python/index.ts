@@ -31,7 +31,12 @@ export interface PythonAnalysis {
 }
 
 /** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
-export function analyzePython(text: string, lines: LineMap, tree: Tree = parser.parse(text), cache?: PythonCache): PythonAnalysis {
+export function analyzePython(
+  text: string,
+  lines: LineMap,
+  tree: Tree = parser.parse(text),
+  cache?: PythonCache,
+): PythonAnalysis {
   const py = new Py(text, tree, lines, cache);
   if (cache) cache.stats = { ...py.reuse };
   // Comments and the first syntax error.

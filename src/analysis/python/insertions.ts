@@ -36,6 +36,12 @@ export function bodyInsertion(py: Py, def: SyntaxNode): { at: number; indent: st
   let first = stmts[0];
   if (!first) return null;
   // After a docstring.
-  if (def.name === 'FunctionDefinition' && first.name === 'ExpressionStatement' && first.firstChild?.name === 'String' && stmts[1]) first = stmts[1];
+  if (
+    def.name === 'FunctionDefinition' &&
+    first.name === 'ExpressionStatement' &&
+    first.firstChild?.name === 'String' &&
+    stmts[1]
+  )
+    first = stmts[1];
   return lineInsertion(py, first);
 }

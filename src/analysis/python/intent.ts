@@ -30,7 +30,12 @@ function defSaysMc(py: Py, def: SyntaxNode): boolean {
   const hit = py.mcMemo.get(def);
   if (hit !== undefined) return hit;
   let v = commentsIn(py, def.from, def.to).some((c) => MC_WORDS.test(c));
-  if (!v) for (const n of findAll(def, NAMES)) if (MC_WORDS.test(py.text(n))) { v = true; break; }
+  if (!v)
+    for (const n of findAll(def, NAMES))
+      if (MC_WORDS.test(py.text(n))) {
+        v = true;
+        break;
+      }
   py.mcMemo.set(def, v);
   return v;
 }

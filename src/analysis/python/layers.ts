@@ -4,7 +4,20 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { Op, OpKind } from '../ops';
-import { F_ACT, F_DROPOUT, KERAS_ACT, KERAS_BN, KERAS_DROPOUT, KERAS_NEUTRAL, KERAS_WEIGHT, TORCH_ACT, TORCH_BN, TORCH_DROPOUT, TORCH_NEUTRAL, TORCH_WEIGHT } from './vocabulary';
+import {
+  F_ACT,
+  F_DROPOUT,
+  KERAS_ACT,
+  KERAS_BN,
+  KERAS_DROPOUT,
+  KERAS_NEUTRAL,
+  KERAS_WEIGHT,
+  TORCH_ACT,
+  TORCH_BN,
+  TORCH_DROPOUT,
+  TORCH_NEUTRAL,
+  TORCH_WEIGHT,
+} from './vocabulary';
 import type { Py } from './context';
 import { type Args, args, children, literalNumber, span } from './syntax';
 import { qualify } from './names';
@@ -26,7 +39,13 @@ export function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
   return py.funcMemo.of(call, py, classifyFunctionalRaw);
 }
 
-function rateOf(py: Py, a: Args | null, pos: number, kw: string, def?: number): { rateNode?: SyntaxNode; rate?: number } {
+function rateOf(
+  py: Py,
+  a: Args | null,
+  pos: number,
+  kw: string,
+  def?: number,
+): { rateNode?: SyntaxNode; rate?: number } {
   const node = a?.keywords.get(kw)?.value ?? a?.positional[pos];
   if (!node) return def === undefined ? {} : { rate: def };
   const v = literalNumber(py, node);
@@ -47,8 +66,10 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   const dots = dotCount(q);
   const last = q.slice(q.lastIndexOf('.') + 1);
   if (q.startsWith('torch.nn.') && dots === 2) {
-    if (last === 'Sequential') return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
-    if (TORCH_DROPOUT.has(last)) return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, args(py, call), 0, 'p', 0.5) };
+    if (last === 'Sequential')
+      return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
+    if (TORCH_DROPOUT.has(last))
+      return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, args(py, call), 0, 'p', 0.5) };
     if (TORCH_BN.has(last)) return { kind: 'bn', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_WEIGHT.has(last)) return { kind: 'weight', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_ACT.has(last)) return { kind: 'act', label: `nn.${last}`, framework: 'torch' };
@@ -56,9 +77,11 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
     return null;
   }
   if (q.startsWith('keras.')) {
-    if (q === 'keras.Sequential' || q === 'keras.models.Sequential') return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
+    if (q === 'keras.Sequential' || q === 'keras.models.Sequential')
+      return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
     if (!(q.startsWith('keras.layers.') && dots === 2)) return null;
-    if (KERAS_DROPOUT.has(last)) return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, args(py, call), 0, 'rate') };
+    if (KERAS_DROPOUT.has(last))
+      return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, args(py, call), 0, 'rate') };
     if (KERAS_BN.has(last)) return { kind: 'bn', label: last, framework: 'keras' };
     if (KERAS_WEIGHT.has(last)) return { kind: 'weight', label: last, framework: 'keras' };
     if (KERAS_ACT.has(last)) return { kind: 'act', label: last, framework: 'keras' };
@@ -77,7 +100,13 @@ function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
     if (F_DROPOUT.has(last)) {
       const a = args(py, call);
       const node = a?.keywords.get('p')?.value ?? a?.positional[1];
-      return { kind: 'dropout', label: `F.${last}`, framework: 'functional', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : 0.5 };
+      return {
+        kind: 'dropout',
+        label: `F.${last}`,
+        framework: 'functional',
+        rateNode: node ?? undefined,
+        rate: node ? literalNumber(py, node) : 0.5,
+      };
     }
     if (F_ACT.has(last)) return { kind: 'act', label: `F.${last}`, framework: 'functional' };
     if (last === 'linear') return { kind: 'weight', label: 'F.linear', framework: 'functional' };
@@ -91,10 +120,18 @@ function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
   }
   if (q === 'tensorflow.nn.dropout') {
     const a = args(py, call);
-    const node = a?.keywords.get('rate')?.value ?? (a?.keywords.has('keep_prob') || py.tf1Style ? undefined : a?.positional[1]);
-    return { kind: 'dropout', label: 'tf.nn.dropout', framework: 'tf', rateNode: node ?? undefined, rate: node ? literalNumber(py, node) : undefined };
+    const node =
+      a?.keywords.get('rate')?.value ?? (a?.keywords.has('keep_prob') || py.tf1Style ? undefined : a?.positional[1]);
+    return {
+      kind: 'dropout',
+      label: 'tf.nn.dropout',
+      framework: 'tf',
+      rateNode: node ?? undefined,
+      rate: node ? literalNumber(py, node) : undefined,
+    };
   }
-  if (q.startsWith('tensorflow.nn.') && F_ACT.has(last)) return { kind: 'act', label: `tf.nn.${last}`, framework: 'tf' };
+  if (q.startsWith('tensorflow.nn.') && F_ACT.has(last))
+    return { kind: 'act', label: `tf.nn.${last}`, framework: 'tf' };
   return null;
 }
 

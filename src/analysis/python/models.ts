@@ -29,7 +29,8 @@ export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
     const callee = v.firstChild;
     const m = py.text(callee.lastChild);
     const obj = callee.firstChild!;
-    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && obj.name === 'CallExpression') v = obj;
+    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && obj.name === 'CallExpression')
+      v = obj;
     else break;
   }
   return v;
@@ -89,7 +90,16 @@ export function collectModels(py: Py): void {
 }
 
 function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
-  const out: ModelFacts = { assigned: [], sensitiveSource: false, insensitiveClass: false, switched: [], params: [], members: [], hf: [], trained: [] };
+  const out: ModelFacts = {
+    assigned: [],
+    sensitiveSource: false,
+    insensitiveClass: false,
+    switched: [],
+    params: [],
+    members: [],
+    hf: [],
+    trained: [],
+  };
   for (const assign of assigns) {
     const kids = children(assign);
     if (kids.length !== 3) continue;
@@ -175,7 +185,13 @@ function isLoopVarOverModules(py: Py, call: SyntaxNode, name: string): boolean {
       const kids = children(p);
       const target = kids[1];
       const iter = forIterable(p);
-      if (target && py.text(target) === name && iter && /\.(modules|children|named_modules|named_children)\(/.test(py.text(iter))) return true;
+      if (
+        target &&
+        py.text(target) === name &&
+        iter &&
+        /\.(modules|children|named_modules|named_children)\(/.test(py.text(iter))
+      )
+        return true;
     }
     if (p.name === 'FunctionDefinition') {
       // def enable_dropout(m): m.train()  -- applied through model.apply(...)

@@ -5,7 +5,15 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
 
-export const DEFAULT_ALIASES: Record<string, string> = { nn: 'torch.nn', F: 'torch.nn.functional', tf: 'tensorflow', torch: 'torch', keras: 'keras', layers: 'keras.layers', pl: 'lightning' };
+export const DEFAULT_ALIASES: Record<string, string> = {
+  nn: 'torch.nn',
+  F: 'torch.nn.functional',
+  tf: 'tensorflow',
+  torch: 'torch',
+  keras: 'keras',
+  layers: 'keras.layers',
+  pl: 'lightning',
+};
 
 export function normalize(q: string): string {
   // Every rewrite below starts with one of these letters.
@@ -61,7 +69,8 @@ export function qualify(py: Py, n: SyntaxNode | null): string | null {
   if (d !== null) {
     const dot = d.indexOf('.');
     const head = dot < 0 ? d : d.slice(0, dot);
-    const bound = py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES[head]);
+    const bound =
+      py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES[head]);
     v = normalize(bound === undefined ? d : dot < 0 ? bound : bound + d.slice(dot));
   }
   if (memo) py.qualifyMemo.set(n, v);

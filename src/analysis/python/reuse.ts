@@ -77,7 +77,16 @@ interface CacheRun {
 export class PythonCache {
   prev: CacheRun | null = null;
   /** Of the last analysis: top-level statements, cacheable ones, and the unit passes replayed per pass. */
-  stats: ReuseStats = { units: 0, cacheable: 0, classes: 0, creations: 0, chains: 0, models: 0, summaries: 0, reports: 0 };
+  stats: ReuseStats = {
+    units: 0,
+    cacheable: 0,
+    classes: 0,
+    creations: 0,
+    chains: 0,
+    models: 0,
+    summaries: 0,
+    reports: 0,
+  };
 }
 
 export interface ReuseStats {
@@ -120,15 +129,24 @@ export function buildUnits(py: Py): void {
         const above = lines.lineStart(Math.max(0, line - 2));
         while (ci < comments.length && comments[ci].from < above) ci++;
         let cs = '';
-        for (let k = ci; k < comments.length && comments[k].from < n.from; k++) if (comments[k].to <= n.from) cs += `${comments[k].from - n.from}:${comments[k].to - n.from}:${comments[k].text}\n`;
+        for (let k = ci; k < comments.length && comments[k].from < n.from; k++)
+          if (comments[k].to <= n.from)
+            cs += `${comments[k].from - n.from}:${comments[k].to - n.from}:${comments[k].text}\n`;
         key = `${n.name}\n${lastEnd >= py.src.length}\n${cs}\n${py.src.slice(n.from, Math.min(py.src.length, lastEnd + 1))}`;
         if (seen.has(key)) dup = true;
         seen.add(key);
       }
     }
-    py.units.push({ node: n, from: n.from, to: n.to, key, old: key !== null && prev ? prev.units.get(key) : undefined, entry: {} });
+    py.units.push({
+      node: n,
+      from: n.from,
+      to: n.to,
+      key,
+      old: key !== null && prev ? prev.units.get(key) : undefined,
+      entry: {},
+    });
   }
-  if (dup) for (const u of py.units) (u.key = null), (u.old = undefined);
+  if (dup) for (const u of py.units) ((u.key = null), (u.old = undefined));
 }
 
 /** The cacheable unit a node is in, or null. */
@@ -154,10 +172,15 @@ export function unitOf(py: Py, n: SyntaxNode): Unit | null {
 export function classRecords(py: Py): Map<ClassInfo, ClassRecord> {
   const out = new Map<ClassInfo, ClassRecord>();
   if (!py.cache) return out;
-  py.keys.kc = JSON.stringify([[...py.imports], py.tf1Style, [...py.classes.values()].map((c) => [c.name, c.framework])]);
+  py.keys.kc = JSON.stringify([
+    [...py.imports],
+    py.tf1Style,
+    [...py.classes.values()].map((c) => [c.name, c.framework]),
+  ]);
   const prev = py.cache.prev;
   if (!prev || prev.kc !== py.keys.kc) return out;
-  for (const fn of all(py, 'FunctionDefinition')) if (Object.prototype.hasOwnProperty.call(DEFAULT_ALIASES, defName(py, fn))) return out;
+  for (const fn of all(py, 'FunctionDefinition'))
+    if (Object.prototype.hasOwnProperty.call(DEFAULT_ALIASES, defName(py, fn))) return out;
   for (const info of py.classes.values()) {
     const u = unitOf(py, info.node);
     const rec = u?.old?.classes?.[info.name];
@@ -200,20 +223,40 @@ export function groupByUnit<T>(py: Py, items: T[], fromOf: (t: T) => number): T[
   return out;
 }
 
-export function encodeEmission(base: number, rule: RuleId, at: [number, number], message: string, fixes: EmitFix[]): Emission {
+export function encodeEmission(
+  base: number,
+  rule: RuleId,
+  at: [number, number],
+  message: string,
+  fixes: EmitFix[],
+): Emission {
   const enc = (o: number): number => (o >= base ? o - base : -o - 1);
   return {
     rule,
     at: [enc(at[0]), enc(at[1])],
     message,
-    fixes: fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((e) => ({ from: enc(e.from), to: enc(e.to), insert: e.insert })) })),
+    fixes: fixes.map((f) => ({
+      title: f.title,
+      ...(f.preferred ? { preferred: true } : {}),
+      edits: f.edits.map((e) => ({ from: enc(e.from), to: enc(e.to), insert: e.insert })),
+    })),
   };
 }
 
 export function replay(py: Py, u: Unit, emissions: Emission[]): void {
   const base = u.from;
   const dec = (o: number): number => (o >= 0 ? o + base : -o - 1);
-  for (const e of emissions) py.em.emit(e.rule, [dec(e.at[0]), dec(e.at[1])], e.message, e.fixes.map((f) => ({ title: f.title, ...(f.preferred ? { preferred: true } : {}), edits: f.edits.map((x) => ({ from: dec(x.from), to: dec(x.to), insert: x.insert })) })));
+  for (const e of emissions)
+    py.em.emit(
+      e.rule,
+      [dec(e.at[0]), dec(e.at[1])],
+      e.message,
+      e.fixes.map((f) => ({
+        title: f.title,
+        ...(f.preferred ? { preferred: true } : {}),
+        edits: f.edits.map((x) => ({ from: dec(x.from), to: dec(x.to), insert: x.insert })),
+      })),
+    );
 }
 
 /** Runs one unit's part of a findings-only pass, or replays what it emitted last time. */
@@ -237,7 +280,14 @@ export function cachedEmissions(py: Py, u: Unit, slot: 'creations' | 'chains', s
 }
 
 export function globalKey1(py: Py): string {
-  return JSON.stringify([[...py.imports], py.tf1Style, py.usesKeras, py.usesTorch, [...py.classes.values()].map((c) => [c.name, c.framework, c.sensitive, c.usedAsSubmodule, c.mc]), [...py.functions.keys()]]);
+  return JSON.stringify([
+    [...py.imports],
+    py.tf1Style,
+    py.usesKeras,
+    py.usesTorch,
+    [...py.classes.values()].map((c) => [c.name, c.framework, c.sensitive, c.usedAsSubmodule, c.mc]),
+    [...py.functions.keys()],
+  ]);
 }
 
 export function globalKey2(py: Py): string {
@@ -247,7 +297,14 @@ export function globalKey2(py: Py): string {
     py.defaultSensitive,
     [...py.hfTrainerModels],
     [...py.trainedModels],
-    [...py.functions.values()].map((f) => [f.name, f.params, f.cls?.name ?? null, f.cls?.framework ?? null, f.mc, f.inference]),
+    [...py.functions.values()].map((f) => [
+      f.name,
+      f.params,
+      f.cls?.name ?? null,
+      f.cls?.framework ?? null,
+      f.mc,
+      f.inference,
+    ]),
   ]);
 }
 
@@ -266,11 +323,12 @@ export function saveRun(py: Py): void {
 export function duplicateClass(py: Py): boolean {
   const classNames = new Set<string>();
   let dupClass = false;
-  if (py.cache) for (const c of all(py, 'ClassDefinition')) {
-    const name = defName(py, c);
-    if (classNames.has(name)) dupClass = true;
-    classNames.add(name);
-  }
-  if (dupClass) for (const u of py.units) (u.key = null), (u.old = undefined);
+  if (py.cache)
+    for (const c of all(py, 'ClassDefinition')) {
+      const name = defName(py, c);
+      if (classNames.has(name)) dupClass = true;
+      classNames.add(name);
+    }
+  if (dupClass) for (const u of py.units) ((u.key = null), (u.old = undefined));
   return dupClass;
 }

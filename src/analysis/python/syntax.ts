@@ -95,7 +95,7 @@ export function defName(py: Py, def: SyntaxNode | null): string {
 export function forIterable(forStmt: SyntaxNode): SyntaxNode | null {
   const kids = children(forStmt);
   const i = kids.findIndex((k) => k.name === 'in');
-  return i >= 0 ? kids[i + 1] ?? null : null;
+  return i >= 0 ? (kids[i + 1] ?? null) : null;
 }
 
 export function paramNames(py: Py, fn: SyntaxNode): string[] {
@@ -105,7 +105,13 @@ export function paramNames(py: Py, fn: SyntaxNode): string[] {
   const kids = children(list);
   for (let i = 0; i < kids.length; i++) {
     const k = kids[i];
-    if (k.name === 'VariableName' && kids[i - 1]?.name !== 'AssignOp' && kids[i - 1]?.name !== ':' && kids[i - 1]?.name !== 'TypeDef') out.push(py.text(k));
+    if (
+      k.name === 'VariableName' &&
+      kids[i - 1]?.name !== 'AssignOp' &&
+      kids[i - 1]?.name !== ':' &&
+      kids[i - 1]?.name !== 'TypeDef'
+    )
+      out.push(py.text(k));
   }
   return out;
 }

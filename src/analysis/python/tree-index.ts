@@ -29,7 +29,15 @@ export function findAll(root: SyntaxNode, names: Set<string>, skipDefs = false):
   }
 }
 
-const INDEXED = new Set(['CallExpression', 'AssignStatement', 'FunctionDefinition', 'ClassDefinition', 'ImportStatement', 'MemberExpression', 'Comment']);
+const INDEXED = new Set([
+  'CallExpression',
+  'AssignStatement',
+  'FunctionDefinition',
+  'ClassDefinition',
+  'ImportStatement',
+  'MemberExpression',
+  'Comment',
+]);
 /** Indexed types that within() answers from a RangeIndex. */
 const RANGED = new Set(['CallExpression', 'AssignStatement', 'MemberExpression']);
 
@@ -134,7 +142,8 @@ export function indexTree(py: Py): SyntaxNode | null {
       openDefs.push(defs.from.length);
       defs.from.push(from);
       defs.to.push(cursor.to);
-    } else if (name === 'VariableName' && !py.sawKeepProb && text.startsWith('keep_prob', cursor.from)) py.sawKeepProb = true;
+    } else if (name === 'VariableName' && !py.sawKeepProb && text.startsWith('keep_prob', cursor.from))
+      py.sawKeepProb = true;
   } while (cursor.next());
   return error;
 }

@@ -31,7 +31,11 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
     if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
     else {
       // Around a loop's back edge, remember that eval mode may flow into the next iteration.
-      const evalSide = keepEvalOrigin ? [x, y].find((s) => s && s.origin && s.origin.kind === 'eval-call' && (s.mode === 'eval' || s.mode === 'unknown')) : undefined;
+      const evalSide = keepEvalOrigin
+        ? [x, y].find(
+            (s) => s && s.origin && s.origin.kind === 'eval-call' && (s.mode === 'eval' || s.mode === 'unknown'),
+          )
+        : undefined;
       out.set(k, evalSide ? { mode: 'unknown', origin: evalSide.origin } : { mode: 'unknown' });
     }
   }
@@ -151,7 +155,10 @@ export class FlowWalker {
         return state;
       case 'WithStatement': {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
-        const inner = isNoGrad(py, s) && !flow.inference ? { ...flow, inference: { anchor: s, reason: 'inside torch.no_grad()' } } : flow;
+        const inner =
+          isNoGrad(py, s) && !flow.inference
+            ? { ...flow, inference: { anchor: s, reason: 'inside torch.no_grad()' } }
+            : flow;
         return this.walk(bodyOf(py, s), state, inner);
       }
       case 'ForStatement':
@@ -159,7 +166,8 @@ export class FlowWalker {
         const iter = s.name === 'ForStatement' ? forIterable(s) : children(s)[1];
         if (iter) state = this.expr(iter, state, flow);
         let inner: Flow = { ...flow, loops: [...flow.loops, s] };
-        if (s.name === 'ForStatement' && !flow.inference && isValLoop(py, s)) inner = { ...inner, inference: { anchor: s, reason: `in the loop over ${py.text(forIterable(s))}` } };
+        if (s.name === 'ForStatement' && !flow.inference && isValLoop(py, s))
+          inner = { ...inner, inference: { anchor: s, reason: `in the loop over ${py.text(forIterable(s))}` } };
         const mcLoop = s.name === 'ForStatement' && /\.(modules|children|named_modules)\(/.test(py.text(iter));
         if (mcLoop) {
           // for m in model.modules(): if isinstance(m, nn.Dropout): m.train()  -- Monte Carlo re-enabling
@@ -204,9 +212,20 @@ export class FlowWalker {
         if (target && py.modelNames.has(target) && value.name === 'CallExpression') {
           const inner = stripChain(py, value);
           const q = qualify(py, inner.firstChild) ?? '';
-          const tail = py.text(value).endsWith('.eval()') ? 'eval' : py.text(value).endsWith('.train()') ? 'train' : null;
-          if (/\.from_pretrained$/.test(q)) state.set(target, tail === 'train' ? { mode: 'train' } : { mode: 'eval', origin: { kind: 'pretrained', node: value, loops: flow.loops } });
-          else if (py.classes.has(q) || classifyCtor(py, inner)?.container) state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
+          const tail = py.text(value).endsWith('.eval()')
+            ? 'eval'
+            : py.text(value).endsWith('.train()')
+              ? 'train'
+              : null;
+          if (/\.from_pretrained$/.test(q))
+            state.set(
+              target,
+              tail === 'train'
+                ? { mode: 'train' }
+                : { mode: 'eval', origin: { kind: 'pretrained', node: value, loops: flow.loops } },
+            );
+          else if (py.classes.has(q) || classifyCtor(py, inner)?.container)
+            state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
           else if (q === 'copy.deepcopy') {
             const a = args(py, inner);
             const src = a ? dotted(py, a.positional[0] ?? null) : null;
@@ -221,7 +240,10 @@ export class FlowWalker {
   }
 
   markMc(state: State, iter: SyntaxNode | null, flow: Flow): State {
-    const d = iter && iter.name === 'CallExpression' && iter.firstChild?.name === 'MemberExpression' ? dotted(this.py, children(iter.firstChild)[0]) : null;
+    const d =
+      iter && iter.name === 'CallExpression' && iter.firstChild?.name === 'MemberExpression'
+        ? dotted(this.py, children(iter.firstChild)[0])
+        : null;
     const out = new Map(state);
     if (d) out.set(d, { mode: 'train', origin: undefined });
     flow.mc = true;
@@ -231,7 +253,10 @@ export class FlowWalker {
   expr(e: SyntaxNode, state: State, flow: Flow): State {
     const py = this.py;
     // Calls in source order (by start offset; inner arguments before the call they feed are fine for our purposes).
-    const calls = e.name === 'CallExpression' ? [e, ...within(py, 'CallExpression', e, true).filter((c) => c !== e)] : within(py, 'CallExpression', e, true);
+    const calls =
+      e.name === 'CallExpression'
+        ? [e, ...within(py, 'CallExpression', e, true).filter((c) => c !== e)]
+        : within(py, 'CallExpression', e, true);
     calls.sort((a, b) => a.to - b.to);
     for (const call of calls) {
       const facts = callFacts(py, call);
@@ -245,7 +270,14 @@ export class FlowWalker {
           const arg = a.positional[0] ?? a.keywords.get('mode')?.value;
           const toEval = method === 'eval' || (arg && isFalseLiteral(py, arg));
           state = new Map(state);
-          state.set(obj, toEval ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } } : arg && !isTrueLiteral(py, arg) ? { mode: 'unknown' } : { mode: 'train' });
+          state.set(
+            obj,
+            toEval
+              ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } }
+              : arg && !isTrueLiteral(py, arg)
+                ? { mode: 'unknown' }
+                : { mode: 'train' },
+          );
           continue;
         }
         if (obj && (method === 'forward' || method === 'generate' || method === 'predict')) {
@@ -268,7 +300,10 @@ export class FlowWalker {
         continue;
       }
       // Helper functions defined in this file.
-      if (callee.name === 'VariableName' || (callee.name === 'MemberExpression' && facts.calleeDotted?.startsWith('self.'))) {
+      if (
+        callee.name === 'VariableName' ||
+        (callee.name === 'MemberExpression' && facts.calleeDotted?.startsWith('self.'))
+      ) {
         const d = facts.calleeDotted!;
         const fname = d.startsWith('self.') ? d.slice(5) : d;
         const fn = py.functions.get(fname);
@@ -278,7 +313,7 @@ export class FlowWalker {
         a.positional.forEach((arg, i) => {
           const m = modelOf(py, arg);
           if (!m) return;
-          recordSite(py, fname, i + offset, flow.mc ? 'eval' : state.get(m)?.mode ?? 'unknown');
+          recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
         });
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
@@ -301,7 +336,12 @@ export class FlowWalker {
           for (const [k, eff] of fn.effects) {
             const m = typeof k === 'number' ? argModel(py, a, fn, offset, k) : k;
             if (!m) continue;
-            state.set(m, eff.mode === 'eval' ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } } : { mode: eff.mode });
+            state.set(
+              m,
+              eff.mode === 'eval'
+                ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } }
+                : { mode: eff.mode },
+            );
           }
         }
       }
@@ -328,7 +368,15 @@ export class FlowWalker {
       'missing-eval',
       span(call.firstChild ?? call),
       `${model} ${modeText} ${what}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before evaluating (and ${model}.train() before training again).`,
-      insertion ? [{ title: `Insert ${model}.eval()`, edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }], preferred: true }] : [],
+      insertion
+        ? [
+            {
+              title: `Insert ${model}.eval()`,
+              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              preferred: true,
+            },
+          ]
+        : [],
     );
   }
 
@@ -348,7 +396,15 @@ export class FlowWalker {
           'pretrained-never-trained-mode',
           span(st.origin.node),
           `from_pretrained() returns ${model} in eval mode, and it is trained here without ${model}.train(): dropout never runs during fine-tuning, so the model is not regularized. Call ${model}.train() before the training loop.`,
-          ins ? [{ title: `Insert ${model}.train()`, edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }], preferred: true }] : [],
+          ins
+            ? [
+                {
+                  title: `Insert ${model}.train()`,
+                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                  preferred: true,
+                },
+              ]
+            : [],
         );
         continue;
       }
@@ -360,7 +416,15 @@ export class FlowWalker {
         'missing-train-after-eval',
         span(evalNode),
         `${model} is switched to eval mode here and training continues without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
-        ins ? [{ title: `Insert ${model}.train()`, edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }], preferred: true }] : [],
+        ins
+          ? [
+              {
+                title: `Insert ${model}.train()`,
+                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                preferred: true,
+              },
+            ]
+          : [],
       );
     }
   }

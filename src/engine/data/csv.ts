@@ -2,7 +2,10 @@
 import type { RawData } from './generators';
 
 export class CsvError extends Error {
-  constructor(message: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(line !== undefined ? `line ${line}: ${message}` : message);
     this.name = 'CsvError';
   }
@@ -27,7 +30,8 @@ export function parseCsv(text: string): CsvTable {
   if (rows.length === 0) throw new CsvError('the file is empty: no rows to train on');
   const width = rows[0]!.length;
   rows.forEach((row, i) => {
-    if (row.length !== width) throw new CsvError(`expected ${width} cells like the first row, found ${row.length}`, lines[i]);
+    if (row.length !== width)
+      throw new CsvError(`expected ${width} cells like the first row, found ${row.length}`, lines[i]);
   });
   const isNumber = (cell: string) => cell.trim() !== '' && Number.isFinite(Number(cell));
   // A header row is one with a cell that is not a number where the next row has a number.
@@ -62,7 +66,10 @@ function splitLine(line: string, lineNumber: number): string[] {
 /** The most distinct integer labels a numeric label column may have and still be read as classes. */
 const MAX_NUMERIC_CLASSES = 20;
 
-export function csvToData(text: string, label?: string | number): RawData & { classNames?: string[]; featureNames: string[] } {
+export function csvToData(
+  text: string,
+  label?: string | number,
+): RawData & { classNames?: string[]; featureNames: string[] } {
   const table = parseCsv(text);
   if (table.rows.length === 0) throw new CsvError('the file has a header but no data rows');
   const width = table.rows[0]!.length;
@@ -75,7 +82,8 @@ export function csvToData(text: string, label?: string | number): RawData & { cl
   table.rows.forEach((row, r) => {
     featureColumns.forEach((c, j) => {
       const value = Number(row[c]);
-      if (row[c] === '' || !Number.isFinite(value)) throw new CsvError(`${name(c)} holds "${row[c]}", not a number`, table.lines[r]);
+      if (row[c] === '' || !Number.isFinite(value))
+        throw new CsvError(`${name(c)} holds "${row[c]}", not a number`, table.lines[r]);
       x[r * featureColumns.length + j] = value;
     });
   });
@@ -88,16 +96,28 @@ export function csvToData(text: string, label?: string | number): RawData & { cl
     return { inputDim: featureColumns.length, classes: 0, x, y, n, featureNames: featureColumns.map(name) };
   }
   const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
-  if (classNames.length < 2) throw new CsvError(`the label column ${name(labelIndex)} has a single class ("${classNames[0]}"): nothing to learn`);
+  if (classNames.length < 2)
+    throw new CsvError(
+      `the label column ${name(labelIndex)} has a single class ("${classNames[0]}"): nothing to learn`,
+    );
   const indexOf = new Map(classNames.map((c, i) => [c, i]));
   labels.forEach((v, i) => (y[i] = indexOf.get(v)!));
-  return { inputDim: featureColumns.length, classes: classNames.length, x, y, n, classNames, featureNames: featureColumns.map(name) };
+  return {
+    inputDim: featureColumns.length,
+    classes: classNames.length,
+    x,
+    y,
+    n,
+    classNames,
+    featureNames: featureColumns.map(name),
+  };
 }
 
 function resolveLabel(table: CsvTable, width: number, label: string | number | undefined): number {
   if (label === undefined) return width - 1;
   if (typeof label === 'number') {
-    if (!Number.isInteger(label) || label < 0 || label >= width) throw new CsvError(`label column index ${label} is outside 0..${width - 1}`);
+    if (!Number.isInteger(label) || label < 0 || label >= width)
+      throw new CsvError(`label column index ${label} is outside 0..${width - 1}`);
     return label;
   }
   if (!table.header) throw new CsvError(`the label column "${label}" is named, but the file has no header row`);

@@ -13,7 +13,11 @@ export interface RawData {
 
 type Generator = (n: number, noise: number, classes: number, rng: SeededRandom) => RawData;
 
-function points2d(n: number, classes: number, point: (i: number, out: { x: number; y: number; label: number }) => void): RawData {
+function points2d(
+  n: number,
+  classes: number,
+  point: (i: number, out: { x: number; y: number; label: number }) => void,
+): RawData {
   const x = new Float32Array(n * 2);
   const y = new Float32Array(n);
   const p = { x: 0, y: 0, label: 0 };
@@ -94,14 +98,31 @@ const regression: Generator = (n, noise, _classes, rng) => {
   return { inputDim: 1, classes: 0, x, y, n };
 };
 
-export const GENERATORS: Record<GeneratorName, Generator> = { moons, circles, spirals, xor, blobs, overfit, regression };
+export const GENERATORS: Record<GeneratorName, Generator> = {
+  moons,
+  circles,
+  spirals,
+  xor,
+  blobs,
+  overfit,
+  regression,
+};
 
-export function generate(name: GeneratorName, samples: number, noise: number, classes: number | undefined, seed: number): RawData {
+export function generate(
+  name: GeneratorName,
+  samples: number,
+  noise: number,
+  classes: number | undefined,
+  seed: number,
+): RawData {
   const generator = GENERATORS[name];
-  if (!generator) throw new Error(`Unknown dataset generator "${name}". Use one of: ${Object.keys(GENERATORS).join(', ')}.`);
-  if (!Number.isInteger(samples) || samples < 4) throw new Error(`A dataset needs at least 4 samples (got ${samples}).`);
+  if (!generator)
+    throw new Error(`Unknown dataset generator "${name}". Use one of: ${Object.keys(GENERATORS).join(', ')}.`);
+  if (!Number.isInteger(samples) || samples < 4)
+    throw new Error(`A dataset needs at least 4 samples (got ${samples}).`);
   if (!(noise >= 0)) throw new Error(`Noise must be 0 or more (got ${noise}).`);
   const k = classes ?? 3;
-  if (!Number.isInteger(k) || k < 2 || k > 255) throw new Error(`Classes must be an integer from 2 to 255 (got ${classes}).`);
+  if (!Number.isInteger(k) || k < 2 || k > 255)
+    throw new Error(`Classes must be an integer from 2 to 255 (got ${classes}).`);
   return generator(samples, noise, k, new SeededRandom(seed ^ 0x5eed));
 }

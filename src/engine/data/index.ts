@@ -14,11 +14,23 @@ export function loadDataset(data: DataSpec, seed: number, csvText?: string): Dat
     const raw = csvToData(csvText, data.label);
     return splitData(raw, data.validation, seed, data.standardize, raw.classNames);
   }
-  return splitData(generate(data.generator, data.samples, data.noise, data.classes, seed), data.validation, seed, false);
+  return splitData(
+    generate(data.generator, data.samples, data.noise, data.classes, seed),
+    data.validation,
+    seed,
+    false,
+  );
 }
 
-export function splitData(raw: RawData, validation: number, seed: number, standardize: boolean, classNames?: string[]): Dataset {
-  if (!(validation > 0 && validation < 1)) throw new Error(`The validation fraction must be between 0 and 1 (got ${validation}).`);
+export function splitData(
+  raw: RawData,
+  validation: number,
+  seed: number,
+  standardize: boolean,
+  classNames?: string[],
+): Dataset {
+  if (!(validation > 0 && validation < 1))
+    throw new Error(`The validation fraction must be between 0 and 1 (got ${validation}).`);
   const order = Uint32Array.from({ length: raw.n }, (_, i) => i);
   new SeededRandom(seed ^ 0x59117).shuffle(order);
   const nValidation = Math.max(1, Math.min(raw.n - 1, Math.round(raw.n * validation)));
@@ -35,7 +47,14 @@ export function splitData(raw: RawData, validation: number, seed: number, standa
   const train = take(order.subarray(nValidation));
   const valid = take(order.subarray(0, nValidation));
   if (standardize) standardizeWith(train, valid, raw.inputDim);
-  return { inputDim: raw.inputDim, classes: raw.classes, outputDim: raw.classes > 0 ? raw.classes : targetWidth, train, validation: valid, ...(classNames ? { classNames } : {}) };
+  return {
+    inputDim: raw.inputDim,
+    classes: raw.classes,
+    outputDim: raw.classes > 0 ? raw.classes : targetWidth,
+    train,
+    validation: valid,
+    ...(classNames ? { classNames } : {}),
+  };
 }
 
 /** Zero mean, unit variance per feature, with statistics of the training split only (no leak from validation). */
@@ -47,6 +66,7 @@ function standardizeWith(train: Split, validation: Split, dim: number): void {
     let variance = 0;
     for (let i = 0; i < train.n; i++) variance += (train.x[i * dim + f]! - mean) ** 2;
     const std = Math.sqrt(variance / train.n) || 1;
-    for (const split of [train, validation]) for (let i = 0; i < split.n; i++) split.x[i * dim + f] = (split.x[i * dim + f]! - mean) / std;
+    for (const split of [train, validation])
+      for (let i = 0; i < split.n; i++) split.x[i * dim + f] = (split.x[i * dim + f]! - mean) / std;
   }
 }

@@ -11,7 +11,10 @@ export class BernoulliStream {
   /** a, b, c, d words of lanes 0-3: [a0 a1 a2 a3 b0 ... d3], the order the wasm module loads as four v128. */
   readonly state = new Uint32Array(16);
 
-  constructor(seedWord: () => number, private readonly simd = bernoulliSimd()) {
+  constructor(
+    seedWord: () => number,
+    private readonly simd = bernoulliSimd(),
+  ) {
     for (let i = 0; i < 16; i++) this.state[i] = seedWord();
     // Like sfc32's own seeding, run a few steps so lanes seeded with nearby words decorrelate.
     drawTypeScript(this.state, new Uint8Array(48), 48, 0);
@@ -20,7 +23,9 @@ export class BernoulliStream {
   /** keep[i] = 1 with probability 1 - p, else 0, for i < n; returns how many were dropped. */
   draw(keep: Uint8Array, n: number, p: number): number {
     const threshold = Math.min(Math.ceil(p * 4294967296), 4294967295);
-    const kept = this.simd ? this.simd.draw(this.state, keep, n, threshold) : drawTypeScript(this.state, keep, n, threshold);
+    const kept = this.simd
+      ? this.simd.draw(this.state, keep, n, threshold)
+      : drawTypeScript(this.state, keep, n, threshold);
     return n - kept;
   }
 }
@@ -96,7 +101,8 @@ export function bernoulliSimd(): SimdBernoulli | null {
   if (simdCache !== undefined) return simdCache;
   try {
     const module = compileKernelModule(BERNOULLI_WASM_BASE64);
-    simdCache = module && wasmApi ? new SimdBernoulli(new wasmApi.Instance(module, {}).exports as BernoulliExports) : null;
+    simdCache =
+      module && wasmApi ? new SimdBernoulli(new wasmApi.Instance(module, {}).exports as BernoulliExports) : null;
   } catch {
     simdCache = null;
   }

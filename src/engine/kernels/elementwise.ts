@@ -21,7 +21,18 @@ interface ElementwiseExports {
   mask(x: number, keep: number, y: number, n: number, scale: number): void;
   biasRelu(z: number, b: number, out: number, rows: number, units: number): void;
   reluBackBias(z: number, grad: number, gb: number, rows: number, units: number): void;
-  sgd(w: number, g: number, buf: number, n: number, mode: number, lr: number, wd: number, keep: number, fresh: number, momentum: number): void;
+  sgd(
+    w: number,
+    g: number,
+    buf: number,
+    n: number,
+    mode: number,
+    lr: number,
+    wd: number,
+    keep: number,
+    fresh: number,
+    momentum: number,
+  ): void;
 }
 
 /** Three float regions (a: rows x units, b: units, c: rows x units) for biasRelu / reluBackBias. */
@@ -92,7 +103,12 @@ class SimdElementwise implements ElementwiseKernels {
     const bytes = at[2] + align16(4 * n);
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     if (this.rowRegions.size > 64 || (r && r.a.buffer !== memory.buffer)) this.rowRegions.clear();
-    r = { a: new Float32Array(memory.buffer, at[0], n), b: new Float32Array(memory.buffer, at[1], units), c: new Float32Array(memory.buffer, at[2], n), at };
+    r = {
+      a: new Float32Array(memory.buffer, at[0], n),
+      b: new Float32Array(memory.buffer, at[1], units),
+      c: new Float32Array(memory.buffer, at[2], n),
+      at,
+    };
     this.rowRegions.set(key, r);
     return r;
   }
@@ -107,7 +123,12 @@ class SimdElementwise implements ElementwiseKernels {
     const bytes = at[2] + floats;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     if (this.regions.size > 64 || (r && r.x.buffer !== memory.buffer)) this.regions.clear();
-    r = { x: new Float32Array(memory.buffer, at[0], n), keep: new Uint8Array(memory.buffer, at[1], n), y: new Float32Array(memory.buffer, at[2], n), at };
+    r = {
+      x: new Float32Array(memory.buffer, at[0], n),
+      keep: new Uint8Array(memory.buffer, at[1], n),
+      y: new Float32Array(memory.buffer, at[2], n),
+      at,
+    };
     this.regions.set(n, r);
     return r;
   }
@@ -151,7 +172,10 @@ export class SimdSgd {
   private readonly buffers: Float32Array[];
   private readonly total: number;
 
-  constructor(private readonly exports: ElementwiseExports, sizes: readonly number[]) {
+  constructor(
+    private readonly exports: ElementwiseExports,
+    sizes: readonly number[],
+  ) {
     const offsets: number[] = [];
     let total = 0;
     for (const n of sizes) {
@@ -162,7 +186,8 @@ export class SimdSgd {
     const bytes = 3 * 4 * total;
     const memory = exports.memory;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-    const view = (region: number, k: number) => new Float32Array(memory.buffer, 4 * (region * total + offsets[k]!), sizes[k]!);
+    const view = (region: number, k: number) =>
+      new Float32Array(memory.buffer, 4 * (region * total + offsets[k]!), sizes[k]!);
     this.w = sizes.map((_, k) => view(0, k));
     this.g = sizes.map((_, k) => view(1, k));
     this.buffers = sizes.map((_, k) => view(2, k));

@@ -21,7 +21,15 @@ export const smallKernels: MatmulKernels = {
 };
 
 /** C (+)= A · Bᵀ: every element is a dot product of a row of A and a row of B, both contiguous. */
-function ntDots(A: Float32Array, B: Float32Array, C: Float32Array, m: number, k: number, n: number, accumulate: boolean): void {
+function ntDots(
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
   const k4 = k & ~3;
   for (let i = 0; i < m; i++) {
     const a = i * k;
@@ -47,7 +55,15 @@ function ntDots(A: Float32Array, B: Float32Array, C: Float32Array, m: number, k:
 }
 
 /** C (+)= Aᵀ · Bᵀ (rare): dot products with a strided walk of A. */
-function ttDots(A: Float32Array, B: Float32Array, C: Float32Array, m: number, k: number, n: number, accumulate: boolean): void {
+function ttDots(
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
   for (let i = 0; i < m; i++) {
     const c = i * n;
     for (let j = 0; j < n; j++) {

@@ -44,11 +44,32 @@ interface MatmulExports {
   block(mp: number, np: number, kc: number, ap: number, bp: number, c: number, ldc: number, load: number): void;
   tile(kc: number, a: number, b: number, c: number, ldc: number, load: number): void;
   pack(src: number, lstride: number, sstride: number, w: number, steps: number, dst: number): void;
-  packPartial(src: number, lstride: number, sstride: number, w: number, lanes: number, steps: number, dst: number): void;
+  packPartial(
+    src: number,
+    lstride: number,
+    sstride: number,
+    w: number,
+    lanes: number,
+    steps: number,
+    dst: number,
+  ): void;
   gemm(
-    m: number, k: number, n: number, a: number, b: number, c: number,
-    aLane: number, aStep: number, bLane: number, bStep: number, accumulate: number,
-    kBlock: number, mc: number, packA: number, packB: number, scratch: number,
+    m: number,
+    k: number,
+    n: number,
+    a: number,
+    b: number,
+    c: number,
+    aLane: number,
+    aStep: number,
+    bLane: number,
+    bStep: number,
+    accumulate: number,
+    kBlock: number,
+    mc: number,
+    packA: number,
+    packB: number,
+    scratch: number,
   ): void;
 }
 
@@ -148,10 +169,22 @@ export class WasmMatmulKernels implements MatmulKernels {
     if (!inPlace && accumulate) this.heap.set(C.length === m * n ? C : this.prefix(C, m * n), cOwn >> 2);
     // op(A)[i][p] and op(B)[p][j] as (lane stride, step stride) in bytes.
     this.exports.gemm(
-      m, k, n, aAddr, bAddr, cAddr,
-      transA ? 4 : k * 4, transA ? m * 4 : 4,
-      transB ? k * 4 : 4, transB ? 4 : n * 4,
-      accumulate ? 1 : 0, kBlock, MC, PACK_A, PACK_B, SCRATCH,
+      m,
+      k,
+      n,
+      aAddr,
+      bAddr,
+      cAddr,
+      transA ? 4 : k * 4,
+      transA ? m * 4 : 4,
+      transB ? k * 4 : 4,
+      transB ? 4 : n * 4,
+      accumulate ? 1 : 0,
+      kBlock,
+      MC,
+      PACK_A,
+      PACK_B,
+      SCRATCH,
     );
     if (!inPlace) C.set(this.view(cOwn >> 2, m * n));
   }

@@ -7,7 +7,24 @@ function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax > 6) return sign;
   const t = 1 / (1 + 0.5 * ax);
-  const y = 1 - t * Math.exp(-ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const y =
+    1 -
+    t *
+      Math.exp(
+        -ax * ax -
+          1.26551223 +
+          t *
+            (1.00002368 +
+              t *
+                (0.37409196 +
+                  t *
+                    (0.09678418 +
+                      t *
+                        (-0.18628806 +
+                          t *
+                            (0.27886807 +
+                              t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      );
   return sign * y;
 }
 
@@ -36,7 +53,13 @@ export function activate(kind: Activation, z: Float32Array, out: Float32Array, n
 }
 
 /** grad[i] *= f'(z[i]), given z (pre-activation) and a = f(z). */
-export function activationBackward(kind: Activation, z: Float32Array, a: Float32Array, grad: Float32Array, n: number): void {
+export function activationBackward(
+  kind: Activation,
+  z: Float32Array,
+  a: Float32Array,
+  grad: Float32Array,
+  n: number,
+): void {
   switch (kind) {
     case 'linear':
       return;
@@ -59,7 +82,14 @@ export function activationBackward(kind: Activation, z: Float32Array, a: Float32
 }
 
 /** z[r, j] += b[j], then out = f(z), over rows x units; ReLU in one pass (the common hidden layer). */
-export function biasActivate(kind: Activation, z: Float32Array, b: Float32Array, out: Float32Array, rows: number, units: number): void {
+export function biasActivate(
+  kind: Activation,
+  z: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  rows: number,
+  units: number,
+): void {
   if (kind === 'relu') {
     for (let r = 0, i = 0; r < rows; r++) {
       for (let j = 0; j < units; j++, i++) {
@@ -75,7 +105,15 @@ export function biasActivate(kind: Activation, z: Float32Array, b: Float32Array,
 }
 
 /** activationBackward over rows x units, then gb[j] = sum over rows of the result; ReLU in one pass. */
-export function activationBackwardBias(kind: Activation, z: Float32Array, a: Float32Array, grad: Float32Array, gb: Float32Array, rows: number, units: number): void {
+export function activationBackwardBias(
+  kind: Activation,
+  z: Float32Array,
+  a: Float32Array,
+  grad: Float32Array,
+  gb: Float32Array,
+  rows: number,
+  units: number,
+): void {
   gb.fill(0);
   if (kind === 'relu') {
     for (let r = 0, i = 0; r < rows; r++) {

@@ -10,7 +10,8 @@ import type { DropoutScaling } from '../../protocol/modelSpec';
 import type { SeededRandom } from '../random';
 
 export function checkRate(rate: number): void {
-  if (!(rate >= 0 && rate < 1)) throw new RangeError(`A dropout rate is the probability of dropping a unit and must be in [0, 1); got ${rate}.`);
+  if (!(rate >= 0 && rate < 1))
+    throw new RangeError(`A dropout rate is the probability of dropping a unit and must be in [0, 1); got ${rate}.`);
 }
 
 /** Scale applied to kept units in training. p = 1 keeps nothing: scale 0, never Infinity (0 * Infinity is NaN). */
@@ -27,7 +28,13 @@ export function countDropped(keep: Uint8Array, n: number): number {
 }
 
 /** keep is [batch, channels]; expands to the [batch, positions * channels] input layout (position-major). */
-export function expandSpatial(channelKeep: Uint8Array, keep: Uint8Array, batch: number, positions: number, channels: number): void {
+export function expandSpatial(
+  channelKeep: Uint8Array,
+  keep: Uint8Array,
+  batch: number,
+  positions: number,
+  channels: number,
+): void {
   for (let b = 0; b < batch; b++)
     for (let s = 0; s < positions; s++)
       for (let c = 0; c < channels; c++) keep[(b * positions + s) * channels + c] = channelKeep[b * channels + c]!;

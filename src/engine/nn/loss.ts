@@ -1,7 +1,14 @@
 /** Losses, mean over the batch, each writing d loss / d output into `grad`. */
 
 /** Softmax cross-entropy on logits [batch, classes]; returns the loss and counts correct argmax predictions. */
-export function softmaxCrossEntropy(logits: Float32Array, labels: Float32Array, batch: number, classes: number, grad: Float32Array | undefined, result: { loss: number; correct: number }): void {
+export function softmaxCrossEntropy(
+  logits: Float32Array,
+  labels: Float32Array,
+  batch: number,
+  classes: number,
+  grad: Float32Array | undefined,
+  result: { loss: number; correct: number },
+): void {
   let loss = 0;
   let correct = 0;
   for (let b = 0; b < batch; b++) {
@@ -21,7 +28,8 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: Float32Array, 
     loss += logSum - logits[row + label]!;
     if (arg === label) correct++;
     if (grad) {
-      for (let c = 0; c < classes; c++) grad[row + c] = (Math.exp(logits[row + c]! - logSum) - (c === label ? 1 : 0)) / batch;
+      for (let c = 0; c < classes; c++)
+        grad[row + c] = (Math.exp(logits[row + c]! - logSum) - (c === label ? 1 : 0)) / batch;
     }
   }
   result.loss = loss / batch;
@@ -29,7 +37,13 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: Float32Array, 
 }
 
 /** Softmax of one row into `out`. */
-export function softmaxRow(logits: Float32Array, offset: number, classes: number, out: Float32Array | Float64Array, outOffset: number): void {
+export function softmaxRow(
+  logits: Float32Array,
+  offset: number,
+  classes: number,
+  out: Float32Array | Float64Array,
+  outOffset: number,
+): void {
   let max = -Infinity;
   for (let c = 0; c < classes; c++) max = Math.max(max, logits[offset + c]!);
   let sum = 0;
@@ -38,7 +52,13 @@ export function softmaxRow(logits: Float32Array, offset: number, classes: number
 }
 
 /** Mean squared error over every element (PyTorch's MSELoss with reduction 'mean'). */
-export function meanSquaredError(pred: Float32Array, target: Float32Array, count: number, grad: Float32Array | undefined, result: { loss: number; correct: number }): void {
+export function meanSquaredError(
+  pred: Float32Array,
+  target: Float32Array,
+  count: number,
+  grad: Float32Array | undefined,
+  result: { loss: number; correct: number },
+): void {
   let loss = 0;
   for (let i = 0; i < count; i++) {
     const d = pred[i]! - target[i]!;

@@ -8,7 +8,16 @@ import { elementwiseSimd, type ElementwiseKernels } from '../kernels/elementwise
 import type { MatmulKernels } from '../kernels/types';
 import type { SeededRandom } from '../random';
 import { activationBackwardBias, biasActivate } from './activation';
-import { applyEval, applyMask, applyNoise, checkRate, countDropped, drawGaussian, expandSpatial, trainScale } from './dropout';
+import {
+  applyEval,
+  applyMask,
+  applyNoise,
+  checkRate,
+  countDropped,
+  drawGaussian,
+  expandSpatial,
+  trainScale,
+} from './dropout';
 import type { Parameter } from './optim';
 
 export interface DenseLayer {
@@ -90,7 +99,12 @@ export class Network {
     reluBackBias: (z, grad, gb, rows, units) => activationBackwardBias('relu', z, z, grad, gb, rows, units),
   };
 
-  constructor(specs: LayerSpec[], readonly inputDim: number, readonly maxBatch: number, private readonly kernels: MatmulKernels) {
+  constructor(
+    specs: LayerSpec[],
+    readonly inputDim: number,
+    readonly maxBatch: number,
+    private readonly kernels: MatmulKernels,
+  ) {
     let width = inputDim;
     this.layers = specs.map((spec, index) => {
       const layer = this.build(spec, index, width);
@@ -101,7 +115,8 @@ export class Network {
     this.inputs = this.layers.map(() => this.empty);
     for (const l of this.layers) {
       if (l.kind === 'dense') this.parameters.push({ value: l.W, grad: l.gW }, { value: l.b, grad: l.gb });
-      if (l.kind === 'batchnorm') this.parameters.push({ value: l.gamma, grad: l.gGamma }, { value: l.beta, grad: l.gBeta });
+      if (l.kind === 'batchnorm')
+        this.parameters.push({ value: l.gamma, grad: l.gGamma }, { value: l.beta, grad: l.gBeta });
     }
   }
 
@@ -113,32 +128,72 @@ export class Network {
         checkRate(rate);
         const n = spec.units * inputs;
         return {
-          kind: 'dense', index, spec, mode: 'train', inputs, units: spec.units, activation: spec.activation,
-          W: new Float32Array(n), b: new Float32Array(spec.units), gW: new Float32Array(n), gb: new Float32Array(spec.units),
-          z: new Float32Array(B * spec.units), out: new Float32Array(B * spec.units), gradIn: new Float32Array(B * inputs),
-          rate, keepW: new Uint8Array(n), Weff: new Float32Array(n), masked: false, dropped: 0,
+          kind: 'dense',
+          index,
+          spec,
+          mode: 'train',
+          inputs,
+          units: spec.units,
+          activation: spec.activation,
+          W: new Float32Array(n),
+          b: new Float32Array(spec.units),
+          gW: new Float32Array(n),
+          gb: new Float32Array(spec.units),
+          z: new Float32Array(B * spec.units),
+          out: new Float32Array(B * spec.units),
+          gradIn: new Float32Array(B * inputs),
+          rate,
+          keepW: new Uint8Array(n),
+          Weff: new Float32Array(n),
+          masked: false,
+          dropped: 0,
         };
       }
       case 'dropout': {
         checkRate(spec.rate);
         if (spec.kind === 'spatial') {
           const [positions, channels] = spec.shape ?? [0, 0];
-          if (positions * channels !== inputs) throw new RangeError(`Layer ${index}: spatial dropout's shape [${positions}, ${channels}] must multiply to its input width ${inputs}.`);
+          if (positions * channels !== inputs)
+            throw new RangeError(
+              `Layer ${index}: spatial dropout's shape [${positions}, ${channels}] must multiply to its input width ${inputs}.`,
+            );
         }
         return {
-          kind: 'dropout', index, spec, mode: 'train', units: inputs, rate: spec.rate,
+          kind: 'dropout',
+          index,
+          spec,
+          mode: 'train',
+          units: inputs,
+          rate: spec.rate,
           keep: new Uint8Array(B * inputs),
           channelKeep: spec.kind === 'spatial' ? new Uint8Array(B * spec.shape![1]) : undefined,
           noise: spec.kind === 'gaussian' ? new Float32Array(B * inputs) : undefined,
-          input: this.empty, out: new Float32Array(B * inputs), gradIn: new Float32Array(B * inputs), active: false, dropped: 0,
+          input: this.empty,
+          out: new Float32Array(B * inputs),
+          gradIn: new Float32Array(B * inputs),
+          active: false,
+          dropped: 0,
         };
       }
       case 'batchnorm':
         return {
-          kind: 'batchnorm', index, spec, mode: 'train', units: inputs,
-          gamma: new Float32Array(inputs).fill(1), beta: new Float32Array(inputs), gGamma: new Float32Array(inputs), gBeta: new Float32Array(inputs),
-          runningMean: new Float32Array(inputs), runningVar: new Float32Array(inputs).fill(1), mean: new Float32Array(inputs), invStd: new Float32Array(inputs),
-          xhat: new Float32Array(B * inputs), out: new Float32Array(B * inputs), gradIn: new Float32Array(B * inputs), usedBatchStats: false,
+          kind: 'batchnorm',
+          index,
+          spec,
+          mode: 'train',
+          units: inputs,
+          gamma: new Float32Array(inputs).fill(1),
+          beta: new Float32Array(inputs),
+          gGamma: new Float32Array(inputs),
+          gBeta: new Float32Array(inputs),
+          runningMean: new Float32Array(inputs),
+          runningVar: new Float32Array(inputs).fill(1),
+          mean: new Float32Array(inputs),
+          invStd: new Float32Array(inputs),
+          xhat: new Float32Array(B * inputs),
+          out: new Float32Array(B * inputs),
+          gradIn: new Float32Array(B * inputs),
+          usedBatchStats: false,
         };
     }
   }
@@ -149,7 +204,8 @@ export class Network {
       if (l.kind !== 'dense') continue;
       const std = Math.sqrt(2 / l.inputs);
       const bound = Math.sqrt(6 / (l.inputs + l.units));
-      for (let i = 0; i < l.W.length; i++) l.W[i] = kind === 'he' ? std * rng.normal() : bound * (2 * rng.uniform() - 1);
+      for (let i = 0; i < l.W.length; i++)
+        l.W[i] = kind === 'he' ? std * rng.normal() : bound * (2 * rng.uniform() - 1);
     }
   }
 
@@ -157,19 +213,42 @@ export class Network {
    * Forward pass of `batch` rows of x. Returns the output buffer ([batch, outputDim], owned by the network).
    * `inject` supplies keep masks (dropout: [batch, units]; DropConnect: [units, inputs]) or Gaussian noise by layer index.
    */
-  forward(x: Float32Array, batch: number, pass: PassMode, rng: SeededRandom, updateStats: boolean, inject?: Map<number, Uint8Array | Float32Array>): Float32Array {
+  forward(
+    x: Float32Array,
+    batch: number,
+    pass: PassMode,
+    rng: SeededRandom,
+    updateStats: boolean,
+    inject?: Map<number, Uint8Array | Float32Array>,
+  ): Float32Array {
     let input = x;
     for (const l of this.layers) {
       this.inputs[l.index] = input;
       const mode = pass === 'own' ? l.mode : pass === 'mc' ? (l.kind === 'dropout' ? 'train' : 'eval') : pass;
-      if (l.kind === 'dense') input = this.denseForward(l, input, batch, mode === 'train', rng, inject?.get(l.index) as Uint8Array | undefined);
-      else if (l.kind === 'dropout') input = this.dropoutForward(l, input, batch, mode === 'train', rng, inject?.get(l.index));
+      if (l.kind === 'dense')
+        input = this.denseForward(
+          l,
+          input,
+          batch,
+          mode === 'train',
+          rng,
+          inject?.get(l.index) as Uint8Array | undefined,
+        );
+      else if (l.kind === 'dropout')
+        input = this.dropoutForward(l, input, batch, mode === 'train', rng, inject?.get(l.index));
       else input = this.batchNormForward(l, input, batch, mode === 'train', updateStats);
     }
     return input;
   }
 
-  private denseForward(l: DenseLayer, x: Float32Array, batch: number, training: boolean, rng: SeededRandom, keep?: Uint8Array): Float32Array {
+  private denseForward(
+    l: DenseLayer,
+    x: Float32Array,
+    batch: number,
+    training: boolean,
+    rng: SeededRandom,
+    keep?: Uint8Array,
+  ): Float32Array {
     let W = l.W;
     l.masked = training && (l.rate > 0 || keep !== undefined);
     if (l.masked) {
@@ -187,7 +266,14 @@ export class Network {
     return l.out;
   }
 
-  private dropoutForward(l: DropoutLayer, x: Float32Array, batch: number, training: boolean, rng: SeededRandom, injected?: Uint8Array | Float32Array): Float32Array {
+  private dropoutForward(
+    l: DropoutLayer,
+    x: Float32Array,
+    batch: number,
+    training: boolean,
+    rng: SeededRandom,
+    injected?: Uint8Array | Float32Array,
+  ): Float32Array {
     const n = batch * l.units;
     l.input = x;
     l.active = training;
@@ -218,7 +304,13 @@ export class Network {
     return l.out;
   }
 
-  private batchNormForward(l: BatchNormLayer, x: Float32Array, batch: number, training: boolean, updateStats: boolean): Float32Array {
+  private batchNormForward(
+    l: BatchNormLayer,
+    x: Float32Array,
+    batch: number,
+    training: boolean,
+    updateStats: boolean,
+  ): Float32Array {
     const C = l.units;
     const { momentum, epsilon } = l.spec;
     l.usedBatchStats = training;
@@ -234,7 +326,8 @@ export class Network {
         variance /= batch;
         if (updateStats) {
           l.runningMean[c] = (1 - momentum) * l.runningMean[c]! + momentum * mean;
-          l.runningVar[c] = (1 - momentum) * l.runningVar[c]! + momentum * (batch > 1 ? (variance * batch) / (batch - 1) : variance);
+          l.runningVar[c] =
+            (1 - momentum) * l.runningVar[c]! + momentum * (batch > 1 ? (variance * batch) / (batch - 1) : variance);
         }
       } else {
         mean = l.runningMean[c]!;
@@ -300,7 +393,9 @@ export class Network {
       const scale = l.gamma[c]! * l.invStd[c]!;
       for (let r = 0; r < batch; r++) {
         const i = r * C + c;
-        l.gradIn[i] = l.usedBatchStats ? (scale / batch) * (batch * grad[i]! - sumG - l.xhat[i]! * sumGX) : scale * grad[i]!;
+        l.gradIn[i] = l.usedBatchStats
+          ? (scale / batch) * (batch * grad[i]! - sumG - l.xhat[i]! * sumGX)
+          : scale * grad[i]!;
       }
     }
     return l.gradIn;

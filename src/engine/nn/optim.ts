@@ -12,7 +12,9 @@ export interface Optimizer {
 }
 
 export function createOptimizer(spec: OptimizerSpec, params: Parameter[]): Optimizer {
-  return spec.kind === 'sgd' ? new Sgd(params, spec.momentum, spec.dampening, spec.nesterov, spec.weightDecay) : new Adam(params, spec.beta1, spec.beta2, spec.epsilon, spec.weightDecay);
+  return spec.kind === 'sgd'
+    ? new Sgd(params, spec.momentum, spec.dampening, spec.nesterov, spec.weightDecay)
+    : new Adam(params, spec.beta1, spec.beta2, spec.epsilon, spec.weightDecay);
 }
 
 /**
@@ -27,10 +29,29 @@ export class Sgd implements Optimizer {
   private readonly update: SgdUpdate;
   private started = false;
 
-  constructor(private readonly params: Parameter[], momentum: number, private readonly dampening: number, nesterov: boolean, weightDecay: number, options: { simd?: boolean } = {}) {
+  constructor(
+    private readonly params: Parameter[],
+    momentum: number,
+    private readonly dampening: number,
+    nesterov: boolean,
+    weightDecay: number,
+    options: { simd?: boolean } = {},
+  ) {
     this.simd = options.simd === false ? null : sgdSimd(params.map((p) => p.value.length));
-    this.buffers = momentum === 0 ? [] : this.simd ? params.map((_, k) => this.simd!.buffer(k)) : params.map((p) => new Float32Array(p.value.length));
-    this.update = { mode: momentum === 0 ? 0 : nesterov ? 2 : 1, lr: 0, weightDecay: Math.fround(weightDecay), keep: 0, fresh: 1, momentum: Math.fround(momentum) };
+    this.buffers =
+      momentum === 0
+        ? []
+        : this.simd
+          ? params.map((_, k) => this.simd!.buffer(k))
+          : params.map((p) => new Float32Array(p.value.length));
+    this.update = {
+      mode: momentum === 0 ? 0 : nesterov ? 2 : 1,
+      lr: 0,
+      weightDecay: Math.fround(weightDecay),
+      keep: 0,
+      fresh: 1,
+      momentum: Math.fround(momentum),
+    };
   }
 
   /** The momentum buffer of parameter i (undefined without momentum). */
@@ -45,13 +66,21 @@ export class Sgd implements Optimizer {
     u.keep = this.started ? u.momentum : 0;
     u.fresh = this.started ? Math.fround(1 - this.dampening) : 1;
     if (this.simd) this.simd.step(this.params, u);
-    else for (let k = 0; k < this.params.length; k++) sgdStep(this.params[k]!.value, this.params[k]!.grad, this.buffers[k], this.params[k]!.value.length, u);
+    else
+      for (let k = 0; k < this.params.length; k++)
+        sgdStep(this.params[k]!.value, this.params[k]!.grad, this.buffers[k], this.params[k]!.value.length, u);
     this.started = true;
   }
 }
 
 /** One SGD update of n weights, every operation rounded to f32 (the SIMD kernel's twin; u's scalars are f32 already). */
-export function sgdStep(w: Float32Array, g: Float32Array, buf: Float32Array | undefined, n: number, u: SgdUpdate): void {
+export function sgdStep(
+  w: Float32Array,
+  g: Float32Array,
+  buf: Float32Array | undefined,
+  n: number,
+  u: SgdUpdate,
+): void {
   const f = Math.fround;
   const { lr, weightDecay: wd, keep, fresh, momentum } = u;
   if (u.mode === 0 || !buf) {
@@ -76,7 +105,13 @@ export class Adam implements Optimizer {
   private readonly v: Float32Array[];
   private t = 0;
 
-  constructor(private readonly params: Parameter[], private readonly beta1: number, private readonly beta2: number, private readonly epsilon: number, private readonly weightDecay: number) {
+  constructor(
+    private readonly params: Parameter[],
+    private readonly beta1: number,
+    private readonly beta2: number,
+    private readonly epsilon: number,
+    private readonly weightDecay: number,
+  ) {
     this.m = params.map((p) => new Float32Array(p.value.length));
     this.v = params.map((p) => new Float32Array(p.value.length));
   }

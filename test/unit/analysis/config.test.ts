@@ -22,14 +22,24 @@ test('config: moons example is small and has dropout', () => {
 });
 
 test('config: defaults', () => {
-  const { spec } = parseModelConfig('data: { generator: regression }\nmodel:\n  layers: [ { dense: 8 }, { dropout: 0.1 }, { dense: 1 } ]\n', 'reg.dropout.yaml');
+  const { spec } = parseModelConfig(
+    'data: { generator: regression }\nmodel:\n  layers: [ { dense: 8 }, { dropout: 0.1 }, { dense: 1 } ]\n',
+    'reg.dropout.yaml',
+  );
   assert.ok(spec);
   assert.equal(spec.name, 'reg');
   assert.equal(spec.seed, 0);
   assert.equal(spec.training.loss, 'mse');
   assert.equal(spec.training.epochs, 50);
   assert.equal(spec.training.batchSize, 32);
-  assert.deepEqual(spec.training.optimizer, { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
+  assert.deepEqual(spec.training.optimizer, {
+    kind: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    dampening: 0,
+    nesterov: false,
+    weightDecay: 0,
+  });
   assert.deepEqual(spec.training.schedule, { kind: 'constant' });
   assert.deepEqual(spec.evaluation, { mode: 'eval' });
   assert.deepEqual(spec.model.layers[0], { type: 'dense', units: 8, activation: 'relu' });
@@ -49,7 +59,10 @@ test('config: structural errors have exact ranges and no spec', () => {
   assert.deepEqual(f.range, { start: { line: 4, character: 6 }, end: { line: 4, character: 15 } });
   const missing = parseModelConfig('data: { generator: moons }\nmodel: { input: 2 }\n', 'x.dropout.yaml');
   assert.match(missing.findings[0].message, /model.layers/);
-  const json = parseModelConfig('{ "data": { "generator": "moons" }, "model": { "layers": [ { "dense": "2" } ] } }', 'x.dropout.json');
+  const json = parseModelConfig(
+    '{ "data": { "generator": "moons" }, "model": { "layers": [ { "dense": "2" } ] } }',
+    'x.dropout.json',
+  );
   assert.match(json.findings[0].message, /whole number, got the string "2"/);
   assert.equal(json.findings[0].range.start.character, 70);
   const syntax = parseModelConfig('{ "data": ', 'x.dropout.json');
@@ -59,7 +72,10 @@ test('config: structural errors have exact ranges and no spec', () => {
 
 test('config: rates outside [0, 1) are dropout-rate-out-of-range and give no spec', () => {
   for (const rate of ['1', '1.5', '-0.1', '{ rate: 2 }']) {
-    const r = parseModelConfig(`data: { generator: moons }\nmodel:\n  layers: [ { dense: 4 }, { dropout: ${rate} }, { dense: 2 } ]\n`, 'x.dropout.yaml');
+    const r = parseModelConfig(
+      `data: { generator: moons }\nmodel:\n  layers: [ { dense: 4 }, { dropout: ${rate} }, { dense: 2 } ]\n`,
+      'x.dropout.yaml',
+    );
     assert.equal(r.spec, undefined, rate);
     assert.equal(r.findings[0].rule, 'dropout-rate-out-of-range', rate);
     assert.equal(r.findings[0].severity, 'error');
@@ -73,7 +89,8 @@ test('config: every mistake example reports or parses (rules handle the rest)', 
 });
 
 test('config: Gaussian dropout refuses standard scaling (its noise has mean 1), at the value', () => {
-  const text = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: { rate: 0.3, kind: gaussian, scaling: standard }\n    - dense: 2\n';
+  const text =
+    'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: { rate: 0.3, kind: gaussian, scaling: standard }\n    - dense: 2\n';
   const r = parseModelConfig(text, 'x.dropout.yaml');
   assert.equal(r.spec, undefined);
   assert.equal(r.findings.length, 1);

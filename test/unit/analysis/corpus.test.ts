@@ -26,7 +26,12 @@ export function labels(file: string, text: string): Set<string> {
   text.split('\n').forEach((line, i) => {
     const k = line.indexOf('# expect:');
     if (k < 0) return;
-    for (const rule of line.slice(k + 9).split(',').map((s) => s.trim()).filter(Boolean)) out.add(`${i}:${rule}`);
+    for (const rule of line
+      .slice(k + 9)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      out.add(`${i}:${rule}`);
   });
   return out;
 }
@@ -43,7 +48,11 @@ test('corpus: precision >= 0.95 and recall >= 0.90, per rule and overall', () =>
     const text = readFileSync(join(DIR, file), 'utf8');
     const expected = labels(file, text);
     if (expected.size === 0) clean++;
-    const found = new Set(analyzeDocument(text, file).filter((f) => f.rule !== 'parse-error').map((f) => `${f.range.start.line}:${f.rule}`));
+    const found = new Set(
+      analyzeDocument(text, file)
+        .filter((f) => f.rule !== 'parse-error')
+        .map((f) => `${f.range.start.line}:${f.rule}`),
+    );
     for (const key of found) {
       const rule = key.split(':')[1];
       if (expected.has(key)) row(rule).tp++;
@@ -62,18 +71,25 @@ test('corpus: precision >= 0.95 and recall >= 0.90, per rule and overall', () =>
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  const lines = [`corpus: ${files.length} files, ${clean} clean (${Math.round((100 * clean) / files.length)}%)`, 'rule'.padEnd(38) + 'tp  fp  fn  precision  recall'];
+  const lines = [
+    `corpus: ${files.length} files, ${clean} clean (${Math.round((100 * clean) / files.length)}%)`,
+    'rule'.padEnd(38) + 'tp  fp  fn  precision  recall',
+  ];
   for (const [rule, r] of [...perRule].sort()) {
     tp += r.tp;
     fp += r.fp;
     fn += r.fn;
     const p = r.tp + r.fp ? r.tp / (r.tp + r.fp) : 1;
     const rc = r.tp + r.fn ? r.tp / (r.tp + r.fn) : 1;
-    lines.push(`${rule.padEnd(38)}${String(r.tp).padEnd(4)}${String(r.fp).padEnd(4)}${String(r.fn).padEnd(4)}${p.toFixed(3).padEnd(11)}${rc.toFixed(3)}`);
+    lines.push(
+      `${rule.padEnd(38)}${String(r.tp).padEnd(4)}${String(r.fp).padEnd(4)}${String(r.fn).padEnd(4)}${p.toFixed(3).padEnd(11)}${rc.toFixed(3)}`,
+    );
   }
   const precision = tp / (tp + fp);
   const recall = tp / (tp + fn);
-  lines.push(`${'overall'.padEnd(38)}${String(tp).padEnd(4)}${String(fp).padEnd(4)}${String(fn).padEnd(4)}${precision.toFixed(3).padEnd(11)}${recall.toFixed(3)}`);
+  lines.push(
+    `${'overall'.padEnd(38)}${String(tp).padEnd(4)}${String(fp).padEnd(4)}${String(fn).padEnd(4)}${precision.toFixed(3).padEnd(11)}${recall.toFixed(3)}`,
+  );
   console.log(lines.join('\n'));
   if (problems.length) console.log(problems.join('\n'));
   assert.ok(clean / files.length >= 0.4, 'at least 40% clean near-misses');

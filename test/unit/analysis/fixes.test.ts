@@ -9,7 +9,9 @@ import { LineMap } from '../../../src/analysis/text';
 
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const lines = new LineMap(text);
-  const sorted = edits.map((e) => ({ from: lines.offset(e.range.start), to: lines.offset(e.range.end), text: e.newText })).sort((a, b) => b.from - a.from);
+  const sorted = edits
+    .map((e) => ({ from: lines.offset(e.range.start), to: lines.offset(e.range.end), text: e.newText }))
+    .sort((a, b) => b.from - a.from);
   let out = text;
   for (const e of sorted) out = out.slice(0, e.from) + e.text + out.slice(e.to);
   return out;
@@ -23,7 +25,9 @@ function walk(dir: string): string[] {
 }
 
 const ROOT = join(__dirname, '../../..');
-const files = [...walk(join(ROOT, 'test/fixtures/analysis')), ...walk(join(ROOT, 'examples'))].filter((f) => isAnalyzable(f) && !f.includes('/data/'));
+const files = [...walk(join(ROOT, 'test/fixtures/analysis')), ...walk(join(ROOT, 'examples'))].filter(
+  (f) => isAnalyzable(f) && !f.includes('/data/'),
+);
 
 function count(findings: Finding[], rule: string): number {
   return findings.filter((f) => f.rule === rule).length;
@@ -39,7 +43,10 @@ test('quick fixes: applying a fix removes its finding and introduces no parse er
       for (const fix of f.fixes) {
         const fixed = applyEdits(text, fix.edits);
         const after = analyzeDocument(fixed, file);
-        assert.ok(count(after, f.rule) < count(findings, f.rule), `${file}: "${fix.title}" did not remove ${f.rule}\n${fixed}`);
+        assert.ok(
+          count(after, f.rule) < count(findings, f.rule),
+          `${file}: "${fix.title}" did not remove ${f.rule}\n${fixed}`,
+        );
         assert.equal(count(after, 'parse-error'), 0, `${file}: "${fix.title}" broke the syntax\n${fixed}`);
         assert.equal(count(after, 'invalid-config'), 0, `${file}: "${fix.title}" broke the config\n${fixed}`);
         applied++;
@@ -48,13 +55,23 @@ test('quick fixes: applying a fix removes its finding and introduces no parse er
     }
   }
   console.log(`quick fixes applied: ${applied}; rules: ${[...rulesFixed].sort().join(', ')}`);
-  for (const rule of ['missing-eval', 'missing-train-after-eval', 'functional-dropout-no-training-flag', 'dropout-on-output', 'keep-prob-confusion', 'training-true-at-inference', 'tf1-keep-prob-api', 'pretrained-never-trained-mode']) {
+  for (const rule of [
+    'missing-eval',
+    'missing-train-after-eval',
+    'functional-dropout-no-training-flag',
+    'dropout-on-output',
+    'keep-prob-confusion',
+    'training-true-at-inference',
+    'tf1-keep-prob-api',
+    'pretrained-never-trained-mode',
+  ]) {
     assert.ok(rulesFixed.has(rule), `no fix exercised for ${rule}`);
   }
 });
 
 test('quick fixes: exact text of the main fixes', () => {
-  const src = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.fc(F.dropout(x, 0.1))\n\n\nmodel = N()\nwith torch.no_grad():\n    y = model(torch.zeros(1, 2))\n';
+  const src =
+    'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.fc(F.dropout(x, 0.1))\n\n\nmodel = N()\nwith torch.no_grad():\n    y = model(torch.zeros(1, 2))\n';
   const findings = analyzeDocument(src, 'n.py');
   const flag = findings.find((f) => f.rule === 'functional-dropout-no-training-flag')!;
   assert.match(applyEdits(src, flag.fixes[0].edits), /F\.dropout\(x, 0\.1, training=self\.training\)/);
@@ -62,7 +79,10 @@ test('quick fixes: exact text of the main fixes', () => {
   assert.match(applyEdits(src, ev.fixes[0].edits), /model = N\(\)\nmodel\.eval\(\)\nwith torch\.no_grad\(\):/);
   const kp = analyzeDocument('import torch.nn as nn\nd = nn.Dropout(0.9)\n', 'k.py')[0];
   assert.equal(kp.rule, 'keep-prob-confusion');
-  assert.equal(applyEdits('import torch.nn as nn\nd = nn.Dropout(0.9)\n', kp.fixes[0].edits), 'import torch.nn as nn\nd = nn.Dropout(0.1)\n');
+  assert.equal(
+    applyEdits('import torch.nn as nn\nd = nn.Dropout(0.9)\n', kp.fixes[0].edits),
+    'import torch.nn as nn\nd = nn.Dropout(0.1)\n',
+  );
 });
 
 test('rules and severities options', () => {
@@ -74,11 +94,26 @@ test('rules and severities options', () => {
 
 test('suppressions: line, line above, file-level', () => {
   const base = 'import torch.nn as nn\n';
-  assert.equal(analyzeDocument(base + 'd = nn.Dropout(0.9)  # dropout-lens: ignore[keep-prob-confusion]\n', 'k.py').length, 0);
+  assert.equal(
+    analyzeDocument(base + 'd = nn.Dropout(0.9)  # dropout-lens: ignore[keep-prob-confusion]\n', 'k.py').length,
+    0,
+  );
   assert.equal(analyzeDocument(base + 'd = nn.Dropout(0.9)  # dropout-lens: ignore[missing-eval]\n', 'k.py').length, 1);
   assert.equal(analyzeDocument(base + '# dropout-lens: ignore\nd = nn.Dropout(0.9)\n', 'k.py').length, 0);
-  assert.equal(analyzeDocument('# dropout-lens: ignore-file[keep-prob-confusion]\n' + base + 'd = nn.Dropout(0.9)\ne = nn.Dropout(1.5)\n', 'k.py').length, 1);
-  assert.equal(analyzeDocument('data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: 0.9  # dropout-lens: ignore[keep-prob-confusion]\n    - dense: 2\n', 'c.dropout.yaml').length, 0);
+  assert.equal(
+    analyzeDocument(
+      '# dropout-lens: ignore-file[keep-prob-confusion]\n' + base + 'd = nn.Dropout(0.9)\ne = nn.Dropout(1.5)\n',
+      'k.py',
+    ).length,
+    1,
+  );
+  assert.equal(
+    analyzeDocument(
+      'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: 0.9  # dropout-lens: ignore[keep-prob-confusion]\n    - dense: 2\n',
+      'c.dropout.yaml',
+    ).length,
+    0,
+  );
 });
 
 test('isAnalyzable', () => {
@@ -96,11 +131,30 @@ test('suppression quick fix: a comment alone above the line, with its indent; an
     return fix && applyEdits(text, fix.edits);
   };
   const base = 'import torch.nn as nn\n';
-  assert.equal(ignore(base + 'if True:\n    d = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), base + 'if True:\n    # dropout-lens: ignore[keep-prob-confusion]\n    d = nn.Dropout(0.9)\n');
-  assert.equal(ignore(base + '# dropout-lens: ignore[missing-eval]\nd = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), base + '# dropout-lens: ignore[missing-eval, keep-prob-confusion]\nd = nn.Dropout(0.9)\n');
-  assert.equal(ignore(base.replace('\n', '\r\n') + 'd = nn.Dropout(0.9)\r\n', 'k.py', 'keep-prob-confusion'), 'import torch.nn as nn\r\n# dropout-lens: ignore[keep-prob-confusion]\r\nd = nn.Dropout(0.9)\r\n');
+  assert.equal(
+    ignore(base + 'if True:\n    d = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'),
+    base + 'if True:\n    # dropout-lens: ignore[keep-prob-confusion]\n    d = nn.Dropout(0.9)\n',
+  );
+  assert.equal(
+    ignore(base + '# dropout-lens: ignore[missing-eval]\nd = nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'),
+    base + '# dropout-lens: ignore[missing-eval, keep-prob-confusion]\nd = nn.Dropout(0.9)\n',
+  );
+  assert.equal(
+    ignore(base.replace('\n', '\r\n') + 'd = nn.Dropout(0.9)\r\n', 'k.py', 'keep-prob-confusion'),
+    'import torch.nn as nn\r\n# dropout-lens: ignore[keep-prob-confusion]\r\nd = nn.Dropout(0.9)\r\n',
+  );
   assert.equal(ignore(base + 'd = 1 + \\\n    nn.Dropout(0.9)\n', 'k.py', 'keep-prob-confusion'), undefined);
   const config = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n    - dropout: 0.9\n    - dense: 2\n';
-  assert.equal(ignore(config, 'c.dropout.yaml', 'keep-prob-confusion'), config.replace('    - dropout: 0.9', '    # dropout-lens: ignore[keep-prob-confusion]\n    - dropout: 0.9'));
-  assert.deepEqual(analyzeDocument('{"data": {"generator": "moons"}, "model": {"layers": [{"dense": 4}, {"dropout": 0.9}, {"dense": 2}]}}', 'c.dropout.json').flatMap((f) => f.fixes.filter((x) => x.title.startsWith('Ignore '))), [], 'JSON has no comments');
+  assert.equal(
+    ignore(config, 'c.dropout.yaml', 'keep-prob-confusion'),
+    config.replace('    - dropout: 0.9', '    # dropout-lens: ignore[keep-prob-confusion]\n    - dropout: 0.9'),
+  );
+  assert.deepEqual(
+    analyzeDocument(
+      '{"data": {"generator": "moons"}, "model": {"layers": [{"dense": 4}, {"dropout": 0.9}, {"dense": 2}]}}',
+      'c.dropout.json',
+    ).flatMap((f) => f.fixes.filter((x) => x.title.startsWith('Ignore '))),
+    [],
+    'JSON has no comments',
+  );
 });

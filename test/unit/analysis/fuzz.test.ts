@@ -8,14 +8,59 @@ import { parseModelConfig } from '../../../src/analysis/config';
 import { SeededRandom } from '../../../src/engine/random';
 
 const DIR = join(__dirname, '../../fixtures/analysis');
-const seeds = readdirSync(DIR).filter((f) => !f.endsWith('.expect')).map((f) => ({ name: f, text: readFileSync(join(DIR, f), 'utf8') }));
+const seeds = readdirSync(DIR)
+  .filter((f) => !f.endsWith('.expect'))
+  .map((f) => ({ name: f, text: readFileSync(join(DIR, f), 'utf8') }));
 
 function rng(seed: number): () => number {
   const random = new SeededRandom(seed);
   return () => random.uniform();
 }
 
-const TOKENS = ['(', ')', '[', ']', '{', '}', ':', ',', '\n', '    ', '"', "'", '#', 'model.eval()', 'nn.Dropout(', 'F.dropout(x', 'with torch.no_grad():', 'for x in val_loader:', 'class A(nn.Module):', 'def forward(self, x):', 'return', 'training=True', '- dropout: ', 'dense: ', '1.5', '-0.2', '0.9', '"class_name"', '"layers"', '\\', '\t', '\u0000', '\ud800', '𝜋', 'keep_prob=', '=', '.', 'self.', 'lambda', '@', '*', '**'];
+const TOKENS = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  ',',
+  '\n',
+  '    ',
+  '"',
+  "'",
+  '#',
+  'model.eval()',
+  'nn.Dropout(',
+  'F.dropout(x',
+  'with torch.no_grad():',
+  'for x in val_loader:',
+  'class A(nn.Module):',
+  'def forward(self, x):',
+  'return',
+  'training=True',
+  '- dropout: ',
+  'dense: ',
+  '1.5',
+  '-0.2',
+  '0.9',
+  '"class_name"',
+  '"layers"',
+  '\\',
+  '\t',
+  '\u0000',
+  '\ud800',
+  '𝜋',
+  'keep_prob=',
+  '=',
+  '.',
+  'self.',
+  'lambda',
+  '@',
+  '*',
+  '**',
+];
 const NAMES = ['a.py', 'a.dropout.yaml', 'a.dropout.json', 'model.json', 'a.dropout.yml'];
 
 test('fuzz: thousands of random, truncated and mutated inputs never throw', () => {
@@ -52,13 +97,23 @@ test('fuzz: thousands of random, truncated and mutated inputs never throw', () =
     slowest = Math.max(slowest, performance.now() - t0);
     assert.ok(Array.isArray(findings));
     const internal = findings.find((f) => f.message.includes('could not analyse'));
-    assert.equal(internal, undefined, `internal error on ${name}: ${internal?.message}\n${JSON.stringify(text.slice(0, 300))}`);
-    for (const f of findings) assert.ok(f.range.start.line >= 0 && f.range.end.line >= f.range.start.line, `${name}: bad range`);
+    assert.equal(
+      internal,
+      undefined,
+      `internal error on ${name}: ${internal?.message}\n${JSON.stringify(text.slice(0, 300))}`,
+    );
+    for (const f of findings)
+      assert.ok(f.range.start.line >= 0 && f.range.end.line >= f.range.start.line, `${name}: bad range`);
     if (/\.dropout\./.test(name)) parseModelConfig(text, name);
     runs++;
   }
   // Pathological nesting.
-  for (const text of ['('.repeat(5000), '['.repeat(3000) + ']'.repeat(10), 'if x:\n' + Array.from({ length: 200 }, (_, d) => ' '.repeat(d + 1) + 'for a in b:\n').join(''), '{"class_name": "Sequential", "config": {"layers": [' + '{"layers": ['.repeat(500)]) {
+  for (const text of [
+    '('.repeat(5000),
+    '['.repeat(3000) + ']'.repeat(10),
+    'if x:\n' + Array.from({ length: 200 }, (_, d) => ' '.repeat(d + 1) + 'for a in b:\n').join(''),
+    '{"class_name": "Sequential", "config": {"layers": [' + '{"layers": ['.repeat(500),
+  ]) {
     for (const name of NAMES) analyzeDocument(text, name);
     runs++;
   }

@@ -23,9 +23,31 @@ test('lint: text format, exit 1 on error findings', async () => {
 test('lint: json format has 1-based positions and every example rule', async () => {
   const r = await lint(EX, '--format', 'json');
   assert.equal(r.code, 1);
-  const rows = JSON.parse(r.out) as { file: string; line: number; column: number; endLine: number; endColumn: number; rule: string; severity: string; message: string }[];
+  const rows = JSON.parse(r.out) as {
+    file: string;
+    line: number;
+    column: number;
+    endLine: number;
+    endColumn: number;
+    rule: string;
+    severity: string;
+    message: string;
+  }[];
   const rules = new Set(rows.map((x) => x.rule));
-  for (const rule of ['missing-eval', 'missing-train-after-eval', 'functional-dropout-no-training-flag', 'dropout-on-output', 'dropout-rate-out-of-range', 'keep-prob-confusion', 'high-input-dropout', 'dropout-before-batchnorm', 'training-true-at-inference', 'tf1-keep-prob-api', 'pretrained-never-trained-mode', 'invalid-config']) {
+  for (const rule of [
+    'missing-eval',
+    'missing-train-after-eval',
+    'functional-dropout-no-training-flag',
+    'dropout-on-output',
+    'dropout-rate-out-of-range',
+    'keep-prob-confusion',
+    'high-input-dropout',
+    'dropout-before-batchnorm',
+    'training-true-at-inference',
+    'tf1-keep-prob-api',
+    'pretrained-never-trained-mode',
+    'invalid-config',
+  ]) {
     assert.ok(rules.has(rule), `examples lack ${rule}`);
   }
   for (const x of rows) {

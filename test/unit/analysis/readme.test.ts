@@ -8,5 +8,8 @@ import { RULES } from '../../../src/analysis';
 test('README: a section for every rule id, in the order of the rule table', () => {
   const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
   const headings = [...readme.matchAll(/^### `([a-z0-9-]+)`$/gm)].map((m) => m[1]);
-  assert.deepEqual(headings, RULES.map((r) => r.id));
+  assert.deepEqual(
+    headings,
+    RULES.map((r) => r.id),
+  );
 });

@@ -27,7 +27,26 @@ function rng(seed: number): () => number {
   return () => random.uniform();
 }
 
-const SNIPPETS = ['model.eval()\n', '    ', '\n', 'x', ')', '(', ':', 'nn.Dropout(0.9)', 'F.dropout(x)', '# mc dropout\n', 'for xb in val_loader:\n    model(xb)\n', 'with torch.no_grad():\n', '"""', "'", 'def f(model):\n', '.train()', 'training=True', '\t'];
+const SNIPPETS = [
+  'model.eval()\n',
+  '    ',
+  '\n',
+  'x',
+  ')',
+  '(',
+  ':',
+  'nn.Dropout(0.9)',
+  'F.dropout(x)',
+  '# mc dropout\n',
+  'for xb in val_loader:\n    model(xb)\n',
+  'with torch.no_grad():\n',
+  '"""',
+  "'",
+  'def f(model):\n',
+  '.train()',
+  'training=True',
+  '\t',
+];
 
 /** A random edit of `text`: insert, delete or replace a short range, often at a line start. */
 function randomEdit(text: string, r: () => number): DocumentEdit {
@@ -67,10 +86,17 @@ test('incremental analysis equals a cold analysis after random edits (many seeds
       }
       const got = analyzer.analyze(text);
       // Incremental, unless that tree had a syntax error and was parsed again from scratch.
-      assert.ok(analyzer.lastParse?.incremental || analyzer.lastParse?.reparsed, `${fx.name} seed ${seed} step ${step}: incremental parse`);
+      assert.ok(
+        analyzer.lastParse?.incremental || analyzer.lastParse?.reparsed,
+        `${fx.name} seed ${seed} step ${step}: incremental parse`,
+      );
       incrementalParses++;
       if (analyzer.lastParse?.incremental) kept++;
-      assert.equal(analyzer.lastTree!.toString(), parser.parse(text).toString(), `${fx.name} seed ${seed} step ${step}: tree`);
+      assert.equal(
+        analyzer.lastTree!.toString(),
+        parser.parse(text).toString(),
+        `${fx.name} seed ${seed} step ${step}: tree`,
+      );
       assert.deepEqual(got, analyzeDocument(text, fx.name), `${fx.name} seed ${seed} step ${step}: findings`);
     }
   }
@@ -161,7 +187,7 @@ interface Line {
 
 function linesOf(text: string): Line[] {
   const out: Line[] = [];
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const nl = text.indexOf('\n', at);
     const end = nl < 0 ? text.length : nl + 1;
     let indent = 0;
@@ -186,7 +212,9 @@ function semanticEdit(text: string, r: () => number): DocumentEdit[] {
     const tops = lines.filter((l) => l.indent === 0 && l.end > l.at + 1);
     const at = tops.length > 0 && r() < 0.9 ? pick(tops).at : text.length;
     const block = pick(BLOCKS);
-    return [{ rangeOffset: at, rangeLength: 0, text: at === text.length && !text.endsWith('\n') ? '\n' + block : block }];
+    return [
+      { rangeOffset: at, rangeLength: 0, text: at === text.length && !text.endsWith('\n') ? '\n' + block : block },
+    ];
   }
   if (kind < 0.65) return lines.length > 1 ? [{ rangeOffset: line.at, rangeLength: line.end - line.at, text: '' }] : [];
   if (kind < 0.75) {
@@ -216,11 +244,18 @@ test('incremental analysis equals a cold analysis after line-level edits of impo
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = rng(1000 + seed);
     // Helpers that switch modes, then callers of callers: a helper's edit changes the summaries after it.
-    const helpers = 'import torch\ndef helper_eval(model):\n    model.eval()\n\ndef helper_train(model):\n    model.train()\n\ndef wrap_eval(model):\n    helper_eval(model)\n\ndef validate(model, loader):\n    wrap_eval(model)\n    for xb in loader:\n        model(xb)\n\ndef fit(model, opt):\n    for epoch in range(3):\n        helper_train(model)\n        opt.step()\n        wrap_eval(model)\n        validate(model, val_loader)\n\n';
+    const helpers =
+      'import torch\ndef helper_eval(model):\n    model.eval()\n\ndef helper_train(model):\n    model.train()\n\ndef wrap_eval(model):\n    helper_eval(model)\n\ndef validate(model, loader):\n    wrap_eval(model)\n    for xb in loader:\n        model(xb)\n\ndef fit(model, opt):\n    for epoch in range(3):\n        helper_train(model)\n        opt.step()\n        wrap_eval(model)\n        validate(model, val_loader)\n\n';
     // Model classes whose sensitivity comes from a submodule class or a base class defined elsewhere.
-    const classes = 'import torch\nimport torch.nn as nn\n\nclass Inner(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\nclass Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Inner()\n        self.fc = nn.Linear(2, 2)\n\nclass Child(Outer):\n    pass\n\nclass Mixed(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n        self.bn = nn.BatchNorm1d(2)\n\n    def forward(self, x):\n        return self.bn(self.drop(x))\n\ndef check(loader):\n    model = Outer()\n    for xb in val_loader:\n        model(xb)\n\ndef check_child(loader):\n    child = Child()\n    for xb in val_loader:\n        child(xb)\n\n';
+    const classes =
+      'import torch\nimport torch.nn as nn\n\nclass Inner(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\nclass Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Inner()\n        self.fc = nn.Linear(2, 2)\n\nclass Child(Outer):\n    pass\n\nclass Mixed(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n        self.bn = nn.BatchNorm1d(2)\n\n    def forward(self, x):\n        return self.bn(self.drop(x))\n\ndef check(loader):\n    model = Outer()\n    for xb in val_loader:\n        model(xb)\n\ndef check_child(loader):\n    child = Child()\n    for xb in val_loader:\n        child(xb)\n\n';
     const base = fixtures[(seed * 7) % fixtures.length];
-    const fx = [{ name: 'gen.py', text: generatePython(120 + seed * 4) }, { name: 'helpers.py', text: helpers + base.text }, { name: 'classes.py', text: classes + base.text }, base][seed % 4];
+    const fx = [
+      { name: 'gen.py', text: generatePython(120 + seed * 4) },
+      { name: 'helpers.py', text: helpers + base.text },
+      { name: 'classes.py', text: classes + base.text },
+      base,
+    ][seed % 4];
     let text = fx.text;
     const analyzer = new DocumentAnalyzer(fx.name);
     analyzer.analyze(text);
@@ -265,7 +300,8 @@ test('an incremental tree with a syntax error is parsed again, so the parse erro
 
 test('a function whose findings point at module code after it is not replayed where it moved but the module code did not', () => {
   // fit() trains the model that the module code switches to eval mode: the finding is at the eval() call.
-  let text = 'import torch\nx = 1\ndef fit():\n    for xb in train_loader:\n        model(xb)\n        optimizer.step()\n\nmodel.eval()\n';
+  let text =
+    'import torch\nx = 1\ndef fit():\n    for xb in train_loader:\n        model(xb)\n        optimizer.step()\n\nmodel.eval()\n';
   const analyzer = new DocumentAnalyzer('m.py');
   const first = analyzer.analyze(text);
   assert.ok(first.some((f) => f.rule === 'missing-train-after-eval' && f.range.start.line === 7));
@@ -288,7 +324,8 @@ test('class bodies are classified before the function names are known, also when
   // F is not imported: in the class body it is the default alias (torch.nn.functional), because model
   // classes are classified before the function F is collected. A new function elsewhere changes the
   // function names, so the class unit's creations are recomputed; they must classify as a cold run does.
-  let text = 'import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return F.dropout(x, 0.9)\n\ndef F(x):\n    return x\n';
+  let text =
+    'import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return F.dropout(x, 0.9)\n\ndef F(x):\n    return x\n';
   const analyzer = new DocumentAnalyzer('f.py');
   assert.deepEqual(analyzer.analyze(text), analyzeDocument(text, 'f.py'));
   assert.ok(analyzeDocument(text, 'f.py').some((f) => f.rule === 'keep-prob-confusion'));
@@ -323,7 +360,10 @@ test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
   };
   collect(first);
   const second = analyzer.lastTree!;
-  assert.ok(second.children.some((c) => before.has(c)) || second.children.some((c) => !('buffer' in c) && (c as typeof first).children.some((d) => before.has(d))));
+  assert.ok(
+    second.children.some((c) => before.has(c)) ||
+      second.children.some((c) => !('buffer' in c) && (c as typeof first).children.some((d) => before.has(d))),
+  );
   assert.deepEqual(findings, analyzeDocument(text, 'big.py'));
   assert.equal(findings.length, cold.length);
   // Every definition but the edited one is replayed, in every pass.

@@ -18,7 +18,10 @@ test('every generator is seeded: same seed, same data; other seed, other data', 
 });
 
 test('classification labels are class indices covering every class', () => {
-  const d = loadDataset({ source: 'generator', generator: 'spirals', samples: 90, noise: 0.1, classes: 3, validation: 0.3 }, 1);
+  const d = loadDataset(
+    { source: 'generator', generator: 'spirals', samples: 90, noise: 0.1, classes: 3, validation: 0.3 },
+    1,
+  );
   assert.equal(d.classes, 3);
   assert.equal(d.outputDim, 3);
   assert.deepEqual([...new Set(d.train.y)].sort(), [0, 1, 2]);

@@ -21,11 +21,21 @@ import { SeededRandom } from '../../../src/engine/random';
 import { createTrainer } from '../../../src/engine/trainer';
 import type { LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec } from '../../../src/protocol/modelSpec';
 
-interface Tensor { shape: number[]; data: number[] }
-interface Case { id: string; kind: string; input: any; expected: any }
+interface Tensor {
+  shape: number[];
+  data: number[];
+}
+interface Case {
+  id: string;
+  kind: string;
+  input: any;
+  expected: any;
+}
 
 const file = process.env.DROPOUT_LENS_GOLDEN ?? join(import.meta.dirname, '..', '..', 'golden', 'dropout-vectors.json');
-const golden = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { tolerance: { rtol: number; atol: number }; cases: Case[] }) : undefined;
+const golden = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as { tolerance: { rtol: number; atol: number }; cases: Case[] })
+  : undefined;
 const { rtol, atol } = golden?.tolerance ?? { rtol: 1e-4, atol: 1e-5 };
 
 const f32 = (t: Tensor) => Float32Array.from(t.data);
@@ -43,7 +53,9 @@ function close(actual: ArrayLike<number>, expected: Tensor | number[] | number, 
 
 /** Where the mask drops, the value must be exactly 0 (not small, not NaN). */
 function exactZeros(actual: ArrayLike<number>, keep: ArrayLike<number>, what: string): void {
-  for (let i = 0; i < keep.length; i++) if (!keep[i]) assert.ok(Object.is(actual[i], 0) || Object.is(actual[i], -0), `${what}[${i}] is ${actual[i]}, not an exact 0`);
+  for (let i = 0; i < keep.length; i++)
+    if (!keep[i])
+      assert.ok(Object.is(actual[i], 0) || Object.is(actual[i], -0), `${what}[${i}] is ${actual[i]}, not an exact 0`);
 }
 
 /** An MLP from golden layers: dropout entry l before dense layer l; ReLU on hidden layers, logits out. */
@@ -65,7 +77,8 @@ function mlp(layers: { W: Tensor; b: Tensor }[], dropout: ({ p: number } | null)
     l.W.set(layers[i]!.W.data);
     l.b.set(layers[i]!.b.data);
   });
-  const masks = (entries: ({ keep: Tensor } | null)[]) => new Map(entries.flatMap((e, l) => (e ? [[dropoutIndex.get(l)!, u8(e.keep)] as [number, Uint8Array]] : [])));
+  const masks = (entries: ({ keep: Tensor } | null)[]) =>
+    new Map(entries.flatMap((e, l) => (e ? [[dropoutIndex.get(l)!, u8(e.keep)] as [number, Uint8Array]] : [])));
   return { net, dense, masks };
 }
 
@@ -78,7 +91,13 @@ const checks: Record<string, (c: Case) => void> = {
     const labels = Float32Array.from(input.labels.data ?? input.labels);
     const logits = net.forward(f32(input.x), batch, 'train', random, false, masks(input.dropout));
     close(logits.subarray(0, batch * classes), expected.train.logits, 'train logits');
-    dense.slice(0, -1).forEach((l, i) => l.kind === 'dense' && close(l.z.subarray(0, batch * l.units), expected.train.pre_activations[i], `pre_activations[${i}]`));
+    dense
+      .slice(0, -1)
+      .forEach(
+        (l, i) =>
+          l.kind === 'dense' &&
+          close(l.z.subarray(0, batch * l.units), expected.train.pre_activations[i], `pre_activations[${i}]`),
+      );
     const grad = new Float32Array(batch * classes);
     const result = { loss: 0, correct: 0 };
     softmaxCrossEntropy(logits, labels, batch, classes, grad, result);
@@ -143,14 +162,20 @@ const checks: Record<string, (c: Case) => void> = {
   spatial_dropout({ input, expected }) {
     const [B, C, L] = input.x.shape as [number, number, number];
     // PyTorch's [B, C, L] layout; the engine's spatial layout is position-major, so map indices explicitly.
-    const toEngine = (t: Tensor) => Float32Array.from({ length: B * C * L }, (_, i) => {
-      const b = Math.floor(i / (L * C)), s = Math.floor(i / C) % L, c = i % C;
-      return t.data[(b * C + c) * L + s]!;
-    });
-    const fromEngine = (y: Float32Array) => Float32Array.from({ length: B * C * L }, (_, i) => {
-      const b = Math.floor(i / (C * L)), c = Math.floor(i / L) % C, s = i % L;
-      return y[(b * L + s) * C + c]!;
-    });
+    const toEngine = (t: Tensor) =>
+      Float32Array.from({ length: B * C * L }, (_, i) => {
+        const b = Math.floor(i / (L * C)),
+          s = Math.floor(i / C) % L,
+          c = i % C;
+        return t.data[(b * C + c) * L + s]!;
+      });
+    const fromEngine = (y: Float32Array) =>
+      Float32Array.from({ length: B * C * L }, (_, i) => {
+        const b = Math.floor(i / (C * L)),
+          c = Math.floor(i / L) % C,
+          s = i % L;
+        return y[(b * L + s) * C + c]!;
+      });
     const keep = new Uint8Array(B * L * C);
     expandSpatial(u8(input.keep), keep, B, L, C);
     const scale = trainScale(input.p, 'inverted');
@@ -183,7 +208,12 @@ const checks: Record<string, (c: Case) => void> = {
     const [out, inputs] = input.W.shape as [number, number];
     const batch = input.x.shape[0];
     for (const kernels of [referenceKernels, selectKernels()]) {
-      const net = new Network([{ type: 'dense', units: out, activation: 'linear', dropConnect: input.p }], inputs, batch, kernels);
+      const net = new Network(
+        [{ type: 'dense', units: out, activation: 'linear', dropConnect: input.p }],
+        inputs,
+        batch,
+        kernels,
+      );
       const l = net.layers[0]!;
       if (l.kind !== 'dense') throw new Error('dense expected');
       l.W.set(input.W.data);
@@ -195,13 +225,18 @@ const checks: Record<string, (c: Case) => void> = {
       close(l.gW, expected.grad_W, `${kernels.name}: grad W`);
       exactZeros(l.gW, input.keep.data, `${kernels.name}: grad W`);
       close(l.gb, expected.grad_b, `${kernels.name}: grad b`);
-      close(net.forward(f32(input.x), batch, 'eval', random, false).subarray(0, batch * out), expected.eval_y, `${kernels.name}: eval y`);
+      close(
+        net.forward(f32(input.x), batch, 'eval', random, false).subarray(0, batch * out),
+        expected.eval_y,
+        `${kernels.name}: eval y`,
+      );
     }
   },
   max_norm({ input, expected }) {
     const [rows, cols] = input.W.shape as [number, number];
     const W = f32(input.W);
-    const norms = (m: Float32Array) => Array.from({ length: rows }, (_, r) => Math.hypot(...m.subarray(r * cols, (r + 1) * cols)));
+    const norms = (m: Float32Array) =>
+      Array.from({ length: rows }, (_, r) => Math.hypot(...m.subarray(r * cols, (r + 1) * cols)));
     close(norms(W), expected.row_norms_before, 'row norms before');
     const changed = new Uint8Array(rows);
     maxNorm(W, rows, cols, input.max_norm, changed);
@@ -236,7 +271,8 @@ const checks: Record<string, (c: Case) => void> = {
       close([result.loss], expected.loss_per_step[s], `loss at step ${s + 1}`);
       net.backward(grad, batch);
       sgd.step(o.lr);
-      if (input.max_norm !== null) for (const l of dense) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
+      if (input.max_norm !== null)
+        for (const l of dense) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
       dense.forEach((l, i) => {
         if (l.kind !== 'dense') return;
         close(l.W, expected.layers_after_step[s][i].W, `W[${i}] after step ${s + 1}`);
@@ -249,7 +285,17 @@ const checks: Record<string, (c: Case) => void> = {
   adam({ input, expected }) {
     const w = f32(input.w0);
     const g = new Float32Array(w.length);
-    const adam = createOptimizer({ kind: 'adam', lr: input.lr, beta1: input.beta1, beta2: input.beta2, epsilon: input.eps, weightDecay: input.weight_decay }, [{ value: w, grad: g }]);
+    const adam = createOptimizer(
+      {
+        kind: 'adam',
+        lr: input.lr,
+        beta1: input.beta1,
+        beta2: input.beta2,
+        epsilon: input.eps,
+        weightDecay: input.weight_decay,
+      },
+      [{ value: w, grad: g }],
+    );
     // The moment estimates are the optimizer's private state; read them only to point at the failing one.
     const state = adam as unknown as { m?: Float32Array[]; v?: Float32Array[] };
     assert.ok(state.m && state.v, "Adam's moment buffers (m, v) are not where this test looks for them");
@@ -263,20 +309,36 @@ const checks: Record<string, (c: Case) => void> = {
   },
   lr_schedule({ input, expected }) {
     const schedule = input.schedule as ScheduleSpec;
-    expected.lr_per_epoch.forEach((lr: number, epoch: number) => close([scheduledLr(input.lr, schedule, epoch)], lr, `lr in epoch ${epoch + 1}`));
+    expected.lr_per_epoch.forEach((lr: number, epoch: number) =>
+      close([scheduledLr(input.lr, schedule, epoch)], lr, `lr in epoch ${epoch + 1}`),
+    );
     // The trainer itself: the rate it hands the optimizer at every step, advancing only when an epoch completes.
     const batchSize = 2;
     const n = input.steps_per_epoch * batchSize;
     const data: Dataset = {
-      inputDim: 1, classes: 2, outputDim: 2,
-      train: { x: Float32Array.from({ length: n }, (_, i) => i / n), y: Float32Array.from({ length: n }, (_, i) => i % 2), n },
+      inputDim: 1,
+      classes: 2,
+      outputDim: 2,
+      train: {
+        x: Float32Array.from({ length: n }, (_, i) => i / n),
+        y: Float32Array.from({ length: n }, (_, i) => i % 2),
+        n,
+      },
       validation: { x: new Float32Array(1), y: new Float32Array(1), n: 1 },
     };
     const spec: ModelSpec = {
-      name: 'golden-lr-schedule', seed: 1,
+      name: 'golden-lr-schedule',
+      seed: 1,
       data: { source: 'generator', generator: 'xor', samples: n + 1, noise: 0, validation: 0.5 },
       model: { input: 1, layers: [{ type: 'dense', units: 2, activation: 'linear' }] },
-      training: { epochs: input.epochs, batchSize, optimizer: { kind: 'sgd', lr: input.lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, schedule, loss: 'cross-entropy', init: 'he' },
+      training: {
+        epochs: input.epochs,
+        batchSize,
+        optimizer: { kind: 'sgd', lr: input.lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+        schedule,
+        loss: 'cross-entropy',
+        init: 'he',
+      },
       evaluation: { mode: 'eval' },
     };
     const trainer = createTrainer(spec, data, { kernels: referenceKernels });
@@ -289,7 +351,12 @@ const checks: Record<string, (c: Case) => void> = {
   },
   batchnorm({ input, expected }) {
     const [batch, C] = input.x.shape as [number, number];
-    const net = new Network([{ type: 'batchnorm', momentum: input.momentum, epsilon: input.eps }], C, batch, referenceKernels);
+    const net = new Network(
+      [{ type: 'batchnorm', momentum: input.momentum, epsilon: input.eps }],
+      C,
+      batch,
+      referenceKernels,
+    );
     const l = net.layers[0]!;
     if (l.kind !== 'batchnorm') throw new Error('batchnorm expected');
     l.gamma.set(input.gamma.data);
@@ -343,14 +410,29 @@ const checks: Record<string, (c: Case) => void> = {
   network_steps({ input, expected }) {
     const batch = input.x.shape[0];
     const specs: LayerSpec[] = input.layers.map((l: any): LayerSpec => {
-      if (l.type === 'dense') return { type: 'dense', units: l.W.shape[0], activation: l.activation, ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}) };
-      if (l.type === 'dropout') return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
+      if (l.type === 'dense')
+        return {
+          type: 'dense',
+          units: l.W.shape[0],
+          activation: l.activation,
+          ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}),
+        };
+      if (l.type === 'dropout')
+        return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
       return { type: 'batchnorm', momentum: l.momentum, epsilon: l.eps };
     });
     const o = input.optimizer;
-    const optimizerSpec: OptimizerSpec = o.kind === 'sgd'
-      ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov, weightDecay: o.weight_decay }
-      : { kind: 'adam', lr: o.lr, beta1: o.beta1, beta2: o.beta2, epsilon: o.eps, weightDecay: o.weight_decay };
+    const optimizerSpec: OptimizerSpec =
+      o.kind === 'sgd'
+        ? {
+            kind: 'sgd',
+            lr: o.lr,
+            momentum: o.momentum,
+            dampening: o.dampening,
+            nesterov: o.nesterov,
+            weightDecay: o.weight_decay,
+          }
+        : { kind: 'adam', lr: o.lr, beta1: o.beta1, beta2: o.beta2, epsilon: o.eps, weightDecay: o.weight_decay };
     const classification = input.loss === 'cross-entropy';
     const target = classification ? Float32Array.from(input.target) : f32(input.target);
     for (const kernels of [referenceKernels, selectKernels()]) {
@@ -372,11 +454,17 @@ const checks: Record<string, (c: Case) => void> = {
       const optimizer = createOptimizer(optimizerSpec, net.parameters);
       const result = { loss: 0, correct: 0 };
       const loss = (out: Float32Array, grad: Float32Array | undefined) =>
-        classification ? softmaxCrossEntropy(out, target, batch, width, grad, result) : meanSquaredError(out, target, batch * width, grad, result);
+        classification
+          ? softmaxCrossEntropy(out, target, batch, width, grad, result)
+          : meanSquaredError(out, target, batch * width, grad, result);
       const grad = new Float32Array(batch * width);
       // As MlpTrainer.trainStep: forward in the layers' own (train) mode updating batch statistics, loss, backward, step, max-norm.
       input.steps.forEach((step: ({ keep?: Tensor; noise?: Tensor } | null)[], s: number) => {
-        const inject = new Map(step.flatMap((e, i) => (e ? [[i, e.keep ? u8(e.keep) : f32(e.noise!)] as [number, Uint8Array | Float32Array]] : [])));
+        const inject = new Map(
+          step.flatMap((e, i) =>
+            e ? [[i, e.keep ? u8(e.keep) : f32(e.noise!)] as [number, Uint8Array | Float32Array]] : [],
+          ),
+        );
         const out = net.forward(f32(input.x), batch, 'own', random, true, inject);
         loss(out, grad);
         close([result.loss], expected.loss_per_step[s], `${k}: loss at step ${s + 1}`);
@@ -401,7 +489,8 @@ const checks: Record<string, (c: Case) => void> = {
           });
         }
         optimizer.step(o.lr);
-        if (input.max_norm !== null) for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
+        if (input.max_norm !== null)
+          for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
         net.layers.forEach((l, i) => {
           const want = expected.layers_after_step[s][i];
           if (l.kind === 'dense') {

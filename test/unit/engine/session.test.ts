@@ -21,7 +21,15 @@ function spec(overrides: Partial<ModelSpec['training']> = {}): ModelSpec {
         { type: 'dense', units: 2, activation: 'linear' },
       ],
     },
-    training: { epochs: 3, batchSize: 8, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he', ...overrides },
+    training: {
+      epochs: 3,
+      batchSize: 8,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 },
+      schedule: { kind: 'constant' },
+      loss: 'cross-entropy',
+      init: 'he',
+      ...overrides,
+    },
     evaluation: { mode: 'eval' },
   };
 }
@@ -35,7 +43,12 @@ function manual() {
   const drain = (limit = 10_000) => {
     for (let i = 0; i < limit && queue.length > 0; i++) queue.shift()!();
   };
-  return { events, send, drain, of: <T extends EngineEvent['type']>(t: T) => events.filter((e): e is Of<T> => e.type === t) };
+  return {
+    events,
+    send,
+    drain,
+    of: <T extends EngineEvent['type']>(t: T) => events.filter((e): e is Of<T> => e.type === t),
+  };
 }
 
 test('a run streams ready, steps, masks, one epoch event per epoch, and done with final metrics', () => {
@@ -68,12 +81,27 @@ test('paused: single steps, a layer switched to eval drops nothing, a bad rate i
   assert.equal(s.of('paused').length, 1);
   s.send({ type: 'step', count: 1 });
   assert.equal(s.of('step').at(-1)!.step, 1);
-  const before = s.of('masks').at(-1)!.layers.find((m) => m.layer === 1)!;
+  const before = s
+    .of('masks')
+    .at(-1)!
+    .layers.find((m) => m.layer === 1)!;
   assert.ok(before.realizedDropFraction > 0);
   s.send({ type: 'setMode', layer: 1, mode: 'eval' });
-  assert.deepEqual(s.of('modes').at(-1)!.layers.find((l) => l.layer === 1), { layer: 1, mode: 'eval' });
+  assert.deepEqual(
+    s
+      .of('modes')
+      .at(-1)!
+      .layers.find((l) => l.layer === 1),
+    { layer: 1, mode: 'eval' },
+  );
   s.send({ type: 'step', count: 1 });
-  assert.equal(s.of('masks').at(-1)!.layers.find((m) => m.layer === 1)!.realizedDropFraction, 0);
+  assert.equal(
+    s
+      .of('masks')
+      .at(-1)!
+      .layers.find((m) => m.layer === 1)!.realizedDropFraction,
+    0,
+  );
   s.send({ type: 'setRate', layer: 1, rate: 1 });
   const error = s.of('error').at(-1)!;
   assert.equal(error.code, 'invalid-command');
@@ -84,13 +112,22 @@ test('paused: single steps, a layer switched to eval drops nothing, a bad rate i
 
 test('bad data and divergence fail with a precise error and the step, never a throw', () => {
   const csv = manual();
-  csv.send({ type: 'start', version: 1, spec: { ...spec(), data: { source: 'csv', path: 'x.csv', standardize: true, validation: 0.3 } }, csvText: 'a,b\n1,2\noops,3\n' });
+  csv.send({
+    type: 'start',
+    version: 1,
+    spec: { ...spec(), data: { source: 'csv', path: 'x.csv', standardize: true, validation: 0.3 } },
+    csvText: 'a,b\n1,2\noops,3\n',
+  });
   assert.equal(csv.of('error')[0]!.code, 'invalid-data');
   assert.match(csv.of('error')[0]!.message, /line 3/);
   assert.equal(csv.of('done')[0]!.reason, 'failed');
 
   const wild = manual();
-  wild.send({ type: 'start', version: 1, spec: spec({ optimizer: { kind: 'sgd', lr: 1e8, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 } }) });
+  wild.send({
+    type: 'start',
+    version: 1,
+    spec: spec({ optimizer: { kind: 'sgd', lr: 1e8, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 } }),
+  });
   wild.drain();
   const failure = wild.of('error')[0]!;
   assert.ok(failure.code === 'nan-loss' || failure.code === 'diverged', failure.code);
@@ -105,7 +142,10 @@ test('the real worker thread trains, and a stop takes effect within one step', a
   worker.send({ type: 'start', version: 1, spec: spec({ epochs: 100000 }), options: { streamHz: 1000 } });
   const deadline = Date.now() + 20_000;
   while (!events.some((e) => e.type === 'epoch') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(events.some((e) => e.type === 'epoch'), 'no epoch from the worker');
+  assert.ok(
+    events.some((e) => e.type === 'epoch'),
+    'no epoch from the worker',
+  );
   const pending = worker.whenDone();
   worker.send({ type: 'stop' });
   const sentAt = Math.max(...events.filter((e): e is Of<'step'> => e.type === 'step').map((e) => e.step));
@@ -119,7 +159,11 @@ test('with the interrupt flag raised, a training slice ends after exactly one st
   const events: EngineEvent[] = [];
   const queue: (() => void)[] = [];
   let interrupted = false;
-  const session = new EngineSession({ post: (e) => events.push(e), schedule: (fn) => queue.push(fn), interrupted: () => interrupted });
+  const session = new EngineSession({
+    post: (e) => events.push(e),
+    schedule: (fn) => queue.push(fn),
+    interrupted: () => interrupted,
+  });
   session.handle({ type: 'start', version: 1, spec: spec({ epochs: 1000 }), options: { streamHz: 0 } });
   interrupted = true; // what EngineWorker.send({type: 'stop'}) does before the message arrives
   queue.shift()!();
@@ -132,8 +176,15 @@ test('with the interrupt flag raised, a training slice ends after exactly one st
 
 test('the real worker trains on CSV bytes sent by transfer; a view into a larger buffer is copied, not taken', async () => {
   const root = join(import.meta.dirname, '..', '..', '..');
-  const csv = new TextEncoder().encode('x1,x2,label\n' + Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2 ? 'a' : 'b'}`).join('\n') + '\n');
-  const csvSpec: ModelSpec = { ...spec({ epochs: 2 }), data: { source: 'csv', path: 'd.csv', label: 'label', standardize: true, validation: 0.25 } };
+  const csv = new TextEncoder().encode(
+    'x1,x2,label\n' +
+      Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2 ? 'a' : 'b'}`).join('\n') +
+      '\n',
+  );
+  const csvSpec: ModelSpec = {
+    ...spec({ epochs: 2 }),
+    data: { source: 'csv', path: 'd.csv', label: 'label', standardize: true, validation: 0.25 },
+  };
   const run = async (bytes: Uint8Array) => {
     const worker = new EngineWorker(locateEngineWorker(root));
     const events: EngineEvent[] = [];

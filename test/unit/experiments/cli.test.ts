@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCompareWith, runForgotEvalWith, runMcWith, runSizeSweepWith, runSweepWith, type ExperimentCliDeps } from '../../../src/cli/experiments';
+import {
+  runCompareWith,
+  runForgotEvalWith,
+  runMcWith,
+  runSizeSweepWith,
+  runSweepWith,
+  type ExperimentCliDeps,
+} from '../../../src/cli/experiments';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import { fakeLauncher, type FakeOptions } from './fakeEngine';
 
@@ -12,8 +19,22 @@ const spec: ModelSpec = {
   name: 'cli',
   seed: 5,
   data: { source: 'generator', generator: 'overfit', samples: 80, noise: 0.3, validation: 0.5 },
-  model: { input: 2, layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' }, { type: 'dense', units: 2, activation: 'linear' }] },
-  training: { epochs: 3, batchSize: 16, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he' },
+  model: {
+    input: 2,
+    layers: [
+      { type: 'dense', units: 8, activation: 'relu' },
+      { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' },
+      { type: 'dense', units: 2, activation: 'linear' },
+    ],
+  },
+  training: {
+    epochs: 3,
+    batchSize: 16,
+    optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+    schedule: { kind: 'constant' },
+    loss: 'cross-entropy',
+    init: 'he',
+  },
   evaluation: { mode: 'eval' },
 };
 
@@ -23,21 +44,35 @@ function harness(fake: FakeOptions = {}, runsFolder = tmpdir()) {
   const launcher = fakeLauncher(fake);
   const deps: ExperimentCliDeps = {
     launcher: () => launcher,
-    loadConfig: async (path) => (path === 'missing.yaml' ? { error: 'missing.yaml: cannot read the file (ENOENT)' } : { spec }),
+    loadConfig: async (path) =>
+      path === 'missing.yaml' ? { error: 'missing.yaml: cannot read the file (ENOENT)' } : { spec },
     runsFolder: () => runsFolder,
     interactive: false,
   };
-  return { deps, launcher, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
+  return {
+    deps,
+    launcher,
+    io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
 }
 
 test('sweep --json: per-rate final metrics, gap and the best rate; progress on stderr', async () => {
   const h = harness({ bestRate: 0.2 });
-  const code = await runSweepWith(['model.dropout.yaml', '--rates', '0,0.2,0.4,0.6', '--group', 'hidden', '--json'], h.io, h.deps);
+  const code = await runSweepWith(
+    ['model.dropout.yaml', '--rates', '0,0.2,0.4,0.6', '--group', 'hidden', '--json'],
+    h.io,
+    h.deps,
+  );
   assert.equal(code, 0, h.err());
   const result = JSON.parse(h.out());
   assert.equal(result.kind, 'sweep');
   assert.equal(result.bestRate, 0.2);
-  assert.deepEqual(result.runs.map((r: { rate: number }) => r.rate), [0, 0.2, 0.4, 0.6]);
+  assert.deepEqual(
+    result.runs.map((r: { rate: number }) => r.rate),
+    [0, 0.2, 0.4, 0.6],
+  );
   for (const r of result.runs) {
     for (const k of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy']) assert.equal(typeof r[k], 'number', k);
     assert.equal(typeof r.generalizationGap.loss, 'number');
@@ -64,7 +99,10 @@ test('compare --json: both runs with final metrics and gap; the text form has a 
   assert.equal(await runCompareWith(['model.dropout.yaml', '--json'], h.io, h.deps), 0, h.err());
   const result = JSON.parse(h.out());
   assert.equal(result.kind, 'compare');
-  assert.deepEqual(result.runs.map((r: { dropout: boolean }) => r.dropout), [true, false]);
+  assert.deepEqual(
+    result.runs.map((r: { dropout: boolean }) => r.dropout),
+    [true, false],
+  );
   assert.equal(typeof result.runs[0].generalizationGap.loss, 'number');
   assert.ok(result.gapReduction.loss > 0);
   assert.equal(h.launcher.maxConcurrent, 2);
@@ -77,7 +115,15 @@ test('compare --json: both runs with final metrics and gap; the text form has a 
 });
 
 test('bad usage exits 2 with the usage; an unreadable config or a failed run exits 1', async () => {
-  const cases: string[][] = [[], ['a.yaml', 'b.yaml'], ['a.yaml', '--rates', '0,1'], ['a.yaml', '--rates'], ['a.yaml', '--group', 'output'], ['a.yaml', '--frobnicate'], ['a.yaml', '--epochs', '0']];
+  const cases: string[][] = [
+    [],
+    ['a.yaml', 'b.yaml'],
+    ['a.yaml', '--rates', '0,1'],
+    ['a.yaml', '--rates'],
+    ['a.yaml', '--group', 'output'],
+    ['a.yaml', '--frobnicate'],
+    ['a.yaml', '--epochs', '0'],
+  ];
   for (const args of cases) {
     const h = harness();
     assert.equal(await runSweepWith(args, h.io, h.deps), 2, args.join(' '));
@@ -120,7 +166,10 @@ test('size-sweep --json: with and without dropout per fraction, the benefit and 
   assert.equal(code, 0, h.err());
   const result = JSON.parse(h.out());
   assert.equal(result.kind, 'dataset-sweep');
-  assert.deepEqual(result.points.map((p: { fraction: number }) => p.fraction), [0.25, 0.5, 1]);
+  assert.deepEqual(
+    result.points.map((p: { fraction: number }) => p.fraction),
+    [0.25, 0.5, 1],
+  );
   for (const p of result.points) {
     assert.equal(typeof p.lossBenefit, 'number');
     assert.equal(typeof p.withDropout.valLoss, 'number');
@@ -208,7 +257,11 @@ test('size-sweep, mc and forgot-eval: bad usage exits 2 with their usage, --help
 
   const folder = await mkdtemp(join(tmpdir(), 'dl-cli-runs-'));
   try {
-    for (const [run, kind] of [[runSizeSweepWith, 'dataset-sweep'], [runMcWith, 'mc'], [runForgotEvalWith, 'forgot-eval']] as const) {
+    for (const [run, kind] of [
+      [runSizeSweepWith, 'dataset-sweep'],
+      [runMcWith, 'mc'],
+      [runForgotEvalWith, 'forgot-eval'],
+    ] as const) {
       const h = harness({}, folder);
       assert.equal(await run(['model.dropout.yaml', '--save', '--epochs', '2'], h.io, h.deps), 0, h.err());
       assert.match(h.out(), /saved: /);

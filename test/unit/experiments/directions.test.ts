@@ -6,13 +6,24 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
-import { runCompareExperiment, runDatasetSweepExperiment, runForgotEvalExperiment, runMcExperiment, runSweepExperiment, trainOnce, withGroupRate, type Launcher } from '../../../src/experiments';
+import {
+  runCompareExperiment,
+  runDatasetSweepExperiment,
+  runForgotEvalExperiment,
+  runMcExperiment,
+  runSweepExperiment,
+  trainOnce,
+  withGroupRate,
+  type Launcher,
+} from '../../../src/experiments';
 import { seededRandom, validationData } from '../../../src/experiments/forward';
 import { predictAll } from '../../../src/experiments/forgotEval';
 import { EngineWorker } from '../../../src/session/engineWorker';
 
 const root = join(__dirname, '..', '..', '..');
-const engineReady = existsSync(join(root, 'src', 'engine', 'trainer.ts')) || existsSync(join(root, 'src', 'engine', 'trainer', 'index.ts'));
+const engineReady =
+  existsSync(join(root, 'src', 'engine', 'trainer.ts')) ||
+  existsSync(join(root, 'src', 'engine', 'trainer', 'index.ts'));
 const skip = engineReady ? false : 'the engine trainer has not landed yet';
 // Imported lazily: the engine's modules load only when it is there.
 /** Real worker threads, from the bundle when built, else from the sources through a tsx bootstrap. */
@@ -50,67 +61,117 @@ export function overfitSpec(rate: number, units = 16, overrides: Partial<ModelSp
   return withGroupRate(plain, 'hidden', rate);
 }
 
-test('compare (real workers): dropout narrows the generalization gap and spreads weights more evenly', { skip, timeout: 60_000 }, async () => {
-  const result = await runCompareExperiment(overfitSpec(0.5, 64), { launcher: workers, maxParallel: 2 });
-  assert.equal(result.status, 'completed', result.message);
-  const w = result.withDropout.training.gap!;
-  const wo = result.withoutDropout.training.gap!;
-  console.log(`gap without ${JSON.stringify(wo)}, with ${JSON.stringify(w)}; evenness without ${result.withoutDropout.weights?.evenness.toFixed(3)}, with ${result.withDropout.weights?.evenness.toFixed(3)}`);
-  assert.ok(wo.accuracy! > 0.1, `without dropout the model overfits (accuracy gap ${wo.accuracy})`);
-  assert.ok(w.loss < wo.loss, `loss gap: with ${w.loss} < without ${wo.loss}`);
-  assert.ok(w.accuracy! < wo.accuracy!, `accuracy gap: with ${w.accuracy} < without ${wo.accuracy}`);
-  assert.ok(result.evennessGain! > 0, `evenness gain ${result.evennessGain}`);
-});
+test(
+  'compare (real workers): dropout narrows the generalization gap and spreads weights more evenly',
+  { skip, timeout: 60_000 },
+  async () => {
+    const result = await runCompareExperiment(overfitSpec(0.5, 64), { launcher: workers, maxParallel: 2 });
+    assert.equal(result.status, 'completed', result.message);
+    const w = result.withDropout.training.gap!;
+    const wo = result.withoutDropout.training.gap!;
+    console.log(
+      `gap without ${JSON.stringify(wo)}, with ${JSON.stringify(w)}; evenness without ${result.withoutDropout.weights?.evenness.toFixed(3)}, with ${result.withDropout.weights?.evenness.toFixed(3)}`,
+    );
+    assert.ok(wo.accuracy! > 0.1, `without dropout the model overfits (accuracy gap ${wo.accuracy})`);
+    assert.ok(w.loss < wo.loss, `loss gap: with ${w.loss} < without ${wo.loss}`);
+    assert.ok(w.accuracy! < wo.accuracy!, `accuracy gap: with ${w.accuracy} < without ${wo.accuracy}`);
+    assert.ok(result.evennessGain! > 0, `evenness gain ${result.evennessGain}`);
+  },
+);
 
 test('sweep (in process): the best rate is neither 0 nor the largest', { skip, timeout: 60_000 }, async () => {
-  const result = await runSweepExperiment(overfitSpec(0), { launcher: await inProcess(), group: 'hidden', maxParallel: 9 });
+  const result = await runSweepExperiment(overfitSpec(0), {
+    launcher: await inProcess(),
+    group: 'hidden',
+    maxParallel: 9,
+  });
   assert.equal(result.status, 'completed', result.message);
-  console.log(result.points.map((p) => `${p.rate}: val ${p.training.final?.validation.loss.toFixed(3)} acc ${p.training.final?.validation.accuracy?.toFixed(3)}`).join('; '));
+  console.log(
+    result.points
+      .map(
+        (p) =>
+          `${p.rate}: val ${p.training.final?.validation.loss.toFixed(3)} acc ${p.training.final?.validation.accuracy?.toFixed(3)}`,
+      )
+      .join('; '),
+  );
   assert.ok(result.best);
   assert.notEqual(result.best.rate, 0);
   assert.notEqual(result.best.rate, 0.8);
   assert.ok(result.overfitting && result.underfitting);
 });
 
-test('MC dropout (in process): per-sample variance above 0, MC accuracy close to eval accuracy', { skip, timeout: 60_000 }, async () => {
-  const result = await runMcExperiment(overfitSpec(0.3, 16, { epochs: 30 }), { launcher: await inProcess(), samples: 30, mapResolution: 8 });
-  assert.equal(result.status, 'completed', result.message);
-  assert.equal(result.perSample!.variance.length, result.validationSize);
-  assert.ok(result.meanVariance! > 0);
-  assert.ok(Math.abs(result.accuracyDelta!) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
-  assert.equal(result.leastSure.length, 10);
-  assert.equal(result.map?.variance.length, 64);
-  assert.equal(result.points?.x.length, result.validationSize);
-  assert.equal(result.training.epochs.length, 30, 'the training still finishes after the passes');
-});
+test(
+  'MC dropout (in process): per-sample variance above 0, MC accuracy close to eval accuracy',
+  { skip, timeout: 60_000 },
+  async () => {
+    const result = await runMcExperiment(overfitSpec(0.3, 16, { epochs: 30 }), {
+      launcher: await inProcess(),
+      samples: 30,
+      mapResolution: 8,
+    });
+    assert.equal(result.status, 'completed', result.message);
+    assert.equal(result.perSample!.variance.length, result.validationSize);
+    assert.ok(result.meanVariance! > 0);
+    assert.ok(Math.abs(result.accuracyDelta!) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
+    assert.equal(result.leastSure.length, 10);
+    assert.equal(result.map?.variance.length, 64);
+    assert.equal(result.points?.x.length, result.validationSize);
+    assert.equal(result.training.epochs.length, 30, 'the training still finishes after the passes');
+  },
+);
 
-test('forgot eval (in process): train mode reports a worse accuracy, and predictions flip between passes', { skip, timeout: 60_000 }, async () => {
-  const result = await runForgotEvalExperiment(overfitSpec(0.5, 16, { epochs: 30 }), { launcher: await inProcess(), passes: 8 });
-  assert.equal(result.status, 'completed', result.message);
-  console.log(`eval ${JSON.stringify(result.evalMode)} train-mode ${JSON.stringify(result.trainMode)} flips ${result.flipRate} unstable ${result.unstableFraction} pass acc ${JSON.stringify(result.passAccuracy)}`);
-  assert.ok(result.trainMode!.loss > result.evalMode!.loss);
-  assert.ok(result.flipRate! > 0);
-  assert.ok(result.unstableFraction! > result.flipRate!);
-  assert.ok(result.passAccuracy!.max > result.passAccuracy!.min);
-});
+test(
+  'forgot eval (in process): train mode reports a worse accuracy, and predictions flip between passes',
+  { skip, timeout: 60_000 },
+  async () => {
+    const result = await runForgotEvalExperiment(overfitSpec(0.5, 16, { epochs: 30 }), {
+      launcher: await inProcess(),
+      passes: 8,
+    });
+    assert.equal(result.status, 'completed', result.message);
+    console.log(
+      `eval ${JSON.stringify(result.evalMode)} train-mode ${JSON.stringify(result.trainMode)} flips ${result.flipRate} unstable ${result.unstableFraction} pass acc ${JSON.stringify(result.passAccuracy)}`,
+    );
+    assert.ok(result.trainMode!.loss > result.evalMode!.loss);
+    assert.ok(result.flipRate! > 0);
+    assert.ok(result.unstableFraction! > result.flipRate!);
+    assert.ok(result.passAccuracy!.max > result.passAccuracy!.min);
+  },
+);
 
-test('dataset-size sweep (in process): dropout helps most on the small subsets, less as the data grows', { skip, timeout: 60_000 }, async () => {
-  const result = await runDatasetSweepExperiment(overfitSpec(0.5, 16, { epochs: 30 }), { launcher: await inProcess(), fractions: [0.25, 0.5, 1], maxParallel: 6 });
-  assert.equal(result.status, 'completed', result.message);
-  console.log(result.points.map((p) => `${p.fraction} (${p.samples} samples): loss benefit ${p.lossBenefit?.toFixed(3)}`).join('; '));
-  const [small, , full] = result.points;
-  assert.ok(small!.lossBenefit! > 0, 'dropout helps on the small subset');
-  assert.ok(full!.lossBenefit! < small!.lossBenefit!, 'and helps less on the whole data');
-});
+test(
+  'dataset-size sweep (in process): dropout helps most on the small subsets, less as the data grows',
+  { skip, timeout: 60_000 },
+  async () => {
+    const result = await runDatasetSweepExperiment(overfitSpec(0.5, 16, { epochs: 30 }), {
+      launcher: await inProcess(),
+      fractions: [0.25, 0.5, 1],
+      maxParallel: 6,
+    });
+    assert.equal(result.status, 'completed', result.message);
+    console.log(
+      result.points
+        .map((p) => `${p.fraction} (${p.samples} samples): loss benefit ${p.lossBenefit?.toFixed(3)}`)
+        .join('; '),
+    );
+    const [small, , full] = result.points;
+    assert.ok(small!.lossBenefit! > 0, 'dropout helps on the small subset');
+    assert.ok(full!.lossBenefit! < small!.lossBenefit!, 'and helps less on the whole data');
+  },
+);
 
-test('the host forward pass (uncertainty map, single passes) agrees with the engine in eval mode, both scalings', { skip, timeout: 60_000 }, async () => {
-  for (const scaling of ['inverted', 'standard'] as const) {
-    const spec = overfitSpec(0.5, 16, { epochs: 10 });
-    for (const l of spec.model.layers) if (l.type === 'dropout') l.scaling = scaling;
-    const outcome = await trainOnce(await inProcess(), { spec });
-    const data = validationData(spec)!;
-    const predicted = predictAll(spec, outcome.weights!, data.x, data.inputDim, false, seededRandom(1));
-    const accuracy = predicted.filter((p, i) => p === data.y[i]).length / data.n;
-    assert.equal(accuracy, outcome.final!.validation.accuracy, scaling);
-  }
-});
+test(
+  'the host forward pass (uncertainty map, single passes) agrees with the engine in eval mode, both scalings',
+  { skip, timeout: 60_000 },
+  async () => {
+    for (const scaling of ['inverted', 'standard'] as const) {
+      const spec = overfitSpec(0.5, 16, { epochs: 10 });
+      for (const l of spec.model.layers) if (l.type === 'dropout') l.scaling = scaling;
+      const outcome = await trainOnce(await inProcess(), { spec });
+      const data = validationData(spec)!;
+      const predicted = predictAll(spec, outcome.weights!, data.x, data.inputDim, false, seededRandom(1));
+      const accuracy = predicted.filter((p, i) => p === data.y[i]).length / data.n;
+      assert.equal(accuracy, outcome.final!.validation.accuracy, scaling);
+    }
+  },
+);

@@ -37,26 +37,49 @@ const spec: ModelSpec = {
       { type: 'dense', units: 2, activation: 'linear' },
     ],
   },
-  training: { epochs: 4, batchSize: 16, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he' },
+  training: {
+    epochs: 4,
+    batchSize: 16,
+    optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+    schedule: { kind: 'constant' },
+    loss: 'cross-entropy',
+    init: 'he',
+  },
   evaluation: { mode: 'eval' },
 };
 
 test('variants: without dropout zeroes rates and DropConnect; group rates add missing layers', () => {
   const off = withoutDropout(spec);
-  assert.deepEqual(off.model.layers.map((l) => (l.type === 'dropout' ? l.rate : l.type === 'dense' ? l.dropConnect ?? 'none' : '-')), ['none', 0, 'none', 'none']);
+  assert.deepEqual(
+    off.model.layers.map((l) => (l.type === 'dropout' ? l.rate : l.type === 'dense' ? (l.dropConnect ?? 'none') : '-')),
+    ['none', 0, 'none', 'none'],
+  );
   assert.equal((spec.model.layers[1] as { rate: number }).rate, 0.5, 'the original is untouched');
 
   const hidden = withGroupRate(spec, 'hidden', 0.3);
   // dense, dropout(0.3), dense(dc), +dropout(0.3), dense(out)
-  assert.deepEqual(hidden.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)), ['dense', 'drop 0.3', 'dense', 'drop 0.3', 'dense']);
+  assert.deepEqual(
+    hidden.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)),
+    ['dense', 'drop 0.3', 'dense', 'drop 0.3', 'dense'],
+  );
   const input = withGroupRate(spec, 'input', 0.2);
-  assert.deepEqual(input.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)), ['drop 0.2', 'dense', 'drop 0.5', 'dense', 'dense']);
+  assert.deepEqual(
+    input.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)),
+    ['drop 0.2', 'dense', 'drop 0.5', 'dense', 'dense'],
+  );
   const all = withGroupRate(input, 'all', 0.1);
-  assert.deepEqual(all.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)), ['drop 0.1', 'dense', 'drop 0.1', 'dense', 'drop 0.1', 'dense']);
+  assert.deepEqual(
+    all.model.layers.map((l) => (l.type === 'dropout' ? `drop ${l.rate}` : l.type)),
+    ['drop 0.1', 'dense', 'drop 0.1', 'dense', 'drop 0.1', 'dense'],
+  );
 });
 
 test('variants: data fractions shrink generators and subsample CSV rows (header kept, seeded)', () => {
-  assert.equal(withDataFraction(spec, 0.5).spec.data.source === 'generator' && (withDataFraction(spec, 0.5).spec.data as { samples: number }).samples, 40);
+  assert.equal(
+    withDataFraction(spec, 0.5).spec.data.source === 'generator' &&
+      (withDataFraction(spec, 0.5).spec.data as { samples: number }).samples,
+    40,
+  );
   const csvSpec: ModelSpec = { ...spec, data: { source: 'csv', path: 'd.csv', standardize: true, validation: 0.2 } };
   const csv = 'a,b,label\n' + Array.from({ length: 100 }, (_, i) => `${i},${i * 2},${i % 2}`).join('\n');
   const sub = withDataFraction(csvSpec, 0.25, csv);
@@ -74,11 +97,19 @@ test('compare: two parallel runs, final table, gap reduction, shared-range weigh
     const store = new RunStore(folder);
     const writer = await store.create({ kind: 'compare', spec, config: { path: 'fake.dropout.yaml' } });
     const progress: ExperimentProgress[] = [];
-    const result = await runCompareExperiment(spec, { launcher, writer, maxParallel: 2, onProgress: (p) => progress.push(p) });
+    const result = await runCompareExperiment(spec, {
+      launcher,
+      writer,
+      maxParallel: 2,
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(result.status, 'completed', result.message);
     assert.equal(launcher.maxConcurrent, 2, 'both arms train at once');
     assert.equal(launcher.started[0]!.seed, launcher.started[1]!.seed);
-    assert.deepEqual(result.table.map((r) => r.label), ['with dropout', 'without dropout']);
+    assert.deepEqual(
+      result.table.map((r) => r.label),
+      ['with dropout', 'without dropout'],
+    );
     assert.ok(result.gapReduction!.loss > 0);
     assert.ok(result.withDropout.weights!.evenness > result.withoutDropout.weights!.evenness);
     assert.deepEqual(
@@ -92,10 +123,13 @@ test('compare: two parallel runs, final table, gap reduction, shared-range weigh
     const saved = await store.read(writer.id);
     assert.ok(saved.ok);
     assert.equal(saved.record.status, 'completed');
-    assert.deepEqual(saved.record.members!.map((m) => [m.key, m.epochs.length, m.status, (m.weights ?? []).length]), [
-      ['with-dropout', 4, 'completed', 1],
-      ['without-dropout', 4, 'completed', 1],
-    ]);
+    assert.deepEqual(
+      saved.record.members!.map((m) => [m.key, m.epochs.length, m.status, (m.weights ?? []).length]),
+      [
+        ['with-dropout', 4, 'completed', 1],
+        ['without-dropout', 4, 'completed', 1],
+      ],
+    );
     assert.equal((saved.record.summary as { kind: string }).kind, 'compare');
   } finally {
     await rm(folder, { recursive: true, force: true });
@@ -119,14 +153,38 @@ test('sweep: rates in parallel up to the cap, best rate, named regions', async (
   assert.equal(result.best?.rate, 0.3);
   assert.deepEqual(result.overfitting, { from: 0, to: 0.2, rates: [0, 0.1, 0.2] });
   assert.deepEqual(result.underfitting?.rates, [0.4, 0.5, 0.6, 0.7, 0.8]);
-  assert.deepEqual(result.points.map((p) => p.region), ['overfitting', 'overfitting', 'overfitting', 'best', 'underfitting', 'underfitting', 'underfitting', 'underfitting', 'underfitting']);
+  assert.deepEqual(
+    result.points.map((p) => p.region),
+    [
+      'overfitting',
+      'overfitting',
+      'overfitting',
+      'best',
+      'underfitting',
+      'underfitting',
+      'underfitting',
+      'underfitting',
+      'underfitting',
+    ],
+  );
   assert.equal(result.table.length, 9);
   await assert.rejects(runSweepExperiment(spec, { launcher, rates: [0, 1] }), /outside \[0, 1\)/);
 });
 
 test('sweep: ties on validation loss are broken by accuracy', () => {
-  const t = (loss: number, accuracy: number) => ({ status: 'completed' as const, epochs: [], final: { train: { loss }, validation: { loss, accuracy } } });
-  assert.equal(bestPoint([{ rate: 0.1, training: t(0.5, 0.7) }, { rate: 0.2, training: t(0.5, 0.8) }, { rate: 0.3, training: t(0.6, 0.9) }])?.rate, 0.2);
+  const t = (loss: number, accuracy: number) => ({
+    status: 'completed' as const,
+    epochs: [],
+    final: { train: { loss }, validation: { loss, accuracy } },
+  });
+  assert.equal(
+    bestPoint([
+      { rate: 0.1, training: t(0.5, 0.7) },
+      { rate: 0.2, training: t(0.5, 0.8) },
+      { rate: 0.3, training: t(0.6, 0.9) },
+    ])?.rate,
+    0.2,
+  );
 });
 
 test('sweep: a failed rate fails the experiment but the others are reported', async () => {
@@ -157,7 +215,10 @@ test('dataset-size sweep: with and without dropout per fraction, benefit per siz
   const result = await runDatasetSweepExperiment(spec, { launcher, fractions: [0.25, 0.5, 1] });
   assert.equal(result.status, 'completed');
   assert.equal(launcher.started.length, 6);
-  assert.deepEqual(result.points.map((p) => p.samples), [20, 40, 80]);
+  assert.deepEqual(
+    result.points.map((p) => p.samples),
+    [20, 40, 80],
+  );
   for (const p of result.points) assert.equal(typeof p.lossBenefit, 'number');
   assert.ok(result.bestFraction !== undefined);
 });
@@ -167,7 +228,10 @@ test('MC uncertainty: trains, stops one step short, runs the passes, then finish
   const result = await runMcExperiment(spec, { launcher, samples: 20, leastSure: 5, mapResolution: 0 });
   assert.equal(result.status, 'completed', result.message);
   assert.equal(result.training.epochs.length, 4, 'the last epoch still runs after the passes');
-  assert.deepEqual(launcher.commands.filter((c) => c !== 'step'), ['start', 'mcInference', 'resume']);
+  assert.deepEqual(
+    launcher.commands.filter((c) => c !== 'step'),
+    ['start', 'mcInference', 'resume'],
+  );
   assert.equal(result.perSample!.mean.length, 30);
   assert.equal(result.mcAccuracy, 0.8);
   assert.ok(Math.abs(result.accuracyDelta! - 0.02) < 1e-9);
@@ -186,11 +250,23 @@ test('forgot eval: eval-mode vs train-mode accuracy, and the engine variance', a
 
 test('variability: flips between passes and unstable samples', () => {
   const labels = [0, 1, 1, 0];
-  const v = variability([[0, 1, 1, 0], [0, 1, 0, 0], [0, 1, 1, 1]], labels);
+  const v = variability(
+    [
+      [0, 1, 1, 0],
+      [0, 1, 0, 0],
+      [0, 1, 1, 1],
+    ],
+    labels,
+  );
   assert.deepEqual(v.passAccuracies, [1, 0.75, 0.75]);
   assert.ok(Math.abs(v.flipRate! - 0.375) < 1e-12); // 1/4 then 2/4
   assert.equal(v.unstableFraction, 0.5);
-  assert.ok(variability([[1, 2], [3, 2]]).predictionStd! > 0);
+  assert.ok(
+    variability([
+      [1, 2],
+      [3, 2],
+    ]).predictionStd! > 0,
+  );
 });
 
 test('weight stats: an outlier lowers evenness', () => {
@@ -198,7 +274,10 @@ test('weight stats: an outlier lowers evenness', () => {
   const peaked = weightStats(Float32Array.from({ length: 100 }, (_, i) => (i === 0 ? 30 : i % 2 ? 0.1 : -0.1)));
   assert.equal(even.evenness, 1);
   assert.ok(peaked.evenness < 0.2);
-  assert.equal(even.histogram.counts.reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    even.histogram.counts.reduce((a, b) => a + b, 0),
+    100,
+  );
 });
 
 test('runPool never exceeds its cap', async () => {

@@ -25,7 +25,9 @@ export interface FakeLauncher extends Launcher {
 }
 
 function dropoutOf(spec: ModelSpec): number {
-  const rates = spec.model.layers.flatMap((l) => (l.type === 'dropout' ? [l.rate] : l.type === 'dense' && l.dropConnect ? [l.dropConnect] : []));
+  const rates = spec.model.layers.flatMap((l) =>
+    l.type === 'dropout' ? [l.rate] : l.type === 'dense' && l.dropConnect ? [l.dropConnect] : [],
+  );
   return rates.length > 0 ? Math.max(...rates) : 0;
 }
 
@@ -61,7 +63,14 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
       const epoch = Math.floor(step / stepsPerEpoch);
       const W = new Float32Array(64);
       for (let i = 0; i < W.length; i++) W[i] = Math.sin(i * 12.9898) * 0.5 * (i % 16 === 0 ? 1 + 10 * (0.8 - d()) : 1);
-      const done: EngineEvent = { type: 'done', reason, step, epoch, ...(epoch > 0 ? { final: metrics(epoch) } : {}), ...(reason !== 'failed' ? { weights: [{ layer: 0, W, b: new Float32Array(8) }] } : {}) };
+      const done: EngineEvent = {
+        type: 'done',
+        reason,
+        step,
+        epoch,
+        ...(epoch > 0 ? { final: metrics(epoch) } : {}),
+        ...(reason !== 'failed' ? { weights: [{ layer: 0, W, b: new Float32Array(8) }] } : {}),
+      };
       state = 'finished';
       running--;
       emit(done);
@@ -101,7 +110,18 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
               launcher.started.push(spec);
               running++;
               launcher.maxConcurrent = Math.max(launcher.maxConcurrent, running);
-              emit({ type: 'ready', version: 1, layers: [], inputDim: spec.model.input ?? 2, outputDim: 2, task: 'classification', trainSize: 20, validationSize, stepsPerEpoch, parameterCount: 72 });
+              emit({
+                type: 'ready',
+                version: 1,
+                layers: [],
+                inputDim: spec.model.input ?? 2,
+                outputDim: 2,
+                task: 'classification',
+                trainSize: 20,
+                validationSize,
+                stepsPerEpoch,
+                parameterCount: 72,
+              });
               state = command.options?.paused ? 'paused' : 'running';
               if (state === 'paused') emit({ type: 'paused', step: 0 });
               else setImmediate(loop);
@@ -136,11 +156,20 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
               const meanProbs = new Float32Array(n * 2);
               for (let i = 0; i < n; i++) {
                 mean[i] = 0.5 + (0.5 * i) / n;
-                variance[i] = d() * (1 - (i / n)) * 0.05;
+                variance[i] = d() * (1 - i / n) * 0.05;
                 meanProbs[2 * i] = i % 3 === 0 ? 1 - mean[i]! : mean[i]!;
                 meanProbs[2 * i + 1] = 1 - meanProbs[2 * i]!;
               }
-              emit({ type: 'mcResult', requestId: command.requestId, samples: command.samples, mean, variance, meanProbs, mcAccuracy: 0.8, evalAccuracy: 0.78 });
+              emit({
+                type: 'mcResult',
+                requestId: command.requestId,
+                samples: command.samples,
+                mean,
+                variance,
+                meanProbs,
+                mcAccuracy: 0.8,
+                evalAccuracy: 0.78,
+              });
               break;
             }
             default:

@@ -15,7 +15,9 @@ test('the benchmark workloads count the FLOPs issue 3 states (W1 0.83 M, W2 411 
 test('the benchmark model specs put dropout where the workloads say', () => {
   const w2 = workloadSpec(WORKLOADS[1]!);
   assert.deepEqual(
-    w2.model.layers.map((l) => (l.type === 'dropout' ? `dropout ${l.rate}` : l.type === 'dense' ? `dense ${l.units} ${l.activation}` : l.type)),
+    w2.model.layers.map((l) =>
+      l.type === 'dropout' ? `dropout ${l.rate}` : l.type === 'dense' ? `dense ${l.units} ${l.activation}` : l.type,
+    ),
     ['dropout 0.2', 'dense 512 relu', 'dropout 0.5', 'dense 512 relu', 'dropout 0.5', 'dense 10 linear'],
   );
   const data = workloadData(WORKLOADS[2]!);

@@ -20,7 +20,15 @@ function normals(rng: SeededRandom, n: number): Float32Array {
   return a;
 }
 
-const SHAPES: ReadonlyArray<[number, number]> = [[1, 1], [3, 5], [32, 64], [7, 2], [128, 512], [5, 1030], [9, 3]];
+const SHAPES: ReadonlyArray<[number, number]> = [
+  [1, 1],
+  [3, 5],
+  [32, 64],
+  [7, 2],
+  [128, 512],
+  [5, 1030],
+  [9, 3],
+];
 
 test('biasRelu gives biasActivate(relu) bit for bit, on prefixes of longer buffers too', { skip }, () => {
   const simd = elementwiseSimd()!;
@@ -58,27 +66,38 @@ test('reluBackBias gives activationBackwardBias(relu) bit for bit', { skip }, ()
   }
 });
 
-test('the SIMD SGD update over all parameters gives sgdStep bit for bit (plain, momentum, Nesterov, decay, dampening)', { skip }, () => {
-  const rng = new SeededRandom(5);
-  const sizes = [1, 130, 4096, 7, 64];
-  for (const [momentum, dampening, nesterov, weightDecay] of [[0, 0, false, 0], [0, 0, false, 0.01], [0.9, 0, false, 0], [0.9, 0.1, false, 0.001], [0.9, 0, true, 0.01], [0.5, 0, true, 0]] as const) {
-    const params = sizes.map((n) => ({ value: normals(rng, n), grad: new Float32Array(n) }));
-    const twin = params.map((p) => ({ value: p.value.slice(), grad: p.grad }));
-    const simd = new Sgd(params, momentum, dampening, nesterov, weightDecay);
-    const ts = new Sgd(twin, momentum, dampening, nesterov, weightDecay, { simd: false });
-    for (let step = 0; step < 4; step++) {
-      for (const p of params) p.grad.set(normals(rng, p.grad.length));
-      const lr = step === 2 ? 0.003 : 0.05;
-      simd.step(lr);
-      ts.step(lr);
-      params.forEach((p, k) => {
-        const what = `m=${momentum} d=${dampening} nesterov=${nesterov} wd=${weightDecay} step ${step + 1} param ${k}`;
-        assert.deepEqual(bits(p.value), bits(twin[k]!.value), `w ${what}`);
-        if (momentum) assert.deepEqual(bits(simd.buffer(k)!), bits(ts.buffer(k)!), `buffer ${what}`);
-      });
+test(
+  'the SIMD SGD update over all parameters gives sgdStep bit for bit (plain, momentum, Nesterov, decay, dampening)',
+  { skip },
+  () => {
+    const rng = new SeededRandom(5);
+    const sizes = [1, 130, 4096, 7, 64];
+    for (const [momentum, dampening, nesterov, weightDecay] of [
+      [0, 0, false, 0],
+      [0, 0, false, 0.01],
+      [0.9, 0, false, 0],
+      [0.9, 0.1, false, 0.001],
+      [0.9, 0, true, 0.01],
+      [0.5, 0, true, 0],
+    ] as const) {
+      const params = sizes.map((n) => ({ value: normals(rng, n), grad: new Float32Array(n) }));
+      const twin = params.map((p) => ({ value: p.value.slice(), grad: p.grad }));
+      const simd = new Sgd(params, momentum, dampening, nesterov, weightDecay);
+      const ts = new Sgd(twin, momentum, dampening, nesterov, weightDecay, { simd: false });
+      for (let step = 0; step < 4; step++) {
+        for (const p of params) p.grad.set(normals(rng, p.grad.length));
+        const lr = step === 2 ? 0.003 : 0.05;
+        simd.step(lr);
+        ts.step(lr);
+        params.forEach((p, k) => {
+          const what = `m=${momentum} d=${dampening} nesterov=${nesterov} wd=${weightDecay} step ${step + 1} param ${k}`;
+          assert.deepEqual(bits(p.value), bits(twin[k]!.value), `w ${what}`);
+          if (momentum) assert.deepEqual(bits(simd.buffer(k)!), bits(ts.buffer(k)!), `buffer ${what}`);
+        });
+      }
     }
-  }
-});
+  },
+);
 
 test('sgdStep rounds every operation to f32 (PyTorch float tensors), first step takes the buffer as d', () => {
   const w = Float32Array.of(1, -2);
@@ -87,5 +106,8 @@ test('sgdStep rounds every operation to f32 (PyTorch float tensors), first step 
   const u: SgdUpdate = { mode: 1, lr: Math.fround(0.1), weightDecay: 0, keep: 0, fresh: 1, momentum: Math.fround(0.9) };
   sgdStep(w, g, buf, 2, u);
   assert.deepEqual([...buf], [0.5, 0.25]);
-  assert.deepEqual([...w], [Math.fround(1 - Math.fround(Math.fround(0.1) * 0.5)), Math.fround(-2 - Math.fround(Math.fround(0.1) * 0.25))]);
+  assert.deepEqual(
+    [...w],
+    [Math.fround(1 - Math.fround(Math.fround(0.1) * 0.5)), Math.fround(-2 - Math.fround(Math.fround(0.1) * 0.25))],
+  );
 });

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { buildAll } from '../../../scripts/build-wasm.mjs';
 import { referenceKernels } from '../../../src/engine/kernels/reference';
 import { smallKernels } from '../../../src/engine/kernels/typescript';
-import { createWasmKernels, selectKernels, wasmSimdAvailable, type MatmulKernels } from '../../../src/engine/kernels/index';
+import {
+  createWasmKernels,
+  selectKernels,
+  wasmSimdAvailable,
+  type MatmulKernels,
+} from '../../../src/engine/kernels/index';
 
 /** Deterministic values in [-1, 1). */
 function filled(length: number, seed: number): Float32Array {
@@ -19,7 +24,16 @@ function filled(length: number, seed: number): Float32Array {
   return out;
 }
 
-function check(kernels: MatmulKernels, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean, seed: number): void {
+function check(
+  kernels: MatmulKernels,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+  seed: number,
+): void {
   const A = filled(m * k, seed);
   const B = filled(k * n, seed + 1);
   const start = filled(m * n, seed + 2);
@@ -48,13 +62,19 @@ const LARGE: Array<[number, number, number]> = [
   [64, 32, 2],
   [2, 32, 64],
 ];
-const FLAGS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
+const FLAGS: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 
 function checkAll(kernels: MatmulKernels): void {
   let seed = 1;
   for (const [transA, transB] of FLAGS) {
     for (const accumulate of [false, true]) {
-      for (const m of SIZES) for (const k of SIZES) for (const n of SIZES) check(kernels, m, k, n, transA, transB, accumulate, seed++);
+      for (const m of SIZES)
+        for (const k of SIZES) for (const n of SIZES) check(kernels, m, k, n, transA, transB, accumulate, seed++);
       for (const [m, k, n] of LARGE) check(kernels, m, k, n, transA, transB, accumulate, seed++);
     }
   }
@@ -114,6 +134,10 @@ test('k = 0 gives zeros (or leaves C alone when accumulating); empty products do
 
 test('the committed generated module matches the assembled .wat', async () => {
   for (const m of await buildAll()) {
-    assert.equal(readFileSync(new URL(`../../../${m.out}`, import.meta.url), 'utf8'), m.text, `${m.out} is stale: run node scripts/build-wasm.mjs`);
+    assert.equal(
+      readFileSync(new URL(`../../../${m.out}`, import.meta.url), 'utf8'),
+      m.text,
+      `${m.out} is stale: run node scripts/build-wasm.mjs`,
+    );
   }
 });

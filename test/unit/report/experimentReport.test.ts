@@ -5,15 +5,30 @@ import type { SweepResult } from '../../../src/experiments';
 
 const training = (valLoss: number, trainLoss: number) => ({
   status: 'completed' as const,
-  epochs: [1, 2].map((epoch) => ({ epoch, lr: 0.1, train: { loss: trainLoss + 1 / epoch }, validation: { loss: valLoss + 1 / epoch } })),
+  epochs: [1, 2].map((epoch) => ({
+    epoch,
+    lr: 0.1,
+    train: { loss: trainLoss + 1 / epoch },
+    validation: { loss: valLoss + 1 / epoch },
+  })),
   final: { train: { loss: trainLoss, accuracy: 0.9 }, validation: { loss: valLoss, accuracy: 0.8 } },
 });
 
 test('a sweep report marks the best rate, names both regions, and draws one point per rate', () => {
   const rates = [0, 0.3, 0.6];
   const result = {
-    kind: 'sweep', status: 'completed', name: 'moons', seed: 1, group: 'hidden', rates,
-    points: rates.map((rate, i) => ({ rate, key: `rate=${rate}`, spec: {} as never, training: training([0.5, 0.3, 0.45][i]!, 0.2) })),
+    kind: 'sweep',
+    status: 'completed',
+    name: 'moons',
+    seed: 1,
+    group: 'hidden',
+    rates,
+    points: rates.map((rate, i) => ({
+      rate,
+      key: `rate=${rate}`,
+      spec: {} as never,
+      training: training([0.5, 0.3, 0.45][i]!, 0.2),
+    })),
     best: { rate: 0.3, valLoss: 0.3, valAccuracy: 0.8 },
     overfitting: { from: 0, to: 0.3, rates: [0] },
     underfitting: { from: 0.3, to: 0.6, rates: [0.6] },
@@ -34,7 +49,18 @@ test('a sweep report marks the best rate, names both regions, and draws one poin
 });
 
 test('titles and labels are escaped in the SVG', () => {
-  const result = { kind: 'sweep', status: 'completed', name: '<script>', seed: 1, group: 'hidden', rates: [], points: [], overfitting: null, underfitting: null, table: [] } as unknown as SweepResult;
+  const result = {
+    kind: 'sweep',
+    status: 'completed',
+    name: '<script>',
+    seed: 1,
+    group: 'hidden',
+    rates: [],
+    points: [],
+    overfitting: null,
+    underfitting: null,
+    table: [],
+  } as unknown as SweepResult;
   const report = experimentReport(result, 'x');
   for (const chart of report.charts) assert.ok(!chart.text.includes('<script>'));
 });

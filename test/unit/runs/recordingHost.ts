@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   const onProgress = (p: { completedEpochs: number }) => {
     if (p.completedEpochs > reported) process.stdout.write(`epoch ${(reported = p.completedEpochs)}\n`);
   };
-  await trainPlans([{ key: 'train', label: 'training', spec }], { launcher: workerLauncher(root), writer, onProgress }, true);
+  await trainPlans(
+    [{ key: 'train', label: 'training', spec }],
+    { launcher: workerLauncher(root), writer, onProgress },
+    true,
+  );
 }
 
 void main();

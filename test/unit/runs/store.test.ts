@@ -23,8 +23,22 @@ export const spec: ModelSpec = {
   name: 'tiny',
   seed: 7,
   data: { source: 'generator', generator: 'overfit', samples: 60, noise: 0.3, validation: 0.5 },
-  model: { input: 2, layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' }, { type: 'dense', units: 2, activation: 'linear' }] },
-  training: { epochs: 3, batchSize: 16, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, schedule: { kind: 'constant' }, loss: 'cross-entropy', init: 'he' },
+  model: {
+    input: 2,
+    layers: [
+      { type: 'dense', units: 8, activation: 'relu' },
+      { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' },
+      { type: 'dense', units: 2, activation: 'linear' },
+    ],
+  },
+  training: {
+    epochs: 3,
+    batchSize: 16,
+    optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+    schedule: { kind: 'constant' },
+    loss: 'cross-entropy',
+    init: 'he',
+  },
   evaluation: { mode: 'eval' },
 };
 
@@ -57,7 +71,11 @@ test('a run is written as it progresses and reads back complete', async () => {
     }
     const W = new Float32Array([0.5, -1.25, 3, Math.PI, -0, 1e-7]);
     const b = new Float32Array([0.1, -0.2]);
-    await writer.endTraining({ status: 'completed', final: { train: epoch(3).train, validation: epoch(3).validation }, weights: [{ layer: 0, W, b }] });
+    await writer.endTraining({
+      status: 'completed',
+      final: { train: epoch(3).train, validation: epoch(3).validation },
+      weights: [{ layer: 0, W, b }],
+    });
     await writer.finish('completed', { summary: { values: new Float32Array([1, 2]) } });
     read = await store.read(writer.id);
     assert.ok(read.ok);
@@ -114,7 +132,10 @@ test('a writer killed mid-write leaves a temp file; the run is still readable to
     assert.equal(runs[0]!.epochCount, 2);
     const read = await store.read(runs[0]!.id);
     assert.ok(read.ok);
-    assert.deepEqual(read.record.epochs.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      read.record.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -125,7 +146,10 @@ test('concurrent epochs of several members are all saved, in order', async () =>
   try {
     const store = new RunStore(folder);
     const writer = await store.create({ kind: 'compare', spec, config: {} });
-    await Promise.all([writer.addMember({ key: 'with-dropout', label: 'with', spec }), writer.addMember({ key: 'without-dropout', label: 'without', spec })]);
+    await Promise.all([
+      writer.addMember({ key: 'with-dropout', label: 'with', spec }),
+      writer.addMember({ key: 'without-dropout', label: 'without', spec }),
+    ]);
     const saves: Promise<void>[] = [];
     for (let n = 1; n <= 20; n++) {
       saves.push(writer.addEpoch(epoch(n), 'with-dropout'));
@@ -136,7 +160,11 @@ test('concurrent epochs of several members are all saved, in order', async () =>
     const read = await store.read(writer.id);
     assert.ok(read.ok);
     assert.equal(read.record.members!.length, 2);
-    for (const m of read.record.members!) assert.deepEqual(m.epochs.map((e) => e.epoch), Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const m of read.record.members!)
+      assert.deepEqual(
+        m.epochs.map((e) => e.epoch),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
     assert.equal((await readdir(folder)).length, 1);
   } finally {
     await rm(folder, { recursive: true, force: true });
@@ -157,7 +185,10 @@ test('corrupt, foreign and future-format files are reported and skipped; listing
     await writeFile(join(folder, 'notes.txt'), 'hello');
     await writeFile(join(folder, 'array.json'), '[1,2]');
     const { runs, problems } = await store.list();
-    assert.deepEqual(runs.map((r) => r.id), [second.id, first.id]);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      [second.id, first.id],
+    );
     const byFile = Object.fromEntries(problems.map((p) => [p.file.split('/').pop(), p.message]));
     assert.match(byFile['broken.json']!, /not valid JSON/);
     assert.match(byFile['package.json']!, /not a Dropout Lens run/);
@@ -179,7 +210,18 @@ test('a missing runs folder lists as empty, without problems', async () => {
 });
 
 test('malformed records are refused with a precise message', () => {
-  const base = { format: RUN_FORMAT, id: 'a', kind: 'train', config: { name: 'n' }, spec, seed: 1, createdAt: 'x', updatedAt: 'x', status: 'running', epochs: [] };
+  const base = {
+    format: RUN_FORMAT,
+    id: 'a',
+    kind: 'train',
+    config: { name: 'n' },
+    spec,
+    seed: 1,
+    createdAt: 'x',
+    updatedAt: 'x',
+    status: 'running',
+    epochs: [],
+  };
   assert.equal(parseRunRecord(JSON.stringify(base)).ok, true);
   const bad: [object, RegExp][] = [
     [{ ...base, kind: 'dance' }, /unknown run kind/],
@@ -204,8 +246,13 @@ test('exports: JSON round-trips, CSV has one row per epoch and member', async ()
     const json = exportRunJson(writer.record as never);
     const parsed = parseRunRecord(json);
     assert.ok(parsed.ok);
-    const csv = exportRunCsv(writer.record as never).trim().split('\n');
-    assert.equal(csv[0], 'member,epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,val_train_mode_loss,val_train_mode_accuracy');
+    const csv = exportRunCsv(writer.record as never)
+      .trim()
+      .split('\n');
+    assert.equal(
+      csv[0],
+      'member,epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,val_train_mode_loss,val_train_mode_accuracy',
+    );
     assert.equal(csv.length, 3);
     assert.equal(csv[1], 'with-dropout,1,0.01,0.8,0.6,0.9,0.55,1.1,0.45');
   } finally {
@@ -221,7 +268,14 @@ test('two runs compare epoch by epoch, with final deltas', async () => {
     for (const n of [1, 2, 3]) await a.addEpoch(epoch(n, 1));
     for (const n of [1, 2]) await b.addEpoch(epoch(n, 0.5));
     const c = compareRuns(a.record as never, b.record as never);
-    assert.deepEqual(c.epochs.map((r) => [r.epoch, !!r.a, !!r.b]), [[1, true, true], [2, true, true], [3, true, false]]);
+    assert.deepEqual(
+      c.epochs.map((r) => [r.epoch, !!r.a, !!r.b]),
+      [
+        [1, true, true],
+        [2, true, true],
+        [3, true, false],
+      ],
+    );
     assert.equal(c.epochs[0]!.delta!.valLoss, -0.5);
     assert.equal(c.epochs[2]!.delta, undefined);
     assert.ok(Math.abs(c.final.valLoss.delta! - -0.5) < 1e-12);

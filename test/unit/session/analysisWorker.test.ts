@@ -17,12 +17,21 @@ const rules = (findings: { rule: string }[]): string[] => findings.map((f) => f.
 test('a one-off analysis in the worker equals the in-process one, for Python and a model config', async () => {
   const worker = new AnalysisWorker(locateAnalysisWorker(ROOT));
   try {
-    assert.deepEqual(await worker.analyze({ fileName: 'train.py', text: MISSING_EVAL }), analyzeDocument(MISSING_EVAL, 'train.py'));
+    assert.deepEqual(
+      await worker.analyze({ fileName: 'train.py', text: MISSING_EVAL }),
+      analyzeDocument(MISSING_EVAL, 'train.py'),
+    );
     assert.ok(rules(await worker.analyze({ fileName: 'train.py', text: MISSING_EVAL })).includes('missing-eval'));
     const config = 'data:\n  generator: moons\nmodel:\n  layers:\n    - dense: 8\n    - dense: 2\n    - dropout: 0.5\n';
-    assert.deepEqual(await worker.analyze({ fileName: 'm.dropout.yaml', text: config }), analyzeDocument(config, 'm.dropout.yaml'));
+    assert.deepEqual(
+      await worker.analyze({ fileName: 'm.dropout.yaml', text: config }),
+      analyzeDocument(config, 'm.dropout.yaml'),
+    );
     const options = { rules: { 'missing-eval': false } };
-    assert.ok(!rules(await worker.analyze({ fileName: 'train.py', text: MISSING_EVAL, options })).includes('missing-eval'), 'settings reach the worker');
+    assert.ok(
+      !rules(await worker.analyze({ fileName: 'train.py', text: MISSING_EVAL, options })).includes('missing-eval'),
+      'settings reach the worker',
+    );
   } finally {
     await worker.dispose();
   }
@@ -59,7 +68,10 @@ test('a crashed worker fails what it held with a clear error; the next request g
     await worker.kill();
     await assert.rejects(held, /The analysis worker stopped .*the next analysis starts a new one/);
     assert.equal(worker.crashes, 1);
-    assert.deepEqual(await worker.analyze({ document: 'a', fileName: 'a.py', text: MISSING_EVAL }), analyzeDocument(MISSING_EVAL, 'a.py'));
+    assert.deepEqual(
+      await worker.analyze({ document: 'a', fileName: 'a.py', text: MISSING_EVAL }),
+      analyzeDocument(MISSING_EVAL, 'a.py'),
+    );
   } finally {
     await worker.dispose();
   }

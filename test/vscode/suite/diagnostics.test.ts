@@ -5,11 +5,20 @@ import { api, diagnosticsFor, ruleOf, waitFor, workspaceFile } from './helpers';
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'dropout-lens');
 
 /** The file's diagnostic for `rule` and its quick fix titled `title` (the command returns actions without their diagnostics). */
-async function quickFix(uri: vscode.Uri, rule: string, title: string): Promise<{ diagnostic: vscode.Diagnostic; fix: vscode.CodeAction }> {
+async function quickFix(
+  uri: vscode.Uri,
+  rule: string,
+  title: string,
+): Promise<{ diagnostic: vscode.Diagnostic; fix: vscode.CodeAction }> {
   const diagnostics = await diagnosticsFor(uri);
   const diagnostic = diagnostics.find((d) => ruleOf(d) === rule);
   assert.ok(diagnostic, `rules found: ${diagnostics.map(ruleOf)}`);
-  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    uri,
+    diagnostic.range,
+    vscode.CodeActionKind.QuickFix.value,
+  );
   const fix = actions.find((a) => a.title === title);
   assert.ok(fix?.edit, `no "${title}" among ${actions.map((a) => a.title)}`);
   return { diagnostic, fix };
@@ -34,7 +43,10 @@ suite('Diagnostics', () => {
     await vscode.window.showTextDocument(uri);
     const { diagnostics } = await api();
     await waitFor('analysis of moons.dropout.yaml', () => diagnostics.findingsFor(uri) !== undefined);
-    assert.deepEqual(ours(uri).map((d) => `${ruleOf(d)}: ${d.message}`), []);
+    assert.deepEqual(
+      ours(uri).map((d) => `${ruleOf(d)}: ${d.message}`),
+      [],
+    );
   });
 
   test('missing eval() in PyTorch code: flagged, and the quick fix inserts model.eval() and clears it', async () => {
@@ -48,7 +60,11 @@ suite('Diagnostics', () => {
 
   test('every finding offers "Ignore RULE on this line": applied, it writes the comment and the diagnostic goes', async () => {
     const uri = workspaceFile('mistakes', 'keep-prob-confusion.dropout.yaml');
-    const { diagnostic: keep, fix: ignore } = await quickFix(uri, 'keep-prob-confusion', 'Ignore keep-prob-confusion on this line');
+    const { diagnostic: keep, fix: ignore } = await quickFix(
+      uri,
+      'keep-prob-confusion',
+      'Ignore keep-prob-confusion on this line',
+    );
     assert.ok(!ignore.isPreferred, 'a real fix stays the preferred one');
     assert.ok(await vscode.workspace.applyEdit(ignore.edit!));
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -70,7 +86,10 @@ suite('Diagnostics', () => {
   });
 
   test('as the user types a syntax error, the file gets one clear parse-error diagnostic, and the host keeps working', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n' });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'python',
+      content: 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n',
+    });
     const editor = await vscode.window.showTextDocument(doc);
     await editor.edit((b) => b.insert(new vscode.Position(4, 16), ' +* (( ]'));
     const errors = await waitFor('a parse-error diagnostic', () => {
@@ -93,14 +112,20 @@ suite('Diagnostics', () => {
       `            F.cross_entropy(model(xb), yb).backward()\n            opt.step()\n        with torch.no_grad():\n` +
       `            for xb, yb in val_loader:\n                model(xb)\n\n\n`;
     const copies = 200;
-    const big = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n' + Array.from({ length: copies }, (_, i) => copy(i)).join('');
+    const big =
+      'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n' +
+      Array.from({ length: copies }, (_, i) => copy(i)).join('');
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     try {
       const doc = await vscode.workspace.openTextDocument({ language: 'python', content: big });
       const opened = ticks;
-      const findings = await waitFor('the big file\'s analysis', () => diagnostics.findingsFor(doc.uri), 60_000);
-      assert.equal(findings.filter((f) => f.rule === 'missing-eval').length, copies, `${doc.uri.toString()} (${doc.languageId}, ${doc.lineCount} lines, ${copies} copies): ${findings.map((f) => f.rule)}`);
+      const findings = await waitFor("the big file's analysis", () => diagnostics.findingsFor(doc.uri), 60_000);
+      assert.equal(
+        findings.filter((f) => f.rule === 'missing-eval').length,
+        copies,
+        `${doc.uri.toString()} (${doc.languageId}, ${doc.lineCount} lines, ${copies} copies): ${findings.map((f) => f.rule)}`,
+      );
       // Analysed on the host thread, the findings would be there before a timer could fire.
       assert.ok(ticks - opened >= 2, `host timer ticks while the file was analysed: ${ticks - opened}`);
       await vscode.window.showTextDocument(doc);
@@ -113,13 +138,16 @@ suite('Diagnostics', () => {
   test('files never opened get diagnostics when the workspace opens; the openFiles scope takes them away', async () => {
     await api();
     const uri = workspaceFile('keras', 'model_mistakes.py');
-    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'the suite must not open this file');
+    assert.ok(
+      !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()),
+      'the suite must not open this file',
+    );
     const rulesOf = () => ours(uri).map(ruleOf);
     await waitFor('diagnostics on the unopened keras/model_mistakes.py', () => rulesOf().length > 0);
     const config = vscode.workspace.getConfiguration('dropoutLens.diagnostics');
     await config.update('scope', 'openFiles', vscode.ConfigurationTarget.Workspace);
     try {
-      await waitFor('the unopened file\'s diagnostics to go', () => rulesOf().length === 0);
+      await waitFor("the unopened file's diagnostics to go", () => rulesOf().length === 0);
     } finally {
       await config.update('scope', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -129,7 +157,11 @@ suite('Diagnostics', () => {
   test('a file written, changed and deleted on disk: its diagnostics follow, without opening it', async () => {
     await api();
     const uri = workspaceFile('pytorch', 'written_by_test.py');
-    const write = (rate: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`import torch.nn as nn\n\nlayer = nn.Dropout(${rate})\n`));
+    const write = (rate: string) =>
+      vscode.workspace.fs.writeFile(
+        uri,
+        new TextEncoder().encode(`import torch.nn as nn\n\nlayer = nn.Dropout(${rate})\n`),
+      );
     const outOfRange = () => ours(uri).some((d) => ruleOf(d) === 'dropout-rate-out-of-range');
     await write('1.5');
     try {
@@ -144,14 +176,18 @@ suite('Diagnostics', () => {
     await waitFor('no diagnostics after the delete', () => ours(uri).length === 0);
   });
 
-  test('Lint Workspace analyses every supported file and finds the examples\' mistakes', async () => {
+  test("Lint Workspace analyses every supported file and finds the examples' mistakes", async () => {
     const lint = () => vscode.commands.executeCommand<{ files: number; findings: number }>('dropoutLens.lintWorkspace');
     const result = await lint();
     assert.ok(result.files >= 10, `files ${result.files}`);
     assert.ok(result.findings >= 8, `findings ${result.findings}`);
     // Files hidden by files.exclude are not ours to analyse either.
     const files = vscode.workspace.getConfiguration('files');
-    await files.update('exclude', { ...files.get<Record<string, boolean>>('exclude', {}), '**/keras': true }, vscode.ConfigurationTarget.Workspace);
+    await files.update(
+      'exclude',
+      { ...files.get<Record<string, boolean>>('exclude', {}), '**/keras': true },
+      vscode.ConfigurationTarget.Workspace,
+    );
     try {
       const hidden = await lint();
       assert.equal(hidden.files, result.files - 3, 'keras/ holds three analysable files');

@@ -2,16 +2,29 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareResult, DatasetSweepResult, ForgotEvalResult, McExperimentResult, SweepResult } from '../../../src/experiments';
+import type {
+  CompareResult,
+  DatasetSweepResult,
+  ForgotEvalResult,
+  McExperimentResult,
+  SweepResult,
+} from '../../../src/experiments';
 import { RunStore, type RunKind, type RunRecord } from '../../../src/runs';
 import { api, waitFor, workspaceFile } from './helpers';
 
 const runsFolder = () => workspaceFile('.dropout-lens', 'runs').fsPath;
 
 /** Runs an experiment command on an example config, as the palette would (quietly), and asserts it completed. */
-async function runExperiment<T extends { status: string; message?: string }>(command: string, config: string, options: { epochs?: number } = {}): Promise<T> {
+async function runExperiment<T extends { status: string; message?: string }>(
+  command: string,
+  config: string,
+  options: { epochs?: number } = {},
+): Promise<T> {
   await api();
-  const result = await vscode.commands.executeCommand<T | undefined>(command, workspaceFile(config), { quiet: true, ...options });
+  const result = await vscode.commands.executeCommand<T | undefined>(command, workspaceFile(config), {
+    quiet: true,
+    ...options,
+  });
   assert.ok(result, 'no result');
   assert.equal(result.status, 'completed', result.message);
   return result;
@@ -30,7 +43,10 @@ async function latestRun(kind: RunKind): Promise<RunRecord> {
 suite('Experiments and runs', () => {
   test('with vs without dropout on the overfitting example: dropout narrows the gap, saved as a run with a report', async () => {
     const result = await runExperiment<CompareResult>('dropoutLens.compare', 'overfit.dropout.yaml');
-    assert.ok(result.gapReduction && result.gapReduction.loss > 0, `gap reduction ${JSON.stringify(result.gapReduction)}`);
+    assert.ok(
+      result.gapReduction && result.gapReduction.loss > 0,
+      `gap reduction ${JSON.stringify(result.gapReduction)}`,
+    );
     // Run ids are `<time>-<kind>-<suffix>`.
     const files = fs.readdirSync(runsFolder()).filter((f) => f.includes('-compare-'));
     assert.ok(files.length > 0, 'no compare run saved');
@@ -42,25 +58,34 @@ suite('Experiments and runs', () => {
   });
 
   test('the rate sweep marks a best rate that is neither 0 nor the largest on the overfitting example', async () => {
-    await vscode.workspace.getConfiguration('dropoutLens').update('experiments.sweepRates', [0, 0.2, 0.4, 0.6, 0.8], vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('dropoutLens')
+      .update('experiments.sweepRates', [0, 0.2, 0.4, 0.6, 0.8], vscode.ConfigurationTarget.Workspace);
     try {
       const result = await runExperiment<SweepResult>('dropoutLens.sweep', 'overfit.dropout.yaml');
       assert.equal(result.points.length, 5);
       assert.ok(result.best, 'no best rate');
       assert.ok(result.best.rate > 0 && result.best.rate < 0.8, `best rate ${result.best.rate}`);
     } finally {
-      await vscode.workspace.getConfiguration('dropoutLens').update('experiments.sweepRates', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('dropoutLens')
+        .update('experiments.sweepRates', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
   test('the dataset-size sweep on the overfitting example: dropout helps most on a subset, not on the tiniest nor on all the data; saved as a run', async () => {
-    const result = await runExperiment<DatasetSweepResult>('dropoutLens.datasetSweep', 'overfit.dropout.yaml', { epochs: 30 });
+    const result = await runExperiment<DatasetSweepResult>('dropoutLens.datasetSweep', 'overfit.dropout.yaml', {
+      epochs: 30,
+    });
     const benefits = result.points.map((p) => `${p.fraction}: ${p.lossBenefit?.toFixed(3)}`).join(', ');
     const smallest = result.points[0]!;
     const full = result.points.at(-1)!;
     const best = result.points.find((p) => p.fraction === result.bestFraction);
     assert.ok(best && best.lossBenefit! > 0, `dropout helps somewhere (${benefits})`);
-    assert.ok(best.fraction > smallest.fraction && best.fraction < full.fraction, `the sweet spot is in between (${benefits})`);
+    assert.ok(
+      best.fraction > smallest.fraction && best.fraction < full.fraction,
+      `the sweet spot is in between (${benefits})`,
+    );
     assert.ok(full.lossBenefit! < best.lossBenefit!, `dropout helps less on all the data (${benefits})`);
     const record = await latestRun('dataset-sweep');
     assert.equal(record.status, 'completed');
@@ -70,7 +95,9 @@ suite('Experiments and runs', () => {
   });
 
   test('Monte Carlo dropout on two moons: the passes disagree (variance > 0), their mean is about as accurate as eval mode; saved as a run', async () => {
-    const result = await runExperiment<McExperimentResult>('dropoutLens.mcUncertainty', 'moons.dropout.yaml', { epochs: 10 });
+    const result = await runExperiment<McExperimentResult>('dropoutLens.mcUncertainty', 'moons.dropout.yaml', {
+      epochs: 10,
+    });
     assert.ok(result.meanVariance! > 0, `mean variance ${result.meanVariance}`);
     assert.equal(result.perSample!.variance.length, result.validationSize);
     assert.ok(Math.abs(result.accuracyDelta!) < 0.15, `MC ${result.mcAccuracy} vs eval ${result.evalAccuracy}`);
@@ -82,9 +109,17 @@ suite('Experiments and runs', () => {
   });
 
   test('forgot eval() on the overfitting example: train mode reports a lower accuracy than eval mode and its predictions flip; saved as a run', async () => {
-    const result = await runExperiment<ForgotEvalResult>('dropoutLens.forgotEval', 'overfit.dropout.yaml', { epochs: 20 });
-    assert.ok(result.trainMode!.accuracy! < result.evalMode!.accuracy!, `train mode ${JSON.stringify(result.trainMode)} vs eval mode ${JSON.stringify(result.evalMode)}`);
-    assert.ok(result.passAccuracy!.mean < result.evalMode!.accuracy!, `mean single-pass accuracy ${result.passAccuracy?.mean}`);
+    const result = await runExperiment<ForgotEvalResult>('dropoutLens.forgotEval', 'overfit.dropout.yaml', {
+      epochs: 20,
+    });
+    assert.ok(
+      result.trainMode!.accuracy! < result.evalMode!.accuracy!,
+      `train mode ${JSON.stringify(result.trainMode)} vs eval mode ${JSON.stringify(result.evalMode)}`,
+    );
+    assert.ok(
+      result.passAccuracy!.mean < result.evalMode!.accuracy!,
+      `mean single-pass accuracy ${result.passAccuracy?.mean}`,
+    );
     assert.ok(result.flipRate! > 0, `flip rate ${result.flipRate}`);
     assert.equal(result.curves.length, 20);
     const record = await latestRun('forgot-eval');
@@ -124,7 +159,11 @@ suite('Experiments and runs', () => {
     });
     assert.match(record.message ?? '', /exited unexpectedly/);
     assert.ok(record.epochs.length >= 3, `${record.epochs.length} epochs on disk`);
-    assert.deepEqual(record.epochs.map((e) => e.epoch), session.epochs.map((e) => e.epoch), 'every epoch the session saw is on disk');
+    assert.deepEqual(
+      record.epochs.map((e) => e.epoch),
+      session.epochs.map((e) => e.epoch),
+      'every epoch the session saw is on disk',
+    );
     assert.ok(record.epochs.length < record.spec.training.epochs);
     const listed = (await store.list()).runs.find((r) => r.id === runId);
     assert.equal(listed?.status, 'failed');
@@ -136,12 +175,17 @@ suite('Experiments and runs', () => {
     fs.writeFileSync(path.join(runsFolder(), 'corrupt.json'), '{"format": "dropout-lens/run@1", "id": ');
     const nodes = await waitFor('runs in the Runs view', async () => {
       const children = await runsView.getChildren();
-      return children.some((n) => n.kind === 'run') && children.some((n) => n.kind === 'problem') ? children : undefined;
+      return children.some((n) => n.kind === 'run') && children.some((n) => n.kind === 'problem')
+        ? children
+        : undefined;
     });
     const problem = nodes.find((n) => n.kind === 'problem')!;
     assert.match(String(runsView.getTreeItem(problem).description), /skipped/);
     const run = nodes.find((n) => n.kind === 'run')!;
-    const opened = await vscode.commands.executeCommand<string>('dropoutLens.openRun', run.kind === 'run' ? run.entry.id : undefined);
+    const opened = await vscode.commands.executeCommand<string>(
+      'dropoutLens.openRun',
+      run.kind === 'run' ? run.entry.id : undefined,
+    );
     assert.equal(opened, run.kind === 'run' ? run.entry.id : undefined);
   });
 });

@@ -12,8 +12,14 @@ suite('Extension', () => {
     assert.ok(extension.isActive);
     for (const [part, ms] of Object.entries(activation)) assert.ok(Number.isFinite(ms) && ms > 0, `${part}: ${ms}`);
     const results = process.env.DROPOUT_LENS_TEST_RESULTS;
-    if (results) fs.writeFileSync(path.join(path.dirname(results), 'activation.json'), JSON.stringify({ ...activation, vscodeVersion: vscode.version }));
-    console.log(`activation: ${activation.totalMs.toFixed(1)} ms (bundle evaluated in ${activation.loadMs.toFixed(1)} ms, activate() ${activation.activateMs.toFixed(1)} ms)`);
+    if (results)
+      fs.writeFileSync(
+        path.join(path.dirname(results), 'activation.json'),
+        JSON.stringify({ ...activation, vscodeVersion: vscode.version }),
+      );
+    console.log(
+      `activation: ${activation.totalMs.toFixed(1)} ms (bundle evaluated in ${activation.loadMs.toFixed(1)} ms, activate() ${activation.activateMs.toFixed(1)} ms)`,
+    );
   });
 
   test('never activates on startup for everything', () => {
@@ -24,14 +30,16 @@ suite('Extension', () => {
 
   test('registers every contributed command', async () => {
     await api();
-    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { commands: { command: string }[] };
+    };
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = manifest.contributes.commands.map((c) => c.command).filter((c) => !registered.has(c));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
     assert.ok(manifest.contributes.commands.length >= 15);
   });
 
-  test('the sidebar view resolves and lists the active config\'s layers', async () => {
+  test("the sidebar view resolves and lists the active config's layers", async () => {
     const { modelView } = await api();
     await vscode.commands.executeCommand('workbench.view.extension.dropoutLens');
     await vscode.window.showTextDocument(workspaceFile('moons.dropout.yaml'));
@@ -40,7 +48,10 @@ suite('Extension', () => {
       return children.some((n) => n.kind === 'layer') ? children : undefined;
     });
     const layers = nodes.filter((n) => n.kind === 'layer');
-    assert.ok(layers.some((n) => n.kind === 'layer' && n.spec.type === 'dropout'), 'the example has a dropout layer');
+    assert.ok(
+      layers.some((n) => n.kind === 'layer' && n.spec.type === 'dropout'),
+      'the example has a dropout layer',
+    );
     const item = modelView.getTreeItem(layers[0]!);
     assert.match(String(item.label), /^0 {2}/);
   });

@@ -18,7 +18,11 @@ export function run(): Promise<void> {
   const dir = __dirname;
   const only = process.env.DROPOUT_LENS_TEST_GREP;
   if (only) mocha.grep(only);
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, file));
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(dir, file));
 
   const results: Results = { vscodeVersion: vscode.version, passed: 0, failed: 0, failures: [], tests: [] };
   const write = () => {

@@ -20,7 +20,10 @@ suite('Training from the editor', () => {
     const example = new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceFile('moons.dropout.yaml')));
     assert.match(example, /epochs: \d+/);
     const longRun = workspaceFile('moons-long-for-test.dropout.yaml');
-    await vscode.workspace.fs.writeFile(longRun, new TextEncoder().encode(example.replace(/epochs: \d+/, 'epochs: 100000')));
+    await vscode.workspace.fs.writeFile(
+      longRun,
+      new TextEncoder().encode(example.replace(/epochs: \d+/, 'epochs: 100000')),
+    );
     await vscode.window.showTextDocument(longRun);
     const events: EngineEvent[] = [];
     const subscription = controller.onDidStart((session) => session.onEvent((e) => events.push(e)));
@@ -36,7 +39,11 @@ suite('Training from the editor', () => {
     assert.deepEqual(panel.rejected, []);
 
     await waitFor('an epoch event', () => events.some((e) => e.type === 'epoch'), 30_000);
-    const masks = await waitFor('a masks event', () => events.find((e): e is Of<'masks'> => e.type === 'masks'), 30_000);
+    const masks = await waitFor(
+      'a masks event',
+      () => events.find((e): e is Of<'masks'> => e.type === 'masks'),
+      30_000,
+    );
     const dropoutLayer = session.layers.find((l) => l.spec.type === 'dropout' && (l.rate ?? 0) > 0);
     assert.ok(dropoutLayer, 'the example has a dropout layer');
     assert.ok(masks.layers.some((m) => m.layer === dropoutLayer.index));
@@ -45,11 +52,21 @@ suite('Training from the editor', () => {
     session.send({ type: 'pause' });
     await waitFor('pause', () => session.status === 'paused');
     await vscode.commands.executeCommand('dropoutLens.toggleLayerMode', dropoutLayer.index, 'eval');
-    await waitFor('the worker to confirm eval mode', () => events.some((e) => e.type === 'modes' && e.layers.some((l) => l.layer === dropoutLayer.index && l.mode === 'eval')));
+    await waitFor('the worker to confirm eval mode', () =>
+      events.some(
+        (e) => e.type === 'modes' && e.layers.some((l) => l.layer === dropoutLayer.index && l.mode === 'eval'),
+      ),
+    );
     const seen = events.length;
     session.send({ type: 'resume' });
-    const after = await waitFor('masks after the switch', () =>
-      events.slice(seen).find((e): e is Of<'masks'> => e.type === 'masks' && e.layers.some((m) => m.layer === dropoutLayer.index)), 30_000);
+    const after = await waitFor(
+      'masks after the switch',
+      () =>
+        events
+          .slice(seen)
+          .find((e): e is Of<'masks'> => e.type === 'masks' && e.layers.some((m) => m.layer === dropoutLayer.index)),
+      30_000,
+    );
     assert.equal(after.layers.find((m) => m.layer === dropoutLayer.index)!.realizedDropFraction, 0);
     assert.equal(session.layers.find((l) => l.index === dropoutLayer.index)!.mode, 'eval');
 
@@ -72,7 +89,8 @@ suite('Training from the editor', () => {
       return target;
     };
     try {
-      const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+      const png =
+        'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
       const rejectedBefore = panel.rejected.length;
       panel.handleMessage({ type: 'exportChart', chart: 'loss', dataUrl: png.replace('image/png', 'text/html') });
       assert.match(panel.rejected.slice(rejectedBefore).join('\n'), /exportChart: dataUrl/);
@@ -99,7 +117,10 @@ suite('Training from the editor', () => {
   test('an invalid config is refused with a precise message and starts nothing', async () => {
     const { controller } = await api();
     const uri = workspaceFile('broken-for-test.dropout.yaml');
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('name: broken\nmodel:\n  layers:\n    - dropout: 1.5\n'));
+    await vscode.workspace.fs.writeFile(
+      uri,
+      new TextEncoder().encode('name: broken\nmodel:\n  layers:\n    - dropout: 1.5\n'),
+    );
     const before = controller.session;
     const runId = await vscode.commands.executeCommand<string | undefined>('dropoutLens.train', uri);
     assert.equal(runId, undefined);
