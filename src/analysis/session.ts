@@ -11,7 +11,7 @@ import { parser } from '@lezer/python';
 import type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
 import { isPythonFile } from './files';
-import { analyzeWith } from './index';
+import { analyzeWith } from './analyze';
 import { PythonCache, type ReuseStats } from './python';
 
 export interface ParseStats {

@@ -1,5 +1,5 @@
 /** `dropout-lens bench`: the same benchmarks as `npm run bench`. */
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 
 export async function runBench(args: string[], io: CliIO): Promise<number> {
   if (args.includes('--help')) {

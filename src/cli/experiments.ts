@@ -36,7 +36,7 @@ import { DEFAULT_RUNS_FOLDER, RunStore, type RunWriter } from '../runs';
 import type { RunKind } from '../runs/format';
 import { compareJson, datasetSweepJson, forgotEvalJson, mcJson, sweepJson } from './experimentJson';
 import { percent, progressBar, table } from './format';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 
 /** The options every experiment command takes, at the end of its usage. */
 const COMMON_OPTIONS = `  --epochs N      override the config's epochs

@@ -2,10 +2,7 @@
  * `dropout-lens`: the product's cores from a terminal. Each subcommand lives in its own module and is
  * loaded only when asked for. Exit codes: 0 success, 1 findings of error severity or a failed run, 2 bad usage.
  */
-export interface CliIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+import type { CliIO } from './io';
 
 type Subcommand = (args: string[], io: CliIO) => Promise<number>;
 

@@ -7,7 +7,7 @@ import type { EngineEvent } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord } from '../protocol/webview';
 import { fixed, percent, progressBar, table, toJson } from './format';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 
 const USAGE = 'Usage: dropout-lens train CONFIG [--json] [--epochs N]\n';
 

@@ -33,6 +33,7 @@ import {
   readString,
   valueOf,
   type Any,
+  type ConfigLocations,
 } from './readers';
 
 export { CONFIG_FILE_PATTERN, isConfigFile } from '../files';
@@ -40,16 +41,6 @@ export { CONFIG_FILE_PATTERN, isConfigFile } from '../files';
 export interface ParsedConfig {
   spec?: ModelSpec;
   findings: Finding[];
-}
-
-/** Source positions of parsed layers, for the config rules. */
-export interface ConfigLocations {
-  /** Offsets [start, end] of each layer item. */
-  layers: [number, number][];
-  /** Offsets of each dropout layer's rate value (or the layer item when absent). */
-  rates: Map<number, [number, number]>;
-  evaluationMode?: [number, number];
-  evaluation?: [number, number];
 }
 
 const GENERATORS: GeneratorName[] = ['moons', 'circles', 'spirals', 'xor', 'blobs', 'regression', 'overfit'];

@@ -5,7 +5,16 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
 import type { Finding, RuleId, Severity } from '../../protocol/findings';
 import { LineMap } from '../text';
-import type { ConfigLocations } from './index';
+
+/** Source positions of parsed layers, for the config rules. */
+export interface ConfigLocations {
+  /** Offsets [start, end] of each layer item. */
+  layers: [number, number][];
+  /** Offsets of each dropout layer's rate value (or the layer item when absent). */
+  rates: Map<number, [number, number]>;
+  evaluationMode?: [number, number];
+  evaluation?: [number, number];
+}
 
 export type Any = YNode | null | undefined;
 

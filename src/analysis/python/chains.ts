@@ -9,8 +9,9 @@ import type { ClassInfo, Py } from './context';
 import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
 import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
-import { classifyCtor, classifyFunctional, type LayerCall, layerOp, sequentialItems } from './layers';
+import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
 import { cachedEmissions, groupByUnit } from './reuse';
+import type { LayerCall } from './facts';
 
 interface ChainCtx {
   cls?: ClassInfo;

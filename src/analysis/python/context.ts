@@ -4,14 +4,11 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { Emitter, type Op } from '../ops';
 import type { LineMap } from '../text';
-import { type Args, NodeMemo } from './syntax';
-import type { Defs, RangeIndex } from './tree-index';
-import type { LayerCall } from './layers';
-import type { CallFacts } from './walker';
-import type { PythonCache, ReuseStats, Site, Unit } from './reuse';
+import type { Args, CallFacts, LayerCall, Mode } from './facts';
+import { NodeMemo } from './nodeMemo';
+import type { Defs, RangeIndex } from './rangeIndex';
+import type { PythonCache, ReuseStats, Site, Unit } from './cache';
 
-export type Span = [number, number];
-export type Mode = 'train' | 'eval' | 'unknown';
 interface ModeState {
   mode: Mode;
   /** Where eval mode was entered: an eval() call or a from_pretrained() call. */

@@ -9,9 +9,10 @@ import type { Py } from './context';
 import { args, children, defName, enclosing, forIterable, isTrueLiteral, literalNumber, span } from './syntax';
 import { dotted, qualify } from './names';
 import { all } from './tree-index';
-import { classifyCtor, classifyFunctional, type LayerCall } from './layers';
+import { classifyCtor, classifyFunctional } from './layers';
 import { hasMcIntent } from './intent';
 import { cachedEmissions, groupByUnit } from './reuse';
+import type { LayerCall } from './facts';
 
 export function checkCreations(py: Py): void {
   const byUnit = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);

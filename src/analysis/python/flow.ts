@@ -7,7 +7,8 @@ import { children } from './syntax';
 import { within } from './tree-index';
 import { bodyOf, callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
-import { type Emission, encodeEmission, type FnSummary, groupByUnit, replay, type Site } from './reuse';
+import { encodeEmission, groupByUnit, replay } from './reuse';
+import type { Emission, FnSummary, Site } from './cache';
 
 function summarize(py: Py, walker: FlowWalker, fnsByUnit: FnInfo[][]): void {
   py.reporting = false;

@@ -19,9 +19,10 @@ import { checkCreations } from './creations';
 import { analyzeChains } from './chains';
 import { collectModels } from './models';
 import { analyzeFlow } from './flow';
-import { buildUnits, duplicateClass, globalKey1, globalKey2, saveRun, type PythonCache } from './reuse';
+import { buildUnits, duplicateClass, globalKey1, globalKey2, saveRun } from './reuse';
+import type { PythonCache } from './cache';
 
-export { PythonCache, type ReuseStats } from './reuse';
+export { PythonCache, type ReuseStats } from './cache';
 
 export interface PythonAnalysis {
   findings: import('../../protocol/findings').Finding[];

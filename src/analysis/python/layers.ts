@@ -3,7 +3,7 @@
  * (F.dropout(x), tf.nn.dropout(x)) is, with its drop rate, and the ops of a layer or a Sequential.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Op, OpKind } from '../ops';
+import type { Op } from '../ops';
 import {
   F_ACT,
   F_DROPOUT,
@@ -19,17 +19,10 @@ import {
   TORCH_WEIGHT,
 } from './vocabulary';
 import type { Py } from './context';
-import { type Args, args, children, literalNumber, span } from './syntax';
+import { args, children, literalNumber, span } from './syntax';
 import { qualify } from './names';
-
-export interface LayerCall {
-  kind: OpKind;
-  label: string;
-  framework: 'torch' | 'keras' | 'tf' | 'functional';
-  rateNode?: SyntaxNode;
-  rate?: number;
-  container?: 'sequential';
-}
+import type { Args } from './facts';
+import type { LayerCall } from './facts';
 
 export function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
   return py.ctorMemo.of(call, py, classifyCtorRaw);

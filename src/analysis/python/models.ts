@@ -10,6 +10,7 @@ import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, sequentialItems } from './layers';
 import { groupByUnit } from './reuse';
+import type { ModelFacts } from './facts';
 
 export function isSensitive(py: Py, name: string): boolean {
   const s = py.modelSensitive.get(name);
@@ -34,22 +35,6 @@ export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
     else break;
   }
   return v;
-}
-
-/**
- * What one unit adds to the model facts, step by step (each step runs over the whole file before the next,
- * so replaying the steps unit by unit keeps the insertion order of every set and map).
- */
-export interface ModelFacts {
-  /** Assignments: a model name, and its sensitivity when the assignment sets one. */
-  assigned: [string, boolean | null][];
-  sensitiveSource: boolean;
-  insensitiveClass: boolean;
-  switched: string[];
-  params: string[];
-  members: string[];
-  hf: string[];
-  trained: string[];
 }
 
 export function collectModels(py: Py): void {

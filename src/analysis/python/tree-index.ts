@@ -5,6 +5,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
+import { RangeIndex } from './rangeIndex';
 
 export const DEFS = new Set(['FunctionDefinition', 'ClassDefinition', 'LambdaExpression']);
 
@@ -43,30 +44,6 @@ const RANGED = new Set(['CallExpression', 'AssignStatement', 'MemberExpression']
 
 export function all(py: Py, name: string): SyntaxNode[] {
   return py.index.get(name) ?? [];
-}
-
-/**
- * Nodes of an indexed type in document (pre-order) order, with their ranges and the innermost enclosing
- * definition (function, class or lambda), so that "every call under this node" is a binary search over
- * one array instead of a walk of the subtree.
- */
-export class RangeIndex {
-  readonly nodes: SyntaxNode[] = [];
-  readonly from: number[] = [];
-  readonly to: number[] = [];
-  /** Index into Defs of the innermost enclosing definition, or -1. */
-  readonly def: number[] = [];
-  add(node: SyntaxNode, from: number, to: number, def: number): void {
-    this.nodes.push(node);
-    this.from.push(from);
-    this.to.push(to);
-    this.def.push(def);
-  }
-}
-
-export interface Defs {
-  from: number[];
-  to: number[];
 }
 
 /**

@@ -4,14 +4,16 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { VAL_ITER } from './vocabulary';
-import type { FnInfo, Mode, Py, State } from './context';
-import { type Args, args, body, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import type { FnInfo, Py, State } from './context';
+import { args, body, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
 import { dotted, qualify } from './names';
 import { findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, stripChain } from './models';
 import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
+import type { Mode, Args } from './facts';
+import type { CallFacts } from './facts';
 
 export interface Flow {
   fn?: FnInfo;
@@ -83,18 +85,6 @@ function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): str
   if (pos) return modelOf(py, pos);
   const kw = a.keywords.get(fn.params[idx]);
   return kw ? modelOf(py, kw.value) : null;
-}
-
-/** What the mode flow needs of a call, computed once per call (model names are final by then). */
-export interface CallFacts {
-  callee: SyntaxNode | null;
-  args: Args | null;
-  /** Method name and the model it is called on, for obj.method(...) calls. */
-  method: string | null;
-  objModel: string | null;
-  trainingStep: boolean;
-  calleeModel: string | null;
-  calleeDotted: string | null;
 }
 
 export function callFacts(py: Py, call: SyntaxNode): CallFacts {

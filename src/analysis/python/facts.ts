@@ -1,0 +1,53 @@
+/**
+ * What the passes find out about the code and share through the document's context (Py): a leaf module, so
+ * that the context and the passes that fill it never import each other.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import type { OpKind } from '../ops';
+
+export type Span = [number, number];
+
+export type Mode = 'train' | 'eval' | 'unknown';
+
+export interface Args {
+  positional: SyntaxNode[];
+  keywords: Map<string, { name: SyntaxNode; value: SyntaxNode }>;
+  node: SyntaxNode;
+}
+
+export interface LayerCall {
+  kind: OpKind;
+  label: string;
+  framework: 'torch' | 'keras' | 'tf' | 'functional';
+  rateNode?: SyntaxNode;
+  rate?: number;
+  container?: 'sequential';
+}
+
+/** What the mode flow needs of a call, computed once per call (model names are final by then). */
+export interface CallFacts {
+  callee: SyntaxNode | null;
+  args: Args | null;
+  /** Method name and the model it is called on, for obj.method(...) calls. */
+  method: string | null;
+  objModel: string | null;
+  trainingStep: boolean;
+  calleeModel: string | null;
+  calleeDotted: string | null;
+}
+
+/**
+ * What one unit adds to the model facts, step by step (each step runs over the whole file before the next,
+ * so replaying the steps unit by unit keeps the insertion order of every set and map).
+ */
+export interface ModelFacts {
+  /** Assignments: a model name, and its sensitivity when the assignment sets one. */
+  assigned: [string, boolean | null][];
+  sensitiveSource: boolean;
+  insensitiveClass: boolean;
+  switched: string[];
+  params: string[];
+  members: string[];
+  hf: string[];
+  trained: string[];
+}

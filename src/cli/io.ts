@@ -1,0 +1,5 @@
+/** Where a subcommand writes: the terminal from the CLI, buffers in tests. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
