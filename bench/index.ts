@@ -1,7 +1,7 @@
 // `npm run bench [-- --json] [engine|analysis|ui]`
 import { runBenchmarks } from './suite';
 
-runBenchmarks(process.argv.slice(2), {
+void runBenchmarks(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
 }).then((code) => {

@@ -72,7 +72,9 @@ async function main() {
     let current = '';
     try {
       current = readFileSync(path, 'utf8');
-    } catch {}
+    } catch {
+      // Not written yet.
+    }
     if (current === m.text) continue;
     if (check) {
       console.error(`${m.out} is stale: run node scripts/build-wasm.mjs`);

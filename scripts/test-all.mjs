@@ -1,6 +1,7 @@
 // `npm test`: everything, from a fresh clone of a fresh machine. Sets up what is missing (Debian packages,
-// npm packages, the offline VS Code), builds, then runs the three layers: unit tests of the pure cores,
-// webview tests in Chromium, and the integration suite inside a real VS Code extension host.
+// npm packages, the offline VS Code), typechecks and lints, builds, then runs the layers: unit tests of the pure
+// cores, the CLI, webview tests in Chromium, the integration suite inside a real VS Code extension host, and the
+// packaged .vsix.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -52,6 +53,7 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   run('npm packages', npm, ['ci', '--no-audit', '--no-fund']);
 run('offline VS Code (code-server)', process.execPath, [join(root, 'scripts', 'setup', 'code-server.mjs')]);
 run('typecheck', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']);
+run('lint (ESLint, Prettier, import cycles)', npm, ['run', '--silent', 'lint']);
 run('typecheck webview', process.execPath, [
   join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
   '-p',

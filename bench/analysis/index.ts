@@ -118,7 +118,7 @@ export function generatePython(lines: number): string {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 const KERAS_JSON = JSON.stringify(
@@ -186,7 +186,7 @@ export async function runAnalysisBench(opts: AnalysisBenchOptions): Promise<Anal
   let seed = 7;
   const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const edit = (): { at: number; insert: string } => {
-    const at = lineStarts[Math.floor(rand() * lineStarts.length)];
+    const at = lineStarts[Math.floor(rand() * lineStarts.length)] ?? 0;
     let indent = 0;
     while (big.charCodeAt(at + indent) === 32) indent++;
     return { at, insert: `${' '.repeat(indent)}edited = 1\n` };

@@ -63,7 +63,9 @@ export class TorchServer {
       return server;
     }
     server.close();
-    return typeof hello.skipped === 'string' ? hello.skipped : String(hello.error ?? 'pytorch_bench.py did not start');
+    return typeof hello.skipped === 'string'
+      ? hello.skipped
+      : JSON.stringify(hello.error ?? 'pytorch_bench.py did not start');
   }
 
   version = '';

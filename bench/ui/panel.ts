@@ -88,7 +88,7 @@ export async function runPanelBench(seconds = 3): Promise<PanelRecord[]> {
       const { page, problems, deliver } = await openPanel(browser, server.base);
       await deliver({ type: 'snapshot', snapshot });
       await page.evaluate(`(${inPage})(${JSON.stringify({ json, rate, seconds: 0.5 })})`); // warm-up
-      const r = (await page.evaluate(`(${inPage})(${JSON.stringify({ json, rate, seconds })})`)) as InPageResult;
+      const r = await page.evaluate<InPageResult>(`(${inPage})(${JSON.stringify({ json, rate, seconds })})`);
       if (problems.length > 0) throw new Error(`the panel reported: ${problems.join('; ')}`);
       if (!r.columnsMatch) throw new Error(`fed ${feed}, the heatmap does not show the last masks delivered`);
       await page.close();

@@ -14,16 +14,10 @@ function removeItem(lines: LineMap, text: string, at: [number, number]): Op['rem
     return [{ from: lines.lineStart(start.line), to, insert: '' }];
   }
   // Flow sequence / JSON: remove together with the preceding comma.
-  let i = at[0] - 1;
-  while (i >= 0 && /\s/.test(text[i])) i--;
-  if (text[i] === ',') return [{ from: i, to: at[1], insert: '' }];
-  let j = at[1];
-  while (j < text.length && /\s/.test(text[j])) j++;
-  if (text[j] === ',') {
-    j++;
-    while (j < text.length && /[ \t]/.test(text[j])) j++;
-    return [{ from: at[0], to: j, insert: '' }];
-  }
+  const before = /,\s*$/.exec(text.slice(0, at[0]));
+  if (before) return [{ from: before.index, to: at[1], insert: '' }];
+  const after = /^\s*,[ \t]*/.exec(text.slice(at[1]));
+  if (after) return [{ from: at[0], to: at[1] + after[0].length, insert: '' }];
   return undefined;
 }
 

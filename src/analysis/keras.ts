@@ -1,6 +1,6 @@
 /** Keras model JSON (`model.to_json()`): class_name / config / layers, in any .json file. */
-import { isMap, isScalar, isSeq, parseDocument, type Node as YNode, type YAMLMap } from 'yaml';
-import { checkRate, checkSequence, Emitter, type Op, type OpKind } from './ops';
+import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
+import { checkRate, checkSequence, type Emitter, type Op, type OpKind } from './ops';
 
 const DROPOUT = new Set([
   'Dropout',
@@ -45,7 +45,7 @@ type Any = YNode | null | undefined;
 
 function get(m: Any, key: string): Any {
   if (!isMap(m)) return undefined;
-  for (const p of (m as YAMLMap).items) if (isScalar(p.key) && p.key.value === key) return p.value as Any;
+  for (const p of m.items) if (isScalar(p.key) && p.key.value === key) return p.value as Any;
   return undefined;
 }
 

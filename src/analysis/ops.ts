@@ -104,15 +104,14 @@ export interface SequenceOptions {
 
 export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): void {
   // dropout-before-batchnorm
-  for (let i = 0; i < ops.length; i++) {
-    if (ops[i].kind !== 'dropout') continue;
-    let j = i + 1;
-    while (j < ops.length && ops[j].kind === 'neutral') j++;
-    if (j < ops.length && ops[j].kind === 'bn') {
+  for (const [i, op] of ops.entries()) {
+    if (op.kind !== 'dropout') continue;
+    const next = ops.slice(i + 1).find((o) => o.kind !== 'neutral');
+    if (next?.kind === 'bn') {
       em.emit(
         'dropout-before-batchnorm',
-        ops[i].at,
-        `${ops[i].label} feeds directly into ${ops[j].label} in ${opts.where}: batch norm learns its running statistics under dropout noise, but at inference dropout is off, so the variance shifts and accuracy drops. Move the dropout after the batch norm (or after the activation that follows it).`,
+        op.at,
+        `${op.label} feeds directly into ${next.label} in ${opts.where}: batch norm learns its running statistics under dropout noise, but at inference dropout is off, so the variance shifts and accuracy drops. Move the dropout after the batch norm (or after the activation that follows it).`,
       );
     }
   }
@@ -133,21 +132,15 @@ export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): vo
     }
   }
   if (opts.output) {
-    let last = -1;
-    for (let i = ops.length - 1; i >= 0; i--) {
-      if (ops[i].kind === 'weight' || ops[i].kind === 'unknown') {
-        last = i;
-        break;
-      }
-    }
-    if (last >= 0 && ops[last].kind === 'weight') {
-      for (let i = last + 1; i < ops.length; i++) {
-        const op = ops[i];
+    const last = ops.findLastIndex((o) => o.kind === 'weight' || o.kind === 'unknown');
+    const lastWeight = ops[last];
+    if (lastWeight?.kind === 'weight') {
+      for (const op of ops.slice(last + 1)) {
         if (op.kind !== 'dropout') continue;
         em.emit(
           'dropout-on-output',
           op.at,
-          `${op.label} comes after the last weight layer (${ops[last].label}) of ${opts.where}: during training it randomly zeroes the network's outputs, adding noise to the loss without regularizing any features. Remove it, or move it before ${ops[last].label}.`,
+          `${op.label} comes after the last weight layer (${lastWeight.label}) of ${opts.where}: during training it randomly zeroes the network's outputs, adding noise to the loss without regularizing any features. Remove it, or move it before ${lastWeight.label}.`,
           op.remove ? [{ title: 'Remove the output dropout', edits: op.remove, preferred: true }] : [],
         );
       }

@@ -167,7 +167,7 @@ function reusedLength(prev: Tree, next: Tree): number {
   const collect = (t: Tree): void => {
     for (const c of t.children) {
       old.add(c);
-      if (!('buffer' in c)) collect(c as Tree);
+      if (!('buffer' in c)) collect(c);
     }
   };
   collect(prev);
@@ -175,7 +175,7 @@ function reusedLength(prev: Tree, next: Tree): number {
   const visit = (t: Tree): void => {
     t.children.forEach((c) => {
       if (old.has(c)) total += c.length;
-      else if (!('buffer' in c)) visit(c as Tree);
+      else if (!('buffer' in c)) visit(c);
     });
   };
   visit(next);

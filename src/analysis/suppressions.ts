@@ -84,11 +84,11 @@ function suppressionFix(lines: LineMap, line: number, rule: string, language: 'p
   const title = `Ignore ${rule} on this line`;
   const above = line > 0 ? lines.lineText(line - 1) : '';
   // A suppression comment already alone above the line: the rule joins its list.
-  const existing = /^(\s*#\s*dropout-lens:\s*ignore\[)([^\]]*)\]\s*$/.exec(above);
-  if (existing) {
-    const at = lines.lineStart(line - 1) + existing[1].length + existing[2].length;
+  const existing = /^(?<head>\s*#\s*dropout-lens:\s*ignore\[)(?<list>[^\]]*)\]\s*$/.exec(above)?.groups;
+  if (existing?.head !== undefined && existing.list !== undefined) {
+    const at = lines.lineStart(line - 1) + existing.head.length + existing.list.length;
     const position = lines.position(at);
-    const newText = existing[2].trim() === '' ? rule : `, ${rule}`;
+    const newText = existing.list.trim() === '' ? rule : `, ${rule}`;
     return { title, edits: [{ range: { start: position, end: position }, newText }] };
   }
   // A Python line continued with a backslash cannot take a comment line in between.

@@ -15,19 +15,19 @@ export class LineMap {
     let hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= o) lo = mid;
+      if (this.starts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - this.starts[lo] };
+    return { line: lo, character: o - this.starts[lo]! };
   }
   range(from: number, to: number): Range {
     return { start: this.position(from), end: this.position(Math.max(from, to)) };
   }
   lineStart(line: number): number {
-    return this.starts[Math.max(0, Math.min(line, this.starts.length - 1))];
+    return this.starts[Math.max(0, Math.min(line, this.starts.length - 1))]!;
   }
   lineEnd(line: number): number {
-    const next = line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
+    const next = (this.starts[line + 1] ?? this.text.length + 1) - 1;
     return next > 0 && this.text.charCodeAt(next - 1) === 13 ? next - 1 : next;
   }
   lineText(line: number): string {

@@ -115,7 +115,6 @@ const defaultDeps: ExperimentCliDeps = {
   launcher: () => workerLauncher(engineRoot()),
   // Loaded on first use (it brings the config parser and the in-process engine); `require` works from the
   // webpack bundle and from sources under tsx alike.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path),
   runsFolder: () => resolve(process.cwd(), DEFAULT_RUNS_FOLDER),
   interactive: process.stderr.isTTY === true,
@@ -197,7 +196,7 @@ function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | {
         return { error: `unknown option ${a}` };
       const v = args[++i];
       if (v === undefined || v.startsWith('--')) return { error: `${a} needs a value` };
-      const problem = VALUE_FLAGS[a]!(v, out);
+      const problem = VALUE_FLAGS[a](v, out);
       if (problem) return { error: problem };
     } else if (a.startsWith('-')) return { error: `unknown option ${a}` };
     else positional.push(a);
@@ -207,7 +206,10 @@ function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | {
   return { ...out, config: positional[0]! } as Parsed;
 }
 
-function progressPrinter(io: CliIO, interactive: boolean): { onProgress(p: ExperimentProgress): void; end(): void } {
+function progressPrinter(
+  io: CliIO,
+  interactive: boolean,
+): { onProgress: (p: ExperimentProgress) => void; end: () => void } {
   let lastDecile = -1;
   let lastDraw = 0;
   let drawn = false;

@@ -14,7 +14,7 @@ export function progressBar(fraction: number, width = 30): string {
 
 /** JSON.stringify that writes typed arrays as plain arrays. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
+  return JSON.stringify(value, (_key, v: unknown) =>
     ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v,
   );
 }

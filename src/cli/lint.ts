@@ -59,14 +59,14 @@ function display(path: string): string {
 export async function runLint(args: string[], io: LintIO): Promise<number> {
   let format: Format = 'text';
   const paths: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+  const queue = [...args];
+  for (let a = queue.shift(); a !== undefined; a = queue.shift()) {
     if (a === '--help' || a === '-h') {
       io.stdout(USAGE);
       return 0;
     }
     if (a === '--format' || a.startsWith('--format=')) {
-      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : queue.shift();
       if (value !== 'text' && value !== 'json' && value !== 'sarif') {
         io.stderr(
           `dropout-lens lint: --format must be text, json or sarif${value === undefined ? '' : `, got "${value}"`}\n\n${USAGE}`,
@@ -149,7 +149,7 @@ function sarif(results: Located[]): unknown {
                 .replace(/[^A-Za-z0-9]+/g, ' ')
                 .trim()
                 .split(' ')
-                .map((w) => w[0].toUpperCase() + w.slice(1))
+                .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
                 .join(''),
               shortDescription: { text: r.title },
               fullDescription: { text: r.description },

@@ -280,7 +280,7 @@ export class EngineSession {
     const masks = trainer.masks().map((m) => ({ ...m, bits: m.bits.slice() }));
     this.post(
       { type: 'masks', step: trainer.step, layers: masks },
-      masks.map((m) => m.bits.buffer as ArrayBuffer),
+      masks.map((m) => m.bits.buffer),
     );
     const stats = trainer.activationStats();
     this.post(

@@ -10,8 +10,8 @@ import { EngineSession } from './session';
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread: start it with new Worker(...)');
 
-const interrupt: Int32Array | undefined =
-  workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined;
+const shared = (workerData as { interrupt?: unknown } | null)?.interrupt;
+const interrupt = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
 
 const session = new EngineSession({
   post: (event, transfer) => port.postMessage(event, transfer ?? []),

@@ -58,7 +58,7 @@ export function forward(
   stochastic: boolean,
   random: () => number,
 ): Float64Array {
-  let x = Float64Array.from(input as ArrayLike<number>);
+  let x = Float64Array.from(input);
   for (const [i, layer] of spec.model.layers.entries()) {
     if (layer.type === 'dense') {
       const w = weights.find((v) => v.layer === i)!;

@@ -59,7 +59,7 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
         return fail(`setMode: layer must be null or a layer index, got ${JSON.stringify(raw.layer)}`);
       if (raw.mode !== 'train' && raw.mode !== 'eval')
         return fail(`setMode: mode must be "train" or "eval", got ${JSON.stringify(raw.mode)}`);
-      return { ok: true, value: { type: 'setMode', layer: raw.layer as number | null, mode: raw.mode } };
+      return { ok: true, value: { type: 'setMode', layer: raw.layer, mode: raw.mode } };
     case 'setRate':
       if (!isLayerIndex(raw.layer))
         return fail(`setRate: layer must be a layer index, got ${JSON.stringify(raw.layer)}`);

@@ -171,5 +171,5 @@ export function pickMember(record: RunRecord, key: string): RunRecord | undefine
     ...(m.message !== undefined ? { message: m.message } : {}),
     ...(m.final ? { final: m.final } : {}),
     ...(m.weights ? { weights: m.weights } : {}),
-  } as RunRecord;
+  };
 }

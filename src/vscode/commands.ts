@@ -26,7 +26,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }
     run();
   };
-  const register = (id: string, handler: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, handler);
+  const register = (id: string, handler: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, handler);
   return [
     register('dropoutLens.train', async (uri?: vscode.Uri) => {
       const session = await controller.train(uri instanceof vscode.Uri ? uri : undefined);

@@ -19,5 +19,5 @@ export function toFloats(value: unknown): Float32Array | undefined {
     : value && typeof value === 'object'
       ? Object.values(value as Record<string, unknown>)
       : undefined;
-  return values && values.every((v) => typeof v === 'number') ? Float32Array.from(values as number[]) : undefined;
+  return values && values.every((v) => typeof v === 'number') ? Float32Array.from(values) : undefined;
 }

@@ -46,8 +46,7 @@ const el = <K extends keyof HTMLElementTagNameMap>(
   return node;
 };
 
-const icon = (name: string) =>
-  el('span', { className: `codicon codicon-${name}`, ariaHidden: 'true' } as Partial<HTMLSpanElement>);
+const icon = (name: string) => el('span', { className: `codicon codicon-${name}`, ariaHidden: 'true' });
 
 function button(label: string, codicon: string, onClick: () => void, id?: string): HTMLButtonElement {
   const b = el(
@@ -92,7 +91,7 @@ function render(s: PanelSnapshot): void {
   );
   const controls = el(
     'div',
-    { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' } as Partial<HTMLDivElement>,
+    { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' },
     button('Pause', 'debug-pause', () => post({ type: 'control', action: 'pause' }), 'pause'),
     button('Resume', 'debug-continue', () => post({ type: 'control', action: 'resume' }), 'resume'),
     button('Step', 'debug-step-over', () => post({ type: 'control', action: 'step' }), 'step'),

@@ -3,7 +3,7 @@
  * Structural mistakes are `invalid-config` errors; rates outside [0, 1) are `dropout-rate-out-of-range`.
  * Any error finding means no spec. Never throws.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
   Activation,
@@ -194,7 +194,7 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     );
     return undefined;
   }
-  const keys = (item as YAMLMap).items.filter(isPair).map(keyName);
+  const keys = item.items.filter(isPair).map(keyName);
   const kind = keys.find((k) => k === 'dense' || k === 'dropout' || k === 'batchnorm');
   if (!kind) {
     ctx.report(
@@ -276,9 +276,7 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     const okShape =
       isSeq(sn) &&
       sn.items.length === 2 &&
-      sn.items.every(
-        (x) => isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && (x.value as number) >= 1,
-      );
+      sn.items.every((x) => isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && x.value >= 1);
     if (!okShape)
       ctx.report(
         'invalid-config',
@@ -311,7 +309,8 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
   if (!pair) return sgdDefault;
   const m = readMap(ctx, valueOf(pair), 'training.optimizer', ['sgd', 'adam'], pairSpan(ctx, pair));
   if (!m) return undefined;
-  if (m.size !== 1) {
+  const only = m.size === 1 ? [...m.entries()][0] : undefined;
+  if (!only) {
     ctx.report(
       'invalid-config',
       pairSpan(ctx, pair),
@@ -320,7 +319,7 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
     return undefined;
   }
   const before = ctx.findings.length;
-  const [name, p] = [...m.entries()][0];
+  const [name, p] = only;
   const v = valueOf(p);
   const empty = v === null || (isScalar(v) && v.value === null);
   if (name === 'sgd') {
@@ -365,7 +364,8 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
   if (isScalar(v) && v.value === 'constant') return { kind: 'constant' };
   const m = readMap(ctx, v, 'training.schedule', ['step', 'exponential', 'constant'], pairSpan(ctx, pair));
   if (!m) return undefined;
-  if (m.size !== 1) {
+  const only = m.size === 1 ? [...m.entries()][0] : undefined;
+  if (!only) {
     ctx.report(
       'invalid-config',
       pairSpan(ctx, pair),
@@ -374,7 +374,7 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
     return undefined;
   }
   const before = ctx.findings.length;
-  const [name, p] = [...m.entries()][0];
+  const [name, p] = only;
   if (name === 'constant') return { kind: 'constant' };
   if (name === 'step') {
     const o = readMap(ctx, valueOf(p), 'training.schedule.step', ['every', 'gamma'], pairSpan(ctx, p));

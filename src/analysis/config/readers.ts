@@ -2,7 +2,7 @@
  * Typed readers over a YAML (or JSON) document for the model-config parser: each reads one value, and on a
  * wrong one reports a finding with the exact range and what it got instead, then returns a default.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YNode, type Pair } from 'yaml';
 import type { Finding, RuleId, Severity } from '../../protocol/findings';
 import { LineMap } from '../text';
 
@@ -56,7 +56,7 @@ export function describe(node: Any): string {
     if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
     if (typeof v === 'number') return `the number ${v}`;
     if (typeof v === 'boolean') return `${v}`;
-    return JSON.stringify(v) ?? String(v);
+    return JSON.stringify(v) ?? typeof v;
   }
   return 'an unknown value';
 }
@@ -80,7 +80,7 @@ export function readMap(
     return undefined;
   }
   const out = new Map<string, Pair>();
-  for (const item of (node as YAMLMap).items) {
+  for (const item of node.items) {
     if (!isPair(item)) continue;
     const name = keyName(item);
     const keySpan = ctx.span(item.key as Any, ctx.span(node));

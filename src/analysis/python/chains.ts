@@ -51,7 +51,8 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
     if (ops) {
       const base = evalChain(py, cx, dataArg, depth + 1);
       if (!base) return null;
-      if (ops.length === 1) return [...base, { ...ops[0], at: span(e), remove: removeCall(py, e, dataArg) }];
+      const [only] = ops;
+      if (only && ops.length === 1) return [...base, { ...only, at: span(e), remove: removeCall(py, e, dataArg) }];
       return [...base, ...ops];
     }
   }
@@ -96,12 +97,10 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
 }
 
 export function analyzeChains(py: Py): void {
-  const byUnit = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
-  py.units.forEach((u, i) =>
-    cachedEmissions(py, u, 'chains', py.k1Same, () => {
-      for (const fn of byUnit[i]) chainsOf(py, fn);
-    }),
-  );
+  for (const { unit, items } of groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from))
+    cachedEmissions(py, unit, 'chains', py.k1Same, () => {
+      for (const fn of items) chainsOf(py, fn);
+    });
   // Module level (Keras functional API and Sequential models outside functions).
   const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
   walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
@@ -135,10 +134,9 @@ function walkChains(
   for (const s of stmts) {
     if (s.name === 'AssignStatement') {
       const kids = children(s);
-      const targetNode = kids[0];
-      const value = kids[kids.length - 1];
+      const [targetNode, , value] = kids;
       const target = dotted(py, targetNode);
-      if (kids.length === 3 && target && value) {
+      if (kids.length === 3 && targetNode && target && value) {
         if (value.name === 'CallExpression') {
           const lc = classifyCtor(py, value);
           if (lc && lc.container === 'sequential') {

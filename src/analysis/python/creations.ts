@@ -15,12 +15,10 @@ import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
 
 export function checkCreations(py: Py): void {
-  const byUnit = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
-  py.units.forEach((u, i) =>
-    cachedEmissions(py, u, 'creations', py.k1Same, () => {
-      for (const call of byUnit[i]) checkCreation(py, call);
-    }),
-  );
+  for (const { unit, items } of groupByUnit(py, all(py, 'CallExpression'), (n) => n.from))
+    cachedEmissions(py, unit, 'creations', py.k1Same, () => {
+      for (const call of items) checkCreation(py, call);
+    });
 }
 
 function checkCreation(py: Py, call: SyntaxNode): void {

@@ -8,23 +8,25 @@ import { within } from './tree-index';
 import { bodyOf, callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
 import { encodeEmission, groupByUnit, replay } from './reuse';
-import type { Emission, FnSummary, Site } from './cache';
+import type { Emission, FnSummary, Site, Unit } from './cache';
 
-function summarize(py: Py, walker: FlowWalker, fnsByUnit: FnInfo[][]): void {
+function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
   py.reporting = false;
   const prevSeq = py.cache?.prev?.seq;
   // The summaries before this unit's equal those of the cached run at the same places.
   let prefixSame = !!prevSeq;
-  py.units.forEach((u, ui) => {
-    const fns = fnsByUnit[ui];
-    if (fns.length === 0) return;
+  for (const { unit: u, items: fns } of fnsByUnit) {
+    if (fns.length === 0) continue;
     const at = py.seq.length;
     const names = fns.map((f) => f.name).join(',');
     const old = u.old?.summary;
     if (py.k2Same && prefixSame && old && old.at === at && old.names === names) {
+      // Same names in the same order: one summary per function.
       fns.forEach((fn, i) => {
-        fn.effects = new Map(old.sums[i].effects.map(([k, mode]) => [k, { mode }]));
-        for (const p of old.sums[i].trains) fn.trainsParams.add(p);
+        const sum = old.sums[i];
+        if (!sum) return;
+        fn.effects = new Map(sum.effects.map(([k, mode]) => [k, { mode }]));
+        for (const p of sum.trains) fn.trainsParams.add(p);
       });
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
       u.entry.summary = old;
@@ -36,13 +38,13 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: FnInfo[][]): void {
       py.siteTap = null;
       if (u.key !== null) u.entry.summary = { at, names, sums: fns.map(summaryOf), sites };
     }
-    if (!py.cache) return;
+    if (!py.cache) continue;
     for (const fn of fns) {
       const i = py.seq.length;
       py.seq.push(JSON.stringify(summaryOf(fn)));
       if (!prevSeq || prevSeq[i] !== py.seq[i]) prefixSame = false;
     }
-  });
+  }
 }
 
 function summaryOf(fn: FnInfo): FnSummary {
@@ -103,9 +105,8 @@ export function analyzeFlow(py: Py): void {
       });
   if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
   py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
-  py.units.forEach((u, ui) => {
-    const fns = fnsByUnit[ui];
-    if (fns.length === 0) return;
+  for (const { unit: u, items: fns } of fnsByUnit) {
+    if (fns.length === 0) continue;
     // With eval origins in module code, findings may point there: reuse only at the same place.
     const key = !py.cache
       ? ''
@@ -119,7 +120,7 @@ export function analyzeFlow(py: Py): void {
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
       u.entry.report = old;
       py.reuse.reports++;
-      return;
+      continue;
     }
     const emissions: Emission[] | null = u.key !== null ? [] : null;
     const sites: Site[] = [];
@@ -130,7 +131,7 @@ export function analyzeFlow(py: Py): void {
     py.siteTap = null;
     py.em.tap = null;
     if (emissions) u.entry.report = { key, emissions, sites };
-  });
+  }
 }
 
 function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void {

@@ -20,10 +20,9 @@ export function collectFunctions(py: Py): void {
         const parts = children(d)
           .filter((k) => k.name === 'VariableName')
           .map((k) => py.text(k));
-        if (parts.length === 0) return false;
-        const q = normalize(
-          [py.imports.get(parts[0]) ?? DEFAULT_ALIASES[parts[0]] ?? parts[0], ...parts.slice(1)].join('.'),
-        );
+        const [head, ...rest] = parts;
+        if (head === undefined) return false;
+        const q = normalize([py.imports.get(head) ?? DEFAULT_ALIASES[head] ?? head, ...rest].join('.'));
         return q === 'torch.no_grad' || q === 'torch.inference_mode';
       });
     const inference =

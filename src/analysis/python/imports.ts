@@ -10,17 +10,21 @@ export function collectImports(py: Py): void {
   for (const stmt of all(py, 'ImportStatement')) {
     const kids = children(stmt);
     if (kids[0]?.name === 'from') {
-      const mod: string[] = [];
-      let i = 1;
-      for (; i < kids.length && kids[i].name !== 'import'; i++)
-        if (kids[i].name === 'VariableName') mod.push(py.text(kids[i]));
-      const module = mod.join('.');
-      for (i++; i < kids.length; i++) {
-        if (kids[i].name !== 'VariableName') continue;
-        const name = py.text(kids[i]);
+      const importAt = kids.findIndex((k) => k.name === 'import');
+      const from = importAt < 0 ? kids.slice(1) : kids.slice(1, importAt);
+      const module = from
+        .filter((k) => k.name === 'VariableName')
+        .map((k) => py.text(k))
+        .join('.');
+      const names = importAt < 0 ? [] : kids.slice(importAt + 1);
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i];
+        if (k?.name !== 'VariableName') continue;
+        const name = py.text(k);
         let alias = name;
-        if (kids[i + 1]?.name === 'as' && kids[i + 2]?.name === 'VariableName') {
-          alias = py.text(kids[i + 2]);
+        const aliasNode = names[i + 2];
+        if (names[i + 1]?.name === 'as' && aliasNode?.name === 'VariableName') {
+          alias = py.text(aliasNode);
           i += 2;
         }
         py.imports.set(alias, module ? `${module}.${name}` : name);
@@ -29,17 +33,19 @@ export function collectImports(py: Py): void {
       let parts: string[] = [];
       let alias: string | null = null;
       const commit = () => {
-        if (parts.length) py.imports.set(alias ?? parts[0], alias ? parts.join('.') : parts[0]);
+        const [head] = parts;
+        if (head !== undefined) py.imports.set(alias ?? head, alias ? parts.join('.') : head);
         parts = [];
         alias = null;
       };
       for (let i = 1; i < kids.length; i++) {
         const k = kids[i];
-        if (k.name === 'VariableName') parts.push(py.text(k));
-        else if (k.name === 'as' && kids[i + 1]?.name === 'VariableName') {
-          alias = py.text(kids[i + 1]);
+        const next = kids[i + 1];
+        if (k?.name === 'VariableName') parts.push(py.text(k));
+        else if (k?.name === 'as' && next?.name === 'VariableName') {
+          alias = py.text(next);
           i++;
-        } else if (k.name === ',') commit();
+        } else if (k?.name === ',') commit();
       }
       commit();
     }

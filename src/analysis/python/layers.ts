@@ -156,8 +156,7 @@ export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framewor
     if (a.keywords.size > 0) return null;
   }
   const ops: Op[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  for (const [i, item] of items.entries()) {
     let op: Op;
     const remove = removeListItem(py, items, i);
     if (item.name === 'CallExpression') {
@@ -178,15 +177,16 @@ export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framewor
 
 function removeListItem(py: Py, items: SyntaxNode[], i: number): Op['remove'] {
   const item = items[i];
-  if (items.length === 1) return [{ from: item.from, to: item.to, insert: '' }];
-  if (i > 0) {
+  if (!item) return undefined;
+  const prev = items[i - 1];
+  const next = items[i + 1];
+  if (!prev && !next) return [{ from: item.from, to: item.to, insert: '' }];
+  if (prev) {
     // Delete from the end of the previous item (its comma and whitespace) to the end of this item.
-    const prev = items[i - 1];
     const between = py.src.slice(prev.to, item.from);
     const comma = between.indexOf(',');
     if (comma < 0) return undefined;
     return [{ from: prev.to, to: item.to, insert: '' }];
   }
-  const next = items[i + 1];
-  return [{ from: item.from, to: next.from, insert: '' }];
+  return next && [{ from: item.from, to: next.from, insert: '' }];
 }

@@ -17,7 +17,7 @@ export function isSensitive(py: Py, name: string): boolean {
   return s === undefined ? py.defaultSensitive : s;
 }
 
-export function modelOf(py: Py, n: SyntaxNode | null): string | null {
+export function modelOf(py: Py, n: SyntaxNode | null | undefined): string | null {
   const d = dotted(py, n);
   if (!d) return null;
   return py.modelNames.has(d) ? d : null;
@@ -48,13 +48,14 @@ export function collectModels(py: Py): void {
   const assigns = groupByUnit(py, all(py, 'AssignStatement'), (n) => n.from);
   const calls = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
   const fns = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
-  const facts = py.units.map((u, i): ModelFacts => {
+  const facts = assigns.map(({ unit: u, items }, i): ModelFacts => {
     const old = u.old?.models;
     if (py.k1Same && old) {
       py.reuse.models++;
       return (u.entry.models = old);
     }
-    const f = modelFactsOf(py, assigns[i], calls[i], fns[i]);
+    // The three groupings list the same units in the same order.
+    const f = modelFactsOf(py, items, calls[i]?.items ?? [], fns[i]?.items ?? []);
     if (u.key !== null) u.entry.models = f;
     return f;
   });
@@ -87,9 +88,9 @@ function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: S
   };
   for (const assign of assigns) {
     const kids = children(assign);
-    if (kids.length !== 3) continue;
-    const target = dotted(py, kids[0]);
-    const value = kids[2];
+    const [targetNode, , value] = kids;
+    if (kids.length !== 3 || !value) continue;
+    const target = dotted(py, targetNode);
     if (!target || value.name !== 'CallExpression') continue;
     const inner = stripChain(py, value);
     const q = qualify(py, inner.firstChild) ?? '';

@@ -37,7 +37,7 @@ export function normalize(q: string): string {
 }
 
 /** Dotted source name of a VariableName/MemberExpression chain, e.g. "self.model" or "nn.Dropout". */
-export function dotted(py: Py, n: SyntaxNode | null): string | null {
+export function dotted(py: Py, n: SyntaxNode | null | undefined): string | null {
   if (!n) return null;
   const name = n.name;
   if (name === 'VariableName') return py.src.slice(n.from, n.to);
@@ -56,7 +56,7 @@ function dottedMember(py: Py, n: SyntaxNode): string | null {
   return head === null ? null : head + '.' + py.src.slice(prop.from, prop.to);
 }
 
-export function qualify(py: Py, n: SyntaxNode | null): string | null {
+export function qualify(py: Py, n: SyntaxNode | null | undefined): string | null {
   if (!n) return null;
   // Once imports, classes and functions are known (py.frozen), a name's qualified form no longer changes.
   const memo = py.frozen && (n.name === 'VariableName' || n.name === 'MemberExpression');

@@ -15,7 +15,7 @@ export class NodeMemo<T> {
   private readonly byRange = new Map<number, T>();
   get(n: SyntaxNode): T | undefined {
     const to = n.to;
-    const s = to < this.slot.length ? this.slot[to] : 0;
+    const s = this.slot[to] ?? 0;
     if (s === 0) return undefined;
     return this.froms[s - 1] === n.from ? this.vals[s - 1] : this.byRange.get(n.from * 16777216 + (to - n.from));
   }
@@ -34,7 +34,7 @@ export class NodeMemo<T> {
       grown.set(this.slot);
       this.slot = grown;
     }
-    const s = this.slot[to];
+    const s = this.slot[to] ?? 0;
     if (s === 0) {
       this.froms.push(n.from);
       this.vals.push(v);

@@ -45,11 +45,10 @@ export function buildUnits(py: Py): void {
       if (lines.lineStart(line) === n.from) {
         const lastEnd = lines.lineEnd(lines.position(n.to).line);
         const above = lines.lineStart(Math.max(0, line - 2));
-        while (ci < comments.length && comments[ci].from < above) ci++;
+        while ((comments[ci]?.from ?? Infinity) < above) ci++;
         let cs = '';
-        for (let k = ci; k < comments.length && comments[k].from < n.from; k++)
-          if (comments[k].to <= n.from)
-            cs += `${comments[k].from - n.from}:${comments[k].to - n.from}:${comments[k].text}\n`;
+        for (let k = ci, c = comments[k]; c && c.from < n.from; c = comments[++k])
+          if (c.to <= n.from) cs += `${c.from - n.from}:${c.to - n.from}:${c.text}\n`;
         key = `${n.name}\n${lastEnd >= py.src.length}\n${cs}\n${py.src.slice(n.from, Math.min(py.src.length, lastEnd + 1))}`;
         if (seen.has(key)) dup = true;
         seen.add(key);
@@ -64,7 +63,14 @@ export function buildUnits(py: Py): void {
       entry: {},
     });
   }
-  if (dup) for (const u of py.units) ((u.key = null), (u.old = undefined));
+  if (dup) uncacheAll(py);
+}
+
+function uncacheAll(py: Py): void {
+  for (const u of py.units) {
+    u.key = null;
+    u.old = undefined;
+  }
 }
 
 /** The cacheable unit a node is in, or null. */
@@ -74,7 +80,7 @@ export function unitOf(py: Py, n: SyntaxNode): Unit | null {
   let hi = units.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (units[mid].from <= n.from) lo = mid;
+    if (units[mid]!.from <= n.from) lo = mid;
     else hi = mid - 1;
   }
   const u = units[lo];
@@ -129,14 +135,14 @@ function mapOp(op: Op, f: (o: number) => number): Op {
   };
 }
 
-/** Items per unit (items in document order; `fromOf` gives a start offset inside the item's unit). */
-export function groupByUnit<T>(py: Py, items: T[], fromOf: (t: T) => number): T[][] {
-  const out: T[][] = py.units.map(() => []);
+/** Every unit with its items (items in document order; `fromOf` gives a start offset inside the item's unit). */
+export function groupByUnit<T>(py: Py, items: T[], fromOf: (t: T) => number): { unit: Unit; items: T[] }[] {
+  const out = py.units.map((unit) => ({ unit, items: [] as T[] }));
   let ui = 0;
   for (const it of items) {
     const at = fromOf(it);
-    while (ui < py.units.length - 1 && py.units[ui].to <= at && py.units[ui + 1].from <= at) ui++;
-    out[ui].push(it);
+    for (let next = out[ui + 1]; next && out[ui]!.unit.to <= at && next.unit.from <= at; next = out[ui + 1]) ui++;
+    out[ui]?.items.push(it);
   }
   return out;
 }
@@ -247,6 +253,6 @@ export function duplicateClass(py: Py): boolean {
       if (classNames.has(name)) dupClass = true;
       classNames.add(name);
     }
-  if (dupClass) for (const u of py.units) ((u.key = null), (u.old = undefined));
+  if (dupClass) uncacheAll(py);
   return dupClass;
 }

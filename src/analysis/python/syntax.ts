@@ -34,10 +34,11 @@ function argsRaw(py: Py, call: SyntaxNode): Args | null {
   const keywords = new Map<string, { name: SyntaxNode; value: SyntaxNode }>();
   const kids = children(list).filter((k) => k.name !== '(' && k.name !== ')' && k.name !== 'Comment');
   for (let i = 0; i < kids.length; i++) {
-    const k = kids[i];
+    const k = kids[i]!;
     if (k.name === ',') continue;
-    if (k.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp' && kids[i + 2]) {
-      keywords.set(py.text(k), { name: k, value: kids[i + 2] });
+    const value = kids[i + 2];
+    if (k.name === 'VariableName' && kids[i + 1]?.name === 'AssignOp' && value) {
+      keywords.set(py.text(k), { name: k, value });
       i += 2;
       continue;
     }
@@ -84,7 +85,7 @@ export function enclosing(n: SyntaxNode, name: string): SyntaxNode | null {
   return null;
 }
 
-export function defName(py: Py, def: SyntaxNode | null): string {
+export function defName(py: Py, def: SyntaxNode | null | undefined): string {
   return def ? py.text(child(def, 'VariableName')) : '';
 }
 
@@ -99,8 +100,7 @@ export function paramNames(py: Py, fn: SyntaxNode): string[] {
   if (!list) return [];
   const out: string[] = [];
   const kids = children(list);
-  for (let i = 0; i < kids.length; i++) {
-    const k = kids[i];
+  for (const [i, k] of kids.entries()) {
     if (
       k.name === 'VariableName' &&
       kids[i - 1]?.name !== 'AssignOp' &&

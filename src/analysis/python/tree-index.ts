@@ -61,23 +61,24 @@ export function within(py: Py, name: string, root: SyntaxNode, skipDefs = false)
   let hi = froms.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (froms[mid] < rf) lo = mid + 1;
+    if (froms[mid]! < rf) lo = mid + 1;
     else hi = mid;
   }
   const out: SyntaxNode[] = [];
   const rootIsDef = DEFS.has(root.name);
   const defs = py.defs;
-  for (let i = lo; i < froms.length && froms[i] <= rt; i++) {
-    if (ix.to[i] > rt) continue;
+  // The four arrays of a RangeIndex have one entry per node, and ix.def holds indexes into py.defs (or -1).
+  for (let i = lo; i < froms.length && froms[i]! <= rt; i++) {
+    if (ix.to[i]! > rt) continue;
     if (skipDefs) {
-      const d = ix.def[i];
+      const d = ix.def[i]!;
       if (d >= 0) {
-        const df = defs.from[d];
-        const dt = defs.to[d];
+        const df = defs.from[d]!;
+        const dt = defs.to[d]!;
         if (df >= rf && dt <= rt && !(rootIsDef && df === rf && dt === rt)) continue;
       }
     }
-    out.push(ix.nodes[i]);
+    out.push(ix.nodes[i]!);
   }
   return out;
 }
@@ -91,13 +92,16 @@ export function indexTree(py: Py): SyntaxNode | null {
   // Open definitions (innermost last), to give every ranged node its innermost enclosing definition.
   const openDefs: number[] = [];
   const defs = py.defs;
+  const closeDefsBefore = (from: number) => {
+    for (let top = openDefs.at(-1); top !== undefined && defs.to[top]! <= from; top = openDefs.at(-1)) openDefs.pop();
+  };
   do {
     const name = cursor.name;
     if (cursor.type.isError && !error) error = cursor.node;
     if (INDEXED.has(name)) {
       const from = cursor.from;
       const to = cursor.to;
-      while (openDefs.length > 0 && defs.to[openDefs[openDefs.length - 1]] <= from) openDefs.pop();
+      closeDefsBefore(from);
       let list = py.index.get(name);
       if (!list) py.index.set(name, (list = []));
       const node = cursor.node;
@@ -105,7 +109,7 @@ export function indexTree(py: Py): SyntaxNode | null {
       if (RANGED.has(name)) {
         let ix = py.ranges.get(name);
         if (!ix) py.ranges.set(name, (ix = new RangeIndex()));
-        ix.add(node, from, to, openDefs.length > 0 ? openDefs[openDefs.length - 1] : -1);
+        ix.add(node, from, to, openDefs.at(-1) ?? -1);
       }
       if (name === 'Comment') py.comments.push({ from, to, text: text.slice(from, to) });
       else if (name === 'FunctionDefinition' || name === 'ClassDefinition') {
@@ -115,7 +119,7 @@ export function indexTree(py: Py): SyntaxNode | null {
       }
     } else if (name === 'LambdaExpression') {
       const from = cursor.from;
-      while (openDefs.length > 0 && defs.to[openDefs[openDefs.length - 1]] <= from) openDefs.pop();
+      closeDefsBefore(from);
       openDefs.push(defs.from.length);
       defs.from.push(from);
       defs.to.push(cursor.to);

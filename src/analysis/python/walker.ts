@@ -83,7 +83,8 @@ function isTrainingStep(py: Py, call: SyntaxNode): boolean {
 function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): string | null {
   const pos = a.positional[idx - offset];
   if (pos) return modelOf(py, pos);
-  const kw = a.keywords.get(fn.params[idx]);
+  const param = fn.params[idx];
+  const kw = param === undefined ? undefined : a.keywords.get(param);
   return kw ? modelOf(py, kw.value) : null;
 }
 
@@ -178,9 +179,7 @@ export class FlowWalker {
       case 'IfStatement': {
         let result: State | null = null;
         let sawElse = false;
-        const kids = children(s);
-        for (let i = 0; i < kids.length; i++) {
-          const k = kids[i];
+        for (const k of children(s)) {
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
             const out = this.walk(blockOf(py, k), state, flow);
@@ -196,7 +195,8 @@ export class FlowWalker {
       }
       case 'AssignStatement': {
         const kids = children(s);
-        const value = kids[kids.length - 1];
+        const value = kids.at(-1);
+        if (!value) return state;
         state = this.expr(value, state, flow);
         const target = kids.length === 3 ? dotted(py, kids[0]) : null;
         if (target && py.modelNames.has(target) && value.name === 'CallExpression') {
@@ -229,7 +229,7 @@ export class FlowWalker {
     }
   }
 
-  markMc(state: State, iter: SyntaxNode | null, flow: Flow): State {
+  markMc(state: State, iter: SyntaxNode | null | undefined, flow: Flow): State {
     const d =
       iter && iter.name === 'CallExpression' && iter.firstChild?.name === 'MemberExpression'
         ? dotted(this.py, children(iter.firstChild)[0])
@@ -423,7 +423,7 @@ export class FlowWalker {
 export function recordSite(py: Py, fname: string, idx: number, mode: Mode): void {
   if (py.siteTap) py.siteTap.push([fname, idx, mode]);
   let byParam = py.callSites.get(fname);
-  if (!byParam) py.callSites.set(fname, (byParam = new Map()));
+  if (!byParam) py.callSites.set(fname, (byParam = new Map<number, Mode[]>()));
   const list = byParam.get(idx) ?? [];
   list.push(mode);
   byParam.set(idx, list);

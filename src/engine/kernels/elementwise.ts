@@ -187,7 +187,7 @@ export class SimdSgd {
     const memory = exports.memory;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     const view = (region: number, k: number) =>
-      new Float32Array(memory.buffer, 4 * (region * total + offsets[k]!), sizes[k]!);
+      new Float32Array(memory.buffer, 4 * (region * total + offsets[k]!), sizes[k]);
     this.w = sizes.map((_, k) => view(0, k));
     this.g = sizes.map((_, k) => view(1, k));
     this.buffers = sizes.map((_, k) => view(2, k));

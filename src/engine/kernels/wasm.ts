@@ -203,7 +203,7 @@ export class WasmMatmulKernels implements MatmulKernels {
    *  copying C out allocates nothing. The cache is dropped when memory grows (views of the old buffer detach). */
   private view(at: number, length: number): Float32Array {
     let byAt = this.views.get(at);
-    if (!byAt) this.views.set(at, (byAt = new Map()));
+    if (!byAt) this.views.set(at, (byAt = new Map<number, Float32Array>()));
     let v = byAt.get(length);
     if (!v) {
       if (this.views.size > 64 || byAt.size > 64) this.views.clear();

@@ -292,12 +292,12 @@ export class Network {
       const [positions, channels] = l.spec.shape!;
       const count = batch * channels;
       if (injected) {
-        l.channelKeep!.set(injected.subarray(0, count) as Uint8Array);
+        l.channelKeep!.set(injected.subarray(0, count));
         l.dropped = countDropped(l.channelKeep!, count) * positions;
       } else l.dropped = rng.bernoulli(l.channelKeep!, count, l.rate) * positions;
       expandSpatial(l.channelKeep!, l.keep, batch, positions, channels);
     } else if (injected) {
-      l.keep.set(injected.subarray(0, n) as Uint8Array);
+      l.keep.set(injected.subarray(0, n));
       l.dropped = countDropped(l.keep, n);
     } else l.dropped = rng.bernoulli(l.keep, n, l.rate);
     this.elementwise.mask(x, l.keep, trainScale(l.rate, l.spec.scaling), l.out, n);

@@ -52,22 +52,22 @@ test('config: structural errors have exact ranges and no spec', () => {
   const r = parseModelConfig(text, 'x.dropout.yaml');
   assert.equal(r.spec, undefined);
   assert.equal(r.findings.length, 1);
-  const f = r.findings[0];
+  const f = r.findings[0]!;
   assert.equal(f.rule, 'invalid-config');
   assert.equal(f.severity, 'error');
   assert.match(f.message, /Unknown key "activaton"/);
   assert.deepEqual(f.range, { start: { line: 4, character: 6 }, end: { line: 4, character: 15 } });
   const missing = parseModelConfig('data: { generator: moons }\nmodel: { input: 2 }\n', 'x.dropout.yaml');
-  assert.match(missing.findings[0].message, /model.layers/);
+  assert.match(missing.findings[0]!.message, /model.layers/);
   const json = parseModelConfig(
     '{ "data": { "generator": "moons" }, "model": { "layers": [ { "dense": "2" } ] } }',
     'x.dropout.json',
   );
-  assert.match(json.findings[0].message, /whole number, got the string "2"/);
-  assert.equal(json.findings[0].range.start.character, 70);
+  assert.match(json.findings[0]!.message, /whole number, got the string "2"/);
+  assert.equal(json.findings[0]!.range.start.character, 70);
   const syntax = parseModelConfig('{ "data": ', 'x.dropout.json');
-  assert.equal(syntax.findings[0].rule, 'invalid-config');
-  assert.match(syntax.findings[0].message, /JSON syntax error/);
+  assert.equal(syntax.findings[0]!.rule, 'invalid-config');
+  assert.match(syntax.findings[0]!.message, /JSON syntax error/);
 });
 
 test('config: rates outside [0, 1) are dropout-rate-out-of-range and give no spec', () => {
@@ -77,8 +77,8 @@ test('config: rates outside [0, 1) are dropout-rate-out-of-range and give no spe
       'x.dropout.yaml',
     );
     assert.equal(r.spec, undefined, rate);
-    assert.equal(r.findings[0].rule, 'dropout-rate-out-of-range', rate);
-    assert.equal(r.findings[0].severity, 'error');
+    assert.equal(r.findings[0]!.rule, 'dropout-rate-out-of-range', rate);
+    assert.equal(r.findings[0]!.severity, 'error');
   }
 });
 
@@ -94,9 +94,9 @@ test('config: Gaussian dropout refuses standard scaling (its noise has mean 1), 
   const r = parseModelConfig(text, 'x.dropout.yaml');
   assert.equal(r.spec, undefined);
   assert.equal(r.findings.length, 1);
-  assert.equal(r.findings[0].rule, 'invalid-config');
-  assert.equal(r.findings[0].range.start.line, 4);
-  assert.match(text.split('\n')[4].slice(r.findings[0].range.start.character), /^standard/);
+  assert.equal(r.findings[0]!.rule, 'invalid-config');
+  assert.equal(r.findings[0]!.range.start.line, 4);
+  assert.match(text.split('\n')[4]!.slice(r.findings[0]!.range.start.character), /^standard/);
   const inverted = parseModelConfig(text.replace('scaling: standard', 'scaling: inverted'), 'x.dropout.yaml');
   assert.ok(inverted.spec);
 });

@@ -74,13 +74,13 @@ test('quick fixes: exact text of the main fixes', () => {
     'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.fc(F.dropout(x, 0.1))\n\n\nmodel = N()\nwith torch.no_grad():\n    y = model(torch.zeros(1, 2))\n';
   const findings = analyzeDocument(src, 'n.py');
   const flag = findings.find((f) => f.rule === 'functional-dropout-no-training-flag')!;
-  assert.match(applyEdits(src, flag.fixes[0].edits), /F\.dropout\(x, 0\.1, training=self\.training\)/);
+  assert.match(applyEdits(src, flag.fixes[0]!.edits), /F\.dropout\(x, 0\.1, training=self\.training\)/);
   const ev = findings.find((f) => f.rule === 'missing-eval')!;
-  assert.match(applyEdits(src, ev.fixes[0].edits), /model = N\(\)\nmodel\.eval\(\)\nwith torch\.no_grad\(\):/);
-  const kp = analyzeDocument('import torch.nn as nn\nd = nn.Dropout(0.9)\n', 'k.py')[0];
+  assert.match(applyEdits(src, ev.fixes[0]!.edits), /model = N\(\)\nmodel\.eval\(\)\nwith torch\.no_grad\(\):/);
+  const kp = analyzeDocument('import torch.nn as nn\nd = nn.Dropout(0.9)\n', 'k.py')[0]!;
   assert.equal(kp.rule, 'keep-prob-confusion');
   assert.equal(
-    applyEdits('import torch.nn as nn\nd = nn.Dropout(0.9)\n', kp.fixes[0].edits),
+    applyEdits('import torch.nn as nn\nd = nn.Dropout(0.9)\n', kp.fixes[0]!.edits),
     'import torch.nn as nn\nd = nn.Dropout(0.1)\n',
   );
 });
@@ -89,7 +89,7 @@ test('rules and severities options', () => {
   const src = 'import torch.nn as nn\nd = nn.Dropout(0.9)\ne = nn.Dropout(1.5)\n';
   assert.equal(analyzeDocument(src, 'k.py').length, 2);
   assert.equal(analyzeDocument(src, 'k.py', { rules: { 'keep-prob-confusion': false } }).length, 1);
-  assert.equal(analyzeDocument(src, 'k.py', { severities: { 'keep-prob-confusion': 'hint' } })[0].severity, 'hint');
+  assert.equal(analyzeDocument(src, 'k.py', { severities: { 'keep-prob-confusion': 'hint' } })[0]?.severity, 'hint');
 });
 
 test('suppressions: line, line above, file-level', () => {

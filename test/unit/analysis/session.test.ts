@@ -54,7 +54,7 @@ function randomEdit(text: string, r: () => number): DocumentEdit {
   if (r() < 0.5) at = text.lastIndexOf('\n', at - 1) + 1;
   const kind = r();
   const rangeLength = kind < 0.4 ? 0 : Math.min(text.length - at, Math.floor(r() * 40));
-  const insert = kind < 0.8 ? SNIPPETS[Math.floor(r() * SNIPPETS.length)] : '';
+  const insert = kind < 0.8 ? (SNIPPETS[Math.floor(r() * SNIPPETS.length)] ?? '') : '';
   return { rangeOffset: at, rangeLength, text: insert };
 }
 
@@ -67,7 +67,7 @@ test('incremental analysis equals a cold analysis after random edits (many seeds
   let kept = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = rng(seed);
-    const fx = fixtures[seed % fixtures.length];
+    const fx = fixtures[seed % fixtures.length]!;
     let text = fx.text;
     const analyzer = new DocumentAnalyzer(fx.name);
     analyzer.analyze(text);
@@ -201,7 +201,7 @@ function linesOf(text: string): Line[] {
 /** A line-level edit that keeps the text mostly parseable; renames change one or every occurrence. */
 function semanticEdit(text: string, r: () => number): DocumentEdit[] {
   const lines = linesOf(text);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const line = lines.length > 0 ? pick(lines) : { at: 0, end: 0, indent: 0 };
   const kind = r();
   if (kind < 0.35) {
@@ -249,13 +249,13 @@ test('incremental analysis equals a cold analysis after line-level edits of impo
     // Model classes whose sensitivity comes from a submodule class or a base class defined elsewhere.
     const classes =
       'import torch\nimport torch.nn as nn\n\nclass Inner(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\nclass Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Inner()\n        self.fc = nn.Linear(2, 2)\n\nclass Child(Outer):\n    pass\n\nclass Mixed(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.5)\n        self.bn = nn.BatchNorm1d(2)\n\n    def forward(self, x):\n        return self.bn(self.drop(x))\n\ndef check(loader):\n    model = Outer()\n    for xb in val_loader:\n        model(xb)\n\ndef check_child(loader):\n    child = Child()\n    for xb in val_loader:\n        child(xb)\n\n';
-    const base = fixtures[(seed * 7) % fixtures.length];
+    const base = fixtures[(seed * 7) % fixtures.length]!;
     const fx = [
       { name: 'gen.py', text: generatePython(120 + seed * 4) },
       { name: 'helpers.py', text: helpers + base.text },
       { name: 'classes.py', text: classes + base.text },
       base,
-    ][seed % 4];
+    ][seed % 4]!;
     let text = fx.text;
     const analyzer = new DocumentAnalyzer(fx.name);
     analyzer.analyze(text);
@@ -347,7 +347,7 @@ test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
   text = apply(text, edit);
   analyzer.edit([edit]);
   const findings = analyzer.analyze(text);
-  const stats = analyzer.lastParse!;
+  const stats = analyzer.lastParse;
   assert.ok(stats.incremental && stats.fragments > 0);
   assert.ok(stats.reusedChars > 0.9 * text.length, `reused ${stats.reusedChars} of ${text.length} characters`);
   // The subtrees before and after the edit are the very objects of the first tree.
@@ -355,14 +355,14 @@ test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
   const collect = (t: typeof first): void => {
     for (const c of t.children) {
       before.add(c);
-      if (!('buffer' in c)) collect(c as typeof first);
+      if (!('buffer' in c)) collect(c);
     }
   };
   collect(first);
   const second = analyzer.lastTree!;
   assert.ok(
     second.children.some((c) => before.has(c)) ||
-      second.children.some((c) => !('buffer' in c) && (c as typeof first).children.some((d) => before.has(d))),
+      second.children.some((c) => !('buffer' in c) && c.children.some((d) => before.has(d))),
   );
   assert.deepEqual(findings, analyzeDocument(text, 'big.py'));
   assert.equal(findings.length, cold.length);
@@ -374,15 +374,15 @@ test('a one-line edit in a 5,000-line file reuses the previous tree', () => {
 });
 
 test('edits that do not add up to the text, a reset or a non-Python file fall back to a cold analysis', () => {
-  const text = fixtures[0].text;
-  const analyzer = new DocumentAnalyzer(fixtures[0].name);
+  const text = fixtures[0]!.text;
+  const analyzer = new DocumentAnalyzer(fixtures[0]!.name);
   analyzer.analyze(text);
   analyzer.edit([{ rangeOffset: 0, rangeLength: 0, text: 'x = 1\n' }]);
   const other = '# unrelated\n' + text; // not what the edit said
-  assert.deepEqual(analyzer.analyze(other), analyzeDocument(other, fixtures[0].name));
+  assert.deepEqual(analyzer.analyze(other), analyzeDocument(other, fixtures[0]!.name));
   assert.equal(analyzer.lastParse?.incremental, false);
   analyzer.edit([{ rangeOffset: other.length + 5, rangeLength: 1, text: '' }]); // out of range
-  assert.deepEqual(analyzer.analyze(other), analyzeDocument(other, fixtures[0].name));
+  assert.deepEqual(analyzer.analyze(other), analyzeDocument(other, fixtures[0]!.name));
   assert.equal(analyzer.lastParse?.incremental, false);
   analyzer.reset();
   analyzer.analyze(other);

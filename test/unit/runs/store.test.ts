@@ -190,11 +190,11 @@ test('corrupt, foreign and future-format files are reported and skipped; listing
       [second.id, first.id],
     );
     const byFile = Object.fromEntries(problems.map((p) => [p.file.split('/').pop(), p.message]));
-    assert.match(byFile['broken.json']!, /not valid JSON/);
-    assert.match(byFile['package.json']!, /not a Dropout Lens run/);
-    assert.match(byFile['future.json']!, /not supported/);
-    assert.match(byFile['notes.txt']!, /not a run file/);
-    assert.match(byFile['array.json']!, /not a Dropout Lens run/);
+    assert.match(byFile['broken.json'], /not valid JSON/);
+    assert.match(byFile['package.json'], /not a Dropout Lens run/);
+    assert.match(byFile['future.json'], /not supported/);
+    assert.match(byFile['notes.txt'], /not a run file/);
+    assert.match(byFile['array.json'], /not a Dropout Lens run/);
     assert.equal((await store.read('broken')).ok, false);
     assert.equal(await store.delete(first.id), true);
     assert.equal((await store.list()).runs.length, 1);
@@ -243,12 +243,10 @@ test('exports: JSON round-trips, CSV has one row per epoch and member', async ()
     await writer.addMember({ key: 'with-dropout', label: 'with', spec });
     await writer.addEpoch(epoch(1), 'with-dropout');
     await writer.addEpoch(epoch(2), 'with-dropout');
-    const json = exportRunJson(writer.record as never);
+    const json = exportRunJson(writer.record);
     const parsed = parseRunRecord(json);
     assert.ok(parsed.ok);
-    const csv = exportRunCsv(writer.record as never)
-      .trim()
-      .split('\n');
+    const csv = exportRunCsv(writer.record).trim().split('\n');
     assert.equal(
       csv[0],
       'member,epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,val_train_mode_loss,val_train_mode_accuracy',
@@ -267,7 +265,7 @@ test('two runs compare epoch by epoch, with final deltas', async () => {
     const b = await RunWriter.create(folder, { kind: 'train', spec, config: {} });
     for (const n of [1, 2, 3]) await a.addEpoch(epoch(n, 1));
     for (const n of [1, 2]) await b.addEpoch(epoch(n, 0.5));
-    const c = compareRuns(a.record as never, b.record as never);
+    const c = compareRuns(a.record, b.record);
     assert.deepEqual(
       c.epochs.map((r) => [r.epoch, !!r.a, !!r.b]),
       [
@@ -284,7 +282,7 @@ test('two runs compare epoch by epoch, with final deltas', async () => {
     const m = await RunWriter.create(folder, { kind: 'sweep', spec, config: {} });
     await m.addMember({ key: 'rate=0.3', label: 'rate 0.3', spec });
     await m.addEpoch(epoch(1), 'rate=0.3');
-    const member = pickMember(m.record as never, 'rate=0.3');
+    const member = pickMember(m.record, 'rate=0.3');
     assert.equal(member?.epochs.length, 1);
     assert.equal(pickMember(m.record as never, 'nope'), undefined);
   } finally {

@@ -54,7 +54,7 @@ test('event batcher: a pause, an error or done goes out at once, after what came
   const sent: EngineEvent[][] = [];
   const batcher = new EngineEventBatcher((events) => sent.push(events), 10_000);
   batcher.push(epoch(1));
-  batcher.push({ type: 'paused', step: 4 } as EngineEvent);
+  batcher.push({ type: 'paused', step: 4 });
   assert.deepEqual(
     sent.map((b) => b.map((e) => e.type)),
     [['epoch', 'paused']],
@@ -74,7 +74,7 @@ test('event batcher: a done event reaches the view without the final weights', (
     step: 9,
     epoch: 1,
     weights: [{ layer: 0, W: new Float32Array(4), b: new Float32Array(2) }],
-  } as EngineEvent);
+  });
   const done = sent[0]![0] as Extract<EngineEvent, { type: 'done' }>;
   assert.equal(done.reason, 'completed');
   assert.equal(done.weights, undefined);

@@ -90,7 +90,7 @@ suite('Experiments and runs', () => {
     const record = await latestRun('dataset-sweep');
     assert.equal(record.status, 'completed');
     assert.equal(record.members?.length, 2 * result.points.length);
-    assert.ok(record.members!.every((m) => m.status === 'completed' && m.epochs.length === 30));
+    assert.ok(record.members.every((m) => m.status === 'completed' && m.epochs.length === 30));
     assert.equal((record.summary as DatasetSweepResult).bestFraction, result.bestFraction);
   });
 
@@ -154,7 +154,7 @@ suite('Experiments and runs', () => {
     assert.equal(killedAt, 3, 'killed after the third epoch');
     const store = new RunStore(runsFolder());
     const record = await waitFor('the run file to say failed', async () => {
-      const read = await store.read(runId!);
+      const read = await store.read(runId);
       return read.ok && read.record.status === 'failed' ? read.record : undefined;
     });
     assert.match(record.message ?? '', /exited unexpectedly/);

@@ -41,11 +41,12 @@ export function run(): Promise<void> {
       results.tests.push({ title: test.fullTitle(), durationMs: test.duration, state: 'passed' });
       console.log(`✓ ${test.fullTitle()} (${test.duration ?? 0} ms)`);
     });
-    runner.on('fail', (test, error: Error) => {
+    runner.on('fail', (test, error: unknown) => {
       results.failed++;
-      results.failures.push({ title: test.fullTitle(), error: String(error?.stack ?? error) });
+      const text = error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error);
+      results.failures.push({ title: test.fullTitle(), error: text });
       results.tests.push({ title: test.fullTitle(), durationMs: test.duration, state: 'failed' });
-      console.error(`✗ ${test.fullTitle()}: ${error?.message}`);
+      console.error(`✗ ${test.fullTitle()}: ${error instanceof Error ? error.message : text}`);
     });
   });
 }

@@ -106,8 +106,8 @@ suite('Training from the editor', () => {
       });
       assert.deepEqual(Buffer.from(written), Buffer.from(png.slice(png.indexOf(',') + 1), 'base64'));
       assert.equal(asked.length, 1);
-      assert.match(asked[0].defaultUri?.path ?? '', /-loss\.png$/);
-      assert.deepEqual(asked[0].filters, { 'PNG image': ['png'] });
+      assert.match(asked[0]!.defaultUri?.path ?? '', /-loss\.png$/);
+      assert.deepEqual(asked[0]!.filters, { 'PNG image': ['png'] });
     } finally {
       window.showSaveDialog = original;
       await vscode.workspace.fs.delete(target).then(undefined, () => undefined);
