@@ -1,0 +1,61 @@
+/**
+ * A notebook's code cells as one Python module, in document order (as Ruff and Pylance read them), with
+ * IPython syntax blanked so that every line keeps its number: line magics (`%matplotlib inline`), shell lines
+ * (`!pip install`, `files = !ls`), help (`model?`, `??model`). A cell magic (`%%bash`, `%%writefile`) makes its
+ * cell opaque, except timing and capture magics, whose cell body is still Python.
+ */
+import type { NotebookCell } from './cells';
+
+/** Cell magics whose body is ordinary Python, run under a timer or with its output captured. */
+const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'memit', 'debug']);
+
+export interface CellSpan {
+  /** 1-based position among all cells, markdown included (what Jupyter and Ruff show). */
+  cell: number;
+  /** The cell's first line in the module. */
+  firstLine: number;
+  lineCount: number;
+  executionCount: number | null;
+}
+
+export interface NotebookModule {
+  text: string;
+  cells: CellSpan[];
+}
+
+export function notebookModule(cells: NotebookCell[]): NotebookModule {
+  const parts: string[] = [];
+  const spans: CellSpan[] = [];
+  let line = 0;
+  cells.forEach((cell, i) => {
+    if (cell.kind !== 'code') return;
+    const lines = pythonLines(cell.source);
+    spans.push({ cell: i + 1, firstLine: line, lineCount: lines.length, executionCount: cell.executionCount });
+    parts.push(lines.join('\n'));
+    line += lines.length;
+  });
+  return { text: parts.join('\n') + (parts.length > 0 ? '\n' : ''), cells: spans };
+}
+
+/** The cell's lines with IPython syntax blanked (same count as the source's lines). */
+function pythonLines(source: string): string[] {
+  const lines = source.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
+  const cellMagic = /^%%(\w+)/.exec(lines[0] ?? '')?.[1];
+  if (cellMagic !== undefined && !PYTHON_CELL_MAGICS.has(cellMagic)) return lines.map(() => '');
+  return lines.map((text, i) => ((i === 0 && cellMagic !== undefined) || isIPythonLine(text) ? '' : text));
+}
+
+function isIPythonLine(text: string): boolean {
+  const t = text.trim();
+  if (t.startsWith('%') || t.startsWith('!') || t.startsWith('?')) return true;
+  // `model?`, `model.forward??` (help), and `files = !ls` / `x = %timeit f()` (captured shell and magics).
+  if (/^[\w.]+\?{1,2}$/.test(t)) return true;
+  return /^[\w.,\s]+=\s*[!%]/.test(t);
+}
+
+/** The cell and cell-relative line of a module line, or null for a line outside every code cell. */
+export function cellOfLine(module: NotebookModule, line: number): { span: CellSpan; line: number } | null {
+  for (const span of module.cells)
+    if (line >= span.firstLine && line < span.firstLine + span.lineCount) return { span, line: line - span.firstLine };
+  return null;
+}
