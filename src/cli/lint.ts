@@ -4,35 +4,31 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
-import { analyzeDocument, isAnalyzable, RULES } from '../analysis';
-import type { Finding } from '../protocol/findings';
+import { analyzeDocument, isAnalyzable } from '../analysis';
+import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
+import { formatFindings, type Format, type Located } from './lintOutput';
 
 export interface LintIO {
   stdout(s: string): void;
   stderr(s: string): void;
 }
 
-type Format = 'text' | 'json' | 'sarif';
-
 const SKIP_DIRS = new Set(['node_modules', '.git', '.dropout-lens', '__pycache__', '.venv', 'venv', 'site-packages']);
-const README = 'https://example.invalid/dropout-lens/blob/main/README.md';
 
 const USAGE = `Usage: dropout-lens lint PATH... [--format text|json|sarif]
 
-Finds dropout mistakes in Python (PyTorch, Keras, TensorFlow), Keras model JSON and *.dropout.yaml/json configs.
+Finds dropout mistakes in Python (PyTorch, Keras, TensorFlow), Jupyter notebooks, Keras model JSON and
+*.dropout.yaml/json configs.
 Directories are walked (node_modules, .git and .dropout-lens are skipped).
 
-  --format text   file:line:col rule message (default)
-  --format json   a JSON array of {file, line, column, endLine, endColumn, rule, severity, message}
+  --format text   file:line:col rule message (default; file:cell N:line:col in a notebook), then a summary
+                  on stderr
+  --format json   a JSON array of {file, line, column, endLine, endColumn, rule, severity, message}, with
+                  cell (1-based among all cells) for a notebook's findings, whose lines are within the cell
   --format sarif  SARIF 2.1.0 for code-scanning tools
 
 Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage.
 `;
-
-interface Located {
-  file: string;
-  finding: Finding;
-}
 
 async function collect(path: string, out: string[], explicit: boolean): Promise<void> {
   const info = await stat(path);
@@ -43,11 +39,12 @@ async function collect(path: string, out: string[], explicit: boolean): Promise<
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await collect(join(path, e.name), out, false);
-      } else if (e.isFile() && /\.(pyi?|json|ya?ml)$/i.test(e.name)) await collect(join(path, e.name), out, false);
+      } else if (e.isFile() && /\.(pyi?|ipynb|json|ya?ml)$/i.test(e.name))
+        await collect(join(path, e.name), out, false);
     }
     return;
   }
-  if (explicit || isAnalyzable(path)) out.push(path);
+  if (explicit || isAnalyzable(path) || isNotebookFile(path)) out.push(path);
 }
 
 function display(path: string): string {
@@ -96,109 +93,47 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
     }
   }
   const results: Located[] = [];
+  const coverage = { analysed: 0, skipped: 0, unreadable: 0 };
   for (const file of files) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
       io.stderr(`dropout-lens lint: cannot read "${file}": ${(e as Error).message}\n`);
+      coverage.unreadable++;
       continue;
     }
-    if (!isAnalyzable(file, text)) continue;
+    if (isNotebookFile(file)) {
+      const notebook = analyzeNotebook(text, file);
+      if (!notebook.ok) {
+        io.stderr(`dropout-lens lint: ${display(file)}: not analysed: ${notebook.message}\n`);
+        coverage.unreadable++;
+        continue;
+      }
+      coverage.analysed++;
+      for (const { cell, ...finding } of notebook.findings) results.push({ file: display(file), cell, finding });
+      continue;
+    }
+    if (!isAnalyzable(file, text)) {
+      coverage.skipped++;
+      continue;
+    }
+    coverage.analysed++;
     for (const finding of analyzeDocument(text, file)) results.push({ file: display(file), finding });
   }
   const hasError = results.some((r) => r.finding.severity === 'error');
-  if (format === 'text') {
-    for (const { file, finding: f } of results)
-      io.stdout(`${file}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}\n`);
-  } else if (format === 'json') {
-    const rows = results.map(({ file, finding: f }) => ({
-      file,
-      line: f.range.start.line + 1,
-      column: f.range.start.character + 1,
-      endLine: f.range.end.line + 1,
-      endColumn: f.range.end.character + 1,
-      rule: f.rule,
-      severity: f.severity,
-      message: f.message,
-    }));
-    io.stdout(JSON.stringify(rows, null, 2) + '\n');
-  } else {
-    io.stdout(JSON.stringify(sarif(results), null, 2) + '\n');
-  }
+  io.stdout(formatFindings(results, format));
+  if (format === 'text' && (results.length > 0 || coverage.unreadable > 0)) io.stderr(summary(results, coverage));
   return hasError ? 1 : 0;
 }
 
-function sarifLevel(severity: Finding['severity']): 'error' | 'warning' | 'note' {
-  return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
-}
-
-function sarif(results: Located[]): unknown {
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'dropout-lens',
-            informationUri: README,
-            rules: RULES.map((r) => ({
-              id: r.id,
-              name: r.title
-                .replace(/[^A-Za-z0-9]+/g, ' ')
-                .trim()
-                .split(' ')
-                .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-                .join(''),
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.description },
-              helpUri: `${README}#${r.id}`,
-              defaultConfiguration: { level: sarifLevel(r.severity) },
-            })),
-          },
-        },
-        results: results.map(({ file, finding: f }) => ({
-          ruleId: f.rule,
-          ruleIndex: RULES.findIndex((r) => r.id === f.rule),
-          level: sarifLevel(f.severity),
-          message: { text: f.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: file },
-                region: {
-                  startLine: f.range.start.line + 1,
-                  startColumn: f.range.start.character + 1,
-                  endLine: f.range.end.line + 1,
-                  endColumn: f.range.end.character + 1,
-                },
-              },
-            },
-          ],
-          ...(f.fixes.length
-            ? {
-                fixes: f.fixes.map((fix) => ({
-                  description: { text: fix.title },
-                  artifactChanges: [
-                    {
-                      artifactLocation: { uri: file },
-                      replacements: fix.edits.map((e) => ({
-                        deletedRegion: {
-                          startLine: e.range.start.line + 1,
-                          startColumn: e.range.start.character + 1,
-                          endLine: e.range.end.line + 1,
-                          endColumn: e.range.end.character + 1,
-                        },
-                        insertedContent: { text: e.newText },
-                      })),
-                    },
-                  ],
-                })),
-              }
-            : {}),
-        })),
-      },
-    ],
-  };
+/** What was covered: files analysed, skipped and unreadable; findings by rule. */
+function summary(results: Located[], coverage: { analysed: number; skipped: number; unreadable: number }): string {
+  const byRule = new Map<string, number>();
+  for (const { finding } of results) byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
+  const files = `${coverage.analysed} file${coverage.analysed === 1 ? '' : 's'} analysed`;
+  const skipped = coverage.skipped > 0 ? `, ${coverage.skipped} skipped (not Keras JSON)` : '';
+  const unreadable = coverage.unreadable > 0 ? `, ${coverage.unreadable} could not be analysed` : '';
+  const rules = [...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
+  return `\n${files}${skipped}${unreadable}; ${results.length} finding${results.length === 1 ? '' : 's'}${rules ? ` (${rules})` : ''}\n`;
 }

@@ -55,6 +55,40 @@ await test('lint of a clean file exits 0 and prints nothing', () => {
   assert.equal(r.stdout.trim(), '');
 });
 
+await test('lint reads a notebook as one module and places each finding in its cell', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-nb-'));
+  const code = (source) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source });
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: 'markdown', metadata: {}, source: ['# A notebook\n'] },
+      code(['%matplotlib inline\n', 'import torch\n', 'import torch.nn as nn\n']),
+      code(['net = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))\n']),
+      code(['with torch.no_grad():\n', '    for xb in val_loader:\n', '        print(net(xb))\n']),
+    ],
+  };
+  writeFileSync(join(dir, 'train.ipynb'), JSON.stringify(nb));
+  writeFileSync(join(dir, 'broken.ipynb'), '{ "cells": [');
+  const json = cli('lint', dir, '--format', 'json');
+  const rows = JSON.parse(json.stdout);
+  assert.equal(json.status, rows.some((f) => f.severity === 'error') ? 1 : 0, 'an unreadable notebook is no error');
+  const miss = rows.find((f) => f.rule === 'missing-eval');
+  assert.ok(miss, json.stdout);
+  assert.equal(miss.cell, 4);
+  assert.equal(miss.line, 3);
+  assert.match(miss.file, /train\.ipynb$/);
+  assert.match(json.stderr, /broken\.ipynb: not analysed: not valid notebook JSON/);
+  const text = cli('lint', join(dir, 'train.ipynb'));
+  assert.match(text.stdout, /train\.ipynb:cell 4:3:\d+ missing-eval /);
+  assert.match(text.stderr, /1 file analysed; \d+ findings? \(.*missing-eval 1/);
+  const sarif = JSON.parse(cli('lint', join(dir, 'train.ipynb'), '--format', 'sarif').stdout);
+  const result = sarif.runs[0].results.find((r) => r.ruleId === 'missing-eval');
+  assert.equal(result.properties.cell, 4);
+  assert.match(result.message.text, /^cell 4: /);
+});
+
 await test('train --json streams engine events as JSON lines, ending in done', () => {
   const r = cli('train', join(examples, 'moons.dropout.yaml'), '--json', '--epochs', '3');
   assert.equal(r.status, 0, r.stderr);
