@@ -86,6 +86,20 @@ export const RULES: readonly RuleInfo[] = [
       'from_pretrained() returns a model in eval mode; training it without calling model.train() means dropout never runs during fine-tuning. Call model.train() before the training loop.',
   },
   {
+    id: 'rnn-dropout-single-layer',
+    title: 'Recurrent dropout with a single layer',
+    severity: 'warning',
+    description:
+      'nn.LSTM, nn.GRU and nn.RNN apply dropout= only between stacked layers; with num_layers=1 (the default) it never drops anything. Stack layers or add an nn.Dropout on the output.',
+  },
+  {
+    id: 'tf1-dropout-no-training',
+    title: 'TensorFlow 1 layers dropout without training=',
+    severity: 'warning',
+    description:
+      'tf.layers.dropout defaults to training=False, so without a training= argument it never drops, in training either. Pass training=is_training.',
+  },
+  {
     id: 'invalid-config',
     title: 'Invalid model config',
     severity: 'error',

@@ -12,6 +12,8 @@ export const RULE_IDS = [
   'training-true-at-inference',
   'tf1-keep-prob-api',
   'pretrained-never-trained-mode',
+  'rnn-dropout-single-layer',
+  'tf1-dropout-no-training',
   'invalid-config',
   'parse-error',
 ] as const;

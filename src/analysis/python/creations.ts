@@ -13,6 +13,8 @@ import { classifyCtor, classifyFunctional } from './layers';
 import { hasMcIntent } from './intent';
 import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
+import { checkRecurrentDropout } from './rnnDropout';
+import { checkTf1LayersTraining } from './tf1LayersDropout';
 
 export function checkCreations(py: Py): void {
   for (const { unit, items } of groupByUnit(py, all(py, 'CallExpression'), (n) => n.from))
@@ -25,6 +27,7 @@ function checkCreation(py: Py, call: SyntaxNode): void {
   const lc = classifyCtor(py, call) ?? classifyFunctional(py, call);
   if (!lc || lc.kind !== 'dropout') {
     checkTrainingTrue(py, call);
+    checkRecurrentDropout(py, call);
     return;
   }
   if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
@@ -43,7 +46,8 @@ function checkCreation(py: Py, call: SyntaxNode): void {
       [{ title: `Use 1 - ${t}`, edits: [{ from: node.from, to: node.to, insert: `1 - ${t}` }], preferred: true }],
     );
   }
-  if (lc.framework === 'tf') checkTf1(py, call);
+  if (lc.label === 'tf.nn.dropout') checkTf1(py, call);
+  if (lc.label === 'tf.layers.dropout') checkTf1LayersTraining(py, call, lc.label);
   if (lc.framework === 'functional') checkFunctionalFlag(py, call, lc);
   checkTrainingTrue(py, call);
 }

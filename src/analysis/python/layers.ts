@@ -123,6 +123,17 @@ function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
       rate: node ? literalNumber(py, node) : undefined,
     };
   }
+  if (q === 'tensorflow.layers.dropout' || q === 'tensorflow.compat.v1.layers.dropout') {
+    const a = args(py, call);
+    const node = a?.keywords.get('rate')?.value ?? a?.positional[1];
+    return {
+      kind: 'dropout',
+      label: 'tf.layers.dropout',
+      framework: 'tf',
+      rateNode: node ?? undefined,
+      rate: node ? literalNumber(py, node) : 0.5,
+    };
+  }
   if (q.startsWith('tensorflow.nn.') && F_ACT.has(last))
     return { kind: 'act', label: `tf.nn.${last}`, framework: 'tf' };
   return null;

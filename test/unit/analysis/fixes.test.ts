@@ -158,3 +158,34 @@ test('suppression quick fix: a comment alone above the line, with its indent; an
     'JSON has no comments',
   );
 });
+
+test('quick fixes: the ignored recurrent dropout= is removed with its comma, wherever it sits', () => {
+  const fixOf = (src: string) => {
+    const f = analyzeDocument(src, 'r.py').find((x) => x.rule === 'rnn-dropout-single-layer');
+    assert.ok(f, src);
+    return applyEdits(src, f.fixes[0]!.edits);
+  };
+  assert.equal(
+    fixOf('import torch.nn as nn\nm = nn.LSTM(8, 8, dropout=0.3, batch_first=True)\n'),
+    'import torch.nn as nn\nm = nn.LSTM(8, 8, batch_first=True)\n',
+  );
+  assert.equal(
+    fixOf('import torch.nn as nn\nm = nn.GRU(\n    8,\n    8,\n    dropout=0.3,\n)\n'),
+    'import torch.nn as nn\nm = nn.GRU(\n    8,\n    8,\n)\n',
+  );
+  assert.equal(
+    fixOf('import torch.nn as nn\nm = nn.RNN(dropout=0.3, input_size=8, hidden_size=8)\n'),
+    'import torch.nn as nn\nm = nn.RNN(input_size=8, hidden_size=8)\n',
+  );
+});
+
+test('quick fixes: tf.layers.dropout gets a training= argument before its closing parenthesis', () => {
+  const src = 'import tensorflow as tf\nh = tf.layers.dropout(x, rate=0.5)\ng = tf.layers.dropout(\n    x,\n)\n';
+  const fixes = analyzeDocument(src, 't.py').filter((x) => x.rule === 'tf1-dropout-no-training');
+  assert.equal(fixes.length, 2);
+  assert.equal(
+    applyEdits(src, fixes[0]!.fixes[0]!.edits),
+    'import tensorflow as tf\nh = tf.layers.dropout(x, rate=0.5, training=is_training)\ng = tf.layers.dropout(\n    x,\n)\n',
+  );
+  assert.match(applyEdits(src, fixes[1]!.fixes[0]!.edits), /\n {4}x, training=is_training,\n\)\n$/);
+});
