@@ -3,7 +3,7 @@
  * trained (handed to an optimizer) and which a Hugging Face / Lightning Trainer switches itself.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { MODEL_PARAM } from './vocabulary';
+import { MODEL_PARAM, MODE_PRESERVING_WRAPPERS } from './vocabulary';
 import type { Py } from './context';
 import { args, children, defName, enclosing, forIterable, paramNames } from './syntax';
 import { dotted, qualify } from './names';
@@ -24,18 +24,22 @@ export function modelOf(py: Py, n: SyntaxNode | null | undefined): string | null
 }
 
 export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
-  // Net().to(device) / .cuda() / .double(): the model itself.
+  // Net().to(device) / .cuda() / .double(), torch.compile(Net()): the model itself.
   let v = value;
-  for (let i = 0; i < 10 && v.name === 'CallExpression' && v.firstChild?.name === 'MemberExpression'; i++) {
+  for (let i = 0; i < 10 && v.name === 'CallExpression'; i++) {
     const callee = v.firstChild;
-    const m = py.text(callee.lastChild);
-    const obj = callee.firstChild!;
-    if (['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval'].includes(m) && obj.name === 'CallExpression')
-      v = obj;
+    const obj = callee?.name === 'MemberExpression' ? callee.firstChild : null;
+    const method = callee?.name === 'MemberExpression' ? py.text(callee.lastChild) : '';
+    const wrapped = MODE_PRESERVING_WRAPPERS.has(qualify(py, callee) ?? '') ? args(py, v)?.positional[0] : undefined;
+    if (obj?.name === 'CallExpression' && CHAINED_SAME_MODEL.has(method)) v = obj;
+    else if (wrapped?.name === 'CallExpression') v = wrapped;
     else break;
   }
   return v;
 }
+
+/** Methods that return the model they are called on. */
+const CHAINED_SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval']);
 
 export function collectModels(py: Py): void {
   let anyInsensitiveClass = false;

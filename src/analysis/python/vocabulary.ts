@@ -172,3 +172,17 @@ export const MODEL_PARAM =
   /^(model|net|network|classifier|module|mdl|student|clf|regressor)$|(^|_)(model|net|network|classifier)(_|$)/i;
 export const BLOCK_NAME =
   /^(features|encoder|backbone|block|blocks|body|trunk|stem|embed|embedding|extractor|feature_extractor|conv|convs|layers_?\d*|hidden|shared|base)$/i;
+
+/** Calls that wrap a model and keep its mode: the result is in whatever mode the argument was. */
+export const MODE_PRESERVING_WRAPPERS = new Set([
+  'torch.compile',
+  'torch.jit.script',
+  'torch.jit.trace',
+  'torch.jit.freeze',
+  'torch.jit.optimize_for_inference',
+  'torch.nn.DataParallel',
+  'torch.nn.parallel.DataParallel',
+  'torch.nn.parallel.DistributedDataParallel',
+  'torch.ao.quantization.quantize_dynamic',
+  'torch.quantization.quantize_dynamic',
+]);

@@ -3,7 +3,7 @@
  * calls, and reports models used at inference in train mode and training continued in eval mode.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { VAL_ITER } from './vocabulary';
+import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
 import type { FnInfo, Py, State } from './context';
 import { args, body, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
 import { dotted, qualify } from './names';
@@ -44,18 +44,19 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
   return out;
 }
 
-function isNoGrad(py: Py, withStmt: SyntaxNode): boolean {
+/** The gradient-free context a with statement enters, as the user wrote it (`torch.no_grad()`), or null. */
+function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
   for (const c of children(withStmt)) {
     if (c.name === 'Body') break;
     if (c.name !== 'CallExpression') continue;
     const q = qualify(py, c.firstChild) ?? '';
-    if (q === 'torch.no_grad' || q === 'torch.inference_mode' || q === 'torch.autograd.no_grad') return true;
+    if (q === 'torch.no_grad' || q === 'torch.inference_mode' || q === 'torch.autograd.no_grad') return py.text(c);
     if (q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled') {
       const a = args(py, c);
-      if (a && isFalseLiteral(py, a.positional[0])) return true;
+      if (a && isFalseLiteral(py, a.positional[0])) return py.text(c);
     }
   }
-  return false;
+  return null;
 }
 
 function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
@@ -146,10 +147,8 @@ export class FlowWalker {
         return state;
       case 'WithStatement': {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
-        const inner =
-          isNoGrad(py, s) && !flow.inference
-            ? { ...flow, inference: { anchor: s, reason: 'inside torch.no_grad()' } }
-            : flow;
+        const noGrad = flow.inference ? null : noGradContext(py, s);
+        const inner = noGrad ? { ...flow, inference: { anchor: s, reason: `inside ${oneLine(noGrad)}` } } : flow;
         return this.walk(bodyOf(py, s), state, inner);
       }
       case 'ForStatement':
@@ -216,7 +215,7 @@ export class FlowWalker {
             );
           else if (py.classes.has(q) || classifyCtor(py, inner)?.container)
             state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
-          else if (q === 'copy.deepcopy') {
+          else if (q === 'copy.deepcopy' || MODE_PRESERVING_WRAPPERS.has(q)) {
             const a = args(py, inner);
             const src = a ? dotted(py, a.positional[0] ?? null) : null;
             state.set(target, (src && state.get(src)) || { mode: 'unknown' });
@@ -436,4 +435,9 @@ function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
+}
+
+function oneLine(code: string): string {
+  const flat = code.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }
