@@ -4,7 +4,7 @@
 # let code-server build its native modules; ripgrep feeds code-server's search; python3-torch with
 # OpenBLAS is the benchmark's and the golden generator's reference.
 set -euo pipefail
-packages=(chromium libkrb5-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep python3-torch libopenblas0-pthread)
+packages=(chromium libkrb5-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep python3-torch libopenblas0-pthread python3-nbformat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
