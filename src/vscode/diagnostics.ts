@@ -6,11 +6,12 @@
  */
 import * as vscode from 'vscode';
 import { isAnalyzable } from '../analysis/files';
-import type { DocumentEdit } from '../protocol/analysis';
+import type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
 import { AnalysisWorker, locateAnalysisWorker, type AnalysisJob } from '../session/analysisWorker';
 import { toDiagnostic } from './convert';
 import { log } from './log';
+import { NotebookDiagnostics } from './notebookDiagnostics';
 import { diagnosticsSettings } from './settings';
 
 export class DiagnosticsController implements vscode.Disposable {
@@ -18,6 +19,7 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly findings = new Map<string, Finding[]>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly worker: AnalysisWorker;
+  private readonly notebooks: NotebookDiagnostics;
   /**
    * Open documents whose incremental analyzer lives in the worker, with the edits made since their last
    * request: the worker maps them onto the kept syntax tree, so none may be lost or reordered.
@@ -38,7 +40,14 @@ export class DiagnosticsController implements vscode.Disposable {
     extensionPath: string,
   ) {
     this.worker = new AnalysisWorker(locateAnalysisWorker(extensionPath));
+    this.notebooks = new NotebookDiagnostics({
+      optionsFor: (uri) => this.optionsFor(uri),
+      analyze: (job) => this.worker.analyze(job),
+      publish: (uri, findings) => this.publish(uri, findings),
+      forget: (uri) => this.forget(uri),
+    });
     this.disposables.push(
+      this.notebooks,
       this.changed,
       vscode.workspace.onDidOpenTextDocument((doc) => void this.analyze(doc)),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -74,6 +83,7 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Open documents, and with the workspace scope every file, analysed again under the current settings. */
   private refresh(): void {
     this.analyzeOpenDocuments();
+    void this.notebooks.analyzeOpen();
     if (this.coversWorkspace()) void this.scanWorkspace();
     else
       for (const key of [...this.findings.keys()])
@@ -133,6 +143,12 @@ export class DiagnosticsController implements vscode.Disposable {
       const uri = vscode.Uri.parse(key);
       if (!seen.has(key) && !this.isOpen(uri)) this.forget(uri);
     }
+    // Open notebooks, whose cells are documents of their own (a closed notebook is not read).
+    for (const count of await this.notebooks.analyzeOpen()) {
+      if (count === undefined) continue;
+      files++;
+      findings += count;
+    }
     return { files, findings };
   }
 
@@ -162,16 +178,22 @@ export class DiagnosticsController implements vscode.Disposable {
     return this.run(doc.uri, { document: key, fileName: name, edits, text });
   }
 
-  private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {
+  /** The analysis options for a file, or undefined when its diagnostics are off or it is excluded. */
+  private optionsFor(uri: vscode.Uri): AnalyzeOptions | undefined {
     const settings = diagnosticsSettings(uri);
-    if (!settings.enabled || this.isExcluded(uri, excludedGlobs(settings.exclude, uri))) {
+    if (!settings.enabled || this.isExcluded(uri, excludedGlobs(settings.exclude, uri))) return undefined;
+    return { rules: settings.rules, severities: settings.severities };
+  }
+
+  private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {
+    const options = this.optionsFor(uri);
+    if (!options) {
       this.forget(uri);
       return 0;
     }
     const key = uri.toString();
     const id = ++this.requests;
     this.latest.set(key, id);
-    const options = { rules: settings.rules, severities: settings.severities };
     let findings: Finding[];
     try {
       findings = await this.worker.analyze({ ...job, options });
@@ -188,13 +210,17 @@ export class DiagnosticsController implements vscode.Disposable {
       }
     }
     if (this.latest.get(key) !== id) return undefined;
-    this.findings.set(key, findings);
+    this.publish(uri, findings);
+    return findings.length;
+  }
+
+  private publish(uri: vscode.Uri, findings: Finding[]): void {
+    this.findings.set(uri.toString(), findings);
     this.collection.set(
       uri,
       findings.map((f) => toDiagnostic(f, this.readme)),
     );
     this.changed.fire(uri);
-    return findings.length;
   }
 
   private isExcluded(uri: vscode.Uri, patterns: string[]): boolean {

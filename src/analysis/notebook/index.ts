@@ -4,18 +4,14 @@
  * dropped rather than offered half-applied.
  */
 import type { AnalyzeOptions } from '../../protocol/analysis';
-import type { Finding, Range, TextEdit } from '../../protocol/findings';
 import { analyzeDocument } from '../analyze';
 import { readNotebook } from './cells';
-import { cellOfLine, notebookModule, type CellSpan, type NotebookModule } from './module';
+import { notebookModule } from './module';
+import { placeInCells, type CellFinding } from './placement';
 
 export { readNotebook, type NotebookCell } from './cells';
 export { notebookModule, type CellSpan, type NotebookModule } from './module';
-
-export interface CellFinding extends Finding {
-  /** 1-based position among all the notebook's cells. */
-  cell: number;
-}
+export { placeInCells, type CellFinding } from './placement';
 
 export type NotebookAnalysis = { ok: true; findings: CellFinding[] } | { ok: false; message: string };
 
@@ -28,43 +24,5 @@ export function analyzeNotebook(text: string, fileName: string, options: Analyze
   if (!read.ok) return read;
   const module = notebookModule(read.cells);
   const findings = analyzeDocument(module.text, fileName.replace(/\.ipynb$/i, '.py'), options);
-  return { ok: true, findings: findings.flatMap((f) => placeInCell(module, f)) };
-}
-
-function placeInCell(module: NotebookModule, finding: Finding): CellFinding[] {
-  const at = cellOfLine(module, finding.range.start.line);
-  const lastCell = module.cells.at(-1);
-  // A syntax error found at the end of the text (an unclosed bracket) belongs to the last code cell.
-  if (!at && lastCell && finding.rule === 'parse-error') {
-    const line = lastCell.lineCount - 1;
-    const end = { line, character: 0 };
-    return [{ ...finding, cell: lastCell.cell, range: { start: end, end }, fixes: [] }];
-  }
-  if (!at) return [];
-  const range = cellRange(at.span, finding.range);
-  if (!range) return [];
-  const fixes = finding.fixes.flatMap((fix) => {
-    const edits: TextEdit[] = [];
-    for (const edit of fix.edits) {
-      const inCell = cellRange(at.span, edit.range);
-      if (!inCell) return [];
-      edits.push({ newText: edit.newText, range: inCell });
-    }
-    return [{ ...fix, edits }];
-  });
-  return [{ ...finding, cell: at.span.cell, range, fixes }];
-}
-
-/** The range in cell-relative lines, or null when it leaves the cell. */
-function cellRange(span: CellSpan, range: Range): Range | null {
-  const last = span.firstLine + span.lineCount - 1;
-  const { start, end } = range;
-  if (start.line < span.firstLine || start.line > last) return null;
-  // A range that runs to the start of the next cell's first line ends at the end of this cell instead.
-  const clampedEnd = end.line > last ? (end.line === last + 1 && end.character === 0 ? end : null) : end;
-  if (!clampedEnd) return null;
-  return {
-    start: { line: start.line - span.firstLine, character: start.character },
-    end: { line: clampedEnd.line - span.firstLine, character: clampedEnd.character },
-  };
+  return { ok: true, findings: placeInCells(module, findings) };
 }

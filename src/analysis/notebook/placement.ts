@@ -1,0 +1,54 @@
+/**
+ * Findings on a notebook's module text placed in their cells, with cell-relative ranges. Pure text work, no
+ * parser: the extension host places what the analysis process found.
+ */
+import type { Finding, Range, TextEdit } from '../../protocol/findings';
+import { cellOfLine, type CellSpan, type NotebookModule } from './module';
+
+export interface CellFinding extends Finding {
+  /** 1-based position among all the notebook's cells. */
+  cell: number;
+}
+
+/** Findings on the module's text, each placed in its cell (a finding between cells, or a fix leaving one, is dropped). */
+export function placeInCells(module: NotebookModule, findings: readonly Finding[]): CellFinding[] {
+  return findings.flatMap((f) => placeInCell(module, f));
+}
+
+function placeInCell(module: NotebookModule, finding: Finding): CellFinding[] {
+  const at = cellOfLine(module, finding.range.start.line);
+  const lastCell = module.cells.at(-1);
+  // A syntax error found at the end of the text (an unclosed bracket) belongs to the last code cell.
+  if (!at && lastCell && finding.rule === 'parse-error') {
+    const line = lastCell.lineCount - 1;
+    const end = { line, character: 0 };
+    return [{ ...finding, cell: lastCell.cell, range: { start: end, end }, fixes: [] }];
+  }
+  if (!at) return [];
+  const range = cellRange(at.span, finding.range);
+  if (!range) return [];
+  const fixes = finding.fixes.flatMap((fix) => {
+    const edits: TextEdit[] = [];
+    for (const edit of fix.edits) {
+      const inCell = cellRange(at.span, edit.range);
+      if (!inCell) return [];
+      edits.push({ newText: edit.newText, range: inCell });
+    }
+    return [{ ...fix, edits }];
+  });
+  return [{ ...finding, cell: at.span.cell, range, fixes }];
+}
+
+/** The range in cell-relative lines, or null when it leaves the cell. */
+function cellRange(span: CellSpan, range: Range): Range | null {
+  const last = span.firstLine + span.lineCount - 1;
+  const { start, end } = range;
+  if (start.line < span.firstLine || start.line > last) return null;
+  // A range that runs to the start of the next cell's first line ends at the end of this cell instead.
+  const clampedEnd = end.line > last ? (end.line === last + 1 && end.character === 0 ? end : null) : end;
+  if (!clampedEnd) return null;
+  return {
+    start: { line: start.line - span.firstLine, character: start.character },
+    end: { line: clampedEnd.line - span.firstLine, character: clampedEnd.character },
+  };
+}

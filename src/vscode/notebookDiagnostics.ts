@@ -1,0 +1,141 @@
+/**
+ * Dropout diagnostics for open Jupyter notebooks: the Python code cells read as one module in document order
+ * (a model defined in one cell and validated in another is one program), each finding shown on its cell.
+ * The module is built and the findings placed here, as text; the analysis process parses.
+ */
+import * as vscode from 'vscode';
+import type { NotebookCell } from '../analysis/notebook/cells';
+import { notebookModule } from '../analysis/notebook/module';
+import { placeInCells } from '../analysis/notebook/placement';
+import type { AnalyzeOptions } from '../protocol/analysis';
+import type { Finding } from '../protocol/findings';
+import type { AnalysisJob } from '../session/analysisWorker';
+import { log } from './log';
+import { diagnosticsSettings } from './settings';
+
+/** What the notebook diagnostics need from the diagnostics controller. */
+export interface NotebookAnalysisHost {
+  /** The analysis options for a file, or undefined when its diagnostics are off or it is excluded. */
+  optionsFor(uri: vscode.Uri): AnalyzeOptions | undefined;
+  analyze(job: AnalysisJob): Promise<Finding[]>;
+  publish(uri: vscode.Uri, findings: Finding[]): void;
+  forget(uri: vscode.Uri): void;
+}
+
+/** VS Code's own `.ipynb` serializer registers this type; other notebook kinds are not Python. */
+const JUPYTER = 'jupyter-notebook';
+const CELL_SCHEME = 'vscode-notebook-cell';
+
+export class NotebookDiagnostics implements vscode.Disposable {
+  /** Per notebook, the cell documents that were given diagnostics, so a deleted cell's are dropped. */
+  private readonly published = new Map<string, vscode.Uri[]>();
+  private readonly latest = new Map<string, number>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private requests = 0;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(private readonly host: NotebookAnalysisHost) {
+    this.disposables = [
+      vscode.workspace.onDidOpenNotebookDocument((notebook) => void this.analyze(notebook)),
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        // Cells added, removed or moved, or a cell's language changed; typing is seen below.
+        if (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined))
+          this.schedule(e.notebook);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.scheme !== CELL_SCHEME || e.contentChanges.length === 0) return;
+        const notebook = notebookOf(e.document);
+        if (notebook) this.schedule(notebook);
+      }),
+      vscode.workspace.onDidCloseNotebookDocument((notebook) => this.forget(notebook)),
+    ];
+  }
+
+  analyzeOpen(): Promise<(number | undefined)[]> {
+    return Promise.all(vscode.workspace.notebookDocuments.map((notebook) => this.analyze(notebook)));
+  }
+
+  /** Analyses the notebook; resolves with its number of findings (undefined: not ours, off, excluded, or superseded). */
+  async analyze(notebook: vscode.NotebookDocument): Promise<number | undefined> {
+    if (notebook.notebookType !== JUPYTER) return undefined;
+    const options = this.host.optionsFor(notebook.uri);
+    if (!options) {
+      this.forget(notebook);
+      return undefined;
+    }
+    const key = notebook.uri.toString();
+    const id = ++this.requests;
+    this.latest.set(key, id);
+    const cells = notebook.getCells();
+    const module = notebookModule(cells.map(readCell));
+    let findings: Finding[];
+    try {
+      findings = await this.host.analyze({
+        fileName: `${notebook.uri.fsPath || notebook.uri.path}.py`,
+        text: module.text,
+        options,
+      });
+    } catch (error) {
+      log().error(
+        `Analysis of ${notebook.uri.fsPath || notebook.uri.path} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      findings = [];
+    }
+    if (this.latest.get(key) !== id) return undefined;
+    const placed = placeInCells(module, findings);
+    const byCell = new Map<number, Finding[]>();
+    for (const { cell, ...finding } of placed) byCell.set(cell, [...(byCell.get(cell) ?? []), finding]);
+    const uris: vscode.Uri[] = [];
+    cells.forEach((cell, index) => {
+      if (cell.kind !== vscode.NotebookCellKind.Code) return;
+      this.host.publish(cell.document.uri, byCell.get(index + 1) ?? []);
+      uris.push(cell.document.uri);
+    });
+    const kept = new Set(uris.map(String));
+    for (const old of this.published.get(key) ?? []) if (!kept.has(old.toString())) this.host.forget(old);
+    this.published.set(key, uris);
+    return placed.length;
+  }
+
+  private schedule(notebook: vscode.NotebookDocument): void {
+    const key = notebook.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        if (!notebook.isClosed) void this.analyze(notebook);
+      }, diagnosticsSettings(notebook.uri).debounceMs),
+    );
+  }
+
+  private forget(notebook: vscode.NotebookDocument): void {
+    const key = notebook.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.delete(key);
+    this.latest.delete(key);
+    for (const uri of this.published.get(key) ?? []) this.host.forget(uri);
+    this.published.delete(key);
+  }
+
+  dispose(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** A cell as the module builder reads it; a code cell in another language (`%%R`, SQL) is not Python. */
+function readCell(cell: vscode.NotebookCell): NotebookCell {
+  const python = cell.kind === vscode.NotebookCellKind.Code && cell.document.languageId === 'python';
+  return {
+    kind: python ? 'code' : cell.kind === vscode.NotebookCellKind.Code ? 'raw' : 'markdown',
+    source: cell.document.getText(),
+    executionCount: cell.executionSummary?.executionOrder ?? null,
+  };
+}
+
+function notebookOf(cellDocument: vscode.TextDocument): vscode.NotebookDocument | undefined {
+  return vscode.workspace.notebookDocuments.find((notebook) =>
+    notebook.getCells().some((cell) => cell.document === cellDocument),
+  );
+}

@@ -1,0 +1,73 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, ruleOf, waitFor, workspaceFile } from './helpers';
+
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'dropout-lens');
+
+async function openNotebook(name: string): Promise<vscode.NotebookDocument> {
+  await api();
+  const notebook = await vscode.workspace.openNotebookDocument(workspaceFile('notebooks', name));
+  await vscode.window.showNotebookDocument(notebook);
+  return notebook;
+}
+
+/** The notebook's last cell: the validation loop, in both example notebooks. */
+function validationCell(notebook: vscode.NotebookDocument): vscode.NotebookCell {
+  const cell = notebook.cellAt(notebook.cellCount - 1);
+  assert.equal(cell.kind, vscode.NotebookCellKind.Code);
+  return cell;
+}
+
+suite('Notebooks', () => {
+  test('a model trained in one cell and validated in another without eval() is flagged on the validating cell', async () => {
+    const notebook = await openNotebook('validate_missing_eval.ipynb');
+    const cell = validationCell(notebook);
+    const [diagnostic] = await waitFor('missing-eval on the validation cell', () => {
+      const found = ours(cell.document.uri).filter((d) => ruleOf(d) === 'missing-eval');
+      return found.length > 0 ? found : undefined;
+    });
+    assert.ok(diagnostic);
+    assert.match(diagnostic.message, /net is in train mode inside torch\.no_grad\(\)/);
+    assert.equal(cell.document.getText(diagnostic.range), 'net(xb)');
+    // The cells that define and train the model are fine, and none carries the validating cell's finding.
+    for (const other of notebook.getCells().slice(0, -1))
+      assert.deepEqual(ours(other.document.uri).map(ruleOf), [], `cell ${other.index + 1}`);
+  });
+
+  test('the quick fix edits the cell, and the finding clears', async () => {
+    const notebook = await openNotebook('validate_missing_eval.ipynb');
+    const cell = validationCell(notebook);
+    const diagnostic = await waitFor('missing-eval', () =>
+      ours(cell.document.uri).find((d) => ruleOf(d) === 'missing-eval'),
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      cell.document.uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const fix = actions.find((a) => a.title === 'Insert net.eval()');
+    assert.ok(fix?.edit, `actions: ${actions.map((a) => a.title)}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(cell.document.getText(), /net\.eval\(\)/);
+    await waitFor('missing-eval to clear', () => !ours(cell.document.uri).some((d) => ruleOf(d) === 'missing-eval'));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('the clean notebook has no findings, and deleting its eval() line brings one as the user types', async () => {
+    const notebook = await openNotebook('validate_clean.ipynb');
+    const { diagnostics } = await api();
+    const cell = validationCell(notebook);
+    await waitFor('analysis of the clean notebook', () => diagnostics.findingsFor(cell.document.uri) !== undefined);
+    for (const each of notebook.getCells()) assert.deepEqual(ours(each.document.uri).map(ruleOf), []);
+    const evalLine = cell.document.lineAt(0);
+    assert.equal(evalLine.text, 'net.eval()');
+    const edit = new vscode.WorkspaceEdit();
+    edit.delete(cell.document.uri, evalLine.rangeIncludingLineBreak);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor('missing-eval after the edit', () =>
+      ours(cell.document.uri).some((d) => ruleOf(d) === 'missing-eval'),
+    );
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
