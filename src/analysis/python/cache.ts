@@ -14,7 +14,9 @@ export interface Emission {
 
 export interface FnSummary {
   effects: [string | number, Mode][];
-  trains: number[];
+  trains: (number | string)[];
+  /** A context manager's entry modes and whether it restores them. */
+  context?: { enter: [string | number, Mode][]; restores: boolean };
 }
 
 /** A call-site record: function name, parameter index, mode. */

@@ -4,7 +4,7 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { Emitter, type Op } from '../ops';
 import type { LineMap } from '../text';
-import type { Args, CallFacts, LayerCall, Mode } from './facts';
+import type { Args, CallFacts, LayerCall, Mode, ModeContext } from './facts';
 import { NodeMemo } from './nodeMemo';
 import type { Defs, RangeIndex } from './rangeIndex';
 import type { PythonCache, ReuseStats, Site, Unit } from './cache';
@@ -105,6 +105,8 @@ export interface FnInfo {
   /** Effects on params (by index) and on global names after the function returns. */
   effects: Map<string | number, ModeState>;
   trainsParams: Set<number | string>;
+  /** As a `@contextmanager`: the modes its entry leaves, and whether its exit restores them. */
+  context?: ModeContext;
   mc: boolean;
   inference: boolean;
 }

@@ -51,3 +51,9 @@ export interface ModelFacts {
   hf: string[];
   trained: string[];
 }
+
+/** The modes a context manager's entry leaves, by parameter index (or by global name), and whether it restores. */
+export interface ModeContext {
+  enter: Map<string | number, Mode>;
+  restores: boolean;
+}

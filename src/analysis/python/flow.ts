@@ -5,7 +5,9 @@
 import type { FnInfo, Py, State } from './context';
 import { children } from './syntax';
 import { within } from './tree-index';
-import { bodyOf, callFacts, type Flow, FlowWalker, recordSite } from './walker';
+import { bodyOf } from './bodies';
+import { generatorContext, isContextManagerFn } from './modeContexts';
+import { callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
 import { encodeEmission, groupByUnit, replay } from './reuse';
 import type { Emission, FnSummary, Site, Unit } from './cache';
@@ -27,6 +29,7 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
         if (!sum) return;
         fn.effects = new Map(sum.effects.map(([k, mode]) => [k, { mode }]));
         for (const p of sum.trains) fn.trainsParams.add(p);
+        if (sum.context) fn.context = { enter: new Map(sum.context.enter), restores: sum.context.restores };
       });
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
       u.entry.summary = old;
@@ -48,10 +51,16 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
 }
 
 function summaryOf(fn: FnInfo): FnSummary {
-  return { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] as number[] };
+  const summary: FnSummary = { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] };
+  if (fn.context) summary.context = { enter: [...fn.context.enter], restores: fn.context.restores };
+  return summary;
 }
 
 function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
+  if (isContextManagerFn(py, fn))
+    fn.context = generatorContext(py, fn, (stmts, state) =>
+      walker.walk(stmts, state, { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() }),
+    );
   const entry: State = new Map();
   const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
   const end = walker.walk(bodyOf(py, fn.node), entry, flow);
@@ -64,9 +73,12 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
   // Does it train a model parameter?
   const calls = within(py, 'CallExpression', fn.node);
   if (calls.some((c) => callFacts(py, c).trainingStep)) {
+    const called = new Set(calls.map((c) => callFacts(py, c).calleeDotted));
     fn.params.forEach((p, i) => {
-      if (py.modelNames.has(p) && calls.some((c) => callFacts(py, c).calleeDotted === p)) fn.trainsParams.add(i);
+      if (py.modelNames.has(p) && called.has(p)) fn.trainsParams.add(i);
     });
+    // A model the function reaches without a parameter (`self.model`, a module-level `model`) is trained too.
+    for (const m of py.modelNames) if (!fn.params.includes(m) && called.has(m)) fn.trainsParams.add(m);
   }
 }
 

@@ -5,12 +5,14 @@
 import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
 import type { FnInfo, Py, State } from './context';
-import { args, body, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import { args, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
 import { dotted, qualify } from './names';
 import { findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, stripChain } from './models';
+import { blockOf, bodyOf } from './bodies';
+import { enteredModes } from './modeContexts';
 import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
 import type { Mode, Args } from './facts';
 import type { CallFacts } from './facts';
@@ -112,24 +114,6 @@ export function callFacts(py: Py, call: SyntaxNode): CallFacts {
   return f;
 }
 
-/** Statements of a compound statement's or definition's body (cached per node; see body()). */
-export function bodyOf(py: Py, n: SyntaxNode): SyntaxNode[] {
-  let b = py.bodyMemo.get(n.from);
-  if (b === undefined) py.bodyMemo.set(n.from, (b = body(n)));
-  return b;
-}
-
-/** Children of a Body but its ":" (cached per Body). */
-function blockOf(py: Py, b: SyntaxNode): SyntaxNode[] {
-  let out = py.blockMemo.get(b.from);
-  if (out === undefined) {
-    out = [];
-    for (let c = b.firstChild; c; c = c.nextSibling) if (c.name !== ':') out.push(c);
-    py.blockMemo.set(b.from, out);
-  }
-  return out;
-}
-
 export class FlowWalker {
   constructor(private readonly py: Py) {}
 
@@ -149,7 +133,28 @@ export class FlowWalker {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
         const noGrad = flow.inference ? null : noGradContext(py, s);
         const inner = noGrad ? { ...flow, inference: { anchor: s, reason: `inside ${oneLine(noGrad)}` } } : flow;
-        return this.walk(bodyOf(py, s), state, inner);
+        // `with evaluating(model):` -- a context manager of this file that switches the mode for the body.
+        const entered = enteredModes(py, s, (stmts, st) =>
+          this.quietly(() => this.walk(stmts, st, { ...flow, loops: [] })),
+        );
+        const before = state;
+        if (entered.modes.length > 0) {
+          state = new Map(state);
+          for (const { model, mode, call } of entered.modes)
+            state.set(
+              model,
+              mode === 'eval' ? { mode, origin: { kind: 'eval-call', node: call, loops: flow.loops } } : { mode },
+            );
+        }
+        const end = this.walk(bodyOf(py, s), state, inner);
+        if (entered.restored.length === 0) return end;
+        const out = new Map(end);
+        for (const model of entered.restored) {
+          const prior = before.get(model);
+          if (prior) out.set(model, prior);
+          else out.delete(model);
+        }
+        return out;
       }
       case 'ForStatement':
       case 'WhileStatement': {
@@ -176,17 +181,24 @@ export class FlowWalker {
         return joinStates(state, end, true);
       }
       case 'IfStatement': {
+        // A branch that returns or raises does not reach the next statement; the eval() of a branch that
+        // does (validation every N steps) may carry into what follows, so its origin is kept.
         let result: State | null = null;
         let sawElse = false;
+        let allExit = true;
         for (const k of children(s)) {
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
-            const out = this.walk(blockOf(py, k), state, flow);
-            result = result ? joinStates(result, out) : out;
+            const block = blockOf(py, k);
+            const out = this.walk(block, state, flow);
+            if (exits(block)) continue;
+            allExit = false;
+            result = result ? joinStates(result, out, true) : out;
           } else if (k.name !== 'if' && k.name !== 'elif' && k.name !== 'else') state = this.expr(k, state, flow);
         }
+        if (sawElse && allExit) return state;
         if (!result) return state;
-        return sawElse ? result : joinStates(result, state);
+        return sawElse ? result : joinStates(result, state, true);
       }
       case 'TryStatement': {
         for (const b of children(s)) if (b.name === 'Body') state = this.walk(blockOf(py, b), state, flow);
@@ -225,6 +237,17 @@ export class FlowWalker {
       }
       default:
         return this.expr(s, state, flow);
+    }
+  }
+
+  /** Runs a walk that reports nothing (a context manager's entry, read where it is used). */
+  private quietly<T>(run: () => T): T {
+    const reporting = this.py.reporting;
+    this.py.reporting = false;
+    try {
+      return run();
+    } finally {
+      this.py.reporting = reporting;
     }
   }
 
@@ -375,7 +398,7 @@ export class FlowWalker {
     for (const [model, st] of state) {
       if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
       if (only && !only.includes(model)) continue;
-      if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model)) continue;
+      if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model) && !trainedHere(py, model, call)) continue;
       if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
       if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
       if (!isSensitive(py, model)) continue;
@@ -400,11 +423,18 @@ export class FlowWalker {
       // Eval switched on inside a loop that also trains, and never switched back.
       const evalNode = st.origin.node;
       const loop = flow.loops.find((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
-      const ins = loop ? bodyInsertion(py, loop) : lineInsertion(py, enclosingStatement(call));
+      // Eval switched earlier in the same iteration (validation every N steps): train() right after it.
+      const evalStmt = loop ? statementIn(loop, evalNode) : null;
+      const ins = !loop
+        ? lineInsertion(py, enclosingStatement(call))
+        : evalStmt && evalStmt.to <= call.from
+          ? afterLine(py, evalStmt)
+          : bodyInsertion(py, loop);
+      const continues = st.mode === 'eval' ? 'training continues' : 'training may continue';
       py.em.emit(
         'missing-train-after-eval',
         span(evalNode),
-        `${model} is switched to eval mode here and training continues without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
+        `${model} is switched to eval mode here and ${continues} without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
         ins
           ? [
               {
@@ -428,6 +458,19 @@ export function recordSite(py: Py, fname: string, idx: number, mode: Mode): void
   byParam.set(idx, list);
 }
 
+/**
+ * Is the model trained where this node is, though its optimizer is built elsewhere: switched to train() and
+ * called in the same function (a frozen teacher is switched to eval() only).
+ */
+function trainedHere(py: Py, model: string, node: SyntaxNode): boolean {
+  const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
+  const switched = within(py, 'CallExpression', scope, true).some((c) => {
+    const facts = callFacts(py, c);
+    return facts.method === 'train' && facts.objModel === model && (facts.args?.positional.length ?? 0) === 0;
+  });
+  return switched && usedNear(py, model, node);
+}
+
 /** Is the model called in the same function (or module-level code) as this node? */
 function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
   const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
@@ -435,6 +478,26 @@ function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
+}
+
+/** The statement of the loop's body that holds the node. */
+function statementIn(loop: SyntaxNode, node: SyntaxNode): SyntaxNode | null {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    const owner = n.parent?.name === 'Body' ? n.parent.parent : null;
+    if (owner && sameNode(owner, loop)) return n;
+  }
+  return null;
+}
+
+/** Node objects are made afresh on each access: the same node has the same type and range. */
+export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
+  return a.from === b.from && a.to === b.to && a.name === b.name;
+}
+
+/** Does the block end by leaving the function (return or raise)? */
+function exits(block: SyntaxNode[]): boolean {
+  const last = block.at(-1);
+  return last !== undefined && (last.name === 'ReturnStatement' || last.name === 'RaiseStatement');
 }
 
 function oneLine(code: string): string {
