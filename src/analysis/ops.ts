@@ -57,37 +57,68 @@ export function fmtRate(x: number): string {
   return String(Number(x.toFixed(6)));
 }
 
+/** Where a rate written elsewhere came from: said in the message; a fix edits the literal it was written as. */
+export interface RateSource {
+  via: string;
+  literalAt?: [number, number];
+  /** The literal's line calls it a keep probability: the fix converts at the use (`1 - KEEP`), keeping its meaning. */
+  documentedKeep?: boolean;
+  /** The rate expression as written at the use. */
+  useText?: string;
+}
+
 /** Checks one rate where the dropout is created. Returns true when it reported. */
 export function checkRate(
   em: Emitter,
   rate: number | undefined,
   at: [number, number] | undefined,
   what: string,
+  source?: RateSource,
 ): boolean {
   if (rate === undefined || !at) return false;
+  const shown = source ? `${rate} (${source.via})` : `${rate}`;
+  const fixAt = source ? source.literalAt : at;
   if (rate < 0 || rate >= 1) {
+    // 30 for 30%: the drop rate as a percentage.
+    const percent = Number.isInteger(rate) && rate >= 2 && rate < 100 ? fmtRate(rate / 100) : undefined;
     em.emit(
       'dropout-rate-out-of-range',
       at,
       rate >= 1
-        ? `${what} has rate ${rate}: a drop probability of 1 or more drops every unit (PyTorch and Keras raise an error). Use a drop rate in [0, 1), e.g. 0.5.`
-        : `${what} has a negative rate ${rate}: PyTorch and Keras raise an error. Use a drop rate in [0, 1).`,
+        ? `${what} has rate ${shown}: a drop probability of 1 or more drops every unit (PyTorch and Keras raise an error). ${percent ? `If ${rate} is a percentage, use ${percent}.` : 'Use a drop rate in [0, 1), e.g. 0.5.'}`
+        : `${what} has a negative rate ${shown}: PyTorch and Keras raise an error. Use a drop rate in [0, 1).`,
+      percent && fixAt
+        ? [
+            {
+              title: `Use ${percent} (${rate}%)`,
+              edits: [{ from: fixAt[0], to: fixAt[1], insert: percent }],
+              preferred: true,
+            },
+          ]
+        : [],
     );
     return true;
   }
-  if (rate >= KEEP_PROB_MIN) {
+  if (rate >= KEEP_PROB_MIN || (source?.documentedKeep && rate > 0)) {
     const fixed = fmtRate(1 - rate);
+    const looks = rate >= KEEP_PROB_MIN ? 'looks like' : 'is documented as';
+    const atUse = source?.documentedKeep && source.useText !== undefined;
+    const edit = atUse
+      ? { from: at[0], to: at[1], insert: `1 - ${source.useText}` }
+      : fixAt && { from: fixAt[0], to: fixAt[1], insert: fixed };
     em.emit(
       'keep-prob-confusion',
       at,
-      `${what} drops ${Math.round(rate * 100)}% of units: ${rate} looks like a keep probability (TensorFlow 1 convention), but here it is the drop rate. If you meant to keep ${Math.round(rate * 100)}%, use ${fixed}.`,
-      [
-        {
-          title: `Convert keep probability ${rate} to drop rate ${fixed}`,
-          edits: [{ from: at[0], to: at[1], insert: fixed }],
-          preferred: true,
-        },
-      ],
+      `${what} drops ${Math.round(rate * 100)}% of units: ${shown} ${looks} a keep probability (TensorFlow 1 convention), but here it is the drop rate. If you meant to keep ${Math.round(rate * 100)}%, use ${fixed}.`,
+      edit
+        ? [
+            {
+              title: atUse ? `Use 1 - ${source.useText}` : `Convert keep probability ${rate} to drop rate ${fixed}`,
+              edits: [edit],
+              preferred: true,
+            },
+          ]
+        : [],
     );
     return true;
   }

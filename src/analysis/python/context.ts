@@ -23,6 +23,8 @@ export class Py {
   readonly imports = new Map<string, string>();
   readonly classes = new Map<string, ClassInfo>();
   readonly functions = new Map<string, FnInfo>();
+  /** Module-level names assigned once, to a number (see values.ts). */
+  readonly constants = new Map<string, SyntaxNode>();
   readonly comments: { from: number; to: number; text: string }[] = [];
   readonly index = new Map<string, SyntaxNode[]>();
   readonly ranges = new Map<string, RangeIndex>();

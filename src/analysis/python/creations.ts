@@ -4,6 +4,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { checkRate, fmtRate } from '../ops';
+import { resolveNumber } from './values';
 import { TRAIN_FN } from './vocabulary';
 import type { Py } from './context';
 import { args, children, defName, enclosing, forIterable, isTrueLiteral, literalNumber, span } from './syntax';
@@ -30,7 +31,15 @@ function checkCreation(py: Py, call: SyntaxNode): void {
     checkRecurrentDropout(py, call);
     return;
   }
+  const resolved = lc.rate === undefined && lc.rateNode ? resolveNumber(py, lc.rateNode) : undefined;
   if (lc.rate !== undefined && lc.rateNode) checkRate(py.em, lc.rate, span(lc.rateNode), lc.label);
+  else if (resolved && lc.rateNode)
+    checkRate(py.em, resolved.value, span(lc.rateNode), lc.label, {
+      via: resolved.via,
+      ...(resolved.literal ? { literalAt: span(resolved.literal) } : {}),
+      documentedKeep: resolved.documentedKeep,
+      useText: py.text(lc.rateNode),
+    });
   else if (
     lc.rateNode &&
     (lc.rateNode.name === 'VariableName' || lc.rateNode.name === 'MemberExpression') &&

@@ -14,6 +14,7 @@ import { Py } from './context';
 import { indexTree } from './tree-index';
 import { collectImports, detectTf1Style } from './imports';
 import { collectClasses } from './classes';
+import { collectConstants } from './values';
 import { collectFunctions } from './functions';
 import { checkCreations } from './creations';
 import { analyzeChains } from './chains';
@@ -64,6 +65,7 @@ export function analyzePython(
   buildUnits(py);
   collectClasses(py);
   collectFunctions(py);
+  collectConstants(py);
   py.frozen = true;
   const prev = cache?.prev;
   if (cache) py.keys.k1 = globalKey1(py);

@@ -211,6 +211,8 @@ export function globalKey1(py: Py): string {
     py.usesTorch,
     [...py.classes.values()].map((c) => [c.name, c.framework, c.sensitive, c.usedAsSubmodule, c.mc]),
     [...py.functions.keys()],
+    // A rate may name a constant of another unit; its message names the constant's line.
+    [...py.constants].map(([name, node]) => [name, py.text(node), py.em.lines.position(node.from).line]),
   ]);
 }
 
