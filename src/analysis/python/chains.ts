@@ -117,7 +117,9 @@ function chainsOf(py: Py, fn: SyntaxNode): void {
     const dataParams = params.filter((p) => p !== 'self');
     if (dataParams[0]) cx.chains.set(dataParams[0], []);
   }
-  const topLevel = !info || !info.usedAsSubmodule;
+  // A block that maps its width back to itself (Linear(dim, 4 * dim) ... Linear(4 * dim, dim)) is an inner
+  // block of a network (a Transformer's MLP or attention), whose output is not the network's prediction.
+  const topLevel = !info || (!info.usedAsSubmodule && !preservesWidth(py, info.node));
   const where = info ? `${info.name}.${name}()` : `${name}()`;
   walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
 }
@@ -211,7 +213,26 @@ function walkChains(
       checkSequence(py.em, seq.ops, { input: false, output: false, where: seq.name });
       continue;
     }
+    if (seq.framework === 'torch' && seq.name.includes('.')) {
+      // model.classifier = nn.Sequential(...): a new head on a network, fed by its features, ending at its output.
+      checkSequence(py.em, seq.ops, { input: false, output: true, where: seq.name });
+      continue;
+    }
     checkSequence(py.em, seq.ops, { input: true, output: true, where: seq.name });
   }
   // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
+}
+
+/** Do the class's first and last weight layers name the same symbolic width, in then out (`dim` ... `dim`)? */
+function preservesWidth(py: Py, cls: SyntaxNode): boolean {
+  const layers = within(py, 'CallExpression', cls).filter((call) => {
+    const q = qualify(py, call.firstChild) ?? '';
+    return /^torch\.nn\.(Linear|Conv[123]d|LazyLinear)$/.test(q);
+  });
+  const first = layers[0] ? args(py, layers[0])?.positional[0] : undefined;
+  const lastLayer = layers.at(-1);
+  const last = lastLayer ? args(py, lastLayer)?.positional[1] : undefined;
+  if (!first || !last || layers.length < 2) return false;
+  const width = (n: SyntaxNode) => py.text(n).replace(/\s+/g, '');
+  return width(first) === width(last) && !/^[\d.]+$/.test(width(first));
 }

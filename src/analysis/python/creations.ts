@@ -5,7 +5,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { checkRate, fmtRate } from '../ops';
 import { resolveNumber } from './values';
-import { TRAIN_FN } from './vocabulary';
+import { EVAL_STEP_FN, TRAIN_FN } from './vocabulary';
 import type { Py } from './context';
 import { args, children, defName, enclosing, forIterable, isTrueLiteral, literalNumber, span } from './syntax';
 import { dotted, qualify } from './names';
@@ -114,8 +114,25 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
   if (!cls) return;
   const a = args(py, call);
   if (!a) return;
-  if (a.keywords.has('training') || a.positional.length >= 3) return;
   if (hasMcIntent(py, call)) return;
+  const flag = a.keywords.get('training')?.value ?? a.positional[2];
+  if (flag) {
+    // training=True written out: on in eval mode too, the same mistake as leaving the flag out.
+    if (!isTrueLiteral(py, flag)) return;
+    py.em.emit(
+      'functional-dropout-no-training-flag',
+      span(call),
+      `${lc.label} is called with training=True, so this dropout stays on after model.eval(): validation and predictions are random and pessimistic. Pass training=self.training (or use an nn.Dropout module).`,
+      [
+        {
+          title: 'Use training=self.training',
+          edits: [{ from: flag.from, to: flag.to, insert: 'self.training' }],
+          preferred: true,
+        },
+      ],
+    );
+    return;
+  }
   const list = a.node;
   const kids = children(list);
   const close = kids[kids.length - 1];
@@ -162,7 +179,8 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
     what = `${d}(..., training=True)`;
   }
   const fn = enclosing(call, 'FunctionDefinition');
-  if (fn && TRAIN_FN.test(defName(py, fn))) return;
+  // A training function (train_step, fit), but not a validation or test step that borrows the word "step".
+  if (fn && TRAIN_FN.test(defName(py, fn)) && !EVAL_STEP_FN.test(defName(py, fn))) return;
   for (let p = call.parent; p; p = p.parent) {
     if (p.name === 'WithStatement' && /GradientTape/.test(py.text(children(p)[1]))) return;
     if (

@@ -164,6 +164,8 @@ export const TENSOR_ACT_METHODS = new Set(['relu', 'sigmoid', 'tanh', 'softmax',
 export const INFERENCE_FN =
   /^(?:_*)(?:val|valid|validate|validation|eval|evaluate|evaluation|predict|prediction|predictions|infer|inference|test|run_test|run_eval|run_validation|evaluate_model|test_model|test_loop|test_epoch|val_epoch|val_loop|eval_epoch|eval_loop|validate_epoch|validation_loop|evaluate_\w+|predict_\w+|infer_\w+|validate_\w+|eval_\w+|val_\w+|compute_(?:val|test|eval)\w*|score|score_model|accuracy|compute_accuracy|get_predictions)$/i;
 export const TRAIN_FN = /train|fit|(^|_)step$|optimi[sz]e|finetune|fine_tune/i;
+/** A step function that evaluates (val_step, test_step, evaluation_step), though TRAIN_FN matches its "step". */
+export const EVAL_STEP_FN = /(^|_)(val|valid|validation|test|eval|evaluation|predict|prediction|inference)_step$/i;
 export const VAL_ITER =
   /(^|[_.])(val|valid|validation|test|testing|eval|evaluation|dev|holdout)(_|$|loader|set|data|ds|dl|batches|iter)|^(val|valid|test|eval|dev)[A-Z]|^(valloader|testloader|evalloader|validloader)$/i;
 export const MC_WORDS =
