@@ -18,6 +18,12 @@ export interface Op {
   remove?: { from: number; to: number; insert: string }[];
 }
 
+/** A related location as emit() takes it: a range in offsets. */
+export interface EmitRelated {
+  at: [number, number];
+  message: string;
+}
+
 /** A fix as emit() takes it: edits in offsets. */
 export interface EmitFix {
   title: string;
@@ -29,10 +35,12 @@ export class Emitter {
   readonly findings: Finding[] = [];
   private readonly seen = new Set<string>();
   /** Sees every emit() call, duplicates included (the Python analysis records them to replay later). */
-  tap: ((rule: RuleId, at: [number, number], message: string, fixes: EmitFix[]) => void) | null = null;
+  tap:
+    ((rule: RuleId, at: [number, number], message: string, fixes: EmitFix[], related: EmitRelated[]) => void) | null =
+    null;
   constructor(readonly lines: LineMap) {}
-  emit(rule: RuleId, at: [number, number], message: string, fixes: EmitFix[] = []): void {
-    if (this.tap) this.tap(rule, at, message, fixes);
+  emit(rule: RuleId, at: [number, number], message: string, fixes: EmitFix[] = [], related: EmitRelated[] = []): void {
+    if (this.tap) this.tap(rule, at, message, fixes, related);
     const key = `${rule}@${at[0]}:${at[1]}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -46,6 +54,9 @@ export class Emitter {
         ...(f.preferred ? { preferred: true } : {}),
         edits: f.edits.map((e): TextEdit => ({ range: this.lines.range(e.from, e.to), newText: e.insert })),
       })),
+      ...(related.length > 0
+        ? { related: related.map((r) => ({ range: this.lines.range(r.at[0], r.at[1]), message: r.message })) }
+        : {}),
     });
   }
 }

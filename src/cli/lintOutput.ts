@@ -19,7 +19,13 @@ export function formatFindings(results: Located[], format: Format): string {
     return results
       .map(
         ({ file, cell, finding: f }) =>
-          `${file}:${cell === undefined ? '' : `cell ${cell}:`}${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}\n`,
+          `${file}:${cell === undefined ? '' : `cell ${cell}:`}${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule} ${f.message}\n` +
+          (f.related ?? [])
+            .map(
+              (r) =>
+                `  see ${file}:${cell === undefined ? '' : `cell ${cell}:`}${r.range.start.line + 1}:${r.range.start.character + 1} ${r.message}\n`,
+            )
+            .join(''),
       )
       .join('');
   if (format === 'json') {
@@ -33,6 +39,15 @@ export function formatFindings(results: Located[], format: Format): string {
       rule: f.rule,
       severity: f.severity,
       message: f.message,
+      ...(f.related
+        ? {
+            related: f.related.map((r) => ({
+              line: r.range.start.line + 1,
+              column: r.range.start.character + 1,
+              message: r.message,
+            })),
+          }
+        : {}),
     }));
     return JSON.stringify(rows, null, 2) + '\n';
   }
@@ -75,6 +90,15 @@ function sarif(results: Located[]): unknown {
           // SARIF has no notion of a notebook cell: the region is within the cell, which the message names.
           message: { text: cell === undefined ? f.message : `cell ${cell}: ${f.message}` },
           ...(cell === undefined ? {} : { properties: { cell } }),
+          ...(f.related
+            ? {
+                relatedLocations: f.related.map((r, id) => ({
+                  id,
+                  message: { text: r.message },
+                  physicalLocation: { artifactLocation: { uri: file }, region: sarifRegion(r.range) },
+                })),
+              }
+            : {}),
           locations: [
             {
               physicalLocation: {
@@ -112,5 +136,14 @@ function sarif(results: Located[]): unknown {
         })),
       },
     ],
+  };
+}
+
+function sarifRegion(range: Finding['range']) {
+  return {
+    startLine: range.start.line + 1,
+    startColumn: range.start.character + 1,
+    endLine: range.end.line + 1,
+    endColumn: range.end.character + 1,
   };
 }

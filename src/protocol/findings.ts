@@ -44,10 +44,17 @@ export interface Fix {
   preferred?: boolean;
 }
 
+/** Another place in the same file that explains a finding (the helper a call runs, say). */
+export interface RelatedLocation {
+  range: Range;
+  message: string;
+}
+
 export interface Finding {
   rule: RuleId;
   severity: Severity;
   range: Range;
   message: string;
   fixes: Fix[];
+  related?: RelatedLocation[];
 }

@@ -16,9 +16,13 @@ export function toRange(range: Range): vscode.Range {
 }
 
 /** `readme` is the README shipped with the extension: each rule has a section whose anchor is its id, so links work offline. */
-export function toDiagnostic(finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
+export function toDiagnostic(finding: Finding, readme: vscode.Uri, document: vscode.Uri): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = { value: finding.rule, target: readme.with({ fragment: finding.rule }) };
+  if (finding.related)
+    diagnostic.relatedInformation = finding.related.map(
+      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(document, toRange(r.range)), r.message),
+    );
   return diagnostic;
 }

@@ -218,7 +218,7 @@ export class DiagnosticsController implements vscode.Disposable {
     this.findings.set(uri.toString(), findings);
     this.collection.set(
       uri,
-      findings.map((f) => toDiagnostic(f, this.readme)),
+      findings.map((f) => toDiagnostic(f, this.readme, uri)),
     );
     this.changed.fire(uri);
   }

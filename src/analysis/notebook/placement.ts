@@ -36,7 +36,13 @@ function placeInCell(module: NotebookModule, finding: Finding): CellFinding[] {
     }
     return [{ ...fix, edits }];
   });
-  return [{ ...finding, cell: at.span.cell, range, fixes }];
+  // A related place in another cell would need that cell's document: only those in this cell are kept.
+  const related = (finding.related ?? []).flatMap((r) => {
+    const inCell = cellRange(at.span, r.range);
+    return inCell ? [{ ...r, range: inCell }] : [];
+  });
+  const { related: _, ...rest } = finding;
+  return [{ ...rest, cell: at.span.cell, range, fixes, ...(related.length > 0 ? { related } : {}) }];
 }
 
 /** The range in cell-relative lines, or null when it leaves the cell. */

@@ -6,6 +6,7 @@ import type { Mode, ModelFacts } from './facts';
 
 /** One emit() call; offsets encoded against the unit's start (>= 0) or absolute (-(offset + 1)). */
 export interface Emission {
+  related?: { at: [number, number]; message: string }[];
   rule: RuleId;
   at: [number, number];
   message: string;
@@ -15,6 +16,8 @@ export interface Emission {
 export interface FnSummary {
   effects: [string | number, Mode][];
   trains: (number | string)[];
+  /** Parameters run at inference: [index, from, to (relative to the definition), reason]. */
+  uses?: [number, number, number, string][];
   /** A context manager's entry modes and whether it restores them. */
   context?: { enter: [string | number, Mode][]; restores: boolean };
 }

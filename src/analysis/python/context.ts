@@ -99,6 +99,12 @@ export interface ClassInfo {
   mc: boolean;
 }
 
+export interface InferenceUse {
+  from: number;
+  to: number;
+  reason: string;
+}
+
 export interface FnInfo {
   name: string;
   node: SyntaxNode;
@@ -107,6 +113,12 @@ export interface FnInfo {
   /** Effects on params (by index) and on global names after the function returns. */
   effects: Map<string | number, ModeState>;
   trainsParams: Set<number | string>;
+  /**
+   * Parameters (by index) the function runs at inference (in torch.no_grad(), a validation loop, an evaluate
+   * function): where first, relative to the definition's start, and in what context. A caller that passes a
+   * model in train mode is told at its call.
+   */
+  inferenceUses: Map<number, InferenceUse>;
   /** As a `@contextmanager`: the modes its entry leaves, and whether its exit restores them. */
   context?: ModeContext;
   mc: boolean;

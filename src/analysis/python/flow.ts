@@ -29,6 +29,7 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
         if (!sum) return;
         fn.effects = new Map(sum.effects.map(([k, mode]) => [k, { mode }]));
         for (const p of sum.trains) fn.trainsParams.add(p);
+        fn.inferenceUses = new Map((sum.uses ?? []).map(([i, from, to, reason]) => [i, { from, to, reason }]));
         if (sum.context) fn.context = { enter: new Map(sum.context.enter), restores: sum.context.restores };
       });
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
@@ -52,6 +53,8 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
 
 function summaryOf(fn: FnInfo): FnSummary {
   const summary: FnSummary = { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] };
+  if (fn.inferenceUses.size > 0)
+    summary.uses = [...fn.inferenceUses].map(([i, use]) => [i, use.from, use.to, use.reason]);
   if (fn.context) summary.context = { enter: [...fn.context.enter], restores: fn.context.restores };
   return summary;
 }
@@ -62,7 +65,15 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
       walker.walk(stmts, state, { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() }),
     );
   const entry: State = new Map();
-  const flow: Flow = { fn, loops: [], mc: fn.mc, depth: 0, reported: new Set() };
+  fn.inferenceUses = new Map();
+  const flow: Flow = {
+    fn,
+    loops: [],
+    mc: fn.mc,
+    depth: 0,
+    reported: new Set(),
+    ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
+  };
   const end = walker.walk(bodyOf(py, fn.node), entry, flow);
   fn.effects = new Map();
   for (const [k, v] of end) {
@@ -125,6 +136,8 @@ export function analyzeFlow(py: Py): void {
       : JSON.stringify([
           originAt.length > 0 ? u.from : -1,
           fns.map((f) => [f.name, py.callSites.has(f.name) ? [...py.callSites.get(f.name)!] : null]),
+          // A finding at a call names a place in the helper it calls.
+          [...py.functions.values()].filter((f) => f.inferenceUses.size > 0).map((f) => f.node.from),
         ]);
     const old = u.old?.report;
     if (py.k3Same && old && old.key === key) {
@@ -137,7 +150,8 @@ export function analyzeFlow(py: Py): void {
     const emissions: Emission[] | null = u.key !== null ? [] : null;
     const sites: Site[] = [];
     if (emissions)
-      py.em.tap = (rule, at, message, fixes) => emissions.push(encodeEmission(u.from, rule, at, message, fixes));
+      py.em.tap = (rule, at, message, fixes, related) =>
+        emissions.push(encodeEmission(u.from, rule, at, message, fixes, related));
     py.siteTap = sites;
     for (const fn of fns) reportOne(py, walker, fn, topEnd);
     py.siteTap = null;
@@ -153,7 +167,10 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
   fn.params.forEach((p, i) => {
     if (!py.modelNames.has(p)) return;
     const modes = sites?.get(i);
-    if (modes && modes.length > 0 && modes.every((m) => m === 'eval')) entry.set(p, { mode: 'eval' });
+    // Every caller's mode is known: those in eval mode are right, and those in train mode are told at their call.
+    const known =
+      modes && modes.length > 0 && modes.every((m) => m === 'eval' || (m === 'train' && fn.inferenceUses.has(i)));
+    if (known) entry.set(p, { mode: 'eval' });
     else entry.set(p, { mode: 'unknown' });
   });
   const flow: Flow = {

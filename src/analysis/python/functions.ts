@@ -37,6 +37,7 @@ export function collectFunctions(py: Py): void {
         cls,
         effects: new Map(),
         trainsParams: new Set(),
+        inferenceUses: new Map(),
         mc: MC_WORDS.test(name),
         inference,
       });

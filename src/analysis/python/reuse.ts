@@ -4,7 +4,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { RuleId } from '../../protocol/findings';
-import type { EmitFix, Op } from '../ops';
+import type { EmitFix, EmitRelated, Op } from '../ops';
 import type { ClassInfo, Py } from './context';
 import { defName } from './syntax';
 import { DEFAULT_ALIASES } from './names';
@@ -153,9 +153,13 @@ export function encodeEmission(
   at: [number, number],
   message: string,
   fixes: EmitFix[],
+  related: EmitRelated[] = [],
 ): Emission {
   const enc = (o: number): number => (o >= base ? o - base : -o - 1);
   return {
+    ...(related.length > 0
+      ? { related: related.map((r) => ({ at: [enc(r.at[0]), enc(r.at[1])], message: r.message })) }
+      : {}),
     rule,
     at: [enc(at[0]), enc(at[1])],
     message,
@@ -180,6 +184,7 @@ export function replay(py: Py, u: Unit, emissions: Emission[]): void {
         ...(f.preferred ? { preferred: true } : {}),
         edits: f.edits.map((x) => ({ from: dec(x.from), to: dec(x.to), insert: x.insert })),
       })),
+      (e.related ?? []).map((r) => ({ at: [dec(r.at[0]), dec(r.at[1])], message: r.message })),
     );
 }
 
@@ -194,7 +199,8 @@ export function cachedEmissions(py: Py, u: Unit, slot: 'creations' | 'chains', s
   }
   if (u.key === null) return run();
   const out: Emission[] = [];
-  py.em.tap = (rule, at, message, fixes) => out.push(encodeEmission(u.from, rule, at, message, fixes));
+  py.em.tap = (rule, at, message, fixes, related) =>
+    out.push(encodeEmission(u.from, rule, at, message, fixes, related));
   try {
     run();
   } finally {

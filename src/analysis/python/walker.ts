@@ -326,12 +326,14 @@ export class FlowWalker {
           const m = modelOf(py, arg);
           if (!m) return;
           recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
+          this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
           if (!m || idx < 0) continue;
           recordSite(py, fname, idx, state.get(m)?.mode ?? 'unknown');
+          this.trainModeCall(m, fn, idx, call, state, flow);
         }
         if (fn.trainsParams.size > 0) {
           const trained: string[] = [];
@@ -363,7 +365,18 @@ export class FlowWalker {
 
   use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
-    if (!flow.inference || flow.mc || !py.reporting) return;
+    if (!flow.inference || flow.mc) return;
+    const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
+    if (!py.reporting) {
+      // Unless the helper switches it to eval() itself first.
+      const switched = state.get(model)?.mode === 'eval';
+      if (flow.fn && param >= 0 && !switched && !flow.fn.inferenceUses.has(param) && !hasMcIntent(py, call)) {
+        const base = flow.fn.node.from;
+        const at = call.firstChild ?? call;
+        flow.fn.inferenceUses.set(param, { from: at.from - base, to: at.to - base, reason: flow.inference.reason });
+      }
+      return;
+    }
     const st = state.get(model);
     const mode = st?.mode ?? 'unknown';
     if (mode === 'eval') return;
@@ -389,6 +402,36 @@ export class FlowWalker {
             },
           ]
         : [],
+    );
+  }
+
+  /** A model in train mode handed to a helper that runs it at inference: told at the call, where the mistake is. */
+  private trainModeCall(model: string, fn: FnInfo, param: number, call: SyntaxNode, state: State, flow: Flow): void {
+    const py = this.py;
+    const use = fn.inferenceUses.get(param);
+    if (!py.reporting || !use || flow.mc || state.get(model)?.mode !== 'train' || !isSensitive(py, model)) return;
+    if (hasMcIntent(py, call)) return;
+    const stmt = enclosingStatement(call);
+    const insertion = lineInsertion(py, stmt);
+    const at: [number, number] = [fn.node.from + use.from, fn.node.from + use.to];
+    const param_ = fn.params[param] ?? model;
+    // An evaluation function by its name: "evaluate() evaluates it"; else the context inside it.
+    const how = use.reason === `in ${fn.name}()` ? 'evaluates it' : `runs it ${use.reason}`;
+    const where = use.reason === `in ${fn.name}()` ? 'to evaluate it' : use.reason;
+    py.em.emit(
+      'missing-eval',
+      span(call.firstChild ?? call),
+      `${model} is in train mode when ${fn.name}() is called here, and ${fn.name}() ${how}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before this call (and ${model}.train() before training again).`,
+      insertion
+        ? [
+            {
+              title: `Insert ${model}.eval()`,
+              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              preferred: true,
+            },
+          ]
+        : [],
+      [{ at, message: `${fn.name}() runs ${param_} here, ${where}` }],
     );
   }
 

@@ -53,6 +53,7 @@ test('lint: json format has 1-based positions and every example rule', async () 
   for (const x of rows) {
     // A notebook's findings also name their cell, between the file and the cell-relative line.
     const cell = x.file.endsWith('.ipynb') ? ['cell'] : [];
+    const related = 'related' in x ? ['related'] : [];
     assert.deepEqual(Object.keys(x), [
       'file',
       ...cell,
@@ -63,6 +64,7 @@ test('lint: json format has 1-based positions and every example rule', async () 
       'rule',
       'severity',
       'message',
+      ...related,
     ]);
     assert.ok(x.line >= 1 && x.column >= 1 && x.endLine >= x.line);
   }
@@ -78,6 +80,22 @@ test('lint: sarif 2.1.0', async () => {
   assert.equal(r.code, 0, 'keras examples only warn');
   const res = s.runs[0].results[0];
   assert.ok(res.ruleId && res.locations[0].physicalLocation.region.startLine >= 1);
+});
+
+test('lint: a finding at a helper call points into the helper (text "see" line, JSON related, SARIF relatedLocations)', async () => {
+  const file = join(__dirname, '../../fixtures/analysis/pt_missing_eval_at_helper_call.py');
+  const text = await lint(file);
+  assert.match(text.out, /:25:11 missing-eval model is in train mode when evaluate\(\) is called here/);
+  assert.match(text.out, /\n {2}see .*pt_missing_eval_at_helper_call\.py:9:25 evaluate\(\) runs net here/);
+  const [row] = JSON.parse((await lint(file, '--format', 'json')).out) as { related?: { line: number }[] }[];
+  assert.deepEqual(
+    row?.related?.map((r) => r.line),
+    [9],
+  );
+  const sarif = JSON.parse((await lint(file, '--format', 'sarif')).out);
+  const related = sarif.runs[0].results[0].relatedLocations;
+  assert.equal(related[0].physicalLocation.region.startLine, 9);
+  assert.match(related[0].message.text, /evaluate\(\) runs net here/);
 });
 
 test('lint: clean files print nothing and exit 0; skipped folders; bad usage exits 2', async () => {
