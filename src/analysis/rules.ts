@@ -93,6 +93,20 @@ export const RULES: readonly RuleInfo[] = [
       'nn.LSTM, nn.GRU and nn.RNN apply dropout= only between stacked layers; with num_layers=1 (the default) it never drops anything. Stack layers or add an nn.Dropout on the output.',
   },
   {
+    id: 'attention-dropout-in-eval',
+    title: 'Attention dropout on in eval mode',
+    severity: 'warning',
+    description:
+      'scaled_dot_product_attention(dropout_p=...) knows no train/eval mode, and F.dropout on attention weights defaults to training=True: either way model.eval() leaves attention dropout on. Gate the rate on self.training.',
+  },
+  {
+    id: 'mc-dropout-flips-batchnorm',
+    title: 'Monte Carlo dropout through model.train() with batch norm',
+    severity: 'warning',
+    description:
+      'Sampling with model.train() also puts batch norm in train mode: it normalises with each batch\'s statistics and updates its running ones. Call model.eval(), then switch on only the dropout modules.',
+  },
+  {
     id: 'tf1-dropout-no-training',
     title: 'TensorFlow 1 layers dropout without training=',
     severity: 'warning',

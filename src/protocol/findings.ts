@@ -13,6 +13,8 @@ export const RULE_IDS = [
   'tf1-keep-prob-api',
   'pretrained-never-trained-mode',
   'rnn-dropout-single-layer',
+  'attention-dropout-in-eval',
+  'mc-dropout-flips-batchnorm',
   'tf1-dropout-no-training',
   'invalid-config',
   'parse-error',

@@ -13,6 +13,8 @@ interface ModeState {
   mode: Mode;
   /** Where eval mode was entered: an eval() call or a from_pretrained() call. */
   origin?: { kind: 'eval-call' | 'pretrained'; node: SyntaxNode; loops: SyntaxNode[] };
+  /** Where train mode was switched on by an explicit train() call (its offset). */
+  trainAt?: number;
 }
 export type State = Map<string, ModeState>;
 

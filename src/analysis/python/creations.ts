@@ -15,6 +15,7 @@ import { hasMcIntent } from './intent';
 import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
 import { checkRecurrentDropout } from './rnnDropout';
+import { checkAttentionDropout, dropsAttentionWeights } from './attentionDropout';
 import { checkTf1LayersTraining } from './tf1LayersDropout';
 
 export function checkCreations(py: Py): void {
@@ -29,6 +30,7 @@ function checkCreation(py: Py, call: SyntaxNode): void {
   if (!lc || lc.kind !== 'dropout') {
     checkTrainingTrue(py, call);
     checkRecurrentDropout(py, call);
+    checkAttentionDropout(py, call);
     return;
   }
   const resolved = lc.rate === undefined && lc.rateNode ? resolveNumber(py, lc.rateNode) : undefined;
@@ -116,13 +118,17 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
   if (!a) return;
   if (hasMcIntent(py, call)) return;
   const flag = a.keywords.get('training')?.value ?? a.positional[2];
+  // On attention weights, the mistake has a name of its own (and `input=` may be a keyword).
+  const onAttention = dropsAttentionWeights(py, a.positional[0] ?? a.keywords.get('input')?.value);
+  const rule = onAttention ? 'attention-dropout-in-eval' : 'functional-dropout-no-training-flag';
+  const what = onAttention ? `${lc.label} on the attention weights` : lc.label;
   if (flag) {
     // training=True written out: on in eval mode too, the same mistake as leaving the flag out.
     if (!isTrueLiteral(py, flag)) return;
     py.em.emit(
-      'functional-dropout-no-training-flag',
+      rule,
       span(call),
-      `${lc.label} is called with training=True, so this dropout stays on after model.eval(): validation and predictions are random and pessimistic. Pass training=self.training (or use an nn.Dropout module).`,
+      `${what} is called with training=True, so this dropout stays on after model.eval(): validation and predictions are random and pessimistic. Pass training=self.training (or use an nn.Dropout module).`,
       [
         {
           title: 'Use training=self.training',
@@ -146,9 +152,9 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
       ? ', training=self.training'
       : 'training=self.training';
   py.em.emit(
-    'functional-dropout-no-training-flag',
+    rule,
     span(call),
-    `${lc.label} defaults to training=True, so this dropout stays on after model.eval(): validation and predictions are random and pessimistic. Pass training=self.training (or use an nn.Dropout module).`,
+    `${what} defaults to training=True, so this dropout stays on after model.eval(): validation and predictions are random and pessimistic. Pass training=self.training (or use an nn.Dropout module).`,
     [{ title: 'Add training=self.training', edits: [{ from: insertAt, to: insertAt, insert }], preferred: true }],
   );
 }

@@ -15,6 +15,7 @@ import { indexTree } from './tree-index';
 import { collectImports, detectTf1Style } from './imports';
 import { collectClasses } from './classes';
 import { collectConstants } from './values';
+import { checkMcBatchNorm } from './mcBatchNorm';
 import { collectFunctions } from './functions';
 import { checkCreations } from './creations';
 import { analyzeChains } from './chains';
@@ -78,6 +79,8 @@ export function analyzePython(
   if (cache) py.keys.k2 = globalKey2(py);
   py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
   analyzeFlow(py);
+  // Not cached: it reads models across units, and train() calls are few.
+  checkMcBatchNorm(py);
   saveRun(py);
   return { findings: py.em.findings, comments };
 }

@@ -288,7 +288,7 @@ export class FlowWalker {
               ? { mode: 'eval', origin: { kind: 'eval-call', node: call, loops: flow.loops } }
               : arg && !isTrueLiteral(py, arg)
                 ? { mode: 'unknown' }
-                : { mode: 'train' },
+                : { mode: 'train', trainAt: call.from },
           );
           continue;
         }
@@ -380,6 +380,7 @@ export class FlowWalker {
     const st = state.get(model);
     const mode = st?.mode ?? 'unknown';
     if (mode === 'eval') return;
+    if (st?.trainAt !== undefined && deliberateTrain(py, st.trainAt, call)) return;
     if (!isSensitive(py, model)) return;
     const key = `${model}@${flow.inference.anchor.from}`;
     if (flow.reported.has(key)) return;
@@ -521,6 +522,16 @@ function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
+}
+
+/**
+ * Was train() called on purpose for this use: in the same function, which never trains? (Monte Carlo
+ * sampling, recomputing batch norm statistics.) A train() before a training loop is not.
+ */
+function deliberateTrain(py: Py, trainAt: number, use: SyntaxNode): boolean {
+  const fn = enclosing(use, 'FunctionDefinition');
+  if (!fn || trainAt < fn.from || trainAt > fn.to) return false;
+  return !within(py, 'CallExpression', fn, true).some((c) => callFacts(py, c).trainingStep);
 }
 
 /** The statement of the loop's body that holds the node. */

@@ -1,0 +1,139 @@
+/**
+ * mc-dropout-flips-batchnorm: Monte Carlo sampling through `model.train()` on a model that also has batch
+ * norm. train() switches every module: batch norm then normalises each pass with the batch's statistics and
+ * updates its running ones, so the samples are wrong and the model changes as it is sampled. The fix keeps
+ * the model in eval mode and switches on only its dropout modules. Code that says it wants batch norm in
+ * train mode (a comment naming batch norm) is not flagged.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import type { Py } from './context';
+import { hasMcIntent } from './intent';
+import { enclosingStatement, lineInsertion } from './insertions';
+import { sequentialItems } from './layers';
+import { qualify } from './names';
+import { children, isTrueLiteral, span } from './syntax';
+import { all, findAll, within } from './tree-index';
+import { callFacts } from './walker';
+import { stripChain } from './models';
+
+/** torchvision architectures built with batch norm. */
+const BN_ARCHITECTURES =
+  /^torchvision\.models\.(resnet\d+|resnext\w+|wide_resnet\w+|densenet\d+|mobilenet_v[23]\w*|efficientnet\w+|regnet\w+|inception_v3|googlenet|shufflenet\w+|mnasnet\w+|vgg\d+_bn)$/;
+
+export function checkMcBatchNorm(py: Py): void {
+  for (const call of all(py, 'CallExpression')) {
+    const facts = callFacts(py, call);
+    const model = facts.objModel;
+    if (facts.method !== 'train' || !model) continue;
+    const [arg, extra] = facts.args?.positional ?? [];
+    if (extra || (arg && !isTrueLiteral(py, arg))) continue;
+    const scope = scopeOf(py, call);
+    if (!samples(py, scope, call, model) || !hasBatchNorm(py, model) || mentionsBatchNorm(py, scope)) continue;
+    py.em.emit(
+      'mc-dropout-flips-batchnorm',
+      span(call),
+      `${model}.train() for Monte Carlo sampling also puts batch norm in train mode: each pass is normalised with the batch's own statistics and updates the running ones, so the samples are wrong and the model drifts as it is sampled. Call ${model}.eval(), then switch on only the dropout modules.`,
+      fixOf(py, call, model, scope),
+    );
+  }
+}
+
+function scopeOf(py: Py, node: SyntaxNode): SyntaxNode {
+  for (let p = node.parent; p; p = p.parent) if (p.name === 'FunctionDefinition') return p;
+  return py.tree.topNode;
+}
+
+/**
+ * Is the train() call the start of sampling: the scope never trains (no backward, no optimizer step), the
+ * model is then called repeatedly (in a loop or comprehension over range()), and MC is meant (names,
+ * comments) or it all runs without gradients?
+ */
+function samples(py: Py, scope: SyntaxNode, call: SyntaxNode, model: string): boolean {
+  const calls = within(py, 'CallExpression', scope, true);
+  if (calls.some((c) => callFacts(py, c).trainingStep)) return false;
+  const repeated = calls.some(
+    (c) =>
+      c.from > call.to &&
+      (callFacts(py, c).calleeDotted === model || callFacts(py, c).calleeDotted === `${model}.forward`) &&
+      inRangeLoop(py, c, scope),
+  );
+  if (!repeated) return false;
+  return hasMcIntent(py, call) || withoutGradients(py, scope, call);
+}
+
+const LOOPS = new Set([
+  'ForStatement',
+  'ArrayComprehensionExpression',
+  'ComprehensionExpression',
+  'SetComprehensionExpression',
+  'DictionaryComprehensionExpression',
+  'WhileStatement',
+]);
+
+function inRangeLoop(py: Py, node: SyntaxNode, scope: SyntaxNode): boolean {
+  for (let p = node.parent; p && p.from >= scope.from; p = p.parent) {
+    if (!LOOPS.has(p.name)) continue;
+    if (p.name === 'WhileStatement' || /\bin\s+(range|torch\.arange|tqdm\(\s*range)\s*\(/.test(py.text(p))) return true;
+  }
+  return false;
+}
+
+function withoutGradients(py: Py, scope: SyntaxNode, call: SyntaxNode): boolean {
+  const grad = /(^|\.)(no_grad|inference_mode)\b/;
+  if (scope.parent?.name === 'DecoratedStatement') {
+    const decorators = children(scope.parent).filter((d) => d.name === 'Decorator');
+    if (decorators.some((d) => grad.test(py.text(d)))) return true;
+  }
+  for (const w of findAll(scope, new Set(['WithStatement'])))
+    if (grad.test(py.text(children(w)[1])) && (w.to > call.from || w.from > call.to)) return true;
+  return false;
+}
+
+/** The model's definition in this file has batch norm (or, for a parameter, every dropout model of the file does). */
+function hasBatchNorm(py: Py, model: string): boolean {
+  for (const assign of all(py, 'AssignStatement')) {
+    const [target, , value] = children(assign);
+    if (!target || !value || py.text(target) !== model || value.name !== 'CallExpression') continue;
+    const inner = stripChain(py, value);
+    const q = qualify(py, inner.firstChild) ?? '';
+    if (BN_ARCHITECTURES.test(q)) return true;
+    const cls = py.classes.get(q);
+    if (cls) return classHasBn(cls.attrs);
+    const seq = sequentialItems(py, inner);
+    if (seq) return seq.ops.some((o) => o.kind === 'bn');
+  }
+  // A parameter or attribute: the file's own models decide, when all of those with dropout have batch norm.
+  const withDropout = [...py.classes.values()].filter(
+    (c) => c.framework === 'torch' && [...c.attrs.values()].some((ops) => ops.some((o) => o.kind === 'dropout')),
+  );
+  return withDropout.length > 0 && withDropout.every((c) => classHasBn(c.attrs));
+}
+
+function classHasBn(attrs: Map<string, { kind: string }[]>): boolean {
+  return [...attrs.values()].some((ops) => ops.some((o) => o.kind === 'bn'));
+}
+
+function mentionsBatchNorm(py: Py, scope: SyntaxNode): boolean {
+  // A comment naming this rule (a suppression, a label) is not one about batch norm.
+  const about = (text: string) => /batch[\s_-]?norm|\bbn\b/i.test(text.replaceAll('mc-dropout-flips-batchnorm', ''));
+  return py.comments.some((c) => c.from >= scope.from && c.to <= scope.to && about(c.text));
+}
+
+function fixOf(py: Py, call: SyntaxNode, model: string, scope: SyntaxNode) {
+  const stmt = enclosingStatement(call);
+  const at = lineInsertion(py, stmt);
+  // Only a statement that is the call alone on its line is replaced.
+  if (!at || py.text(stmt).trim() !== py.text(call)) return [];
+  const nn = [...py.imports].find(([, q]) => q === 'torch.nn')?.[0] ?? 'torch.nn';
+  const used = new Set(findAll(scope, new Set(['VariableName'])).map((v) => py.text(v)));
+  const m = used.has('m') ? 'module' : 'm';
+  const i = at.indent;
+  const text = `${model}.eval()\n${i}for ${m} in ${model}.modules():\n${i}    if isinstance(${m}, ${nn}.Dropout):\n${i}        ${m}.train()`;
+  return [
+    {
+      title: 'Switch on only the dropout modules',
+      edits: [{ from: stmt.from, to: stmt.to, insert: text }],
+      preferred: true,
+    },
+  ];
+}
