@@ -22,11 +22,23 @@ function placeInCell(module: NotebookModule, finding: Finding): CellFinding[] {
   if (!at && lastCell && finding.rule === 'parse-error') {
     const line = lastCell.lineCount - 1;
     const end = { line, character: 0 };
-    return [{ ...finding, cell: lastCell.cell, range: { start: end, end }, fixes: [] }];
+    return [
+      {
+        ...finding,
+        cell: lastCell.cell,
+        range: { start: end, end },
+        fixes: [],
+        message: cellSyntaxMessage(lastCell.cell, end),
+      },
+    ];
   }
   if (!at) return [];
   const range = cellRange(at.span, finding.range);
   if (!range) return [];
+  if (finding.rule === 'parse-error')
+    return [
+      { ...finding, cell: at.span.cell, range, fixes: [], message: cellSyntaxMessage(at.span.cell, range.start) },
+    ];
   const fixes = finding.fixes.flatMap((fix) => {
     const edits: TextEdit[] = [];
     for (const edit of fix.edits) {
@@ -57,4 +69,9 @@ function cellRange(span: CellSpan, range: Range): Range | null {
     start: { line: start.line - span.firstLine, character: start.character },
     end: { line: clampedEnd.line - span.firstLine, character: clampedEnd.character },
   };
+}
+
+/** The module's syntax error told in the cell's own lines (the module's line numbers mean nothing to the user). */
+function cellSyntaxMessage(cell: number, at: { line: number; character: number }): string {
+  return `Python syntax error in cell ${cell} at line ${at.line + 1}, column ${at.character + 1}: the notebook's code does not parse, so it was not checked for dropout mistakes. Diagnostics return once it parses.`;
 }
