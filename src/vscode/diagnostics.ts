@@ -45,6 +45,7 @@ export class DiagnosticsController implements vscode.Disposable {
       analyze: (job) => this.worker.analyze(job),
       publish: (uri, findings) => this.publish(uri, findings),
       forget: (uri) => this.forget(uri),
+      dropAnalyzer: (key) => this.worker.forget(key),
     });
     this.disposables.push(
       this.notebooks,

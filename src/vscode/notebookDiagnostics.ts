@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { NotebookCell } from '../analysis/notebook/cells';
-import { notebookModule } from '../analysis/notebook/module';
+import { moduleEdit, notebookModule } from '../analysis/notebook/module';
 import { placeInCells } from '../analysis/notebook/placement';
 import type { AnalyzeOptions } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
@@ -20,6 +20,8 @@ export interface NotebookAnalysisHost {
   analyze(job: AnalysisJob): Promise<Finding[]>;
   publish(uri: vscode.Uri, findings: Finding[]): void;
   forget(uri: vscode.Uri): void;
+  /** The analysis process drops the incremental analyzer kept under this key. */
+  dropAnalyzer(key: string): void;
 }
 
 /** VS Code's own `.ipynb` serializer registers this type; other notebook kinds are not Python. */
@@ -30,6 +32,8 @@ export class NotebookDiagnostics implements vscode.Disposable {
   /** Per notebook, the cell documents that were given diagnostics, so a deleted cell's are dropped. */
   private readonly published = new Map<string, vscode.Uri[]>();
   private readonly latest = new Map<string, number>();
+  /** Per notebook, the module text its incremental analyzer last saw (edits are made against it). */
+  private readonly modules = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private requests = 0;
   private readonly disposables: vscode.Disposable[];
@@ -70,8 +74,13 @@ export class NotebookDiagnostics implements vscode.Disposable {
     const module = notebookModule(cells.map(readCell));
     let findings: Finding[];
     try {
+      // The analysis process keeps the module's syntax tree: only what changed is parsed again.
+      const previous = this.modules.get(key);
+      this.modules.set(key, module.text);
       findings = await this.host.analyze({
+        document: `notebook:${key}`,
         fileName: `${notebook.uri.fsPath || notebook.uri.path}.py`,
+        edits: previous === undefined ? [] : [moduleEdit(previous, module.text)],
         text: module.text,
         options,
       });
@@ -79,6 +88,9 @@ export class NotebookDiagnostics implements vscode.Disposable {
       log().error(
         `Analysis of ${notebook.uri.fsPath || notebook.uri.path} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      // The kept tree may be gone with the process: start afresh next time.
+      this.modules.delete(key);
+      this.host.dropAnalyzer(`notebook:${key}`);
       findings = [];
     }
     if (this.latest.get(key) !== id) return undefined;
@@ -116,6 +128,7 @@ export class NotebookDiagnostics implements vscode.Disposable {
     this.latest.delete(key);
     for (const uri of this.published.get(key) ?? []) this.host.forget(uri);
     this.published.delete(key);
+    if (this.modules.delete(key)) this.host.dropAnalyzer(`notebook:${key}`);
   }
 
   dispose(): void {

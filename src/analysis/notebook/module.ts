@@ -59,3 +59,20 @@ export function cellOfLine(module: NotebookModule, line: number): { span: CellSp
     if (line >= span.firstLine && line < span.firstLine + span.lineCount) return { span, line: line - span.firstLine };
   return null;
 }
+
+/**
+ * The one edit that turns the previous module text into the next (their common start and end kept): what an
+ * incremental analyzer needs after a cell changed, was added, moved or deleted.
+ */
+export function moduleEdit(previous: string, next: string): { rangeOffset: number; rangeLength: number; text: string } {
+  let start = 0;
+  const shorter = Math.min(previous.length, next.length);
+  while (start < shorter && previous.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let end = 0;
+  while (
+    end < shorter - start &&
+    previous.charCodeAt(previous.length - 1 - end) === next.charCodeAt(next.length - 1 - end)
+  )
+    end++;
+  return { rangeOffset: start, rangeLength: previous.length - start - end, text: next.slice(start, next.length - end) };
+}
