@@ -64,7 +64,11 @@ module.exports = (_env, argv) => {
           entryOnly: true,
           include: /^extension\.js$/,
         }),
-        new webpack.DefinePlugin({ __DROPOUT_LENS_VERSION__: JSON.stringify(require('./package.json').version) }),
+        new webpack.DefinePlugin({
+          __DROPOUT_LENS_VERSION__: JSON.stringify(require('./package.json').version),
+          // src/session/projectRoot.ts: bundled code finds its workers in dist/ and never needs tsx.
+          __DROPOUT_LENS_BUNDLED__: 'true',
+        }),
       ],
     },
     {

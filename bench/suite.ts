@@ -1,4 +1,4 @@
-/** The benchmark suite behind `npm run bench` and `dropout-lens bench`. */
+/** The benchmark suite behind `npm run bench` (a development tool: the shipped CLI has no bench command). */
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runEngineBench } from './engine';
@@ -21,8 +21,8 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
   if (all || which.includes('engine')) await runEngineBench({ json });
   if (all || which.includes('analysis')) await runAnalysisBench({ json });
   if (all || which.includes('ui')) {
-    // Chromium, the panel's page harness and the built bundles of a checkout, loaded from source at run time:
-    // never bundled into the CLI, where it is skipped.
+    // Chromium, the panel's page harness and the built bundles of a checkout: loaded only when asked for, from
+    // the sources under tsx.
     let ui: typeof import('./ui');
     try {
       ui = await import(

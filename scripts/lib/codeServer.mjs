@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureCodeServer } from '../setup/code-server.mjs';
+import { CODE_SERVER_VERSION, ensureCodeServer, ensureLatestCodeServer } from '../setup/code-server.mjs';
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -34,10 +34,13 @@ async function waitForHttp(url, timeoutMs, child) {
 }
 
 /**
- * @param {{ folder: string; port?: number; settings?: Record<string, unknown>; env?: Record<string, string>; log?: (line: string) => void; extensionsDir?: string }} options
+ * `latest`: the newest code-server on the npm registry, on the Node it asks for, instead of 4.100.3.
+ * @param {{ folder: string; port?: number; settings?: Record<string, unknown>; env?: Record<string, string>; log?: (line: string) => void; extensionsDir?: string; latest?: boolean }} options
  */
 export async function startCodeServer(options) {
-  const bin = ensureCodeServer();
+  const { bin, node, version } = options.latest
+    ? ensureLatestCodeServer()
+    : { bin: ensureCodeServer(), node: process.execPath, version: CODE_SERVER_VERSION };
   const port = options.port ?? (await freePort());
   const scratch = mkdtempSync(join(tmpdir(), 'dropout-lens-code-server-'));
   const userDataDir = join(scratch, 'user-data');
@@ -71,10 +74,14 @@ export async function startCodeServer(options) {
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
+    // Newer VS Code (seen in 1.11x, code-server 4.139) honours the URL payload's extensionDevelopmentPath and
+    // extensionTestsPath only in a built workbench with the smoke-test driver on: without it the workbench
+    // comes up and the extension under test never loads. 4.100.3 knows neither this flag nor --vscode-option.
+    ...(options.latest ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     options.folder,
   ];
   // Its own process group, so stopping it also ends the file watcher and the extension host it forks.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(node, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VSCODE_IPC_HOOK_CLI: '', ...options.env },
@@ -101,5 +108,5 @@ export async function startCodeServer(options) {
     const payload = Object.entries(launch).map(([key, path]) => [key, `vscode-remote://127.0.0.1:${port}${path}`]);
     return `${url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   };
-  return { url, port, child, scratch, stop, workbenchUrl };
+  return { url, port, child, scratch, stop, workbenchUrl, version };
 }

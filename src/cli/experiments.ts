@@ -5,8 +5,7 @@
  * parsing, config loading, `--save`, Ctrl-C, progress, exit codes. Exit codes: 0 success, 1 a failed run
  * (or an unreadable config), 2 bad usage.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   finalRow,
   fmt,
@@ -33,6 +32,7 @@ import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
 import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { DEFAULT_RUNS_FOLDER, RunStore, type RunWriter } from '../runs';
+import { projectRoot } from '../session/projectRoot';
 import type { RunKind } from '../runs/format';
 import { compareJson, datasetSweepJson, forgotEvalJson, mcJson, sweepJson } from './experimentJson';
 import { percent, progressBar, table } from './format';
@@ -95,24 +95,8 @@ export interface ExperimentCliDeps {
   interactive: boolean;
 }
 
-/** The repository or extension root that holds the engine worker (bundle or sources). */
-export function engineRoot(): string {
-  const bin = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined; // <root>/bin/dropout-lens.js
-  const candidates = [
-    ...(bin ? [join(bin, '..')] : []),
-    join(__dirname, '..'),
-    join(__dirname, '..', '..'),
-    process.cwd(),
-  ];
-  return (
-    candidates.find(
-      (c) => existsSync(join(c, 'dist', 'worker.js')) || existsSync(join(c, 'src', 'engine', 'worker.ts')),
-    ) ?? process.cwd()
-  );
-}
-
 const defaultDeps: ExperimentCliDeps = {
-  launcher: () => workerLauncher(engineRoot()),
+  launcher: () => workerLauncher(projectRoot()),
   // Loaded on first use (it brings the config parser and the in-process engine); `require` works from the
   // webpack bundle and from sources under tsx alike.
   loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path),

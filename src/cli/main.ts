@@ -1,5 +1,6 @@
 /**
- * `dropout-lens`: the product's cores from a terminal. Each subcommand lives in its own module and is
+ * `dropout-lens`: the product's cores from a terminal. The benchmarks are not here: they are development tools
+ * (`npm run bench`, bench/), and the shipped CLI imports nothing from bench/. Each subcommand lives in its own module and is
  * loaded only when asked for. Exit codes: 0 success, 1 findings of error severity or a failed run, 2 bad usage.
  */
 import type { CliIO } from './io';
@@ -38,10 +39,6 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> =
   'forgot-eval': {
     summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports',
     load: () => experiments().runForgotEval,
-  },
-  bench: {
-    summary: 'bench [--json] [engine|analysis|ui]         engine steps/s vs PyTorch, analysis and UI speed',
-    load: () => (require('./bench') as typeof import('./bench')).runBench,
   },
 };
 

@@ -6,7 +6,7 @@ import type { Metrics, StartOptions } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { FinalMetrics, RunEpoch } from '../runs/format';
 import type { RunWriter } from '../runs/store';
-import { generalizationGap, type Gap } from '../runs/export';
+import { generalizationGap, type Gap } from '../runs/metrics';
 import {
   defaultParallelism,
   runPool,

@@ -2,17 +2,32 @@
  * The typed form of a model config (`*.dropout.yaml` / `*.dropout.json`), after parsing and validation.
  * One shape feeds the engine, the diagnostics and the JSON Schema (schemas/model-config.schema.json).
  * Rates are always drop probabilities (PyTorch/Keras convention), in [0, 1).
+ * The words of the vocabulary (kinds, activations, optimizers, ...) come from ./vocabulary, written once there.
  */
+import type {
+  ACTIVATIONS,
+  DROPOUT_KINDS,
+  DROPOUT_SCALINGS,
+  GENERATORS,
+  INITS,
+  LAYER_MODES,
+  LOSSES,
+  OPTIMIZERS,
+  LayerKind,
+  SCHEDULES,
+} from './vocabulary';
 
-export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'linear';
+export type { LayerKind } from './vocabulary';
+
+export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Bernoulli, Gaussian and spatial dropout are layers; DropConnect is an option of a dense layer. */
-export type DropoutKind = 'bernoulli' | 'gaussian' | 'spatial';
+export type DropoutKind = (typeof DROPOUT_KINDS)[number];
 
 /** `inverted` scales kept units by 1/(1-rate) in training (PyTorch/Keras); `standard` scales by (1-rate) at test (the paper). */
-export type DropoutScaling = 'inverted' | 'standard';
+export type DropoutScaling = (typeof DROPOUT_SCALINGS)[number];
 
-export type LayerMode = 'train' | 'eval';
+export type LayerMode = (typeof LAYER_MODES)[number];
 
 export interface DenseLayerSpec {
   type: 'dense';
@@ -39,7 +54,11 @@ export interface BatchNormLayerSpec {
 
 export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | BatchNormLayerSpec;
 
-export type GeneratorName = 'moons' | 'circles' | 'spirals' | 'xor' | 'blobs' | 'regression' | 'overfit';
+export type GeneratorName = (typeof GENERATORS)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type ScheduleName = (typeof SCHEDULES)[number];
+export type LossName = (typeof LOSSES)[number];
+export type InitName = (typeof INITS)[number];
 
 export interface GeneratorDataSpec {
   source: 'generator';
@@ -85,6 +104,15 @@ export interface AdamSpec {
 
 export type OptimizerSpec = SgdSpec | AdamSpec;
 
+// Compile-time ties: a word added to the vocabulary without its spec (or the reverse) fails here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type VocabularyTies = [
+  Holds<Same<LayerSpec['type'], LayerKind>>,
+  Holds<Same<OptimizerSpec['kind'], OptimizerName>>,
+  Holds<Same<ScheduleSpec['kind'], ScheduleName>>,
+];
+
 export type ScheduleSpec =
   | { kind: 'constant' }
   | { kind: 'step'; every: number; gamma: number } // lr *= gamma every `every` epochs
@@ -97,8 +125,8 @@ export interface TrainingSpec {
   schedule: ScheduleSpec;
   /** Max-norm constraint on each unit's incoming weight vector; absent: off. */
   maxNorm?: number;
-  loss: 'cross-entropy' | 'mse';
-  init: 'he' | 'xavier';
+  loss: LossName;
+  init: InitName;
 }
 
 export interface EvaluationSpec {

@@ -1,7 +1,9 @@
 /**
  * Run records: the versioned JSON format, the writer that saves a run as it progresses, the store that
- * lists/reads/deletes runs (never throwing on a bad file), exports and comparisons. See docs/run-format.md.
+ * lists/reads/deletes runs (never throwing on a bad file), exports, metrics arithmetic and comparisons. See docs/run-format.md.
  */
 export * from './format';
 export * from './store';
 export * from './export';
+export * from './metrics';
+export * from './compare';

@@ -6,11 +6,11 @@
 import { Worker } from 'node:worker_threads';
 import type { AnalysisReply, AnalysisRequest, AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
-import { locateWorker, type WorkerLocation } from './locateWorker';
+import { workerEntry, type WorkerLocation } from './projectRoot';
 
-/** The analysis worker: `dist/analysisWorker.js`, or `src/analysis/worker.ts` from source (see locateWorker). */
+/** The analysis worker: `dist/analysisWorker.js`, or `src/analysis/worker.ts` from source (see workerEntry). */
 export function locateAnalysisWorker(root: string): WorkerLocation {
-  return locateWorker(root, 'analysisWorker.js', 'src/analysis/worker.ts');
+  return workerEntry(root, 'analysisWorker.js', 'src/analysis/worker.ts');
 }
 
 export interface AnalysisJob {

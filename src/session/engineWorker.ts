@@ -5,13 +5,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EngineCommand, EngineEvent } from '../protocol/engine';
-import { locateWorker, type WorkerLocation } from './locateWorker';
+import { workerEntry, type WorkerLocation } from './projectRoot';
 
 export type EngineEventListener = (event: EngineEvent) => void;
 
-/** The engine worker: `dist/worker.js`, or `src/engine/worker.ts` from source (see locateWorker). */
+/** The engine worker: `dist/worker.js`, or `src/engine/worker.ts` from source (see workerEntry). */
 export function locateEngineWorker(root: string): WorkerLocation {
-  return locateWorker(root, 'worker.js', 'src/engine/worker.ts');
+  return workerEntry(root, 'worker.js', 'src/engine/worker.ts');
 }
 
 export class EngineWorker {

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `dropout-lens` through its bin script, in a checkout, on the examples.
 // Prints "N passed, M failed"; exits non-zero on any failure or when no test ran.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
@@ -15,8 +15,15 @@ const cli = (...args) => spawnSync(process.execPath, [bin, ...args], { cwd: root
 await test('--help lists every command and exits 0', () => {
   const r = cli('--help');
   assert.equal(r.status, 0, r.stderr);
-  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'bench'])
+  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval'])
     assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
+});
+
+await test('the benchmarks are no CLI command (they are npm run bench, a development tool)', () => {
+  assert.doesNotMatch(cli('--help').stdout, /\bbench\b/);
+  const r = cli('bench');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command "bench"/);
 });
 
 await test('an unknown command is bad usage: exit 2 and the usage on stderr', () => {
@@ -164,6 +171,43 @@ await test('an experiment with a bad option exits 2 with its usage', () => {
   const r = cli('mc', join(examples, 'moons.dropout.yaml'), '--samples', '1');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /Usage: dropout-lens mc/);
+});
+
+// What ships: the bin and the bundles, copied to a folder with no node_modules above it, NODE_PATH empty. The
+// CLI must run from the bundle alone (no TypeScript, no tsx, no dependency), workers included.
+await test('the built CLI runs without tsx or node_modules: lint, train and an experiment in worker threads', () => {
+  const bundle = join(root, 'dist', 'cli.js');
+  assert.ok(existsSync(bundle), 'dist/cli.js is not built: run npm run build first');
+  const alone = mkdtempSync(join(tmpdir(), 'dl-cli-alone-'));
+  mkdirSync(join(alone, 'bin'));
+  mkdirSync(join(alone, 'dist'));
+  copyFileSync(bin, join(alone, 'bin', 'dropout-lens.js'));
+  copyFileSync(join(root, 'package.json'), join(alone, 'package.json'));
+  for (const file of ['cli.js', 'worker.js', 'analysisWorker.js'])
+    copyFileSync(join(root, 'dist', file), join(alone, 'dist', file));
+  for (const file of ['moons.dropout.yaml', 'overfit.dropout.yaml'])
+    copyFileSync(join(examples, file), join(alone, file));
+  const env = { ...process.env, NODE_PATH: '', NODE_OPTIONS: '' };
+  delete env.DROPOUT_LENS_FROM_SOURCE;
+  const run = (args, extra = {}) =>
+    spawnSync(process.execPath, [join(alone, 'bin', 'dropout-lens.js'), ...args], {
+      cwd: alone,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...env, ...extra },
+    });
+  // Proof that nothing reachable from there could run the sources: the launcher says tsx is missing.
+  const sources = run(['--help'], { DROPOUT_LENS_FROM_SOURCE: '1' });
+  assert.equal(sources.status, 1);
+  assert.match(sources.stderr, /tsx \(a development dependency\) is not installed/);
+  const lint = run(['lint', 'moons.dropout.yaml']);
+  assert.equal(lint.status, 0, lint.stderr);
+  const train = run(['train', 'moons.dropout.yaml', '--json', '--epochs', '2']);
+  assert.equal(train.status, 0, train.stderr);
+  assert.equal(JSON.parse(train.stdout.trim().split('\n').at(-1)).type, 'done');
+  const compare = run(['compare', 'overfit.dropout.yaml', '--json', '--epochs', '2']);
+  assert.equal(compare.status, 0, compare.stderr);
+  assert.equal(JSON.parse(compare.stdout).kind, 'compare');
 });
 
 finish();

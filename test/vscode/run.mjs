@@ -2,6 +2,8 @@
 // when the host never reports, reports late, reports failures, or ran no test.
 //
 //   node test/vscode/run.mjs            (after `npm run build`; compiles the suite itself)
+//   node test/vscode/run.mjs --latest   the same suite on the newest code-server on the npm registry
+//                                       (npm run test:vscode:latest); no workbench walkthrough
 //
 // The workbench calls codeAutomationExit(code) when the suite's run() settles (VS Code's own browser
 // integration tests report this way); the suite also writes a results file, which we read to count tests.
@@ -15,8 +17,9 @@ import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { takeWorkbenchScreenshots } from './workbenchScreenshots.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
+const latest = process.argv.includes('--latest');
 const TIMEOUT_MS = Number(process.env.DROPOUT_LENS_VSCODE_TIMEOUT_MS ?? 8 * 60_000);
-const artefacts = join(root, 'test-results', 'vscode');
+const artefacts = join(root, 'test-results', latest ? 'vscode-latest' : 'vscode');
 mkdirSync(artefacts, { recursive: true });
 mkdirSync(join(root, 'test-results', 'screenshots'), { recursive: true });
 
@@ -41,7 +44,9 @@ const server = await startCodeServer({
   folder: workspace,
   env: { DROPOUT_LENS_TEST_RESULTS: resultsFile, DROPOUT_LENS_TEST_WORKSPACE: workspace },
   log: (line) => serverLog.push(line),
+  latest,
 });
+console.log(`code-server ${server.version}${latest ? ' (the newest on the npm registry)' : ''}`);
 const browser = await launchChromium();
 let exitCode;
 try {
@@ -74,7 +79,7 @@ const text = readFileSync(resultsFile, 'utf8');
 const results = text ? JSON.parse(text) : undefined;
 if (exitCode === 'timeout') {
   console.error(
-    `FAIL: the extension host did not report within ${TIMEOUT_MS / 1000} s (log: test-results/vscode/code-server.log)`,
+    `FAIL: the extension host did not report within ${TIMEOUT_MS / 1000} s on code-server ${server.version} (log: ${relative(root, artefacts)}/code-server.log, screenshot: ${relative(root, artefacts)}/workbench-after-suite.png)`,
   );
   process.exit(1);
 }
@@ -89,6 +94,7 @@ if (results.passed === 0) {
   console.error('FAIL: the suite ran no test');
   process.exit(1);
 }
+if (latest) process.exit(0); // The walkthrough and its screenshots are the minimum version's job.
 try {
   const shots = await takeWorkbenchScreenshots({ root, dir: join(root, 'test-results', 'screenshots') });
   console.log(

@@ -3,37 +3,19 @@
  * stream. Drawing is coalesced into animation frames: however many masks and statistics arrive in between, a
  * frame paints each heatmap's new columns at once and each layer's latest histogram and figures.
  */
-import type { EngineEvent, LayerActivationStats, LayerInfo } from '../../src/protocol/engine';
-import type { EpochRecord, HostToPanelMessage, PanelChart, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
+import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
+import type { HostToPanelMessage, PanelChart, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
 import { toBytes, toFloats } from './bits';
 import { Curves } from './curves';
 import { MaskHeatmap } from './heatmap';
 import { drawBoundary, drawHistogram } from './plots';
-import { readTheme, watchTheme, type Theme } from './theme';
+import { createPanelStore, type LayerView } from './state';
+import { readTheme, watchTheme } from './theme';
 import { post, vscode } from './vscodeApi';
 
-interface LayerView {
-  info: LayerInfo;
-  row: HTMLElement;
-  heatmap: MaskHeatmap;
-  toggle: HTMLButtonElement;
-  realized: HTMLElement;
-  rate: HTMLElement;
-  histogram: HTMLCanvasElement;
-  expectation: HTMLElement;
-  /** The latest streamed figures, drawn with the next animation frame. */
-  realizedDrop?: number;
-  activations?: LayerActivationStats;
-}
-
 const app = document.getElementById('app')!;
-let theme: Theme = readTheme();
-let snapshot: PanelSnapshot | undefined;
-let epochs: EpochRecord[] = [];
-let layers = new Map<number, LayerView>();
-let loss: Curves | undefined;
-let accuracy: Curves | undefined;
-let dirtyCurves = false;
+const store = createPanelStore(readTheme());
+/** The pending animation frame (0: none): drawing's own bookkeeping, not panel state. */
 let frame = 0;
 
 const el = <K extends keyof HTMLElementTagNameMap>(
@@ -64,23 +46,22 @@ function scheduleDraw(): void {
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
+    const { layers, dirtyCurves, loss, accuracy, epochs } = store.state;
     for (const view of layers.values()) drawLayer(view);
     if (dirtyCurves) {
       loss?.setEpochs(epochs);
       accuracy?.setEpochs(epochs);
       loss?.render();
       accuracy?.render();
-      dirtyCurves = false;
+      store.update({ dirtyCurves: false });
     }
   });
 }
 
 function render(s: PanelSnapshot): void {
-  snapshot = s;
-  epochs = [...s.epochs];
   vscode.setState({ runId: s.runId, view: vscode.getState()?.view ?? 'live' });
-  loss?.chart.destroy();
-  accuracy?.chart.destroy();
+  store.state.loss?.chart.destroy();
+  store.state.accuracy?.chart.destroy();
   app.replaceChildren();
   const header = el(
     'header',
@@ -115,7 +96,7 @@ function render(s: PanelSnapshot): void {
     { className: 'masks' },
     el('h2', {}, 'Dropout masks (units × recent steps; bright = kept)'),
   );
-  layers = new Map();
+  const layers = new Map<number, LayerView>();
   for (const info of s.layers.filter((l) => l.rate !== undefined)) {
     const view = layerView(info);
     layers.set(info.index, view);
@@ -141,9 +122,15 @@ function render(s: PanelSnapshot): void {
       ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)]
       : [];
   app.append(header, controls, banner, masks, curves, ...extras);
-  loss = new Curves(lossCanvas, 'loss', theme);
-  accuracy = s.task === 'classification' ? new Curves(accuracyCanvas, 'accuracy', theme) : undefined;
-  dirtyCurves = true;
+  const { theme } = store.state;
+  store.update({
+    snapshot: s,
+    epochs: [...s.epochs],
+    layers,
+    loss: new Curves(lossCanvas, 'loss', theme),
+    accuracy: s.task === 'classification' ? new Curves(accuracyCanvas, 'accuracy', theme) : undefined,
+    dirtyCurves: true,
+  });
   setStatus(s.status, s.message, s.action);
   updateProgress(s.step, s.stepsPerSecond, s.epochs.at(-1)?.epoch ?? 0);
   for (const event of Array.isArray(s.recent) ? s.recent : []) apply(event);
@@ -160,6 +147,7 @@ function exportButton(chart: PanelChart): HTMLButtonElement {
   );
   b.setAttribute('aria-label', label);
   b.addEventListener('click', () => {
+    const { loss, accuracy, dirtyCurves, epochs } = store.state;
     const curves = chart === 'loss' ? loss : accuracy;
     if (!curves) return;
     if (dirtyCurves) {
@@ -173,10 +161,10 @@ function exportButton(chart: PanelChart): HTMLButtonElement {
 
 function layerView(info: LayerInfo): LayerView {
   const kind = info.spec.type === 'dropout' ? `${info.spec.kind} dropout` : 'DropConnect';
-  const heatmap = new MaskHeatmap(info.units, `Masks of layer ${info.index}, ${kind}`, theme);
+  const heatmap = new MaskHeatmap(info.units, `Masks of layer ${info.index}, ${kind}`, store.state.theme);
   const toggle = el('button', { type: 'button', className: 'mode' });
   toggle.addEventListener('click', () => {
-    const current = layers.get(info.index)!.info.mode;
+    const current = store.state.layers.get(info.index)?.info.mode ?? info.mode;
     post({ type: 'setMode', layer: info.index, mode: current === 'train' ? 'eval' : 'train' });
   });
   const rate = el('span', { className: 'rate' });
@@ -227,7 +215,7 @@ function drawLayer(v: LayerView): void {
   const before = toFloats(a?.histogram?.before);
   const after = toFloats(a?.histogram?.after);
   if (a && before && after) {
-    drawHistogram(v.histogram, before, after, theme);
+    drawHistogram(v.histogram, before, after, store.state.theme);
     v.expectation.textContent = `mean before ${a.expectation.undroppedMean.toFixed(3)} · after (scaled) ${a.expectation.droppedMean.toFixed(3)} · error ${(100 * a.expectation.relativeError).toFixed(1)}%`;
   }
   v.realizedDrop = undefined;
@@ -279,11 +267,13 @@ function setStatus(
 
 function updateProgress(step: number, stepsPerSecond: number, epoch: number): void {
   const p = document.getElementById('progress');
+  const { snapshot } = store.state;
   if (p && snapshot)
     p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
 }
 
 function apply(event: EngineEvent): void {
+  const { layers, theme } = store.state;
   switch (event.type) {
     case 'step':
       updateProgress(event.step, event.stepsPerSecond, event.epoch);
@@ -306,14 +296,19 @@ function apply(event: EngineEvent): void {
       scheduleDraw();
       break;
     case 'epoch':
-      epochs.push({
-        epoch: event.epoch,
-        lr: event.lr,
-        train: event.train,
-        validation: event.validation,
-        validationTrainMode: event.validationTrainMode,
+      store.update({
+        epochs: [
+          ...store.state.epochs,
+          {
+            epoch: event.epoch,
+            lr: event.lr,
+            train: event.train,
+            validation: event.validation,
+            validationTrainMode: event.validationTrainMode,
+          },
+        ],
+        dirtyCurves: true,
       });
-      dirtyCurves = true;
       scheduleDraw();
       break;
     case 'modes':
@@ -369,21 +364,22 @@ window.addEventListener('message', (e: MessageEvent) => {
   try {
     if (message.type === 'snapshot') render(message.snapshot);
     else if (message.type === 'status') {
-      if (!snapshot)
+      if (!store.state.snapshot)
         app.replaceChildren(
           el('div', { id: 'banner', className: 'banner', role: 'alert' }),
           el('span', { id: 'status' }),
         );
       setStatus(message.status, message.message, message.action);
-    } else if (message.type === 'engineBatch' && snapshot && Array.isArray(message.events))
+    } else if (message.type === 'engineBatch' && store.state.snapshot && Array.isArray(message.events))
       for (const event of message.events) apply(event);
   } catch (error) {
     console.warn('Dropout Lens panel skipped a malformed message', error);
   }
 });
 
-watchTheme((next) => {
-  theme = next;
+watchTheme((theme) => {
+  store.update({ theme });
+  const { layers, loss, accuracy } = store.state;
   for (const view of layers.values()) view.heatmap.setTheme(theme);
   loss?.setTheme(theme);
   accuracy?.setTheme(theme);

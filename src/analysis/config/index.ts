@@ -6,11 +6,8 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
-  Activation,
   DataSpec,
-  DropoutKind,
-  DropoutScaling,
-  GeneratorName,
+  DenseLayerSpec,
   LayerSpec,
   ModelSpec,
   OptimizerSpec,
@@ -18,6 +15,25 @@ import type {
   TrainingSpec,
   EvaluationSpec,
 } from '../../protocol/modelSpec';
+import {
+  ACTIVATIONS,
+  CONFIG_KEYS,
+  CSV_ONLY_DATA_KEYS,
+  DEFAULT_GENERATOR_CLASSES,
+  DROPOUT_KINDS,
+  DROPOUT_SCALINGS,
+  GENERATOR_ONLY_DATA_KEYS,
+  GENERATOR_SHAPES,
+  GENERATORS,
+  INITS,
+  LAYER_KINDS,
+  LAYER_MODES,
+  LOSSES,
+  OPTIMIZERS,
+  SCHEDULES,
+  layerItemKeys,
+  type LayerKind,
+} from '../../protocol/vocabulary';
 import { CONFIG_FILE_PATTERN } from '../files';
 import type { LineMap } from '../text';
 import {
@@ -43,11 +59,6 @@ export interface ParsedConfig {
   findings: Finding[];
 }
 
-const GENERATORS: GeneratorName[] = ['moons', 'circles', 'spirals', 'xor', 'blobs', 'regression', 'overfit'];
-const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
-const KINDS: DropoutKind[] = ['bernoulli', 'gaussian', 'spatial'];
-const SCALINGS: DropoutScaling[] = ['inverted', 'standard'];
-
 function baseName(fileName: string): string {
   const last = fileName.split(/[\\/]/).pop() ?? fileName;
   return last.replace(CONFIG_FILE_PATTERN, '') || last;
@@ -63,13 +74,7 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
     return undefined;
   }
   const where = 'data';
-  const m = readMap(
-    ctx,
-    valueOf(pair),
-    where,
-    ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'],
-    pairSpan(ctx, pair),
-  );
+  const m = readMap(ctx, valueOf(pair), where, CONFIG_KEYS.data, pairSpan(ctx, pair));
   if (!m) return undefined;
   const validation = readNumber(ctx, m.get('validation'), 'data.validation', 0.3, { exclusiveMin: 0, exclusiveMax: 1 });
   const gen = m.get('generator');
@@ -79,7 +84,7 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
     return undefined;
   }
   if (csv) {
-    for (const k of ['samples', 'noise', 'classes'] as const) {
+    for (const k of GENERATOR_ONLY_DATA_KEYS) {
       const p = m.get(k);
       if (p)
         ctx.report(
@@ -115,7 +120,7 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
     );
     return undefined;
   }
-  for (const k of ['label', 'standardize'] as const) {
+  for (const k of CSV_ONLY_DATA_KEYS) {
     const p = m.get(k);
     if (p) ctx.report('invalid-config', ctx.span(p.key as Any), `data.${k} applies to CSV data only.`);
   }
@@ -124,7 +129,7 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
   const noise = readNumber(ctx, m.get('noise'), 'data.noise', 0.1, { min: 0 });
   const classesPair = m.get('classes');
   const classes = classesPair
-    ? readNumber(ctx, classesPair, 'data.classes', 3, { integer: true, min: 2, max: 100 })
+    ? readNumber(ctx, classesPair, 'data.classes', DEFAULT_GENERATOR_CLASSES, { integer: true, min: 2, max: 100 })
     : undefined;
   return { source: 'generator', generator, samples, noise, ...(classes !== undefined ? { classes } : {}), validation };
 }
@@ -148,15 +153,18 @@ function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number
     return undefined;
   }
   const layers: LayerSpec[] = [];
+  /** Dense layers whose activation is not written: relu when hidden, linear when the output. */
+  const unwritten: DenseLayerSpec[] = [];
   let ok = true;
   node.items.forEach((itemNode, i) => {
     const item = itemNode as Any;
     const where = `model.layers[${i}]`;
     const at = ctx.span(item, pairSpan(ctx, pair));
-    const layer = readLayer(ctx, item, where, at, layers.length);
-    if (layer) {
+    const read = readLayer(ctx, item, where, at, layers.length);
+    if (read) {
       ctx.locations.layers.push(at);
-      layers.push(layer);
+      layers.push(read.layer);
+      if (read.layer.type === 'dense' && !read.activationWritten) unwritten.push(read.layer);
     } else ok = false;
   });
   const denseCount = layers.filter((l) => l.type === 'dense').length;
@@ -169,78 +177,107 @@ function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number
     return undefined;
   }
   if (!ok) return undefined;
-  // Default activation: relu for hidden dense layers, linear for the last one (when not written).
-  let lastDense = -1;
-  layers.forEach((l, i) => {
-    if (l.type === 'dense') lastDense = i;
-  });
-  layers.forEach((l, i) => {
-    if (l.type === 'dense' && (l as DenseWithFlag).__defaultActivation) {
-      l.activation = i === lastDense ? 'linear' : 'relu';
-    }
-    delete (l as DenseWithFlag).__defaultActivation;
-  });
+  const output = lastDense(layers);
+  for (const l of unwritten) l.activation = l === output ? 'linear' : 'relu';
   return layers;
 }
 
-type DenseWithFlag = LayerSpec & { __defaultActivation?: boolean };
+function lastDense(layers: readonly LayerSpec[]): DenseLayerSpec | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i];
+    if (l?.type === 'dense') return l;
+  }
+  return undefined;
+}
 
-function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], index: number): LayerSpec | undefined {
+interface ReadLayer {
+  layer: LayerSpec;
+  /** Dense layers: whether `activation` was written (else the reader picks it once the output layer is known). */
+  activationWritten?: boolean;
+}
+
+const LAYER_EXAMPLES: Record<LayerKind, string> = {
+  dense: '{ dense: 64 }',
+  dropout: '{ dropout: 0.5 }',
+  batchnorm: '{ batchnorm: {} }',
+};
+
+function isLayerKind(key: string): key is LayerKind {
+  return (LAYER_KINDS as readonly string[]).includes(key);
+}
+
+function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], index: number): ReadLayer | undefined {
   if (!isMap(item)) {
     ctx.report(
       'invalid-config',
       at,
-      `${where} must be a mapping like { dense: 64 }, { dropout: 0.5 } or { batchnorm: {} }, got ${describe(item)}.`,
+      `${where} must be a mapping like ${Object.values(LAYER_EXAMPLES).join(', ')}, got ${describe(item)}.`,
     );
     return undefined;
   }
   const keys = item.items.filter(isPair).map(keyName);
-  const kind = keys.find((k) => k === 'dense' || k === 'dropout' || k === 'batchnorm');
+  const kind = keys.find(isLayerKind);
   if (!kind) {
     ctx.report(
       'invalid-config',
       at,
-      `${where} must name its type with one of the keys dense, dropout or batchnorm${keys.length ? ` (found ${keys.join(', ')})` : ''}.`,
+      `${where} must name its type with one of the keys ${LAYER_KINDS.join(', ')}${keys.length ? ` (found ${keys.join(', ')})` : ''}.`,
     );
     return undefined;
   }
-  if (kind === 'dense') {
-    const m = readMap(ctx, item, where, ['dense', 'activation', 'dropconnect']);
-    if (!m) return undefined;
-    const before = ctx.findings.length;
-    const units = readNumber(ctx, m.get('dense'), `${where}.dense (units)`, 1, { integer: true, min: 1, max: 4096 });
-    const actPair = m.get('activation');
-    const activation = readEnum(ctx, actPair, `${where}.activation`, ACTIVATIONS, 'relu');
-    const dcPair = m.get('dropconnect');
-    let dropConnect: number | undefined;
-    if (dcPair) {
-      dropConnect = readRate(ctx, valueOf(dcPair), pairSpan(ctx, dcPair), `${where}.dropconnect`);
-    }
-    if (ctx.findings.length > before) return undefined;
-    const layer: DenseWithFlag = { type: 'dense', units, activation, ...(dropConnect ? { dropConnect } : {}) };
-    if (!actPair) layer.__defaultActivation = true;
-    return layer;
-  }
-  if (kind === 'batchnorm') {
-    const m = readMap(ctx, item, where, ['batchnorm']);
-    if (!m) return undefined;
-    const bp = m.get('batchnorm')!;
-    const v = valueOf(bp);
-    if (v === null || (isScalar(v) && v.value === null)) return { type: 'batchnorm', momentum: 0.1, epsilon: 1e-5 };
-    const before = ctx.findings.length;
-    const bm = readMap(ctx, v, `${where}.batchnorm`, ['momentum', 'epsilon'], pairSpan(ctx, bp));
-    if (!bm) return undefined;
-    const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, {
-      exclusiveMin: 0,
-      max: 1,
-    });
-    const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm.epsilon`, 1e-5, { exclusiveMin: 0 });
-    if (ctx.findings.length > before) return undefined;
-    return { type: 'batchnorm', momentum, epsilon };
-  }
-  const m = readMap(ctx, item, where, ['dropout']);
+  const m = readMap(ctx, item, where, layerItemKeys(kind));
   if (!m) return undefined;
-  const dp = m.get('dropout')!;
+  switch (kind) {
+    case 'dense':
+      return readDense(ctx, m, where, index);
+    case 'batchnorm': {
+      const layer = readBatchNorm(ctx, m, where);
+      return layer && { layer };
+    }
+    case 'dropout': {
+      const layer = readDropout(ctx, m, where, index);
+      return layer && { layer };
+    }
+  }
+}
+
+function readDense(ctx: Ctx, m: Map<string, Pair>, where: string, index: number): ReadLayer | undefined {
+  const before = ctx.findings.length;
+  const unitsPair = m.get('dense');
+  if (unitsPair) ctx.locations.units.set(index, pairSpan(ctx, unitsPair));
+  const units = readNumber(ctx, unitsPair, `${where}.dense (units)`, 1, { integer: true, min: 1, max: 4096 });
+  const actPair = m.get('activation');
+  const activation = readEnum(ctx, actPair, `${where}.activation`, ACTIVATIONS, 'relu');
+  const dcPair = m.get('dropconnect');
+  let dropConnect: number | undefined;
+  if (dcPair) {
+    dropConnect = readRate(ctx, valueOf(dcPair), pairSpan(ctx, dcPair), `${where}.dropconnect`);
+  }
+  if (ctx.findings.length > before) return undefined;
+  const layer: DenseLayerSpec = { type: 'dense', units, activation, ...(dropConnect ? { dropConnect } : {}) };
+  return { layer, activationWritten: actPair !== undefined };
+}
+
+function readBatchNorm(ctx: Ctx, m: Map<string, Pair>, where: string): LayerSpec | undefined {
+  const bp = m.get('batchnorm');
+  if (!bp) return undefined;
+  const v = valueOf(bp);
+  if (v === null || (isScalar(v) && v.value === null)) return { type: 'batchnorm', momentum: 0.1, epsilon: 1e-5 };
+  const before = ctx.findings.length;
+  const bm = readMap(ctx, v, `${where}.batchnorm`, CONFIG_KEYS['layer.batchnorm'], pairSpan(ctx, bp));
+  if (!bm) return undefined;
+  const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, {
+    exclusiveMin: 0,
+    max: 1,
+  });
+  const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm.epsilon`, 1e-5, { exclusiveMin: 0 });
+  if (ctx.findings.length > before) return undefined;
+  return { type: 'batchnorm', momentum, epsilon };
+}
+
+function readDropout(ctx: Ctx, m: Map<string, Pair>, where: string, index: number): LayerSpec | undefined {
+  const dp = m.get('dropout');
+  if (!dp) return undefined;
   const v = valueOf(dp);
   const before = ctx.findings.length;
   if (isScalar(v)) {
@@ -249,7 +286,7 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     if (ctx.findings.length > before) return undefined;
     return { type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' };
   }
-  const dm = readMap(ctx, v, `${where}.dropout`, ['rate', 'kind', 'scaling', 'shape'], pairSpan(ctx, dp));
+  const dm = readMap(ctx, v, `${where}.dropout`, CONFIG_KEYS['layer.dropout'], pairSpan(ctx, dp));
   if (!dm) return undefined;
   const rp = dm.get('rate');
   if (!rp) {
@@ -258,8 +295,8 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
   }
   const rate = readRate(ctx, valueOf(rp), pairSpan(ctx, rp), `${where}.dropout.rate`);
   ctx.locations.rates.set(index, pairSpan(ctx, rp));
-  const kind2 = readEnum(ctx, dm.get('kind'), `${where}.dropout.kind`, KINDS, 'bernoulli');
-  const scaling = readEnum(ctx, dm.get('scaling'), `${where}.dropout.scaling`, SCALINGS, 'inverted');
+  const kind2 = readEnum(ctx, dm.get('kind'), `${where}.dropout.kind`, DROPOUT_KINDS, 'bernoulli');
+  const scaling = readEnum(ctx, dm.get('scaling'), `${where}.dropout.scaling`, DROPOUT_SCALINGS, 'inverted');
   const scalingPair = dm.get('scaling');
   if (kind2 === 'gaussian' && scalingPair && scaling === 'standard') {
     // Gaussian noise has mean 1, so there is nothing to undo at test time: "standard" would shrink eval outputs.
@@ -283,7 +320,10 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
         pairSpan(ctx, sp),
         `${where}.dropout.shape must be [positions, channels] (two positive whole numbers), got ${describe(sn)}.`,
       );
-    else shape = [(sn.items[0] as { value: number }).value, (sn.items[1] as { value: number }).value];
+    else {
+      shape = [(sn.items[0] as { value: number }).value, (sn.items[1] as { value: number }).value];
+      ctx.locations.shapes.set(index, pairSpan(ctx, sp));
+    }
     if (kind2 !== 'spatial' && okShape)
       ctx.report('invalid-config', ctx.span(sp.key as Any), `${where}.dropout.shape applies to kind: spatial only.`);
   } else if (kind2 === 'spatial') {
@@ -307,7 +347,7 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
     weightDecay: 0,
   };
   if (!pair) return sgdDefault;
-  const m = readMap(ctx, valueOf(pair), 'training.optimizer', ['sgd', 'adam'], pairSpan(ctx, pair));
+  const m = readMap(ctx, valueOf(pair), 'training.optimizer', OPTIMIZERS, pairSpan(ctx, pair));
   if (!m) return undefined;
   const only = m.size === 1 ? [...m.entries()][0] : undefined;
   if (!only) {
@@ -325,13 +365,7 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
   if (name === 'sgd') {
     const o = empty
       ? new Map<string, Pair>()
-      : readMap(
-          ctx,
-          v,
-          'training.optimizer.sgd',
-          ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'],
-          pairSpan(ctx, p),
-        );
+      : readMap(ctx, v, 'training.optimizer.sgd', CONFIG_KEYS['optimizer.sgd'], pairSpan(ctx, p));
     if (!o) return undefined;
     const spec: OptimizerSpec = {
       kind: 'sgd',
@@ -345,7 +379,7 @@ function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefi
   }
   const o = empty
     ? new Map<string, Pair>()
-    : readMap(ctx, v, 'training.optimizer.adam', ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], pairSpan(ctx, p));
+    : readMap(ctx, v, 'training.optimizer.adam', CONFIG_KEYS['optimizer.adam'], pairSpan(ctx, p));
   if (!o) return undefined;
   const spec: OptimizerSpec = {
     kind: 'adam',
@@ -362,7 +396,7 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
   if (!pair) return { kind: 'constant' };
   const v = valueOf(pair);
   if (isScalar(v) && v.value === 'constant') return { kind: 'constant' };
-  const m = readMap(ctx, v, 'training.schedule', ['step', 'exponential', 'constant'], pairSpan(ctx, pair));
+  const m = readMap(ctx, v, 'training.schedule', SCHEDULES, pairSpan(ctx, pair));
   if (!m) return undefined;
   const only = m.size === 1 ? [...m.entries()][0] : undefined;
   if (!only) {
@@ -377,7 +411,7 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
   const [name, p] = only;
   if (name === 'constant') return { kind: 'constant' };
   if (name === 'step') {
-    const o = readMap(ctx, valueOf(p), 'training.schedule.step', ['every', 'gamma'], pairSpan(ctx, p));
+    const o = readMap(ctx, valueOf(p), 'training.schedule.step', CONFIG_KEYS['schedule.step'], pairSpan(ctx, p));
     if (!o) return undefined;
     if (!o.get('every'))
       ctx.report(
@@ -389,7 +423,13 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
     const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.step.gamma', 0.5, { exclusiveMin: 0, max: 1 });
     return ctx.findings.length > before ? undefined : { kind: 'step', every, gamma };
   }
-  const o = readMap(ctx, valueOf(p), 'training.schedule.exponential', ['gamma'], pairSpan(ctx, p));
+  const o = readMap(
+    ctx,
+    valueOf(p),
+    'training.schedule.exponential',
+    CONFIG_KEYS['schedule.exponential'],
+    pairSpan(ctx, p),
+  );
   if (!o) return undefined;
   const gamma = readNumber(ctx, o.get('gamma'), 'training.schedule.exponential.gamma', 0.99, {
     exclusiveMin: 0,
@@ -401,13 +441,7 @@ function readSchedule(ctx: Ctx, pair: Pair | undefined): ScheduleSpec | undefine
 function readTraining(ctx: Ctx, pair: Pair | undefined, data: DataSpec | undefined): TrainingSpec | undefined {
   const defLoss = data && data.source === 'generator' && data.generator === 'regression' ? 'mse' : 'cross-entropy';
   const m = pair
-    ? readMap(
-        ctx,
-        valueOf(pair),
-        'training',
-        ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'],
-        pairSpan(ctx, pair),
-      )
+    ? readMap(ctx, valueOf(pair), 'training', CONFIG_KEYS.training, pairSpan(ctx, pair))
     : new Map<string, Pair>();
   if (!m) return undefined;
   const before = ctx.findings.length;
@@ -417,8 +451,8 @@ function readTraining(ctx: Ctx, pair: Pair | undefined, data: DataSpec | undefin
   const schedule = readSchedule(ctx, m.get('schedule'));
   const maxNormPair = m.get('maxNorm');
   const maxNorm = maxNormPair ? readNumber(ctx, maxNormPair, 'training.maxNorm', 3, { exclusiveMin: 0 }) : undefined;
-  const loss = readEnum(ctx, m.get('loss'), 'training.loss', ['cross-entropy', 'mse'] as const, defLoss);
-  const init = readEnum(ctx, m.get('init'), 'training.init', ['he', 'xavier'] as const, 'he');
+  const loss = readEnum(ctx, m.get('loss'), 'training.loss', LOSSES, defLoss);
+  const init = readEnum(ctx, m.get('init'), 'training.init', INITS, 'he');
   if (ctx.findings.length > before || !optimizer || !schedule) return undefined;
   return { epochs, batchSize, optimizer, schedule, ...(maxNorm !== undefined ? { maxNorm } : {}), loss, init };
 }
@@ -426,18 +460,66 @@ function readTraining(ctx: Ctx, pair: Pair | undefined, data: DataSpec | undefin
 function readEvaluation(ctx: Ctx, pair: Pair | undefined): EvaluationSpec | undefined {
   if (!pair) return { mode: 'eval' };
   ctx.locations.evaluation = ctx.span(pair.key as Any);
-  const m = readMap(ctx, valueOf(pair), 'evaluation', ['mode', 'mcSamples'], pairSpan(ctx, pair));
+  const m = readMap(ctx, valueOf(pair), 'evaluation', CONFIG_KEYS.evaluation, pairSpan(ctx, pair));
   if (!m) return undefined;
   const before = ctx.findings.length;
   const mp = m.get('mode');
   if (mp) ctx.locations.evaluationMode = pairSpan(ctx, mp);
-  const mode = readEnum(ctx, mp, 'evaluation.mode', ['eval', 'train'] as const, 'eval');
+  const mode = readEnum(ctx, mp, 'evaluation.mode', LAYER_MODES, 'eval');
   const mcp = m.get('mcSamples');
   const mcSamples = mcp
     ? readNumber(ctx, mcp, 'evaluation.mcSamples', 30, { integer: true, min: 2, max: 10_000 })
     : undefined;
   if (ctx.findings.length > before) return undefined;
   return { mode, ...(mcSamples !== undefined ? { mcSamples } : {}) };
+}
+
+/**
+ * Widths the engine would otherwise reject at run time, here with the line: model.input against the generator's
+ * points, a spatial dropout's shape against the width it sees, and the output layer against the classes (or the
+ * one regression target) of a built-in generator. A CSV file's width and class count are only known once it is
+ * read, so for CSV data only what follows from model.input is checked.
+ */
+function checkWidths(ctx: Ctx, data: DataSpec, input: number | undefined, layers: readonly LayerSpec[]): void {
+  if (data.source === 'generator' && input !== undefined && ctx.locations.input) {
+    const want = GENERATOR_SHAPES[data.generator].input;
+    if (input !== want)
+      ctx.report(
+        'invalid-config',
+        ctx.locations.input,
+        `model.input is ${input}, but the ${data.generator} generator makes ${want}-D points: write input: ${want}, or leave it out.`,
+      );
+  }
+  let width = input;
+  layers.forEach((l, i) => {
+    if (l.type === 'dense') width = l.units;
+    else if (l.type === 'dropout' && l.kind === 'spatial' && l.shape && width !== undefined) {
+      const [positions, channels] = l.shape;
+      const at = ctx.locations.shapes.get(i);
+      if (at && positions * channels !== width)
+        ctx.report(
+          'invalid-config',
+          at,
+          `model.layers[${i}].dropout.shape [${positions}, ${channels}] views ${positions * channels} values, but this layer's input is ${width} wide: positions × channels must equal ${width}.`,
+        );
+    }
+  });
+  if (data.source !== 'generator') return;
+  const output = layers.reduce<number>((last, l, i) => (l.type === 'dense' ? i : last), -1);
+  const out = layers[output];
+  const at = ctx.locations.units.get(output);
+  if (out?.type !== 'dense' || !at) return;
+  const shape = GENERATOR_SHAPES[data.generator];
+  const classes = shape.classes === 'classes' ? (data.classes ?? DEFAULT_GENERATOR_CLASSES) : shape.classes;
+  const want = classes > 0 ? classes : 1;
+  if (out.units !== want)
+    ctx.report(
+      'invalid-config',
+      at,
+      classes > 0
+        ? `The last dense layer is the output and has ${out.units} unit(s), but the ${data.generator} data has ${classes} classes: make it dense: ${want}.`
+        : `The last dense layer is the output and has ${out.units} unit(s), but the regression data has one target value: make it dense: 1.`,
+    );
 }
 
 export interface ParsedConfigWithLocations extends ParsedConfig {
@@ -478,7 +560,7 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     ctx.report('invalid-config', all, 'The config is empty: it needs at least `data` and `model.layers`.');
     return done();
   }
-  const top = readMap(ctx, root, 'the config', ['name', 'seed', 'data', 'model', 'training', 'evaluation'], all);
+  const top = readMap(ctx, root, 'the config', CONFIG_KEYS.root, all);
   if (!top) return done();
   const rootSpan = ctx.span(root, all);
   const firstLine: [number, number] = [
@@ -494,14 +576,18 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
   if (!modelPair) {
     ctx.report('invalid-config', firstLine, 'Missing required key "model" with its "layers" list.');
   } else {
-    const mm = readMap(ctx, valueOf(modelPair), 'model', ['input', 'layers'], pairSpan(ctx, modelPair));
+    const mm = readMap(ctx, valueOf(modelPair), 'model', CONFIG_KEYS.model, pairSpan(ctx, modelPair));
     if (mm) {
       const ip = mm.get('input');
-      if (ip) input = readNumber(ctx, ip, 'model.input', 2, { integer: true, min: 1, max: 4096 });
-      else if (data && data.source === 'generator') input = data.generator === 'regression' ? 1 : 2;
+      if (ip) {
+        const before = ctx.findings.length;
+        input = readNumber(ctx, ip, 'model.input', 2, { integer: true, min: 1, max: 4096 });
+        if (ctx.findings.length === before) ctx.locations.input = pairSpan(ctx, ip);
+      } else if (data && data.source === 'generator') input = GENERATOR_SHAPES[data.generator].input;
       layers = readLayers(ctx, mm.get('layers'), ctx.span(modelPair.key as Any));
     }
   }
+  if (data && layers) checkWidths(ctx, data, input, layers);
   const training = readTraining(ctx, top.get('training'), data);
   const evaluation = readEvaluation(ctx, top.get('evaluation'));
   if (ctx.findings.some((f) => f.severity === 'error') || !data || !layers || !training || !evaluation) return done();

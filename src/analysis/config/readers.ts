@@ -12,6 +12,12 @@ export interface ConfigLocations {
   layers: [number, number][];
   /** Offsets of each dropout layer's rate value (or the layer item when absent). */
   rates: Map<number, [number, number]>;
+  /** Offsets of each dense layer's units value, by layer index. */
+  units: Map<number, [number, number]>;
+  /** Offsets of each spatial dropout's `shape` value, by layer index. */
+  shapes: Map<number, [number, number]>;
+  /** Offsets of model.input's value, when written and valid. */
+  input?: [number, number];
   evaluationMode?: [number, number];
   evaluation?: [number, number];
 }
@@ -21,7 +27,7 @@ export type Any = YNode | null | undefined;
 export class Ctx {
   findings: Finding[] = [];
   lines: LineMap;
-  locations: ConfigLocations = { layers: [], rates: new Map() };
+  locations: ConfigLocations = { layers: [], rates: new Map(), units: new Map(), shapes: new Map() };
   constructor(readonly text: string) {
     this.lines = new LineMap(text);
   }

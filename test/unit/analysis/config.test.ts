@@ -48,7 +48,7 @@ test('config: defaults', () => {
 });
 
 test('config: structural errors have exact ranges and no spec', () => {
-  const text = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 4\n      activaton: relu\n';
+  const text = 'data: { generator: moons }\nmodel:\n  layers:\n    - dense: 2\n      activaton: relu\n';
   const r = parseModelConfig(text, 'x.dropout.yaml');
   assert.equal(r.spec, undefined);
   assert.equal(r.findings.length, 1);
@@ -99,4 +99,79 @@ test('config: Gaussian dropout refuses standard scaling (its noise has mean 1), 
   assert.match(text.split('\n')[4]!.slice(r.findings[0]!.range.start.character), /^standard/);
   const inverted = parseModelConfig(text.replace('scaling: standard', 'scaling: inverted'), 'x.dropout.yaml');
   assert.ok(inverted.spec);
+});
+
+/** The one finding of a config, with the text its range covers. */
+function onlyFinding(text: string): { message: string; covers: string } {
+  const r = parseModelConfig(text, 'w.dropout.yaml');
+  assert.equal(r.spec, undefined, text);
+  assert.equal(r.findings.length, 1, JSON.stringify(r.findings));
+  const f = r.findings[0]!;
+  assert.equal(f.rule, 'invalid-config');
+  const lines = text.split('\n');
+  assert.equal(f.range.start.line, f.range.end.line);
+  return {
+    message: f.message,
+    covers: lines[f.range.start.line]!.slice(f.range.start.character, f.range.end.character),
+  };
+}
+
+function clean(text: string): void {
+  const r = parseModelConfig(text, 'w.dropout.yaml');
+  assert.deepEqual(r.findings, [], text);
+  assert.ok(r.spec);
+}
+
+test('config widths: the output layer against the classes of a built-in generator, on its line', () => {
+  let f = onlyFinding('data: { generator: moons }\nmodel:\n  layers:\n    - dense: 16\n    - dense: 3\n');
+  assert.match(f.message, /3 unit\(s\), but the moons data has 2 classes: make it dense: 2/);
+  assert.equal(f.covers, '3');
+  f = onlyFinding('data: { generator: blobs, classes: 4 }\nmodel:\n  layers: [ { dense: 8 }, { dense: 3 } ]\n');
+  assert.match(f.message, /blobs data has 4 classes: make it dense: 4/);
+  f = onlyFinding('data: { generator: spirals }\nmodel:\n  layers: [ { dense: 2 } ]\n');
+  assert.match(f.message, /spirals data has 3 classes/);
+  f = onlyFinding(
+    'data: { generator: regression }\nmodel:\n  layers: [ { dense: 8 }, { dense: 2 }, { dropout: 0.1 } ]\n',
+  );
+  assert.match(f.message, /regression data has one target value: make it dense: 1/);
+  // Near misses: the right widths, the last dense layer (not the last layer) as output, and CSV data.
+  clean('data: { generator: moons }\nmodel:\n  layers: [ { dense: 16 }, { dense: 2 }, { dropout: 0.1 } ]\n');
+  clean('data: { generator: blobs, classes: 5 }\nmodel:\n  layers: [ { dense: 8 }, { dense: 5 } ]\n');
+  clean('data: { generator: spirals }\nmodel:\n  layers: [ { dense: 3 } ]\n');
+  clean('data: { generator: regression }\nmodel:\n  layers: [ { dense: 8 }, { dense: 1 } ]\n');
+  // A CSV file's class count is only known once it is read: the engine checks it then.
+  clean('data: { csv: data.csv }\nmodel:\n  input: 4\n  layers: [ { dense: 8 }, { dense: 7 } ]\n');
+});
+
+test('config widths: model.input against the generator, on its line', () => {
+  let f = onlyFinding('data: { generator: circles }\nmodel:\n  input: 3\n  layers: [ { dense: 2 } ]\n');
+  assert.match(f.message, /model.input is 3, but the circles generator makes 2-D points/);
+  assert.equal(f.covers, '3');
+  f = onlyFinding('data: { generator: regression }\nmodel:\n  input: 2\n  layers: [ { dense: 1 } ]\n');
+  assert.match(f.message, /regression generator makes 1-D points: write input: 1/);
+  clean('data: { generator: circles }\nmodel:\n  input: 2\n  layers: [ { dense: 2 } ]\n');
+  clean('data: { generator: regression }\nmodel:\n  input: 1\n  layers: [ { dense: 1 } ]\n');
+  clean('data: { csv: data.csv }\nmodel:\n  input: 3\n  layers: [ { dense: 2 } ]\n');
+});
+
+test('config widths: a spatial dropout shape against the width it sees, on its line', () => {
+  const spatial = (before: string, shape: string, data = 'moons') =>
+    `data: { generator: ${data} }\nmodel:\n  layers:\n${before}    - dropout: { rate: 0.2, kind: spatial, shape: ${shape} }\n    - dense: 2\n`;
+  let f = onlyFinding(spatial('    - dense: 12\n', '[3, 5]'));
+  assert.match(f.message, /shape \[3, 5\] views 15 values, but this layer's input is 12 wide/);
+  assert.equal(f.covers, '[3, 5]');
+  // Before any dense layer, the input width decides.
+  f = onlyFinding(spatial('', '[2, 2]'));
+  assert.match(f.message, /input is 2 wide/);
+  // After a batchnorm the width is unchanged.
+  f = onlyFinding(spatial('    - dense: 12\n    - batchnorm: {}\n', '[4, 4]'));
+  assert.match(f.message, /input is 12 wide/);
+  clean(spatial('    - dense: 12\n', '[3, 4]'));
+  clean(spatial('    - dense: 12\n    - batchnorm: {}\n', '[6, 2]'));
+  clean(spatial('', '[1, 2]'));
+  clean(spatial('', '[2, 1]'));
+  // CSV without model.input: the width before the first dense layer is the file's, unknown here.
+  clean(
+    'data: { csv: d.csv }\nmodel:\n  layers:\n    - dropout: { rate: 0.2, kind: spatial, shape: [7, 3] }\n    - dense: 2\n',
+  );
 });
