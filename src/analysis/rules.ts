@@ -104,7 +104,7 @@ export const RULES: readonly RuleInfo[] = [
     title: 'Monte Carlo dropout through model.train() with batch norm',
     severity: 'warning',
     description:
-      'Sampling with model.train() also puts batch norm in train mode: it normalises with each batch\'s statistics and updates its running ones. Call model.eval(), then switch on only the dropout modules.',
+      "Sampling with model.train() also puts batch norm in train mode: it normalises with each batch's statistics and updates its running ones. Call model.eval(), then switch on only the dropout modules.",
   },
   {
     id: 'tf1-dropout-no-training',
