@@ -1,10 +1,23 @@
 /** How `dropout-lens lint` prints its findings: text, JSON rows or SARIF 2.1.0. A notebook's findings carry their cell. */
+import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { RULES } from '../analysis';
+import { projectRoot } from '../session/projectRoot';
 import type { Finding } from '../protocol/findings';
 
 export type Format = 'text' | 'json' | 'sarif';
 
-const README = 'https://example.invalid/dropout-lens/blob/main/README.md';
+/** The README shipped with the CLI: each rule has a section whose anchor is its id (a link that resolves offline). */
+function readmeUri(): string {
+  return pathToFileURL(join(projectRoot(), 'README.md')).href;
+}
+
+/** A file as SARIF names it: relative to the working directory (%SRCROOT%) when inside it, else a file URI. */
+function artifact(file: string): { uri: string; uriBaseId?: string } {
+  return isAbsolute(file) ? { uri: pathToFileURL(file).href } : { uri: encodeURI(file), uriBaseId: SRCROOT };
+}
+
+const SRCROOT = '%SRCROOT%';
 
 export interface Located {
   /** As shown: relative to the working directory when inside it, with forward slashes. */
@@ -59,6 +72,7 @@ function sarifLevel(severity: Finding['severity']): 'error' | 'warning' | 'note'
 }
 
 function sarif(results: Located[]): unknown {
+  const README = readmeUri();
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -83,6 +97,7 @@ function sarif(results: Located[]): unknown {
             })),
           },
         },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(process.cwd() + '/').href } },
         results: results.map(({ file, cell, finding: f }) => ({
           ruleId: f.rule,
           ruleIndex: RULES.findIndex((r) => r.id === f.rule),
@@ -95,14 +110,14 @@ function sarif(results: Located[]): unknown {
                 relatedLocations: f.related.map((r, id) => ({
                   id,
                   message: { text: r.message },
-                  physicalLocation: { artifactLocation: { uri: file }, region: sarifRegion(r.range) },
+                  physicalLocation: { artifactLocation: artifact(file), region: sarifRegion(r.range) },
                 })),
               }
             : {}),
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: file },
+                artifactLocation: artifact(file),
                 region: {
                   startLine: f.range.start.line + 1,
                   startColumn: f.range.start.character + 1,
@@ -118,7 +133,7 @@ function sarif(results: Located[]): unknown {
                   description: { text: fix.title },
                   artifactChanges: [
                     {
-                      artifactLocation: { uri: file },
+                      artifactLocation: artifact(file),
                       replacements: fix.edits.map((e) => ({
                         deletedRegion: {
                           startLine: e.range.start.line + 1,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLint } from '../../../src/cli/lint';
@@ -80,6 +81,14 @@ test('lint: sarif 2.1.0', async () => {
   assert.equal(r.code, 0, 'keras examples only warn');
   const res = s.runs[0].results[0];
   assert.ok(res.ruleId && res.locations[0].physicalLocation.region.startLine >= 1);
+  // Paths relative to the working directory, and help links that resolve (the README shipped with the CLI).
+  const artifact = res.locations[0].physicalLocation.artifactLocation;
+  assert.equal(artifact.uriBaseId, '%SRCROOT%');
+  assert.ok(!artifact.uri.startsWith('/') && !artifact.uri.includes('..'), artifact.uri);
+  const help = new URL(s.runs[0].tool.driver.rules[0].helpUri);
+  assert.equal(help.protocol, 'file:');
+  assert.ok(existsSync(fileURLToPath(help)), help.href);
+  assert.ok(readFileSync(fileURLToPath(help), 'utf8').includes(`### \`${help.hash.slice(1)}\``));
 });
 
 test('lint: a finding at a helper call points into the helper (text "see" line, JSON related, SARIF relatedLocations)', async () => {
