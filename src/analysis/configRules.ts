@@ -23,10 +23,12 @@ function removeItem(lines: LineMap, text: string, at: [number, number]): Op['rem
 
 export function analyzeConfig(text: string, fileName: string): Finding[] {
   const parsed = parseModelConfigDetailed(text, fileName);
-  if (!parsed.spec) return parsed.findings;
-  const { spec, locations, lines } = parsed;
+  const layers = parsed.spec?.model.layers ?? parsed.partial.layers;
+  const evaluation = parsed.spec?.evaluation ?? parsed.partial.evaluation;
+  if (!layers) return parsed.findings;
+  const { locations, lines } = parsed;
   const em = new Emitter(lines);
-  const ops: Op[] = spec.model.layers.map((l, i) => {
+  const ops: Op[] = layers.map((l, i) => {
     const at = locations.layers[i] ?? [0, 0];
     if (l.type === 'dense') return { kind: 'weight', at, label: `dense layer ${i} (${l.units} units)` };
     if (l.type === 'batchnorm') return { kind: 'bn', at, label: `batchnorm layer ${i}` };
@@ -39,14 +41,15 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
       ...(rateAt ? { rateAt } : {}),
       remove: removeItem(lines, text, at),
     };
-    checkRate(em, l.rate, rateAt, op.label);
+    // The reader already reported a rate outside [0, 1).
+    if (l.rate >= 0 && l.rate < 1) checkRate(em, l.rate, rateAt, op.label);
     return op;
   });
   checkSequence(em, ops, { input: true, output: true, where: 'this model' });
-  const hasNoise = spec.model.layers.some(
+  const hasNoise = layers.some(
     (l) => l.type === 'dropout' || l.type === 'batchnorm' || (l.type === 'dense' && !!l.dropConnect),
   );
-  if (spec.evaluation.mode === 'train' && spec.evaluation.mcSamples === undefined && hasNoise) {
+  if (evaluation?.mode === 'train' && evaluation.mcSamples === undefined && hasNoise) {
     const at = locations.evaluationMode ?? locations.evaluation ?? [0, 1];
     em.emit(
       'missing-eval',

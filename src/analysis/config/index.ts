@@ -283,7 +283,7 @@ function readDropout(ctx: Ctx, m: Map<string, Pair>, where: string, index: numbe
   if (isScalar(v)) {
     const rate = readRate(ctx, v, pairSpan(ctx, dp), `${where}.dropout (rate)`);
     ctx.locations.rates.set(index, pairSpan(ctx, dp));
-    if (ctx.findings.length > before) return undefined;
+    if (invalidSince(ctx, before)) return undefined;
     return { type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' };
   }
   const dm = readMap(ctx, v, `${where}.dropout`, CONFIG_KEYS['layer.dropout'], pairSpan(ctx, dp));
@@ -333,8 +333,16 @@ function readDropout(ctx: Ctx, m: Map<string, Pair>, where: string, index: numbe
       `${where}: spatial dropout needs shape: [positions, channels] (how the layer input is viewed, so whole channels are dropped).`,
     );
   }
-  if (ctx.findings.length > before) return undefined;
+  if (invalidSince(ctx, before)) return undefined;
   return { type: 'dropout', rate, kind: kind2, scaling, ...(shape ? { shape } : {}) };
+}
+
+/**
+ * A structural mistake since the given count of findings. An out-of-range rate is not one: the layer is still
+ * read (the config cannot train, but the other rules see it).
+ */
+function invalidSince(ctx: Ctx, count: number): boolean {
+  return ctx.findings.slice(count).some((f) => f.rule === 'invalid-config');
 }
 
 function readOptimizer(ctx: Ctx, pair: Pair | undefined): OptimizerSpec | undefined {
@@ -525,16 +533,24 @@ function checkWidths(ctx: Ctx, data: DataSpec, input: number | undefined, layers
 export interface ParsedConfigWithLocations extends ParsedConfig {
   locations: ConfigLocations;
   lines: LineMap;
+  /**
+   * What was read even where the config as a whole cannot train (an out-of-range rate, a bad epoch count):
+   * every layer, when all of them could be read, and the evaluation section. The rules check these, so one
+   * mistake never hides the others.
+   */
+  partial: { layers?: LayerSpec[]; evaluation?: EvaluationSpec };
 }
 
 /** Parses with source locations (used by the config rules). */
 export function parseModelConfigDetailed(text: string, fileName: string): ParsedConfigWithLocations {
   const ctx = new Ctx(text);
+  const partial: ParsedConfigWithLocations['partial'] = {};
   const done = (spec?: ModelSpec): ParsedConfigWithLocations => ({
     spec,
     findings: ctx.findings,
     locations: ctx.locations,
     lines: ctx.lines,
+    partial,
   });
   let doc;
   try {
@@ -590,6 +606,8 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
   if (data && layers) checkWidths(ctx, data, input, layers);
   const training = readTraining(ctx, top.get('training'), data);
   const evaluation = readEvaluation(ctx, top.get('evaluation'));
+  if (layers) partial.layers = layers;
+  if (evaluation) partial.evaluation = evaluation;
   if (ctx.findings.some((f) => f.severity === 'error') || !data || !layers || !training || !evaluation) return done();
   return done({ name, seed, data, model: { ...(input !== undefined ? { input } : {}), layers }, training, evaluation });
 }
