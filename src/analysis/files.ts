@@ -17,6 +17,10 @@ export function looksLikeKerasJson(text: string): boolean {
   return text.includes('"class_name"') && text.includes('"layers"');
 }
 
+export function isNotebookFile(fileName: string): boolean {
+  return /\.ipynb$/i.test(fileName);
+}
+
 /** Without `text`, a JSON file counts as analysable until its text says otherwise. */
 export function isAnalyzable(fileName: string, text?: string): boolean {
   if (isConfigFile(fileName) || isPythonFile(fileName)) return true;

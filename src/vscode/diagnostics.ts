@@ -5,7 +5,7 @@
  * findings are kept per document for the code actions.
  */
 import * as vscode from 'vscode';
-import { isAnalyzable } from '../analysis/files';
+import { isAnalyzable, isNotebookFile } from '../analysis/files';
 import type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
 import { AnalysisWorker, locateAnalysisWorker, type AnalysisJob } from '../session/analysisWorker';
@@ -28,7 +28,7 @@ export class DiagnosticsController implements vscode.Disposable {
   /** The newest request per document: an answer to an older one is dropped (a newer one is on its way). */
   private readonly latest = new Map<string, number>();
   private requests = 0;
-  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml}');
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml,ipynb}');
   private scan: vscode.CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -46,6 +46,7 @@ export class DiagnosticsController implements vscode.Disposable {
       publish: (uri, findings) => this.publish(uri, findings),
       forget: (uri) => this.forget(uri),
       dropAnalyzer: (key) => this.worker.forget(key),
+      closed: (uri) => this.scheduleFile(uri),
     });
     this.disposables.push(
       this.notebooks,
@@ -126,12 +127,20 @@ export class DiagnosticsController implements vscode.Disposable {
   ): Promise<{ files: number; findings: number }> {
     const patterns = excludedGlobs(diagnosticsSettings().exclude);
     const exclude = patterns.length > 0 ? `{${patterns.join(',')}}` : undefined;
-    const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml}', exclude, 5000, token);
+    const uris = await vscode.workspace.findFiles('**/*.{py,json,yaml,yml,ipynb}', exclude, 5000, token);
     let files = 0;
     let findings = 0;
     const seen = new Set<string>();
     for (const uri of uris) {
       if (token?.isCancellationRequested) return { files, findings };
+      if (isNotebookFile(uri.path)) {
+        // An open notebook is analysed below, from its cells.
+        seen.add(uri.toString());
+        if (this.isOpenNotebook(uri)) continue;
+        files++;
+        findings += (await this.analyzeFile(uri)) ?? 0;
+        continue;
+      }
       if (!isAnalyzable(uri.path)) continue;
       const open = this.isOpen(uri);
       files++;
@@ -142,9 +151,9 @@ export class DiagnosticsController implements vscode.Disposable {
     // Files the workspace no longer holds, or that an exclude now hides, keep no diagnostics.
     for (const key of [...this.findings.keys()]) {
       const uri = vscode.Uri.parse(key);
-      if (!seen.has(key) && !this.isOpen(uri)) this.forget(uri);
+      if (!seen.has(key) && !this.isOpen(uri) && uri.scheme !== 'vscode-notebook-cell') this.forget(uri);
     }
-    // Open notebooks, whose cells are documents of their own (a closed notebook is not read).
+    // Open notebooks, whose cells are documents of their own.
     for (const count of await this.notebooks.analyzeOpen()) {
       if (count === undefined) continue;
       files++;
@@ -155,7 +164,8 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** A file that is not open, analysed as it is on disk (undefined: gone, unreadable, or not ours). */
   private async analyzeFile(uri: vscode.Uri): Promise<number | undefined> {
-    if (!isAnalyzable(uri.path)) return undefined;
+    const notebook = isNotebookFile(uri.path);
+    if (!notebook && !isAnalyzable(uri.path)) return undefined;
     let bytes: Uint8Array;
     try {
       bytes = await vscode.workspace.fs.readFile(uri);
@@ -163,7 +173,9 @@ export class DiagnosticsController implements vscode.Disposable {
       this.forget(uri);
       return undefined;
     }
-    return this.run(uri, { fileName: uri.fsPath || uri.path, text: new TextDecoder().decode(bytes) });
+    const text = new TextDecoder().decode(bytes);
+    if (notebook) return this.notebooks.analyzeClosed(uri, text);
+    return this.run(uri, { fileName: uri.fsPath || uri.path, text });
   }
 
   /** Analyses an open document; resolves with its number of findings (undefined: not analysed, or superseded). */
@@ -240,15 +252,20 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /** A file changed on disk (or its editor closed): analysed again after the debounce, unless it is open. */
+  private isOpenNotebook(uri: vscode.Uri): boolean {
+    return vscode.workspace.notebookDocuments.some((nb) => nb.uri.toString() === uri.toString());
+  }
+
   private scheduleFile(uri: vscode.Uri): void {
-    if (!this.coversWorkspace() || this.isOpen(uri) || !isAnalyzable(uri.path)) return;
+    const ours = isAnalyzable(uri.path) || isNotebookFile(uri.path);
+    if (!this.coversWorkspace() || this.isOpen(uri) || this.isOpenNotebook(uri) || !ours) return;
     const key = uri.toString();
     clearTimeout(this.pending.get(key));
     this.pending.set(
       key,
       setTimeout(() => {
         this.pending.delete(key);
-        if (!this.isOpen(uri)) void this.analyzeFile(uri);
+        if (!this.isOpen(uri) && !this.isOpenNotebook(uri)) void this.analyzeFile(uri);
       }, diagnosticsSettings(uri).debounceMs),
     );
   }

@@ -4,7 +4,7 @@
  * The module is built and the findings placed here, as text; the analysis process parses.
  */
 import * as vscode from 'vscode';
-import type { NotebookCell } from '../analysis/notebook/cells';
+import { readNotebook, type NotebookCell } from '../analysis/notebook/cells';
 import { moduleEdit, notebookModule } from '../analysis/notebook/module';
 import { placeInCells } from '../analysis/notebook/placement';
 import type { AnalyzeOptions } from '../protocol/analysis';
@@ -22,6 +22,8 @@ export interface NotebookAnalysisHost {
   forget(uri: vscode.Uri): void;
   /** The analysis process drops the incremental analyzer kept under this key. */
   dropAnalyzer(key: string): void;
+  /** A notebook editor closed: the file on disk stands for it again. */
+  closed(uri: vscode.Uri): void;
 }
 
 /** VS Code's own `.ipynb` serializer registers this type; other notebook kinds are not Python. */
@@ -51,7 +53,10 @@ export class NotebookDiagnostics implements vscode.Disposable {
         const notebook = notebookOf(e.document);
         if (notebook) this.schedule(notebook);
       }),
-      vscode.workspace.onDidCloseNotebookDocument((notebook) => this.forget(notebook)),
+      vscode.workspace.onDidCloseNotebookDocument((notebook) => {
+        this.forget(notebook);
+        if (notebook.notebookType === JUPYTER) this.host.closed(notebook.uri);
+      }),
     ];
   }
 
@@ -68,6 +73,8 @@ export class NotebookDiagnostics implements vscode.Disposable {
       return undefined;
     }
     const key = notebook.uri.toString();
+    // What the file on disk was given while the notebook was closed gives way to the cells' own diagnostics.
+    this.host.forget(notebook.uri);
     const id = ++this.requests;
     this.latest.set(key, id);
     const cells = notebook.getCells();
@@ -106,6 +113,35 @@ export class NotebookDiagnostics implements vscode.Disposable {
     const kept = new Set(uris.map(String));
     for (const old of this.published.get(key) ?? []) if (!kept.has(old.toString())) this.host.forget(old);
     this.published.set(key, uris);
+    return placed.length;
+  }
+
+  /**
+   * A notebook that is not open, as it is on disk (the workspace scan): its cells have no documents until it
+   * opens, so the findings go on the file, each message naming its cell and line.
+   */
+  async analyzeClosed(uri: vscode.Uri, text: string): Promise<number | undefined> {
+    const options = this.host.optionsFor(uri);
+    if (!options) {
+      this.host.forget(uri);
+      return undefined;
+    }
+    const read = readNotebook(text);
+    if (!read.ok) {
+      log().warn(`${uri.fsPath || uri.path} is not a notebook Dropout Lens can read: ${read.message}`);
+      this.host.forget(uri);
+      return undefined;
+    }
+    const module = notebookModule(read.cells);
+    const found = await this.host.analyze({ fileName: `${uri.fsPath || uri.path}.py`, text: module.text, options });
+    const start = { line: 0, character: 0 };
+    const placed = placeInCells(module, found).map(({ cell, range, message, ...f }) => ({
+      ...f,
+      message: `cell ${cell}, line ${range.start.line + 1}: ${message}`,
+      range: { start, end: start },
+      fixes: [],
+    }));
+    this.host.publish(uri, placed);
     return placed.length;
   }
 

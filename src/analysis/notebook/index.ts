@@ -12,12 +12,9 @@ import { placeInCells, type CellFinding } from './placement';
 export { readNotebook, type NotebookCell } from './cells';
 export { notebookModule, type CellSpan, type NotebookModule } from './module';
 export { placeInCells, type CellFinding } from './placement';
+export { isNotebookFile } from '../files';
 
 export type NotebookAnalysis = { ok: true; findings: CellFinding[] } | { ok: false; message: string };
-
-export function isNotebookFile(fileName: string): boolean {
-  return /\.ipynb$/i.test(fileName);
-}
 
 export function analyzeNotebook(text: string, fileName: string, options: AnalyzeOptions = {}): NotebookAnalysis {
   const read = readNotebook(text);

@@ -19,6 +19,16 @@ function validationCell(notebook: vscode.NotebookDocument): vscode.NotebookCell 
 }
 
 suite('Notebooks', () => {
+  test('the workspace scan reads a notebook that was never opened, naming the cell and line', async () => {
+    await api();
+    const uri = workspaceFile('notebooks', 'validate_missing_eval.ipynb');
+    const diagnostic = await waitFor('a diagnostic on the closed notebook', () =>
+      ours(uri).find((d) => ruleOf(d) === 'missing-eval'),
+    );
+    assert.match(diagnostic.message, /^cell 7, line 4: net is in train mode/);
+    assert.deepEqual(ours(workspaceFile('notebooks', 'validate_clean.ipynb')), []);
+  });
+
   test('a model trained in one cell and validated in another without eval() is flagged on the validating cell', async () => {
     const notebook = await openNotebook('validate_missing_eval.ipynb');
     const cell = validationCell(notebook);
@@ -29,6 +39,8 @@ suite('Notebooks', () => {
     assert.ok(diagnostic);
     assert.match(diagnostic.message, /net is in train mode inside torch\.no_grad\(\)/);
     assert.equal(cell.document.getText(diagnostic.range), 'net(xb)');
+    // Open, the cells carry the findings: the file's own diagnostics give way.
+    await waitFor('the file-level diagnostic to go', () => ours(notebook.uri).length === 0);
     // The cells that define and train the model are fine, and none carries the validating cell's finding.
     for (const other of notebook.getCells().slice(0, -1))
       assert.deepEqual(ours(other.document.uri).map(ruleOf), [], `cell ${other.index + 1}`);
@@ -51,6 +63,29 @@ suite('Notebooks', () => {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(cell.document.getText(), /net\.eval\(\)/);
     await waitFor('missing-eval to clear', () => !ours(cell.document.uri).some((d) => ruleOf(d) === 'missing-eval'));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('the ignore quick fix in a cell suppresses the finding there', async () => {
+    const notebook = await openNotebook('validate_missing_eval.ipynb');
+    const cell = validationCell(notebook);
+    const diagnostic = await waitFor('missing-eval', () =>
+      ours(cell.document.uri).find((d) => ruleOf(d) === 'missing-eval'),
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      cell.document.uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const ignore = actions.find((a) => a.title === 'Ignore missing-eval on this line');
+    assert.ok(ignore?.edit, `actions: ${actions.map((a) => a.title)}`);
+    assert.ok(await vscode.workspace.applyEdit(ignore.edit));
+    assert.match(cell.document.getText(), /# dropout-lens: ignore\[missing-eval\]/);
+    await waitFor(
+      'the suppressed finding to clear',
+      () => !ours(cell.document.uri).some((d) => ruleOf(d) === 'missing-eval'),
+    );
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
