@@ -47,6 +47,14 @@ async function collect(path: string, out: string[], explicit: boolean): Promise<
   if (explicit || isAnalyzable(path) || isNotebookFile(path)) out.push(path);
 }
 
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function display(path: string): string {
   const rel = isAbsolute(path) ? relative(process.cwd(), path) : path;
   const shown = rel && !rel.startsWith('..') ? rel : path;
@@ -84,7 +92,10 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
     return 2;
   }
   const files: string[] = [];
+  /** Files named on the command line: one we cannot read or analyse gets a word, never silence. */
+  const named = new Set<string>();
   for (const p of paths) {
+    if (!(await isDirectory(p))) named.add(p);
     try {
       await collect(p, files, true);
     } catch {
@@ -115,6 +126,10 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       continue;
     }
     if (!isAnalyzable(file, text)) {
+      if (named.has(file))
+        io.stderr(
+          `dropout-lens lint: ${display(file)}: not analysed: Dropout Lens reads Python (.py), notebooks (.ipynb), Keras model JSON (model.to_json()) and model configs (*.dropout.yaml, *.dropout.json)\n`,
+        );
       coverage.skipped++;
       continue;
     }
