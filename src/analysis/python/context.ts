@@ -57,6 +57,8 @@ export class Py {
   defaultSensitive = true;
   reporting = false;
   callSites = new Map<string, Map<number, Mode[]>>();
+  /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
+  classContexts = new Map<string, ModeContext>();
   /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
   readonly units: Unit[] = [];
   readonly cache: PythonCache | undefined;

@@ -6,7 +6,7 @@ import type { FnInfo, Py, State } from './context';
 import { children } from './syntax';
 import { within } from './tree-index';
 import { bodyOf } from './bodies';
-import { generatorContext, isContextManagerFn } from './modeContexts';
+import { classContexts, generatorContext, isContextManagerFn } from './modeContexts';
 import { callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
 import { encodeEmission, groupByUnit, replay } from './reuse';
@@ -15,8 +15,12 @@ import type { Emission, FnSummary, Site, Unit } from './cache';
 function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
   py.reporting = false;
   const prevSeq = py.cache?.prev?.seq;
+  py.classContexts = classContexts(py, (stmts, state) =>
+    walker.walk(stmts, state, { loops: [], mc: false, depth: 0, reported: new Set() }),
+  );
+  if (py.cache) for (const [name, c] of py.classContexts) py.seq.push(JSON.stringify([name, [...c.enter], c.restores]));
   // The summaries before this unit's equal those of the cached run at the same places.
-  let prefixSame = !!prevSeq;
+  let prefixSame = !!prevSeq && py.seq.every((s, i) => prevSeq[i] === s);
   for (const { unit: u, items: fns } of fnsByUnit) {
     if (fns.length === 0) continue;
     const at = py.seq.length;

@@ -134,9 +134,7 @@ export class FlowWalker {
         const noGrad = flow.inference ? null : noGradContext(py, s);
         const inner = noGrad ? { ...flow, inference: { anchor: s, reason: `inside ${oneLine(noGrad)}` } } : flow;
         // `with evaluating(model):` -- a context manager of this file that switches the mode for the body.
-        const entered = enteredModes(py, s, (stmts, st) =>
-          this.quietly(() => this.walk(stmts, st, { ...flow, loops: [] })),
-        );
+        const entered = enteredModes(py, s);
         const before = state;
         if (entered.modes.length > 0) {
           state = new Map(state);
@@ -237,17 +235,6 @@ export class FlowWalker {
       }
       default:
         return this.expr(s, state, flow);
-    }
-  }
-
-  /** Runs a walk that reports nothing (a context manager's entry, read where it is used). */
-  private quietly<T>(run: () => T): T {
-    const reporting = this.py.reporting;
-    this.py.reporting = false;
-    try {
-      return run();
-    } finally {
-      this.py.reporting = reporting;
     }
   }
 
