@@ -7,3 +7,4 @@ export * from './store';
 export * from './export';
 export * from './metrics';
 export * from './compare';
+export * from './probe';
