@@ -31,7 +31,7 @@ import {
 import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
 import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { DEFAULT_RUNS_FOLDER, RunStore, type RunWriter } from '../runs';
+import { checkRunsFolder, DEFAULT_RUNS_FOLDER, RunStore, type RunSaveError, type RunWriter } from '../runs';
 import { projectRoot } from '../session/projectRoot';
 import type { RunKind } from '../runs/format';
 import { compareJson, datasetSweepJson, forgotEvalJson, mcJson, sweepJson } from './experimentJson';
@@ -256,18 +256,44 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     io.stderr(`dropout-lens ${command.name}: ${parsed.error}\n\n${command.usage}`);
     return 2;
   }
+  const fail = (message: string) => io.stderr(`dropout-lens ${command.name}: ${message}\n`);
+  // Before any long work (reading a large CSV, training): can the run be saved where --save puts it?
+  const folder = parsed.save ? deps.runsFolder() : undefined;
+  if (folder !== undefined) {
+    const problem = await checkRunsFolder(folder);
+    if (problem) {
+      fail(`cannot save the run (--save): ${problem.message}`);
+      return 1;
+    }
+  }
   const loaded = await deps.loadConfig(parsed.config);
   if ('error' in loaded) {
     io.stderr(`${loaded.error}\n`);
     return 1;
   }
   let writer: RunWriter | undefined;
-  if (parsed.save)
-    writer = await new RunStore(deps.runsFolder()).create({
-      kind: command.kind,
-      spec: loaded.spec,
-      config: { name: loaded.spec.name, path: parsed.config },
-    });
+  if (folder !== undefined) {
+    // Every failed write is reported as it happens; the same reason for the same file once.
+    const told = new Set<string>();
+    const onError = (error: RunSaveError) => {
+      const key = `${error.path}\0${error.code ?? error.reason}`;
+      if (told.has(key)) return;
+      told.add(key);
+      if (deps.interactive) io.stderr('\n');
+      fail(`saving the run failed: ${error.message}`);
+    };
+    try {
+      writer = await new RunStore(folder).create({
+        kind: command.kind,
+        spec: loaded.spec,
+        config: { name: loaded.spec.name, path: parsed.config },
+        onError,
+      });
+    } catch (error) {
+      fail(`cannot save the run (--save): ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+  }
   const progress = progressPrinter(io, deps.interactive);
   const result = await withInterrupt((signal) =>
     command.run(
@@ -285,13 +311,21 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     ),
   );
   progress.end();
+  // Saved means the final record is on disk: written, flushed and renamed into place.
+  const saved = writer ? await writer.close() : undefined;
   if (parsed.json) io.stdout(JSON.stringify(command.json(result, parsed.config), null, 2) + '\n');
   else {
     io.stdout(command.text(result));
-    if (writer) io.stdout(`saved: ${writer.file}\n`);
+    if (saved?.saved)
+      io.stdout(
+        `saved: ${saved.file}${saved.failures.length > 0 ? ` (after ${saved.failures.length} failed write${saved.failures.length === 1 ? '' : 's'}, reported above)` : ''}\n`,
+      );
   }
-  if (result.status !== 'completed')
-    io.stderr(`dropout-lens ${command.name}: ${result.status}: ${result.message ?? ''}\n`);
+  if (result.status !== 'completed') fail(`${result.status}: ${result.message ?? ''}`);
+  if (saved && !saved.saved) {
+    fail(`the run was not saved: ${saved.error.message}`);
+    return 1;
+  }
   return result.status === 'completed' ? 0 : 1;
 }
 

@@ -18,6 +18,22 @@ export const RUN_KINDS: readonly RunKind[] = ['train', 'compare', 'sweep', 'data
 export type RunRecordStatus = 'running' | 'completed' | 'stopped' | 'failed';
 export const RUN_STATUSES: readonly RunRecordStatus[] = ['running', 'completed', 'stopped', 'failed'];
 
+/**
+ * A run's status as a list shows it: `interrupted` is a record still `running` on disk whose writer is gone
+ * (its process ended on this machine, or its heartbeat stopped). It is never written, only derived.
+ */
+export type RunListStatus = RunRecordStatus | 'interrupted';
+
+/** Who is writing a running record, so a reader can tell a live run from one whose writer died. */
+export interface RunWriterInfo {
+  pid: number;
+  /** The machine's host name (a pid means something only there). */
+  host: string;
+  /** ISO 8601: the writer's last sign of life; it is refreshed at least every `everyMs`. */
+  heartbeatAt: string;
+  everyMs: number;
+}
+
 /** One epoch's metrics, as the engine's `epoch` event reports them. */
 export interface RunEpoch {
   epoch: number;
@@ -79,6 +95,8 @@ export interface RunRecord extends TrainingRecord {
   members?: RunMember[];
   /** The experiment's result (its JSON form), written when the experiment ends. */
   summary?: unknown;
+  /** While `running`: the writing process and its heartbeat. Removed when the run ends. */
+  writer?: RunWriterInfo;
 }
 
 /** What a list of runs shows without reading the whole record again. */
@@ -90,7 +108,7 @@ export interface RunListEntry {
   kind: RunKind | 'probe';
   name: string;
   configPath?: string;
-  status: RunRecordStatus;
+  status: RunListStatus;
   message?: string;
   createdAt: string;
   updatedAt: string;
@@ -155,10 +173,51 @@ export function parseRunRecord(text: string): ParsedRun {
       if (p) return { ok: false, message: p };
     }
   }
+  const w = raw['writer'];
+  if (
+    w !== undefined &&
+    !(
+      isObject(w) &&
+      typeof w['pid'] === 'number' &&
+      typeof w['host'] === 'string' &&
+      typeof w['heartbeatAt'] === 'string' &&
+      typeof w['everyMs'] === 'number'
+    )
+  )
+    delete raw['writer']; // unreadable: the record is judged by its updatedAt, as one from before writers were named
   return { ok: true, record: raw as unknown as RunRecord };
 }
 
-export function listEntry(record: RunRecord, file: string): RunListEntry {
+/** What a reader knows of the processes of its own machine. */
+export interface Liveness {
+  host: string;
+  isAlive(pid: number): boolean;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** A record without writer information (older files) counts as interrupted this long after its last save. */
+export const LEGACY_STALE_MS = 10 * 60_000;
+
+/** How long a writer may miss its heartbeat before its run counts as interrupted. */
+export function staleAfterMs(everyMs: number): number {
+  return Math.max(60_000, 6 * everyMs);
+}
+
+/**
+ * Whether a record still `running` on disk was left behind by a writer that died: its process is gone (on
+ * this machine), or it has not shown a sign of life for longer than its heartbeat allows (any machine).
+ */
+export function isInterrupted(record: RunRecord, liveness: Liveness): boolean {
+  if (record.status !== 'running') return false;
+  const w = record.writer;
+  if (w && w.host === liveness.host && !liveness.isAlive(w.pid)) return true;
+  const beat = Date.parse(w?.heartbeatAt ?? record.updatedAt);
+  if (!Number.isFinite(beat)) return w === undefined;
+  return liveness.now() - beat > (w ? staleAfterMs(w.everyMs) : LEGACY_STALE_MS);
+}
+
+export function listEntry(record: RunRecord, file: string, interrupted = false): RunListEntry {
   const members = record.members ?? [];
   const epochCount = record.epochs.length + members.reduce((n, m) => n + m.epochs.length, 0);
   return {
@@ -167,8 +226,12 @@ export function listEntry(record: RunRecord, file: string): RunListEntry {
     kind: record.kind,
     name: record.config.name,
     ...(record.config.path !== undefined ? { configPath: record.config.path } : {}),
-    status: record.status,
-    ...(record.message !== undefined ? { message: record.message } : {}),
+    status: interrupted ? 'interrupted' : record.status,
+    ...(record.message !== undefined
+      ? { message: record.message }
+      : interrupted
+        ? { message: 'Its writer ended before the run did; saved up to its last recorded epoch.' }
+        : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     epochCount,

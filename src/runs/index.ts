@@ -4,6 +4,7 @@
  */
 export * from './format';
 export * from './store';
+export * from './saveErrors';
 export * from './export';
 export * from './metrics';
 export * from './compare';

@@ -1,20 +1,28 @@
 /**
- * Runs on disk: a `RunWriter` that saves a run as it progresses (atomically: temp file, then rename), and
+ * Runs on disk: a `RunWriter` that saves a run as it progresses (atomically: temp file, fsync, then rename), and
  * a `RunStore` that lists, reads and deletes the runs of one folder. File I/O goes through `RunFileSystem`
  * (node:fs/promises by default), so the store can be tested, or backed by something else.
+ *
+ * Nothing is called saved that is not on disk: every failed write becomes a `RunSaveError` (path and reason),
+ * kept by the writer and passed to its `onError`; `close()` says whether the final record reached the disk.
+ * A running record names its writer (pid, host) and carries a heartbeat, so a list shows a run whose writer
+ * died as `interrupted`; listing also removes the temp files such writers left behind.
  */
 import { promises as nodeFs } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Metrics } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   RUN_FORMAT,
   encodeWeights,
+  isInterrupted,
   listEntry,
   newRunId,
   parseRunRecord,
   type FinalMetrics,
   type LayerWeights,
+  type Liveness,
   type RunEpoch,
   type RunKind,
   type RunListEntry,
@@ -25,33 +33,109 @@ import {
   type TrainingRecord,
 } from './format';
 import { parseProbeRun, type ProbeRunRecord } from './probe';
+import { RunSaveError, saveErrorOf } from './saveErrors';
 
 export interface RunFileSystem {
   readFile(path: string): Promise<string>;
+  /** Writes a whole file; the default one also flushes it to the device (fsync) before resolving. */
   writeFile(path: string, text: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
+  /** Creates the folder and its parents; rejects with the real reason (EROFS, EACCES...) when it cannot. */
   mkdir(path: string): Promise<void>;
   unlink(path: string): Promise<void>;
+  /** Flushes a folder's entries (a rename into it) to the device. Optional. */
+  syncFolder?(path: string): Promise<void>;
+  /** A file's modification time. Optional: without it, only temp files of dead local writers are removed. */
+  mtimeMs?(path: string): Promise<number>;
+}
+
+/** A recursive mkdir reports ENOENT when it fails higher up (under a read-only folder): find the real reason. */
+async function mkdirError(path: string, error: unknown): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+  const missing: string[] = [];
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      await nodeFs.stat(p);
+      break;
+    } catch {
+      if (dirname(p) === p) return error;
+      missing.unshift(p);
+    }
+  }
+  for (const dir of missing) {
+    try {
+      await nodeFs.mkdir(dir);
+    } catch (inner) {
+      if ((inner as NodeJS.ErrnoException).code !== 'EEXIST') return inner;
+    }
+  }
+  return error;
 }
 
 export const nodeFileSystem: RunFileSystem = {
   readFile: (path) => nodeFs.readFile(path, 'utf8'),
-  writeFile: (path, text) => nodeFs.writeFile(path, text, 'utf8'),
+  writeFile: async (path, text) => {
+    const file = await nodeFs.open(path, 'w');
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  },
   rename: (from, to) => nodeFs.rename(from, to),
   readdir: (path) => nodeFs.readdir(path),
   mkdir: async (path) => {
-    await nodeFs.mkdir(path, { recursive: true });
+    try {
+      await nodeFs.mkdir(path, { recursive: true });
+    } catch (error) {
+      throw await mkdirError(path, error);
+    }
   },
   unlink: (path) => nodeFs.unlink(path),
+  syncFolder: async (path) => {
+    if (process.platform === 'win32') return; // folders cannot be opened for fsync there; NTFS journals renames
+    const folder = await nodeFs.open(path, 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+  },
+  mtimeMs: async (path) => (await nodeFs.stat(path)).mtimeMs,
 };
+
+/** This machine: its host name, and whether a pid is a live process here. */
+export const localLiveness: Liveness = {
+  host: hostname(),
+  isAlive(pid) {
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+    }
+  },
+  now: () => Date.now(),
+};
+
+/** A host name as it may appear in a file name. */
+const hostTag = (host: string) => host.replace(/[^A-Za-z0-9_-]/g, '_') || 'host';
 
 /** The default runs folder, relative to the workspace folder. */
 export const DEFAULT_RUNS_FOLDER = '.dropout-lens/runs';
 
 const RUN_FILE = /\.json$/;
-/** Temp files of an interrupted write: `<id>.json.<pid>.<n>.tmp`. Never listed, never reported. */
+/** Temp files of a write: `<id>.json.<host>.<pid>.<n>.tmp` (before: no host). Never listed, never reported. */
 const TEMP_FILE = /\.tmp$/;
+const TEMP_PARTS = /\.json\.(?:([A-Za-z0-9_-]+)\.)?(\d+)\.(\d+)\.tmp$/;
+/** A temp file this old is removed whoever wrote it: no write of one record takes that long. */
+const TEMP_STALE_MS = 10 * 60_000;
+
+/** How often a writer shows it is alive while its run is under way (ms). */
+export const HEARTBEAT_MS = 10_000;
 
 export interface NewRun {
   kind: RunKind;
@@ -60,7 +144,16 @@ export interface NewRun {
   /** Default: a fresh time-ordered id. */
   id?: string;
   now?: () => Date;
+  /** Called for each write that fails (the writer keeps going: a later write may succeed). */
+  onError?: (error: RunSaveError) => void;
+  /** The heartbeat's period (ms); 0 turns it off. Default HEARTBEAT_MS. */
+  heartbeatMs?: number;
 }
+
+/** What `RunWriter.close()` answers: saved means the final record is on disk. */
+export type SaveOutcome =
+  | { saved: true; file: string; failures: readonly RunSaveError[] }
+  | { saved: false; file: string; error: RunSaveError; failures: readonly RunSaveError[] };
 
 export interface MemberInit {
   key: string;
@@ -79,9 +172,12 @@ let tempCounter = 0;
 
 /**
  * Writes one run as it progresses. Every change (`addEpoch`, `endTraining`, `finish`...) is saved at once:
- * the whole record is written to a temp file and renamed over `<id>.json`, so the file on disk is always a
- * complete record, at most one change behind. Writes are serialized; changes made while a write is under way
- * are coalesced into the next one. Methods never throw for I/O: the last error is kept in `lastError`.
+ * the whole record is written to a temp file, flushed, and renamed over `<id>.json`, so the file on disk is
+ * always a complete record, at most one change behind. Writes are serialized; changes made while a write is
+ * under way are coalesced into the next one. Methods never throw for I/O: each failure is kept in `failures`
+ * (the last in `lastError`) and passed to `onError`; `close()` tells whether the final record is on disk.
+ * `create` does throw (a `RunSaveError`) when the folder or the first record cannot be written, before any
+ * long work starts.
  */
 export class RunWriter {
   readonly file: string;
@@ -89,23 +185,35 @@ export class RunWriter {
   private writing: Promise<void> = Promise.resolve();
   private pending = false;
   private readonly now: () => Date;
-  lastError: Error | undefined;
+  private readonly onError: ((error: RunSaveError) => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastWriteAt = 0;
+  /** Whether the last write reached the disk. */
+  private lastWriteOk = false;
+  lastError: RunSaveError | undefined;
+  readonly failures: RunSaveError[] = [];
 
   private constructor(
     private readonly fs: RunFileSystem,
     readonly folder: string,
     record: RunRecord,
     now: () => Date,
+    onError: ((error: RunSaveError) => void) | undefined,
   ) {
     this.current = record;
     this.now = now;
+    this.onError = onError;
     this.file = join(folder, `${record.id}.json`);
   }
 
-  /** Creates the folder and the run's first file (status `running`, no epochs). */
+  /**
+   * Creates the folder and the run's first file (status `running`, no epochs). Rejects with a `RunSaveError`
+   * when either cannot be written: nothing then says the run is being saved.
+   */
   static async create(folder: string, init: NewRun, fs: RunFileSystem = nodeFileSystem): Promise<RunWriter> {
     const now = init.now ?? (() => new Date());
     const time = now().toISOString();
+    const everyMs = init.heartbeatMs ?? HEARTBEAT_MS;
     const record: RunRecord = {
       format: RUN_FORMAT,
       id: init.id ?? newRunId(init.kind, now()),
@@ -120,10 +228,20 @@ export class RunWriter {
       updatedAt: time,
       status: 'running',
       epochs: [],
+      writer: { pid: process.pid, host: localLiveness.host, heartbeatAt: time, everyMs },
     };
-    await fs.mkdir(folder);
-    const writer = new RunWriter(fs, folder, record, now);
+    try {
+      await fs.mkdir(folder);
+    } catch (error) {
+      throw saveErrorOf(error, folder);
+    }
+    const writer = new RunWriter(fs, folder, record, now, init.onError);
     await writer.save();
+    if (!writer.lastWriteOk) throw writer.lastError ?? new RunSaveError(writer.file, undefined, 'not written');
+    if (everyMs > 0) {
+      writer.heartbeat = setInterval(() => writer.beat(everyMs), everyMs);
+      writer.heartbeat.unref();
+    }
     return writer;
   }
 
@@ -165,6 +283,10 @@ export class RunWriter {
     this.current.status = status;
     if (options.message !== undefined) this.current.message = options.message;
     if (options.summary !== undefined) this.current.summary = toJsonValue(options.summary);
+    if (status !== 'running') {
+      delete this.current.writer;
+      this.stopHeartbeat();
+    }
     return this.save();
   }
 
@@ -177,6 +299,41 @@ export class RunWriter {
     } while (writing !== this.writing);
   }
 
+  /**
+   * Waits for the last write, makes the rename durable, stops the heartbeat, and says whether the record as
+   * it stands (normally the final one, after `finish`) is on disk. Earlier failed writes are in `failures`.
+   */
+  async close(): Promise<SaveOutcome> {
+    this.stopHeartbeat();
+    await this.flush();
+    if (this.lastWriteOk && this.fs.syncFolder) {
+      try {
+        await this.fs.syncFolder(this.folder);
+      } catch (error) {
+        this.fail(saveErrorOf(error, this.folder));
+      }
+    }
+    if (this.lastWriteOk) return { saved: true, file: this.file, failures: this.failures };
+    return {
+      saved: false,
+      file: this.file,
+      error: this.lastError ?? new RunSaveError(this.file, undefined, 'not written'),
+      failures: this.failures,
+    };
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  /** A sign of life when nothing else was written for a while: the record, its heartbeat refreshed. */
+  private beat(everyMs: number): void {
+    if (this.current.status !== 'running') return this.stopHeartbeat();
+    if (Date.now() - this.lastWriteAt < everyMs / 2) return;
+    void this.save(false);
+  }
+
   private target(memberKey: string | undefined): TrainingRecord {
     if (memberKey === undefined) return this.current;
     const member = this.current.members?.find((m) => m.key === memberKey);
@@ -184,23 +341,63 @@ export class RunWriter {
     return member;
   }
 
-  private save(): Promise<void> {
+  private fail(error: RunSaveError): void {
+    this.lastWriteOk = false;
+    this.lastError = error;
+    this.failures.push(error);
+    try {
+      this.onError?.(error);
+    } catch {
+      // a reporter's own failure must not stop the saving
+    }
+  }
+
+  private save(changed = true): Promise<void> {
     this.pending = true;
     this.writing = this.writing.then(async () => {
       if (!this.pending) return;
       this.pending = false;
-      this.current.updatedAt = this.now().toISOString();
-      const temp = `${this.file}.${process.pid}.${++tempCounter}.tmp`;
+      const time = this.now().toISOString();
+      if (changed) this.current.updatedAt = time;
+      if (this.current.writer) this.current.writer.heartbeatAt = time;
+      this.lastWriteAt = Date.now();
+      const temp = `${this.file}.${hostTag(localLiveness.host)}.${process.pid}.${++tempCounter}.tmp`;
       try {
         await this.fs.writeFile(temp, JSON.stringify(this.current));
         await this.fs.rename(temp, this.file);
+        this.lastWriteOk = true;
       } catch (error) {
-        this.lastError = error as Error;
+        this.fail(saveErrorOf(error, this.file));
         await this.fs.unlink(temp).catch(() => undefined);
       }
     });
     return this.writing;
   }
+}
+
+/**
+ * Checks that runs can be saved in `folder` before long work starts: creates it, writes and removes a small
+ * probe file. Resolves with undefined when it can, else with the reason (never throws).
+ */
+export async function checkRunsFolder(
+  folder: string,
+  fs: RunFileSystem = nodeFileSystem,
+): Promise<RunSaveError | undefined> {
+  try {
+    await fs.mkdir(folder);
+  } catch (error) {
+    return saveErrorOf(error, folder);
+  }
+  // Named like a temp file, so that nothing lists it and a left-over one is cleaned up.
+  const probe = join(folder, `.probe.json.${hostTag(localLiveness.host)}.${process.pid}.${++tempCounter}.tmp`);
+  try {
+    await fs.writeFile(probe, `{"probe":"${'0'.repeat(4000)}"}`);
+  } catch (error) {
+    await fs.unlink(probe).catch(() => undefined);
+    return saveErrorOf(error, folder);
+  }
+  await fs.unlink(probe).catch(() => undefined);
+  return undefined;
 }
 
 function copyMetrics(m: Metrics): Metrics {
@@ -248,6 +445,8 @@ export class RunStore {
   constructor(
     readonly folder: string,
     private readonly fs: RunFileSystem = nodeFileSystem,
+    /** How a list tells a live run from an interrupted one (tests replace it). */
+    private readonly liveness: Liveness = localLiveness,
   ) {}
 
   /** A writer for a new run in this folder. */
@@ -270,7 +469,10 @@ export class RunStore {
     const runs: RunListEntry[] = [];
     const problems: RunProblem[] = [];
     for (const name of names.sort()) {
-      if (TEMP_FILE.test(name)) continue;
+      if (TEMP_FILE.test(name)) {
+        await this.removeIfStale(name);
+        continue;
+      }
       const file = join(this.folder, name);
       if (!RUN_FILE.test(name)) {
         const probe = await this.readProbeFolder(file);
@@ -281,7 +483,7 @@ export class RunStore {
         continue;
       }
       const result = await this.readFile(file);
-      if (result.ok) runs.push(listEntry(result.record, file));
+      if (result.ok) runs.push(listEntry(result.record, file, isInterrupted(result.record, this.liveness)));
       else problems.push({ file, message: result.message });
     }
     runs.sort((a, b) =>
@@ -326,6 +528,23 @@ export class RunStore {
       return undefined;
     }
     return parseProbeRun(text);
+  }
+
+  /**
+   * Removes a temp file its writer left behind: one written on this machine by a process that is gone, or
+   * any old enough that no write can still be under way. Best effort: a file that stays is still never listed.
+   */
+  private async removeIfStale(name: string): Promise<void> {
+    const file = join(this.folder, name);
+    const parts = TEMP_PARTS.exec(name);
+    const host = parts?.[1];
+    const pid = Number(parts?.[2]);
+    let stale = host === hostTag(this.liveness.host) && !this.liveness.isAlive(pid);
+    if (!stale && this.fs.mtimeMs) {
+      const mtime = await this.fs.mtimeMs(file).catch(() => undefined);
+      stale = mtime !== undefined && this.liveness.now() - mtime > TEMP_STALE_MS;
+    }
+    if (stale) await this.fs.unlink(file).catch(() => undefined);
   }
 
   fileOf(idOrFile: string): string {

@@ -77,5 +77,10 @@ export function workerEntry(
   }
   if (existsSync(file) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file };
   // Node 20 does not pass --import loaders to worker threads; tsx's require hook, installed first, does the job.
-  return { file: `require('tsx/cjs'); require(${JSON.stringify(join(root, source))});`, eval: true };
+  // It is found from the project root: an eval'd worker resolves bare names from the working directory, which
+  // may be any folder (the CLI run from the sources elsewhere).
+  return {
+    file: `require(require.resolve('tsx/cjs', { paths: [${JSON.stringify(root)}] })); require(${JSON.stringify(join(root, source))});`,
+    eval: true,
+  };
 }

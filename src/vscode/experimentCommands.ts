@@ -6,12 +6,13 @@
 import * as vscode from 'vscode';
 import type { ExperimentOptions, ExperimentResult } from '../experiments';
 import type { ModelSpec } from '../protocol/modelSpec';
-import type { RunKind, RunWriter } from '../runs';
+import { checkRunsFolder, type RunKind, type RunWriter } from '../runs';
 import { activeConfigUri, loadConfig } from './configFiles';
 import { experimentsCore, reportsCore } from './lazyCores';
 import { log } from './log';
 import { workspaceRunStore } from './runRecorder';
 import type { RunsView } from './runsView';
+import { saveFailureReporter, warnSaving } from './saveWarnings';
 import { trainingSettings } from './settings';
 
 type Runner = (spec: ModelSpec, options: ExperimentOptions) => Promise<ExperimentResult>;
@@ -104,46 +105,72 @@ async function runExperiment(
   }
   const store = workspaceRunStore();
   let writer: RunWriter | undefined;
-  try {
-    writer = await store?.create({
-      kind: experiment.kind,
-      spec: loaded.spec,
-      config: { name: loaded.spec.name, path: vscode.workspace.asRelativePath(configUri) },
-    });
-  } catch (error) {
-    log().warn(`The experiment will not be saved: ${error instanceof Error ? error.message : String(error)}`);
+  // Before the trainings start: can the experiment be saved? If not, say why, and run it unsaved.
+  const problem = store ? await checkRunsFolder(store.folder) : undefined;
+  if (problem) {
+    log().warn(`${experiment.title} will not be saved: ${problem.message}`);
+    warnSaving(`${experiment.title} will not be saved: ${problem.message}`);
+  } else {
+    try {
+      writer = await store?.create({
+        kind: experiment.kind,
+        spec: loaded.spec,
+        config: { name: loaded.spec.name, path: vscode.workspace.asRelativePath(configUri) },
+        onError: saveFailureReporter(`the ${experiment.title.toLowerCase()} experiment`),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log().warn(`${experiment.title} will not be saved: ${message}`);
+      warnSaving(`${experiment.title} will not be saved: ${message}`);
+    }
   }
   const settings = trainingSettings();
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Dropout Lens: ${experiment.title}`, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      let reported = 0;
-      return experiment.run(loaded.spec, {
-        root: extensionPath,
-        signal: abort.signal,
-        ...(loaded.csvBytes !== undefined ? { csvText: new TextDecoder().decode(loaded.csvBytes) } : {}),
-        ...(settings.maxParallelRuns > 0 ? { maxParallel: settings.maxParallelRuns } : {}),
-        ...(writer ? { writer } : {}),
-        ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),
-        onProgress: (p) => {
-          const percent = 100 * p.fraction;
-          progress.report({
-            message: `${p.message} (${p.completedRuns}/${p.totalRuns} trainings)`,
-            increment: percent - reported,
-          });
-          reported = percent;
-        },
-      });
-    },
-  );
-  await writer?.flush();
+  let result: ExperimentResult;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Dropout Lens: ${experiment.title}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        return experiment.run(loaded.spec, {
+          root: extensionPath,
+          signal: abort.signal,
+          ...(loaded.csvBytes !== undefined ? { csvText: new TextDecoder().decode(loaded.csvBytes) } : {}),
+          ...(settings.maxParallelRuns > 0 ? { maxParallel: settings.maxParallelRuns } : {}),
+          ...(writer ? { writer } : {}),
+          ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),
+          onProgress: (p) => {
+            const percent = 100 * p.fraction;
+            progress.report({
+              message: `${p.message} (${p.completedRuns}/${p.totalRuns} trainings)`,
+              increment: percent - reported,
+            });
+            reported = percent;
+          },
+        });
+      },
+    );
+  } finally {
+    // Saved only once the final record is on disk (and the heartbeat stops even if the experiment threw).
+    const outcome = await writer?.close();
+    if (outcome && !outcome.saved) {
+      log().error(`${experiment.title} was not saved: ${outcome.error.message}`);
+      warnSaving(`${experiment.title} was not saved: ${outcome.error.message}`);
+    }
+  }
   runsView.refresh();
   log().info(
     `${experiment.title} on ${loaded.spec.name}: ${result.status}${result.message ? ` (${result.message})` : ''}`,
   );
-  const reportUri = await writeReport(result, writer?.id ?? `${experiment.kind}-${Date.now()}`);
+  let reportUri: vscode.Uri | undefined;
+  try {
+    reportUri = await writeReport(result, writer?.id ?? `${experiment.kind}-${Date.now()}`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log().error(`Cannot write the report of ${experiment.title}: ${message}`);
+    warnSaving(`cannot write the report of ${experiment.title}: ${message}`);
+  }
   if (!commandOptions.quiet && reportUri) await vscode.commands.executeCommand('markdown.showPreview', reportUri);
   if (result.status === 'failed')
     void vscode.window.showErrorMessage(`${experiment.title} failed: ${result.message ?? 'see the Dropout Lens log'}`);

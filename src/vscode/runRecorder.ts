@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { RunStore, type RunWriter } from '../runs';
 import { log } from './log';
+import { saveFailureReporter, warnSaving } from './saveWarnings';
 import type { RunController } from './runController';
 import { trainingSettings } from './settings';
 import type { TrainingSession } from './trainingSession';
@@ -30,15 +31,19 @@ export class RunRecorder implements vscode.Disposable {
     const store = workspaceRunStore();
     if (!store) return;
     let writer: RunWriter;
+    const what = `run ${session.runId}`;
     try {
       writer = await store.create({
         kind: 'train',
         spec: session.spec,
         config: { name: session.spec.name, path: vscode.workspace.asRelativePath(session.configUri) },
         id: session.runId,
+        onError: saveFailureReporter(what),
       });
     } catch (error) {
-      log().error(`Cannot save run ${session.runId}: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      log().error(`Cannot save ${what}: ${message}`);
+      warnSaving(`this training will not be saved: ${message}`);
       return;
     }
     let failure: string | undefined;
@@ -57,8 +62,13 @@ export class RunRecorder implements vscode.Disposable {
               ...(event.weights ? { weights: event.weights } : {}),
             })
             .then(() => writer.finish(status, failure ? { message: failure } : {}))
-            .then(() => {
-              if (writer.lastError) log().error(`Saving run ${writer.id} failed: ${writer.lastError.message}`);
+            .then(() => writer.close())
+            .then((outcome) => {
+              // Saved only once the final record is on disk; the failures themselves were reported as they came.
+              if (!outcome.saved) {
+                log().error(`${what} was not saved: ${outcome.error.message}`);
+                warnSaving(`${what} was not saved: ${outcome.error.message}`);
+              }
             }),
         );
       }

@@ -68,7 +68,9 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
           ? 'error'
           : entry.status === 'running'
             ? 'sync'
-            : 'circle-slash',
+            : entry.status === 'interrupted'
+              ? 'debug-disconnect'
+              : 'circle-slash',
     );
     item.contextValue = 'run';
     item.command = { command: 'dropoutLens.openRun', title: 'Open Run', arguments: [entry.id] };

@@ -1,11 +1,21 @@
 // The CLI as a user runs it: `dropout-lens` through its bin script, in a checkout, on the examples.
 // Prints "N passed, M failed"; exits non-zero on any failure or when no test ran.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { finish, test } from '../lib/checks.mjs';
+import { mountTmpfs } from '../lib/tmpfs.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'dropout-lens.js');
@@ -171,6 +181,131 @@ await test('an experiment with a bad option exits 2 with its usage', () => {
   const r = cli('mc', join(examples, 'moons.dropout.yaml'), '--samples', '1');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /Usage: dropout-lens mc/);
+});
+
+// Saving that never lies: --save on a full disk and on a read-only folder (real tmpfs mounts when root on Linux),
+// and compare --save SIGKILLed mid-run.
+const runIn = (cwd, ...args) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+const STACK = /\n\s+at .+:\d+:\d+\)?\n/;
+const canMount = (() => {
+  const probe = mountTmpfs(16);
+  if (typeof probe === 'string') return probe;
+  probe.unmount();
+  return false;
+})();
+
+await test(
+  'compare --save on a full disk: exit 1, ENOSPC and the folder named, no "saved:", before any training',
+  () => {
+    const disk = mountTmpfs(64);
+    try {
+      try {
+        writeFileSync(join(disk.dir, 'filler'), Buffer.alloc(128 * 1024));
+      } catch {
+        // the disk is full now: what the check wants
+      }
+      const r = runIn(disk.dir, 'compare', join(examples, 'moons.dropout.yaml'), '--save', '--epochs', '2');
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /no space left on the device \(ENOSPC\)/);
+      assert.ok(r.stderr.includes(join(disk.dir, '.dropout-lens', 'runs')), r.stderr);
+      assert.doesNotMatch(r.stdout, /saved:/);
+      assert.doesNotMatch(r.stderr, /100%/, 'refused before the trainings started');
+      assert.doesNotMatch(r.stderr, STACK);
+    } finally {
+      disk.unmount();
+    }
+  },
+  { skip: canMount },
+);
+
+await test(
+  'compare --save in a read-only folder: exit 1 with EROFS (not ENOENT), no stack trace, no "saved:"',
+  () => {
+    const disk = mountTmpfs(64, true);
+    try {
+      const r = runIn(disk.dir, 'compare', join(examples, 'moons.dropout.yaml'), '--save', '--epochs', '2');
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /the file system is read-only \(EROFS\)/);
+      assert.doesNotMatch(r.stderr, /ENOENT/);
+      assert.doesNotMatch(r.stderr, STACK);
+      assert.doesNotMatch(r.stdout, /saved:/);
+    } finally {
+      disk.unmount();
+    }
+  },
+  { skip: canMount },
+);
+
+await test('compare --save SIGKILLed mid-save leaves interrupted runs, never running ones, and no temp file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-kill-'));
+  try {
+    const config = join(dir, 'long.dropout.yaml');
+    writeFileSync(
+      config,
+      [
+        'name: killed mid-save',
+        'seed: 3',
+        'data: { generator: moons, samples: 400, noise: 0.25, validation: 0.3 }',
+        'model:',
+        '  input: 2',
+        '  layers: [{ dense: 32, activation: relu }, { dropout: 0.3 }, { dense: 2 }]',
+        'training: { epochs: 100000, batch: 8, optimizer: { sgd: { lr: 0.05 } }, loss: cross-entropy }',
+        '',
+      ].join('\n'),
+    );
+    const runs = join(dir, '.dropout-lens', 'runs');
+    const epochsOnDisk = () => {
+      try {
+        return readdirSync(runs)
+          .filter((n) => n.endsWith('.json'))
+          .map((n) => JSON.parse(readFileSync(join(runs, n), 'utf8')))
+          .reduce((sum, r) => sum + (r.members ?? []).reduce((m, x) => m + x.epochs.length, 0), 0);
+      } catch {
+        return 0; // not there yet, or caught between writes
+      }
+    };
+    for (const [i, extraMs] of [0, 37, 113].entries()) {
+      const child = spawn(process.execPath, [bin, 'compare', config, '--save', '--parallel', '1'], {
+        cwd: dir,
+        stdio: 'ignore',
+      });
+      const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit(signal ?? code)));
+      const before = epochsOnDisk();
+      const deadline = Date.now() + 60_000;
+      while (epochsOnDisk() < before + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, extraMs));
+      child.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL', `run ${i} ended on its own`);
+    }
+    // The store as every reader sees it (the sidebar, the CLI): listed from the sources, through tsx.
+    const list = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(join(root, 'src', 'runs', 'index.ts'))}).RunStore.prototype.list.call(new (require(${JSON.stringify(join(root, 'src', 'runs', 'index.ts'))}).RunStore)(${JSON.stringify(runs)})).then((l) => process.stdout.write(JSON.stringify(l)))`,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(list.status, 0, list.stderr);
+    const listed = JSON.parse(list.stdout);
+    assert.deepEqual(listed.problems, [], 'every killed run is a readable record');
+    assert.equal(listed.runs.length, 3);
+    assert.deepEqual(
+      listed.runs.map((r) => r.status),
+      ['interrupted', 'interrupted', 'interrupted'],
+    );
+    assert.ok(listed.runs.every((r) => r.epochCount >= 2));
+    assert.deepEqual(
+      readdirSync(runs).filter((n) => !n.endsWith('.json')),
+      [],
+      'listing removed the temp files the killed writers left',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // What ships: the bin and the bundles, copied to a folder with no node_modules above it, NODE_PATH empty. The

@@ -1,9 +1,19 @@
 // The runner of the script-style suites (CLI, browser, package): each check prints ✓ or ✗ with why, the last line
 // is the "N passed, M failed" that scripts/test-all.mjs counts, and a run with a failure or no check exits 1.
+// DROPOUT_LENS_TEST_GREP=TEXT runs only the checks whose name contains TEXT (as the VS Code suite does).
 let passed = 0;
 let failed = 0;
+let skipped = 0;
+const grep = process.env.DROPOUT_LENS_TEST_GREP;
 
-export async function test(name, fn) {
+/** Runs one check. `options.skip`: a reason not to run it here (printed, counted apart, never a pass). */
+export async function test(name, fn, options = {}) {
+  if (grep && !name.includes(grep)) return;
+  if (options.skip) {
+    skipped++;
+    console.log(`- ${name} (skipped: ${options.skip})`);
+    return;
+  }
   try {
     await fn();
     passed++;
@@ -19,6 +29,6 @@ export async function test(name, fn) {
 }
 
 export function finish() {
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
 }

@@ -32,5 +32,5 @@ test('workerEntry: bundled code uses dist/ only, and says so when the bundle is 
   // From the sources under the unit-test runner (DROPOUT_LENS_FROM_SOURCE): the TypeScript entry through tsx.
   const fromSource = workerEntry(dir, 'worker.js', 'src/engine/worker.ts', false);
   assert.equal(fromSource.eval, true);
-  assert.match(fromSource.file, /require\('tsx\/cjs'\)/);
+  assert.match(fromSource.file, /require\.resolve\('tsx\/cjs', \{ paths: \[/);
 });
