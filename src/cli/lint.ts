@@ -4,7 +4,9 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
+import { minimatch } from 'minimatch';
 import { analyzeDocument, isAnalyzable } from '../analysis';
+import { stripBom } from '../analysis/text';
 import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
 import { formatFindings, type Format, type Located } from './lintOutput';
 
@@ -15,7 +17,7 @@ export interface LintIO {
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.dropout-lens', '__pycache__', '.venv', 'venv', 'site-packages']);
 
-const USAGE = `Usage: dropout-lens lint PATH... [--format text|json|sarif]
+const USAGE = `Usage: dropout-lens lint PATH... [--format text|json|sarif] [--exclude GLOB]...
 
 Finds dropout mistakes in Python (PyTorch, Keras, TensorFlow), Jupyter notebooks, Keras model JSON and
 *.dropout.yaml/json configs.
@@ -26,6 +28,8 @@ Directories are walked (node_modules, .git and .dropout-lens are skipped).
   --format json   a JSON array of {file, line, column, endLine, endColumn, rule, severity, message}, with
                   cell (1-based among all cells) for a notebook's findings, whose lines are within the cell
   --format sarif  SARIF 2.1.0 for code-scanning tools
+  --exclude GLOB  leave out the files GLOB matches (relative to the working directory; a pattern without
+                  a slash matches a file or folder name at any depth): --exclude tests --exclude 'docs/**'
 
 Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage.
 `;
@@ -55,6 +59,15 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` (as displayed: relative to the working directory, with slashes) is left out. */
+function excluded(path: string, globs: string[]): boolean {
+  return globs.some((g) =>
+    g.includes('/')
+      ? minimatch(path, g, { dot: true }) || minimatch(path, `${g.replace(/\/+$/, '')}/**`, { dot: true })
+      : minimatch(path, `**/${g}`, { dot: true }) || minimatch(path, `**/${g}/**`, { dot: true }),
+  );
+}
+
 function display(path: string): string {
   const rel = isAbsolute(path) ? relative(process.cwd(), path) : path;
   const shown = rel && !rel.startsWith('..') ? rel : path;
@@ -64,6 +77,7 @@ function display(path: string): string {
 export async function runLint(args: string[], io: LintIO): Promise<number> {
   let format: Format = 'text';
   const paths: string[] = [];
+  const excludes: string[] = [];
   const queue = [...args];
   for (let a = queue.shift(); a !== undefined; a = queue.shift()) {
     if (a === '--help' || a === '-h') {
@@ -79,6 +93,15 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
         return 2;
       }
       format = value;
+      continue;
+    }
+    if (a === '--exclude' || a.startsWith('--exclude=')) {
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : queue.shift();
+      if (!value) {
+        io.stderr(`dropout-lens lint: --exclude needs a glob pattern, such as --exclude tests\n\n${USAGE}`);
+        return 2;
+      }
+      excludes.push(value);
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
@@ -104,11 +127,15 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
     }
   }
   const results: Located[] = [];
-  const coverage = { analysed: 0, skipped: 0, unreadable: 0 };
+  const coverage = { analysed: 0, skipped: 0, unreadable: 0, excluded: 0, unparsed: 0 };
   for (const file of files) {
+    if (excludes.length > 0 && excluded(display(file), excludes)) {
+      coverage.excluded++;
+      continue;
+    }
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = stripBom(await readFile(file, 'utf8'));
     } catch (e) {
       io.stderr(`dropout-lens lint: cannot read "${file}": ${(e as Error).message}\n`);
       coverage.unreadable++;
@@ -122,6 +149,7 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
         continue;
       }
       coverage.analysed++;
+      if (notebook.findings.some((f) => f.rule === 'parse-error')) coverage.unparsed++;
       for (const { cell, ...finding } of notebook.findings) results.push({ file: display(file), cell, finding });
       continue;
     }
@@ -134,21 +162,34 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       continue;
     }
     coverage.analysed++;
-    for (const finding of analyzeDocument(text, file)) results.push({ file: display(file), finding });
+    const findings = analyzeDocument(text, file);
+    if (findings.some((f) => f.rule === 'parse-error')) coverage.unparsed++;
+    for (const finding of findings) results.push({ file: display(file), finding });
   }
   const hasError = results.some((r) => r.finding.severity === 'error');
   io.stdout(formatFindings(results, format));
-  if (format === 'text' && (results.length > 0 || coverage.unreadable > 0)) io.stderr(summary(results, coverage));
+  if (format === 'text') io.stderr(summary(results, coverage));
   return hasError ? 1 : 0;
 }
 
 /** What was covered: files analysed, skipped and unreadable; findings by rule. */
-function summary(results: Located[], coverage: { analysed: number; skipped: number; unreadable: number }): string {
+interface Coverage {
+  analysed: number;
+  skipped: number;
+  unreadable: number;
+  excluded: number;
+  /** Analysed files with a parse-error finding (a syntax error, or too large): no dropout checks ran on them. */
+  unparsed: number;
+}
+
+function summary(results: Located[], coverage: Coverage): string {
   const byRule = new Map<string, number>();
   for (const { finding } of results) byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
   const files = `${coverage.analysed} file${coverage.analysed === 1 ? '' : 's'} analysed`;
   const skipped = coverage.skipped > 0 ? `, ${coverage.skipped} skipped (not Keras JSON)` : '';
   const unreadable = coverage.unreadable > 0 ? `, ${coverage.unreadable} could not be analysed` : '';
+  const unparsed = coverage.unparsed > 0 ? `, ${coverage.unparsed} not parsed (see parse-error)` : '';
+  const excludedText = coverage.excluded > 0 ? `, ${coverage.excluded} excluded` : '';
   const rules = [...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
-  return `\n${files}${skipped}${unreadable}; ${results.length} finding${results.length === 1 ? '' : 's'}${rules ? ` (${rules})` : ''}\n`;
+  return `\n${files}${unparsed}${skipped}${excludedText}${unreadable}; ${results.length} finding${results.length === 1 ? '' : 's'}${rules ? ` (${rules})` : ''}\n`;
 }

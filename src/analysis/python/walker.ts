@@ -385,7 +385,7 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}` }],
               preferred: true,
             },
           ]
@@ -414,7 +414,7 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}` }],
               preferred: true,
             },
           ]
@@ -443,7 +443,7 @@ export class FlowWalker {
             ? [
                 {
                   title: `Insert ${model}.train()`,
-                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
                   preferred: true,
                 },
               ]
@@ -470,7 +470,7 @@ export class FlowWalker {
           ? [
               {
                 title: `Insert ${model}.train()`,
-                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
                 preferred: true,
               },
             ]
