@@ -103,8 +103,7 @@ export function classRecords(py: Py): Map<ClassInfo, ClassRecord> {
   ]);
   const prev = py.cache.prev;
   if (!prev || prev.kc !== py.keys.kc) return out;
-  for (const fn of all(py, 'FunctionDefinition'))
-    if (DEFAULT_ALIASES.has(defName(py, fn))) return out;
+  for (const fn of all(py, 'FunctionDefinition')) if (DEFAULT_ALIASES.has(defName(py, fn))) return out;
   for (const info of py.classes.values()) {
     const u = unitOf(py, info.node);
     const rec = u?.old?.classes?.[info.name];

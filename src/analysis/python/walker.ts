@@ -385,7 +385,13 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}` }],
+              edits: [
+                {
+                  from: insertion.at,
+                  to: insertion.at,
+                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
+                },
+              ],
               preferred: true,
             },
           ]
@@ -414,7 +420,13 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}` }],
+              edits: [
+                {
+                  from: insertion.at,
+                  to: insertion.at,
+                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
+                },
+              ],
               preferred: true,
             },
           ]
