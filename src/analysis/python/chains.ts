@@ -121,8 +121,13 @@ function chainsOf(py: Py, fn: SyntaxNode): void {
   // block of a network (a Transformer's MLP or attention), whose output is not the network's prediction.
   const topLevel = !info || (!info.usedAsSubmodule && !preservesWidth(py, info.node));
   const where = info ? `${info.name}.${name}()` : `${name}()`;
-  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
+  // A forward that takes features (`feats`, `hidden`, `z`) sits on another network: its first dropout is a
+  // hidden layer's, not the input's.
+  const takesFeatures = FEATURE_PARAM.test(params.find((p) => p !== 'self') ?? '');
+  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel && !takesFeatures);
 }
+
+const FEATURE_PARAM = /^(h|z|feats?|features?|hidden\w*|hiddens|emb\w*|latents?|enc\w*|repr\w*|representations?)$/i;
 
 function walkChains(
   py: Py,

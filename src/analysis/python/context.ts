@@ -57,6 +57,8 @@ export class Py {
   defaultSensitive = true;
   reporting = false;
   callSites = new Map<string, Map<number, Mode[]>>();
+  /** Per function start and name: the function binds a model's name to other things only (see models). */
+  readonly shadowed = new Map<string, boolean>();
   /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
   classContexts = new Map<string, ModeContext>();
   /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */

@@ -187,6 +187,7 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
   const fn = enclosing(call, 'FunctionDefinition');
   // A training function (train_step, fit), but not a validation or test step that borrows the word "step".
   if (fn && TRAIN_FN.test(defName(py, fn)) && !EVAL_STEP_FN.test(defName(py, fn))) return;
+  let innermostLoop: SyntaxNode | undefined;
   for (let p = call.parent; p; p = p.parent) {
     if (p.name === 'WithStatement' && /GradientTape/.test(py.text(children(p)[1]))) return;
     if (
@@ -196,9 +197,12 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
       p.name === 'DictionaryComprehensionExpression'
     )
       return;
-    if (p.name === 'ForStatement') {
+    if (p.name === 'ForStatement' && !innermostLoop) {
+      innermostLoop = p;
       const iter = forIterable(p);
-      if (iter && /^range\b/.test(py.text(iter))) return; // repeated stochastic passes: Monte Carlo sampling
+      // Repeated stochastic passes over the same input: Monte Carlo sampling. An epoch loop further out
+      // around a loop over data is not.
+      if (iter && /^range\b/.test(py.text(iter))) return;
     }
   }
   if (hasMcIntent(py, call)) return;

@@ -2,8 +2,9 @@
  * The mode-flow pass (missing-eval, missing-train-after-eval, pretrained-never-trained-mode): function
  * summaries first, then the module code, then each function's report.
  */
+import type { SyntaxNode } from '@lezer/common';
 import type { FnInfo, Py, State } from './context';
-import { children } from './syntax';
+import { children, defName, enclosing } from './syntax';
 import { within } from './tree-index';
 import { bodyOf } from './bodies';
 import { classContexts, generatorContext, isContextManagerFn } from './modeContexts';
@@ -186,6 +187,7 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
   };
   for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
+  for (const m of evalSinceConstruction(py, fn.node)) entry.set(m, { mode: 'eval' });
   if (fn.inference) {
     // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.
     for (const m of py.modelNames) {
@@ -195,4 +197,32 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     }
   }
   walker.walk(bodyOf(py, fn.node), entry, flow);
+}
+
+/**
+ * `self.<attr>` models of the method's class that its `__init__` switches to eval mode and no method of the
+ * class switches back (an inference wrapper): every method starts with them in eval mode.
+ */
+function evalSinceConstruction(py: Py, method: SyntaxNode): string[] {
+  const cls = enclosing(method, 'ClassDefinition');
+  if (!cls) return [];
+  const switches = (def: SyntaxNode, mode: 'eval' | 'train'): Set<string> => {
+    const out = new Set<string>();
+    for (const call of within(py, 'CallExpression', def)) {
+      const callee = call.firstChild;
+      if (callee?.name !== 'MemberExpression') continue;
+      const m = /^(self\.\w+)\.(eval|train)\s*\(\s*(False|True)?\s*\)$/.exec(py.text(call));
+      if (!m?.[1]) continue;
+      const toEval = m[2] === 'eval' || m[3] === 'False';
+      if (toEval === (mode === 'eval')) out.add(m[1]);
+    }
+    return out;
+  };
+  const methods = within(py, 'FunctionDefinition', cls).filter(
+    (d) => enclosing(d, 'ClassDefinition')?.from === cls.from,
+  );
+  const init = methods.find((d) => defName(py, d) === '__init__');
+  if (!init) return [];
+  const trained = new Set(methods.flatMap((d) => [...switches(d, 'train')]));
+  return [...switches(init, 'eval')].filter((m) => !trained.has(m));
 }

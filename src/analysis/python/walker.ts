@@ -46,6 +46,26 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
   return out;
 }
 
+/**
+ * A gradient-free block that makes inputs for the training step after it in the same iteration (a GAN's
+ * fakes for the discriminator, a teacher's targets): part of training, not an evaluation. It is one of the
+ * loop body's own statements, before a training step of that body; validation every N steps sits in an if.
+ */
+function feedsTrainingStep(py: Py, withStmt: SyntaxNode): boolean {
+  const body = withStmt.parent;
+  const loop = body?.parent;
+  if (body?.name !== 'Body' || (loop?.name !== 'ForStatement' && loop?.name !== 'WhileStatement')) return false;
+  for (const stmt of children(body)) {
+    if (stmt.from <= withStmt.from) continue;
+    if (stmt.name === 'ForStatement' || stmt.name === 'WhileStatement') continue;
+    const calls = stmt.name === 'ExpressionStatement' || stmt.name === 'AssignStatement' ? findAll(stmt, CALLS) : [];
+    if (calls.some((c) => callFacts(py, c).trainingStep)) return true;
+  }
+  return false;
+}
+
+const CALLS = new Set(['CallExpression']);
+
 /** The gradient-free context a with statement enters, as the user wrote it (`torch.no_grad()`), or null. */
 function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
   for (const c of children(withStmt)) {
@@ -131,7 +151,7 @@ export class FlowWalker {
         return state;
       case 'WithStatement': {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
-        const noGrad = flow.inference ? null : noGradContext(py, s);
+        const noGrad = flow.inference || feedsTrainingStep(py, s) ? null : noGradContext(py, s);
         const inner = noGrad ? { ...flow, inference: { anchor: s, reason: `inside ${oneLine(noGrad)}` } } : flow;
         // `with evaluating(model):` -- a context manager of this file that switches the mode for the body.
         const entered = enteredModes(py, s);
