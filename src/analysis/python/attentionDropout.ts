@@ -57,7 +57,25 @@ function gated(py: Py, rate: SyntaxNode): boolean {
   const mentionsMode = (n: SyntaxNode): boolean => /\btraining\b/.test(py.text(n));
   if (mentionsMode(rate)) return true;
   const value = localValue(py, rate);
-  return value !== undefined && mentionsMode(value);
+  if (value !== undefined && mentionsMode(value)) return true;
+  // `drop = 0.0` then `if self.training: drop = self.p`: set under a condition on the mode.
+  const fn = enclosing(rate, 'FunctionDefinition');
+  return (
+    rate.name === 'VariableName' &&
+    fn !== null &&
+    within(py, 'AssignStatement', fn).some((assign) => {
+      const target = children(assign)[0];
+      const cond = enclosing(assign, 'IfStatement');
+      return (
+        assign.to <= rate.from &&
+        target !== undefined &&
+        py.text(target) === py.text(rate) &&
+        cond !== null &&
+        cond.from >= fn.from &&
+        mentionsMode(children(cond)[1] ?? cond)
+      );
+    })
+  );
 }
 
 /** What a local name was last set to before `use`, in the same function (`p = ...` then `f(p)`). */

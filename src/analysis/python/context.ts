@@ -15,6 +15,8 @@ interface ModeState {
   origin?: { kind: 'eval-call' | 'pretrained'; node: SyntaxNode; loops: SyntaxNode[] };
   /** Where train mode was switched on by an explicit train() call (its offset). */
   trainAt?: number;
+  /** The mode is the caller's choice, set from a parameter (`if train: model.train()`): never a mistake here. */
+  chosen?: boolean;
 }
 export type State = Map<string, ModeState>;
 

@@ -88,13 +88,24 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
   }
   // Does it train a model parameter?
   const calls = within(py, 'CallExpression', fn.node);
-  if (calls.some((c) => callFacts(py, c).trainingStep)) {
+  const firstStep = calls.find((c) => callFacts(py, c).trainingStep);
+  if (firstStep) {
     const called = new Set(calls.map((c) => callFacts(py, c).calleeDotted));
+    // A model the function switches to train() before its first training step is trained in train mode,
+    // whatever mode its caller left it in (a per-epoch helper that begins with model.train()).
+    const switchedFirst = new Set(
+      calls
+        .filter(
+          (c) => c.from < firstStep.from && callFacts(py, c).method === 'train' && !/False\s*\)$/.test(py.text(c)),
+        )
+        .map((c) => callFacts(py, c).objModel),
+    );
     fn.params.forEach((p, i) => {
-      if (py.modelNames.has(p) && called.has(p)) fn.trainsParams.add(i);
+      if (py.modelNames.has(p) && called.has(p) && !switchedFirst.has(p)) fn.trainsParams.add(i);
     });
     // A model the function reaches without a parameter (`self.model`, a module-level `model`) is trained too.
-    for (const m of py.modelNames) if (!fn.params.includes(m) && called.has(m)) fn.trainsParams.add(m);
+    for (const m of py.modelNames)
+      if (!fn.params.includes(m) && called.has(m) && !switchedFirst.has(m)) fn.trainsParams.add(m);
   }
 }
 

@@ -79,7 +79,29 @@ export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
 }
 
 /** Methods that return the model they are called on. */
-const CHAINED_SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval']);
+const CHAINED_SAME_MODEL = new Set([
+  'to',
+  'cuda',
+  'cpu',
+  'double',
+  'float',
+  'half',
+  'bfloat16',
+  'train',
+  'eval',
+  'requires_grad_',
+]);
+
+/** The model a chain of its own methods starts from (`model.to(device).half()` -> "model"), or null. */
+export function sameModelBase(py: Py, value: SyntaxNode): string | null {
+  let v = value;
+  for (let i = 0; i < 10 && v.name === 'CallExpression'; i++) {
+    const callee = v.firstChild;
+    if (callee?.name !== 'MemberExpression' || !CHAINED_SAME_MODEL.has(py.text(callee.lastChild))) break;
+    v = callee.firstChild ?? v;
+  }
+  return v === value ? null : modelOf(py, v);
+}
 
 export function collectModels(py: Py): void {
   let anyInsensitiveClass = false;

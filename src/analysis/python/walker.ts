@@ -10,7 +10,7 @@ import { dotted, qualify } from './names';
 import { findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
-import { isSensitive, modelOf, stripChain } from './models';
+import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
 import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
@@ -32,7 +32,8 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
   for (const k of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(k);
     const y = b.get(k);
-    if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
+    if (x?.chosen || y?.chosen) out.set(k, { mode: 'unknown', chosen: true });
+    else if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
     else {
       // Around a loop's back edge, remember that eval mode may flow into the next iteration.
       const evalSide = keepEvalOrigin
@@ -43,6 +44,35 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
       out.set(k, evalSide ? { mode: 'unknown', origin: evalSide.origin } : { mode: 'unknown' });
     }
   }
+  return out;
+}
+
+/**
+ * `if isinstance(model, nn.Module): model.eval()` (a helper that also takes plain callables): for a model,
+ * the body always runs. Returns that body, when the if has no other branch.
+ */
+function moduleGuard(py: Py, kids: SyntaxNode[]): SyntaxNode | null {
+  if (kids.some((k) => k.name === 'elif' || k.name === 'else')) return null;
+  const cond = kids[1];
+  const m = cond ? /^isinstance\(\s*([\w.]+)\s*,\s*(\(?\s*)?[\w.]*Module\b/.exec(py.text(cond)) : null;
+  if (!m?.[1] || !py.modelNames.has(m[1])) return null;
+  return kids.find((k) => k.name === 'Body') ?? null;
+}
+
+/** Does an if's condition test a parameter of the function (that is not a model)? */
+function testsParameter(py: Py, kids: SyntaxNode[], fn: FnInfo): boolean {
+  const params = new Set(fn.params.filter((p) => p !== 'self' && !py.modelNames.has(p)));
+  return kids.some(
+    (k, i) => i > 0 && k.name !== 'Body' && findAll(k, VARIABLE_NAMES, true).some((v) => params.has(py.text(v))),
+  );
+}
+
+const VARIABLE_NAMES = new Set(['VariableName']);
+
+/** The modes a branch switched are the caller's choice (see ModeState.chosen). */
+function markChosen(before: State, after: State): State {
+  const out = new Map(after);
+  for (const [k, st] of after) if (before.get(k)?.mode !== st.mode) out.set(k, { mode: st.mode, chosen: true });
   return out;
 }
 
@@ -119,7 +149,9 @@ export function callFacts(py: Py, call: SyntaxNode): CallFacts {
   let objModel: string | null = null;
   if (callee && callee.name === 'MemberExpression') {
     method = py.text(callee.lastChild);
-    objModel = modelOf(py, callee.firstChild);
+    const obj = callee.firstChild;
+    // `model.to(device).train()`: the chain returns the model itself.
+    objModel = modelOf(py, obj) ?? (obj?.name === 'CallExpression' ? sameModelBase(py, obj) : null);
   }
   const f: CallFacts = {
     callee,
@@ -201,14 +233,19 @@ export class FlowWalker {
       case 'IfStatement': {
         // A branch that returns or raises does not reach the next statement; the eval() of a branch that
         // does (validation every N steps) may carry into what follows, so its origin is kept.
+        const kids = children(s);
+        const guarded = moduleGuard(py, kids);
+        if (guarded) return this.walk(blockOf(py, guarded), state, flow);
+        const byParam = flow.fn !== undefined && testsParameter(py, kids, flow.fn);
         let result: State | null = null;
         let sawElse = false;
         let allExit = true;
-        for (const k of children(s)) {
+        for (const k of kids) {
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
             const block = blockOf(py, k);
-            const out = this.walk(block, state, flow);
+            let out = this.walk(block, state, flow);
+            if (byParam) out = markChosen(state, out);
             if (exits(block)) continue;
             allExit = false;
             result = result ? joinStates(result, out, true) : out;
@@ -236,7 +273,9 @@ export class FlowWalker {
             : py.text(value).endsWith('.train()')
               ? 'train'
               : null;
-          if (/\.from_pretrained$/.test(q))
+          const base = sameModelBase(py, value);
+          if (base !== null) state.set(target, tail ? { mode: tail } : (state.get(base) ?? { mode: 'unknown' }));
+          else if (/\.from_pretrained$/.test(q))
             state.set(
               target,
               tail === 'train'
@@ -245,11 +284,13 @@ export class FlowWalker {
             );
           else if (py.classes.has(q) || classifyCtor(py, inner)?.container)
             state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
-          else if (q === 'copy.deepcopy' || MODE_PRESERVING_WRAPPERS.has(q)) {
-            const a = args(py, inner);
-            const src = a ? dotted(py, a.positional[0] ?? null) : null;
-            state.set(target, (src && state.get(src)) || { mode: 'unknown' });
-          } else if (!tail) state.set(target, { mode: 'unknown' });
+          else if (tail) state.set(target, { mode: tail });
+          else {
+            // A wrapper of a model (torch.compile, FX, DataParallel, a helper of the user's) keeps its mode.
+            const src = modelOf(py, args(py, inner)?.positional[0]);
+            const wraps = src !== null || q === 'copy.deepcopy' || MODE_PRESERVING_WRAPPERS.has(q);
+            state.set(target, (wraps && src !== null && state.get(src)) || { mode: 'unknown' });
+          }
         }
         return state;
       }
@@ -376,7 +417,7 @@ export class FlowWalker {
     const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
     if (!py.reporting) {
       // Unless the helper switches it to eval() itself first.
-      const switched = state.get(model)?.mode === 'eval';
+      const switched = state.get(model)?.mode === 'eval' || state.get(model)?.chosen === true;
       if (flow.fn && param >= 0 && !switched && !flow.fn.inferenceUses.has(param) && !hasMcIntent(py, call)) {
         const base = flow.fn.node.from;
         const at = call.firstChild ?? call;
@@ -386,7 +427,7 @@ export class FlowWalker {
     }
     const st = state.get(model);
     const mode = st?.mode ?? 'unknown';
-    if (mode === 'eval') return;
+    if (mode === 'eval' || st?.chosen) return;
     if (st?.trainAt !== undefined && deliberateTrain(py, st.trainAt, call)) return;
     if (!isSensitive(py, model)) return;
     const key = `${model}@${flow.inference.anchor.from}`;
