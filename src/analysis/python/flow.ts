@@ -35,6 +35,7 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
         fn.effects = new Map(sum.effects.map(([k, mode]) => [k, { mode }]));
         for (const p of sum.trains) fn.trainsParams.add(p);
         fn.inferenceUses = new Map((sum.uses ?? []).map(([i, from, to, reason]) => [i, { from, to, reason }]));
+        fn.runUses = new Map((sum.runs ?? []).map(([i, from, to]) => [i, { from, to }]));
         if (sum.context) fn.context = { enter: new Map(sum.context.enter), restores: sum.context.restores };
       });
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
@@ -60,6 +61,7 @@ function summaryOf(fn: FnInfo): FnSummary {
   const summary: FnSummary = { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] };
   if (fn.inferenceUses.size > 0)
     summary.uses = [...fn.inferenceUses].map(([i, use]) => [i, use.from, use.to, use.reason]);
+  if (fn.runUses.size > 0) summary.runs = [...fn.runUses].map(([i, use]) => [i, use.from, use.to]);
   if (fn.context) summary.context = { enter: [...fn.context.enter], restores: fn.context.restores };
   return summary;
 }
@@ -71,6 +73,7 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
     );
   const entry: State = new Map();
   fn.inferenceUses = new Map();
+  fn.runUses = new Map();
   const flow: Flow = {
     fn,
     loops: [],
@@ -198,6 +201,10 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
   };
   for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
+  // A closure's free models: eval when every call of it in the enclosing function is made in eval mode.
+  if (enclosing(fn.node, 'FunctionDefinition'))
+    for (const [m, modes] of sites ?? [])
+      if (typeof m === 'string' && modes.length > 0 && modes.every((x) => x === 'eval')) entry.set(m, { mode: 'eval' });
   for (const m of evalSinceConstruction(py, fn.node)) entry.set(m, { mode: 'eval' });
   if (fn.inference) {
     // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.

@@ -38,6 +38,7 @@ export function collectFunctions(py: Py): void {
         effects: new Map(),
         trainsParams: new Set(),
         inferenceUses: new Map(),
+        runUses: new Map(),
         mc: MC_WORDS.test(name),
         inference,
       });

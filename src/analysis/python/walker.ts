@@ -96,6 +96,34 @@ function feedsTrainingStep(py: Py, withStmt: SyntaxNode): boolean {
 
 const CALLS = new Set(['CallExpression']);
 
+/**
+ * The models a training step of a function that trains a model parameter can train: its model parameters
+ * and the models its text names (a global `net` it never mentions is trained elsewhere). Undefined when no
+ * model parameter is run: a step there may train a global model through a global optimizer.
+ */
+function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
+  const runs = new Set(within(py, 'CallExpression', fn.node).map((c) => callFacts(py, c).calleeModel));
+  const params = fn.params.filter((p) => py.modelNames.has(p) && runs.has(p));
+  if (params.length === 0) return undefined;
+  const named = new Set(findAll(fn.node, NAMES_AND_MEMBERS, true).map((n) => py.text(n)));
+  return [...new Set([...params, ...[...py.modelNames].filter((m) => named.has(m))])];
+}
+
+const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
+
+/** A model's methods that run it (a Lightning module's steps called by hand, too). */
+const RUNS_MODEL = new Set([
+  'forward',
+  'generate',
+  'predict',
+  'predict_step',
+  'validation_step',
+  'test_step',
+  'sample',
+  'encode',
+  'decode',
+]);
+
 /** The gradient-free context a with statement enters, as the user wrote it (`torch.no_grad()`), or null. */
 function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
   for (const c of children(withStmt)) {
@@ -340,7 +368,7 @@ export class FlowWalker {
           );
           continue;
         }
-        if (obj && (method === 'forward' || method === 'generate' || method === 'predict')) {
+        if (obj && RUNS_MODEL.has(method)) {
           this.use(obj, call, state, flow);
           continue;
         }
@@ -351,7 +379,7 @@ export class FlowWalker {
         }
       }
       if (facts.trainingStep) {
-        this.trainingStep(call, state, flow);
+        this.trainingStep(call, state, flow, flow.fn ? trainedByFunction(py, flow.fn) : undefined);
         continue;
       }
       const obj = facts.calleeModel;
@@ -376,6 +404,9 @@ export class FlowWalker {
           recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
+        // A closure reads the models of the function around it: record the modes it is called in.
+        if (enclosing(fn.node, 'FunctionDefinition'))
+          for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
@@ -413,8 +444,12 @@ export class FlowWalker {
 
   use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
-    if (!flow.inference || flow.mc) return;
     const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
+    if (!py.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
+      const at = call.firstChild ?? call;
+      flow.fn.runUses.set(param, { from: at.from - flow.fn.node.from, to: at.to - flow.fn.node.from });
+    }
+    if (!flow.inference || flow.mc) return;
     if (!py.reporting) {
       // Unless the helper switches it to eval() itself first.
       const switched = state.get(model)?.mode === 'eval' || state.get(model)?.chosen === true;
@@ -463,7 +498,21 @@ export class FlowWalker {
   /** A model in train mode handed to a helper that runs it at inference: told at the call, where the mistake is. */
   private trainModeCall(model: string, fn: FnInfo, param: number, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
-    const use = fn.inferenceUses.get(param);
+    // A helper that runs the model (not an evaluation by itself), called here inside torch.no_grad().
+    const ran = fn.runUses.get(param);
+    const inCallerContext =
+      ran && flow.inference && !fn.inferenceUses.has(param) && !fn.trainsParams.has(param)
+        ? { ...ran, reason: flow.inference.reason }
+        : undefined;
+    if (inCallerContext && !py.reporting && flow.fn) {
+      // This function then runs its own parameter at inference, through the helper.
+      const own = flow.fn.params.indexOf(model);
+      const at = call.firstChild ?? call;
+      const base = flow.fn.node.from;
+      if (own >= 0 && !flow.fn.inferenceUses.has(own) && state.get(model)?.mode !== 'eval')
+        flow.fn.inferenceUses.set(own, { from: at.from - base, to: at.to - base, reason: inCallerContext.reason });
+    }
+    const use = fn.inferenceUses.get(param) ?? inCallerContext;
     if (!py.reporting || !use || flow.mc || state.get(model)?.mode !== 'train' || !isSensitive(py, model)) return;
     if (hasMcIntent(py, call)) return;
     const stmt = enclosingStatement(call);
@@ -553,10 +602,10 @@ export class FlowWalker {
   }
 }
 
-export function recordSite(py: Py, fname: string, idx: number, mode: Mode): void {
+export function recordSite(py: Py, fname: string, idx: number | string, mode: Mode): void {
   if (py.siteTap) py.siteTap.push([fname, idx, mode]);
   let byParam = py.callSites.get(fname);
-  if (!byParam) py.callSites.set(fname, (byParam = new Map<number, Mode[]>()));
+  if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
   const list = byParam.get(idx) ?? [];
   list.push(mode);
   byParam.set(idx, list);
