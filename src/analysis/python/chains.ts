@@ -190,7 +190,9 @@ function walkChains(
         const lc = classifyCtor(py, value);
         if (lc?.container === 'sequential') {
           const seq = sequentialItems(py, value);
-          if (seq) checkSequence(py.em, seq.ops, { input: true, output: true, where: 'the Sequential model' });
+          // A factory of blocks (channels -> 4 * channels -> channels) makes an inner block, not a model.
+          const block = preservesWidth(py, value);
+          if (seq) checkSequence(py.em, seq.ops, { input: !block, output: !block, where: 'the Sequential model' });
           continue;
         }
       }
@@ -223,7 +225,8 @@ function walkChains(
       checkSequence(py.em, seq.ops, { input: false, output: true, where: seq.name });
       continue;
     }
-    checkSequence(py.em, seq.ops, { input: true, output: true, where: seq.name });
+    const block = preservesWidth(py, seq.at);
+    checkSequence(py.em, seq.ops, { input: !block, output: !block, where: seq.name });
   }
   // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
 }

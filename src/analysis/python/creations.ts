@@ -117,6 +117,11 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
   const a = args(py, call);
   if (!a) return;
   if (hasMcIntent(py, call)) return;
+  // Inside a training step (or a closure of one), the default training=True is what runs anyway.
+  for (let fn = enclosing(call, 'FunctionDefinition'); fn; fn = enclosing(fn, 'FunctionDefinition')) {
+    const name = defName(py, fn);
+    if (TRAIN_FN.test(name) && !EVAL_STEP_FN.test(name)) return;
+  }
   const flag = a.keywords.get('training')?.value ?? a.positional[2];
   // On attention weights, the mistake has a name of its own (and `input=` may be a keyword).
   const onAttention = dropsAttentionWeights(py, a.positional[0] ?? a.keywords.get('input')?.value);

@@ -113,7 +113,8 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
 }
 
 export function analyzeFlow(py: Py): void {
-  if (!py.usesTorch && py.modelNames.size === 0) return;
+  // Train/eval modes are PyTorch's: MXNet and Keras models have none to switch.
+  if (!py.usesTorch) return;
   const walker = new FlowWalker(py);
   const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
   summarize(py, walker, fnsByUnit);
