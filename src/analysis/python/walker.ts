@@ -142,6 +142,8 @@ function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
 function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
   const iter = forIterable(forStmt);
   if (!iter) return false;
+  // A loop that takes training steps trains, whatever its data is called (`valid_len_shards`).
+  if (findAll(forStmt, CALLS).some((c) => callFacts(py, c).trainingStep)) return false;
   for (const v of findAll(iter, new Set(['VariableName', 'PropertyName']))) {
     const t = py.text(v);
     if (VAL_ITER.test(t) && !/train/i.test(t)) return true;
