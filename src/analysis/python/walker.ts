@@ -111,6 +111,12 @@ function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
 
 const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
 
+function runsOnce(py: Py, iter: SyntaxNode): boolean {
+  if (iter.name !== 'CallExpression' || py.text(iter.firstChild) !== 'range') return false;
+  const a = args(py, iter);
+  return a !== null && a.positional.length === 1 && !/^0+$/.test(py.text(a.positional[0]!));
+}
+
 /** A model's methods that run it (a Lightning module's steps called by hand, too). */
 const RUNS_MODEL = new Set([
   'forward',
@@ -258,7 +264,8 @@ export class FlowWalker {
           for (const b of bodies) end = this.walk(blockOf(py, b), end, { ...inner, depth: flow.depth + 1 });
           st = joinStates(state, end, true);
         }
-        return joinStates(state, end, true);
+        // An epoch loop over range(...) runs at least once: after it, the model is as an iteration left it.
+        return s.name === 'ForStatement' && iter && runsOnce(py, iter) ? end : joinStates(state, end, true);
       }
       case 'IfStatement': {
         // A branch that returns or raises does not reach the next statement; the eval() of a branch that
@@ -577,7 +584,8 @@ export class FlowWalker {
       }
       // Eval switched on inside a loop that also trains, and never switched back.
       const evalNode = st.origin.node;
-      const loop = flow.loops.find((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
+      // The innermost loop around it: a checkpoint every N steps inside the batch loop is fixed in that loop.
+      const loop = flow.loops.findLast((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
       // Eval switched earlier in the same iteration (validation every N steps): train() right after it.
       const evalStmt = loop ? statementIn(loop, evalNode) : null;
       const ins = !loop
