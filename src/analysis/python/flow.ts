@@ -202,10 +202,9 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
   };
   for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
-  // A closure's free models: eval when every call of it in the enclosing function is made in eval mode.
-  if (enclosing(fn.node, 'FunctionDefinition'))
-    for (const [m, modes] of sites ?? [])
-      if (typeof m === 'string' && modes.length > 0 && modes.every((x) => x === 'eval')) entry.set(m, { mode: 'eval' });
+  // Models it reads but is not passed (a closure's, a global): eval when every call of it is made in eval mode.
+  for (const [m, modes] of sites ?? [])
+    if (typeof m === 'string' && modes.length > 0 && modes.every((x) => x === 'eval')) entry.set(m, { mode: 'eval' });
   for (const m of evalSinceConstruction(py, fn.node)) entry.set(m, { mode: 'eval' });
   if (fn.inference) {
     // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.

@@ -413,9 +413,8 @@ export class FlowWalker {
           recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
-        // A closure reads the models of the function around it: record the modes it is called in.
-        if (enclosing(fn.node, 'FunctionDefinition'))
-          for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
+        // A helper may read models it is not passed (a closure's, a global): record the modes it is called in.
+        for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
