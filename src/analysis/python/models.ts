@@ -141,6 +141,10 @@ export function collectModels(py: Py): void {
   for (const f of facts) for (const m of f.trained) py.trainedModels.add(m);
 }
 
+/** Model constructors of libraries: torchvision's models, timm's, and transformers' model classes. */
+const LIBRARY_MODEL =
+  /^(torchvision\.models\.|timm\.create_model$|timm\.models\.|transformers\.(\w*Model\w*|\w+For\w+)(\.|$))/;
+
 /**
  * The model a call makes, and whether its mode matters (null: unknown): a model class of the file, a torch
  * Sequential, a pretrained or library model, or a function of the file that returns one of those.
@@ -161,7 +165,7 @@ function modelMade(
     const sensitive = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
     return { sensitive, fromSequential: true };
   }
-  if (/^(torchvision\.models|timm|transformers)\./.test(q) || q === 'copy.deepcopy')
+  if (LIBRARY_MODEL.test(q) || q === 'copy.deepcopy')
     return { sensitive: null, fromSequential: false };
   const factory = depth < 3 ? py.functions.get(q) : undefined;
   return factory && !factory.cls ? returnedModel(py, factory.node, depth + 1) : undefined;
