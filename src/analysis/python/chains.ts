@@ -8,7 +8,7 @@ import { BLOCK_NAME, TENSOR_ACT_METHODS, TENSOR_NEUTRAL_METHODS } from './vocabu
 import type { ClassInfo, Py } from './context';
 import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
 import { dotted, qualify } from './names';
-import { all, within } from './tree-index';
+import { all, findAll, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
 import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
@@ -232,6 +232,8 @@ function walkChains(
 }
 
 /** Do the class's first and last weight layers name the same symbolic width, in then out (`dim` ... `dim`)? */
+const WIDTH_NAMES = new Set(['VariableName', 'MemberExpression']);
+
 function preservesWidth(py: Py, cls: SyntaxNode): boolean {
   const layers = within(py, 'CallExpression', cls).filter((call) => {
     const q = qualify(py, call.firstChild) ?? '';
@@ -242,5 +244,12 @@ function preservesWidth(py: Py, cls: SyntaxNode): boolean {
   const last = lastLayer ? args(py, lastLayer)?.positional[1] : undefined;
   if (!first || !last || layers.length < 2) return false;
   const width = (n: SyntaxNode) => py.text(n).replace(/\s+/g, '');
-  return width(first) === width(last) && !/^[\d.]+$/.test(width(first));
+  if (/^[\d.]+$/.test(width(first))) return false;
+  // `Linear(hidden, out_features or width)`: the output width defaults to the input's.
+  const names = (n: SyntaxNode) => new Set(findAll(n, WIDTH_NAMES, true).map((v) => py.text(v)));
+  const defaultsBack =
+    (first.name === 'VariableName' || first.name === 'MemberExpression') &&
+    last.name !== 'VariableName' &&
+    names(last).has(py.text(first));
+  return width(first) === width(last) || defaultsBack;
 }

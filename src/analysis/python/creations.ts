@@ -181,12 +181,6 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
     if (!d || d === 'super' || d.startsWith('super.')) return;
     const q = qualify(py, callee) ?? d;
     if (q.startsWith('keras.') || q.startsWith('tensorflow.') || q.startsWith('torch.')) return;
-    if (
-      d.startsWith('self.') &&
-      enclosing(call, 'ClassDefinition') &&
-      defName(py, enclosing(call, 'FunctionDefinition')) === 'call'
-    )
-      return;
     what = `${d}(..., training=True)`;
   }
   const fn = enclosing(call, 'FunctionDefinition');
