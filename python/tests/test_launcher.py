@@ -1,0 +1,93 @@
+"""python -m dropout_lens run: the script runs as __main__ under the probe; failures leave a failed run."""
+
+import json
+import os
+import stat
+
+from conftest import EXAMPLES, launch, only_run
+
+
+def run_json(folder):
+    with open(os.path.join(only_run(folder), "run.json")) as f:
+        return json.load(f)
+
+
+def test_a_script_runs_as_main_with_its_arguments_and_its_run_is_completed(tmp_path):
+    script = tmp_path / "hello.py"
+    script.write_text("import sys\nprint(__name__, sys.argv[1:])\n")
+    r = launch("run", "--out", str(tmp_path / "runs"), str(script), "--flag", "x")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "__main__ ['--flag', 'x']\n"
+    record = run_json(tmp_path / "runs")
+    assert record["kind"] == "probe" and record["status"] == "completed"
+    assert record["summary"]["kind"] == "probe"
+
+
+def test_a_failing_script_leaves_its_run_failed_with_the_traceback(tmp_path):
+    script = tmp_path / "boom.py"
+    script.write_text("import torch\n\ndef f():\n    raise ValueError('diverged')\n\nf()\n")
+    r = launch("run", "--out", str(tmp_path / "runs"), str(script))
+    assert r.returncode == 1
+    assert "ValueError: diverged" in r.stderr
+    record = run_json(tmp_path / "runs")
+    assert record["status"] == "failed"
+    assert "ValueError: diverged" in record["message"] and "line 4" in record["message"]
+
+
+def test_sys_exit_code_is_the_launchers(tmp_path):
+    script = tmp_path / "exit3.py"
+    script.write_text("import sys\nsys.exit(5)\n")
+    r = launch("run", "--out", str(tmp_path / "runs"), str(script))
+    assert r.returncode == 5
+    assert run_json(tmp_path / "runs")["status"] == "failed"
+
+
+def test_an_unwritable_runs_folder_is_a_clear_message(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    script = tmp_path / "ok.py"
+    script.write_text("print('never')\n")
+    try:
+        r = launch("run", "--out", str(locked / "runs"), str(script))
+    finally:
+        locked.chmod(stat.S_IRWXU)
+    if os.geteuid() == 0:  # root writes anywhere: use a path under a file instead
+        (tmp_path / "file").write_text("")
+        r = launch("run", "--out", str(tmp_path / "file" / "runs"), str(script))
+    assert r.returncode == 4
+    assert "cannot write the runs folder" in r.stderr and "--out" in r.stderr
+    assert "never" not in r.stdout
+
+
+def test_missing_torch_is_a_clear_message(tmp_path):
+    fake = tmp_path / "fake" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named torch (test)')\n")
+    script = tmp_path / "t.py"
+    script.write_text("print('never')\n")
+    from conftest import PYTHON_DIR
+
+    r = launch("run", "--out", str(tmp_path / "runs"), str(script), env={"PYTHONPATH": f"{tmp_path / 'fake'}:{PYTHON_DIR}"})
+    assert r.returncode == 3
+    assert "PyTorch is not importable" in r.stderr
+
+
+def test_each_example_shows_its_finding_at_its_line(tmp_path):
+    expected = {
+        "missing_eval.py": ("missing-eval", "accuracy = (model(xv)"),
+        "missing_train_after_eval.py": ("missing-train-after-eval", "optimizer.step()"),
+        "functional_no_training_flag.py": ("functional-dropout-no-training-flag", "F.dropout(h, p=0.5)"),
+        "dropout_never_active.py": ("dropout-never-active", "F.dropout(h, p=self.p, training=train)"),
+    }
+    for name, (rule, text) in expected.items():
+        out = tmp_path / name
+        r = launch("run", "--out", str(out), os.path.join(EXAMPLES, name))
+        assert r.returncode == 0, r.stderr
+        findings = run_json(out)["summary"]["findings"]
+        assert [f["rule"] for f in findings] == [rule], (name, findings)
+        (finding,) = findings
+        with open(finding["file"]) as f:
+            line = f.read().splitlines()[finding["line"] - 1]
+        assert text in line, (name, line)
+        assert finding["message"].startswith("observed at run time")
