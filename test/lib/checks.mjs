@@ -3,7 +3,11 @@
 let passed = 0;
 let failed = 0;
 
+/** DROPOUT_LENS_TEST_GREP=TEXT runs only the checks whose name contains TEXT. */
+const grep = process.env.DROPOUT_LENS_TEST_GREP;
+
 export async function test(name, fn) {
+  if (grep && !name.includes(grep)) return;
   try {
     await fn();
     passed++;
