@@ -30,6 +30,15 @@ SLICE_UNITS = 64
 COMPARE_UNITS = 256
 """Units of the flattened tensor kept for comparing masks across ranks (on units unambiguous in both)."""
 
+READ_ROWS = 16
+"""Rows (along the first dimension, usually samples) a mask is read from. Dropout draws every unit independently,
+so the first rows give an unbiased realized fraction at a fraction of the cost (16 x 512 units: +-0.5 %)."""
+
+
+def head_rows(tensor: torch.Tensor) -> torch.Tensor:
+    """The first ``READ_ROWS`` rows: a view, nothing copied."""
+    return tensor[:READ_ROWS] if tensor.dim() > 1 else tensor
+
 
 @dataclass
 class MaskReading:
@@ -84,32 +93,44 @@ def read_mask(
     """Reads the mask of one dropout call.
 
     ``unambiguous`` is the boolean tensor ``input != dropped value``, taken before the call (for
-    ``inplace=True`` the input *is* the output afterwards).
+    ``inplace=True`` the input *is* the output afterwards), of the input's first ``READ_ROWS`` rows
+    (``unambiguous_units`` takes those).
     """
     with torch.no_grad():
+        output = head_rows(output)
         if alpha:
             value = alpha_dropped_value(p)
             kept = ~torch.isclose(output, torch.full_like(output, value), rtol=1e-5, atol=1e-6)
+            observed = int(unambiguous.sum().item())
+            dropped = int((unambiguous & ~kept).sum().item())
         else:
             kept = output != 0
-        codes = torch.where(unambiguous, kept.to(torch.int8) * 2 - 1, torch.zeros((), dtype=torch.int8))
-        observed = int(unambiguous.sum().item())
-        dropped = int((unambiguous & ~kept).sum().item())
-        first = codes[0] if codes.dim() > 1 else codes
-        flat_first = first.reshape(-1)
+            observed = int(unambiguous.sum().item())
+            # A kept unit is non-zero, so its input was too: dropped = unambiguous - kept.
+            dropped = observed - int(kept.sum().item())
+        # Codes (-1 dropped, 0 ambiguous, 1 kept) only for the few units shown, compared and hashed.
+        first_u = (unambiguous[0] if unambiguous.dim() > 1 else unambiguous).reshape(-1)
+        first_k = (kept[0] if kept.dim() > 1 else kept).reshape(-1)
+        first = _codes(first_u, first_k)
+        head = _codes(unambiguous.reshape(-1)[:COMPARE_UNITS], kept.reshape(-1)[:COMPARE_UNITS])
         return MaskReading(
             dropped=dropped,
             observed=observed,
-            mask=_encode(flat_first[:SLICE_UNITS]),
-            compare=_encode(codes.reshape(-1)[:COMPARE_UNITS]),
-            hash=_hash(flat_first),
+            mask=_encode(first[:SLICE_UNITS]),
+            compare=_encode(head),
+            hash=_hash(first),
         )
 
 
+def _codes(unambiguous: torch.Tensor, kept: torch.Tensor) -> torch.Tensor:
+    return unambiguous.to(torch.int8) * (kept.to(torch.int8) * 2 - 1)
+
+
 def unambiguous_units(input: torch.Tensor, *, alpha: bool = False) -> torch.Tensor:
-    """The units whose fate can be read from the output: a new boolean tensor (safe to keep across an
-    in-place call)."""
+    """The units whose fate can be read from the output, in the first ``READ_ROWS`` rows: a new boolean tensor
+    (safe to keep across an in-place call)."""
     with torch.no_grad():
+        input = head_rows(input)
         if alpha:
             return ~torch.isclose(input, torch.full_like(input, -SELU_ALPHA_PRIME), rtol=1e-5, atol=1e-6)
         return input != 0

@@ -21,7 +21,8 @@ script.
 
 Sampling: masks are read on sampled steps only: steps that are multiples of ``period``, at most
 ``per_step`` root forwards each. With the default ``period=None`` the period starts at 1 and doubles
-whenever records come faster than ``max_rate`` per second. Periods are powers of two, so DDP ranks that
+whenever records come faster than ``max_rate`` per second, or the sampled work takes more than ``budget``
+(0.5 %) of the wall time. Periods are powers of two, so DDP ranks that
 settle on different periods still share the sampled steps of the larger one. Modes and counters are cheap
 and are kept for every call.
 """
@@ -91,9 +92,15 @@ def _kind_of_type(cls: type) -> Optional[str]:
     return None
 
 
-def user_frame(skip: tuple[str, ...] = (_TORCH_DIR, _PROBE_DIR)) -> Optional[tuple[str, int, str]]:
-    """The innermost frame outside torch and the probe: (file, line, function)."""
-    f = sys._getframe(1)
+def user_frame(
+    skip: tuple[str, ...] = (_TORCH_DIR, _PROBE_DIR), depth: int = 1
+) -> Optional[tuple[str, int, str]]:
+    """The innermost frame outside torch and the probe: (file, line, function). ``depth``: where to start
+    looking (a caller that knows how many of its own frames sit on top skips them)."""
+    try:
+        f: Any = sys._getframe(depth)
+    except ValueError:
+        f = sys._getframe(1)
     while f is not None:
         name = f.f_code.co_filename
         if not name.startswith(skip) and not name.startswith("<frozen"):
@@ -163,6 +170,7 @@ class Probe:
         *,
         period: Optional[int] = None,
         max_rate: float = 30.0,
+        budget: float = 0.005,
         per_step: int = 2,
         max_bytes: int = DEFAULT_MAX_BYTES,
         ring: int = 256,
@@ -173,6 +181,7 @@ class Probe:
         self.fixed_period = period
         self.period = max(1, int(period)) if period else 1
         self.max_rate = max_rate
+        self.budget = budget
         self.per_step = per_step
         self.max_bytes = max_bytes
         self.summary_every = summary_every
@@ -197,7 +206,10 @@ class Probe:
         self._kinds: dict[type, Optional[str]] = {}
         self._sample_step = -1
         self._in_step = 0
-        self._sample_times: collections.deque = collections.deque(maxlen=32)
+        self._window_start = time.perf_counter()
+        self._window_samples = 0
+        self._sample_cost = 0.0
+        self._sample_seconds = 0.0
         self._last_summary = time.monotonic()
         self._handles: list[Any] = []
         self._saved: list[tuple[Any, str, Any]] = []
@@ -386,11 +398,12 @@ class Probe:
             return
         site = None
         if fwd.active:
-            site = user_frame()
+            # _root_exit <- _post_hook <- Module._call_impl <- the user's call, usually: start there.
+            site = user_frame(depth=4)
             self._check_missing_eval(fwd, site)
         if fwd.sampled:
             if site is None:
-                site = user_frame()
+                site = user_frame(depth=4)
             self._record_forward(fwd, site)
 
     def _check_missing_eval(self, fwd: _Forward, site: Optional[tuple[str, int, str]]) -> None:
@@ -441,7 +454,9 @@ class Probe:
                 fwd.active_without_grad.append(stats.name)
             if fwd.sampled and inputs and isinstance(inputs[0], torch.Tensor):
                 # For inplace=True the output overwrites this very tensor: read it now.
+                started = time.perf_counter()
                 unambiguous = unambiguous_units(inputs[0], alpha=kind in _ALPHA_KINDS)
+                self._sample_cost += time.perf_counter() - started
         self._local.pending.append((module, stats, unambiguous, active))
 
     def _dropout_exit(self, module: nn.Module, kind: str, output: Any) -> None:
@@ -457,10 +472,12 @@ class Probe:
         _, stats, unambiguous, active = entry
         fwd = self._local.fwd
         if fwd is not None and fwd.sampled:
+            started = time.perf_counter()
             reading = None
             if unambiguous is not None and isinstance(output, torch.Tensor):
                 reading = read_mask(output, unambiguous, alpha=kind in _ALPHA_KINDS, p=stats.p)
             self._record_call(fwd, stats, module.training, reading)
+            self._sample_cost += time.perf_counter() - started
 
     # ---------- functional dropout ----------
 
@@ -514,17 +531,21 @@ class Probe:
                     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
                         fwd.active_without_grad.append(stats.name)
                 if fwd is not None and fwd.sampled and args and isinstance(args[0], torch.Tensor):
+                    started = time.perf_counter()
                     unambiguous = unambiguous_units(args[0], alpha=alpha)
+                    self._sample_cost += time.perf_counter() - started
         except Exception as error:
             self._fail(error)
             return original(*args, **kwargs)
         output = original(*args, **kwargs)
         try:
             if fwd is not None and fwd.sampled:
+                started = time.perf_counter()
                 reading = None
                 if unambiguous is not None and isinstance(output, torch.Tensor):
                     reading = read_mask(output, unambiguous, alpha=alpha, p=float(p))
                 self._record_call(fwd, stats, bool(training), reading)
+                self._sample_cost += time.perf_counter() - started
         except Exception as error:
             self._fail(error)
         return output
@@ -582,6 +603,7 @@ class Probe:
         fwd.calls.append(call)
 
     def _record_forward(self, fwd: _Forward, site: Optional[tuple[str, int, str]]) -> None:
+        started = time.perf_counter()
         now = time.time()
         tracked = self._tracked.get(fwd.root, [])
         record = {
@@ -598,17 +620,29 @@ class Probe:
         }
         self.recent.append(record)
         self._emit(record)
+        self._sample_cost += time.perf_counter() - started
         self._adapt_period()
 
     def _adapt_period(self) -> None:
+        """Doubles the period when the last samples came too fast or cost too much of the wall time."""
         if self.fixed_period:
+            self._sample_seconds += self._sample_cost
+            self._sample_cost = 0.0
             return
-        now = time.monotonic()
-        times = self._sample_times
-        times.append(now)
-        if len(times) == times.maxlen and now - times[0] < len(times) / self.max_rate:
+        self._window_samples += 1
+        if self._window_samples < 16:
+            return
+        now = time.perf_counter()
+        elapsed = max(now - self._window_start, 1e-9)
+        if self._window_samples / elapsed > self.max_rate or self._sample_cost / elapsed > self.budget:
             self.period = min(self.period * 2, 1 << 16)
-            times.clear()
+        self._sample_seconds += self._sample_cost
+        self._window_start, self._window_samples, self._sample_cost = now, 0, 0.0
+
+    @property
+    def sample_seconds(self) -> float:
+        """Time spent reading and recording masks so far (the hooks' bookkeeping on every call not included)."""
+        return self._sample_seconds + self._sample_cost
 
     def _after_step(self, optimizer: Any) -> None:
         if self.broken:
