@@ -105,9 +105,10 @@ def main():
             n *= 2
         n = max(5, int(n * args.window_seconds / max(steps(n), 1e-6)))
         probe = Probe(os.path.join(run_dir, name), write_run=False)
-        # Warm the probe up too: its first forwards name the model and settle the sampling period.
+        # Warm the probe up too: its first forwards name the model and settle the sampling period (a second
+        # of training, as at the start of any run).
         probe.install()
-        steps(n)
+        steps(max(n, int(n / args.window_seconds)))
         probe.uninstall()
         ratios, off_times, on_times = [], [], []
         sampled_before = probe.sample_seconds

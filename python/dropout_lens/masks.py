@@ -60,21 +60,16 @@ class MaskReading:
         return self.dropped / self.observed if self.observed else None
 
 
-_CODES = "0.1"  # index = code + 1: dropped -1 -> '0', ambiguous 0 -> '.', kept 1 -> '1'
+# code -> character: ambiguous 0 -> '.', dropped 1 -> '0', kept 2 -> '1'
+_CODE_CHARS = bytes.maketrans(b"\x00\x01\x02", b".01")
 
 
-def _encode(codes: torch.Tensor) -> str:
-    """codes: int8 tensor of -1 (dropped), 0 (ambiguous), 1 (kept), at most a few hundred units."""
-    return "".join(_CODES[c + 1] for c in codes.tolist())
-
-
-def _hash(codes: torch.Tensor) -> str:
-    flat = codes.reshape(-1).to(torch.int8).cpu()
+def _bytes(values: torch.Tensor) -> bytes:
+    flat = values.reshape(-1).to(torch.uint8).cpu()
     try:
-        data = flat.numpy().tobytes()
-    except (RuntimeError, TypeError):  # numpy missing: slower, but the same bytes
-        data = bytes((c + 1) for c in flat.tolist())
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+        return flat.numpy().tobytes()
+    except (RuntimeError, TypeError):  # numpy missing: slower, the same bytes
+        return bytes(flat.tolist())
 
 
 def alpha_dropped_value(p: float) -> float:
@@ -99,31 +94,23 @@ def read_mask(
     with torch.no_grad():
         output = head_rows(output)
         if alpha:
-            value = alpha_dropped_value(p)
-            kept = ~torch.isclose(output, torch.full_like(output, value), rtol=1e-5, atol=1e-6)
-            observed = int(unambiguous.sum().item())
-            dropped = int((unambiguous & ~kept).sum().item())
+            kept = ~torch.isclose(output, torch.full_like(output, alpha_dropped_value(p)), rtol=1e-5, atol=1e-6)
         else:
             kept = output != 0
-            observed = int(unambiguous.sum().item())
-            # A kept unit is non-zero, so its input was too: dropped = unambiguous - kept.
-            dropped = observed - int(kept.sum().item())
-        # Codes (-1 dropped, 0 ambiguous, 1 kept) only for the few units shown, compared and hashed.
-        first_u = (unambiguous[0] if unambiguous.dim() > 1 else unambiguous).reshape(-1)
-        first_k = (kept[0] if kept.dim() > 1 else kept).reshape(-1)
-        first = _codes(first_u, first_k)
-        head = _codes(unambiguous.reshape(-1)[:COMPARE_UNITS], kept.reshape(-1)[:COMPARE_UNITS])
+        # One small tensor of codes: 0 ambiguous, 1 dropped, 2 kept; everything else is read from its bytes.
+        codes = unambiguous.to(torch.uint8) + (unambiguous & kept).to(torch.uint8)
+        first = codes[0] if codes.dim() > 1 else codes
+        data = _bytes(codes)
+        first_data = data[: first.numel()]
+        observed = len(data) - data.count(0)
+        dropped = data.count(1)
         return MaskReading(
             dropped=dropped,
             observed=observed,
-            mask=_encode(first[:SLICE_UNITS]),
-            compare=_encode(head),
-            hash=_hash(first),
+            mask=first_data[:SLICE_UNITS].translate(_CODE_CHARS).decode("ascii"),
+            compare=data[:COMPARE_UNITS].translate(_CODE_CHARS).decode("ascii"),
+            hash=hashlib.blake2b(first_data, digest_size=8).hexdigest(),
         )
-
-
-def _codes(unambiguous: torch.Tensor, kept: torch.Tensor) -> torch.Tensor:
-    return unambiguous.to(torch.int8) * (kept.to(torch.int8) * 2 - 1)
 
 
 def unambiguous_units(input: torch.Tensor, *, alpha: bool = False) -> torch.Tensor:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import math
 import os
 import re
 import sys
@@ -214,6 +215,8 @@ class Probe:
         self._handles: list[Any] = []
         self._saved: list[tuple[Any, str, Any]] = []
         self._installed = False
+        self._uninstalled_at: Optional[float] = None
+        self._exit_registered = False
         self._closed = False
         self._lock = threading.Lock()
 
@@ -240,6 +243,12 @@ class Probe:
         for base in (_DROPOUT_BASE, _BATCHNORM_BASE):
             self._patch(base, "__init__", _site_recording_init(base.__init__, self))
         self._installed = True
+        if self._uninstalled_at is not None:  # the sampling window counts only installed time
+            self._window_start += time.perf_counter() - self._uninstalled_at
+            self._uninstalled_at = None
+        if self._exit_registered:
+            return self
+        self._exit_registered = True
         atexit.register(self.close)
         try:  # multiprocessing children (mp.spawn ranks) run their finalizers, not always atexit
             import multiprocessing.util as mp_util
@@ -280,6 +289,7 @@ class Probe:
             setattr(owner, name, value)
         self._saved.clear()
         self._installed = False
+        self._uninstalled_at = time.perf_counter()
         if _active is self:
             _active = None
 
@@ -402,6 +412,9 @@ class Probe:
             site = user_frame(depth=4)
             self._check_missing_eval(fwd, site)
         if fwd.sampled:
+            if not fwd.calls and not self._tracked.get(root):
+                self._in_step -= 1  # nothing to show (a loss module): the slot goes to the next forward
+                return
             if site is None:
                 site = user_frame(depth=4)
             self._record_forward(fwd, site)
@@ -624,18 +637,21 @@ class Probe:
         self._adapt_period()
 
     def _adapt_period(self) -> None:
-        """Doubles the period when the last samples came too fast or cost too much of the wall time."""
+        """Raises the period (by powers of two) when the last samples came faster than ``max_rate`` or their
+        work took more than ``budget`` of the wall time: in one step, by the factor it was over."""
         if self.fixed_period:
             self._sample_seconds += self._sample_cost
             self._sample_cost = 0.0
             return
         self._window_samples += 1
-        if self._window_samples < 16:
+        if self._window_samples < 8:
             return
         now = time.perf_counter()
         elapsed = max(now - self._window_start, 1e-9)
-        if self._window_samples / elapsed > self.max_rate or self._sample_cost / elapsed > self.budget:
-            self.period = min(self.period * 2, 1 << 16)
+        over = max(self._window_samples / elapsed / self.max_rate, self._sample_cost / elapsed / self.budget)
+        if over > 1:
+            factor = 1 << max(1, math.ceil(math.log2(over)))
+            self.period = min(self.period * factor, 1 << 16)
         self._sample_seconds += self._sample_cost
         self._window_start, self._window_samples, self._sample_cost = now, 0, 0.0
 
