@@ -33,3 +33,39 @@ def test_a_seed_per_rank_draws_different_masks(tmp_path):
     _, record = summary_of(tmp_path)
     assert record["summary"]["ranks"] == 2
     assert record["summary"]["findings"] == []
+
+
+LAUNCHER = """
+import os, socket, subprocess, sys
+# What torchrun does (Debian's torchrun 1.13 fails on Python 3.11 before starting any rank): one process per
+# rank, the rendezvous in the environment.
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+procs = [
+    subprocess.Popen(
+        [sys.executable, sys.argv[1]],
+        env={**os.environ, "RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": "2",
+             "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)},
+    )
+    for r in range(2)
+]
+sys.exit(max(p.wait() for p in procs))
+"""
+
+
+def test_ranks_a_launcher_starts_load_the_probe_on_import_torch(tmp_path):
+    launcher = tmp_path / "launch.py"
+    launcher.write_text(LAUNCHER)
+    import sys
+
+    r = launch(
+        "exec", "--out", str(tmp_path / "runs"), "--", sys.executable, str(launcher),
+        os.path.join(EXAMPLES, "ddp_same_seed.py"),
+    )
+    assert r.returncode == 0, r.stderr
+    run, record = summary_of(tmp_path / "runs")
+    assert record["status"] == "completed"
+    assert record["config"]["name"] == "launch.py"
+    assert sorted(f for f in os.listdir(run) if f.endswith(".ndjson")) == ["rank-0.ndjson", "rank-1.ndjson"]
+    assert [f["rule"] for f in record["summary"]["findings"]] == ["identical-masks-across-ranks"]

@@ -249,6 +249,34 @@ await test('probe on DDP (two gloo ranks over 127.0.0.1): both ranks recorded, t
   assert.deepEqual(seeded.result.findings, []);
 });
 
+await test('probe -- LAUNCHER (a #!python script that starts the ranks, as torchrun does): every rank recorded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-probe-launcher-'));
+  const launcher = join(dir, 'fakerun');
+  writeFileSync(
+    launcher,
+    [
+      `#!${python}`,
+      'import os, socket, subprocess, sys',
+      'with socket.socket() as s:',
+      '    s.bind(("127.0.0.1", 0))',
+      '    port = s.getsockname()[1]',
+      'env = {**os.environ, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}',
+      'procs = [subprocess.Popen([sys.executable, *sys.argv[1:]], env={**env, "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(2)]',
+      'sys.exit(max(p.wait() for p in procs))',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const r = cli('probe', '--out', join(dir, 'runs'), '--json', '--', launcher, join(probeExamples, 'ddp_same_seed.py'));
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.ranks, 2);
+  assert.deepEqual(
+    result.findings.map((f) => f.rule),
+    ['identical-masks-across-ranks'],
+  );
+});
+
 await test('probe without --json: the script output, then a table of layers and the findings', () => {
   const out = mkdtempSync(join(tmpdir(), 'dl-cli-probe-'));
   const r = cli('probe', '--out', out, '--', python, join(probeExamples, 'missing_eval.py'));
