@@ -8,3 +8,5 @@ export * from './export';
 export * from './metrics';
 export * from './compare';
 export * from './probe';
+export * from './probeView';
+export * from './probeTail';
