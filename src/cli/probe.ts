@@ -17,6 +17,7 @@ import {
   DEFAULT_RUNS_FOLDER,
   RunStore,
   isProbeSummary,
+  newProbeRunId,
   type ProbeFinding,
   type ProbeModule,
   type ProbeRunRecord,
@@ -119,11 +120,6 @@ export function launcherInterpreter(command: string, env: NodeJS.ProcessEnv = pr
   if (interpreter === undefined) return undefined;
   const named = basename(interpreter) === 'env' ? arg : interpreter;
   return named !== undefined && /python/i.test(basename(named)) ? named : undefined;
-}
-
-/** A probe run id: time first (ids sort by age), like the engine's runs. */
-export function newProbeRunId(now: Date = new Date()): string {
-  return `${now.toISOString().replace(/[:.]/g, '-')}-probe-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 /** The environment that lets PYTHON import the probe shipped with this package. */
