@@ -55,7 +55,11 @@ def __getattr__(name: str) -> Any:
 
         return getattr(probe, name)
     if name == "LightningCallback":
-        from .lightning import LightningCallback  # ImportError when Lightning is not installed
-
+        try:
+            from .lightning import LightningCallback
+        except ImportError as error:
+            raise ImportError(
+                "dropout_lens.LightningCallback needs Lightning (lightning or pytorch_lightning): " + str(error)
+            ) from error
         return LightningCallback
     raise AttributeError(name)

@@ -194,6 +194,7 @@ class Probe:
         self.findings = rules.FindingSet(on_new=self._on_finding)
         self.stats: dict[Any, ModuleStats] = {}
         self.broken: Optional[str] = None
+        self.failure: Optional[str] = None
         self.run: Optional[RunFolder] = None
         self.writer: Optional[RecordWriter] = None
         self._local = _Local()
@@ -250,6 +251,14 @@ class Probe:
             return self
         self._exit_registered = True
         atexit.register(self.close)
+        # A script that dies of an exception ends its own run (attach() without the launcher) as failed.
+        previous_hook = sys.excepthook
+
+        def excepthook(kind: Any, value: Any, tb: Any) -> None:
+            self.failure = "".join(traceback.format_exception(kind, value, tb))
+            previous_hook(kind, value, tb)
+
+        sys.excepthook = excepthook
         try:  # multiprocessing children (mp.spawn ranks) run their finalizers, not always atexit
             import multiprocessing.util as mp_util
 
@@ -798,7 +807,10 @@ class Probe:
             if self.writer is not None:
                 self.writer.close()
             if self.run is not None and self.run.owned:
-                self.run.finish(status or "completed")
+                if status is None and self.failure:
+                    self.run.finish("failed", message=self.failure)
+                else:
+                    self.run.finish(status or "completed")
 
     def _end_findings(self) -> None:
         """dropout-never-active: a configured dropout (p > 0) that never dropped while the model trained."""

@@ -91,3 +91,38 @@ def test_each_example_shows_its_finding_at_its_line(tmp_path):
             line = f.read().splitlines()[finding["line"] - 1]
         assert text in line, (name, line)
         assert finding["message"].startswith("observed at run time")
+
+
+ATTACHED = """
+import sys
+import torch, torch.nn as nn
+import dropout_lens
+
+model = dropout_lens.attach(nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1)))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for _ in range(3):
+    opt.zero_grad(); model(torch.randn(8, 4)).sum().backward(); opt.step()
+with torch.no_grad():
+    model(torch.randn(8, 4))  # line 11
+if sys.argv[1:] == ["fail"]:
+    raise ValueError("diverged")
+"""
+
+
+def test_attach_without_the_launcher_records_its_own_run_completed_or_failed(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import PYTHON_DIR
+
+    script = tmp_path / "attached.py"
+    script.write_text(ATTACHED)
+    env = {**os.environ, "PYTHONPATH": PYTHON_DIR}
+    for arg, status in (("ok", "completed"), ("fail", "failed")):
+        cwd = tmp_path / arg
+        cwd.mkdir()
+        subprocess.run([sys.executable, str(script), arg], cwd=cwd, env=env, capture_output=True, timeout=120)
+        record = run_json(cwd / ".dropout-lens" / "runs")
+        assert record["status"] == status
+        assert [(f["rule"], f["line"]) for f in record["summary"]["findings"]] == [("missing-eval", 11)]
+    assert "ValueError: diverged" in record["message"]
