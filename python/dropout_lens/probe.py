@@ -53,6 +53,10 @@ from .runs import RunFolder
 
 PROBE_FORMAT = "dropout-lens/probe@1"
 
+MAX_STATS = 2000
+"""Dropout modules and functional call sites with counters; beyond it (models created in a loop, say) new ones
+are not counted, so memory stays bounded."""
+
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _PROBE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -233,13 +237,17 @@ class Probe:
         reg = nn.modules.module
         self._handles.append(reg.register_module_forward_pre_hook(self._pre_hook))
         self._handles.append(reg.register_module_forward_hook(self._post_hook))
+        wrappers = []
         for name in FUNCTIONAL:
             original = getattr(F, name, None)
             if original is not None:
-                self._patch(F, name, _functional_wrapper(original, "F." + name, "alpha" in name))
+                wrappers.append(_functional_wrapper(original, "F." + name, "alpha" in name))
+                self._patch(F, name, wrappers[-1])
         sdpa = getattr(F, "scaled_dot_product_attention", None)
         if sdpa is not None:
-            self._patch(F, "scaled_dot_product_attention", _sdpa_wrapper(sdpa))
+            wrappers.append(_sdpa_wrapper(sdpa))
+            self._patch(F, "scaled_dot_product_attention", wrappers[-1])
+        self._patch(torch.jit, "script", _jit_script_wrapper(torch.jit.script, wrappers))
         self._install_step_clock()
         for base in (_DROPOUT_BASE, _BATCHNORM_BASE):
             self._patch(base, "__init__", _site_recording_init(base.__init__, self))
@@ -327,6 +335,8 @@ class Probe:
         self._tracked[root] = tracked
         if inner is not root:
             self._tracked[inner] = tracked
+        if not tracked:
+            return  # a loss module, or a model with only functional dropout (its calls are recorded as they run)
         self._emit(
             {
                 "t": "model",
@@ -460,9 +470,9 @@ class Probe:
         p = float(module.p)
         stats = self.stats.get(id(module))
         if stats is None:
-            stats = self.stats[id(module)] = ModuleStats(
-                self.name_of(module), kind, p, self._sites.get(module)
-            )
+            stats = ModuleStats(self.name_of(module), kind, p, self._sites.get(module))
+            if len(self.stats) < MAX_STATS:
+                self.stats[id(module)] = stats
         active = module.training and p > 0
         if module.training:
             stats.train_calls += 1
@@ -524,13 +534,15 @@ class Probe:
             if stats is None:
                 site = user_frame()
                 where = f"{os.path.basename(site[0])}:{site[1]}" if site else "?"
-                stats = self.stats[key] = ModuleStats(
+                stats = ModuleStats(
                     f"{self.name_of(owner)} ({kind} at {where})",
                     kind,
                     float(p),
                     (site[0], site[1]) if site else None,
                     functional=True,
                 )
+                if len(self.stats) < MAX_STATS:
+                    self.stats[key] = stats
             active = bool(training) and float(p) > 0
             if training:
                 stats.train_calls += 1
@@ -581,7 +593,7 @@ class Probe:
             stats = self.stats.get(key)
             if stats is None:
                 site = user_frame()
-                stats = self.stats[key] = ModuleStats(
+                stats = ModuleStats(
                     f"{self.name_of(owner)} (scaled_dot_product_attention)",
                     "F.scaled_dot_product_attention",
                     float(dropout_p),
@@ -589,6 +601,8 @@ class Probe:
                     functional=True,
                     fused=True,
                 )
+                if len(self.stats) < MAX_STATS:
+                    self.stats[key] = stats
             stats.p = float(dropout_p)
             if dropout_p > 0:
                 stats.train_calls += 1
@@ -709,6 +723,8 @@ class Probe:
             return [r for r in (ref() for ref in cached[1]) if r is not None]
         params = {id(p) for group in optimizer.param_groups for p in group["params"]}
         roots = [r for r in list(self._roots) if any(id(p) in params for p in r.parameters())]
+        if len(self._opt_roots) > 1000:  # optimizers created in a loop: forget the old ones
+            self._opt_roots.clear()
         self._opt_roots[id(optimizer)] = (self._roots_version, [weakref.ref(r) for r in roots])
         return roots
 
@@ -896,7 +912,36 @@ def _sdpa_wrapper(original: Callable) -> Callable:
             probe.fused(float(dropout_p), sys._getframe(1))
         return original(*args, **kwargs)
 
+    wrapper.__dropout_lens_original__ = original  # type: ignore[attr-defined]
     return wrapper
+
+
+def _jit_script_wrapper(original_script: Callable, wrappers: list) -> Callable:
+    """TorchScript compiles the Python functions a scripted module calls; it cannot compile our wrappers
+    (``*args``). Before the first ``torch.jit.script`` call, each wrapper is entered in TorchScript's function
+    cache as the compiled original: scripted code runs the original, unobserved (hooks do not fire in
+    TorchScript either)."""
+    import functools
+
+    aliased = False
+
+    @functools.wraps(original_script)
+    def script(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal aliased
+        if not aliased:
+            aliased = True
+            try:
+                from torch.jit._state import _set_jit_function_cache
+            except ImportError:
+                _set_jit_function_cache = None
+            for wrapper in wrappers if _set_jit_function_cache is not None else []:
+                try:
+                    _set_jit_function_cache(wrapper, original_script(wrapper.__dropout_lens_original__))
+                except Exception:
+                    pass  # that function stays uncompilable under the probe, as it would be without this
+        return original_script(obj, *args, **kwargs)
+
+    return script
 
 
 def _site_recording_init(original: Callable, probe: Probe) -> Callable:

@@ -177,3 +177,19 @@ def test_record_files_rotate_at_their_size_cap_and_survive_a_cut_line(tmp_path):
     assert rows[-1]["i"] == 1999
     assert all(r["t"] in ("header", "fwd") for r in rows)
     assert json.loads(open(path).readline())["t"] == "header"  # every part starts with the header
+
+
+class Scripted(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.drop(F.dropout(self.fc(x), 0.5, self.training))
+
+
+def test_torch_jit_script_still_compiles_modules_that_call_functional_dropout(probe):
+    scripted = torch.jit.script(Scripted().eval())
+    x = torch.randn(2, 4)
+    assert torch.equal(scripted(x), scripted.fc(x))
