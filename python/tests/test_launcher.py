@@ -126,3 +126,33 @@ def test_attach_without_the_launcher_records_its_own_run_completed_or_failed(tmp
         assert record["status"] == status
         assert [(f["rule"], f["line"]) for f in record["summary"]["findings"]] == [("missing-eval", 11)]
     assert "ValueError: diverged" in record["message"]
+
+
+KILLED = """
+import os, signal
+import torch, torch.nn as nn
+
+model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(20):
+    opt.zero_grad(); model(torch.randn(8, 4)).sum().backward(); opt.step()
+with torch.no_grad():
+    model(torch.randn(8, 4))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_script_leaves_its_records_and_summarize_reads_them(tmp_path):
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED)
+    r = launch("run", "--out", str(tmp_path / "runs"), "--period", "1", str(script))
+    assert r.returncode == -9
+    run = only_run(tmp_path / "runs")
+    assert run_json(tmp_path / "runs")["status"] == "running"  # nobody could end it
+    s = launch("summarize", run)
+    assert s.returncode == 0, s.stderr
+    summary = json.loads(s.stdout)
+    (module,) = summary["modules"]
+    assert module["name"] == "1" and module["partial"] is True and module["trainCalls"] >= 2
+    assert 0.2 < module["realizedDrop"] < 0.8
+    assert [f["rule"] for f in summary["findings"]] == ["missing-eval"]

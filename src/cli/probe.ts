@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename, delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { RULE_INFO } from '../analysis/rules';
 import type { RuleId } from '../protocol/findings';
@@ -179,7 +180,8 @@ export async function runProbe(args: string[], io: CliIO): Promise<number> {
     // Killed before the launcher could end the run: end it here, from the records on disk.
     record = finishKilledRun(options.python, folder, record, child);
   }
-  const result = probeResult(record, folder, child.code ?? (child.signal ? 128 : 1), child.stdout, options.script);
+  const signalled = child.signal ? 128 + (osConstants.signals[child.signal] ?? 0) : 1;
+  const result = probeResult(record, folder, child.code ?? signalled, child.stdout, options.script);
   if (options.json) io.stdout(JSON.stringify(result) + '\n');
   else io.stdout(probeText(result));
   const failed = record.status !== 'completed' || result.exitCode !== 0;

@@ -286,7 +286,7 @@ await test('probe without --json: the script output, then a table of layers and 
   assert.match(r.stdout, /missing_eval\.py:20 missing-eval \(rank 0\): observed at run time/);
 });
 
-await test('probe: a failing script leaves a failed run with its traceback; a missing interpreter is a clear message', () => {
+await test('probe: a failing script leaves a failed run with its traceback, a killed one its records; a missing interpreter is a clear message', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dl-cli-probe-'));
   const script = join(dir, 'boom.py');
   writeFileSync(script, 'import torch\nraise RuntimeError("loss is nan")\n');
@@ -298,6 +298,30 @@ await test('probe: a failing script leaves a failed run with its traceback; a mi
   assert.match(r.stderr, /RuntimeError: loss is nan/);
   const record = JSON.parse(readFileSync(join(result.run, 'run.json'), 'utf8'));
   assert.match(record.message, /RuntimeError: loss is nan/);
+  const killed = join(dir, 'killed.py');
+  writeFileSync(
+    killed,
+    [
+      'import os, signal, torch, torch.nn as nn',
+      'model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))',
+      'opt = torch.optim.SGD(model.parameters(), lr=0.1)',
+      'for _ in range(10):',
+      '    opt.zero_grad(); model(torch.randn(8, 4)).sum().backward(); opt.step()',
+      'os.kill(os.getpid(), signal.SIGKILL)',
+      '',
+    ].join('\n'),
+  );
+  const k = cli('probe', '--out', join(dir, 'runs'), '--json', '--', python, killed);
+  assert.equal(k.status, 1);
+  const kr = JSON.parse(k.stdout);
+  assert.equal(kr.exitCode, 137);
+  assert.equal(kr.status, 'failed');
+  assert.deepEqual(
+    kr.modules.map((m) => m.name),
+    ['1'],
+    'the records up to the kill are kept',
+  );
+  assert.match(JSON.parse(readFileSync(join(kr.run, 'run.json'), 'utf8')).message, /killed \(SIGKILL\)/);
   const missing = cli('probe', '--', join(dir, 'no-such-python'), script);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /cannot run .*no-such-python/);
