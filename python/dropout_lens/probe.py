@@ -267,6 +267,8 @@ class Probe:
             previous_hook(kind, value, tb)
 
         sys.excepthook = excepthook
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork)
         try:  # multiprocessing children (mp.spawn ranks) run their finalizers, not always atexit
             import multiprocessing.util as mp_util
 
@@ -274,6 +276,24 @@ class Probe:
         except Exception:
             pass
         return self
+
+    def _after_fork(self) -> None:
+        """A forked child (a DataLoader worker, a fork-started rank) starts its own record: it must not write the
+        parent's counters, findings or run status into the parent's file."""
+        if self.writer is not None:
+            self.writer.close()  # the child's copy of the descriptor only
+        self.writer = None
+        self.stats = {}
+        self.findings = rules.FindingSet(on_new=self._on_finding)
+        self.step = 0
+        self._opt_steps = {}
+        self._opt_roots = {}
+        self.rank = self.world = None
+        self._local = _Local()
+        self.recent.clear()
+        self._lock = threading.Lock()
+        if self.run is not None:
+            self.run = RunFolder(self.run.path, None, owned=False)
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._saved.append((owner, name, owner.__dict__.get(name, getattr(owner, name))))

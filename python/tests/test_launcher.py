@@ -156,3 +156,29 @@ def test_a_killed_script_leaves_its_records_and_summarize_reads_them(tmp_path):
     assert module["name"] == "1" and module["partial"] is True and module["trainCalls"] >= 2
     assert 0.2 < module["realizedDrop"] < 0.8
     assert [f["rule"] for f in summary["findings"]] == ["missing-eval"]
+
+
+WORKERS = """
+import torch, torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+ds = TensorDataset(torch.randn(256, 4), torch.randn(256, 1))
+model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(2):
+    model.train()
+    for xb, yb in DataLoader(ds, batch_size=32, num_workers=2):  # workers forked before the first forward
+        opt.zero_grad(); ((model(xb) - yb) ** 2).mean().backward(); opt.step()
+"""
+
+
+def test_forked_dataloader_workers_write_nothing_into_the_run(tmp_path):
+    script = tmp_path / "workers.py"
+    script.write_text(WORKERS)
+    r = launch("run", "--out", str(tmp_path / "runs"), str(script))
+    assert r.returncode == 0, r.stderr
+    run = only_run(tmp_path / "runs")
+    assert sorted(os.listdir(run)) == ["rank-0.ndjson", "run.json"]
+    summary = run_json(tmp_path / "runs")["summary"]
+    assert summary["ranks"] == 1 and summary["findings"] == []
+    assert [(m["name"], m["trainCalls"]) for m in summary["modules"]] == [("2", 16)]
