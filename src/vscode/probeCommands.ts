@@ -14,6 +14,7 @@ import { log } from './log';
 import type { RunController } from './runController';
 import { RunPanel } from './runPanel';
 import { workspaceRunStore } from './runRecorder';
+import { diagnosticsSettings } from './settings';
 import type { RunsView } from './runsView';
 
 const POLL_MS = 500;
@@ -107,11 +108,15 @@ export class ProbeRunFollower implements vscode.Disposable {
   }
 }
 
+/** Run-time findings in the Problems panel, under the user's rule switches and severities (dropoutLens.diagnostics). */
 export function setProbeDiagnostics(collection: vscode.DiagnosticCollection, findings: readonly ProbeFinding[]): void {
   const byFile = new Map<string, vscode.Diagnostic[]>();
   for (const f of findings) {
+    const settings = diagnosticsSettings(vscode.Uri.file(f.file));
+    const rule = f.rule as RuleId;
+    if (settings.rules[rule] === false) continue;
     const line = Math.max(0, f.line - 1);
-    const severity = RULE_INFO.get(f.rule as RuleId)?.severity ?? 'warning';
+    const severity = settings.severities[rule] ?? RULE_INFO.get(rule)?.severity ?? 'warning';
     const rank = f.rank !== null && f.rank !== undefined ? ` (rank ${String(f.rank)})` : '';
     const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, 10_000), f.message + rank, SEVERITY[severity]);
     d.source = 'Dropout Lens (run time)';
