@@ -236,7 +236,10 @@ class Probe:
         _active = self
         reg = nn.modules.module
         self._handles.append(reg.register_module_forward_pre_hook(self._pre_hook))
-        self._handles.append(reg.register_module_forward_hook(self._post_hook))
+        try:  # PyTorch >= 2.1: the exit hook runs even when a forward raises, so the module stack stays right
+            self._handles.append(reg.register_module_forward_hook(self._post_hook, always_call=True))
+        except TypeError:
+            self._handles.append(reg.register_module_forward_hook(self._post_hook))
         wrappers = []
         for name in FUNCTIONAL:
             original = getattr(F, name, None)
