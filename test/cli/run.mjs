@@ -25,7 +25,7 @@ const cli = (...args) => spawnSync(process.execPath, [bin, ...args], { cwd: root
 await test('--help lists every command and exits 0', () => {
   const r = cli('--help');
   assert.equal(r.status, 0, r.stderr);
-  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval', 'probe'])
+  for (const command of ['lint', 'train', 'compare', 'sweep', 'size-sweep', 'mc', 'forgot-eval'])
     assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
 });
 
@@ -306,6 +306,8 @@ await test('compare --save SIGKILLed mid-save leaves interrupted runs, never run
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
 // The runtime probe on the user's own PyTorch scripts (examples/pytorch/probe), with Debian's torch.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const probeExamples = join(examples, 'pytorch', 'probe');
