@@ -5,9 +5,9 @@
 import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
 import type { FnInfo, Py, State } from './context';
-import { args, children, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
 import { dotted, qualify } from './names';
-import { findAll, within } from './tree-index';
+import { all, findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
@@ -110,6 +110,23 @@ function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
 }
 
 const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
+
+/** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
+function plainInstance(py: Py, arg: SyntaxNode): boolean {
+  if (arg.name !== 'VariableName') return false;
+  const name = py.text(arg);
+  const plain = new Set(
+    all(py, 'ClassDefinition')
+      .map((c) => defName(py, c))
+      .filter((c) => !py.classes.has(c)),
+  );
+  if (plain.size === 0) return false;
+  const values = all(py, 'AssignStatement')
+    .map((a) => children(a))
+    .filter((k) => k.length === 3 && k[0]?.name === 'VariableName' && py.text(k[0]) === name)
+    .map((k) => k[2]);
+  return values.length > 0 && values.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild)));
+}
 
 function runsOnce(py: Py, iter: SyntaxNode): boolean {
   if (iter.name !== 'CallExpression' || py.text(iter.firstChild) !== 'range') return false;
@@ -409,8 +426,12 @@ export class FlowWalker {
         // Record call-site states for model arguments.
         a.positional.forEach((arg, i) => {
           const m = modelOf(py, arg);
+          // An instance of a plain class of the file (no nn.Module) has no mode: nothing to switch.
+          if (!m && plainInstance(py, arg)) recordSite(py, fname, i + offset, 'eval');
           if (!m) return;
-          recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
+          // A model without dropout or batch norm behaves the same in either mode: as good as eval.
+          const mode = flow.mc || !isSensitive(py, m) ? 'eval' : (state.get(m)?.mode ?? 'unknown');
+          recordSite(py, fname, i + offset, mode);
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
         // A helper may read models it is not passed (a closure's, a global): record the modes it is called in.
@@ -419,7 +440,7 @@ export class FlowWalker {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
           if (!m || idx < 0) continue;
-          recordSite(py, fname, idx, state.get(m)?.mode ?? 'unknown');
+          recordSite(py, fname, idx, isSensitive(py, m) ? (state.get(m)?.mode ?? 'unknown') : 'eval');
           this.trainModeCall(m, fn, idx, call, state, flow);
         }
         if (fn.trainsParams.size > 0) {

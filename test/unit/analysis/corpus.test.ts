@@ -36,7 +36,7 @@ export function labels(file: string, text: string): Set<string> {
   return out;
 }
 
-test('corpus: precision >= 0.95 and recall >= 0.90, per rule and overall', () => {
+test('corpus: no false positive and no miss, per rule, over at least 200 files of which half are clean', () => {
   const files = readdirSync(DIR).filter((f) => !f.endsWith('.expect'));
   assert.ok(files.length >= 60, `corpus has ${files.length} files`);
   const perRule = new Map<string, { tp: number; fp: number; fn: number }>();
@@ -92,9 +92,22 @@ test('corpus: precision >= 0.95 and recall >= 0.90, per rule and overall', () =>
   );
   console.log(lines.join('\n'));
   if (problems.length) console.log(problems.join('\n'));
-  assert.ok(clean / files.length >= 0.4, 'at least 40% clean near-misses');
-  assert.ok(precision >= 0.95, `precision ${precision}`);
-  assert.ok(recall >= 0.9, `recall ${recall}`);
+  assert.ok(files.length >= 200, `the corpus has ${files.length} files; it keeps at least 200`);
+  assert.ok(clean / files.length >= 0.5, 'at least half of the corpus is clean near-misses');
+  // Every rule, every file: no false positive and no miss.
+  assert.deepEqual(problems, []);
+  assert.equal(precision, 1);
+  assert.equal(recall, 1);
+});
+
+test('known limits: the two documented cases the analysis still gets wrong, so that a fix shows here', () => {
+  const dir = join(__dirname, '../../fixtures/analysis-limits');
+  const found = (name: string) =>
+    analyzeDocument(readFileSync(join(dir, name), 'utf8'), name).map((f) => `${f.range.start.line + 1}:${f.rule}`);
+  // The helper switches to eval() only when asked, and this call does not ask: a miss (expected 22:missing-eval).
+  assert.deepEqual(found('caller_chosen_mode_by_default.py'), []);
+  // A batch-norm-only generator sampled for progress in its training loop: flagged, though GAN code does this.
+  assert.deepEqual(found('bn_only_snapshot_in_training.py'), ['31:missing-eval']);
 });
 
 test('corpus: a file that does not parse gets exactly one parse-error finding', () => {
