@@ -6,6 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { analyzeDocument, isAnalyzable } from '../analysis';
 import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
+import { shown } from './args';
 import { formatFindings, type Format, type Located } from './lintOutput';
 
 export interface LintIO {
@@ -82,7 +83,7 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
-      io.stderr(`dropout-lens lint: unknown option "${a}"\n\n${USAGE}`);
+      io.stderr(`dropout-lens lint: unknown option ${shown(a)}\n\n${USAGE}`);
       return 2;
     }
     paths.push(a);

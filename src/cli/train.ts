@@ -6,10 +6,21 @@ import { EngineSession } from '../engine/session';
 import type { EngineEvent } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord } from '../protocol/webview';
+import { MAX_EPOCHS, parseArgs, wholeNumber, type FlagSpec } from './args';
 import { fixed, percent, progressBar, table, toJson } from './format';
 import type { CliIO } from './io';
 
-const USAGE = 'Usage: dropout-lens train CONFIG [--json] [--epochs N]\n';
+const USAGE = `Usage: dropout-lens train CONFIG [--json] [--epochs N]
+
+Trains the model config in this process and prints its metrics per epoch.
+  --epochs N      override the config's epochs (1 to ${MAX_EPOCHS})
+  --json          print the engine's events as JSON lines on stdout
+`;
+
+const TRAIN_FLAGS = new Map<string, FlagSpec>([
+  ['--json', {}],
+  ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
+]);
 
 /** Reads and parses a config and its CSV. Returns a precise message instead of throwing. */
 export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }> {
@@ -65,19 +76,26 @@ export function trainInProcess(
 }
 
 export async function runTrain(args: string[], io: CliIO): Promise<number> {
-  if (args.includes('--help')) {
+  const parsed = parseArgs(args, TRAIN_FLAGS);
+  if (parsed === 'help') {
     io.stdout(USAGE);
     return 0;
   }
-  const json = args.includes('--json');
-  const epochsAt = args.indexOf('--epochs');
-  const epochs = epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined;
-  const positional = args.filter((a, i) => !a.startsWith('--') && (epochsAt < 0 || i !== epochsAt + 1));
-  if (positional.length !== 1 || (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0))) {
-    io.stderr(USAGE);
+  const problem =
+    'error' in parsed
+      ? parsed.error
+      : parsed.positional.length !== 1
+        ? parsed.positional.length === 0
+          ? 'a CONFIG file is needed'
+          : `only one CONFIG file, please (got ${parsed.positional.length})`
+        : undefined;
+  if (problem !== undefined || 'error' in parsed) {
+    io.stderr(`dropout-lens train: ${problem}\n\n${USAGE}`);
     return 2;
   }
-  const loaded = await loadConfigFile(positional[0]!);
+  const json = parsed.flags.has('--json');
+  const epochs = parsed.flags.get('--epochs') as number | undefined;
+  const loaded = await loadConfigFile(parsed.positional[0]!);
   if ('error' in loaded) {
     io.stderr(`${loaded.error}\n`);
     return 1;

@@ -34,8 +34,12 @@ export function parseCsv(text: string): CsvTable {
       throw new CsvError(`expected ${width} cells like the first row, found ${row.length}`, lines[i]);
   });
   const isNumber = (cell: string) => cell.trim() !== '' && Number.isFinite(Number(cell));
-  // A header row is one with a cell that is not a number where the next row has a number.
-  const hasHeader = rows.length > 1 && rows[0]!.some((cell, c) => !isNumber(cell) && isNumber(rows[1]![c]!));
+  // A header row is one with a cell that is not a number where the next row has a number. A lone row of names
+  // (no cell a number) is a header with no data rows under it, not a data row.
+  const hasHeader =
+    rows.length > 1
+      ? rows[0]!.some((cell, c) => !isNumber(cell) && isNumber(rows[1]![c]!))
+      : rows[0]!.every((cell) => cell !== '' && !isNumber(cell));
   if (hasHeader) return { header: rows[0]!.map((h) => h.trim()), rows: rows.slice(1), lines: lines.slice(1) };
   return { header: undefined, rows, lines };
 }
