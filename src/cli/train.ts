@@ -1,11 +1,11 @@
 /** `dropout-lens train CONFIG [--json] [--epochs N]`: the engine in this process, a progress bar, a summary. */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseModelConfig } from '../analysis/config';
 import { EngineSession } from '../engine/session';
 import type { EngineEvent } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord } from '../protocol/webview';
+import { CONFIG_FILE_LIMIT, DATA_FILE_LIMIT, readRegularFile } from '../session/dataFile';
 import { MAX_EPOCHS, parseArgs, wholeNumber, type FlagSpec } from './args';
 import { fixed, percent, progressBar, table, toJson } from './format';
 import type { CliIO } from './io';
@@ -22,14 +22,14 @@ const TRAIN_FLAGS = new Map<string, FlagSpec>([
   ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
 ]);
 
-/** Reads and parses a config and its CSV. Returns a precise message instead of throwing. */
+/**
+ * Reads and parses a config and its CSV. Returns a precise message instead of throwing. Neither file is opened
+ * unless it is a regular file within its size limit (a FIFO named data.csv is refused, it cannot hang).
+ */
 export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return { error: `${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  }
+  const config = await readRegularFile(path, CONFIG_FILE_LIMIT);
+  if (!config.ok) return { error: config.message };
+  const text = new TextDecoder().decode(config.bytes);
   const { spec, findings } = parseModelConfig(text, path);
   const errors = findings.filter((f) => f.severity === 'error');
   if (!spec || errors.length > 0) {
@@ -42,11 +42,9 @@ export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; c
   }
   if (spec.data.source !== 'csv') return { spec };
   const csvPath = resolve(dirname(path), spec.data.path);
-  try {
-    return { spec, csvText: await readFile(csvPath, 'utf8') };
-  } catch {
-    return { error: `${path}: cannot read the dataset ${csvPath} named in data.csv` };
-  }
+  const csv = await readRegularFile(csvPath, { ...DATA_FILE_LIMIT, what: 'the dataset named in data.csv' });
+  if (!csv.ok) return { error: `${path}: ${csv.message}` };
+  return { spec, csvText: new TextDecoder().decode(csv.bytes) };
 }
 
 /** Runs one training session in this process; resolves with its events' `done`. */

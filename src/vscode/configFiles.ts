@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { configCore } from './lazyCores';
 import type { Finding } from '../protocol/findings';
 import type { ModelSpec } from '../protocol/modelSpec';
+import { DATA_FILE_LIMIT, MAX_DATA_FILE_BYTES, formatBytes, readRegularFile } from '../session/dataFile';
 
 export const CONFIG_GLOB = '**/*.dropout.{yaml,yml,json}';
 const CONFIG_NAME = /\.dropout\.(ya?ml|json)$/i;
@@ -43,13 +44,39 @@ export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   }
   if (spec.data.source !== 'csv') return { ok: true, spec };
   const csvUri = vscode.Uri.joinPath(uri, '..', spec.data.path);
+  const read = await readDataset(csvUri);
+  if (read.ok) return { ok: true, spec, csvBytes: read.bytes };
+  return {
+    ok: false,
+    problems: [],
+    message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${read.message}`,
+  };
+}
+
+/**
+ * A dataset's bytes, read only when it is a regular file within the stated size limit (a FIFO, a device or a
+ * folder is refused before it is opened, so it cannot hang the extension host).
+ */
+async function readDataset(uri: vscode.Uri): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; message: string }> {
+  if (uri.scheme === 'file') {
+    const read = await readRegularFile(uri.fsPath, { ...DATA_FILE_LIMIT, what: 'it' });
+    // The caller names the path, relative to the workspace.
+    return read.ok ? read : { ok: false, message: read.reason };
+  }
   try {
-    return { ok: true, spec, csvBytes: await vscode.workspace.fs.readFile(csvUri) };
+    const info = await vscode.workspace.fs.stat(uri);
+    if ((info.type & vscode.FileType.File) === 0)
+      return {
+        ok: false,
+        message: `it is ${info.type & vscode.FileType.Directory ? 'a folder, not a regular file' : 'not a regular file'}; Dropout Lens reads only regular files`,
+      };
+    if (info.size > MAX_DATA_FILE_BYTES)
+      return {
+        ok: false,
+        message: `it is ${formatBytes(info.size)}, more than the ${formatBytes(MAX_DATA_FILE_BYTES)} Dropout Lens reads (${DATA_FILE_LIMIT.why})`,
+      };
+    return { ok: true, bytes: await vscode.workspace.fs.readFile(uri) };
   } catch (error) {
-    return {
-      ok: false,
-      problems: [],
-      message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}`,
-    };
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -112,6 +112,43 @@ await test('a CSV with only a header row "has a header but no data rows"', () =>
   }
 });
 
+const hasMkfifo = process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0;
+
+await test(
+  'a FIFO named data.csv (or as the config) is refused with a message, it does not hang',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-cli-fifo-'));
+    try {
+      assert.equal(spawnSync('mkfifo', [join(dir, 'data.csv')]).status, 0);
+      assert.equal(spawnSync('mkfifo', [join(dir, 'piped.dropout.yaml')]).status, 0);
+      writeFileSync(
+        join(dir, 'm.dropout.yaml'),
+        'name: fifo\ndata: { csv: data.csv }\nmodel:\n  input: 2\n  layers: [{ dense: 4 }, { dense: 2 }]\ntraining: { epochs: 2 }\n',
+      );
+      const quick = (...args) =>
+        spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      for (const command of ['train', 'compare']) {
+        const r = quick(command, join(dir, 'm.dropout.yaml'));
+        assert.equal(r.error?.code, undefined, `${command} hung on the FIFO`);
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(
+          r.stderr,
+          /data\.csv: the dataset named in data\.csv is a FIFO \(named pipe\), not a regular file/,
+        );
+      }
+      const config = quick('train', join(dir, 'piped.dropout.yaml'));
+      assert.equal(config.status, 1, config.stderr);
+      assert.match(config.stderr, /piped\.dropout\.yaml: the config is a FIFO \(named pipe\)/);
+      const folder = quick('train', dir);
+      assert.equal(folder.status, 1, folder.stderr);
+      assert.match(folder.stderr, /the config is a folder, not a regular file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  { skip: hasMkfifo ? false : 'mkfifo is not available here' },
+);
+
 await test("lint --format json finds the examples' mistakes with 1-based positions, and exits 1 on errors", () => {
   const r = cli('lint', examples, '--format', 'json');
   assert.equal(r.status, 1, r.stderr);
