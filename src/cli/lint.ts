@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { analyzeDocument, isAnalyzable } from '../analysis';
 import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
-import { readRegularFile, type FileLimit } from '../session/dataFile';
+import { readRegularFile, type FileLimit } from '../engine/data/files';
 import { shown } from './args';
 import { formatFindings, type Format, type Located } from './lintOutput';
 

@@ -5,7 +5,14 @@ import { EngineSession } from '../engine/session';
 import type { EngineEvent } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord } from '../protocol/webview';
-import { CONFIG_FILE_LIMIT, DATA_FILE_LIMIT, readRegularFile } from '../session/dataFile';
+import {
+  CONFIG_FILE_LIMIT,
+  DATA_FILE_LIMIT,
+  STREAMED_DATA_FILE_LIMIT,
+  checkFile,
+  readRegularFile,
+  streamRegularFile,
+} from '../engine/data/files';
 import { MAX_EPOCHS, parseArgs, wholeNumber, type FlagSpec } from './args';
 import { fixed, percent, progressBar, table, toJson } from './format';
 import type { CliIO } from './io';
@@ -24,9 +31,13 @@ const TRAIN_FLAGS = new Map<string, FlagSpec>([
 
 /**
  * Reads and parses a config and its CSV. Returns a precise message instead of throwing. Neither file is opened
- * unless it is a regular file within its size limit (a FIFO named data.csv is refused, it cannot hang).
+ * unless it is a regular file within its size limit (a FIFO named data.csv is refused, it cannot hang). With
+ * `streamCsv`, the CSV is only checked and its path returned, for an engine that streams it from disk.
  */
-export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }> {
+export async function loadConfigFile(
+  path: string,
+  options: { streamCsv?: boolean } = {},
+): Promise<{ spec: ModelSpec; csvText?: string; csvPath?: string } | { error: string }> {
   const config = await readRegularFile(path, CONFIG_FILE_LIMIT);
   if (!config.ok) return { error: config.message };
   const text = new TextDecoder().decode(config.bytes);
@@ -42,15 +53,23 @@ export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; c
   }
   if (spec.data.source !== 'csv') return { spec };
   const csvPath = resolve(dirname(path), spec.data.path);
-  const csv = await readRegularFile(csvPath, { ...DATA_FILE_LIMIT, what: 'the dataset named in data.csv' });
+  const what = 'the dataset named in data.csv';
+  if (options.streamCsv) {
+    const problem = await checkFile(csvPath, { ...STREAMED_DATA_FILE_LIMIT, what });
+    return problem === undefined ? { spec, csvPath } : { error: `${path}: ${csvPath}: ${problem}` };
+  }
+  const csv = await readRegularFile(csvPath, { ...DATA_FILE_LIMIT, what });
   if (!csv.ok) return { error: `${path}: ${csv.message}` };
   return { spec, csvText: new TextDecoder().decode(csv.bytes) };
 }
 
+/** The dataset of an in-process training: its text, or its path for the engine to stream. */
+export type CsvInput = { csvText: string } | { csvPath: string } | undefined;
+
 /** Runs one training session in this process; resolves with its events' `done`. */
 export function trainInProcess(
   spec: ModelSpec,
-  csvText: string | undefined,
+  csv: CsvInput,
   onEvent: (event: EngineEvent) => void,
   signal?: AbortSignal,
 ): Promise<Extract<EngineEvent, { type: 'done' }>> {
@@ -61,13 +80,14 @@ export function trainInProcess(
         if (event.type === 'done') resolveDone(event);
       },
       schedule: (fn) => setImmediate(fn),
+      readFile: (file, onChunk) => streamRegularFile(file, STREAMED_DATA_FILE_LIMIT, onChunk),
     });
     signal?.addEventListener('abort', () => session.handle({ type: 'stop' }), { once: true });
     session.handle({
       type: 'start',
       version: 1,
       spec,
-      ...(csvText !== undefined ? { csvText } : {}),
+      ...csv,
       options: { streamHz: 0, boundaryEvery: 0 },
     });
   });
@@ -93,7 +113,8 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   }
   const json = parsed.flags.has('--json');
   const epochs = parsed.flags.get('--epochs') as number | undefined;
-  const loaded = await loadConfigFile(parsed.positional[0]!);
+  // The engine streams the CSV from disk: this process never holds the file's text.
+  const loaded = await loadConfigFile(parsed.positional[0]!, { streamCsv: true });
   if ('error' in loaded) {
     io.stderr(`${loaded.error}\n`);
     return 1;
@@ -106,7 +127,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   process.once('SIGINT', onSigint);
   const done = await trainInProcess(
     spec,
-    loaded.csvText,
+    loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : undefined,
     (event) => {
       if (json) io.stdout(toJson(event) + '\n');
       if (event.type === 'epoch') {

@@ -7,7 +7,7 @@ import type { EngineCommand, EngineEvent, Metrics, StartOptions } from '../proto
 import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { isDropRate } from '../protocol/validate';
-import { loadDataset } from './data';
+import { CsvStream, loadDataset, type CsvSource } from './data';
 import { createTrainer, type Trainer } from './trainer';
 
 export type Post = (event: EngineEvent, transfer?: ArrayBuffer[]) => void;
@@ -19,6 +19,11 @@ export interface SessionHost {
   /** True when the host has asked for a stop or pause that has not been handled yet (a shared flag). */
   interrupted?(): boolean;
   now?(): number;
+  /**
+   * Streams a file's bytes to `onChunk` (synchronously; throws with a message saying why it cannot). Hosts
+   * that can read files supply it (the worker entry, the CLI); a `start` with `csvPath` needs it.
+   */
+  readFile?(path: string, onChunk: (bytes: Uint8Array) => void): void;
 }
 
 /** Shortest wall time between two decision-boundary snapshots. */
@@ -46,6 +51,16 @@ export class EngineSession {
   private final: { train: Metrics; validation: Metrics; validationTrainMode: Metrics } | undefined;
 
   constructor(private readonly host: SessionHost) {}
+
+  /** The start command's CSV: its text or bytes as sent (parsed in chunks), or its file, streamed. */
+  private csvOf(command: Extract<EngineCommand, { type: 'start' }>): CsvSource | undefined {
+    if (command.csvPath === undefined) return command.csvText ?? command.csvBytes;
+    if (!this.host.readFile) throw new Error('This engine host cannot read files: send the CSV as text or bytes.');
+    const data = command.spec.data;
+    const stream = new CsvStream(data.source === 'csv' ? data.label : undefined);
+    this.host.readFile(command.csvPath, (bytes) => stream.pushBytes(bytes));
+    return stream.end();
+  }
 
   private now(): number {
     return this.host.now?.() ?? performance.now();
@@ -176,8 +191,7 @@ export class EngineSession {
     this.spec = command.spec;
     let data;
     try {
-      const csv = command.csvText ?? (command.csvBytes ? new TextDecoder().decode(command.csvBytes) : undefined);
-      data = loadDataset(command.spec.data, command.spec.seed, csv);
+      data = loadDataset(command.spec.data, command.spec.seed, this.csvOf(command));
     } catch (error) {
       this.fail('invalid-data', errorMessage(error));
       return;

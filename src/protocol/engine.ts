@@ -22,10 +22,15 @@ export type EngineCommand =
       type: 'start';
       version: typeof ENGINE_PROTOCOL_VERSION;
       spec: ModelSpec;
-      /** The CSV file's text when `spec.data.source` is `csv`; the host reads the file, the worker never touches disk. */
+      /** The CSV file's text when `spec.data.source` is `csv`, read by the host. */
       csvText?: string;
       /** Or its bytes (UTF-8) as read, transferred: the host then neither decodes nor copies a large file. */
       csvBytes?: Uint8Array;
+      /**
+       * Or its absolute path: the engine reads the file itself, streamed into float32 arrays (only a regular
+       * file, within a stated size), so no host holds the file in memory. Needs a host that can read files.
+       */
+      csvPath?: string;
       options?: StartOptions;
     }
   | { type: 'pause' }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { configCore } from './lazyCores';
 import type { Finding } from '../protocol/findings';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { DATA_FILE_LIMIT, MAX_DATA_FILE_BYTES, formatBytes, readRegularFile } from '../session/dataFile';
+import { DATA_FILE_LIMIT, MAX_DATA_FILE_BYTES, formatBytes, readRegularFile } from '../engine/data/files';
 
 export const CONFIG_GLOB = '**/*.dropout.{yaml,yml,json}';
 const CONFIG_NAME = /\.dropout\.(ya?ml|json)$/i;

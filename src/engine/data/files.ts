@@ -4,10 +4,15 @@
  * named `data.csv` cannot hang a read, and refused when larger than a stated limit, saying why. The file is
  * then opened without blocking and checked again on the open handle, so a file swapped in between is caught.
  */
-import { constants, promises as fs, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readSync, statSync, type Stats } from 'node:fs';
 
-/** The largest CSV dataset read (bytes): it is read into memory whole, then parsed into float32 arrays. */
+/**
+ * The largest CSV dataset read (bytes). Read whole by a host, it is held as bytes and parsed in chunks; streamed
+ * by the engine worker from its path, only its numbers are held (float32, about 2.5 times their size at most).
+ */
 export const MAX_DATA_FILE_BYTES = 512 * 1024 * 1024;
+/** The largest CSV the engine worker streams from its path. */
+export const MAX_STREAMED_DATA_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 /** The largest model config read (bytes): a config is a few kilobytes; megabytes of one are not a config. */
 export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -98,5 +103,54 @@ export async function readRegularFile(path: string, limit: FileLimit): Promise<R
     return failed(path, cannotRead(limit, error));
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+export const STREAMED_DATA_FILE_LIMIT: FileLimit = {
+  what: 'the dataset',
+  maxBytes: MAX_STREAMED_DATA_FILE_BYTES,
+  why: 'its numbers are held in memory as float32 arrays, and must fit',
+};
+
+/** Bytes read at a time when a file is streamed. */
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * Streams a regular file of at most `limit.maxBytes` to `onChunk`, synchronously, in chunks of 1 MB (the
+ * engine worker reads its dataset so: it blocks only the worker). Throws an Error whose message says why
+ * when the file is refused or cannot be read; `onChunk` may throw to stop.
+ */
+export function streamRegularFile(path: string, limit: FileLimit, onChunk: (bytes: Uint8Array) => void): void {
+  const cannot = (error: unknown) => new Error(`${path}: ${cannotRead(limit, error)}`);
+  let info: Stats;
+  try {
+    info = statSync(path);
+  } catch (error) {
+    throw cannot(error);
+  }
+  const before = refusal(info, limit);
+  if (before !== undefined) throw new Error(`${path}: ${before}`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw cannot(error);
+  }
+  try {
+    const after = refusal(fstatSync(fd), limit);
+    if (after !== undefined) throw new Error(`${path}: ${after}`);
+    const buffer = new Uint8Array(STREAM_CHUNK);
+    for (;;) {
+      let read: number;
+      try {
+        read = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        throw cannot(error);
+      }
+      if (read === 0) break;
+      onChunk(buffer.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
   }
 }

@@ -12,7 +12,7 @@ import {
   checkFile,
   formatBytes,
   readRegularFile,
-} from '../../../src/session/dataFile';
+} from '../../../src/engine/data/files';
 
 const hasMkfifo = process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0;
 
