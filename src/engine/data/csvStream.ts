@@ -3,15 +3,17 @@
  * and read one at a time, and no whole-file string or array of rows is ever built. The rules are those of
  * `parseCsv`/`csvToData` (header detection, comments and blank lines, quoted cells, the label column, classes
  * or regression), with the same messages. Memory: the features and one float and one int per row while
- * parsing; `end()` turns the label ints into the float labels in place, so a dataset costs about 1.25 times
- * its numbers as float32 before it is split.
+ * parsing, and a 16-bit label id; `end()` turns the ids into the float labels in place and drops them, so a
+ * dataset costs its numbers as float32 (and an eighth more while parsing) before it is split.
  */
 import { CsvError, splitLine } from './csvCells';
 
 /** Rows per block: blocks are allocated as rows come, so memory follows the data without a doubling copy. */
 export const BLOCK_ROWS = 16_384;
-/** The most distinct label strings followed while parsing: past that a label column can only be a regression target. */
-export const MAX_LABEL_VALUES = 65_536;
+/** The most distinct label strings followed while parsing (ids fit 16 bits): past that a label column can only be a regression target. */
+export const MAX_LABEL_VALUES = 65_535;
+/** The id of a label past MAX_LABEL_VALUES. */
+const NO_ID = 0xffff;
 /** The most distinct integer labels a numeric label column may have and still be read as classes. */
 export const MAX_NUMERIC_CLASSES = 20;
 
@@ -45,8 +47,8 @@ export class CsvStream {
   private readonly xBlocks: Float32Array[] = [];
   /** The label as a number (NaN when it is not one). */
   private readonly yBlocks: Float32Array[] = [];
-  /** The label's index among the distinct label strings in order of appearance (-1 past MAX_LABEL_VALUES). */
-  private readonly idBlocks: Int32Array[] = [];
+  /** The label's index among the distinct label strings in order of appearance (NO_ID past MAX_LABEL_VALUES). */
+  private readonly idBlocks: Uint16Array[] = [];
   private readonly labelIds = new Map<string, number>();
   private tooManyLabels = false;
   private allNumeric = true;
@@ -176,7 +178,7 @@ export class CsvStream {
     if (r === 0) {
       this.xBlocks.push(new Float32Array(BLOCK_ROWS * d));
       this.yBlocks.push(new Float32Array(BLOCK_ROWS));
-      this.idBlocks.push(new Int32Array(BLOCK_ROWS));
+      this.idBlocks.push(new Uint16Array(BLOCK_ROWS));
     }
     const x = this.xBlocks[b]!;
     for (let j = 0; j < d; j++) {
@@ -197,7 +199,7 @@ export class CsvStream {
       if (this.labelIds.size >= MAX_LABEL_VALUES) this.tooManyLabels = true;
       else this.labelIds.set(label, (id = this.labelIds.size));
     }
-    this.idBlocks[b]![r] = id ?? -1;
+    this.idBlocks[b]![r] = id ?? NO_ID;
     this.n++;
   }
 }

@@ -12,9 +12,12 @@ export { generate, GENERATORS } from './generators';
 /** The CSV as the host hands it over: its text, its bytes (transferred), or already parsed blocks. */
 export type CsvSource = string | Uint8Array | BlockData;
 
-/** Bytes are fed to the parser in chunks of this size (a view each: nothing is copied or decoded whole). */
-const BYTE_CHUNK = 1 << 20;
-const TEXT_CHUNK = 1 << 20;
+/**
+ * Bytes are fed to the parser in chunks of this size (a view each: nothing is copied or decoded whole). Small
+ * enough that each chunk's text is short-lived garbage of the young generation, not of the large-object space.
+ */
+const BYTE_CHUNK = 1 << 16;
+const TEXT_CHUNK = 1 << 16;
 
 /** Parses a CSV given as text or bytes in chunks, into blocks (see CsvStream). */
 export function parseCsvSource(csv: string | Uint8Array, label?: string | number): BlockData {
