@@ -3,7 +3,14 @@ import * as vscode from 'vscode';
 import { configCore } from './lazyCores';
 import type { Finding } from '../protocol/findings';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { DATA_FILE_LIMIT, MAX_DATA_FILE_BYTES, formatBytes, readRegularFile } from '../engine/data/files';
+import {
+  DATA_FILE_LIMIT,
+  MAX_DATA_FILE_BYTES,
+  STREAMED_DATA_FILE_LIMIT,
+  checkFile,
+  formatBytes,
+  readRegularFile,
+} from '../engine/data/files';
 
 export const CONFIG_GLOB = '**/*.dropout.{yaml,yml,json}';
 const CONFIG_NAME = /\.dropout\.(ya?ml|json)$/i;
@@ -25,11 +32,19 @@ export async function readText(uri: vscode.Uri): Promise<string> {
 }
 
 export type LoadedConfig =
-  /** `csvBytes`: the dataset file as read, when the config names a CSV (decoded where it is used). */
-  { ok: true; spec: ModelSpec; csvBytes?: Uint8Array } | { ok: false; problems: Finding[]; message: string };
+  /**
+   * When the config names a CSV: `csvPath`, the checked file for the engine worker to stream (with
+   * `{ stream: true }` on disk), or `csvBytes`, the dataset file as read (decoded where it is used).
+   */
+  | { ok: true; spec: ModelSpec; csvBytes?: Uint8Array; csvPath?: string }
+  | { ok: false; problems: Finding[]; message: string };
 
-/** Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. */
-export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
+/**
+ * Parses a config and reads its CSV, if any. Errors come back as a precise message, never thrown. With
+ * `stream`, a CSV on disk is only checked (a regular file within the streamed limit) and named by path: the
+ * engine worker reads it, and the extension host never holds it.
+ */
+export async function loadConfig(uri: vscode.Uri, options: { stream?: boolean } = {}): Promise<LoadedConfig> {
   const text = await readText(uri);
   const { spec, findings } = configCore().parseModelConfig(text, uri.path);
   const errors = findings.filter((f) => f.severity === 'error');
@@ -44,6 +59,15 @@ export async function loadConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   }
   if (spec.data.source !== 'csv') return { ok: true, spec };
   const csvUri = vscode.Uri.joinPath(uri, '..', spec.data.path);
+  if (options.stream && csvUri.scheme === 'file') {
+    const problem = await checkFile(csvUri.fsPath, { ...STREAMED_DATA_FILE_LIMIT, what: 'it' });
+    if (problem === undefined) return { ok: true, spec, csvPath: csvUri.fsPath };
+    return {
+      ok: false,
+      problems: [],
+      message: `Cannot read the dataset ${vscode.workspace.asRelativePath(csvUri)} named by ${vscode.workspace.asRelativePath(uri)}: ${problem}`,
+    };
+  }
   const read = await readDataset(csvUri);
   if (read.ok) return { ok: true, spec, csvBytes: read.bytes };
   return {

@@ -14,6 +14,8 @@ export interface SessionOptions {
   configUri: vscode.Uri;
   /** Transferred to the worker: the caller must not use it afterwards. */
   csvBytes?: Uint8Array;
+  /** Or the dataset's path, for the engine worker to stream from disk. */
+  csvPath?: string;
   streamHz: number;
   extensionPath: string;
 }
@@ -53,6 +55,7 @@ export class TrainingSession implements vscode.Disposable {
       version: 1,
       spec: options.spec,
       ...(options.csvBytes !== undefined ? { csvBytes: options.csvBytes } : {}),
+      ...(options.csvPath !== undefined ? { csvPath: options.csvPath } : {}),
       options: { streamHz: options.streamHz },
     });
   }
