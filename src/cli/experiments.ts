@@ -31,7 +31,14 @@ import {
 import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
 import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { checkRunsFolder, DEFAULT_RUNS_FOLDER, RunStore, type RunSaveError, type RunWriter } from '../runs';
+import {
+  checkRunsFolder,
+  DEFAULT_RUNS_FOLDER,
+  RunStore,
+  type RunFileSystem,
+  type RunSaveError,
+  type RunWriter,
+} from '../runs';
 import { projectRoot } from '../session/projectRoot';
 import type { RunKind } from '../runs/format';
 import { MAX_EPOCHS, oneOf, parseArgs, shown, wholeNumber, type FlagSpec } from './args';
@@ -92,6 +99,8 @@ export interface ExperimentCliDeps {
   launcher(): Launcher;
   loadConfig(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }>;
   runsFolder(): string;
+  /** Where runs are written (tests fake a full disk); default node:fs. */
+  fileSystem?: RunFileSystem;
   /** A TTY redraws one progress line; otherwise progress is printed at most every 10%. */
   interactive: boolean;
 }
@@ -250,7 +259,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
   // Before any long work (reading a large CSV, training): can the run be saved where --save puts it?
   const folder = parsed.save ? deps.runsFolder() : undefined;
   if (folder !== undefined) {
-    const problem = await checkRunsFolder(folder);
+    const problem = await checkRunsFolder(folder, deps.fileSystem);
     if (problem) {
       fail(`cannot save the run (--save): ${problem.message}`);
       return 1;
@@ -273,7 +282,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
       fail(`saving the run failed: ${error.message}`);
     };
     try {
-      writer = await new RunStore(folder).create({
+      writer = await new RunStore(folder, deps.fileSystem).create({
         kind: command.kind,
         spec: loaded.spec,
         config: { name: loaded.spec.name, path: parsed.config },
