@@ -97,7 +97,7 @@ ${COMMON_OPTIONS}`;
 /** What the commands need from outside; tests replace it. */
 export interface ExperimentCliDeps {
   launcher(): Launcher;
-  loadConfig(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }>;
+  loadConfig(path: string): Promise<{ spec: ModelSpec; csvText?: string; csvPath?: string } | { error: string }>;
   runsFolder(): string;
   /** Where runs are written (tests fake a full disk); default node:fs. */
   fileSystem?: RunFileSystem;
@@ -109,7 +109,8 @@ const defaultDeps: ExperimentCliDeps = {
   launcher: () => workerLauncher(projectRoot()),
   // Loaded on first use (it brings the config parser and the in-process engine); `require` works from the
   // webpack bundle and from sources under tsx alike.
-  loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path),
+  // A CSV is checked and passed by path: each engine worker streams it (the size sweep reads it to cut subsets).
+  loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path, { streamCsv: true }),
   runsFolder: () => resolve(process.cwd(), DEFAULT_RUNS_FOLDER),
   interactive: process.stderr.isTTY === true,
 };
@@ -294,21 +295,36 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     }
   }
   const progress = progressPrinter(io, deps.interactive);
-  const result = await withInterrupt((signal) =>
-    command.run(
-      loaded.spec,
-      {
-        launcher: deps.launcher(),
-        signal,
-        onProgress: progress.onProgress,
-        ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
-        ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
-        ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
-        ...(writer ? { writer } : {}),
-      },
-      parsed,
-    ),
-  );
+  let result: R;
+  try {
+    result = await withInterrupt((signal) =>
+      command.run(
+        loaded.spec,
+        {
+          launcher: deps.launcher(),
+          signal,
+          onProgress: progress.onProgress,
+          ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
+          ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
+          ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
+          ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
+          ...(writer ? { writer } : {}),
+        },
+        parsed,
+      ),
+    );
+  } catch (error) {
+    // Not a usage error: an experiment that could not run (a dataset unreadable since it was checked...). Its
+    // message, never a stack; the run it leaves is ended as failed.
+    progress.end();
+    const message = error instanceof Error ? error.message : String(error);
+    if (writer) {
+      await writer.finish('failed', { message });
+      await writer.close();
+    }
+    fail(`failed: ${message}`);
+    return 1;
+  }
   progress.end();
   // Saved means the final record is on disk: written, flushed and renamed into place.
   const saved = writer ? await writer.close() : undefined;

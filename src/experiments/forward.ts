@@ -5,7 +5,8 @@
  * (their running statistics are not in the weights), `forwardSupported` says so.
  */
 import type { Activation, ModelSpec } from '../protocol/modelSpec';
-import { loadDataset } from '../engine/data';
+import { CsvStream, loadDataset, type CsvSource } from '../engine/data';
+import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from '../engine/data/files';
 import type { LayerWeights } from '../runs/format';
 
 export function forwardSupported(spec: ModelSpec, weights: readonly LayerWeights[] | undefined): boolean {
@@ -112,13 +113,21 @@ export function forward(
   return x;
 }
 
+/** The CSV as loadDataset takes it: the text, or the file at the path streamed into blocks here. */
+function csvSource(spec: ModelSpec, csv: { csvText?: string; csvPath?: string }): CsvSource | undefined {
+  if (csv.csvText !== undefined || csv.csvPath === undefined) return csv.csvText;
+  const stream = new CsvStream(spec.data.source === 'csv' ? spec.data.label : undefined);
+  streamRegularFile(csv.csvPath, STREAMED_DATA_FILE_LIMIT, (bytes) => stream.pushBytes(bytes));
+  return stream.end();
+}
+
 /** The validation split exactly as the engine builds it (same seed, same standardization). */
 export function validationData(
   spec: ModelSpec,
-  csvText?: string,
+  csv: { csvText?: string; csvPath?: string } = {},
 ): { x: Float32Array; y: Float32Array; n: number; inputDim: number; classes: number } | undefined {
   try {
-    const data = loadDataset(spec.data, spec.seed, csvText);
+    const data = loadDataset(spec.data, spec.seed, csvSource(spec, csv));
     return { ...data.validation, inputDim: data.inputDim, classes: data.classes };
   } catch {
     return undefined;

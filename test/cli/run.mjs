@@ -149,6 +149,38 @@ await test(
   { skip: hasMkfifo ? false : 'mkfifo is not available here' },
 );
 
+await test('train and the experiments train on a CSV dataset the engine streams from its path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-csvpath-'));
+  try {
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const a = Math.sin(i * 12.9898) % 1;
+      const b = Math.cos(i * 78.233) % 1;
+      return `${a.toFixed(4)},${b.toFixed(4)},${a * a + b * b < 0.4 ? 'in' : 'out'}`;
+    });
+    writeFileSync(join(dir, 'data.csv'), `a,b,label\n${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'm.dropout.yaml'),
+      'name: csv by path\ndata: { csv: data.csv, label: label }\nmodel:\n  input: 2\n  layers: [{ dense: 16, activation: relu }, { dropout: 0.2 }, { dense: 2 }]\ntraining: { epochs: 2 }\n',
+    );
+    const config = join(dir, 'm.dropout.yaml');
+    const train = cli('train', config, '--json');
+    assert.equal(train.status, 0, train.stderr);
+    const ready = train.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === 'ready');
+    assert.equal(ready.trainSize + ready.validationSize, 400);
+    for (const args of [['compare'], ['size-sweep', '--fractions', '0.5,1'], ['forgot-eval', '--passes', '2']]) {
+      const r = cli(...args, config, '--json', '--parallel', '1');
+      assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).status, 'completed');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 await test("lint --format json finds the examples' mistakes with 1-based positions, and exits 1 on errors", () => {
   const r = cli('lint', examples, '--format', 'json');
   assert.equal(r.status, 1, r.stderr);

@@ -154,3 +154,12 @@ export function streamRegularFile(path: string, limit: FileLimit, onChunk: (byte
     closeSync(fd);
   }
 }
+
+/** A regular file's text (UTF-8, BOM dropped), read synchronously; throws with the reason, as streamRegularFile. */
+export function readTextSync(path: string, limit: FileLimit): string {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  streamRegularFile(path, limit, (bytes) => parts.push(decoder.decode(bytes, { stream: true })));
+  parts.push(decoder.decode());
+  return parts.join('');
+}
