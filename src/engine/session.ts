@@ -7,7 +7,7 @@ import type { EngineCommand, EngineEvent, Metrics, StartOptions } from '../proto
 import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { isDropRate } from '../protocol/validate';
-import { CsvStream, loadDataset, type CsvSource } from './data';
+import { loadDataset, type CsvSource } from './data';
 import { createTrainer, type Trainer } from './trainer';
 
 export type Post = (event: EngineEvent, transfer?: ArrayBuffer[]) => void;
@@ -55,11 +55,12 @@ export class EngineSession {
   /** The start command's CSV: its text or bytes as sent (parsed in chunks), or its file, streamed. */
   private csvOf(command: Extract<EngineCommand, { type: 'start' }>): CsvSource | undefined {
     if (command.csvPath === undefined) return command.csvText ?? command.csvBytes;
-    if (!this.host.readFile) throw new Error('This engine host cannot read files: send the CSV as text or bytes.');
-    const data = command.spec.data;
-    const stream = new CsvStream(data.source === 'csv' ? data.label : undefined);
-    this.host.readFile(command.csvPath, (bytes) => stream.pushBytes(bytes));
-    return stream.end();
+    const host = this.host;
+    if (!host.readFile) throw new Error('This engine host cannot read files: send the CSV as text or bytes.');
+    const read = host.readFile.bind(host);
+    const path = command.csvPath;
+    // A feed: the file is read twice, to count its rows, then into the split.
+    return (sink) => read(path, (bytes) => sink.pushBytes(bytes));
   }
 
   private now(): number {

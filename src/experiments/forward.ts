@@ -5,7 +5,7 @@
  * (their running statistics are not in the weights), `forwardSupported` says so.
  */
 import type { Activation, ModelSpec } from '../protocol/modelSpec';
-import { CsvStream, loadDataset, type CsvSource } from '../engine/data';
+import { loadDataset, type CsvSource } from '../engine/data';
 import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from '../engine/data/files';
 import type { LayerWeights } from '../runs/format';
 
@@ -114,11 +114,10 @@ export function forward(
 }
 
 /** The CSV as loadDataset takes it: the text, or the file at the path streamed into blocks here. */
-function csvSource(spec: ModelSpec, csv: { csvText?: string; csvPath?: string }): CsvSource | undefined {
+function csvSource(csv: { csvText?: string; csvPath?: string }): CsvSource | undefined {
   if (csv.csvText !== undefined || csv.csvPath === undefined) return csv.csvText;
-  const stream = new CsvStream(spec.data.source === 'csv' ? spec.data.label : undefined);
-  streamRegularFile(csv.csvPath, STREAMED_DATA_FILE_LIMIT, (bytes) => stream.pushBytes(bytes));
-  return stream.end();
+  const path = csv.csvPath;
+  return (sink) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, (bytes) => sink.pushBytes(bytes));
 }
 
 /** The validation split exactly as the engine builds it (same seed, same standardization). */
@@ -127,7 +126,7 @@ export function validationData(
   csv: { csvText?: string; csvPath?: string } = {},
 ): { x: Float32Array; y: Float32Array; n: number; inputDim: number; classes: number } | undefined {
   try {
-    const data = loadDataset(spec.data, spec.seed, csvSource(spec, csv));
+    const data = loadDataset(spec.data, spec.seed, csvSource(csv));
     return { ...data.validation, inputDim: data.inputDim, classes: data.classes };
   } catch {
     return undefined;

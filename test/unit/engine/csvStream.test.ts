@@ -2,7 +2,7 @@
 // the same data, classes, names and errors on generated files, whatever the chunk boundaries, from text or bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvError, CsvStream, loadDataset, parseCsv } from '../../../src/engine/data';
+import { CsvError, CsvStream, loadDataset, parseCsv, splitData } from '../../../src/engine/data';
 import { csvToData, type CsvTable } from '../../../src/engine/data/csv';
 import { BLOCK_ROWS } from '../../../src/engine/data/csvStream';
 import type { RawData } from '../../../src/engine/data/generators';
@@ -189,4 +189,45 @@ test('a large CSV spans blocks and splits exactly as the whole-text path', () =>
   const raw = referenceCsvToData(text, 'label');
   assert.equal(fromText.train.n + fromText.validation.n, raw.n);
   assert.equal(fromText.classes, 3);
+});
+
+test('read in two passes straight into the split, a CSV gives the split of the parsed rows, or the same refusal', () => {
+  const rng = new SeededRandom(77);
+  let compared = 0;
+  for (let i = 0; i < 400; i++) {
+    const { text, label } = randomCsv(rng);
+    const standardize = rng.uniform() < 0.5;
+    const spec = {
+      source: 'csv' as const,
+      path: 'x.csv',
+      standardize,
+      validation: 0.3,
+      ...(label !== undefined ? { label } : {}),
+    };
+    let want: unknown;
+    try {
+      const raw = referenceCsvToData(text, label);
+      want = splitData(raw, 0.3, 11, standardize, raw.classNames);
+    } catch (error) {
+      want = { error: (error as Error).message };
+    }
+    for (const source of [text, new TextEncoder().encode(text)]) {
+      let got: unknown;
+      try {
+        got = loadDataset(spec, 11, source);
+      } catch (error) {
+        got = { error: (error as Error).message };
+      }
+      if (want && typeof want === 'object' && 'error' in want)
+        assert.ok(
+          got && typeof got === 'object' && 'error' in got,
+          `case ${i}: expected a refusal: ${JSON.stringify(text)}`,
+        );
+      else {
+        assert.deepEqual(got, want, `case ${i}: ${JSON.stringify(text)}`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared > 100, `${compared} datasets compared`);
 });
