@@ -4,6 +4,7 @@ import { configCore } from './lazyCores';
 import type { Finding } from '../protocol/findings';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
+  CONFIG_FILE_LIMIT,
   DATA_FILE_LIMIT,
   MAX_DATA_FILE_BYTES,
   STREAMED_DATA_FILE_LIMIT,
@@ -26,9 +27,16 @@ export function activeConfigUri(): vscode.Uri | undefined {
   return vscode.window.visibleTextEditors.map((e) => e.document.uri).find(isModelConfig);
 }
 
+/** A config's text: the open document's, else the file's (only a regular file within the config limit). */
 export async function readText(uri: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  return open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  if (open) return open.getText();
+  if (uri.scheme === 'file') {
+    const read = await readRegularFile(uri.fsPath, CONFIG_FILE_LIMIT);
+    if (!read.ok) throw new Error(read.message);
+    return new TextDecoder().decode(read.bytes);
+  }
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
 }
 
 export type LoadedConfig =
@@ -45,7 +53,12 @@ export type LoadedConfig =
  * engine worker reads it, and the extension host never holds it.
  */
 export async function loadConfig(uri: vscode.Uri, options: { stream?: boolean } = {}): Promise<LoadedConfig> {
-  const text = await readText(uri);
+  let text: string;
+  try {
+    text = await readText(uri);
+  } catch (error) {
+    return { ok: false, problems: [], message: error instanceof Error ? error.message : String(error) };
+  }
   const { spec, findings } = configCore().parseModelConfig(text, uri.path);
   const errors = findings.filter((f) => f.severity === 'error');
   if (!spec || errors.length > 0) {
