@@ -10,6 +10,7 @@ import {
   DATA_FILE_LIMIT,
   STREAMED_DATA_FILE_LIMIT,
   checkFile,
+  formatBytes,
   readRegularFile,
   streamRegularFile,
 } from '../engine/data/files';
@@ -121,6 +122,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   }
   const spec: ModelSpec = epochs ? { ...loaded.spec, training: { ...loaded.spec.training, epochs } } : loaded.spec;
   const epochRows: EpochRecord[] = [];
+  let loadingShown = false;
   let failure: string | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -130,6 +132,10 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
     loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : undefined,
     (event) => {
       if (json) io.stdout(toJson(event) + '\n');
+      if (event.type === 'loading' && !json)
+        io.stderr(`\r${progressBar(event.fraction)} reading the dataset (${formatBytes(event.totalBytes)})`);
+      if (event.type === 'ready' && !json && loadingShown) io.stderr('\n');
+      if (event.type === 'loading') loadingShown = true;
       if (event.type === 'epoch') {
         epochRows.push(event);
         if (!json)

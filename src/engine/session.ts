@@ -23,8 +23,11 @@ export interface SessionHost {
    * Streams a file's bytes to `onChunk` (synchronously; throws with a message saying why it cannot). Hosts
    * that can read files supply it (the worker entry, the CLI); a `start` with `csvPath` needs it.
    */
-  readFile?(path: string, onChunk: (bytes: Uint8Array) => void): void;
+  readFile?(path: string, onChunk: (bytes: Uint8Array, totalBytes: number) => void): void;
 }
+
+/** Least time between two `loading` events, and before the first. */
+const LOADING_INTERVAL_MS = 250;
 
 /** Shortest wall time between two decision-boundary snapshots. */
 const BOUNDARY_INTERVAL_MS = 200;
@@ -59,8 +62,23 @@ export class EngineSession {
     if (!host.readFile) throw new Error('This engine host cannot read files: send the CSV as text or bytes.');
     const read = host.readFile.bind(host);
     const path = command.csvPath;
-    // A feed: the file is read twice, to count its rows, then into the split.
-    return (sink) => read(path, (bytes) => sink.pushBytes(bytes));
+    // A feed: the file is read twice, to count its rows, then into the split; its progress is posted.
+    const start = this.now();
+    let last = start;
+    let pass = 0;
+    return (sink) => {
+      pass++;
+      let bytesRead = 0;
+      read(path, (bytes, totalBytes) => {
+        sink.pushBytes(bytes);
+        bytesRead += bytes.length;
+        const now = this.now();
+        if (now - last < LOADING_INTERVAL_MS) return;
+        last = now;
+        const fraction = Math.min(1, ((pass - 1) * totalBytes + bytesRead) / (2 * Math.max(1, totalBytes)));
+        this.post({ type: 'loading', fraction, totalBytes });
+      });
+    };
   }
 
   private now(): number {

@@ -89,6 +89,12 @@ export type EngineErrorCode =
   'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
 
 export type EngineEvent =
+  /**
+   * A dataset named by path (`csvPath`) as it is read, before `ready`: the share of its reading done (the
+   * file is read twice: to count its rows, then into the split). Posted at most every 250 ms, and only for a
+   * read that takes longer than that.
+   */
+  | { type: 'loading'; fraction: number; totalBytes: number }
   | {
       type: 'ready';
       version: typeof ENGINE_PROTOCOL_VERSION;

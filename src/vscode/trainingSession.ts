@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { EngineCommand, EngineEvent, LayerInfo } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
+import { formatBytes } from '../engine/data/files';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 
 export interface SessionOptions {
@@ -102,6 +103,13 @@ export class TrainingSession implements vscode.Disposable {
 
   private handle(event: EngineEvent): void {
     switch (event.type) {
+      case 'loading':
+        // The worker reads a large dataset from disk: the panel and the log say how far.
+        this.setStatus(
+          'starting',
+          `Reading the dataset (${formatBytes(event.totalBytes)}): ${Math.round(100 * event.fraction)}%`,
+        );
+        break;
       case 'ready':
         this.layers = event.layers;
         this.task = event.task;

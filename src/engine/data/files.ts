@@ -120,7 +120,11 @@ const STREAM_CHUNK = 1 << 16;
  * engine worker reads its dataset so: it blocks only the worker). Throws an Error whose message says why
  * when the file is refused or cannot be read; `onChunk` may throw to stop.
  */
-export function streamRegularFile(path: string, limit: FileLimit, onChunk: (bytes: Uint8Array) => void): void {
+export function streamRegularFile(
+  path: string,
+  limit: FileLimit,
+  onChunk: (bytes: Uint8Array, totalBytes: number) => void,
+): void {
   const cannot = (error: unknown) => new Error(`${path}: ${cannotRead(limit, error)}`);
   let info: Stats;
   try {
@@ -137,7 +141,8 @@ export function streamRegularFile(path: string, limit: FileLimit, onChunk: (byte
     throw cannot(error);
   }
   try {
-    const after = refusal(fstatSync(fd), limit);
+    const opened = fstatSync(fd);
+    const after = refusal(opened, limit);
     if (after !== undefined) throw new Error(`${path}: ${after}`);
     const buffer = new Uint8Array(STREAM_CHUNK);
     for (;;) {
@@ -148,7 +153,7 @@ export function streamRegularFile(path: string, limit: FileLimit, onChunk: (byte
         throw cannot(error);
       }
       if (read === 0) break;
-      onChunk(buffer.subarray(0, read));
+      onChunk(buffer.subarray(0, read), opened.size);
     }
   } finally {
     closeSync(fd);

@@ -244,3 +244,39 @@ test('the real worker streams a CSV named by path (the host never reads it), and
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a dataset read from a path reports its loading (both passes) before ready; a quick read reports nothing', () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2}`).join('\n');
+  const bytes = new TextEncoder().encode(`x1,x2,label\n${rows}\n`);
+  const csvSpec: ModelSpec = {
+    ...spec({ epochs: 1 }),
+    data: { source: 'csv', path: 'd.csv', label: 'label', standardize: false, validation: 0.25 },
+  };
+  const run = (msPerCall: number) => {
+    const events: EngineEvent[] = [];
+    let clock = 0;
+    const session = new EngineSession({
+      post: (e) => events.push(e),
+      schedule: () => undefined,
+      now: () => (clock += msPerCall),
+      readFile: (_path, onChunk) => {
+        for (let i = 0; i < bytes.length; i += 512) onChunk(bytes.subarray(i, i + 512), bytes.length);
+      },
+    });
+    session.handle({ type: 'start', version: 1, spec: csvSpec, csvPath: '/data/d.csv', options: { streamHz: 0 } });
+    return events;
+  };
+  const slow = run(300);
+  const loading = slow.filter((e): e is Of<'loading'> => e.type === 'loading');
+  assert.ok(loading.length >= 4, `${loading.length} loading events`);
+  const fractions = loading.map((e) => e.fraction);
+  assert.deepEqual(
+    fractions,
+    [...fractions].sort((a, b) => a - b),
+    'the fraction only grows',
+  );
+  assert.ok(fractions.at(-1)! > 0.5 && fractions.at(-1)! <= 1, 'both passes count');
+  assert.ok(loading.every((e) => e.totalBytes === bytes.length));
+  assert.ok(slow.findIndex((e) => e.type === 'ready') > slow.findIndex((e) => e.type === 'loading'));
+  assert.equal(run(0.001).filter((e) => e.type === 'loading').length, 0);
+});
