@@ -250,6 +250,11 @@ export class RunWriter {
     return this.current.id;
   }
 
+  /** Whether the last write reached the disk (a later change may still be on its way). */
+  get lastWriteSaved(): boolean {
+    return this.lastWriteOk;
+  }
+
   /** The record as it stands (a live object: do not mutate). */
   get record(): Readonly<RunRecord> {
     return this.current;
