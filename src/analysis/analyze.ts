@@ -59,6 +59,18 @@ export function analyzeDocument(text: string, fileName: string, options: Analyze
  * error) and, with `cache`, reusing what the previous analysis of the same document computed for unchanged
  * definitions (see DocumentAnalyzer in ./session).
  */
+/** Past this size a file is not analysed (generated code or data), and says so rather than look clean. */
+function tooLarge(text: string): Finding {
+  const mb = (text.length / 1_000_000).toFixed(1);
+  return {
+    rule: 'parse-error',
+    severity: 'warning',
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    message: `This file is ${mb} MB: Dropout Lens analyses files up to ${MAX_BYTES / 1_000_000} MB, so no dropout checks ran.`,
+    fixes: [],
+  };
+}
+
 export function analyzeWith(
   text: string,
   fileName: string,
@@ -69,8 +81,7 @@ export function analyzeWith(
 ): Finding[] {
   let findings: Finding[];
   try {
-    if (text.length > MAX_BYTES) return [];
-    findings = analyzeRaw(text, fileName, parse, cache, fresh);
+    findings = text.length > MAX_BYTES ? [tooLarge(text)] : analyzeRaw(text, fileName, parse, cache, fresh);
   } catch (error) {
     findings = [
       {

@@ -1,5 +1,6 @@
 /** Keras model JSON (`model.to_json()`): class_name / config / layers, in any .json file. */
 import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
+import { withoutLoneCR } from './text';
 import { checkRate, checkSequence, type Emitter, type Op, type OpKind } from './ops';
 
 const DROPOUT = new Set([
@@ -62,7 +63,7 @@ function span(n: Any): [number, number] {
 export { looksLikeKerasJson } from './files';
 
 export function analyzeKerasJson(text: string, em: Emitter): boolean {
-  const doc = parseDocument(text, { uniqueKeys: false });
+  const doc = parseDocument(withoutLoneCR(text), { uniqueKeys: false });
   if (doc.errors.length > 0) return false;
   const root = doc.contents as Any;
   const cls = str(get(root, 'class_name'));

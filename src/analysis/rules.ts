@@ -122,10 +122,10 @@ export const RULES: readonly RuleInfo[] = [
   },
   {
     id: 'parse-error',
-    title: 'File does not parse',
+    title: 'File not analysed',
     severity: 'warning',
     description:
-      'The file has a syntax error, so it was not checked for dropout mistakes. Diagnostics return once it parses.',
+      'The file has a syntax error, or is larger than 5 MB, so it was not checked for dropout mistakes. Diagnostics return once it parses.',
   },
 ];
 

@@ -7,7 +7,7 @@
  * keeps one analyzer per open document and hands it the changes.
  */
 import { TreeFragment, type Tree } from '@lezer/common';
-import { parser } from '@lezer/python';
+import { parser } from './python/grammar/parser';
 import type { AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
 import { isPythonFile } from './files';

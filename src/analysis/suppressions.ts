@@ -94,7 +94,7 @@ function suppressionFix(lines: LineMap, line: number, rule: string, language: 'p
   // A Python line continued with a backslash cannot take a comment line in between.
   if (language === 'python' && /\\\s*$/.test(above)) return null;
   const indent = /^[ \t]*/.exec(lines.lineText(line))![0];
-  const eol = lines.text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = lines.eol;
   const start = { line, character: 0 };
   return {
     title,

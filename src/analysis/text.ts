@@ -1,10 +1,35 @@
 import type { Position, Range } from '../protocol/findings';
 
-/** Maps UTF-16 offsets of one text to 0-based line/character positions. */
+/** A byte-order mark, which editors and Python drop: a file read from disk loses it before analysis. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+const LINE_BREAK = /\r\n?|\n/g;
+
+/**
+ * The text with each lone `\r` made `\n`, for parsers that do not take it as a line end (the yaml package):
+ * offsets are unchanged, so their ranges still fit the original text.
+ */
+export function withoutLoneCR(text: string): string {
+  return text.replace(/\r(?!\n)/g, '\n');
+}
+
+/**
+ * Maps UTF-16 offsets of one text to 0-based line/character positions. Lines end at `\r\n`, `\n` or a lone
+ * `\r`, as in VS Code and Python.
+ */
 export class LineMap {
   private readonly starts: number[] = [0];
+  /** The text's first line break, for inserted lines (`\n` when it has none). */
+  readonly eol: string;
   constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    let eol: string | undefined;
+    for (const m of text.matchAll(LINE_BREAK)) {
+      eol ??= m[0];
+      this.starts.push(m.index + m[0].length);
+    }
+    this.eol = eol ?? '\n';
   }
   get lineCount(): number {
     return this.starts.length;
@@ -27,8 +52,12 @@ export class LineMap {
     return this.starts[Math.max(0, Math.min(line, this.starts.length - 1))]!;
   }
   lineEnd(line: number): number {
-    const next = (this.starts[line + 1] ?? this.text.length + 1) - 1;
-    return next > 0 && this.text.charCodeAt(next - 1) === 13 ? next - 1 : next;
+    const next = this.starts[line + 1];
+    if (next === undefined) return this.text.length;
+    // The line break before the next line: one character, or two for \r\n.
+    return next >= 2 && this.text.charCodeAt(next - 1) === 10 && this.text.charCodeAt(next - 2) === 13
+      ? next - 2
+      : next - 1;
   }
   lineText(line: number): string {
     return this.text.slice(this.lineStart(line), this.lineEnd(line));

@@ -4,7 +4,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
+import { minimatch } from 'minimatch';
 import { analyzeDocument, isAnalyzable } from '../analysis';
+import { stripBom } from '../analysis/text';
 import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
 import { readRegularFile, type FileLimit } from '../engine/data/files';
 import { shown } from './args';
@@ -20,7 +22,7 @@ const SOURCE_FILE: FileLimit = { what: 'the file', maxBytes: Number.MAX_SAFE_INT
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.dropout-lens', '__pycache__', '.venv', 'venv', 'site-packages']);
 
-const USAGE = `Usage: dropout-lens lint PATH... [--format text|json|sarif]
+const USAGE = `Usage: dropout-lens lint PATH... [--format text|json|sarif] [--exclude GLOB]...
 
 Finds dropout mistakes in Python (PyTorch, Keras, TensorFlow), Jupyter notebooks, Keras model JSON and
 *.dropout.yaml/json configs.
@@ -31,6 +33,8 @@ Directories are walked (node_modules, .git and .dropout-lens are skipped).
   --format json   a JSON array of {file, line, column, endLine, endColumn, rule, severity, message}, with
                   cell (1-based among all cells) for a notebook's findings, whose lines are within the cell
   --format sarif  SARIF 2.1.0 for code-scanning tools
+  --exclude GLOB  leave out the files GLOB matches (relative to the working directory; a pattern without
+                  a slash matches a file or folder name at any depth): --exclude tests --exclude 'docs/**'
 
 Exit codes: 0 no error-severity finding, 1 at least one, 2 bad usage.
 `;
@@ -60,6 +64,15 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` (as displayed: relative to the working directory, with slashes) is left out. */
+function excluded(path: string, globs: string[]): boolean {
+  return globs.some((g) =>
+    g.includes('/')
+      ? minimatch(path, g, { dot: true }) || minimatch(path, `${g.replace(/\/+$/, '')}/**`, { dot: true })
+      : minimatch(path, `**/${g}`, { dot: true }) || minimatch(path, `**/${g}/**`, { dot: true }),
+  );
+}
+
 function display(path: string): string {
   const rel = isAbsolute(path) ? relative(process.cwd(), path) : path;
   const shown = rel && !rel.startsWith('..') ? rel : path;
@@ -69,6 +82,7 @@ function display(path: string): string {
 export async function runLint(args: string[], io: LintIO): Promise<number> {
   let format: Format = 'text';
   const paths: string[] = [];
+  const excludes: string[] = [];
   const queue = [...args];
   for (let a = queue.shift(); a !== undefined; a = queue.shift()) {
     if (a === '--help' || a === '-h') {
@@ -84,6 +98,15 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
         return 2;
       }
       format = value;
+      continue;
+    }
+    if (a === '--exclude' || a.startsWith('--exclude=')) {
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : queue.shift();
+      if (!value) {
+        io.stderr(`dropout-lens lint: --exclude needs a glob pattern, such as --exclude tests\n\n${USAGE}`);
+        return 2;
+      }
+      excludes.push(value);
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
@@ -109,8 +132,12 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
     }
   }
   const results: Located[] = [];
-  const coverage = { analysed: 0, skipped: 0, unreadable: 0 };
+  const coverage = { analysed: 0, skipped: 0, unreadable: 0, excluded: 0, unparsed: 0 };
   for (const file of files) {
+    if (excludes.length > 0 && excluded(display(file), excludes)) {
+      coverage.excluded++;
+      continue;
+    }
     // Only regular files are opened: a FIFO or a device named on the command line gets a word, never a hang.
     const read = await readRegularFile(file, SOURCE_FILE);
     if (!read.ok) {
@@ -118,7 +145,7 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       coverage.unreadable++;
       continue;
     }
-    const text = new TextDecoder().decode(read.bytes);
+    const text = stripBom(new TextDecoder().decode(read.bytes));
     if (isNotebookFile(file)) {
       const notebook = analyzeNotebook(text, file);
       if (!notebook.ok) {
@@ -127,6 +154,7 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
         continue;
       }
       coverage.analysed++;
+      if (notebook.findings.some((f) => f.rule === 'parse-error')) coverage.unparsed++;
       for (const { cell, ...finding } of notebook.findings) results.push({ file: display(file), cell, finding });
       continue;
     }
@@ -139,21 +167,34 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       continue;
     }
     coverage.analysed++;
-    for (const finding of analyzeDocument(text, file)) results.push({ file: display(file), finding });
+    const findings = analyzeDocument(text, file);
+    if (findings.some((f) => f.rule === 'parse-error')) coverage.unparsed++;
+    for (const finding of findings) results.push({ file: display(file), finding });
   }
   const hasError = results.some((r) => r.finding.severity === 'error');
   io.stdout(formatFindings(results, format));
-  if (format === 'text' && (results.length > 0 || coverage.unreadable > 0)) io.stderr(summary(results, coverage));
+  if (format === 'text') io.stderr(summary(results, coverage));
   return hasError ? 1 : 0;
 }
 
 /** What was covered: files analysed, skipped and unreadable; findings by rule. */
-function summary(results: Located[], coverage: { analysed: number; skipped: number; unreadable: number }): string {
+interface Coverage {
+  analysed: number;
+  skipped: number;
+  unreadable: number;
+  excluded: number;
+  /** Analysed files with a parse-error finding (a syntax error, or too large): no dropout checks ran on them. */
+  unparsed: number;
+}
+
+function summary(results: Located[], coverage: Coverage): string {
   const byRule = new Map<string, number>();
   for (const { finding } of results) byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
   const files = `${coverage.analysed} file${coverage.analysed === 1 ? '' : 's'} analysed`;
   const skipped = coverage.skipped > 0 ? `, ${coverage.skipped} skipped (not Keras JSON)` : '';
   const unreadable = coverage.unreadable > 0 ? `, ${coverage.unreadable} could not be analysed` : '';
+  const unparsed = coverage.unparsed > 0 ? `, ${coverage.unparsed} not parsed (see parse-error)` : '';
+  const excludedText = coverage.excluded > 0 ? `, ${coverage.excluded} excluded` : '';
   const rules = [...byRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
-  return `\n${files}${skipped}${unreadable}; ${results.length} finding${results.length === 1 ? '' : 's'}${rules ? ` (${rules})` : ''}\n`;
+  return `\n${files}${unparsed}${skipped}${excludedText}${unreadable}; ${results.length} finding${results.length === 1 ? '' : 's'}${rules ? ` (${rules})` : ''}\n`;
 }

@@ -40,6 +40,11 @@ const SUBCOMMANDS = new Map<string, { summary: string; load: () => Subcommand }>
       summary: 'mc CONFIG [--samples N] [--json]            Monte Carlo dropout uncertainty',
       load: () => experiments().runMc,
     },
+    probe: {
+      summary:
+        'probe [--out DIR] [--json] -- PYTHON SCRIPT.py ARGS...   run your PyTorch script under the runtime probe',
+      load: () => (require('./probe') as typeof import('./probe')).runProbe,
+    },
     'forgot-eval': {
       summary: 'forgot-eval CONFIG [--passes N] [--json]    what forgetting model.eval() reports',
       load: () => experiments().runForgotEval,

@@ -102,8 +102,10 @@ export interface RunRecord extends TrainingRecord {
 /** What a list of runs shows without reading the whole record again. */
 export interface RunListEntry {
   id: string;
+  /** The run's file: `<id>.json`, or a probe run's `<id>/run.json`. */
   file: string;
-  kind: RunKind;
+  /** `probe`: a runtime probe run of the user's own PyTorch script (src/runs/probe.ts). */
+  kind: RunKind | 'probe';
   name: string;
   configPath?: string;
   status: RunListStatus;

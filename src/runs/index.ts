@@ -8,3 +8,4 @@ export * from './saveErrors';
 export * from './export';
 export * from './metrics';
 export * from './compare';
+export * from './probe';

@@ -32,6 +32,7 @@ import {
   type RunRecordStatus,
   type TrainingRecord,
 } from './format';
+import { parseProbeRun, type ProbeRunRecord } from './probe';
 import { RunSaveError, saveErrorOf } from './saveErrors';
 
 export interface RunFileSystem {
@@ -481,7 +482,11 @@ export class RunStore {
       }
       const file = join(this.folder, name);
       if (!RUN_FILE.test(name)) {
-        problems.push({ file, message: 'not a run file (runs are .json files)' });
+        const probe = await this.readProbeFolder(file);
+        if (probe === undefined)
+          problems.push({ file, message: 'not a run file (runs are .json files, probe runs folders with run.json)' });
+        else if (probe.ok) runs.push(probeListEntry(probe.record, join(file, PROBE_RUN_FILE)));
+        else problems.push({ file: join(file, PROBE_RUN_FILE), message: probe.message });
         continue;
       }
       const result = await this.readFile(file);
@@ -506,6 +511,30 @@ export class RunStore {
     } catch {
       return false;
     }
+  }
+
+  /** Reads a probe run (a folder `<id>/` with `run.json`) by id or by folder path. */
+  async readProbe(
+    idOrFolder: string,
+  ): Promise<{ ok: true; record: ProbeRunRecord; folder: string } | { ok: false; message: string }> {
+    const folder = idOrFolder.includes('/') || idOrFolder.includes('\\') ? idOrFolder : join(this.folder, idOrFolder);
+    const result = await this.readProbeFolder(folder);
+    if (result === undefined)
+      return { ok: false, message: `${folder} is not a probe run folder (no ${PROBE_RUN_FILE})` };
+    return result.ok ? { ...result, folder } : result;
+  }
+
+  /** undefined: not a folder with a run.json at all. */
+  private async readProbeFolder(
+    folder: string,
+  ): Promise<{ ok: true; record: ProbeRunRecord } | { ok: false; message: string } | undefined> {
+    let text: string;
+    try {
+      text = await this.fs.readFile(join(folder, PROBE_RUN_FILE));
+    } catch {
+      return undefined;
+    }
+    return parseProbeRun(text);
   }
 
   /**
@@ -539,6 +568,25 @@ export class RunStore {
     }
     return parseRunRecord(text);
   }
+}
+
+/** A probe run's record file inside its folder. */
+export const PROBE_RUN_FILE = 'run.json';
+
+export function probeListEntry(record: ProbeRunRecord, file: string): RunListEntry {
+  return {
+    id: record.id,
+    file,
+    kind: 'probe',
+    name: record.config.name,
+    ...(record.config.path !== undefined ? { configPath: record.config.path } : {}),
+    status: record.status,
+    ...(record.message !== undefined ? { message: record.message } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    epochCount: 0,
+    memberCount: 0,
+  };
 }
 
 export type { RunMember };

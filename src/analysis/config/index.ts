@@ -3,6 +3,7 @@
  * Structural mistakes are `invalid-config` errors; rates outside [0, 1) are `dropout-rate-out-of-range`.
  * Any error finding means no spec. Never throws.
  */
+import { withoutLoneCR } from '../text';
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
@@ -554,7 +555,7 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
   });
   let doc;
   try {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, strict: true });
+    doc = parseDocument(withoutLoneCR(text), { prettyErrors: false, uniqueKeys: false, strict: true });
   } catch (e) {
     ctx.report('invalid-config', [0, 0], `The file could not be parsed: ${(e as Error).message}`);
     return done();

@@ -42,7 +42,47 @@ function pythonLines(source: string): string[] {
   const lines = source.replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n');
   const cellMagic = /^%%(\w+)/.exec(lines[0] ?? '')?.[1];
   if (cellMagic !== undefined && !PYTHON_CELL_MAGICS.has(cellMagic)) return lines.map(() => '');
-  return lines.map((text, i) => ((i === 0 && cellMagic !== undefined) || isIPythonLine(text) ? '' : text));
+  const starts = logicalLineStarts(lines);
+  return lines.map((text, i) =>
+    (i === 0 && cellMagic !== undefined) || (starts[i] && isIPythonLine(text)) ? '' : text,
+  );
+}
+
+/**
+ * Which lines begin a logical line: IPython reads `%`, `!` and `?` there only, never on a line that continues
+ * a bracket, a backslash or a triple-quoted string (`print(... \n    % (epoch, loss))`).
+ */
+function logicalLineStarts(lines: string[]): boolean[] {
+  let depth = 0;
+  let longString: string | null = null;
+  let continued = false;
+  return lines.map((line) => {
+    const start = depth === 0 && longString === null && !continued;
+    let quote: string | null = null;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (longString !== null) {
+        if (c === '\\') i++;
+        else if (line.startsWith(longString, i)) {
+          i += 2;
+          longString = null;
+        }
+      } else if (quote !== null) {
+        if (c === '\\') i++;
+        else if (c === quote) quote = null;
+      } else if (c === '#') break;
+      else if (c === '"' || c === "'") {
+        const triple = c.repeat(3);
+        if (line.startsWith(triple, i)) {
+          longString = triple;
+          i += 2;
+        } else quote = c;
+      } else if (c === '(' || c === '[' || c === '{') depth++;
+      else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    }
+    continued = longString === null && /\\$/.test(line);
+    return start;
+  });
 }
 
 function isIPythonLine(text: string): boolean {

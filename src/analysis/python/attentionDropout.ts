@@ -8,7 +8,8 @@ import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
 import { hasMcIntent } from './intent';
 import { qualify } from './names';
-import { args, enclosing, literalNumber, span } from './syntax';
+import { args, children, enclosing, literalNumber, span } from './syntax';
+import { within } from './tree-index';
 
 const SDPA = 'torch.nn.functional.scaled_dot_product_attention';
 /** (query, key, value, attn_mask, dropout_p, is_causal, ...) */
@@ -43,14 +44,53 @@ export function checkAttentionDropout(py: Py, call: SyntaxNode): boolean {
   return true;
 }
 
-/** Is this functional dropout's input attention weights (`attn`, `scores.softmax(-1)`)? */
+/** Is this functional dropout's input attention weights (`attn`, `scores.softmax(-1)`, a local made so)? */
 export function dropsAttentionWeights(py: Py, input: SyntaxNode | undefined): boolean {
-  return input !== undefined && ATTENTION_WEIGHTS.test(py.text(input));
+  if (input === undefined) return false;
+  if (ATTENTION_WEIGHTS.test(py.text(input))) return true;
+  const value = localValue(py, input);
+  return value !== undefined && ATTENTION_WEIGHTS.test(py.text(value));
 }
 
-/** The rate depends on the mode: `p if self.training else 0.0`, `self.p * self.training`. */
+/** The rate depends on the mode: `p if self.training else 0.0`, `self.p * self.training`, a local made so. */
 function gated(py: Py, rate: SyntaxNode): boolean {
-  return /\btraining\b/.test(py.text(rate));
+  const mentionsMode = (n: SyntaxNode): boolean => /\btraining\b/.test(py.text(n));
+  if (mentionsMode(rate)) return true;
+  const value = localValue(py, rate);
+  if (value !== undefined && mentionsMode(value)) return true;
+  // `drop = 0.0` then `if self.training: drop = self.p`: set under a condition on the mode.
+  const fn = enclosing(rate, 'FunctionDefinition');
+  return (
+    rate.name === 'VariableName' &&
+    fn !== null &&
+    within(py, 'AssignStatement', fn).some((assign) => {
+      const target = children(assign)[0];
+      const cond = enclosing(assign, 'IfStatement');
+      return (
+        assign.to <= rate.from &&
+        target !== undefined &&
+        py.text(target) === py.text(rate) &&
+        cond !== null &&
+        cond.from >= fn.from &&
+        mentionsMode(children(cond)[1] ?? cond)
+      );
+    })
+  );
+}
+
+/** What a local name was last set to before `use`, in the same function (`p = ...` then `f(p)`). */
+function localValue(py: Py, use: SyntaxNode): SyntaxNode | undefined {
+  if (use.name !== 'VariableName') return undefined;
+  const fn = enclosing(use, 'FunctionDefinition');
+  if (!fn) return undefined;
+  const name = py.text(use);
+  let last: SyntaxNode | undefined;
+  for (const assign of within(py, 'AssignStatement', fn)) {
+    if (assign.to > use.from) break;
+    const [target, op, value] = children(assign);
+    if (target?.name === 'VariableName' && op?.name === 'AssignOp' && py.text(target) === name) last = value;
+  }
+  return last;
 }
 
 function inModuleMethod(call: SyntaxNode): boolean {

@@ -18,12 +18,14 @@ export interface FnSummary {
   trains: (number | string)[];
   /** Parameters run at inference: [index, from, to (relative to the definition), reason]. */
   uses?: [number, number, number, string][];
+  /** Parameters the function runs, anywhere: [index, from, to]. */
+  runs?: [number, number, number][];
   /** A context manager's entry modes and whether it restores them. */
   context?: { enter: [string | number, Mode][]; restores: boolean };
 }
 
 /** A call-site record: function name, parameter index, mode. */
-export type Site = [string, number, Mode];
+export type Site = [string, number | string, Mode];
 
 /** What a model class's own text gives collectClasses (offsets of the attribute ops encoded). */
 export interface ClassRecord {

@@ -8,7 +8,7 @@ import { BLOCK_NAME, TENSOR_ACT_METHODS, TENSOR_NEUTRAL_METHODS } from './vocabu
 import type { ClassInfo, Py } from './context';
 import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
 import { dotted, qualify } from './names';
-import { all, within } from './tree-index';
+import { all, findAll, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
 import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
@@ -121,8 +121,13 @@ function chainsOf(py: Py, fn: SyntaxNode): void {
   // block of a network (a Transformer's MLP or attention), whose output is not the network's prediction.
   const topLevel = !info || (!info.usedAsSubmodule && !preservesWidth(py, info.node));
   const where = info ? `${info.name}.${name}()` : `${name}()`;
-  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel);
+  // A forward that takes features (`feats`, `hidden`, `z`) sits on another network: its first dropout is a
+  // hidden layer's, not the input's.
+  const takesFeatures = FEATURE_PARAM.test(params.find((p) => p !== 'self') ?? '');
+  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel && !takesFeatures);
 }
+
+const FEATURE_PARAM = /^(h|z|feats?|features?|hidden\w*|hiddens|emb\w*|latents?|enc\w*|repr\w*|representations?)$/i;
 
 function walkChains(
   py: Py,
@@ -185,7 +190,9 @@ function walkChains(
         const lc = classifyCtor(py, value);
         if (lc?.container === 'sequential') {
           const seq = sequentialItems(py, value);
-          if (seq) checkSequence(py.em, seq.ops, { input: true, output: true, where: 'the Sequential model' });
+          // A factory of blocks (channels -> 4 * channels -> channels) makes an inner block, not a model.
+          const block = preservesWidth(py, value);
+          if (seq) checkSequence(py.em, seq.ops, { input: !block, output: !block, where: 'the Sequential model' });
           continue;
         }
       }
@@ -218,12 +225,15 @@ function walkChains(
       checkSequence(py.em, seq.ops, { input: false, output: true, where: seq.name });
       continue;
     }
-    checkSequence(py.em, seq.ops, { input: true, output: true, where: seq.name });
+    const block = preservesWidth(py, seq.at);
+    checkSequence(py.em, seq.ops, { input: !block, output: !block, where: seq.name });
   }
   // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
 }
 
 /** Do the class's first and last weight layers name the same symbolic width, in then out (`dim` ... `dim`)? */
+const WIDTH_NAMES = new Set(['VariableName', 'MemberExpression']);
+
 function preservesWidth(py: Py, cls: SyntaxNode): boolean {
   const layers = within(py, 'CallExpression', cls).filter((call) => {
     const q = qualify(py, call.firstChild) ?? '';
@@ -234,5 +244,12 @@ function preservesWidth(py: Py, cls: SyntaxNode): boolean {
   const last = lastLayer ? args(py, lastLayer)?.positional[1] : undefined;
   if (!first || !last || layers.length < 2) return false;
   const width = (n: SyntaxNode) => py.text(n).replace(/\s+/g, '');
-  return width(first) === width(last) && !/^[\d.]+$/.test(width(first));
+  if (/^[\d.]+$/.test(width(first))) return false;
+  // `Linear(hidden, out_features or width)`: the output width defaults to the input's.
+  const names = (n: SyntaxNode) => new Set(findAll(n, WIDTH_NAMES, true).map((v) => py.text(v)));
+  const defaultsBack =
+    (first.name === 'VariableName' || first.name === 'MemberExpression') &&
+    last.name !== 'VariableName' &&
+    names(last).has(py.text(first));
+  return width(first) === width(last) || defaultsBack;
 }

@@ -15,6 +15,8 @@ interface ModeState {
   origin?: { kind: 'eval-call' | 'pretrained'; node: SyntaxNode; loops: SyntaxNode[] };
   /** Where train mode was switched on by an explicit train() call (its offset). */
   trainAt?: number;
+  /** The mode is the caller's choice, set from a parameter (`if train: model.train()`): never a mistake here. */
+  chosen?: boolean;
 }
 export type State = Map<string, ModeState>;
 
@@ -56,7 +58,12 @@ export class Py {
   modelSensitive = new Map<string, boolean>();
   defaultSensitive = true;
   reporting = false;
-  callSites = new Map<string, Map<number, Mode[]>>();
+  /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
+  callSites = new Map<string, Map<number | string, Mode[]>>();
+  /** Per function start and name: the function binds a model's name to other things only (see models). */
+  readonly shadowed = new Map<string, boolean>();
+  /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
+  classContexts = new Map<string, ModeContext>();
   /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
   readonly units: Unit[] = [];
   readonly cache: PythonCache | undefined;
@@ -121,6 +128,11 @@ export interface FnInfo {
    * model in train mode is told at its call.
    */
   inferenceUses: Map<number, InferenceUse>;
+  /**
+   * Parameters (by index) the function runs (calls) anywhere, where first: a caller inside torch.no_grad()
+   * that passes a model in train mode is told at its call, as for inferenceUses.
+   */
+  runUses: Map<number, { from: number; to: number }>;
   /** As a `@contextmanager`: the modes its entry leaves, and whether its exit restores them. */
   context?: ModeContext;
   mc: boolean;

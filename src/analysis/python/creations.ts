@@ -117,6 +117,11 @@ function checkFunctionalFlag(py: Py, call: SyntaxNode, lc: LayerCall): void {
   const a = args(py, call);
   if (!a) return;
   if (hasMcIntent(py, call)) return;
+  // Inside a training step (or a closure of one), the default training=True is what runs anyway.
+  for (let fn = enclosing(call, 'FunctionDefinition'); fn; fn = enclosing(fn, 'FunctionDefinition')) {
+    const name = defName(py, fn);
+    if (TRAIN_FN.test(name) && !EVAL_STEP_FN.test(name)) return;
+  }
   const flag = a.keywords.get('training')?.value ?? a.positional[2];
   // On attention weights, the mistake has a name of its own (and `input=` may be a keyword).
   const onAttention = dropsAttentionWeights(py, a.positional[0] ?? a.keywords.get('input')?.value);
@@ -176,17 +181,12 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
     if (!d || d === 'super' || d.startsWith('super.')) return;
     const q = qualify(py, callee) ?? d;
     if (q.startsWith('keras.') || q.startsWith('tensorflow.') || q.startsWith('torch.')) return;
-    if (
-      d.startsWith('self.') &&
-      enclosing(call, 'ClassDefinition') &&
-      defName(py, enclosing(call, 'FunctionDefinition')) === 'call'
-    )
-      return;
     what = `${d}(..., training=True)`;
   }
   const fn = enclosing(call, 'FunctionDefinition');
   // A training function (train_step, fit), but not a validation or test step that borrows the word "step".
   if (fn && TRAIN_FN.test(defName(py, fn)) && !EVAL_STEP_FN.test(defName(py, fn))) return;
+  let innermostLoop: SyntaxNode | undefined;
   for (let p = call.parent; p; p = p.parent) {
     if (p.name === 'WithStatement' && /GradientTape/.test(py.text(children(p)[1]))) return;
     if (
@@ -196,9 +196,12 @@ function checkTrainingTrue(py: Py, call: SyntaxNode): void {
       p.name === 'DictionaryComprehensionExpression'
     )
       return;
-    if (p.name === 'ForStatement') {
+    if (p.name === 'ForStatement' && !innermostLoop) {
+      innermostLoop = p;
       const iter = forIterable(p);
-      if (iter && /^range\b/.test(py.text(iter))) return; // repeated stochastic passes: Monte Carlo sampling
+      // Repeated stochastic passes over the same input: Monte Carlo sampling. An epoch loop further out
+      // around a loop over data is not.
+      if (iter && /^range\b/.test(py.text(iter))) return;
     }
   }
   if (hasMcIntent(py, call)) return;

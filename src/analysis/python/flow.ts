@@ -2,11 +2,12 @@
  * The mode-flow pass (missing-eval, missing-train-after-eval, pretrained-never-trained-mode): function
  * summaries first, then the module code, then each function's report.
  */
+import type { SyntaxNode } from '@lezer/common';
 import type { FnInfo, Py, State } from './context';
-import { children } from './syntax';
+import { children, defName, enclosing } from './syntax';
 import { within } from './tree-index';
 import { bodyOf } from './bodies';
-import { generatorContext, isContextManagerFn } from './modeContexts';
+import { classContexts, generatorContext, isContextManagerFn } from './modeContexts';
 import { callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
 import { encodeEmission, groupByUnit, replay } from './reuse';
@@ -15,8 +16,12 @@ import type { Emission, FnSummary, Site, Unit } from './cache';
 function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
   py.reporting = false;
   const prevSeq = py.cache?.prev?.seq;
+  py.classContexts = classContexts(py, (stmts, state) =>
+    walker.walk(stmts, state, { loops: [], mc: false, depth: 0, reported: new Set() }),
+  );
+  if (py.cache) for (const [name, c] of py.classContexts) py.seq.push(JSON.stringify([name, [...c.enter], c.restores]));
   // The summaries before this unit's equal those of the cached run at the same places.
-  let prefixSame = !!prevSeq;
+  let prefixSame = !!prevSeq && py.seq.every((s, i) => prevSeq[i] === s);
   for (const { unit: u, items: fns } of fnsByUnit) {
     if (fns.length === 0) continue;
     const at = py.seq.length;
@@ -30,6 +35,7 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
         fn.effects = new Map(sum.effects.map(([k, mode]) => [k, { mode }]));
         for (const p of sum.trains) fn.trainsParams.add(p);
         fn.inferenceUses = new Map((sum.uses ?? []).map(([i, from, to, reason]) => [i, { from, to, reason }]));
+        fn.runUses = new Map((sum.runs ?? []).map(([i, from, to]) => [i, { from, to }]));
         if (sum.context) fn.context = { enter: new Map(sum.context.enter), restores: sum.context.restores };
       });
       for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
@@ -55,6 +61,7 @@ function summaryOf(fn: FnInfo): FnSummary {
   const summary: FnSummary = { effects: [...fn.effects].map(([k, v]) => [k, v.mode]), trains: [...fn.trainsParams] };
   if (fn.inferenceUses.size > 0)
     summary.uses = [...fn.inferenceUses].map(([i, use]) => [i, use.from, use.to, use.reason]);
+  if (fn.runUses.size > 0) summary.runs = [...fn.runUses].map(([i, use]) => [i, use.from, use.to]);
   if (fn.context) summary.context = { enter: [...fn.context.enter], restores: fn.context.restores };
   return summary;
 }
@@ -66,6 +73,7 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
     );
   const entry: State = new Map();
   fn.inferenceUses = new Map();
+  fn.runUses = new Map();
   const flow: Flow = {
     fn,
     loops: [],
@@ -83,18 +91,30 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
   }
   // Does it train a model parameter?
   const calls = within(py, 'CallExpression', fn.node);
-  if (calls.some((c) => callFacts(py, c).trainingStep)) {
+  const firstStep = calls.find((c) => callFacts(py, c).trainingStep);
+  if (firstStep) {
     const called = new Set(calls.map((c) => callFacts(py, c).calleeDotted));
+    // A model the function switches to train() before its first training step is trained in train mode,
+    // whatever mode its caller left it in (a per-epoch helper that begins with model.train()).
+    const switchedFirst = new Set(
+      calls
+        .filter(
+          (c) => c.from < firstStep.from && callFacts(py, c).method === 'train' && !/False\s*\)$/.test(py.text(c)),
+        )
+        .map((c) => callFacts(py, c).objModel),
+    );
     fn.params.forEach((p, i) => {
-      if (py.modelNames.has(p) && called.has(p)) fn.trainsParams.add(i);
+      if (py.modelNames.has(p) && called.has(p) && !switchedFirst.has(p)) fn.trainsParams.add(i);
     });
     // A model the function reaches without a parameter (`self.model`, a module-level `model`) is trained too.
-    for (const m of py.modelNames) if (!fn.params.includes(m) && called.has(m)) fn.trainsParams.add(m);
+    for (const m of py.modelNames)
+      if (!fn.params.includes(m) && called.has(m) && !switchedFirst.has(m)) fn.trainsParams.add(m);
   }
 }
 
 export function analyzeFlow(py: Py): void {
-  if (!py.usesTorch && py.modelNames.size === 0) return;
+  // Train/eval modes are PyTorch's: MXNet and Keras models have none to switch.
+  if (!py.usesTorch) return;
   const walker = new FlowWalker(py);
   const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
   summarize(py, walker, fnsByUnit);
@@ -182,6 +202,10 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     ...(fn.inference ? { inference: { anchor: fn.node, reason: `in ${fn.name}()` } } : {}),
   };
   for (const [m, st] of topEnd) if (!fn.params.includes(m)) entry.set(m, st);
+  // Models it reads but is not passed (a closure's, a global): eval when every call of it is made in eval mode.
+  for (const [m, modes] of sites ?? [])
+    if (typeof m === 'string' && modes.length > 0 && modes.every((x) => x === 'eval')) entry.set(m, { mode: 'eval' });
+  for (const m of evalSinceConstruction(py, fn.node)) entry.set(m, { mode: 'eval' });
   if (fn.inference) {
     // Models used in an inference function without any visible mode: unknown unless every call site is in eval mode.
     for (const m of py.modelNames) {
@@ -191,4 +215,32 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
     }
   }
   walker.walk(bodyOf(py, fn.node), entry, flow);
+}
+
+/**
+ * `self.<attr>` models of the method's class that its `__init__` switches to eval mode and no method of the
+ * class switches back (an inference wrapper): every method starts with them in eval mode.
+ */
+function evalSinceConstruction(py: Py, method: SyntaxNode): string[] {
+  const cls = enclosing(method, 'ClassDefinition');
+  if (!cls) return [];
+  const switches = (def: SyntaxNode, mode: 'eval' | 'train'): Set<string> => {
+    const out = new Set<string>();
+    for (const call of within(py, 'CallExpression', def)) {
+      const callee = call.firstChild;
+      if (callee?.name !== 'MemberExpression') continue;
+      const m = /^(self\.\w+)\.(eval|train)\s*\(\s*(False|True)?\s*\)$/.exec(py.text(call));
+      if (!m?.[1]) continue;
+      const toEval = m[2] === 'eval' || m[3] === 'False';
+      if (toEval === (mode === 'eval')) out.add(m[1]);
+    }
+    return out;
+  };
+  const methods = within(py, 'FunctionDefinition', cls).filter(
+    (d) => enclosing(d, 'ClassDefinition')?.from === cls.from,
+  );
+  const init = methods.find((d) => defName(py, d) === '__init__');
+  if (!init) return [];
+  const trained = new Set(methods.flatMap((d) => [...switches(d, 'train')]));
+  return [...switches(init, 'eval')].filter((m) => !trained.has(m));
 }

@@ -22,7 +22,7 @@ export function collectFunctions(py: Py): void {
           .map((k) => py.text(k));
         const [head, ...rest] = parts;
         if (head === undefined) return false;
-        const q = normalize([py.imports.get(head) ?? DEFAULT_ALIASES[head] ?? head, ...rest].join('.'));
+        const q = normalize([py.imports.get(head) ?? DEFAULT_ALIASES.get(head) ?? head, ...rest].join('.'));
         return q === 'torch.no_grad' || q === 'torch.inference_mode';
       });
     const inference =
@@ -38,6 +38,7 @@ export function collectFunctions(py: Py): void {
         effects: new Map(),
         trainsParams: new Set(),
         inferenceUses: new Map(),
+        runUses: new Map(),
         mc: MC_WORDS.test(name),
         inference,
       });

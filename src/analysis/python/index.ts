@@ -1,5 +1,5 @@
 /**
- * PyTorch / Keras / TensorFlow analysis over the @lezer/python syntax tree (no regular expressions over
+ * PyTorch / Keras / TensorFlow analysis over the syntax tree of our Python grammar (grammar/, a fork of @lezer/python) (no regular expressions over
  * source text). Follows import aliases, model classes and variables, mode switches (train/eval), no-grad
  * and validation contexts, and helper functions in the same file.
  *
@@ -7,7 +7,7 @@
  * the function table, rate and API checks, data-flow chains, model facts, mode flow), with the reuse of
  * the last analysis's results per top-level definition (see reuse.ts).
  */
-import { parser } from '@lezer/python';
+import { parser } from './grammar/parser';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import type { LineMap } from '../text';
 import { Py } from './context';

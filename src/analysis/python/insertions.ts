@@ -27,8 +27,8 @@ export function afterLine(py: Py, stmt: SyntaxNode): { at: number; indent: strin
   if (prefix.trim() !== '') return null;
   const endLine = py.em.lines.position(s.to).line;
   const at = py.em.lines.lineEnd(endLine);
-  if (at >= py.src.length) return { at: py.src.length, indent: '\n' + prefix };
-  return { at: at + 1, indent: prefix };
+  if (at >= py.src.length) return { at: py.src.length, indent: py.em.lines.eol + prefix };
+  return { at: py.em.lines.lineStart(endLine + 1), indent: prefix };
 }
 
 export function bodyInsertion(py: Py, def: SyntaxNode): { at: number; indent: string } | null {

@@ -151,6 +151,8 @@ export function layerOp(call: SyntaxNode, lc: LayerCall, remove?: Op['remove']):
 }
 
 /** Items of nn.Sequential(a, b) or keras.Sequential([a, b]) with removal edits. */
+const AUGMENTATION = /^(torchvision\.transforms|kornia\.augmentation|kornia\.enhance|torchaudio\.transforms)\./;
+
 export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framework: 'torch' | 'keras' } | null {
   const lc = classifyCtor(py, call);
   if (!lc || lc.container !== 'sequential') return null;
@@ -178,7 +180,8 @@ export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framewor
         // OrderedDict / unknown factory: give up on the sequence.
         const q = qualify(py, item.firstChild) ?? '';
         if (/OrderedDict$/.test(q)) return null;
-        op = { kind: 'unknown', at: span(item), label: q };
+        // Data transforms and augmentations: no dropout, no batch norm, no mode.
+        op = { kind: AUGMENTATION.test(q) ? 'neutral' : 'unknown', at: span(item), label: q };
       }
     } else op = { kind: 'unknown', at: span(item), label: py.text(item) };
     ops.push(op);

@@ -102,15 +102,30 @@ function paramList(py: Py, def: SyntaxNode): string[] {
     : [];
 }
 
+/**
+ * The file's context-manager classes, by name, walked once before any summary: a function's summary and
+ * report read them, so the summary cache's sequence holds them too (an edit to `__enter__` reaches callers).
+ */
+export function classContexts(py: Py, walk: Walk): Map<string, ModeContext> {
+  const out = new Map<string, ModeContext>();
+  for (const cls of all(py, 'ClassDefinition')) {
+    const name = defName(py, cls);
+    if (out.has(name)) continue;
+    const context = classContext(py, cls, walk);
+    if (context) out.set(name, context);
+  }
+  return out;
+}
+
 /** The models a with statement's own context managers switch, for its body. */
-export function enteredModes(py: Py, withStmt: SyntaxNode, walk: Walk): EnteredModes {
+export function enteredModes(py: Py, withStmt: SyntaxNode): EnteredModes {
   const out: EnteredModes = { modes: [], restored: [] };
   for (const item of children(withStmt)) {
     if (item.name === 'Body') break;
     if (item.name !== 'CallExpression' || item.firstChild?.name !== 'VariableName') continue;
     const name = py.text(item.firstChild);
     const fn = py.functions.get(name);
-    const context = fn?.context ?? classContextNamed(py, name, walk);
+    const context = fn?.context ?? py.classContexts.get(name);
     if (!context) continue;
     const a = args(py, item);
     for (const [key, mode] of context.enter) {
@@ -121,9 +136,4 @@ export function enteredModes(py: Py, withStmt: SyntaxNode, walk: Walk): EnteredM
     }
   }
   return out;
-}
-
-function classContextNamed(py: Py, name: string, walk: Walk): ModeContext | null {
-  const cls = all(py, 'ClassDefinition').find((c) => defName(py, c) === name);
-  return cls ? classContext(py, cls, walk) : null;
 }

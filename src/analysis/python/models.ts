@@ -19,8 +19,48 @@ export function isSensitive(py: Py, name: string): boolean {
 
 export function modelOf(py: Py, n: SyntaxNode | null | undefined): string | null {
   const d = dotted(py, n);
-  if (!d) return null;
-  return py.modelNames.has(d) ? d : null;
+  if (!d || !py.modelNames.has(d)) return null;
+  return n?.name === 'VariableName' && shadowedLocally(py, n, d) ? null : d;
+}
+
+/** Values that are plainly not a model: a lambda, a literal, a collection. */
+const NOT_A_MODEL = new Set([
+  'LambdaExpression',
+  'Number',
+  'String',
+  'FormatString',
+  'Boolean',
+  'None',
+  'ArrayExpression',
+  'ArrayComprehensionExpression',
+  'TupleExpression',
+  'DictionaryExpression',
+  'DictionaryComprehensionExpression',
+  'SetExpression',
+]);
+
+/**
+ * A model's name that the function around `use` binds to other things only (`model = lambda x: ...`): a
+ * local of its own, not the model of the same name elsewhere in the file.
+ */
+function shadowedLocally(py: Py, use: SyntaxNode, name: string): boolean {
+  const fn = enclosing(use, 'FunctionDefinition');
+  if (!fn) return false;
+  const key = `${fn.from}:${name}`;
+  const hit = py.shadowed.get(key);
+  if (hit !== undefined) return hit;
+  let bound = false;
+  let onlyNonModels = true;
+  for (const assign of within(py, 'AssignStatement', fn)) {
+    if (enclosing(assign, 'FunctionDefinition')?.from !== fn.from) continue;
+    const [target, op, value] = children(assign);
+    if (target?.name !== 'VariableName' || op?.name !== 'AssignOp' || py.text(target) !== name) continue;
+    bound = true;
+    if (!value || !NOT_A_MODEL.has(value.name)) onlyNonModels = false;
+  }
+  const shadowed = bound && onlyNonModels && !paramNames(py, fn).includes(name);
+  py.shadowed.set(key, shadowed);
+  return shadowed;
 }
 
 export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
@@ -39,7 +79,29 @@ export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
 }
 
 /** Methods that return the model they are called on. */
-const CHAINED_SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'double', 'float', 'half', 'train', 'eval']);
+const CHAINED_SAME_MODEL = new Set([
+  'to',
+  'cuda',
+  'cpu',
+  'double',
+  'float',
+  'half',
+  'bfloat16',
+  'train',
+  'eval',
+  'requires_grad_',
+]);
+
+/** The model a chain of its own methods starts from (`model.to(device).half()` -> "model"), or null. */
+export function sameModelBase(py: Py, value: SyntaxNode): string | null {
+  let v = value;
+  for (let i = 0; i < 10 && v.name === 'CallExpression'; i++) {
+    const callee = v.firstChild;
+    if (callee?.name !== 'MemberExpression' || !CHAINED_SAME_MODEL.has(py.text(callee.lastChild))) break;
+    v = callee.firstChild ?? v;
+  }
+  return v === value ? null : modelOf(py, v);
+}
 
 export function collectModels(py: Py): void {
   let anyInsensitiveClass = false;
@@ -79,6 +141,55 @@ export function collectModels(py: Py): void {
   for (const f of facts) for (const m of f.trained) py.trainedModels.add(m);
 }
 
+/** Model constructors of libraries: torchvision's models, timm's, and transformers' model classes. */
+const LIBRARY_MODEL =
+  /^(torchvision\.models\.|timm\.create_model$|timm\.models\.|transformers\.(\w*Model\w*|\w+For\w+)(\.|$))/;
+
+/**
+ * The model a call makes, and whether its mode matters (null: unknown): a model class of the file, a torch
+ * Sequential, a pretrained or library model, or a function of the file that returns one of those.
+ */
+function modelMade(
+  py: Py,
+  call: SyntaxNode,
+  depth = 0,
+): { sensitive: boolean | null; fromSequential: boolean } | undefined {
+  const inner = stripChain(py, call);
+  const q = qualify(py, inner.firstChild) ?? '';
+  const cls = py.classes.get(q);
+  if (cls) return cls.framework === 'keras' ? undefined : { sensitive: cls.sensitive, fromSequential: false };
+  if (/\.from_pretrained$/.test(q)) return { sensitive: true, fromSequential: false };
+  const lc = classifyCtor(py, inner);
+  if (lc?.container === 'sequential' && lc.framework === 'torch') {
+    const seq = sequentialItems(py, inner);
+    const sensitive = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
+    return { sensitive, fromSequential: true };
+  }
+  if (LIBRARY_MODEL.test(q) || q === 'copy.deepcopy')
+    return { sensitive: null, fromSequential: false };
+  const factory = depth < 3 ? py.functions.get(q) : undefined;
+  return factory && !factory.cls ? returnedModel(py, factory.node, depth + 1) : undefined;
+}
+
+/** A function whose every `return` hands back a model (`def build(): return nn.Sequential(...)`). */
+function returnedModel(
+  py: Py,
+  def: SyntaxNode,
+  depth: number,
+): { sensitive: boolean | null; fromSequential: boolean } | undefined {
+  const returns = within(py, 'ReturnStatement', def).filter(
+    (r) => enclosing(r, 'FunctionDefinition')?.from === def.from,
+  );
+  let made: { sensitive: boolean | null; fromSequential: boolean } | undefined;
+  for (const r of returns) {
+    const value = children(r)[1];
+    const m = value?.name === 'CallExpression' ? modelMade(py, value, depth) : undefined;
+    if (!m) return undefined;
+    made = made && made.sensitive !== m.sensitive ? { sensitive: null, fromSequential: false } : m;
+  }
+  return made;
+}
+
 function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
   const out: ModelFacts = {
     assigned: [],
@@ -96,31 +207,11 @@ function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: S
     if (kids.length !== 3 || !value) continue;
     const target = dotted(py, targetNode);
     if (!target || value.name !== 'CallExpression') continue;
-    const inner = stripChain(py, value);
-    const q = qualify(py, inner.firstChild) ?? '';
-    const cls = py.classes.get(q);
-    if (cls && cls.framework !== 'keras') {
-      out.assigned.push([target, cls.sensitive]);
-      continue;
-    }
-    if (/\.from_pretrained$/.test(q)) {
-      out.assigned.push([target, true]);
-      out.sensitiveSource = true;
-      continue;
-    }
-    const lc = classifyCtor(py, inner);
-    if (lc?.container === 'sequential' && lc.framework === 'torch') {
-      const seq = sequentialItems(py, inner);
-      const sens = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
-      out.assigned.push([target, sens]);
-      if (sens) out.sensitiveSource = true;
-      else out.insensitiveClass = true;
-      continue;
-    }
-    if (/^(torchvision\.models|timm|transformers)\./.test(q) || q === 'copy.deepcopy') {
-      out.assigned.push([target, null]);
-      out.sensitiveSource = true;
-    }
+    const made = modelMade(py, value);
+    if (!made) continue;
+    out.assigned.push([target, made.sensitive]);
+    if (made.sensitive === true || made.sensitive === null) out.sensitiveSource = true;
+    else if (made.fromSequential) out.insensitiveClass = true;
   }
   // Any name switched with .eval()/.train() is a model; so are model-like parameters.
   for (const call of calls) {

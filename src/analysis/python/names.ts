@@ -5,15 +5,16 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
 
-export const DEFAULT_ALIASES: Record<string, string> = {
-  nn: 'torch.nn',
-  F: 'torch.nn.functional',
-  tf: 'tensorflow',
-  torch: 'torch',
-  keras: 'keras',
-  layers: 'keras.layers',
-  pl: 'lightning',
-};
+/** What a conventional alias means when the file does not import it (a Map: the keys are user code's names). */
+export const DEFAULT_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['nn', 'torch.nn'],
+  ['F', 'torch.nn.functional'],
+  ['tf', 'tensorflow'],
+  ['torch', 'torch'],
+  ['keras', 'keras'],
+  ['layers', 'keras.layers'],
+  ['pl', 'lightning'],
+]);
 
 export function normalize(q: string): string {
   // Every rewrite below starts with one of these letters.
@@ -70,7 +71,7 @@ export function qualify(py: Py, n: SyntaxNode | null | undefined): string | null
     const dot = d.indexOf('.');
     const head = dot < 0 ? d : d.slice(0, dot);
     const bound =
-      py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES[head]);
+      py.imports.get(head) ?? (py.classes.has(head) || py.functions.has(head) ? undefined : DEFAULT_ALIASES.get(head));
     v = normalize(bound === undefined ? d : dot < 0 ? bound : bound + d.slice(dot));
   }
   if (memo) py.qualifyMemo.set(n, v);

@@ -8,7 +8,7 @@ import type { EmitFix, EmitRelated, Op } from '../ops';
 import type { ClassInfo, Py } from './context';
 import { defName } from './syntax';
 import { DEFAULT_ALIASES } from './names';
-import { all } from './tree-index';
+import { all, within } from './tree-index';
 import type { ClassRecord, Emission, Unit, UnitEntry } from './cache';
 
 // A unit is one top-level statement. A definition (function, class, decorated definition) starting a line
@@ -103,8 +103,7 @@ export function classRecords(py: Py): Map<ClassInfo, ClassRecord> {
   ]);
   const prev = py.cache.prev;
   if (!prev || prev.kc !== py.keys.kc) return out;
-  for (const fn of all(py, 'FunctionDefinition'))
-    if (Object.prototype.hasOwnProperty.call(DEFAULT_ALIASES, defName(py, fn))) return out;
+  for (const fn of all(py, 'FunctionDefinition')) if (DEFAULT_ALIASES.has(defName(py, fn))) return out;
   for (const info of py.classes.values()) {
     const u = unitOf(py, info.node);
     const rec = u?.old?.classes?.[info.name];
@@ -217,6 +216,8 @@ export function globalKey1(py: Py): string {
     py.usesTorch,
     [...py.classes.values()].map((c) => [c.name, c.framework, c.sensitive, c.usedAsSubmodule, c.mc]),
     [...py.functions.keys()],
+    // A model may be made by a function of another unit (`model = build()`): its returns are read.
+    [...py.functions.values()].filter((f) => !f.cls).map((f) => modelReturnsText(py, f.node)),
     // A rate may name a constant of another unit; its message names the constant's line.
     [...py.constants].map(([name, node]) => [name, py.text(node), py.em.lines.position(node.from).line]),
   ]);
@@ -263,4 +264,11 @@ export function duplicateClass(py: Py): boolean {
     }
   if (dupClass) uncacheAll(py);
   return dupClass;
+}
+
+/** The text of a module-level function's returns, which decide whether calling it makes a model. */
+function modelReturnsText(py: Py, def: SyntaxNode): string {
+  return within(py, 'ReturnStatement', def)
+    .map((r) => py.text(r))
+    .join('\n');
 }

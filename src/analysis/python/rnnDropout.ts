@@ -7,6 +7,7 @@ import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
 import { args, literalNumber, span } from './syntax';
 import { qualify } from './names';
+import { resolveNumber } from './values';
 
 const RECURRENT = new Set(['torch.nn.LSTM', 'torch.nn.GRU', 'torch.nn.RNN']);
 /** Positions in the constructors' signature: (input_size, hidden_size, num_layers, bias, batch_first, dropout). */
@@ -23,14 +24,14 @@ export function checkRecurrentDropout(py: Py, call: SyntaxNode): void {
   const rate = literalNumber(py, dropout);
   if (!dropout || rate === undefined || rate <= 0) return;
   const layersNode = a.keywords.get('num_layers')?.value ?? a.positional[NUM_LAYERS_AT];
-  // A variable layer count may be above 1: only a visible 1 (or the default) is certain.
-  if (layersNode && literalNumber(py, layersNode) !== 1) return;
+  // A layer count the file does not fix may be above 1: only a 1 it writes (or the default) is certain.
+  if (layersNode && resolveNumber(py, layersNode)?.value !== 1) return;
   const name = `nn.${q.slice(q.lastIndexOf('.') + 1)}`;
   const remove = dropoutKw ? removeKeyword(py, dropoutKw.name, dropoutKw.value) : null;
   py.em.emit(
     'rnn-dropout-single-layer',
     span(dropout),
-    `${name}(dropout=${py.text(dropout)}) has ${layersNode ? 'num_layers=1' : 'one layer (the default num_layers=1)'}: PyTorch applies this dropout only between stacked recurrent layers, so it never drops anything. Stack layers (num_layers > 1), or add an nn.Dropout on the ${name}'s output.`,
+    `${name}(dropout=${py.text(dropout)}) has ${layersNode ? (literalNumber(py, layersNode) === 1 ? 'num_layers=1' : `num_layers=${py.text(layersNode)}, which is 1`) : 'one layer (the default num_layers=1)'}: PyTorch applies this dropout only between stacked recurrent layers, so it never drops anything. Stack layers (num_layers > 1), or add an nn.Dropout on the ${name}'s output.`,
     remove ? [{ title: 'Remove the ignored dropout= argument', edits: [remove], preferred: false }] : [],
   );
 }

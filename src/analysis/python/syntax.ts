@@ -1,5 +1,5 @@
 /**
- * Helpers over the @lezer/python syntax tree: children and bodies, call arguments, literals, parameters,
+ * Helpers over the syntax tree of our Python grammar (grammar/, a fork of @lezer/python): children and bodies, call arguments, literals, parameters,
  * enclosing definitions, and the per-node memo the context caches results in.
  */
 import type { SyntaxNode } from '@lezer/common';

@@ -167,7 +167,7 @@ export const TRAIN_FN = /train|fit|(^|_)step$|optimi[sz]e|finetune|fine_tune/i;
 /** A step function that evaluates (val_step, test_step, evaluation_step), though TRAIN_FN matches its "step". */
 export const EVAL_STEP_FN = /(^|_)(val|valid|validation|test|eval|evaluation|predict|prediction|inference)_step$/i;
 export const VAL_ITER =
-  /(^|[_.])(val|valid|validation|test|testing|eval|evaluation|dev|holdout)(_|$|loader|set|data|ds|dl|batches|iter)|^(val|valid|test|eval|dev)[A-Z]|^(valloader|testloader|evalloader|validloader)$/i;
+  /(^|[_.])(val|valid|validation|test|testing|eval|evaluation|dev|holdout)(_(?!(lens?|lengths?|masks?|tokens|ids|idx|positions?)(_|$))|$|loader|set|data|ds|dl|batches|iter)|^(val|valid|test|eval|dev)[A-Z]|^(valloader|testloader|evalloader|validloader)$/i;
 export const MC_WORDS =
   /(^|[^a-z])mc([^a-z]|$)|monte[\s_-]*carlo|mc_?dropout|mcdropout|uncertaint|bayes|stochastic[_ ]?forward|enable_dropout|activate_dropout|mc_samples|n_samples|num_samples|n_mc/i;
 export const MODEL_PARAM =
@@ -182,6 +182,8 @@ export const MODE_PRESERVING_WRAPPERS = new Set([
   'torch.jit.trace',
   'torch.jit.freeze',
   'torch.jit.optimize_for_inference',
+  'torch.fx.symbolic_trace',
+  'torch.fx.GraphModule',
   'torch.nn.DataParallel',
   'torch.nn.parallel.DataParallel',
   'torch.nn.parallel.DistributedDataParallel',

@@ -10,7 +10,7 @@ import { dotted, qualify } from './names';
 import { findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
-import { isSensitive, modelOf, stripChain } from './models';
+import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
 import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
@@ -32,7 +32,8 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
   for (const k of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(k);
     const y = b.get(k);
-    if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
+    if (x?.chosen || y?.chosen) out.set(k, { mode: 'unknown', chosen: true });
+    else if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
     else {
       // Around a loop's back edge, remember that eval mode may flow into the next iteration.
       const evalSide = keepEvalOrigin
@@ -45,6 +46,89 @@ function joinStates(a: State, b: State, keepEvalOrigin = false): State {
   }
   return out;
 }
+
+/**
+ * `if isinstance(model, nn.Module): model.eval()` (a helper that also takes plain callables): for a model,
+ * the body always runs. Returns that body, when the if has no other branch.
+ */
+function moduleGuard(py: Py, kids: SyntaxNode[]): SyntaxNode | null {
+  if (kids.some((k) => k.name === 'elif' || k.name === 'else')) return null;
+  const cond = kids[1];
+  const m = cond ? /^isinstance\(\s*([\w.]+)\s*,\s*(\(?\s*)?[\w.]*Module\b/.exec(py.text(cond)) : null;
+  if (!m?.[1] || !py.modelNames.has(m[1])) return null;
+  return kids.find((k) => k.name === 'Body') ?? null;
+}
+
+/** Does an if's condition test a parameter of the function (that is not a model)? */
+function testsParameter(py: Py, kids: SyntaxNode[], fn: FnInfo): boolean {
+  const params = new Set(fn.params.filter((p) => p !== 'self' && !py.modelNames.has(p)));
+  return kids.some(
+    (k, i) => i > 0 && k.name !== 'Body' && findAll(k, VARIABLE_NAMES, true).some((v) => params.has(py.text(v))),
+  );
+}
+
+const VARIABLE_NAMES = new Set(['VariableName']);
+
+/** The modes a branch switched are the caller's choice (see ModeState.chosen). */
+function markChosen(before: State, after: State): State {
+  const out = new Map(after);
+  for (const [k, st] of after) if (before.get(k)?.mode !== st.mode) out.set(k, { mode: st.mode, chosen: true });
+  return out;
+}
+
+/**
+ * A gradient-free block that makes inputs for the training step after it in the same iteration (a GAN's
+ * fakes for the discriminator, a teacher's targets): part of training, not an evaluation. It is one of the
+ * loop body's own statements, before a training step of that body; validation every N steps sits in an if.
+ */
+function feedsTrainingStep(py: Py, withStmt: SyntaxNode): boolean {
+  const body = withStmt.parent;
+  const loop = body?.parent;
+  if (body?.name !== 'Body' || (loop?.name !== 'ForStatement' && loop?.name !== 'WhileStatement')) return false;
+  for (const stmt of children(body)) {
+    if (stmt.from <= withStmt.from) continue;
+    if (stmt.name === 'ForStatement' || stmt.name === 'WhileStatement') continue;
+    const calls = stmt.name === 'ExpressionStatement' || stmt.name === 'AssignStatement' ? findAll(stmt, CALLS) : [];
+    if (calls.some((c) => callFacts(py, c).trainingStep)) return true;
+  }
+  return false;
+}
+
+const CALLS = new Set(['CallExpression']);
+
+/**
+ * The models a training step of a function that trains a model parameter can train: its model parameters
+ * and the models its text names (a global `net` it never mentions is trained elsewhere). Undefined when no
+ * model parameter is run: a step there may train a global model through a global optimizer.
+ */
+function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
+  const runs = new Set(within(py, 'CallExpression', fn.node).map((c) => callFacts(py, c).calleeModel));
+  const params = fn.params.filter((p) => py.modelNames.has(p) && runs.has(p));
+  if (params.length === 0) return undefined;
+  const named = new Set(findAll(fn.node, NAMES_AND_MEMBERS, true).map((n) => py.text(n)));
+  return [...new Set([...params, ...[...py.modelNames].filter((m) => named.has(m))])];
+}
+
+const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
+
+function runsOnce(py: Py, iter: SyntaxNode): boolean {
+  if (iter.name !== 'CallExpression' || py.text(iter.firstChild) !== 'range') return false;
+  const a = args(py, iter);
+  return a !== null && a.positional.length === 1 && !/^0+$/.test(py.text(a.positional[0]!));
+}
+
+/** A model's methods that run it (a Lightning module's steps called by hand, too). */
+const RUNS_MODEL = new Set([
+  'forward',
+  'generate',
+  'predict',
+  'predict_step',
+  'validation_step',
+  'test_step',
+  'sample',
+  'encode',
+  'decode',
+]);
 
 /** The gradient-free context a with statement enters, as the user wrote it (`torch.no_grad()`), or null. */
 function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
@@ -64,6 +148,8 @@ function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
 function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
   const iter = forIterable(forStmt);
   if (!iter) return false;
+  // A loop that takes training steps trains, whatever its data is called (`valid_len_shards`).
+  if (findAll(forStmt, CALLS).some((c) => callFacts(py, c).trainingStep)) return false;
   for (const v of findAll(iter, new Set(['VariableName', 'PropertyName']))) {
     const t = py.text(v);
     if (VAL_ITER.test(t) && !/train/i.test(t)) return true;
@@ -99,7 +185,9 @@ export function callFacts(py: Py, call: SyntaxNode): CallFacts {
   let objModel: string | null = null;
   if (callee && callee.name === 'MemberExpression') {
     method = py.text(callee.lastChild);
-    objModel = modelOf(py, callee.firstChild);
+    const obj = callee.firstChild;
+    // `model.to(device).train()`: the chain returns the model itself.
+    objModel = modelOf(py, obj) ?? (obj?.name === 'CallExpression' ? sameModelBase(py, obj) : null);
   }
   const f: CallFacts = {
     callee,
@@ -131,12 +219,10 @@ export class FlowWalker {
         return state;
       case 'WithStatement': {
         for (const c of children(s)) if (c.name !== 'Body') state = this.expr(c, state, flow);
-        const noGrad = flow.inference ? null : noGradContext(py, s);
+        const noGrad = flow.inference || feedsTrainingStep(py, s) ? null : noGradContext(py, s);
         const inner = noGrad ? { ...flow, inference: { anchor: s, reason: `inside ${oneLine(noGrad)}` } } : flow;
         // `with evaluating(model):` -- a context manager of this file that switches the mode for the body.
-        const entered = enteredModes(py, s, (stmts, st) =>
-          this.quietly(() => this.walk(stmts, st, { ...flow, loops: [] })),
-        );
+        const entered = enteredModes(py, s);
         const before = state;
         if (entered.modes.length > 0) {
           state = new Map(state);
@@ -178,19 +264,25 @@ export class FlowWalker {
           for (const b of bodies) end = this.walk(blockOf(py, b), end, { ...inner, depth: flow.depth + 1 });
           st = joinStates(state, end, true);
         }
-        return joinStates(state, end, true);
+        // An epoch loop over range(...) runs at least once: after it, the model is as an iteration left it.
+        return s.name === 'ForStatement' && iter && runsOnce(py, iter) ? end : joinStates(state, end, true);
       }
       case 'IfStatement': {
         // A branch that returns or raises does not reach the next statement; the eval() of a branch that
         // does (validation every N steps) may carry into what follows, so its origin is kept.
+        const kids = children(s);
+        const guarded = moduleGuard(py, kids);
+        if (guarded) return this.walk(blockOf(py, guarded), state, flow);
+        const byParam = flow.fn !== undefined && testsParameter(py, kids, flow.fn);
         let result: State | null = null;
         let sawElse = false;
         let allExit = true;
-        for (const k of children(s)) {
+        for (const k of kids) {
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
             const block = blockOf(py, k);
-            const out = this.walk(block, state, flow);
+            let out = this.walk(block, state, flow);
+            if (byParam) out = markChosen(state, out);
             if (exits(block)) continue;
             allExit = false;
             result = result ? joinStates(result, out, true) : out;
@@ -218,7 +310,9 @@ export class FlowWalker {
             : py.text(value).endsWith('.train()')
               ? 'train'
               : null;
-          if (/\.from_pretrained$/.test(q))
+          const base = sameModelBase(py, value);
+          if (base !== null) state.set(target, tail ? { mode: tail } : (state.get(base) ?? { mode: 'unknown' }));
+          else if (/\.from_pretrained$/.test(q))
             state.set(
               target,
               tail === 'train'
@@ -227,27 +321,18 @@ export class FlowWalker {
             );
           else if (py.classes.has(q) || classifyCtor(py, inner)?.container)
             state.set(target, { mode: tail === 'eval' ? 'eval' : 'train' });
-          else if (q === 'copy.deepcopy' || MODE_PRESERVING_WRAPPERS.has(q)) {
-            const a = args(py, inner);
-            const src = a ? dotted(py, a.positional[0] ?? null) : null;
-            state.set(target, (src && state.get(src)) || { mode: 'unknown' });
-          } else if (!tail) state.set(target, { mode: 'unknown' });
+          else if (tail) state.set(target, { mode: tail });
+          else {
+            // A wrapper of a model (torch.compile, FX, DataParallel, a helper of the user's) keeps its mode.
+            const src = modelOf(py, args(py, inner)?.positional[0]);
+            const wraps = src !== null || q === 'copy.deepcopy' || MODE_PRESERVING_WRAPPERS.has(q);
+            state.set(target, (wraps && src !== null && state.get(src)) || { mode: 'unknown' });
+          }
         }
         return state;
       }
       default:
         return this.expr(s, state, flow);
-    }
-  }
-
-  /** Runs a walk that reports nothing (a context manager's entry, read where it is used). */
-  private quietly<T>(run: () => T): T {
-    const reporting = this.py.reporting;
-    this.py.reporting = false;
-    try {
-      return run();
-    } finally {
-      this.py.reporting = reporting;
     }
   }
 
@@ -292,7 +377,7 @@ export class FlowWalker {
           );
           continue;
         }
-        if (obj && (method === 'forward' || method === 'generate' || method === 'predict')) {
+        if (obj && RUNS_MODEL.has(method)) {
           this.use(obj, call, state, flow);
           continue;
         }
@@ -303,7 +388,7 @@ export class FlowWalker {
         }
       }
       if (facts.trainingStep) {
-        this.trainingStep(call, state, flow);
+        this.trainingStep(call, state, flow, flow.fn ? trainedByFunction(py, flow.fn) : undefined);
         continue;
       }
       const obj = facts.calleeModel;
@@ -328,6 +413,8 @@ export class FlowWalker {
           recordSite(py, fname, i + offset, flow.mc ? 'eval' : (state.get(m)?.mode ?? 'unknown'));
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
+        // A helper may read models it is not passed (a closure's, a global): record the modes it is called in.
+        for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
@@ -365,11 +452,15 @@ export class FlowWalker {
 
   use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
-    if (!flow.inference || flow.mc) return;
     const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
+    if (!py.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
+      const at = call.firstChild ?? call;
+      flow.fn.runUses.set(param, { from: at.from - flow.fn.node.from, to: at.to - flow.fn.node.from });
+    }
+    if (!flow.inference || flow.mc) return;
     if (!py.reporting) {
       // Unless the helper switches it to eval() itself first.
-      const switched = state.get(model)?.mode === 'eval';
+      const switched = state.get(model)?.mode === 'eval' || state.get(model)?.chosen === true;
       if (flow.fn && param >= 0 && !switched && !flow.fn.inferenceUses.has(param) && !hasMcIntent(py, call)) {
         const base = flow.fn.node.from;
         const at = call.firstChild ?? call;
@@ -379,7 +470,7 @@ export class FlowWalker {
     }
     const st = state.get(model);
     const mode = st?.mode ?? 'unknown';
-    if (mode === 'eval') return;
+    if (mode === 'eval' || st?.chosen) return;
     if (st?.trainAt !== undefined && deliberateTrain(py, st.trainAt, call)) return;
     if (!isSensitive(py, model)) return;
     const key = `${model}@${flow.inference.anchor.from}`;
@@ -398,7 +489,13 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              edits: [
+                {
+                  from: insertion.at,
+                  to: insertion.at,
+                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
+                },
+              ],
               preferred: true,
             },
           ]
@@ -409,7 +506,21 @@ export class FlowWalker {
   /** A model in train mode handed to a helper that runs it at inference: told at the call, where the mistake is. */
   private trainModeCall(model: string, fn: FnInfo, param: number, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
-    const use = fn.inferenceUses.get(param);
+    // A helper that runs the model (not an evaluation by itself), called here inside torch.no_grad().
+    const ran = fn.runUses.get(param);
+    const inCallerContext =
+      ran && flow.inference && !fn.inferenceUses.has(param) && !fn.trainsParams.has(param)
+        ? { ...ran, reason: flow.inference.reason }
+        : undefined;
+    if (inCallerContext && !py.reporting && flow.fn) {
+      // This function then runs its own parameter at inference, through the helper.
+      const own = flow.fn.params.indexOf(model);
+      const at = call.firstChild ?? call;
+      const base = flow.fn.node.from;
+      if (own >= 0 && !flow.fn.inferenceUses.has(own) && state.get(model)?.mode !== 'eval')
+        flow.fn.inferenceUses.set(own, { from: at.from - base, to: at.to - base, reason: inCallerContext.reason });
+    }
+    const use = fn.inferenceUses.get(param) ?? inCallerContext;
     if (!py.reporting || !use || flow.mc || state.get(model)?.mode !== 'train' || !isSensitive(py, model)) return;
     if (hasMcIntent(py, call)) return;
     const stmt = enclosingStatement(call);
@@ -427,7 +538,13 @@ export class FlowWalker {
         ? [
             {
               title: `Insert ${model}.eval()`,
-              edits: [{ from: insertion.at, to: insertion.at, insert: `${insertion.indent}${model}.eval()\n` }],
+              edits: [
+                {
+                  from: insertion.at,
+                  to: insertion.at,
+                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
+                },
+              ],
               preferred: true,
             },
           ]
@@ -456,7 +573,7 @@ export class FlowWalker {
             ? [
                 {
                   title: `Insert ${model}.train()`,
-                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
                   preferred: true,
                 },
               ]
@@ -466,7 +583,8 @@ export class FlowWalker {
       }
       // Eval switched on inside a loop that also trains, and never switched back.
       const evalNode = st.origin.node;
-      const loop = flow.loops.find((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
+      // The innermost loop around it: a checkpoint every N steps inside the batch loop is fixed in that loop.
+      const loop = flow.loops.findLast((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
       // Eval switched earlier in the same iteration (validation every N steps): train() right after it.
       const evalStmt = loop ? statementIn(loop, evalNode) : null;
       const ins = !loop
@@ -483,7 +601,7 @@ export class FlowWalker {
           ? [
               {
                 title: `Insert ${model}.train()`,
-                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()\n` }],
+                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
                 preferred: true,
               },
             ]
@@ -493,10 +611,10 @@ export class FlowWalker {
   }
 }
 
-export function recordSite(py: Py, fname: string, idx: number, mode: Mode): void {
+export function recordSite(py: Py, fname: string, idx: number | string, mode: Mode): void {
   if (py.siteTap) py.siteTap.push([fname, idx, mode]);
   let byParam = py.callSites.get(fname);
-  if (!byParam) py.callSites.set(fname, (byParam = new Map<number, Mode[]>()));
+  if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
   const list = byParam.get(idx) ?? [];
   list.push(mode);
   byParam.set(idx, list);

@@ -170,3 +170,20 @@ test('notebook: quick fixes land in the cell, with cell-relative ranges', () => 
   assert.equal(kp.range.start.line, 2);
   for (const fix of kp.fixes) for (const e of fix.edits) assert.ok(e.range.start.line >= 0 && e.range.end.line <= 4);
 });
+
+test('notebook: %, ! and ? mean IPython only where a logical line starts, not inside brackets, strings or after a backslash', () => {
+  const source =
+    'print("epoch %d: loss %.3f"\n      % (epoch, loss))\nsame = (a\n        != b)\nnote = """\n%not a magic\n"""\n' +
+    'total = 1 + \\\n    2\n%matplotlib inline\n!ls data\n';
+  const module = notebookModule([{ kind: 'code', source, executionCount: 1 }]);
+  assert.equal(module.text, source.replace('%matplotlib inline', '').replace('!ls data', ''));
+  const got = findings([
+    { type: 'code', src: MODEL },
+    { type: 'code', src: 'for epoch in range(2):\n    print("epoch %d"\n          % epoch)\n' + VALIDATE },
+  ]);
+  assert.deepEqual(
+    got.filter((f) => f.rule === 'parse-error'),
+    [],
+  );
+  assert.equal(got.filter((f) => f.rule === 'missing-eval').length, 1);
+});

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parser } from '@lezer/python';
+import { parser } from '../../../src/analysis/python/grammar/parser';
 import { analyzeDocument, DocumentAnalyzer, type DocumentEdit } from '../../../src/analysis';
 import { generatePython } from '../../../bench/analysis/index';
 import { SeededRandom } from '../../../src/engine/random';

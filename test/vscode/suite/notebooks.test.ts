@@ -38,7 +38,7 @@ async function quickFixes(cell: vscode.NotebookCell, range: vscode.Range): Promi
 async function removeLine(cell: vscode.NotebookCell, pattern: RegExp): Promise<void> {
   const doc = cell.document;
   const index = Array.from({ length: doc.lineCount }, (_, i) => i).find((i) => pattern.test(doc.lineAt(i).text));
-  assert.ok(index !== undefined, `no line matching ${pattern}`);
+  assert.ok(index !== undefined, `no line matching ${pattern.source}`);
   const edit = new vscode.WorkspaceEdit();
   edit.delete(doc.uri, doc.lineAt(index).rangeIncludingLineBreak);
   assert.ok(await vscode.workspace.applyEdit(edit));
