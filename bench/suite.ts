@@ -1,9 +1,6 @@
 /** The benchmark suite behind `npm run bench` (a development tool: the shipped CLI has no bench command). */
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runEngineBench } from './engine';
-import { runAnalysisBench } from './analysis';
-import { runDataBench } from './data';
 
 export interface BenchIO {
   stdout(text: string): void;
@@ -14,14 +11,18 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
   const json = args.includes('--json');
   const which = args.filter((a) => !a.startsWith('--'));
   const all = which.length === 0;
-  const unknown = which.filter((w) => w !== 'engine' && w !== 'analysis' && w !== 'data' && w !== 'ui');
+  const unknown = which.filter(
+    (w) => w !== 'engine' && w !== 'analysis' && w !== 'data' && w !== 'ui' && w !== 'probe',
+  );
   if (unknown.length > 0) {
-    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis, data and/or ui\n`);
+    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis, data, ui and/or probe\n`);
     return 2;
   }
-  if (all || which.includes('engine')) await runEngineBench({ json });
-  if (all || which.includes('analysis')) await runAnalysisBench({ json });
-  if (all || which.includes('data')) await runDataBench({ json, write: io.stdout });
+  // Each suite loads only when asked for.
+  if (all || which.includes('engine')) await (await import('./engine')).runEngineBench({ json });
+  if (all || which.includes('analysis')) await (await import('./analysis')).runAnalysisBench({ json });
+  if (all || which.includes('data')) await (await import('./data')).runDataBench({ json, write: io.stdout });
+  if (all || which.includes('probe')) (await import('./probe')).runProbeBench({ json });
   if (all || which.includes('ui')) {
     // Chromium, the panel's page harness and the built bundles of a checkout: loaded only when asked for, from
     // the sources under tsx.

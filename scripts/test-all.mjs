@@ -1,7 +1,7 @@
 // `npm test`: everything, from a fresh clone of a fresh machine. Sets up what is missing (Debian packages,
 // npm packages, the offline VS Code), typechecks and lints, builds, then runs the layers: unit tests of the pure
-// cores, the CLI, webview tests in Chromium, the integration suite inside a real VS Code extension host, and the
-// packaged .vsix.
+// cores, the CLI, the Python runtime probe (pytest on real torch), webview tests in Chromium, the integration suite
+// inside a real VS Code extension host, and the packaged .vsix.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,20 @@ run('typecheck webview', process.execPath, [
 run('build', process.execPath, [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development']);
 run('unit tests', process.execPath, [join(root, 'scripts', 'run-unit-tests.mjs')], { count: nodeTestCount });
 run('CLI', process.execPath, [join(root, 'test', 'cli', 'run.mjs')], { count: plainCount });
+// The runtime probe on real PyTorch: Debian's python3-torch (installed above) lives in /usr/bin/python3; a python3
+// earlier on PATH (pyenv, a venv) may lack torch.
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+run(
+  'Python probe (pytest, real torch)',
+  python,
+  ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', join(root, 'python', 'tests')],
+  {
+    count: (out) => ({
+      passed: Number(out.match(/(\d+) passed/)?.[1] ?? 0),
+      failed: Number(out.match(/(\d+) failed/)?.[1] ?? 0),
+    }),
+  },
+);
 run('webview tests (Chromium)', process.execPath, ['--import', 'tsx', join(root, 'test', 'webview', 'run.mjs')], {
   count: plainCount,
 });

@@ -10,6 +10,7 @@ import { DiagnosticsController } from './vscode/diagnostics';
 import { log } from './vscode/log';
 import { ModelView } from './vscode/modelView';
 import { RunController } from './vscode/runController';
+import { registerProbeCommands } from './vscode/probeCommands';
 import { registerRunCommands } from './vscode/runCommands';
 import { registerExperimentCommands } from './vscode/experimentCommands';
 import { RunRecorder } from './vscode/runRecorder';
@@ -49,7 +50,9 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
   const modelView = new ModelView(controller);
   const recorder = new RunRecorder(controller);
   const runsView = new RunsView(recorder);
+  const probe = registerProbeCommands(context.extensionUri, context.extensionPath, controller, runsView);
   context.subscriptions.push(
+    ...probe.disposables,
     controller,
     diagnostics,
     modelView,
@@ -58,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): DropoutLensApi {
     new TrainingStatusBar(controller),
     vscode.window.createTreeView('dropoutLens.model', { treeDataProvider: modelView, showCollapseAll: false }),
     vscode.window.createTreeView('dropoutLens.runs', { treeDataProvider: runsView }),
-    ...registerRunCommands(context.extensionUri, controller, runsView),
+    ...registerRunCommands(context.extensionUri, controller, runsView, probe.open),
     ...registerExperimentCommands(context.extensionPath, runsView),
     vscode.languages.registerCodeActionsProvider(
       ANALYZED_DOCUMENTS,

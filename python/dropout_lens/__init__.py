@@ -23,8 +23,13 @@ def install(run_dir: Optional[str] = None, **options: Any) -> "Probe":
     """Installs the probe in this process (once); returns it. Options: see ``Probe``."""
     from .probe import Probe, active_probe
 
+    import os
+
     probe = active_probe()
     if probe is None:
+        period = os.environ.get("DROPOUT_LENS_PERIOD", "")
+        if period.isdigit() and "period" not in options:
+            options["period"] = int(period)
         probe = Probe(run_dir, **options).install()
     return probe
 
@@ -50,7 +55,11 @@ def __getattr__(name: str) -> Any:
 
         return getattr(probe, name)
     if name == "LightningCallback":
-        from .lightning import LightningCallback  # ImportError when Lightning is not installed
-
+        try:
+            from .lightning import LightningCallback
+        except ImportError as error:
+            raise ImportError(
+                "dropout_lens.LightningCallback needs Lightning (lightning or pytorch_lightning): " + str(error)
+            ) from error
         return LightningCallback
     raise AttributeError(name)

@@ -1,6 +1,10 @@
 """``python -m dropout_lens run [OPTIONS] SCRIPT.py ARGS...``: runs a script with the probe installed before
 any of its code, like ``python SCRIPT.py ARGS...`` would (``__main__``, ``sys.argv``, ``sys.path[0]``).
 
+``python -m dropout_lens exec [OPTIONS] -- COMMAND ARGS...``: runs a launcher that starts Python processes itself
+(``torchrun ... train.py``): every Python process it starts loads the probe when it imports torch and records
+into the run (each DDP rank its own file); the run ends with the command's exit code.
+
 ``python -m dropout_lens summarize RUN_DIR``: prints a run's summary as JSON (for a run whose script was
 killed before it could write one).
 
@@ -16,7 +20,10 @@ import os
 import runpy
 import sys
 import traceback
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .runs import RunFolder
 
 EXIT_NO_TORCH = 3
 EXIT_UNWRITABLE = 4
@@ -32,7 +39,7 @@ def _err(text: str) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dropout_lens", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="run a script with the probe")
     run.add_argument("--out", help="the runs folder (default: ./.dropout-lens/runs)")
     run.add_argument("--period", type=int, help="record every N-th step (default: adaptive, at most --max-rate/s)")
@@ -40,9 +47,62 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help=argparse.SUPPRESS)
     run.add_argument("script")
     run.add_argument("args", nargs=argparse.REMAINDER)
+    exec_ = sub.add_parser("exec", help="run a launcher command (torchrun ...) whose Python processes load the probe")
+    exec_.add_argument("--out", help="the runs folder (default: ./.dropout-lens/runs)")
+    exec_.add_argument("--period", type=int, help=argparse.SUPPRESS)
+    exec_.add_argument("--run-id", help=argparse.SUPPRESS)
+    exec_.add_argument("command", nargs=argparse.REMAINDER)
     summarize = sub.add_parser("summarize", help="print a run's summary as JSON")
     summarize.add_argument("run_dir")
     return parser
+
+
+def _prepare(options: argparse.Namespace, script: str, argv: list[str]) -> "tuple[Optional[RunFolder], int]":
+    """Creates the run folder and the environment for the processes the script or command starts. Returns
+    (folder, 0), or (None, exit code) after a message."""
+    from .runs import ENV_RUN_DIR, RunFolder
+
+    try:
+        folder = RunFolder.create(options.out, script=script, argv=argv, run_id=options.run_id)
+    except OSError as error:
+        where = options.out or os.path.join(os.getcwd(), ".dropout-lens", "runs")
+        _err(f"cannot write the runs folder {where}: {error.strerror or error}. Pass --out DIR to write elsewhere.")
+        return None, EXIT_UNWRITABLE
+    # For the processes the script starts (DDP ranks): they find the run and load the probe on `import torch`.
+    os.environ[ENV_RUN_DIR] = folder.path
+    os.environ["DROPOUT_LENS_MAIN_PID"] = str(os.getpid())
+    if options.period:
+        os.environ["DROPOUT_LENS_PERIOD"] = str(options.period)
+    path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p not in (_AUTOLOAD, _PACKAGE_PARENT)]
+    os.environ["PYTHONPATH"] = os.pathsep.join([_AUTOLOAD, _PACKAGE_PARENT, *path])
+    sys.stderr.write(f"dropout-lens: recording into {folder.path}\n")
+    sys.stderr.flush()
+    return folder, 0
+
+
+def _exec(options: argparse.Namespace) -> int:
+    import subprocess
+
+    command = options.command[1:] if options.command[:1] == ["--"] else options.command
+    if not command:
+        _err("exec needs a command after --")
+        return 2
+    script = next((a for a in command[1:] if a.endswith(".py")), command[0])
+    folder, code = _prepare(options, script, command)
+    if folder is None:
+        return code
+    try:
+        code = subprocess.call(command)
+    except OSError as error:
+        _err(f"cannot run {command[0]}: {error.strerror or error}")
+        folder.finish("failed", message=f"cannot run {command[0]}: {error}")
+        return 2
+    except KeyboardInterrupt:
+        code = 130
+    status = "completed" if code == 0 else "stopped" if code == 130 else "failed"
+    message = None if code == 0 else f"{os.path.basename(command[0])} exited with code {code}"
+    folder.finish(status, message=message)
+    return code
 
 
 def _run(options: argparse.Namespace) -> int:
@@ -59,21 +119,10 @@ def _run(options: argparse.Namespace) -> int:
         )
         return EXIT_NO_TORCH
     from .probe import Probe
-    from .runs import ENV_RUN_DIR, RunFolder
 
-    try:
-        folder = RunFolder.create(options.out, script=script, argv=[script, *options.args], run_id=options.run_id)
-    except OSError as error:
-        where = options.out or os.path.join(os.getcwd(), ".dropout-lens", "runs")
-        _err(f"cannot write the runs folder {where}: {error.strerror or error}. Pass --out DIR to write elsewhere.")
-        return EXIT_UNWRITABLE
-    # For the processes the script starts (DDP ranks): they find the run and load the probe on `import torch`.
-    os.environ[ENV_RUN_DIR] = folder.path
-    os.environ["DROPOUT_LENS_MAIN_PID"] = str(os.getpid())
-    path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    os.environ["PYTHONPATH"] = os.pathsep.join([_AUTOLOAD, _PACKAGE_PARENT, *[p for p in path if p not in (_AUTOLOAD, _PACKAGE_PARENT)]])
-    sys.stderr.write(f"dropout-lens: recording into {folder.path}\n")
-    sys.stderr.flush()
+    folder, code = _prepare(options, script, [script, *options.args])
+    if folder is None:
+        return code
 
     try:
         probe = Probe(folder.path, period=options.period, max_rate=options.max_rate, write_run=False)
@@ -82,7 +131,7 @@ def _run(options: argparse.Namespace) -> int:
     except Exception:
         text = traceback.format_exc()
         _err("the probe could not be installed:\n" + text)
-        folder.finish("failed", message="the probe could not be installed:\n" + text, summary={"kind": "probe"})
+        folder.finish("failed", message="the probe could not be installed:\n" + text)
         return 1
     sys.argv = [script, *options.args]
     sys.path[0] = os.path.dirname(os.path.abspath(script))
@@ -116,11 +165,13 @@ def _run(options: argparse.Namespace) -> int:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     options = _parser().parse_args(argv)
-    if options.command == "summarize":
+    if options.action == "summarize":
         from .analyze import summarize
 
         print(json.dumps(summarize(options.run_dir)))
         return 0
+    if options.action == "exec":
+        return _exec(options)
     return _run(options)
 
 

@@ -57,6 +57,10 @@ def summarize(run_dir: str) -> dict:
                 modules.append({**m, "rank": rank})
             for f in summary.get("findings", []):
                 seen_findings[(f.get("rule"), f.get("file"), f.get("line"))] = f
+        else:  # killed before its first summary: what the sampled forwards show
+            partial, last_step = _modules_from_forwards(records)
+            steps = max(steps, last_step)
+            modules.extend({**m, "rank": rank} for m in partial)
         for f in seen_findings.values():
             findings.append({k: v for k, v in f.items() if k != "t"} | {"rank": rank})
     findings.extend(identical_masks(per_rank))
@@ -67,6 +71,30 @@ def summarize(run_dir: str) -> dict:
         "modules": modules,
         "findings": findings,
     }
+
+
+def _modules_from_forwards(records: list[dict]) -> tuple[list[dict], int]:
+    """Per dropout, from the sampled forwards only (``partial``: the calls between samples are not counted)."""
+    by_name: dict[str, dict] = {}
+    last_step = 0
+    for r in records:
+        if r.get("t") != "fwd":
+            continue
+        last_step = max(last_step, int(r.get("step", 0)))
+        for call in r.get("calls", []):
+            m = by_name.setdefault(
+                call.get("name", "?"),
+                {"name": call.get("name", "?"), "kind": call.get("kind"), "p": call.get("p", 0.0), "trainCalls": 0,
+                 "evalCalls": 0, "dropped": 0, "observed": 0, "sampledCalls": 0, "partial": True},
+            )
+            m["trainCalls" if call.get("training") else "evalCalls"] += 1
+            if call.get("n"):
+                m["observed"] += int(call["n"])
+                m["dropped"] += round(float(call.get("drop") or 0.0) * int(call["n"]))
+                m["sampledCalls"] += 1
+    for m in by_name.values():
+        m["realizedDrop"] = m["dropped"] / m["observed"] if m["observed"] else None
+    return list(by_name.values()), last_step
 
 
 def _masks_by_step(records: list[dict]) -> dict[tuple[int, str], tuple[str, dict]]:

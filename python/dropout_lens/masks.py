@@ -30,6 +30,15 @@ SLICE_UNITS = 64
 COMPARE_UNITS = 256
 """Units of the flattened tensor kept for comparing masks across ranks (on units unambiguous in both)."""
 
+READ_ROWS = 16
+"""Rows (along the first dimension, usually samples) a mask is read from. Dropout draws every unit independently,
+so the first rows give an unbiased realized fraction at a fraction of the cost (16 x 512 units: +-0.5 %)."""
+
+
+def head_rows(tensor: torch.Tensor) -> torch.Tensor:
+    """The first ``READ_ROWS`` rows: a view, nothing copied."""
+    return tensor[:READ_ROWS] if tensor.dim() > 1 else tensor
+
 
 @dataclass
 class MaskReading:
@@ -51,21 +60,16 @@ class MaskReading:
         return self.dropped / self.observed if self.observed else None
 
 
-_CODES = "0.1"  # index = code + 1: dropped -1 -> '0', ambiguous 0 -> '.', kept 1 -> '1'
+# code -> character: ambiguous 0 -> '.', dropped 1 -> '0', kept 2 -> '1'
+_CODE_CHARS = bytes.maketrans(b"\x00\x01\x02", b".01")
 
 
-def _encode(codes: torch.Tensor) -> str:
-    """codes: int8 tensor of -1 (dropped), 0 (ambiguous), 1 (kept), at most a few hundred units."""
-    return "".join(_CODES[c + 1] for c in codes.tolist())
-
-
-def _hash(codes: torch.Tensor) -> str:
-    flat = codes.reshape(-1).to(torch.int8).cpu()
+def _bytes(values: torch.Tensor) -> bytes:
+    flat = values.reshape(-1).to(torch.uint8).cpu()
     try:
-        data = flat.numpy().tobytes()
-    except (RuntimeError, TypeError):  # numpy missing: slower, but the same bytes
-        data = bytes((c + 1) for c in flat.tolist())
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+        return flat.numpy().tobytes()
+    except (RuntimeError, TypeError):  # numpy missing: slower, the same bytes
+        return bytes(flat.tolist())
 
 
 def alpha_dropped_value(p: float) -> float:
@@ -84,32 +88,36 @@ def read_mask(
     """Reads the mask of one dropout call.
 
     ``unambiguous`` is the boolean tensor ``input != dropped value``, taken before the call (for
-    ``inplace=True`` the input *is* the output afterwards).
+    ``inplace=True`` the input *is* the output afterwards), of the input's first ``READ_ROWS`` rows
+    (``unambiguous_units`` takes those).
     """
     with torch.no_grad():
+        output = head_rows(output)
         if alpha:
-            value = alpha_dropped_value(p)
-            kept = ~torch.isclose(output, torch.full_like(output, value), rtol=1e-5, atol=1e-6)
+            kept = ~torch.isclose(output, torch.full_like(output, alpha_dropped_value(p)), rtol=1e-5, atol=1e-6)
         else:
             kept = output != 0
-        codes = torch.where(unambiguous, kept.to(torch.int8) * 2 - 1, torch.zeros((), dtype=torch.int8))
-        observed = int(unambiguous.sum().item())
-        dropped = int((unambiguous & ~kept).sum().item())
+        # One small tensor of codes: 0 ambiguous, 1 dropped, 2 kept; everything else is read from its bytes.
+        codes = unambiguous.to(torch.uint8) + (unambiguous & kept).to(torch.uint8)
         first = codes[0] if codes.dim() > 1 else codes
-        flat_first = first.reshape(-1)
+        data = _bytes(codes)
+        first_data = data[: first.numel()]
+        observed = len(data) - data.count(0)
+        dropped = data.count(1)
         return MaskReading(
             dropped=dropped,
             observed=observed,
-            mask=_encode(flat_first[:SLICE_UNITS]),
-            compare=_encode(codes.reshape(-1)[:COMPARE_UNITS]),
-            hash=_hash(flat_first),
+            mask=first_data[:SLICE_UNITS].translate(_CODE_CHARS).decode("ascii"),
+            compare=data[:COMPARE_UNITS].translate(_CODE_CHARS).decode("ascii"),
+            hash=hashlib.blake2b(first_data, digest_size=8).hexdigest(),
         )
 
 
 def unambiguous_units(input: torch.Tensor, *, alpha: bool = False) -> torch.Tensor:
-    """The units whose fate can be read from the output: a new boolean tensor (safe to keep across an
-    in-place call)."""
+    """The units whose fate can be read from the output, in the first ``READ_ROWS`` rows: a new boolean tensor
+    (safe to keep across an in-place call)."""
     with torch.no_grad():
+        input = head_rows(input)
         if alpha:
             return ~torch.isclose(input, torch.full_like(input, -SELU_ALPHA_PRIME), rtol=1e-5, atol=1e-6)
         return input != 0

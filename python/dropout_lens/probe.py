@@ -21,7 +21,8 @@ script.
 
 Sampling: masks are read on sampled steps only: steps that are multiples of ``period``, at most
 ``per_step`` root forwards each. With the default ``period=None`` the period starts at 1 and doubles
-whenever records come faster than ``max_rate`` per second. Periods are powers of two, so DDP ranks that
+whenever records come faster than ``max_rate`` per second, or the sampled work takes more than ``budget``
+(0.5 %) of the wall time. Periods are powers of two, so DDP ranks that
 settle on different periods still share the sampled steps of the larger one. Modes and counters are cheap
 and are kept for every call.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import math
 import os
 import re
 import sys
@@ -50,6 +52,10 @@ from .records import DEFAULT_MAX_BYTES, RecordWriter
 from .runs import RunFolder
 
 PROBE_FORMAT = "dropout-lens/probe@1"
+
+MAX_STATS = 2000
+"""Dropout modules and functional call sites with counters; beyond it (models created in a loop, say) new ones
+are not counted, so memory stays bounded."""
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _PROBE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -91,9 +97,15 @@ def _kind_of_type(cls: type) -> Optional[str]:
     return None
 
 
-def user_frame(skip: tuple[str, ...] = (_TORCH_DIR, _PROBE_DIR)) -> Optional[tuple[str, int, str]]:
-    """The innermost frame outside torch and the probe: (file, line, function)."""
-    f = sys._getframe(1)
+def user_frame(
+    skip: tuple[str, ...] = (_TORCH_DIR, _PROBE_DIR), depth: int = 1
+) -> Optional[tuple[str, int, str]]:
+    """The innermost frame outside torch and the probe: (file, line, function). ``depth``: where to start
+    looking (a caller that knows how many of its own frames sit on top skips them)."""
+    try:
+        f: Any = sys._getframe(depth)
+    except ValueError:
+        f = sys._getframe(1)
     while f is not None:
         name = f.f_code.co_filename
         if not name.startswith(skip) and not name.startswith("<frozen"):
@@ -163,6 +175,7 @@ class Probe:
         *,
         period: Optional[int] = None,
         max_rate: float = 30.0,
+        budget: float = 0.005,
         per_step: int = 2,
         max_bytes: int = DEFAULT_MAX_BYTES,
         ring: int = 256,
@@ -173,6 +186,7 @@ class Probe:
         self.fixed_period = period
         self.period = max(1, int(period)) if period else 1
         self.max_rate = max_rate
+        self.budget = budget
         self.per_step = per_step
         self.max_bytes = max_bytes
         self.summary_every = summary_every
@@ -184,6 +198,7 @@ class Probe:
         self.findings = rules.FindingSet(on_new=self._on_finding)
         self.stats: dict[Any, ModuleStats] = {}
         self.broken: Optional[str] = None
+        self.failure: Optional[str] = None
         self.run: Optional[RunFolder] = None
         self.writer: Optional[RecordWriter] = None
         self._local = _Local()
@@ -197,11 +212,16 @@ class Probe:
         self._kinds: dict[type, Optional[str]] = {}
         self._sample_step = -1
         self._in_step = 0
-        self._sample_times: collections.deque = collections.deque(maxlen=32)
+        self._window_start = time.perf_counter()
+        self._window_samples = 0
+        self._sample_cost = 0.0
+        self._sample_seconds = 0.0
         self._last_summary = time.monotonic()
         self._handles: list[Any] = []
         self._saved: list[tuple[Any, str, Any]] = []
         self._installed = False
+        self._uninstalled_at: Optional[float] = None
+        self._exit_registered = False
         self._closed = False
         self._lock = threading.Lock()
 
@@ -216,19 +236,42 @@ class Probe:
         _active = self
         reg = nn.modules.module
         self._handles.append(reg.register_module_forward_pre_hook(self._pre_hook))
-        self._handles.append(reg.register_module_forward_hook(self._post_hook))
+        try:  # PyTorch >= 2.1: the exit hook runs even when a forward raises, so the module stack stays right
+            self._handles.append(reg.register_module_forward_hook(self._post_hook, always_call=True))
+        except TypeError:
+            self._handles.append(reg.register_module_forward_hook(self._post_hook))
+        wrappers = []
         for name in FUNCTIONAL:
             original = getattr(F, name, None)
             if original is not None:
-                self._patch(F, name, _functional_wrapper(original, "F." + name, "alpha" in name))
+                wrappers.append(_functional_wrapper(original, "F." + name, "alpha" in name))
+                self._patch(F, name, wrappers[-1])
         sdpa = getattr(F, "scaled_dot_product_attention", None)
         if sdpa is not None:
-            self._patch(F, "scaled_dot_product_attention", _sdpa_wrapper(sdpa))
+            wrappers.append(_sdpa_wrapper(sdpa))
+            self._patch(F, "scaled_dot_product_attention", wrappers[-1])
+        self._patch(torch.jit, "script", _jit_script_wrapper(torch.jit.script, wrappers))
         self._install_step_clock()
         for base in (_DROPOUT_BASE, _BATCHNORM_BASE):
             self._patch(base, "__init__", _site_recording_init(base.__init__, self))
         self._installed = True
+        if self._uninstalled_at is not None:  # the sampling window counts only installed time
+            self._window_start += time.perf_counter() - self._uninstalled_at
+            self._uninstalled_at = None
+        if self._exit_registered:
+            return self
+        self._exit_registered = True
         atexit.register(self.close)
+        # A script that dies of an exception ends its own run (attach() without the launcher) as failed.
+        previous_hook = sys.excepthook
+
+        def excepthook(kind: Any, value: Any, tb: Any) -> None:
+            self.failure = "".join(traceback.format_exception(kind, value, tb))
+            previous_hook(kind, value, tb)
+
+        sys.excepthook = excepthook
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork)
         try:  # multiprocessing children (mp.spawn ranks) run their finalizers, not always atexit
             import multiprocessing.util as mp_util
 
@@ -236,6 +279,24 @@ class Probe:
         except Exception:
             pass
         return self
+
+    def _after_fork(self) -> None:
+        """A forked child (a DataLoader worker, a fork-started rank) starts its own record: it must not write the
+        parent's counters, findings or run status into the parent's file."""
+        if self.writer is not None:
+            self.writer.close()  # the child's copy of the descriptor only
+        self.writer = None
+        self.stats = {}
+        self.findings = rules.FindingSet(on_new=self._on_finding)
+        self.step = 0
+        self._opt_steps = {}
+        self._opt_roots = {}
+        self.rank = self.world = None
+        self._local = _Local()
+        self.recent.clear()
+        self._lock = threading.Lock()
+        if self.run is not None:
+            self.run = RunFolder(self.run.path, None, owned=False)
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._saved.append((owner, name, owner.__dict__.get(name, getattr(owner, name))))
@@ -268,6 +329,7 @@ class Probe:
             setattr(owner, name, value)
         self._saved.clear()
         self._installed = False
+        self._uninstalled_at = time.perf_counter()
         if _active is self:
             _active = None
 
@@ -296,6 +358,8 @@ class Probe:
         self._tracked[root] = tracked
         if inner is not root:
             self._tracked[inner] = tracked
+        if not tracked:
+            return  # a loss module, or a model with only functional dropout (its calls are recorded as they run)
         self._emit(
             {
                 "t": "model",
@@ -386,11 +450,15 @@ class Probe:
             return
         site = None
         if fwd.active:
-            site = user_frame()
+            # _root_exit <- _post_hook <- Module._call_impl <- the user's call, usually: start there.
+            site = user_frame(depth=4)
             self._check_missing_eval(fwd, site)
         if fwd.sampled:
+            if not fwd.calls and not self._tracked.get(root):
+                self._in_step -= 1  # nothing to show (a loss module): the slot goes to the next forward
+                return
             if site is None:
-                site = user_frame()
+                site = user_frame(depth=4)
             self._record_forward(fwd, site)
 
     def _check_missing_eval(self, fwd: _Forward, site: Optional[tuple[str, int, str]]) -> None:
@@ -425,9 +493,9 @@ class Probe:
         p = float(module.p)
         stats = self.stats.get(id(module))
         if stats is None:
-            stats = self.stats[id(module)] = ModuleStats(
-                self.name_of(module), kind, p, self._sites.get(module)
-            )
+            stats = ModuleStats(self.name_of(module), kind, p, self._sites.get(module))
+            if len(self.stats) < MAX_STATS:
+                self.stats[id(module)] = stats
         active = module.training and p > 0
         if module.training:
             stats.train_calls += 1
@@ -441,7 +509,9 @@ class Probe:
                 fwd.active_without_grad.append(stats.name)
             if fwd.sampled and inputs and isinstance(inputs[0], torch.Tensor):
                 # For inplace=True the output overwrites this very tensor: read it now.
+                started = time.perf_counter()
                 unambiguous = unambiguous_units(inputs[0], alpha=kind in _ALPHA_KINDS)
+                self._sample_cost += time.perf_counter() - started
         self._local.pending.append((module, stats, unambiguous, active))
 
     def _dropout_exit(self, module: nn.Module, kind: str, output: Any) -> None:
@@ -457,10 +527,12 @@ class Probe:
         _, stats, unambiguous, active = entry
         fwd = self._local.fwd
         if fwd is not None and fwd.sampled:
+            started = time.perf_counter()
             reading = None
             if unambiguous is not None and isinstance(output, torch.Tensor):
                 reading = read_mask(output, unambiguous, alpha=kind in _ALPHA_KINDS, p=stats.p)
             self._record_call(fwd, stats, module.training, reading)
+            self._sample_cost += time.perf_counter() - started
 
     # ---------- functional dropout ----------
 
@@ -485,13 +557,15 @@ class Probe:
             if stats is None:
                 site = user_frame()
                 where = f"{os.path.basename(site[0])}:{site[1]}" if site else "?"
-                stats = self.stats[key] = ModuleStats(
+                stats = ModuleStats(
                     f"{self.name_of(owner)} ({kind} at {where})",
                     kind,
                     float(p),
                     (site[0], site[1]) if site else None,
                     functional=True,
                 )
+                if len(self.stats) < MAX_STATS:
+                    self.stats[key] = stats
             active = bool(training) and float(p) > 0
             if training:
                 stats.train_calls += 1
@@ -514,17 +588,21 @@ class Probe:
                     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
                         fwd.active_without_grad.append(stats.name)
                 if fwd is not None and fwd.sampled and args and isinstance(args[0], torch.Tensor):
+                    started = time.perf_counter()
                     unambiguous = unambiguous_units(args[0], alpha=alpha)
+                    self._sample_cost += time.perf_counter() - started
         except Exception as error:
             self._fail(error)
             return original(*args, **kwargs)
         output = original(*args, **kwargs)
         try:
             if fwd is not None and fwd.sampled:
+                started = time.perf_counter()
                 reading = None
                 if unambiguous is not None and isinstance(output, torch.Tensor):
                     reading = read_mask(output, unambiguous, alpha=alpha, p=float(p))
                 self._record_call(fwd, stats, bool(training), reading)
+                self._sample_cost += time.perf_counter() - started
         except Exception as error:
             self._fail(error)
         return output
@@ -538,7 +616,7 @@ class Probe:
             stats = self.stats.get(key)
             if stats is None:
                 site = user_frame()
-                stats = self.stats[key] = ModuleStats(
+                stats = ModuleStats(
                     f"{self.name_of(owner)} (scaled_dot_product_attention)",
                     "F.scaled_dot_product_attention",
                     float(dropout_p),
@@ -546,6 +624,8 @@ class Probe:
                     functional=True,
                     fused=True,
                 )
+                if len(self.stats) < MAX_STATS:
+                    self.stats[key] = stats
             stats.p = float(dropout_p)
             if dropout_p > 0:
                 stats.train_calls += 1
@@ -582,6 +662,7 @@ class Probe:
         fwd.calls.append(call)
 
     def _record_forward(self, fwd: _Forward, site: Optional[tuple[str, int, str]]) -> None:
+        started = time.perf_counter()
         now = time.time()
         tracked = self._tracked.get(fwd.root, [])
         record = {
@@ -598,17 +679,32 @@ class Probe:
         }
         self.recent.append(record)
         self._emit(record)
+        self._sample_cost += time.perf_counter() - started
         self._adapt_period()
 
     def _adapt_period(self) -> None:
+        """Raises the period (by powers of two) when the last samples came faster than ``max_rate`` or their
+        work took more than ``budget`` of the wall time: in one step, by the factor it was over."""
         if self.fixed_period:
+            self._sample_seconds += self._sample_cost
+            self._sample_cost = 0.0
             return
-        now = time.monotonic()
-        times = self._sample_times
-        times.append(now)
-        if len(times) == times.maxlen and now - times[0] < len(times) / self.max_rate:
-            self.period = min(self.period * 2, 1 << 16)
-            times.clear()
+        self._window_samples += 1
+        if self._window_samples < 8:
+            return
+        now = time.perf_counter()
+        elapsed = max(now - self._window_start, 1e-9)
+        over = max(self._window_samples / elapsed / self.max_rate, self._sample_cost / elapsed / self.budget)
+        if over > 1:
+            factor = 1 << max(1, math.ceil(math.log2(over)))
+            self.period = min(self.period * factor, 1 << 16)
+        self._sample_seconds += self._sample_cost
+        self._window_start, self._window_samples, self._sample_cost = now, 0, 0.0
+
+    @property
+    def sample_seconds(self) -> float:
+        """Time spent reading and recording masks so far (the hooks' bookkeeping on every call not included)."""
+        return self._sample_seconds + self._sample_cost
 
     def _after_step(self, optimizer: Any) -> None:
         if self.broken:
@@ -650,6 +746,8 @@ class Probe:
             return [r for r in (ref() for ref in cached[1]) if r is not None]
         params = {id(p) for group in optimizer.param_groups for p in group["params"]}
         roots = [r for r in list(self._roots) if any(id(p) in params for p in r.parameters())]
+        if len(self._opt_roots) > 1000:  # optimizers created in a loop: forget the old ones
+            self._opt_roots.clear()
         self._opt_roots[id(optimizer)] = (self._roots_version, [weakref.ref(r) for r in roots])
         return roots
 
@@ -748,7 +846,10 @@ class Probe:
             if self.writer is not None:
                 self.writer.close()
             if self.run is not None and self.run.owned:
-                self.run.finish(status or "completed")
+                if status is None and self.failure:
+                    self.run.finish("failed", message=self.failure)
+                else:
+                    self.run.finish(status or "completed")
 
     def _end_findings(self) -> None:
         """dropout-never-active: a configured dropout (p > 0) that never dropped while the model trained."""
@@ -834,7 +935,36 @@ def _sdpa_wrapper(original: Callable) -> Callable:
             probe.fused(float(dropout_p), sys._getframe(1))
         return original(*args, **kwargs)
 
+    wrapper.__dropout_lens_original__ = original  # type: ignore[attr-defined]
     return wrapper
+
+
+def _jit_script_wrapper(original_script: Callable, wrappers: list) -> Callable:
+    """TorchScript compiles the Python functions a scripted module calls; it cannot compile our wrappers
+    (``*args``). Before the first ``torch.jit.script`` call, each wrapper is entered in TorchScript's function
+    cache as the compiled original: scripted code runs the original, unobserved (hooks do not fire in
+    TorchScript either)."""
+    import functools
+
+    aliased = False
+
+    @functools.wraps(original_script)
+    def script(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal aliased
+        if not aliased:
+            aliased = True
+            try:
+                from torch.jit._state import _set_jit_function_cache
+            except ImportError:
+                _set_jit_function_cache = None
+            for wrapper in wrappers if _set_jit_function_cache is not None else []:
+                try:
+                    _set_jit_function_cache(wrapper, original_script(wrapper.__dropout_lens_original__))
+                except Exception:
+                    pass  # that function stays uncompilable under the probe, as it would be without this
+        return original_script(obj, *args, **kwargs)
+
+    return script
 
 
 def _site_recording_init(original: Callable, probe: Probe) -> Callable:

@@ -10,13 +10,15 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { basename, delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { RULE_INFO } from '../analysis/rules';
 import type { RuleId } from '../protocol/findings';
 import {
   DEFAULT_RUNS_FOLDER,
   RunStore,
   isProbeSummary,
+  newProbeRunId,
   type ProbeFinding,
   type ProbeModule,
   type ProbeRunRecord,
@@ -28,10 +30,13 @@ import { shown as userWord } from './args';
 import type { CliIO } from './io';
 
 const USAGE = `Usage: dropout-lens probe [--out DIR] [--json] [--period N] -- PYTHON SCRIPT.py ARGS...
+       dropout-lens probe [--out DIR] [--json] [--period N] -- torchrun [TORCHRUN OPTIONS] SCRIPT.py ARGS...
 
 Runs SCRIPT.py with PYTHON (an interpreter with torch) under the Dropout Lens runtime probe: dropout masks
 and modes of the script's own training, recorded into DIR/<id>/ (default ./.dropout-lens/runs), one file per
-process (every DDP rank), and the mistakes seen while it ran at their source lines.
+process (every DDP rank), and the mistakes seen while it ran at their source lines. A launcher that starts
+the Python processes itself (torchrun, any script with a Python #! line) runs as given: every Python process
+it starts loads the probe when it imports torch.
 
   --out DIR     the runs folder (default ./.dropout-lens/runs)
   --json        print one JSON object when the script ends:
@@ -54,7 +59,9 @@ export interface ProbeOptions {
   out: string;
   json: boolean;
   period?: number;
+  /** The interpreter, or the launcher (torchrun). */
   python: string;
+  /** The user's script: for a launcher, its first .py argument. */
   script: string;
   args: string[];
 }
@@ -81,12 +88,43 @@ export function parseProbeArgs(args: string[]): ProbeOptions | string {
   const [python, script, ...rest] = command;
   if (dash < 0 && python?.startsWith('-')) return `put -- between the probe's options and PYTHON (${python})`;
   if (python === undefined || script === undefined) return 'give the interpreter and the script after --';
-  return { out, json, ...(period !== undefined ? { period } : {}), python, script, args: rest };
+  const launched = [script, ...rest];
+  const userScript = isPython(python) ? script : (launched.find((a) => a.endsWith('.py')) ?? script);
+  return {
+    out,
+    json,
+    ...(period !== undefined ? { period } : {}),
+    python,
+    script: userScript,
+    args: isPython(python) ? rest : launched,
+  };
 }
 
-/** A probe run id: time first (ids sort by age), like the engine's runs. */
-export function newProbeRunId(now: Date = new Date()): string {
-  return `${now.toISOString().replace(/[:.]/g, '-')}-probe-${Math.random().toString(36).slice(2, 6)}`;
+const isPython = (command: string): boolean => /^python[\d.]*(\.exe)?$/i.test(basename(command));
+
+/**
+ * For a launcher that is not itself a Python (torchrun), the interpreter of its `#!` line: the probe's `exec`
+ * runs under it and starts the launcher with the probe on the path of every process. undefined: run the command
+ * as an interpreter.
+ */
+export function launcherInterpreter(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (isPython(command)) return undefined;
+  const candidates = command.includes('/')
+    ? [resolve(command)]
+    : (env.PATH ?? '').split(delimiter).map((dir) => join(dir, command));
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) return undefined;
+  let first: string;
+  try {
+    first = readFileSync(file, 'utf8').slice(0, 512).split('\n')[0] ?? '';
+  } catch {
+    return undefined;
+  }
+  if (!first.startsWith('#!')) return undefined;
+  const [interpreter, arg] = first.slice(2).trim().split(/\s+/);
+  if (interpreter === undefined) return undefined;
+  const named = basename(interpreter) === 'env' ? arg : interpreter;
+  return named !== undefined && /python/i.test(basename(named)) ? named : undefined;
 }
 
 /** The environment that lets PYTHON import the probe shipped with this package. */
@@ -146,7 +184,8 @@ export async function runProbe(args: string[], io: CliIO): Promise<number> {
     // Killed before the launcher could end the run: end it here, from the records on disk.
     record = finishKilledRun(options.python, folder, record, child);
   }
-  const result = probeResult(record, folder, child.code ?? (child.signal ? 128 : 1), child.stdout, options.script);
+  const signalled = child.signal ? 128 + (osConstants.signals[child.signal] ?? 0) : 1;
+  const result = probeResult(record, folder, child.code ?? signalled, child.stdout, options.script);
   if (options.json) io.stdout(JSON.stringify(result) + '\n');
   else io.stdout(probeText(result));
   const failed = record.status !== 'completed' || result.exitCode !== 0;
@@ -162,21 +201,21 @@ interface ChildEnd {
 }
 
 function runChild(options: ProbeOptions, id: string, io: CliIO): Promise<ChildEnd> {
-  const argv = [
-    '-m',
-    'dropout_lens',
-    'run',
+  const own = [
     '--out',
     resolve(options.out),
     '--run-id',
     id,
     ...(options.period !== undefined ? ['--period', String(options.period)] : []),
-    options.script,
-    ...options.args,
   ];
+  const launcher = launcherInterpreter(options.python);
+  const [command, argv] =
+    launcher !== undefined
+      ? [launcher, ['-m', 'dropout_lens', 'exec', ...own, '--', options.python, ...options.args]]
+      : [options.python, ['-m', 'dropout_lens', 'run', ...own, options.script, ...options.args]];
   return new Promise((done) => {
     let stdout = '';
-    const child = spawn(options.python, argv, {
+    const child = spawn(command, argv, {
       env: probeEnvironment(),
       stdio: ['inherit', 'pipe', 'pipe'],
     });
@@ -192,7 +231,8 @@ function runChild(options: ProbeOptions, id: string, io: CliIO): Promise<ChildEn
   });
 }
 
-function finishKilledRun(python: string, folder: string, record: ProbeRunRecord, child: ChildEnd): ProbeRunRecord {
+function finishKilledRun(given: string, folder: string, record: ProbeRunRecord, child: ChildEnd): ProbeRunRecord {
+  const python = launcherInterpreter(given) ?? given;
   const summary = spawnSync(python, ['-m', 'dropout_lens', 'summarize', folder], {
     env: probeEnvironment(),
     encoding: 'utf8',

@@ -44,6 +44,8 @@ export type EngineCommand =
 
 export interface LayerInfo {
   index: number;
+  /** A display name: a probe run's module name (e.g. `encoder.dropout`, with its rank under DDP). */
+  name?: string;
   spec: LayerSpec;
   /** Output width of the layer. */
   units: number;

@@ -9,3 +9,5 @@ export * from './export';
 export * from './metrics';
 export * from './compare';
 export * from './probe';
+export * from './probeView';
+export * from './probeTail';

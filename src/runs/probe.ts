@@ -122,5 +122,10 @@ export function parseProbeRecords(...texts: string[]): Record<string, unknown>[]
   return out;
 }
 
+/** A probe run id: time first (ids sort by age), like the engine's runs. */
+export function newProbeRunId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-')}-probe-${Math.random().toString(36).slice(2, 6)}`;
+}
+
 /** The rank files of a probe run folder's listing. */
 export const PROBE_RANK_FILE = /^(rank-\d+|proc-\d+)\.ndjson$/;

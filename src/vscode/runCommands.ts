@@ -58,11 +58,18 @@ export function registerRunCommands(
   extensionUri: vscode.Uri,
   controller: RunController,
   runsView: RunsView,
+  /** Shows a probe run (a folder) in the panel and the Problems panel. */
+  openProbe?: (folder: string) => void,
 ): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('dropoutLens.refreshRuns', () => runsView.refresh()),
     vscode.commands.registerCommand('dropoutLens.openRun', async (arg?: unknown) => {
       const id = idOf(arg) ?? (await pickRun('Open a previous run'))?.id;
+      const probe = id && openProbe ? await workspaceRunStore()?.readProbe(id) : undefined;
+      if (probe?.ok && openProbe) {
+        openProbe(probe.folder);
+        return probe.record.id;
+      }
       const record = id && (await readRun(id));
       if (!record) return undefined;
       RunPanel.createOrShow(extensionUri, controller).showSnapshot(recordSnapshot(record));
@@ -70,6 +77,12 @@ export function registerRunCommands(
     }),
     vscode.commands.registerCommand('dropoutLens.exportRun', async (arg?: unknown) => {
       const id = idOf(arg) ?? (await pickRun('Export which run?'))?.id;
+      if (id && (await workspaceRunStore()?.readProbe(id))?.ok) {
+        void vscode.window.showInformationMessage(
+          'A probe run is a folder of JSON files already (run.json and one .ndjson file per rank): copy the folder.',
+        );
+        return undefined;
+      }
       const record = id && (await readRun(id));
       if (!record) return undefined;
       const format = await vscode.window.showQuickPick(['JSON', 'CSV'], { title: `Export ${record.config.name} as` });

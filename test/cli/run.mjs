@@ -447,6 +447,163 @@ await test('compare --save SIGKILLed mid-save leaves interrupted runs, never run
   }
 });
 
+// The runtime probe on the user's own PyTorch scripts (examples/pytorch/probe), with Debian's torch.
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const probeExamples = join(examples, 'pytorch', 'probe');
+const probe = (script, ...args) => {
+  const out = mkdtempSync(join(tmpdir(), 'dl-cli-probe-'));
+  const r = cli('probe', '--out', out, '--json', '--', python, join(probeExamples, script), ...args);
+  let result;
+  try {
+    result = JSON.parse(r.stdout);
+  } catch {
+    assert.fail(`probe ${script}: no JSON (exit ${r.status}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(-600)}`);
+  }
+  return { r, result, out };
+};
+const lineOf = (file, line) => readFileSync(file, 'utf8').split('\n')[line - 1];
+
+await test('probe --json on a correct training: its layers, realized rates near p, train and eval calls, no finding', () => {
+  const { r, result, out } = probe('train_clean.py', '--epochs', '2');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.ranks, 1);
+  assert.match(result.stdout, /epoch 1 validation accuracy/);
+  assert.deepEqual(
+    result.modules.map((m) => [m.name, m.kind, m.p, m.rank]),
+    [
+      ['net.3', 'Dropout', 0.3, 0],
+      ['net.5', 'Dropout', 0.3, 0],
+    ],
+  );
+  for (const m of result.modules) {
+    assert.ok(Math.abs(m.realizedDrop - 0.3) < 0.05, `${m.name} realized ${m.realizedDrop}`);
+    assert.equal(m.trainCalls, 32);
+    assert.equal(m.evalCalls, 2);
+  }
+  assert.deepEqual(result.findings, []);
+  assert.ok(result.run.startsWith(out) && existsSync(join(result.run, 'rank-0.ndjson')), result.run);
+  const record = JSON.parse(readFileSync(join(result.run, 'run.json'), 'utf8'));
+  assert.equal(record.kind, 'probe');
+  assert.equal(record.status, 'completed');
+});
+
+for (const [script, rule, text] of [
+  ['missing_eval.py', 'missing-eval', 'accuracy = (model(xv)'],
+  ['missing_train_after_eval.py', 'missing-train-after-eval', 'optimizer.step()'],
+  ['functional_no_training_flag.py', 'functional-dropout-no-training-flag', 'F.dropout(h, p=0.5)'],
+  ['dropout_never_active.py', 'dropout-never-active', 'F.dropout(h, p=self.p, training=train)'],
+])
+  await test(`probe --json on ${script}: ${rule} observed at run time at its line`, () => {
+    const { r, result } = probe(script);
+    assert.equal(result.exitCode, 0, r.stderr);
+    assert.deepEqual(
+      result.findings.map((f) => f.rule),
+      [rule],
+    );
+    const [finding] = result.findings;
+    assert.ok(lineOf(finding.file, finding.line).includes(text), lineOf(finding.file, finding.line));
+    assert.match(finding.message, /^observed at run time/);
+    assert.equal(finding.rank, 0);
+    const errorRule = rule === 'missing-eval' || rule === 'functional-dropout-no-training-flag';
+    assert.equal(r.status, errorRule ? 1 : 0, 'exit 1 on an error-severity finding');
+  });
+
+await test('probe on DDP (two gloo ranks over 127.0.0.1): both ranks recorded, the shared seed flagged', () => {
+  const same = probe('ddp_same_seed.py');
+  assert.equal(same.result.exitCode, 0, same.r.stderr);
+  assert.equal(same.result.ranks, 2);
+  assert.deepEqual(same.result.modules.map((m) => m.rank).sort(), [0, 1]);
+  assert.deepEqual(
+    same.result.findings.map((f) => f.rule),
+    ['identical-masks-across-ranks'],
+  );
+  const seeded = probe('ddp_same_seed.py', '--seed-per-rank');
+  assert.equal(seeded.result.ranks, 2);
+  assert.deepEqual(seeded.result.findings, []);
+});
+
+await test('probe -- LAUNCHER (a #!python script that starts the ranks, as torchrun does): every rank recorded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-probe-launcher-'));
+  const launcher = join(dir, 'fakerun');
+  writeFileSync(
+    launcher,
+    [
+      `#!${python}`,
+      'import os, socket, subprocess, sys',
+      'with socket.socket() as s:',
+      '    s.bind(("127.0.0.1", 0))',
+      '    port = s.getsockname()[1]',
+      'env = {**os.environ, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}',
+      'procs = [subprocess.Popen([sys.executable, *sys.argv[1:]], env={**env, "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(2)]',
+      'sys.exit(max(p.wait() for p in procs))',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const r = cli('probe', '--out', join(dir, 'runs'), '--json', '--', launcher, join(probeExamples, 'ddp_same_seed.py'));
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.ranks, 2);
+  assert.deepEqual(
+    result.findings.map((f) => f.rule),
+    ['identical-masks-across-ranks'],
+  );
+});
+
+await test('probe without --json: the script output, then a table of layers and the findings', () => {
+  const out = mkdtempSync(join(tmpdir(), 'dl-cli-probe-'));
+  const r = cli('probe', '--out', out, '--', python, join(probeExamples, 'missing_eval.py'));
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /epoch 1 validation accuracy[\s\S]*dropout-lens probe: completed/);
+  assert.match(r.stdout, /layer\s+kind\s+p\s+realized/);
+  assert.match(r.stdout, /missing_eval\.py:20 missing-eval \(rank 0\): observed at run time/);
+});
+
+await test('probe: a failing script leaves a failed run with its traceback, a killed one its records; a missing interpreter is a clear message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-probe-'));
+  const script = join(dir, 'boom.py');
+  writeFileSync(script, 'import torch\nraise RuntimeError("loss is nan")\n');
+  const r = cli('probe', '--out', join(dir, 'runs'), '--json', '--', python, script);
+  assert.equal(r.status, 1);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.exitCode, 1);
+  assert.equal(result.status, 'failed');
+  assert.match(r.stderr, /RuntimeError: loss is nan/);
+  const record = JSON.parse(readFileSync(join(result.run, 'run.json'), 'utf8'));
+  assert.match(record.message, /RuntimeError: loss is nan/);
+  const killed = join(dir, 'killed.py');
+  writeFileSync(
+    killed,
+    [
+      'import os, signal, torch, torch.nn as nn',
+      'model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))',
+      'opt = torch.optim.SGD(model.parameters(), lr=0.1)',
+      'for _ in range(10):',
+      '    opt.zero_grad(); model(torch.randn(8, 4)).sum().backward(); opt.step()',
+      'os.kill(os.getpid(), signal.SIGKILL)',
+      '',
+    ].join('\n'),
+  );
+  const k = cli('probe', '--out', join(dir, 'runs'), '--json', '--', python, killed);
+  assert.equal(k.status, 1);
+  const kr = JSON.parse(k.stdout);
+  assert.equal(kr.exitCode, 137);
+  assert.equal(kr.status, 'failed');
+  assert.deepEqual(
+    kr.modules.map((m) => m.name),
+    ['1'],
+    'the records up to the kill are kept',
+  );
+  assert.match(JSON.parse(readFileSync(join(kr.run, 'run.json'), 'utf8')).message, /killed \(SIGKILL\)/);
+  const missing = cli('probe', '--', join(dir, 'no-such-python'), script);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot run .*no-such-python/);
+  const usage = cli('probe', '--json');
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /Usage: dropout-lens probe/);
+});
+
 // What ships: the bin and the bundles, copied to a folder with no node_modules above it, NODE_PATH empty. The
 // CLI must run from the bundle alone (no TypeScript, no tsx, no dependency), workers included.
 await test('the built CLI runs without tsx or node_modules: lint, train and an experiment in worker threads', () => {

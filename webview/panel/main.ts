@@ -161,7 +161,8 @@ function exportButton(chart: PanelChart): HTMLButtonElement {
 
 function layerView(info: LayerInfo): LayerView {
   const kind = info.spec.type === 'dropout' ? `${info.spec.kind} dropout` : 'DropConnect';
-  const heatmap = new MaskHeatmap(info.units, `Masks of layer ${info.index}, ${kind}`, store.state.theme);
+  const title = info.name ?? `Layer ${info.index}`;
+  const heatmap = new MaskHeatmap(info.units, `Masks of ${title}, ${kind}`, store.state.theme);
   const toggle = el('button', { type: 'button', className: 'mode' });
   toggle.addEventListener('click', () => {
     const current = store.state.layers.get(info.index)?.info.mode ?? info.mode;
@@ -182,7 +183,7 @@ function layerView(info: LayerInfo): LayerView {
     el(
       'div',
       { className: 'layer-head' },
-      el('strong', {}, `Layer ${info.index}`),
+      el('strong', {}, title),
       el('span', {}, ` ${kind} · ${info.units} units`),
       toggle,
       rate,

@@ -3,6 +3,10 @@ number, so every rank draws the same dropout masks (huggingface/transformers#314
 identical-masks-across-ranks. With --seed-per-rank each rank seeds seed + rank and the finding goes away.
 
     dropout-lens probe -- python3 examples/pytorch/probe/ddp_same_seed.py [--seed-per-rank]
+
+Under torchrun (which starts the ranks itself) the same script runs one rank per process:
+
+    dropout-lens probe -- torchrun --nproc_per_node 2 --master_addr 127.0.0.1 examples/pytorch/probe/ddp_same_seed.py
 """
 import argparse
 import os
@@ -22,8 +26,9 @@ def free_port():
 
 
 def worker(rank, world, port, seed_per_rank, steps):
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
+    if port is not None:
+        os.environ["MASTER_ADDR"] = "127.0.0.1"
+        os.environ["MASTER_PORT"] = str(port)
     dist.init_process_group("gloo", rank=rank, world_size=world)
     torch.set_num_threads(1)
     torch.manual_seed(0 + (rank if seed_per_rank else 0))
@@ -50,4 +55,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed-per-rank", action="store_true")
     parser.add_argument("--steps", type=int, default=8)
     args = parser.parse_args()
+    if "LOCAL_RANK" in os.environ:  # started by torchrun: this process is one rank
+        worker(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), None, args.seed_per_rank, args.steps)
+        raise SystemExit(0)
     mp.spawn(worker, args=(2, free_port(), args.seed_per_rank, args.steps), nprocs=2, join=True)

@@ -62,6 +62,8 @@ export class Py {
   callSites = new Map<string, Map<number | string, Mode[]>>();
   /** Per function start and name: the function binds a model's name to other things only (see models). */
   readonly shadowed = new Map<string, boolean>();
+  /** Calls of the file's dropout-making functions, by name (see values.rateCallers). */
+  rateCallers: Map<string, SyntaxNode[]> | undefined;
   /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
   classContexts = new Map<string, ModeContext>();
   /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */

@@ -165,8 +165,7 @@ function modelMade(
     const sensitive = !seq || seq.ops.some((o) => o.kind === 'dropout' || o.kind === 'bn' || o.kind === 'unknown');
     return { sensitive, fromSequential: true };
   }
-  if (LIBRARY_MODEL.test(q) || q === 'copy.deepcopy')
-    return { sensitive: null, fromSequential: false };
+  if (LIBRARY_MODEL.test(q) || q === 'copy.deepcopy') return { sensitive: null, fromSequential: false };
   const factory = depth < 3 ? py.functions.get(q) : undefined;
   return factory && !factory.cls ? returnedModel(py, factory.node, depth + 1) : undefined;
 }

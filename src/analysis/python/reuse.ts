@@ -9,6 +9,7 @@ import type { ClassInfo, Py } from './context';
 import { defName } from './syntax';
 import { DEFAULT_ALIASES } from './names';
 import { all, within } from './tree-index';
+import { rateCallers } from './values';
 import type { ClassRecord, Emission, Unit, UnitEntry } from './cache';
 
 // A unit is one top-level statement. A definition (function, class, decorated definition) starting a line
@@ -218,6 +219,8 @@ export function globalKey1(py: Py): string {
     [...py.functions.keys()],
     // A model may be made by a function of another unit (`model = build()`): its returns are read.
     [...py.functions.values()].filter((f) => !f.cls).map((f) => modelReturnsText(py, f.node)),
+    // A rate may be a parameter that the calls of its function pass.
+    [...rateCallers(py).values()].flat().map((c) => py.text(c)),
     // A rate may name a constant of another unit; its message names the constant's line.
     [...py.constants].map(([name, node]) => [name, py.text(node), py.em.lines.position(node.from).line]),
   ]);

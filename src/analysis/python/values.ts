@@ -5,7 +5,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
-import { children, defName, enclosing, literalNumber } from './syntax';
+import { args, children, defName, enclosing, literalNumber, paramNames } from './syntax';
 import { all, within } from './tree-index';
 
 export interface ResolvedNumber {
@@ -19,6 +19,9 @@ export interface ResolvedNumber {
 }
 
 const MAX_DEPTH = 6;
+
+/** A name that says it holds a keep probability (keep_prob, keep_fraction, retain_p). */
+const KEEP_NAME = /keep|retain/i;
 
 /** Module-level names assigned exactly once, to a number literal. */
 export function collectConstants(py: Py): void {
@@ -74,10 +77,16 @@ function resolveName(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | 
   const fn = enclosing(node, 'FunctionDefinition');
   if (fn) {
     const dflt = parameterDefault(py, fn, name);
-    if (dflt === null) return undefined; // a parameter without a default: the caller decides
+    // A parameter without a default: what every call of the function in this file passes, if they agree.
+    if (dflt === null) return reassignedIn(py, fn, name) ? undefined : fromCallers(py, fn, name, depth);
     if (dflt && !reassignedIn(py, fn, name)) {
       const r = resolveNumber(py, dflt, depth + 1);
-      if (r) return { ...r, via: `the default of ${name}, ${round(r.value)}` };
+      if (r)
+        return {
+          ...r,
+          via: `the default of ${name}, ${round(r.value)}`,
+          documentedKeep: r.documentedKeep || KEEP_NAME.test(name),
+        };
     }
     if (reassignedIn(py, fn, name)) return undefined;
   }
@@ -85,8 +94,56 @@ function resolveName(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | 
   if (!constant) return undefined;
   const r = resolveNumber(py, constant, depth + 1);
   return r
-    ? { ...r, via: `${name} = ${round(r.value)}, line ${py.em.lines.position(constant.from).line + 1}` }
+    ? {
+        ...r,
+        via: `${name} = ${round(r.value)}, line ${py.em.lines.position(constant.from).line + 1}`,
+        documentedKeep: r.documentedKeep || KEEP_NAME.test(name),
+      }
     : undefined;
+}
+
+/** The value every call of `fn` in the file passes for its parameter `name`, when all calls agree. */
+function fromCallers(py: Py, fn: SyntaxNode, name: string, depth: number): ResolvedNumber | undefined {
+  if (enclosing(fn, 'ClassDefinition')) return undefined;
+  const index = paramNames(py, fn).indexOf(name);
+  const fnName = defName(py, fn);
+  const calls = rateCallers(py).get(fnName) ?? [];
+  let out: ResolvedNumber | undefined;
+  for (const call of calls) {
+    const a = args(py, call);
+    const arg = a?.keywords.get(name)?.value ?? a?.positional[index];
+    const r = arg ? resolveNumber(py, arg, depth + 1) : undefined;
+    if (!r || (out && out.value !== r.value)) return undefined;
+    const line = py.em.lines.position(call.from).line + 1;
+    out = {
+      value: r.value,
+      via: `${name} = ${oneLine(py.text(arg!))} (${round(r.value)}) from the call on line ${line}`,
+      documentedKeep: (out?.documentedKeep ?? false) || r.documentedKeep,
+    };
+  }
+  return out;
+}
+
+/**
+ * Calls of the file's module-level functions that create dropout, by function name: a rate may come from
+ * their arguments (the cache key of the creation pass holds their text, see globalKey1).
+ */
+export function rateCallers(py: Py): Map<string, SyntaxNode[]> {
+  if (py.rateCallers) return py.rateCallers;
+  const names = new Set(
+    [...py.functions.values()].filter((f) => !f.cls && /dropout/i.test(py.text(f.node))).map((f) => f.name),
+  );
+  const out = new Map<string, SyntaxNode[]>();
+  if (names.size > 0)
+    for (const call of all(py, 'CallExpression')) {
+      const callee = call.firstChild;
+      if (callee?.name !== 'VariableName' || !names.has(py.text(callee))) continue;
+      const list = out.get(py.text(callee)) ?? [];
+      list.push(call);
+      out.set(py.text(callee), list);
+    }
+  py.rateCallers = out;
+  return out;
 }
 
 /** `self.rate`: the one assignment to it in the enclosing class, read in its own method. */
@@ -105,7 +162,11 @@ function resolveAttribute(py: Py, node: SyntaxNode, depth: number): ResolvedNumb
   if (!r) return undefined;
   const method = enclosing(only!, 'FunctionDefinition');
   const where = method ? ` in ${defName(py, method)}()` : '';
-  return { ...r, via: `${match[0]} = ${round(r.value)}${where}` };
+  return {
+    ...r,
+    via: `${match[0]} = ${round(r.value)}${where}`,
+    documentedKeep: r.documentedKeep || KEEP_NAME.test(match[1]!),
+  };
 }
 
 /** The default value of the function's parameter `name`; null when it has no default; undefined: not a parameter. */
