@@ -11,14 +11,17 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
   const json = args.includes('--json');
   const which = args.filter((a) => !a.startsWith('--'));
   const all = which.length === 0;
-  const unknown = which.filter((w) => w !== 'engine' && w !== 'analysis' && w !== 'ui' && w !== 'probe');
+  const unknown = which.filter(
+    (w) => w !== 'engine' && w !== 'analysis' && w !== 'data' && w !== 'ui' && w !== 'probe',
+  );
   if (unknown.length > 0) {
-    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis, ui and/or probe\n`);
+    io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis, data, ui and/or probe\n`);
     return 2;
   }
   // Each suite loads only when asked for.
   if (all || which.includes('engine')) await (await import('./engine')).runEngineBench({ json });
   if (all || which.includes('analysis')) await (await import('./analysis')).runAnalysisBench({ json });
+  if (all || which.includes('data')) await (await import('./data')).runDataBench({ json, write: io.stdout });
   if (all || which.includes('probe')) (await import('./probe')).runProbeBench({ json });
   if (all || which.includes('ui')) {
     // Chromium, the panel's page harness and the built bundles of a checkout: loaded only when asked for, from

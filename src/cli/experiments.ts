@@ -31,16 +31,24 @@ import {
 import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
 import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { checkRunsFolder, DEFAULT_RUNS_FOLDER, RunStore, type RunSaveError, type RunWriter } from '../runs';
+import {
+  checkRunsFolder,
+  DEFAULT_RUNS_FOLDER,
+  RunStore,
+  type RunFileSystem,
+  type RunSaveError,
+  type RunWriter,
+} from '../runs';
 import { projectRoot } from '../session/projectRoot';
 import type { RunKind } from '../runs/format';
+import { MAX_EPOCHS, oneOf, parseArgs, shown, wholeNumber, type FlagSpec } from './args';
 import { compareJson, datasetSweepJson, forgotEvalJson, mcJson, sweepJson } from './experimentJson';
 import { percent, progressBar, table } from './format';
 import type { CliIO } from './io';
 
 /** The options every experiment command takes, at the end of its usage. */
-const COMMON_OPTIONS = `  --epochs N      override the config's epochs
-  --parallel N    trainings at once (default: one per CPU core)
+const COMMON_OPTIONS = `  --epochs N      override the config's epochs (1 to 100000)
+  --parallel N    trainings at once, 1 to 256 (default: one per CPU core)
   --save          save the experiment under ${DEFAULT_RUNS_FOLDER} in the current folder
   --json          print the result as JSON on stdout
 `;
@@ -89,8 +97,10 @@ ${COMMON_OPTIONS}`;
 /** What the commands need from outside; tests replace it. */
 export interface ExperimentCliDeps {
   launcher(): Launcher;
-  loadConfig(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }>;
+  loadConfig(path: string): Promise<{ spec: ModelSpec; csvText?: string; csvPath?: string } | { error: string }>;
   runsFolder(): string;
+  /** Where runs are written (tests fake a full disk); default node:fs. */
+  fileSystem?: RunFileSystem;
   /** A TTY redraws one progress line; otherwise progress is printed at most every 10%. */
   interactive: boolean;
 }
@@ -99,7 +109,8 @@ const defaultDeps: ExperimentCliDeps = {
   launcher: () => workerLauncher(projectRoot()),
   // Loaded on first use (it brings the config parser and the in-process engine); `require` works from the
   // webpack bundle and from sources under tsx alike.
-  loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path),
+  // A CSV is checked and passed by path: each engine worker streams it (the size sweep reads it to cut subsets).
+  loadConfig: (path) => (require('./train') as typeof import('./train')).loadConfigFile(path, { streamCsv: true }),
   runsFolder: () => resolve(process.cwd(), DEFAULT_RUNS_FOLDER),
   interactive: process.stderr.isTTY === true,
 };
@@ -120,74 +131,63 @@ interface Parsed {
 /** Options only some commands take; each command lists the ones it accepts. */
 type ExtraFlag = '--rates' | '--group' | '--fractions' | '--samples' | '--passes';
 
-/** Parses a flag's value into `out`; returns an error message for a bad value. */
-type FlagParser = (text: string, out: Partial<Parsed>) => string | undefined;
+/** The most trainings at once `--parallel` allows. */
+const MAX_PARALLEL = 256;
 
-const wholeNumber =
-  (
-    flag: string,
-    key: 'epochs' | 'parallel' | 'samples' | 'passes',
-    min: number,
-    max = Number.MAX_SAFE_INTEGER,
-  ): FlagParser =>
-  (text, out) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max)
-      return min === 1 && max === Number.MAX_SAFE_INTEGER
-        ? `${flag} needs a positive whole number`
-        : `${flag} needs a whole number from ${min} to ${max}`;
-    out[key] = n;
-    return undefined;
-  };
-
-const numberList =
-  (flag: string, key: 'rates' | 'fractions', check: (values: readonly number[]) => string | undefined): FlagParser =>
-  (text, out) => {
+const numberList = (
+  flag: string,
+  check: (values: readonly number[]) => string | undefined,
+  expects: string,
+): FlagSpec => ({
+  expects,
+  read: (text) => {
     const values = text.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s)));
     const problem = check(values);
-    if (problem) return `${flag} ${text}: ${problem}`;
-    out[key] = values;
-    return undefined;
-  };
-
-const VALUE_FLAGS: Record<string, FlagParser> = {
-  '--epochs': wholeNumber('--epochs', 'epochs', 1),
-  '--parallel': wholeNumber('--parallel', 'parallel', 1),
-  '--samples': wholeNumber('--samples', 'samples', 2, 1000),
-  '--passes': wholeNumber('--passes', 'passes', 2, 1000),
-  '--rates': numberList('--rates', 'rates', checkRates),
-  '--fractions': numberList('--fractions', 'fractions', checkFractions),
-  '--group': (g, out) => {
-    if (g !== 'input' && g !== 'hidden' && g !== 'all') return `--group must be input, hidden or all (got "${g}")`;
-    out.group = g;
-    return undefined;
+    return problem ? { error: `${flag} must be ${expects}, got ${shown(text)}: ${problem}` } : { value: values };
   },
-};
+});
 
-const COMMON_VALUE_FLAGS = new Set(['--epochs', '--parallel']);
+const COMMON_FLAGS: [string, FlagSpec][] = [
+  ['--json', {}],
+  ['--save', {}],
+  ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
+  ['--parallel', wholeNumber('--parallel', 1, MAX_PARALLEL)],
+];
+
+const EXTRA_FLAGS = new Map<ExtraFlag, FlagSpec>([
+  ['--samples', wholeNumber('--samples', 2, 1000)],
+  ['--passes', wholeNumber('--passes', 2, 1000)],
+  ['--rates', numberList('--rates', checkRates, 'comma-separated dropout rates in [0, 1), each once')],
+  ['--fractions', numberList('--fractions', checkFractions, 'comma-separated fractions in (0, 1], each once')],
+  ['--group', oneOf('--group', ['input', 'hidden', 'all'] as const)],
+]);
 
 /** Parses the shared flags and the command's extra ones; returns an error message for bad usage. */
-function parseArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | { error: string } | 'help' {
-  if (args.includes('--help') || args.includes('-h')) return 'help';
-  const positional: string[] = [];
-  const out: Partial<Parsed> = { json: false, save: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') out.json = true;
-    else if (a === '--save') out.save = true;
-    else if (VALUE_FLAGS[a]) {
-      if (!COMMON_VALUE_FLAGS.has(a) && !(extraFlags as readonly string[]).includes(a))
-        return { error: `unknown option ${a}` };
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) return { error: `${a} needs a value` };
-      const problem = VALUE_FLAGS[a](v, out);
-      if (problem) return { error: problem };
-    } else if (a.startsWith('-')) return { error: `unknown option ${a}` };
-    else positional.push(a);
-  }
+function parseCommandArgs(args: string[], extraFlags: readonly ExtraFlag[]): Parsed | { error: string } | 'help' {
+  const specs = new Map<string, FlagSpec>([
+    ...COMMON_FLAGS,
+    ...extraFlags.map((f): [string, FlagSpec] => [f, EXTRA_FLAGS.get(f)!]),
+  ]);
+  const parsed = parseArgs(args, specs);
+  if (parsed === 'help' || 'error' in parsed) return parsed;
+  const { flags, positional } = parsed;
   if (positional.length !== 1)
-    return { error: positional.length === 0 ? 'a CONFIG file is needed' : 'only one CONFIG file, please' };
-  return { ...out, config: positional[0]! } as Parsed;
+    return {
+      error:
+        positional.length === 0 ? 'a CONFIG file is needed' : `only one CONFIG file, please (got ${positional.length})`,
+    };
+  const out: Parsed = { config: positional[0]!, json: flags.has('--json'), save: flags.has('--save') };
+  const put = <K extends keyof Parsed>(key: K, flag: string) => {
+    if (flags.has(flag)) out[key] = flags.get(flag) as Parsed[K];
+  };
+  put('epochs', '--epochs');
+  put('parallel', '--parallel');
+  put('rates', '--rates');
+  put('group', '--group');
+  put('fractions', '--fractions');
+  put('samples', '--samples');
+  put('passes', '--passes');
+  return out;
 }
 
 function progressPrinter(
@@ -247,7 +247,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
   io: CliIO,
   deps: ExperimentCliDeps,
 ): Promise<number> {
-  const parsed = parseArgs(args, command.flags);
+  const parsed = parseCommandArgs(args, command.flags);
   if (parsed === 'help') {
     io.stdout(command.usage);
     return 0;
@@ -260,7 +260,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
   // Before any long work (reading a large CSV, training): can the run be saved where --save puts it?
   const folder = parsed.save ? deps.runsFolder() : undefined;
   if (folder !== undefined) {
-    const problem = await checkRunsFolder(folder);
+    const problem = await checkRunsFolder(folder, deps.fileSystem);
     if (problem) {
       fail(`cannot save the run (--save): ${problem.message}`);
       return 1;
@@ -283,7 +283,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
       fail(`saving the run failed: ${error.message}`);
     };
     try {
-      writer = await new RunStore(folder).create({
+      writer = await new RunStore(folder, deps.fileSystem).create({
         kind: command.kind,
         spec: loaded.spec,
         config: { name: loaded.spec.name, path: parsed.config },
@@ -295,21 +295,36 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
     }
   }
   const progress = progressPrinter(io, deps.interactive);
-  const result = await withInterrupt((signal) =>
-    command.run(
-      loaded.spec,
-      {
-        launcher: deps.launcher(),
-        signal,
-        onProgress: progress.onProgress,
-        ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
-        ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
-        ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
-        ...(writer ? { writer } : {}),
-      },
-      parsed,
-    ),
-  );
+  let result: R;
+  try {
+    result = await withInterrupt((signal) =>
+      command.run(
+        loaded.spec,
+        {
+          launcher: deps.launcher(),
+          signal,
+          onProgress: progress.onProgress,
+          ...(loaded.csvText !== undefined ? { csvText: loaded.csvText } : {}),
+          ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
+          ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
+          ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
+          ...(writer ? { writer } : {}),
+        },
+        parsed,
+      ),
+    );
+  } catch (error) {
+    // Not a usage error: an experiment that could not run (a dataset unreadable since it was checked...). Its
+    // message, never a stack; the run it leaves is ended as failed.
+    progress.end();
+    const message = error instanceof Error ? error.message : String(error);
+    if (writer) {
+      await writer.finish('failed', { message });
+      await writer.close();
+    }
+    fail(`failed: ${message}`);
+    return 1;
+  }
   progress.end();
   // Saved means the final record is on disk: written, flushed and renamed into place.
   const saved = writer ? await writer.close() : undefined;

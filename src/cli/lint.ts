@@ -2,18 +2,23 @@
  * `dropout-lens lint PATH... [--format text|json|sarif]`: dropout findings for Python, Keras JSON and model
  * configs. Exit 0 clean (or warnings only), 1 when an error-severity finding exists, 2 on bad usage.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { analyzeDocument, isAnalyzable } from '../analysis';
 import { stripBom } from '../analysis/text';
 import { analyzeNotebook, isNotebookFile } from '../analysis/notebook';
+import { readRegularFile, type FileLimit } from '../engine/data/files';
+import { shown } from './args';
 import { formatFindings, type Format, type Located } from './lintOutput';
 
 export interface LintIO {
   stdout(s: string): void;
   stderr(s: string): void;
 }
+
+/** What lint reads: any size (the analysis states its own limits), regular files only. */
+const SOURCE_FILE: FileLimit = { what: 'the file', maxBytes: Number.MAX_SAFE_INTEGER, why: '' };
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.dropout-lens', '__pycache__', '.venv', 'venv', 'site-packages']);
 
@@ -105,7 +110,7 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
-      io.stderr(`dropout-lens lint: unknown option "${a}"\n\n${USAGE}`);
+      io.stderr(`dropout-lens lint: unknown option ${shown(a)}\n\n${USAGE}`);
       return 2;
     }
     paths.push(a);
@@ -133,14 +138,14 @@ export async function runLint(args: string[], io: LintIO): Promise<number> {
       coverage.excluded++;
       continue;
     }
-    let text: string;
-    try {
-      text = stripBom(await readFile(file, 'utf8'));
-    } catch (e) {
-      io.stderr(`dropout-lens lint: cannot read "${file}": ${(e as Error).message}\n`);
+    // Only regular files are opened: a FIFO or a device named on the command line gets a word, never a hang.
+    const read = await readRegularFile(file, SOURCE_FILE);
+    if (!read.ok) {
+      io.stderr(`dropout-lens lint: ${read.message}\n`);
       coverage.unreadable++;
       continue;
     }
+    const text = stripBom(new TextDecoder().decode(read.bytes));
     if (isNotebookFile(file)) {
       const notebook = analyzeNotebook(text, file);
       if (!notebook.ok) {

@@ -26,6 +26,7 @@ import {
 } from '../runs';
 import { projectRoot } from '../session/projectRoot';
 import { table } from './format';
+import { shown as userWord } from './args';
 import type { CliIO } from './io';
 
 const USAGE = `Usage: dropout-lens probe [--out DIR] [--json] [--period N] -- PYTHON SCRIPT.py ARGS...
@@ -77,9 +78,12 @@ export function parseProbeArgs(args: string[]): ProbeOptions | string {
     if (a === '--json') json = true;
     else if (a === '--out' && own[i + 1] !== undefined) out = own[++i]!;
     else if (a === '--period' && own[i + 1] !== undefined) {
-      period = Number(own[++i]);
-      if (!Number.isInteger(period) || period < 1) return '--period takes a whole number of steps (1 or more)';
-    } else return `unknown option ${a}`;
+      const text = own[++i]!;
+      period = Number(text);
+      if (!Number.isInteger(period) || period < 1)
+        return `--period takes a whole number of steps (1 or more), got ${userWord(text)}`;
+    } else if (a === '--out' || a === '--period') return `${a} needs a value`;
+    else return `unknown option ${userWord(a)}`;
   }
   const [python, script, ...rest] = command;
   if (dash < 0 && python?.startsWith('-')) return `put -- between the probe's options and PYTHON (${python})`;

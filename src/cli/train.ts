@@ -1,24 +1,47 @@
 /** `dropout-lens train CONFIG [--json] [--epochs N]`: the engine in this process, a progress bar, a summary. */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseModelConfig } from '../analysis/config';
 import { EngineSession } from '../engine/session';
 import type { EngineEvent } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord } from '../protocol/webview';
+import {
+  CONFIG_FILE_LIMIT,
+  DATA_FILE_LIMIT,
+  STREAMED_DATA_FILE_LIMIT,
+  checkFile,
+  formatBytes,
+  readRegularFile,
+  streamRegularFile,
+} from '../engine/data/files';
+import { MAX_EPOCHS, parseArgs, wholeNumber, type FlagSpec } from './args';
 import { fixed, percent, progressBar, table, toJson } from './format';
 import type { CliIO } from './io';
 
-const USAGE = 'Usage: dropout-lens train CONFIG [--json] [--epochs N]\n';
+const USAGE = `Usage: dropout-lens train CONFIG [--json] [--epochs N]
 
-/** Reads and parses a config and its CSV. Returns a precise message instead of throwing. */
-export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; csvText?: string } | { error: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return { error: `${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  }
+Trains the model config in this process and prints its metrics per epoch.
+  --epochs N      override the config's epochs (1 to ${MAX_EPOCHS})
+  --json          print the engine's events as JSON lines on stdout
+`;
+
+const TRAIN_FLAGS = new Map<string, FlagSpec>([
+  ['--json', {}],
+  ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
+]);
+
+/**
+ * Reads and parses a config and its CSV. Returns a precise message instead of throwing. Neither file is opened
+ * unless it is a regular file within its size limit (a FIFO named data.csv is refused, it cannot hang). With
+ * `streamCsv`, the CSV is only checked and its path returned, for an engine that streams it from disk.
+ */
+export async function loadConfigFile(
+  path: string,
+  options: { streamCsv?: boolean } = {},
+): Promise<{ spec: ModelSpec; csvText?: string; csvPath?: string } | { error: string }> {
+  const config = await readRegularFile(path, CONFIG_FILE_LIMIT);
+  if (!config.ok) return { error: config.message };
+  const text = new TextDecoder().decode(config.bytes);
   const { spec, findings } = parseModelConfig(text, path);
   const errors = findings.filter((f) => f.severity === 'error');
   if (!spec || errors.length > 0) {
@@ -31,17 +54,23 @@ export async function loadConfigFile(path: string): Promise<{ spec: ModelSpec; c
   }
   if (spec.data.source !== 'csv') return { spec };
   const csvPath = resolve(dirname(path), spec.data.path);
-  try {
-    return { spec, csvText: await readFile(csvPath, 'utf8') };
-  } catch {
-    return { error: `${path}: cannot read the dataset ${csvPath} named in data.csv` };
+  const what = 'the dataset named in data.csv';
+  if (options.streamCsv) {
+    const problem = await checkFile(csvPath, { ...STREAMED_DATA_FILE_LIMIT, what });
+    return problem === undefined ? { spec, csvPath } : { error: `${path}: ${csvPath}: ${problem}` };
   }
+  const csv = await readRegularFile(csvPath, { ...DATA_FILE_LIMIT, what });
+  if (!csv.ok) return { error: `${path}: ${csv.message}` };
+  return { spec, csvText: new TextDecoder().decode(csv.bytes) };
 }
+
+/** The dataset of an in-process training: its text, or its path for the engine to stream. */
+export type CsvInput = { csvText: string } | { csvPath: string } | undefined;
 
 /** Runs one training session in this process; resolves with its events' `done`. */
 export function trainInProcess(
   spec: ModelSpec,
-  csvText: string | undefined,
+  csv: CsvInput,
   onEvent: (event: EngineEvent) => void,
   signal?: AbortSignal,
 ): Promise<Extract<EngineEvent, { type: 'done' }>> {
@@ -52,47 +81,61 @@ export function trainInProcess(
         if (event.type === 'done') resolveDone(event);
       },
       schedule: (fn) => setImmediate(fn),
+      readFile: (file, onChunk) => streamRegularFile(file, STREAMED_DATA_FILE_LIMIT, onChunk),
     });
     signal?.addEventListener('abort', () => session.handle({ type: 'stop' }), { once: true });
     session.handle({
       type: 'start',
       version: 1,
       spec,
-      ...(csvText !== undefined ? { csvText } : {}),
+      ...csv,
       options: { streamHz: 0, boundaryEvery: 0 },
     });
   });
 }
 
 export async function runTrain(args: string[], io: CliIO): Promise<number> {
-  if (args.includes('--help')) {
+  const parsed = parseArgs(args, TRAIN_FLAGS);
+  if (parsed === 'help') {
     io.stdout(USAGE);
     return 0;
   }
-  const json = args.includes('--json');
-  const epochsAt = args.indexOf('--epochs');
-  const epochs = epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined;
-  const positional = args.filter((a, i) => !a.startsWith('--') && (epochsAt < 0 || i !== epochsAt + 1));
-  if (positional.length !== 1 || (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0))) {
-    io.stderr(USAGE);
+  const problem =
+    'error' in parsed
+      ? parsed.error
+      : parsed.positional.length !== 1
+        ? parsed.positional.length === 0
+          ? 'a CONFIG file is needed'
+          : `only one CONFIG file, please (got ${parsed.positional.length})`
+        : undefined;
+  if (problem !== undefined || 'error' in parsed) {
+    io.stderr(`dropout-lens train: ${problem}\n\n${USAGE}`);
     return 2;
   }
-  const loaded = await loadConfigFile(positional[0]!);
+  const json = parsed.flags.has('--json');
+  const epochs = parsed.flags.get('--epochs') as number | undefined;
+  // The engine streams the CSV from disk: this process never holds the file's text.
+  const loaded = await loadConfigFile(parsed.positional[0]!, { streamCsv: true });
   if ('error' in loaded) {
     io.stderr(`${loaded.error}\n`);
     return 1;
   }
   const spec: ModelSpec = epochs ? { ...loaded.spec, training: { ...loaded.spec.training, epochs } } : loaded.spec;
   const epochRows: EpochRecord[] = [];
+  let loadingShown = false;
   let failure: string | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   const done = await trainInProcess(
     spec,
-    loaded.csvText,
+    loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : undefined,
     (event) => {
       if (json) io.stdout(toJson(event) + '\n');
+      if (event.type === 'loading' && !json)
+        io.stderr(`\r${progressBar(event.fraction)} reading the dataset (${formatBytes(event.totalBytes)})`);
+      if (event.type === 'ready' && !json && loadingShown) io.stderr('\n');
+      if (event.type === 'loading') loadingShown = true;
       if (event.type === 'epoch') {
         epochRows.push(event);
         if (!json)

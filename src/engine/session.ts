@@ -7,7 +7,7 @@ import type { EngineCommand, EngineEvent, Metrics, StartOptions } from '../proto
 import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { isDropRate } from '../protocol/validate';
-import { loadDataset } from './data';
+import { loadDataset, type CsvSource } from './data';
 import { createTrainer, type Trainer } from './trainer';
 
 export type Post = (event: EngineEvent, transfer?: ArrayBuffer[]) => void;
@@ -19,7 +19,15 @@ export interface SessionHost {
   /** True when the host has asked for a stop or pause that has not been handled yet (a shared flag). */
   interrupted?(): boolean;
   now?(): number;
+  /**
+   * Streams a file's bytes to `onChunk` (synchronously; throws with a message saying why it cannot). Hosts
+   * that can read files supply it (the worker entry, the CLI); a `start` with `csvPath` needs it.
+   */
+  readFile?(path: string, onChunk: (bytes: Uint8Array, totalBytes: number) => void): void;
 }
+
+/** Least time between two `loading` events, and before the first. */
+const LOADING_INTERVAL_MS = 250;
 
 /** Shortest wall time between two decision-boundary snapshots. */
 const BOUNDARY_INTERVAL_MS = 200;
@@ -46,6 +54,32 @@ export class EngineSession {
   private final: { train: Metrics; validation: Metrics; validationTrainMode: Metrics } | undefined;
 
   constructor(private readonly host: SessionHost) {}
+
+  /** The start command's CSV: its text or bytes as sent (parsed in chunks), or its file, streamed. */
+  private csvOf(command: Extract<EngineCommand, { type: 'start' }>): CsvSource | undefined {
+    if (command.csvPath === undefined) return command.csvText ?? command.csvBytes;
+    const host = this.host;
+    if (!host.readFile) throw new Error('This engine host cannot read files: send the CSV as text or bytes.');
+    const read = host.readFile.bind(host);
+    const path = command.csvPath;
+    // A feed: the file is read twice, to count its rows, then into the split; its progress is posted.
+    const start = this.now();
+    let last = start;
+    let pass = 0;
+    return (sink) => {
+      pass++;
+      let bytesRead = 0;
+      read(path, (bytes, totalBytes) => {
+        sink.pushBytes(bytes);
+        bytesRead += bytes.length;
+        const now = this.now();
+        if (now - last < LOADING_INTERVAL_MS) return;
+        last = now;
+        const fraction = Math.min(1, ((pass - 1) * totalBytes + bytesRead) / (2 * Math.max(1, totalBytes)));
+        this.post({ type: 'loading', fraction, totalBytes });
+      });
+    };
+  }
 
   private now(): number {
     return this.host.now?.() ?? performance.now();
@@ -176,8 +210,7 @@ export class EngineSession {
     this.spec = command.spec;
     let data;
     try {
-      const csv = command.csvText ?? (command.csvBytes ? new TextDecoder().decode(command.csvBytes) : undefined);
-      data = loadDataset(command.spec.data, command.spec.seed, csv);
+      data = loadDataset(command.spec.data, command.spec.seed, this.csvOf(command));
     } catch (error) {
       this.fail('invalid-data', errorMessage(error));
       return;

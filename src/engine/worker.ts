@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineCommand } from '../protocol/engine';
+import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from './data/files';
 import { EngineSession } from './session';
 
 const port = parentPort;
@@ -17,6 +18,8 @@ const session = new EngineSession({
   post: (event, transfer) => port.postMessage(event, transfer ?? []),
   schedule: (fn) => setImmediate(fn),
   interrupted: () => (interrupt ? Atomics.load(interrupt, 0) !== 0 : false),
+  // A dataset named by path: streamed from disk into float32 blocks (a regular file within its limit only).
+  readFile: (path, onChunk) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, onChunk),
 });
 
 port.on('message', (command: EngineCommand) => {

@@ -34,6 +34,11 @@ export interface ExperimentProgress {
 export interface ExperimentOptions {
   /** The CSV file's text when the spec's data is a CSV file. */
   csvText?: string;
+  /**
+   * Or its path: each engine worker streams the file itself (the host holds no text). Experiments that need
+   * the rows on the host (a dataset-size sweep's subsets, a validation split drawn or re-evaluated) read it.
+   */
+  csvPath?: string;
   /** How trainings are started. Default: real engine workers found under `root`. */
   launcher?: Launcher;
   /** Where the engine worker is found (the extension's or the repository's root). Default: process.cwd(). */
@@ -116,8 +121,19 @@ export interface Plan {
   label: string;
   spec: ModelSpec;
   csvText?: string;
+  csvPath?: string;
   options?: StartOptions;
   afterTraining?: TrainRequest['afterTraining'];
+}
+
+/** The CSV of the options as a plan or a request carries it: its text, else its path, else nothing. */
+export function csvOf(options: {
+  csvText?: string;
+  csvPath?: string;
+}): { csvText: string } | { csvPath: string } | object {
+  if (options.csvText !== undefined) return { csvText: options.csvText };
+  if (options.csvPath !== undefined) return { csvPath: options.csvPath };
+  return {};
 }
 
 export function applyEpochs(spec: ModelSpec, epochs: number | undefined): ModelSpec {
@@ -165,7 +181,7 @@ export async function trainPlans(
     let seen = 0;
     const outcome = await trainOnce(launcher, {
       spec: plan.spec,
-      ...(plan.csvText !== undefined ? { csvText: plan.csvText } : {}),
+      ...csvOf(plan),
       ...(plan.options ? { options: plan.options } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(plan.afterTraining ? { afterTraining: plan.afterTraining } : {}),

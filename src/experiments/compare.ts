@@ -5,6 +5,7 @@
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
+  csvOf,
   applyEpochs,
   finalRow,
   finishRun,
@@ -64,7 +65,7 @@ export async function runCompareExperiment(spec: ModelSpec, options: CompareOpti
     notes.push(`The config has no dropout: the "with dropout" run adds dropout ${rate} after each hidden layer.`);
   }
   const withoutSpec = withoutDropout(base);
-  const csv = options.csvText !== undefined ? { csvText: options.csvText } : {};
+  const csv = csvOf(options);
   const plans: Plan[] = [
     { key: 'with-dropout', label: 'with dropout', spec: withSpec, ...csv },
     { key: 'without-dropout', label: 'without dropout', spec: withoutSpec, ...csv },

@@ -3,6 +3,7 @@
  * dropout's benefit is the validation loss without dropout minus with it (positive: dropout helps). The
  * articles predict a sweet spot: little help on tiny data, most in between, less or none on large data.
  */
+import { DATA_FILE_LIMIT, readTextSync } from '../engine/data/files';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   applyEpochs,
@@ -76,14 +77,17 @@ export async function runDatasetSweepExperiment(
     withSpec = withGroupRate(base, 'hidden', rate);
     notes.push(`The config has no dropout: the "with dropout" runs add dropout ${rate} after each hidden layer.`);
   }
-  if (spec.data.source === 'csv' && options.csvText === undefined)
+  // The subsets are cut from the rows on the host: a CSV given by path is read here.
+  const csvText =
+    options.csvText ?? (options.csvPath !== undefined ? readTextSync(options.csvPath, DATA_FILE_LIMIT) : undefined);
+  if (spec.data.source === 'csv' && csvText === undefined)
     notes.push('No CSV text was given: every size trains on the whole file.');
   const withoutSpec = withoutDropout(base);
   const plans: Plan[] = [];
   const samples: (number | undefined)[] = [];
   for (const f of fractions) {
-    const a = withDataFraction(withSpec, f, options.csvText);
-    const b = withDataFraction(withoutSpec, f, options.csvText);
+    const a = withDataFraction(withSpec, f, csvText);
+    const b = withDataFraction(withoutSpec, f, csvText);
     samples.push(a.samples);
     plans.push({
       key: `fraction=${f}/with-dropout`,

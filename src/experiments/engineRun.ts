@@ -48,6 +48,8 @@ export interface TrainedModel {
 export interface TrainRequest {
   spec: ModelSpec;
   csvText?: string;
+  /** Or the CSV's path, streamed by the worker. */
+  csvPath?: string;
   options?: StartOptions;
   signal?: AbortSignal;
   onEpoch?(epoch: RunEpoch): void;
@@ -261,7 +263,11 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
       type: 'start',
       version: 1,
       spec: request.spec,
-      ...(request.csvText !== undefined ? { csvText: request.csvText } : {}),
+      ...(request.csvText !== undefined
+        ? { csvText: request.csvText }
+        : request.csvPath !== undefined
+          ? { csvPath: request.csvPath }
+          : {}),
       options: { streamHz: 0, ...(request.options ?? {}), ...(wantsHook ? { paused: true } : {}) },
     });
   });

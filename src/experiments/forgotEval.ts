@@ -6,6 +6,7 @@
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
+  csvOf,
   applyEpochs,
   finishRun,
   overallStatus,
@@ -77,7 +78,7 @@ export async function runForgotEvalExperiment(
         key: 'forgot-eval',
         label: 'training',
         spec: base,
-        ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+        ...csvOf(options),
         afterTraining: async (model) => {
           mc = await model.mcInference(passes);
         },
@@ -119,7 +120,7 @@ export async function runForgotEvalExperiment(
   // Single passes, each what one train-mode evaluation would compute: on the host, from the final weights,
   // over the same validation split the engine used.
   if (outcome!.weights && forwardSupported(base, outcome!.weights)) {
-    const data = validationData(base, options.csvText);
+    const data = validationData(base, options);
     if (data) {
       const random = seededRandom(base.seed ^ 0xe7a1);
       const predictions: number[][] = [];

@@ -5,7 +5,8 @@
  * (their running statistics are not in the weights), `forwardSupported` says so.
  */
 import type { Activation, ModelSpec } from '../protocol/modelSpec';
-import { loadDataset } from '../engine/data';
+import { loadDataset, type CsvSource } from '../engine/data';
+import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from '../engine/data/files';
 import type { LayerWeights } from '../runs/format';
 
 export function forwardSupported(spec: ModelSpec, weights: readonly LayerWeights[] | undefined): boolean {
@@ -112,13 +113,20 @@ export function forward(
   return x;
 }
 
+/** The CSV as loadDataset takes it: the text, or the file at the path streamed into blocks here. */
+function csvSource(csv: { csvText?: string; csvPath?: string }): CsvSource | undefined {
+  if (csv.csvText !== undefined || csv.csvPath === undefined) return csv.csvText;
+  const path = csv.csvPath;
+  return (sink) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, (bytes) => sink.pushBytes(bytes));
+}
+
 /** The validation split exactly as the engine builds it (same seed, same standardization). */
 export function validationData(
   spec: ModelSpec,
-  csvText?: string,
+  csv: { csvText?: string; csvPath?: string } = {},
 ): { x: Float32Array; y: Float32Array; n: number; inputDim: number; classes: number } | undefined {
   try {
-    const data = loadDataset(spec.data, spec.seed, csvText);
+    const data = loadDataset(spec.data, spec.seed, csvSource(csv));
     return { ...data.validation, inputDim: data.inputDim, classes: data.classes };
   } catch {
     return undefined;

@@ -7,6 +7,7 @@
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
+  csvOf,
   applyEpochs,
   finishRun,
   overallStatus,
@@ -106,7 +107,7 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
         key: 'mc',
         label: 'training',
         spec: base,
-        ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+        ...csvOf(options),
         ...(twoD ? { options: { boundaryEvery: base.training.epochs } } : {}),
         afterTraining: async (model) => {
           mc = await model.mcInference(samples);
@@ -158,7 +159,7 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
       .sort((a, b) => b.variance - a.variance || a.mean - b.mean)
       .slice(0, options.leastSure ?? 10);
   }
-  const data = inputDimOf(base) === 2 ? validationData(base, options.csvText) : undefined;
+  const data = inputDimOf(base) === 2 ? validationData(base, options) : undefined;
   if (data && data.inputDim === 2) {
     const points = { x: [] as number[], y: [] as number[], label: [] as number[] };
     for (let i = 0; i < data.n; i++) {

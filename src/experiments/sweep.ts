@@ -5,6 +5,7 @@
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
+  csvOf,
   applyEpochs,
   finalRow,
   finishRun,
@@ -113,7 +114,7 @@ export async function runSweepExperiment(spec: ModelSpec, options: SweepOptions 
     key: sweepKey(rate),
     label: `rate ${rate}`,
     spec: withGroupRate(base, group, rate),
-    ...(options.csvText !== undefined ? { csvText: options.csvText } : {}),
+    ...csvOf(options),
   }));
   const outcomes = await trainPlans(plans, options);
   const points: SweepPoint[] = plans.map((p, i) => ({

@@ -22,10 +22,15 @@ export type EngineCommand =
       type: 'start';
       version: typeof ENGINE_PROTOCOL_VERSION;
       spec: ModelSpec;
-      /** The CSV file's text when `spec.data.source` is `csv`; the host reads the file, the worker never touches disk. */
+      /** The CSV file's text when `spec.data.source` is `csv`, read by the host. */
       csvText?: string;
       /** Or its bytes (UTF-8) as read, transferred: the host then neither decodes nor copies a large file. */
       csvBytes?: Uint8Array;
+      /**
+       * Or its absolute path: the engine reads the file itself, streamed into float32 arrays (only a regular
+       * file, within a stated size), so no host holds the file in memory. Needs a host that can read files.
+       */
+      csvPath?: string;
       options?: StartOptions;
     }
   | { type: 'pause' }
@@ -86,6 +91,12 @@ export type EngineErrorCode =
   'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
 
 export type EngineEvent =
+  /**
+   * A dataset named by path (`csvPath`) as it is read, before `ready`: the share of its reading done (the
+   * file is read twice: to count its rows, then into the split). Posted at most every 250 ms, and only for a
+   * read that takes longer than that.
+   */
+  | { type: 'loading'; fraction: number; totalBytes: number }
   | {
       type: 'ready';
       version: typeof ENGINE_PROTOCOL_VERSION;

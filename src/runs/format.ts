@@ -206,15 +206,24 @@ export function staleAfterMs(everyMs: number): number {
 
 /**
  * Whether a record still `running` on disk was left behind by a writer that died: its process is gone (on
- * this machine), or it has not shown a sign of life for longer than its heartbeat allows (any machine).
+ * this machine), or it has not shown a sign of life for longer than its heartbeat allows (another machine;
+ * 10 minutes for a live pid of this one, which may since belong to another process).
  */
 export function isInterrupted(record: RunRecord, liveness: Liveness): boolean {
   if (record.status !== 'running') return false;
   const w = record.writer;
-  if (w && w.host === liveness.host && !liveness.isAlive(w.pid)) return true;
+  const here = w !== undefined && w.host === liveness.host;
+  if (here && !liveness.isAlive(w.pid)) return true;
   const beat = Date.parse(w?.heartbeatAt ?? record.updatedAt);
   if (!Number.isFinite(beat)) return w === undefined;
-  return liveness.now() - beat > (w ? staleAfterMs(w.everyMs) : LEGACY_STALE_MS);
+  // A live process of this machine is trusted over a late heartbeat (its event loop may be busy), unless the
+  // heartbeat is so old that the pid must belong to another process by now.
+  const allowed = !w
+    ? LEGACY_STALE_MS
+    : here
+      ? Math.max(LEGACY_STALE_MS, staleAfterMs(w.everyMs))
+      : staleAfterMs(w.everyMs);
+  return liveness.now() - beat > allowed;
 }
 
 export function listEntry(record: RunRecord, file: string, interrupted = false): RunListEntry {

@@ -185,7 +185,7 @@ export class RunWriter {
   private writing: Promise<void> = Promise.resolve();
   private pending = false;
   private readonly now: () => Date;
-  private readonly onError: ((error: RunSaveError) => void) | undefined;
+  private onError: ((error: RunSaveError) => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
   /** Whether the last write reached the disk. */
@@ -235,9 +235,11 @@ export class RunWriter {
     } catch (error) {
       throw saveErrorOf(error, folder);
     }
-    const writer = new RunWriter(fs, folder, record, now, init.onError);
+    // The first record's failure is create's answer (thrown), not also a report through onError.
+    const writer = new RunWriter(fs, folder, record, now, undefined);
     await writer.save();
     if (!writer.lastWriteOk) throw writer.lastError ?? new RunSaveError(writer.file, undefined, 'not written');
+    writer.onError = init.onError;
     if (everyMs > 0) {
       writer.heartbeat = setInterval(() => writer.beat(everyMs), everyMs);
       writer.heartbeat.unref();
@@ -247,6 +249,11 @@ export class RunWriter {
 
   get id(): string {
     return this.current.id;
+  }
+
+  /** Whether the last write reached the disk (a later change may still be on its way). */
+  get lastWriteSaved(): boolean {
+    return this.lastWriteOk;
   }
 
   /** The record as it stands (a live object: do not mutate). */

@@ -98,7 +98,8 @@ async function runExperiment(
       .then((c) => c && vscode.commands.executeCommand('dropoutLens.newConfig'));
     return undefined;
   }
-  const loaded = await loadConfig(configUri);
+  // A CSV on disk goes by path: each engine worker streams it, the extension host holds no copy.
+  const loaded = await loadConfig(configUri, { stream: true });
   if (!loaded.ok) {
     void vscode.window.showErrorMessage(loaded.message);
     return undefined;
@@ -137,6 +138,7 @@ async function runExperiment(
           root: extensionPath,
           signal: abort.signal,
           ...(loaded.csvBytes !== undefined ? { csvText: new TextDecoder().decode(loaded.csvBytes) } : {}),
+          ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
           ...(settings.maxParallelRuns > 0 ? { maxParallel: settings.maxParallelRuns } : {}),
           ...(writer ? { writer } : {}),
           ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),

@@ -49,7 +49,8 @@ export class RunController implements vscode.Disposable {
       }
       return undefined;
     }
-    const loaded = await loadConfig(uri);
+    // The engine worker streams a CSV on disk itself: the extension host neither reads nor decodes it.
+    const loaded = await loadConfig(uri, { stream: true });
     if (!loaded.ok) {
       log().warn(loaded.message);
       void vscode.window
@@ -63,6 +64,7 @@ export class RunController implements vscode.Disposable {
       spec: loaded.spec,
       configUri: uri,
       ...(loaded.csvBytes !== undefined ? { csvBytes: loaded.csvBytes } : {}),
+      ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
       streamHz: settings.streamHz,
       extensionPath: this.extensionPath,
     });

@@ -126,7 +126,8 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private forward(event: EngineEvent): void {
-    if (!this.ready || this.shown) return;
+    // Loading progress reaches the panel as the session's status message.
+    if (!this.ready || this.shown || event.type === 'loading') return;
     this.batcher.push(event);
   }
 

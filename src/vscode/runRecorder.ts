@@ -47,7 +47,11 @@ export class RunRecorder implements vscode.Disposable {
       return;
     }
     let failure: string | undefined;
-    const saved = (p: Promise<void>) => p.then(() => this.saved.fire(session.runId));
+    // The view is told of a write only when it reached the disk.
+    const saved = (p: Promise<void>) =>
+      p.then(() => {
+        if (writer.lastWriteSaved) this.saved.fire(session.runId);
+      });
     session.onEvent((event) => {
       if (event.type === 'epoch') void saved(writer.addEpoch(event));
       if (event.type === 'error' && event.fatal) failure = event.message;

@@ -4,6 +4,9 @@ import type { RunListEntry, RunProblem } from '../runs';
 import type { RunRecorder } from './runRecorder';
 import { workspaceRunStore } from './runRecorder';
 
+/** How soon a list with running runs is read again (their writers' liveness and heartbeats). */
+const RECHECK_MS = 15_000;
+
 export type RunNode = { kind: 'run'; entry: RunListEntry } | { kind: 'problem'; problem: RunProblem };
 
 export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
@@ -11,6 +14,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private timer: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(recorder: RunRecorder) {
     this.disposables.push(recorder.onDidSave(() => this.refreshSoon()));
@@ -31,6 +35,10 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     const store = workspaceRunStore();
     if (!store) return [];
     const { runs, problems } = await store.list();
+    // A run listed as running is looked at again: if its writer dies (a CLI killed in a terminal), the list
+    // shows it interrupted within a heartbeat or so, instead of spinning on.
+    clearTimeout(this.recheck);
+    if (runs.some((r) => r.status === 'running')) this.recheck = setTimeout(() => this.refresh(), RECHECK_MS);
     return [
       ...runs.map((entry): RunNode => ({ kind: 'run', entry })),
       ...problems.map((problem): RunNode => ({ kind: 'problem', problem })),
@@ -79,6 +87,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.recheck);
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { EngineCommand, EngineEvent, LayerInfo } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
+import { formatBytes } from '../engine/data/files';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 
 export interface SessionOptions {
@@ -14,6 +15,8 @@ export interface SessionOptions {
   configUri: vscode.Uri;
   /** Transferred to the worker: the caller must not use it afterwards. */
   csvBytes?: Uint8Array;
+  /** Or the dataset's path, for the engine worker to stream from disk. */
+  csvPath?: string;
   streamHz: number;
   extensionPath: string;
 }
@@ -53,6 +56,7 @@ export class TrainingSession implements vscode.Disposable {
       version: 1,
       spec: options.spec,
       ...(options.csvBytes !== undefined ? { csvBytes: options.csvBytes } : {}),
+      ...(options.csvPath !== undefined ? { csvPath: options.csvPath } : {}),
       options: { streamHz: options.streamHz },
     });
   }
@@ -99,6 +103,13 @@ export class TrainingSession implements vscode.Disposable {
 
   private handle(event: EngineEvent): void {
     switch (event.type) {
+      case 'loading':
+        // The worker reads a large dataset from disk: the panel and the log say how far.
+        this.setStatus(
+          'starting',
+          `Reading the dataset (${formatBytes(event.totalBytes)}): ${Math.round(100 * event.fraction)}%`,
+        );
+        break;
       case 'ready':
         this.layers = event.layers;
         this.task = event.task;

@@ -40,6 +40,145 @@ await test('an unknown command is bad usage: exit 2 and the usage on stderr', ()
   const r = cli('frobnicate');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);
+  assert.match(r.stderr, /Usage: dropout-lens <command>/);
+});
+
+await test('a command named like an object property is an unknown command, never a TypeError', () => {
+  for (const word of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    const r = cli(word);
+    assert.equal(r.status, 2, `${word}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`unknown command "${word}"`));
+    assert.match(r.stderr, /Usage: dropout-lens <command>/);
+    assert.doesNotMatch(r.stderr, /TypeError|\n\s+at /);
+  }
+});
+
+await test('unknown options exit 2 with "unknown option --bogus" and the usage, for every command', () => {
+  const config = join(examples, 'moons.dropout.yaml');
+  const cases = [
+    [['--bogus'], /Usage: dropout-lens <command>/],
+    [['train', config, '--bogus'], /Usage: dropout-lens train/],
+    [['compare', config, '--bogus'], /Usage: dropout-lens compare/],
+    [['sweep', config, '--bogus=1'], /Usage: dropout-lens sweep/],
+    [['lint', config, '--bogus'], /Usage: dropout-lens lint/],
+    [['mc', config, '--__proto__'], /Usage: dropout-lens mc/],
+  ];
+  for (const [args, usage] of cases) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /unknown option --(bogus|__proto__)\b/, args.join(' '));
+    assert.match(r.stderr, usage);
+    assert.equal(r.stdout, '', 'nothing trained, nothing printed');
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+await test('a bad value says what it should be: "--epochs must be a whole number from 1 to 100000, got -1"', () => {
+  const config = join(examples, 'moons.dropout.yaml');
+  const cases = [
+    [['train', config, '--epochs', '-1'], '--epochs must be a whole number from 1 to 100000, got -1'],
+    [['train', config, '--epochs', '2.5'], '--epochs must be a whole number from 1 to 100000, got 2.5'],
+    [['train', config, '--epochs'], '--epochs needs a value: a whole number from 1 to 100000'],
+    [['compare', config, '--epochs=abc'], '--epochs must be a whole number from 1 to 100000, got abc'],
+    [['compare', config, '--parallel', '0'], '--parallel must be a whole number from 1 to 256, got 0'],
+    [['mc', config, '--samples', '1'], '--samples must be a whole number from 2 to 1000, got 1'],
+    [['sweep', config, '--group', 'output'], '--group must be input, hidden or all, got output'],
+    [['sweep', config, '--rates', '0,1'], 'rate 1 is outside [0, 1)'],
+    [['lint', config, '--format', 'xml'], '--format must be text, json or sarif, got "xml"'],
+    [['train'], 'a CONFIG file is needed'],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(message), `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+await test('a CSV with only a header row "has a header but no data rows"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-csv-'));
+  try {
+    writeFileSync(join(dir, 'data.csv'), 'x1,x2,label\n');
+    writeFileSync(
+      join(dir, 'm.dropout.yaml'),
+      'name: header only\ndata: { csv: data.csv, label: label }\nmodel:\n  input: 2\n  layers: [{ dense: 4 }, { dense: 2 }]\ntraining: { epochs: 2 }\n',
+    );
+    const r = cli('train', join(dir, 'm.dropout.yaml'));
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /has a header but no data rows/);
+    assert.doesNotMatch(r.stderr, /no header row/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const hasMkfifo = process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0;
+
+await test(
+  'a FIFO named data.csv (or as the config) is refused with a message, it does not hang',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-cli-fifo-'));
+    try {
+      assert.equal(spawnSync('mkfifo', [join(dir, 'data.csv')]).status, 0);
+      assert.equal(spawnSync('mkfifo', [join(dir, 'piped.dropout.yaml')]).status, 0);
+      writeFileSync(
+        join(dir, 'm.dropout.yaml'),
+        'name: fifo\ndata: { csv: data.csv }\nmodel:\n  input: 2\n  layers: [{ dense: 4 }, { dense: 2 }]\ntraining: { epochs: 2 }\n',
+      );
+      const quick = (...args) =>
+        spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      for (const command of ['train', 'compare']) {
+        const r = quick(command, join(dir, 'm.dropout.yaml'));
+        assert.equal(r.error?.code, undefined, `${command} hung on the FIFO`);
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(
+          r.stderr,
+          /data\.csv: the dataset named in data\.csv is a FIFO \(named pipe\), not a regular file/,
+        );
+      }
+      const config = quick('train', join(dir, 'piped.dropout.yaml'));
+      assert.equal(config.status, 1, config.stderr);
+      assert.match(config.stderr, /piped\.dropout\.yaml: the config is a FIFO \(named pipe\)/);
+      const folder = quick('train', dir);
+      assert.equal(folder.status, 1, folder.stderr);
+      assert.match(folder.stderr, /the config is a folder, not a regular file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  { skip: hasMkfifo ? false : 'mkfifo is not available here' },
+);
+
+await test('train and the experiments train on a CSV dataset the engine streams from its path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-cli-csvpath-'));
+  try {
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const a = Math.sin(i * 12.9898) % 1;
+      const b = Math.cos(i * 78.233) % 1;
+      return `${a.toFixed(4)},${b.toFixed(4)},${a * a + b * b < 0.4 ? 'in' : 'out'}`;
+    });
+    writeFileSync(join(dir, 'data.csv'), `a,b,label\n${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'm.dropout.yaml'),
+      'name: csv by path\ndata: { csv: data.csv, label: label }\nmodel:\n  input: 2\n  layers: [{ dense: 16, activation: relu }, { dropout: 0.2 }, { dense: 2 }]\ntraining: { epochs: 2 }\n',
+    );
+    const config = join(dir, 'm.dropout.yaml');
+    const train = cli('train', config, '--json');
+    assert.equal(train.status, 0, train.stderr);
+    const ready = train.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === 'ready');
+    assert.equal(ready.trainSize + ready.validationSize, 400);
+    for (const args of [['compare'], ['size-sweep', '--fractions', '0.5,1'], ['forgot-eval', '--passes', '2']]) {
+      const r = cli(...args, config, '--json', '--parallel', '1');
+      assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).status, 'completed');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 await test("lint --format json finds the examples' mistakes with 1-based positions, and exits 1 on errors", () => {

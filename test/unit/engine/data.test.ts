@@ -57,3 +57,11 @@ test('CSV: precise errors for empty files, ragged rows, non-numeric cells, unkno
   assert.throws(() => csvToData('a,b,c\n1,2,x\n3,4,y\n', 'label'), /no column named "label"; the columns are a, b, c/);
   assert.throws(() => csvToData('a,b\n1,x\n2,x\n'), /single class/);
 });
+
+test('CSV: a header row and nothing under it has no data rows (not "no header row")', () => {
+  for (const csv of ['x1,x2,label\n', 'x1,x2,label', 'x1,x2,label\n\n# a comment\n', 'x1,x2,label\r\n'])
+    for (const label of [undefined, 'label'])
+      assert.throws(() => csvToData(csv, label), /has a header but no data rows/, JSON.stringify(csv));
+  // A lone row of numbers is one data row, not a header.
+  assert.throws(() => csvToData('1,2,0\n'), /single class/);
+});

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineSession } from '../../../src/engine/session';
 import { EngineWorker, locateEngineWorker } from '../../../src/session/engineWorker';
@@ -202,4 +205,78 @@ test('the real worker trains on CSV bytes sent by transfer; a view into a larger
   const view = shared.subarray(8, 8 + csv.length);
   assert.equal((await run(view)).trainSize, 45);
   assert.equal(view.byteLength, csv.length, 'a view into a larger buffer stays usable');
+});
+
+test('the real worker streams a CSV named by path (the host never reads it), and refuses a FIFO by path', async () => {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const dir = await mkdtemp(join(tmpdir(), 'dl-csvpath-'));
+  try {
+    const file = join(dir, 'd.csv');
+    await writeFile(
+      file,
+      'x1,x2,label\n' +
+        Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2 ? 'a' : 'b'}`).join('\n') +
+        '\n',
+    );
+    const csvSpec: ModelSpec = {
+      ...spec({ epochs: 2 }),
+      data: { source: 'csv', path: 'd.csv', label: 'label', standardize: true, validation: 0.25 },
+    };
+    const run = async (csvPath: string) => {
+      const worker = new EngineWorker(locateEngineWorker(root));
+      const events: EngineEvent[] = [];
+      worker.onEvent((e) => events.push(e));
+      const done = worker.whenDone();
+      worker.send({ type: 'start', version: 1, spec: csvSpec, csvPath, options: { streamHz: 0 } });
+      return { done: await done, events };
+    };
+    const ok = await run(file);
+    assert.equal(ok.done.reason, 'completed', JSON.stringify(ok.events.find((e) => e.type === 'error')));
+    assert.equal(ok.events.find((e): e is Of<'ready'> => e.type === 'ready')!.trainSize, 45);
+    if (process.platform !== 'win32' && spawnSync('mkfifo', [join(dir, 'fifo.csv')]).status === 0) {
+      const fifo = await run(join(dir, 'fifo.csv'));
+      assert.equal(fifo.done.reason, 'failed');
+      const error = fifo.events.find((e): e is Of<'error'> => e.type === 'error');
+      assert.equal(error?.code, 'invalid-data');
+      assert.match(error?.message ?? '', /FIFO \(named pipe\), not a regular file/);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a dataset read from a path reports its loading (both passes) before ready; a quick read reports nothing', () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2}`).join('\n');
+  const bytes = new TextEncoder().encode(`x1,x2,label\n${rows}\n`);
+  const csvSpec: ModelSpec = {
+    ...spec({ epochs: 1 }),
+    data: { source: 'csv', path: 'd.csv', label: 'label', standardize: false, validation: 0.25 },
+  };
+  const run = (msPerCall: number) => {
+    const events: EngineEvent[] = [];
+    let clock = 0;
+    const session = new EngineSession({
+      post: (e) => events.push(e),
+      schedule: () => undefined,
+      now: () => (clock += msPerCall),
+      readFile: (_path, onChunk) => {
+        for (let i = 0; i < bytes.length; i += 512) onChunk(bytes.subarray(i, i + 512), bytes.length);
+      },
+    });
+    session.handle({ type: 'start', version: 1, spec: csvSpec, csvPath: '/data/d.csv', options: { streamHz: 0 } });
+    return events;
+  };
+  const slow = run(300);
+  const loading = slow.filter((e): e is Of<'loading'> => e.type === 'loading');
+  assert.ok(loading.length >= 4, `${loading.length} loading events`);
+  const fractions = loading.map((e) => e.fraction);
+  assert.deepEqual(
+    fractions,
+    [...fractions].sort((a, b) => a - b),
+    'the fraction only grows',
+  );
+  assert.ok(fractions.at(-1)! > 0.5 && fractions.at(-1)! <= 1, 'both passes count');
+  assert.ok(loading.every((e) => e.totalBytes === bytes.length));
+  assert.ok(slow.findIndex((e) => e.type === 'ready') > slow.findIndex((e) => e.type === 'loading'));
+  assert.equal(run(0.001).filter((e) => e.type === 'loading').length, 0);
 });

@@ -1,7 +1,7 @@
 // `dropout-lens sweep`, `compare`, `size-sweep`, `mc` and `forgot-eval` with a fake engine and an in-memory config loader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
   type ExperimentCliDeps,
 } from '../../../src/cli/experiments';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
+import { nodeFileSystem, type RunFileSystem } from '../../../src/runs';
 import { fakeLauncher, type FakeOptions } from './fakeEngine';
 
 const spec: ModelSpec = {
@@ -274,5 +275,72 @@ test('size-sweep, mc and forgot-eval: bad usage exits 2 with their usage, --help
     assert.equal((await readdir(folder)).length, 3);
   } finally {
     await rm(folder, { recursive: true, force: true });
+  }
+});
+
+/** The real file system, whose writes of run files fail with ENOSPC from the `from`-th to the `to`-th. */
+function fillingDisk(from: number, to = Infinity): RunFileSystem {
+  let writes = 0;
+  return {
+    ...nodeFileSystem,
+    writeFile: async (path, text) => {
+      if (!path.includes('.probe.')) writes++;
+      if (writes >= from && writes <= to)
+        throw Object.assign(new Error(`ENOSPC: no space left on device, open '${path}'`), { code: 'ENOSPC' });
+      await nodeFileSystem.writeFile(path, text);
+    },
+  };
+}
+
+test('--save on a disk that fills up mid-run: the failure is reported with path and reason, exit 1, no "saved:"', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'dl-cli-full-'));
+  try {
+    const h = harness({}, folder);
+    h.deps.fileSystem = fillingDisk(3);
+    assert.equal(await runCompareWith(['model.dropout.yaml', '--save'], h.io, h.deps), 1);
+    assert.doesNotMatch(h.out(), /saved:/);
+    const failures = h
+      .err()
+      .match(/saving the run failed: cannot write .*\.json: no space left on the device \(ENOSPC\)/g);
+    assert.equal(failures?.length, 1, `one report per file and reason: ${h.err()}`);
+    assert.match(h.err(), /the run was not saved: cannot write .*\.json: no space left on the device \(ENOSPC\)/);
+    assert.doesNotMatch(h.err(), /\n\s+at /, 'no stack trace');
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('--save: writes that failed mid-run are reported; a final record that reached the disk is saved', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'dl-cli-recovered-'));
+  try {
+    const h = harness({}, folder);
+    h.deps.fileSystem = fillingDisk(3, 4);
+    assert.equal(await runCompareWith(['model.dropout.yaml', '--save'], h.io, h.deps), 0);
+    assert.match(h.err(), /saving the run failed: .*\(ENOSPC\)/);
+    assert.match(h.out(), /saved: .*\.json \(after 2 failed writes, reported above\)/);
+    const [file] = await readdir(folder);
+    const record = JSON.parse(await readFile(join(folder, file!), 'utf8')) as { status: string; summary?: unknown };
+    assert.equal(record.status, 'completed');
+    assert.ok(record.summary);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('--save where the folder cannot be created: exit 1 before any training, naming the folder and the reason', async () => {
+  const parent = await mkdtemp(join(tmpdir(), 'dl-cli-notdir-'));
+  try {
+    const blocker = join(parent, 'file');
+    await writeFile(blocker, 'not a folder');
+    const h = harness({}, join(blocker, 'runs'));
+    assert.equal(await runCompareWith(['model.dropout.yaml', '--save'], h.io, h.deps), 1);
+    assert.match(
+      h.err(),
+      /cannot save the run \(--save\): cannot write .*file\/runs: a part of the path is a file, not a folder \(ENOTDIR\)/,
+    );
+    assert.equal(h.launcher.started.length, 0, 'nothing trained');
+    assert.equal(h.out(), '');
+  } finally {
+    await rm(parent, { recursive: true, force: true });
   }
 });

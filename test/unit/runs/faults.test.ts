@@ -189,6 +189,11 @@ test('interrupted: a running record whose writer died on this machine, or whose 
   assert.equal(isInterrupted(record({ writer: writer(200, 'here', 1000) }), liveness), true, 'its process is gone');
   assert.equal(
     isInterrupted(record({ writer: writer(100, 'here', 5 * 60_000) }), liveness),
+    false,
+    'alive here, its event loop busy: trusted',
+  );
+  assert.equal(
+    isInterrupted(record({ writer: writer(100, 'here', 20 * 60_000) }), liveness),
     true,
     'pid reused, no heartbeat',
   );
