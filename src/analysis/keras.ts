@@ -1,6 +1,6 @@
 /** Keras model JSON (`model.to_json()`): class_name / config / layers, in any .json file. */
 import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
-import { withoutLoneCR } from './text';
+import { tooDeep, withoutLoneCR } from './text';
 import { checkRate, checkSequence, type Emitter, type Op, type OpKind } from './ops';
 
 const DROPOUT = new Set([
@@ -63,6 +63,17 @@ function span(n: Any): [number, number] {
 export { looksLikeKerasJson } from './files';
 
 export function analyzeKerasJson(text: string, em: Emitter): boolean {
+  // The yaml parser recurses per level; model.to_json() nests a few levels per layer, never hundreds.
+  const deep = tooDeep(text, 400);
+  if (deep) {
+    em.emit(
+      'parse-error',
+      [deep.at, Math.min(text.length, deep.at + 1)],
+      `This JSON is nested more than 400 levels deep here (a Keras model nests a few levels per layer), so it was not analysed.`,
+      [],
+    );
+    return true;
+  }
   const doc = parseDocument(withoutLoneCR(text), { uniqueKeys: false });
   if (doc.errors.length > 0) return false;
   const root = doc.contents as Any;

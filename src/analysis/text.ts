@@ -7,6 +7,51 @@ export function stripBom(text: string): string {
 
 const LINE_BREAK = /\r\n?|\n/g;
 
+/** Where a YAML or JSON text first nests deeper than `limit` (brackets, or block indentation), or null. */
+export function tooDeep(text: string, limit: number): { depth: number; at: number } | null {
+  let depth = 0;
+  let quote = '';
+  let comment = false;
+  const indents: number[] = [];
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n' || c === '\r') {
+      comment = false;
+      lineStart = true;
+      indent = 0;
+      if (quote === "'") quote = '';
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ' || c === '-') {
+        indent++;
+        continue;
+      }
+      lineStart = false;
+      if (c !== '#' && depth === 0) {
+        while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop();
+        indents.push(indent);
+        if (indents.length > limit) return { depth: indents.length, at: i };
+      }
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') comment = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth + indents.length > limit) return { depth: depth + indents.length, at: i };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
+}
+
 /**
  * The text with each lone `\r` made `\n`, for parsers that do not take it as a line end (the yaml package):
  * offsets are unchanged, so their ranges still fit the original text.

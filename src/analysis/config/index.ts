@@ -3,7 +3,10 @@
  * Structural mistakes are `invalid-config` errors; rates outside [0, 1) are `dropout-rate-out-of-range`.
  * Any error finding means no spec. Never throws.
  */
-import { withoutLoneCR } from '../text';
+import { tooDeep, withoutLoneCR } from '../text';
+
+/** Deeper than any model config, and far from where the yaml parser's recursion ends. */
+const MAX_NESTING = 64;
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
@@ -553,6 +556,16 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     lines: ctx.lines,
     partial,
   });
+  // The yaml parser recurses per level: an absurd nesting would exhaust the stack (or the process).
+  const deep = tooDeep(text, MAX_NESTING);
+  if (deep) {
+    ctx.report(
+      'invalid-config',
+      [deep.at, Math.min(text.length, deep.at + 1)],
+      `The config is nested more than ${MAX_NESTING} levels deep here; a model config needs at most 6 (model, layers, a layer, its options), so it was not read further.`,
+    );
+    return done();
+  }
   let doc;
   try {
     doc = parseDocument(withoutLoneCR(text), { prettyErrors: false, uniqueKeys: false, strict: true });

@@ -122,3 +122,23 @@ test('fuzz: thousands of random, truncated and mutated inputs never throw', () =
   // A hang detector, not a speed target (the analysis benchmark owns speed): no input may take seconds.
   assert.ok(slowest < 5000, `an input took ${slowest} ms`);
 });
+
+test('absurdly deep configs and Keras JSON: one clear finding, the same on every call, never a stack overflow', () => {
+  const cases: [string, string, RegExp][] = [
+    ['deep.dropout.yaml', 'layers: ' + '['.repeat(20_000) + '\n', /nested more than 64 levels deep/],
+    ['deep.dropout.json', '{"layers": ' + '['.repeat(20_000) + '}', /nested more than 64 levels deep/],
+    [
+      'blocks.dropout.yaml',
+      Array.from({ length: 400 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n'),
+      /nested more than 64/,
+    ],
+    ['model.json', '{"class_name": "Sequential", "layers": ' + '['.repeat(20_000) + '}', /nested more than 400 levels/],
+  ];
+  for (const [name, text, message] of cases) {
+    const first = analyzeDocument(text, name);
+    assert.equal(first.length, 1, name);
+    assert.match(first[0]!.message, message, name);
+    assert.doesNotMatch(first[0]!.message, /call stack/i, name);
+    for (let i = 0; i < 3; i++) assert.deepEqual(analyzeDocument(text, name), first, `${name}, call ${i + 2}`);
+  }
+});
