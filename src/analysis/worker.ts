@@ -1,14 +1,29 @@
 /**
- * The analysis worker_threads entry: keeps one incremental DocumentAnalyzer per open document and answers
- * each request with its findings, so a large file is parsed and checked off the extension host's thread.
+ * The analysis process's entry (forked by the extension host, see session/analysisWorker; a worker thread
+ * works too): keeps one incremental DocumentAnalyzer per open document and answers each request with its
+ * findings, so a file is parsed and checked away from the extension host, and a crash ends only this.
  */
 import { parentPort } from 'node:worker_threads';
 import type { AnalysisReply, AnalysisRequest } from '../protocol/analysis';
 import { analyzeDocument } from './index';
 import { DocumentAnalyzer } from './session';
 
-const port = parentPort;
-if (!port) throw new Error('analysis/worker.ts runs as a worker thread: start it with new Worker(...)');
+/** Where requests come from and replies go: the forking host's IPC channel, or a worker thread's port. */
+const port = parentPort ?? channelOfProcess();
+
+function channelOfProcess(): {
+  on(event: 'message', f: (r: AnalysisRequest) => void): void;
+  postMessage(r: AnalysisReply): void;
+} {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('analysis/worker.ts runs as a forked process (with an IPC channel) or a worker thread.');
+  // The host went away: nothing is left to answer.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    on: (event, f) => process.on(event, f),
+    postMessage: (reply) => void send(reply),
+  };
+}
 
 const analyzers = new Map<string, DocumentAnalyzer>();
 

@@ -1,17 +1,22 @@
 /**
- * The host's handle on the analysis worker thread: a request per analysis, answered by a promise. The
- * thread starts on the first request; if it dies, the requests it held fail with a clear error and the
- * next request starts a new one (its documents are then parsed afresh).
+ * The host's handle on the analysis process: a request per analysis, answered by a promise. The analysis
+ * runs in a child process of its own (as vscode-eslint and Ruff run theirs in a language server), so that
+ * nothing a file holds can take the extension host down: a stack overflow, an out-of-memory abort or a
+ * hang ends only that process. It starts on the first request; if it dies, the requests it held fail with
+ * a clear error, `onCrash` is told, and the next request starts a new one (documents are parsed afresh).
  */
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { AnalysisReply, AnalysisRequest, AnalyzeOptions, DocumentEdit } from '../protocol/analysis';
 import type { Finding } from '../protocol/findings';
-import { workerEntry, type WorkerLocation } from './projectRoot';
+import { processEntry, type ProcessLocation } from './projectRoot';
 
-/** The analysis worker: `dist/analysisWorker.js`, or `src/analysis/worker.ts` from source (see workerEntry). */
-export function locateAnalysisWorker(root: string): WorkerLocation {
-  return workerEntry(root, 'analysisWorker.js', 'src/analysis/worker.ts');
+/** The analysis process: `dist/analysisWorker.js`, or `src/analysis/worker.ts` from source (see processEntry). */
+export function locateAnalysisWorker(root: string): ProcessLocation {
+  return processEntry(root, 'analysisWorker.js', 'src/analysis/worker.ts');
 }
+
+/** Heap for the analysis process: a hostile file exhausts this, not the editor's memory. */
+const HEAP_MB = 1536;
 
 export interface AnalysisJob {
   /** The open document's key: its incremental analyzer is kept. Absent: a one-off analysis of a file. */
@@ -29,14 +34,18 @@ interface Pending {
 }
 
 export class AnalysisWorker {
-  private worker: Worker | undefined;
+  private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private disposed = false;
-  /** How many times a thread died (tests and the log). */
+  /** How many times the process died (tests and the log). */
   crashes = 0;
 
-  constructor(private readonly location: WorkerLocation) {}
+  /** `onCrash(message)`: the process died (the next request starts another). */
+  constructor(
+    private readonly location: ProcessLocation,
+    private readonly onCrash: (message: string) => void = () => undefined,
+  ) {}
 
   analyze(job: AnalysisJob): Promise<Finding[]> {
     if (this.disposed) return Promise.reject(new Error('The analysis worker was shut down.'));
@@ -52,49 +61,82 @@ export class AnalysisWorker {
     };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.thread().postMessage(request);
+      this.send(request);
     });
   }
 
-  /** The document is closed: the worker drops its analyzer. */
+  /** The document is closed: the process drops its analyzer. */
   forget(document: string): void {
-    this.worker?.postMessage({ type: 'forget', document } satisfies AnalysisRequest);
+    if (this.child) this.send({ type: 'forget', document });
+  }
+
+  /** The process's id, while one runs (tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const worker = this.worker;
-    this.worker = undefined;
+    const child = this.child;
+    this.child = undefined;
     this.failPending('The analysis worker was shut down.');
-    await worker?.terminate();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await exited;
+    }
   }
 
-  /** Ends the current thread as a crash would (tests). */
+  /** Ends the current process as a crash would (tests). */
   async kill(): Promise<void> {
-    await this.worker?.terminate();
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
   }
 
-  private thread(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(this.location.file, { eval: this.location.eval ?? false });
-    let crash: Error | undefined;
-    worker.on('message', (reply: AnalysisReply) => {
+  private send(request: AnalysisRequest): void {
+    this.process().send(request, (error) => {
+      // The process died between the request and its delivery: the exit handler fails what was held.
+      if (error && request.type === 'analyze' && this.pending.has(request.id) && !this.child)
+        this.failPending(error.message);
+    });
+  }
+
+  private process(): ChildProcess {
+    if (this.child) return this.child;
+    const child = fork(this.location.file, [], {
+      execArgv: [...this.location.execArgv, `--max-old-space-size=${HEAP_MB}`],
+      // In VS Code desktop the host's executable is Electron: run it as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    child.on('message', (reply: AnalysisReply) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
       this.pending.delete(reply.id);
       if (reply.type === 'findings') pending.resolve(reply.findings);
       else pending.reject(new Error(`The analysis failed: ${reply.message}`));
     });
-    worker.on('error', (error) => (crash = error));
-    worker.on('exit', (code) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.crashes++;
-      this.failPending(
-        `The analysis worker stopped (${crash ? crash.message : `exit code ${code}`}); the next analysis starts a new one.`,
-      );
+    child.on('error', (error) => {
+      stderr += `\n${error.message}`;
     });
-    return (this.worker = worker);
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.crashes++;
+      const why = lastLine(stderr) ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+      const message = `The analysis worker stopped (${why}); the next analysis starts a new one.`;
+      this.failPending(message);
+      if (!this.disposed) this.onCrash(message);
+    });
+    return (this.child = child);
   }
 
   private failPending(message: string): void {
@@ -102,4 +144,10 @@ export class AnalysisWorker {
     this.pending.clear();
     for (const p of pending) p.reject(new Error(message));
   }
+}
+
+/** The last non-empty line a dying process wrote (V8's "FATAL ERROR: ... out of memory", a stack trace's head). */
+function lastLine(text: string): string | undefined {
+  const fatal = /FATAL ERROR:[^\n]*/.exec(text)?.[0];
+  return fatal ?? text.trim().split('\n').filter(Boolean).at(-1);
 }

@@ -13,6 +13,7 @@
  * sources).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 declare const __DROPOUT_LENS_BUNDLED__: boolean | undefined;
@@ -52,6 +53,30 @@ export function projectRoot(): string {
 }
 
 /** Where a worker_threads entry is. */
+/** A child process's entry: the script to fork, and the Node options it needs (tsx's hook, from the sources). */
+export interface ProcessLocation {
+  file: string;
+  execArgv: string[];
+}
+
+/** Like workerEntry, for a forked process: the bundle, or the TypeScript source through tsx's require hook. */
+export function processEntry(
+  root: string,
+  bundle: string,
+  source: string,
+  bundled: boolean = RUNNING_FROM_BUNDLE,
+): ProcessLocation {
+  const file = join(root, 'dist', bundle);
+  if (bundled) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: the build is incomplete (run npm run build).`);
+    return { file, execArgv: [] };
+  }
+  if (existsSync(file) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file, execArgv: [] };
+  // tsx is found from the project root (createRequire: the bundler leaves it alone), not the working directory.
+  const tsx = createRequire(join(root, 'package.json')).resolve('tsx/cjs');
+  return { file: join(root, source), execArgv: ['--require', tsx] };
+}
+
 export interface WorkerLocation {
   /** The worker's entry file, or with `eval`, the code that loads it. */
   file: string;

@@ -39,7 +39,7 @@ export class DiagnosticsController implements vscode.Disposable {
     private readonly readme: vscode.Uri,
     extensionPath: string,
   ) {
-    this.worker = new AnalysisWorker(locateAnalysisWorker(extensionPath));
+    this.worker = new AnalysisWorker(locateAnalysisWorker(extensionPath), (message) => this.analysisCrashed(message));
     this.notebooks = new NotebookDiagnostics({
       optionsFor: (uri) => this.optionsFor(uri),
       analyze: (job) => this.worker.analyze(job),
@@ -196,6 +196,28 @@ export class DiagnosticsController implements vscode.Disposable {
     const settings = diagnosticsSettings(uri);
     if (!settings.enabled || this.isExcluded(uri, excludedGlobs(settings.exclude, uri))) return undefined;
     return { rules: settings.rules, severities: settings.severities };
+  }
+
+  /** How many times the analysis process died: the user is told the first time, the log has each. */
+  crashes = 0;
+
+  private analysisCrashed(message: string): void {
+    this.crashes++;
+    log().error(message);
+    if (this.crashes > 1) return;
+    void vscode.window
+      .showWarningMessage(
+        `Dropout Lens: the analysis process stopped (${message.replace(/^The analysis worker stopped \((.*)\);.*$/, '$1')}). It was restarted and the diagnostics are back; the editor and other extensions were not affected.`,
+        'Show Log',
+      )
+      .then((choice) => {
+        if (choice === 'Show Log') log().show();
+      });
+  }
+
+  /** Ends the analysis process as a crash would (the VS Code suite checks that diagnostics come back). */
+  killAnalysisForTest(): Promise<void> {
+    return this.worker.kill();
   }
 
   private async run(uri: vscode.Uri, job: AnalysisJob): Promise<number | undefined> {

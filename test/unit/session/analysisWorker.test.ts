@@ -1,7 +1,7 @@
 /**
  * The analysis worker as the extension host uses it: findings equal an in-process analysis, an open
- * document's edits keep its incremental analyzer right, and a crashed thread fails its requests with a
- * clear error, after which the next request is answered by a new thread.
+ * document's edits keep its incremental analyzer right, and a crashed process fails its requests with a
+ * clear error, after which the next request is answered by a new process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ test('an open document: edits sent with each request keep the kept tree in step 
   }
 });
 
-test('a crashed worker fails what it held with a clear error; the next request gets a new thread', async () => {
+test('a crashed worker fails what it held with a clear error; the next request gets a new process', async () => {
   const worker = new AnalysisWorker(locateAnalysisWorker(ROOT));
   try {
     await worker.analyze({ document: 'a', fileName: 'a.py', text: MISSING_EVAL });
@@ -76,4 +76,26 @@ test('a crashed worker fails what it held with a clear error; the next request g
     await worker.dispose();
   }
   await assert.rejects(worker.analyze({ fileName: 'a.py', text: '' }), /shut down/);
+});
+
+test('the analysis runs in a process of its own: a crash there leaves this process alive and is reported once', async () => {
+  const crashes: string[] = [];
+  const worker = new AnalysisWorker(locateAnalysisWorker(ROOT), (message) => crashes.push(message));
+  try {
+    await worker.analyze({ fileName: 'a.py', text: MISSING_EVAL });
+    const pid = worker.pid;
+    assert.ok(pid !== undefined && pid !== process.pid, 'a child process, not a thread of this one');
+    // What an out-of-memory abort or a stack overflow would do to it: the process ends, hard.
+    process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(crashes.length, 1);
+    assert.match(crashes[0]!, /The analysis worker stopped \(signal SIGKILL\)/);
+    assert.deepEqual(
+      await worker.analyze({ fileName: 'a.py', text: MISSING_EVAL }),
+      analyzeDocument(MISSING_EVAL, 'a.py'),
+    );
+    assert.notEqual(worker.pid, pid);
+  } finally {
+    await worker.dispose();
+  }
 });
