@@ -1,6 +1,6 @@
 /** Keras model JSON (`model.to_json()`): class_name / config / layers, in any .json file. */
-import { isMap, isScalar, isSeq, parseDocument, type Node as YNode } from 'yaml';
-import { tooDeep, withoutLoneCR } from './text';
+import { parseTree, type Node as JNode, type ParseError } from 'jsonc-parser';
+import { tooDeep } from './text';
 import { checkRate, checkSequence, type Emitter, type Op, type OpKind } from './ops';
 
 const DROPOUT = new Set([
@@ -42,28 +42,32 @@ const NEUTRAL = new Set([
 ]);
 const MODELS = new Set(['Sequential', 'Functional', 'Model']);
 
-type Any = YNode | null | undefined;
+// JSON with offsets (jsonc-parser, VS Code's own): fast enough for large model files, unlike a YAML parser.
+type Any = JNode | undefined;
 
 function get(m: Any, key: string): Any {
-  if (!isMap(m)) return undefined;
-  for (const p of m.items) if (isScalar(p.key) && p.key.value === key) return p.value as Any;
+  if (m?.type !== 'object') return undefined;
+  for (const p of m.children ?? []) if (p.children?.[0]?.value === key) return p.children[1];
   return undefined;
 }
 
 function str(n: Any): string | undefined {
-  return isScalar(n) && typeof n.value === 'string' ? n.value : undefined;
+  return n?.type === 'string' && typeof n.value === 'string' ? n.value : undefined;
+}
+
+function items(n: Any): JNode[] | undefined {
+  return n?.type === 'array' ? (n.children ?? []) : undefined;
 }
 
 function span(n: Any): [number, number] {
-  const r = (n as { range?: [number, number, number] } | null)?.range;
-  return r ? [r[0], r[1]] : [0, 0];
+  return n ? [n.offset, n.offset + n.length] : [0, 0];
 }
 
 /** Quick test: does this JSON text look like a Keras model? */
 export { looksLikeKerasJson } from './files';
 
 export function analyzeKerasJson(text: string, em: Emitter): boolean {
-  // The yaml parser recurses per level; model.to_json() nests a few levels per layer, never hundreds.
+  // The JSON parser recurses per level; model.to_json() nests a few levels per layer, never hundreds.
   const deep = tooDeep(text, 400);
   if (deep) {
     em.emit(
@@ -74,9 +78,9 @@ export function analyzeKerasJson(text: string, em: Emitter): boolean {
     );
     return true;
   }
-  const doc = parseDocument(withoutLoneCR(text), { uniqueKeys: false });
-  if (doc.errors.length > 0) return false;
-  const root = doc.contents as Any;
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0) return false;
   const cls = str(get(root, 'class_name'));
   if (!cls || !MODELS.has(cls)) return false;
   checkModel(root, em, cls === 'Sequential' ? 'the Sequential model' : 'the model');
@@ -86,12 +90,11 @@ export function analyzeKerasJson(text: string, em: Emitter): boolean {
 function checkModel(model: Any, em: Emitter, where: string): void {
   const cls = str(get(model, 'class_name'));
   const config = get(model, 'config');
-  const layers = get(config, 'layers');
-  if (!isSeq(layers)) return;
+  const layers = items(get(config, 'layers'));
+  if (!layers) return;
   const ops: Op[] = [];
   const byName = new Map<string, Op>();
-  layers.items.forEach((item, i) => {
-    const l = item as Any;
+  layers.forEach((l, i) => {
     const lc = str(get(l, 'class_name')) ?? '';
     const lconf = get(l, 'config');
     const name = str(get(lconf, 'name')) ?? str(get(l, 'name')) ?? lc;
@@ -104,13 +107,14 @@ function checkModel(model: Any, em: Emitter, where: string): void {
     else if (MODELS.has(lc)) checkModel(l, em, `nested model ${name}`);
     const op: Op = { kind, at: span(l), label: `${lc} layer "${name}"` };
     if (kind === 'dropout') {
-      const rateNode = get(lconf, 'rate');
-      if (isScalar(rateNode) && typeof rateNode.value === 'number') {
+      // Keras 2+ writes `rate`; Keras 1.x wrote `p`.
+      const rateNode = get(lconf, 'rate') ?? get(lconf, 'p');
+      if (rateNode?.type === 'number' && typeof rateNode.value === 'number') {
         op.rate = rateNode.value;
         op.rateAt = span(rateNode);
         checkRate(em, op.rate, op.rateAt, op.label);
       }
-      const prev = layers.items[i - 1] as Any;
+      const prev = layers[i - 1];
       if (cls === 'Sequential' && prev) {
         const from = span(prev)[1];
         op.remove = [{ from, to: span(l)[1], insert: '' }];
@@ -124,14 +128,14 @@ function checkModel(model: Any, em: Emitter, where: string): void {
     return;
   }
   // Functional: layer order in the JSON is topological; check the output layers only when the graph is a chain.
-  const outputs = get(config, 'output_layers');
-  const single = isSeq(outputs) && outputs.items.length >= 1;
+  const outputs = items(get(config, 'output_layers'));
+  const single = outputs !== undefined && outputs.length >= 1;
   checkSequence(em, ops, { input: true, output: false, where });
   if (single) {
-    const first = (outputs.items as Any[])[0];
-    const outName = isSeq(first) ? str(first.items[0] as Any) : str(first);
+    const first = outputs[0];
+    const outName = items(first) ? str(items(first)?.[0]) : str(first);
     const last = outName ? byName.get(outName) : undefined;
-    if (last && last === ops[ops.length - 1] && isSeq(outputs) && outputs.items.length === 1)
+    if (last && last === ops[ops.length - 1] && outputs.length === 1)
       checkSequence(em, ops, { input: false, output: true, where });
   }
 }

@@ -7,6 +7,8 @@ import { tooDeep, withoutLoneCR } from '../text';
 
 /** Deeper than any model config, and far from where the yaml parser's recursion ends. */
 const MAX_NESTING = 64;
+/** Far above any model config; the yaml parser takes about a second per 250 kB of flow syntax. */
+const MAX_CONFIG_CHARS = 256_000;
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
@@ -556,6 +558,14 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     lines: ctx.lines,
     partial,
   });
+  if (text.length > MAX_CONFIG_CHARS) {
+    ctx.report(
+      'invalid-config',
+      [0, Math.min(text.length, 1)],
+      `The config is ${Math.round(text.length / 1000)} kB: a model config is a few kB, and Dropout Lens reads configs up to ${MAX_CONFIG_CHARS / 1000} kB, so it was not read.`,
+    );
+    return done();
+  }
   // The yaml parser recurses per level: an absurd nesting would exhaust the stack (or the process).
   const deep = tooDeep(text, MAX_NESTING);
   if (deep) {

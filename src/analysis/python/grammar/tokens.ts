@@ -3,8 +3,11 @@
  * `src/tokens.js` (MIT, see LICENSE.lezer-python), typed, and unchanged in behaviour.
  */
 import { ContextTracker, ExternalTokenizer, type InputStream } from '@lezer/lr';
-import {
-  newline as newlineToken,
+import * as terms from './parser.terms';
+
+// Read once: a module's exports can be getters (CommonJS interop), too slow for the tokenizers' inner loops.
+const {
+  newline: newlineToken,
   eof,
   newlineBracketed,
   blankLine,
@@ -29,7 +32,7 @@ import {
   DictionaryComprehensionExpression,
   SetExpression,
   SetComprehensionExpression,
-  String as StringTerm,
+  String: StringTerm,
   FormatString,
   FormatReplacement,
   nestedFormatReplacement,
@@ -56,7 +59,7 @@ import {
   ParenL,
   BraceL,
   BracketL,
-} from './parser.terms';
+} = terms;
 
 const newline = 10,
   carriageReturn = 13,
