@@ -6,12 +6,12 @@
  * error, every range inside the document, the same findings on a repeated call, an incremental analysis
  * equal to a cold one, and no input of up to 1 MB taking 2 s or more.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { analyzeDocument, DocumentAnalyzer } from '../../src/analysis';
 import { analyzeNotebook, readNotebook } from '../../src/analysis/notebook';
 import { moduleEdit } from '../../src/analysis/notebook/module';
-import { LineMap } from '../../src/analysis/text';
+import { LineMap, stripBom } from '../../src/analysis/text';
 import { csvToData, CsvError } from '../../src/engine/data/csv';
 import { SeededRandom } from '../../src/engine/random';
 
@@ -369,7 +369,7 @@ interface Ranged {
 }
 
 function outOfRange(findings: Ranged[], text: string): Ranged | undefined {
-  const lines = new LineMap(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const lines = new LineMap(text);
   return findings.find(
     (f) =>
       f.range.start.line < 0 ||
@@ -430,14 +430,20 @@ export function runFormat(format: Format, inputs: number, seed = 1): FormatRepor
     problems: [],
   };
   const problem = (what: string, mutation: string, text: string) => {
+    // FUZZ_SAVE=DIR keeps each failing input whole, to reproduce it.
+    const dir = process.env.FUZZ_SAVE;
+    const saved = dir ? join(dir, `${format}-${report.inputs}${extname(FILE_NAME[format])}`) : undefined;
+    if (saved) writeFileSync(saved, text);
     if (report.problems.length < 5)
-      report.problems.push(`${what} (${mutation}): ${JSON.stringify(text.slice(0, 200))}`);
+      report.problems.push(`${what} (${mutation}): ${JSON.stringify(text.slice(0, 200))}${saved ? ` [${saved}]` : ''}`);
   };
   for (let i = 0; i < inputs; i++) {
     const base = r.pick(seeds);
     const [mutation, mutate] = muts[i % muts.length]!;
     let text = mutate(base, r);
     if (r.next() < 0.3) text = r.pick(muts)[1](text, r);
+    // What every reader does first (the editor, the CLI, the workspace scan): one byte-order mark goes.
+    text = stripBom(text);
     report.inputs++;
     let first: { findings: Ranged[]; key: string };
     const t0 = performance.now();

@@ -34,12 +34,56 @@ export interface PythonAnalysis {
 }
 
 /** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
+/** CPython's own limit (MAXLEVEL): deeper, its parser refuses the file, and lezer's recovery gets strange. */
+const MAX_BRACKETS = 200;
+
+/** Where brackets first nest deeper than MAX_BRACKETS, outside strings and comments, or null. */
+function bracketsTooDeep(text: string): number | null {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '#') {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end;
+    } else if (c === '"' || c === "'") {
+      const quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      let j = i + quote.length;
+      for (; j < text.length && !text.startsWith(quote, j); j++) {
+        if (text[j] === '\\') j++;
+        else if (quote.length === 1 && text[j] === '\n') break;
+      }
+      i = j + quote.length - 1;
+    } else if (c === '(' || c === '[' || c === '{') {
+      if (++depth > MAX_BRACKETS) return i;
+    } else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
+}
+
 export function analyzePython(
   text: string,
   lines: LineMap,
   tree: Tree = parser.parse(text),
   cache?: PythonCache,
 ): PythonAnalysis {
+  const deep = bracketsTooDeep(text);
+  if (deep !== null) {
+    const pos = lines.position(deep);
+    return {
+      findings: [
+        {
+          rule: 'parse-error',
+          severity: 'warning',
+          range: lines.range(deep, deep + 1),
+          message: `Python syntax error at line ${pos.line + 1}, column ${pos.character + 1}: brackets nested more than ${MAX_BRACKETS} levels deep (CPython stops there too: "too many nested parentheses"), so the file was not checked for dropout mistakes.`,
+          fixes: [],
+        },
+      ],
+      comments: [],
+      syntaxError: true,
+    };
+  }
   const py = new Py(text, tree, lines, cache);
   if (cache) cache.stats = { ...py.reuse };
   // Comments and the first syntax error.
