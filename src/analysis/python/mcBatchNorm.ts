@@ -21,6 +21,17 @@ const BN_ARCHITECTURES =
   /^torchvision\.models\.(resnet\d+|resnext\w+|wide_resnet\w+|densenet\d+|mobilenet_v[23]\w*|efficientnet\w+|regnet\w+|inception_v3|googlenet|shufflenet\w+|mnasnet\w+|vgg\d+_bn)$/;
 
 export function checkMcBatchNorm(py: Py): void {
+  // Per scope, once: its calls, and whether it trains (a file with thousands of train() calls stays linear).
+  const scopes = new Map<number, { calls: SyntaxNode[]; trains: boolean }>();
+  const callsOf = (scope: SyntaxNode) => {
+    let hit = scopes.get(scope.from);
+    if (!hit) {
+      const calls = within(py, 'CallExpression', scope, true);
+      hit = { calls, trains: calls.some((c) => callFacts(py, c).trainingStep) };
+      scopes.set(scope.from, hit);
+    }
+    return hit;
+  };
   for (const call of all(py, 'CallExpression')) {
     const facts = callFacts(py, call);
     const model = facts.objModel;
@@ -28,7 +39,8 @@ export function checkMcBatchNorm(py: Py): void {
     const [arg, extra] = facts.args?.positional ?? [];
     if (extra || (arg && !isTrueLiteral(py, arg))) continue;
     const scope = scopeOf(py, call);
-    if (!samples(py, scope, call, model) || !hasBatchNorm(py, model) || mentionsBatchNorm(py, scope)) continue;
+    if (!samples(py, scope, call, model, callsOf(scope)) || !hasBatchNorm(py, model) || mentionsBatchNorm(py, scope))
+      continue;
     py.em.emit(
       'mc-dropout-flips-batchnorm',
       span(call),
@@ -48,9 +60,14 @@ function scopeOf(py: Py, node: SyntaxNode): SyntaxNode {
  * model is then called repeatedly (in a loop or comprehension over range()), and MC is meant (names,
  * comments) or it all runs without gradients?
  */
-function samples(py: Py, scope: SyntaxNode, call: SyntaxNode, model: string): boolean {
-  const calls = within(py, 'CallExpression', scope, true);
-  if (calls.some((c) => callFacts(py, c).trainingStep)) return false;
+function samples(
+  py: Py,
+  scope: SyntaxNode,
+  call: SyntaxNode,
+  model: string,
+  { calls, trains }: { calls: SyntaxNode[]; trains: boolean },
+): boolean {
+  if (trains) return false;
   const repeated = calls.some(
     (c) =>
       c.from > call.to &&
