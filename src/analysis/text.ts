@@ -88,7 +88,8 @@ export class LineMap {
       if (this.starts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - this.starts[lo]! };
+    // An offset inside a two-character line break (\r\n) is the end of its line.
+    return { line: lo, character: Math.min(o, this.lineEnd(lo)) - this.starts[lo]! };
   }
   range(from: number, to: number): Range {
     return { start: this.position(from), end: this.position(Math.max(from, to)) };
