@@ -16,6 +16,7 @@ export * from './common';
 export * from './engineRun';
 export * from './variants';
 export * from './stats';
+export * from './intervals';
 export * from './compare';
 export * from './sweep';
 export * from './datasetSweep';
