@@ -187,3 +187,19 @@ export async function runSweepExperiment(spec: ModelSpec, options: SweepOptions 
   await finishRun(options, result);
   return result;
 }
+
+/**
+ * In words: which rates the seeds cannot tell from the best, and how that was decided. One implementation
+ * for the CLI's summary and the report.
+ */
+export function sweepNoiseText(result: SweepResult): string {
+  if (!result.best) return '';
+  const n = result.seeds.length;
+  if (n < 2)
+    return 'With one seed there is no interval: the differences between rates may be noise (run with more seeds).';
+  const others = result.indistinguishable.filter((r) => r !== result.best!.rate);
+  const how = `a paired t-test over the ${n} seeds: the 95% interval of the per-seed difference in validation loss contains 0`;
+  if (others.length === 0)
+    return `Every other rate is worse than ${result.best.rate} beyond the noise between seeds (${how} for none of them).`;
+  return `The differences between ${result.best.rate} and ${others.join(', ')} are within noise (${how}): any of these rates is as good as the best at these seeds.`;
+}
