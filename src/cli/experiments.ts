@@ -397,7 +397,7 @@ const SWEEP: ExperimentCommand<SweepResult> = {
   json: sweepJson,
   text(result) {
     const rows = result.points.map((p, i) => [
-      `${p.rate}${p.region === 'best' ? ' *' : p.rate !== result.best?.rate && result.indistinguishable.includes(p.rate) ? ' ~' : ''}`,
+      `${p.rate}${p.region === 'best' ? ' *' : result.seeds.length > 1 && p.rate !== result.best?.rate && result.indistinguishable.includes(p.rate) ? ' ~' : ''}`,
       ...rowCells(result.table[i]!, p.stats),
       p.stats.status === 'completed' ? (p.region ?? '') : p.stats.status,
     ]);
@@ -516,7 +516,7 @@ const MC: ExperimentCommand<McExperimentResult> = {
     const i = result.intervals;
     if (i.meanVariance) out += `mean variance of the predictions across passes: ${formatInterval(i.meanVariance, 6)}\n`;
     if (i.mcAccuracy && i.evalAccuracy && i.accuracyDelta) {
-      out += `accuracy of the Monte Carlo mean ${pctInterval(i.mcAccuracy)} vs eval mode ${pctInterval(i.evalAccuracy)} (${signed(100 * i.accuracyDelta.mean, 1)} points${noiseNote(i.accuracyDelta)})\n`;
+      out += `accuracy of the Monte Carlo mean ${pctInterval(i.mcAccuracy)} vs eval mode ${pctInterval(i.evalAccuracy)} (${signed(100 * i.accuracyDelta.mean, 1)} points)${noiseNote(i.accuracyDelta)}\n`;
     }
     if (result.leastSure.length > 0) {
       out += `least sure validation samples (seed ${result.seed}):\n`;
