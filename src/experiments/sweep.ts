@@ -199,6 +199,9 @@ export function sweepNoiseText(result: SweepResult): string {
     return 'With one seed there is no interval: the differences between rates may be noise (run with more seeds).';
   const others = result.indistinguishable.filter((r) => r !== result.best!.rate);
   const how = `a paired t-test over the ${n} seeds: the 95% interval of the per-seed difference in validation loss contains 0`;
+  const trained = result.points.filter((p) => p.stats.valLoss && p.rate !== result.best!.rate).length;
+  if (others.length > 1 && others.length === trained)
+    return `No rate differs from ${result.best.rate} beyond the noise between seeds (${how} for every rate): at these seeds the sweep cannot tell the rates apart, and the overfitting and underfitting regions are only tendencies. More seeds or a larger validation set would narrow the intervals.`;
   if (others.length === 0)
     return `Every other rate is worse than ${result.best.rate} beyond the noise between seeds (${how} for none of them).`;
   return `The differences between ${result.best.rate} and ${others.join(', ')} are within noise (${how}): any of these rates is as good as the best at these seeds.`;

@@ -14,6 +14,7 @@ import {
   runMcExperiment,
   runPool,
   runSweepExperiment,
+  sweepNoiseText,
   variability,
   weightStats,
   withDataFraction,
@@ -279,6 +280,14 @@ test('seeds: rates whose difference from the best is within the seed noise are i
   assert.ok(result.indistinguishable.includes(result.best.rate));
   assert.ok(!result.indistinguishable.includes(0.2) && !result.indistinguishable.includes(0.9), 'far rates differ');
   assert.ok(result.indistinguishable.length >= 2, `${result.indistinguishable.join(',')}: near rates are noise`);
+  assert.match(sweepNoiseText(result), /are within noise \(a paired t-test over the 5 seeds/);
+  const flat = await runSweepExperiment(spec, {
+    launcher: fakeLauncher({ bestRate: 0.5, pairNoise: 1 }),
+    rates: [0.45, 0.5, 0.55],
+    seeds: 3,
+  });
+  assert.equal(flat.indistinguishable.length, 3);
+  assert.match(sweepNoiseText(flat), /^No rate differs from .* cannot tell the rates apart/);
   // One seed: nothing can be told apart.
   const one = await runSweepExperiment(spec, { launcher: fakeLauncher(), rates: [0, 0.3], seeds: 1 });
   assert.deepEqual(one.indistinguishable, [0, 0.3]);
