@@ -144,13 +144,13 @@ export class Curves {
   render(): void {
     this.chart.update('none');
     // Screen readers get the latest values, since the chart itself is a picture.
-    const [train, validation, trainMode] = this.chart.data.datasets.map((d) => d.data.at(-1));
+    const [train, validation, trainMode, low, high] = this.chart.data.datasets.map((d) => d.data.at(-1));
     const epoch = this.chart.data.labels?.at(-1);
     if (epoch !== undefined) {
       const f = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
       this.canvas.setAttribute(
         'aria-label',
-        `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`,
+        `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}${typeof low === 'number' ? ` (95% interval over seeds ${f(low)} to ${f(high)})` : ''}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`,
       );
     }
   }
