@@ -309,9 +309,29 @@ export async function finishRun(
   if (!options.writer) return;
   await options.writer.finish(result.status, {
     ...(result.message !== undefined ? { message: result.message } : {}),
-    summary: result,
+    summary: withoutSeedEpochs(result),
   });
   await options.writer.flush();
+}
+
+/**
+ * The result as the run's summary: each seed's per-epoch metrics (`SeedStats.runs[i].epochs`) are left out,
+ * since the run's members hold them already; everything else is kept.
+ */
+export function withoutSeedEpochs<T>(result: T): T {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const out: Record<string, unknown> = {};
+    const seedStats = 'seeds' in value && 'runs' in value && Array.isArray((value as { runs: unknown }).runs);
+    for (const [key, v] of Object.entries(value))
+      out[key] =
+        seedStats && key === 'runs'
+          ? (v as Record<string, unknown>[]).map(({ epochs: _epochs, ...rest }) => walk(rest))
+          : walk(v);
+    return out;
+  };
+  return walk(result) as T;
 }
 
 export function fmt(v: number | undefined, digits = 4): string {

@@ -355,3 +355,32 @@ test('runPool never exceeds its cap', async () => {
   assert.deepEqual(await runPool(tasks, 3), [0, 1, 2, 3, 4, 5, 6]);
   assert.equal(peak, 3);
 });
+
+test("the saved summary leaves out each seed's epochs (the members hold them) and keeps the rest", async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'dl-exp-seeds-'));
+  try {
+    const store = new RunStore(folder);
+    const writer = await store.create({ kind: 'sweep', spec, config: {} });
+    const result = await runSweepExperiment(spec, { launcher: fakeLauncher(), rates: [0.2, 0.5], seeds: 2, writer });
+    assert.equal(result.points[0]!.stats.runs[0]!.epochs.length, 4, 'the result itself keeps them');
+    const saved = await store.read(writer.id);
+    assert.ok(saved.ok);
+    assert.deepEqual(
+      saved.record.members!.map((m) => [m.key, m.epochs.length]),
+      [
+        ['rate=0.2/seed=3', 4],
+        ['rate=0.2/seed=4', 4],
+        ['rate=0.5/seed=3', 4],
+        ['rate=0.5/seed=4', 4],
+      ],
+    );
+    const summary = saved.record.summary as typeof result;
+    assert.equal(summary.points[0]!.stats.runs.length, 2);
+    assert.equal(summary.points[0]!.stats.runs[0]!.epochs, undefined);
+    assert.deepEqual(summary.points[0]!.stats.valLoss, JSON.parse(JSON.stringify(result.points[0]!.stats.valLoss)));
+    assert.equal(summary.points[0]!.training.epochs.length, 4, "the first seed's curves stay");
+    assert.deepEqual(summary.indistinguishable, result.indistinguishable);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
