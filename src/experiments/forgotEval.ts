@@ -53,7 +53,7 @@ export interface ForgotEvalResult {
     evalAccuracy?: number;
     trainModeAccuracy?: number;
   }[];
-  /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine). */
+  /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine, first seed). */
   mcVariance?: number;
   /** Single train-mode passes over the validation data (on the host, from the final weights); 0 when unavailable. */
   passes: number;
