@@ -1,18 +1,51 @@
 /**
  * The experiments' `--json` output: one object per result, with the fields every experiment starts with
- * (kind, config, name, seed, status) and each training's final metrics and generalization gap.
+ * (kind, config, name, seed, seeds, status) and each setting's final metrics and generalization gap: the
+ * plain numbers are means over the seeds, and `overSeeds` has each as `{ mean, low, high, values }` (the
+ * 95% t-interval and the per-seed values, in the order of `seeds`).
  */
 import {
-  finalRow,
+  meanRow,
   type CompareResult,
   type DatasetSweepResult,
   type ExperimentStatus,
   type FinalRow,
   type ForgotEvalResult,
   type McExperimentResult,
+  type SeedStats,
   type SweepResult,
-  type TrainingSummary,
 } from '../experiments';
+import type { Interval, PairedDifference } from '../experiments/intervals';
+
+/** An interval over seeds as JSON: mean, 95% interval and the per-seed values; null when absent. */
+export function intervalJson(i: Interval | undefined): Record<string, unknown> | null {
+  return i ? { mean: i.mean, low: i.low, high: i.high, values: i.values } : null;
+}
+
+/** A paired difference over seeds as JSON: `intervalJson` and whether it is within noise. */
+export function differenceJson(d: PairedDifference | undefined): Record<string, unknown> | null {
+  return d ? { ...intervalJson(d), withinNoise: d.withinNoise } : null;
+}
+
+/** A setting's final metrics over the seeds. */
+function overSeedsJson(stats: SeedStats): Record<string, unknown> {
+  return {
+    seeds: stats.seeds,
+    trainLoss: intervalJson(stats.trainLoss),
+    trainAccuracy: intervalJson(stats.trainAccuracy),
+    valLoss: intervalJson(stats.valLoss),
+    valAccuracy: intervalJson(stats.valAccuracy),
+    gapLoss: intervalJson(stats.gapLoss),
+    gapAccuracy: intervalJson(stats.gapAccuracy),
+    ...(stats.valLossTrainMode
+      ? {
+          valLossTrainMode: intervalJson(stats.valLossTrainMode),
+          valAccuracyTrainMode: intervalJson(stats.valAccuracyTrainMode),
+        }
+      : {}),
+    statuses: stats.runs.map((r) => r.status),
+  };
+}
 
 /** A final-metrics row as JSON: per-run final train/val loss and accuracy, and the generalization gap. */
 function runJson(
@@ -34,19 +67,15 @@ function runJson(
   };
 }
 
-/** A training summary as JSON (see `runJson`). */
-function trainingJson(
-  label: string,
-  training: TrainingSummary,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return runJson(finalRow(label, training), training.status, training.message, extra);
+/** A setting over the seeds as JSON: `runJson` of the means, with `overSeeds`. */
+function statsJson(label: string, stats: SeedStats): Record<string, unknown> {
+  return runJson(meanRow(label, stats), stats.status, stats.message, { overSeeds: overSeedsJson(stats) });
 }
 
 /** The fields every experiment's JSON starts with. */
 function resultHead(
   kind: string,
-  result: { name: string; seed: number; status: ExperimentStatus; message?: string },
+  result: { name: string; seed: number; seeds: number[]; status: ExperimentStatus; message?: string },
   configPath: string | undefined,
 ): Record<string, unknown> {
   return {
@@ -54,6 +83,7 @@ function resultHead(
     ...(configPath !== undefined ? { config: configPath } : {}),
     name: result.name,
     seed: result.seed,
+    seeds: result.seeds,
     status: result.status,
     ...(result.message !== undefined ? { message: result.message } : {}),
   };
@@ -64,12 +94,16 @@ export function sweepJson(result: SweepResult, configPath?: string): Record<stri
     ...resultHead('sweep', result, configPath),
     group: result.group,
     bestRate: result.best?.rate ?? null,
+    indistinguishableRates: result.indistinguishable,
+    test: 'paired t-test over seeds on validation loss, 95%',
     overfittingRates: result.overfitting?.rates ?? [],
     underfittingRates: result.underfitting?.rates ?? [],
     runs: result.points.map((p, i) =>
-      runJson(result.table[i]!, p.training.status, p.training.message, {
+      runJson(result.table[i]!, p.stats.status, p.stats.message, {
         rate: p.rate,
         ...(p.region ? { region: p.region } : {}),
+        overSeeds: overSeedsJson(p.stats),
+        vsBest: differenceJson(p.vsBest),
       }),
     ),
   };
@@ -80,8 +114,9 @@ export function compareJson(result: CompareResult, configPath?: string): Record<
   return {
     ...resultHead('compare', result, configPath),
     runs: arms.map((arm, i) =>
-      runJson(result.table[i]!, arm.training.status, arm.training.message, {
+      runJson(result.table[i]!, arm.stats.status, arm.stats.message, {
         dropout: arm.key === 'with-dropout',
+        overSeeds: overSeedsJson(arm.stats),
         ...(arm.weights
           ? {
               weights: {
@@ -95,6 +130,13 @@ export function compareJson(result: CompareResult, configPath?: string): Record<
       }),
     ),
     gapReduction: result.gapReduction ?? null,
+    gapReductionOverSeeds: result.gapReductionInterval
+      ? {
+          loss: differenceJson(result.gapReductionInterval.loss),
+          accuracy: differenceJson(result.gapReductionInterval.accuracy),
+        }
+      : null,
+    valLossBenefit: differenceJson(result.valLossBenefit),
     evennessGain: result.evennessGain ?? null,
     notes: result.notes,
   };
@@ -109,10 +151,12 @@ export function datasetSweepJson(result: DatasetSweepResult, configPath?: string
       fraction: p.fraction,
       samples: p.samples ?? null,
       lossBenefit: p.lossBenefit ?? null,
+      lossBenefitOverSeeds: differenceJson(p.lossBenefitInterval),
       accuracyBenefit: p.accuracyBenefit ?? null,
+      accuracyBenefitOverSeeds: differenceJson(p.accuracyBenefitInterval),
       helps: p.helps ?? null,
-      withDropout: trainingJson('with dropout', p.withDropout),
-      withoutDropout: trainingJson('without dropout', p.withoutDropout),
+      withDropout: statsJson('with dropout', p.withStats),
+      withoutDropout: statsJson('without dropout', p.withoutStats),
     })),
     notes: result.notes,
   };
@@ -124,11 +168,17 @@ export function mcJson(result: McExperimentResult, configPath?: string): Record<
     samples: result.samples,
     task: result.task ?? null,
     validationSize: result.validationSize ?? null,
-    training: trainingJson('training', result.training),
+    training: statsJson('training', result.stats),
     mcAccuracy: result.mcAccuracy ?? null,
     evalAccuracy: result.evalAccuracy ?? null,
     accuracyDelta: result.accuracyDelta ?? null,
     meanVariance: result.meanVariance ?? null,
+    overSeeds: {
+      mcAccuracy: intervalJson(result.intervals.mcAccuracy),
+      evalAccuracy: intervalJson(result.intervals.evalAccuracy),
+      accuracyDelta: differenceJson(result.intervals.accuracyDelta),
+      meanVariance: intervalJson(result.intervals.meanVariance),
+    },
     leastSure: result.leastSure,
     perSample: result.perSample ?? null,
     notes: result.notes,
@@ -138,10 +188,13 @@ export function mcJson(result: McExperimentResult, configPath?: string): Record<
 export function forgotEvalJson(result: ForgotEvalResult, configPath?: string): Record<string, unknown> {
   return {
     ...resultHead('forgot-eval', result, configPath),
-    training: trainingJson('training', result.training),
+    training: statsJson('training', result.stats),
     evalMode: result.evalMode ?? null,
     trainMode: result.trainMode ?? null,
     accuracyDrop: result.accuracyDrop ?? null,
+    dropOverSeeds: result.drop
+      ? { loss: differenceJson(result.drop.loss), accuracy: differenceJson(result.drop.accuracy) }
+      : null,
     mcVariance: result.mcVariance ?? null,
     passes: result.passes,
     passAccuracies: result.passAccuracies,

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import {
   finalRow,
   fmt,
+  meanRow,
   runCompareExperiment,
   runDatasetSweepExperiment,
   runForgotEvalExperiment,
@@ -25,11 +26,13 @@ import {
   type LayerGroup,
   type Launcher,
   type McExperimentResult,
+  type SeedStats,
   type SweepResult,
   type TrainingSummary,
 } from '../experiments';
+import { DEFAULT_SEEDS, formatInterval, type Interval, type PairedDifference } from '../experiments/intervals';
 import { checkFractions, DEFAULT_FRACTIONS } from '../experiments/datasetSweep';
-import { checkRates, DEFAULT_SWEEP_RATES } from '../experiments/sweep';
+import { checkRates, DEFAULT_SWEEP_RATES, sweepNoiseText } from '../experiments/sweep';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   checkRunsFolder,
@@ -47,50 +50,57 @@ import { percent, progressBar, table } from './format';
 import type { CliIO } from './io';
 
 /** The options every experiment command takes, at the end of its usage. */
-const COMMON_OPTIONS = `  --epochs N      override the config's epochs (1 to 100000)
+const COMMON_OPTIONS = `  --seeds N       seeds per point, 1 to 100 (default ${DEFAULT_SEEDS}): the config's seed and the next
+                  ones; results are means with 95% t-intervals over them
+  --epochs N      override the config's epochs (1 to 100000)
   --parallel N    trainings at once, 1 to 256 (default: one per CPU core)
   --save          save the experiment under ${DEFAULT_RUNS_FOLDER} in the current folder
   --json          print the result as JSON on stdout
 `;
 
-const SWEEP_USAGE = `Usage: dropout-lens sweep CONFIG [--rates 0,0.1,...,0.8] [--group input|hidden|all] [--epochs N] [--parallel N] [--save] [--json]
+const SWEEP_USAGE = `Usage: dropout-lens sweep CONFIG [--rates 0,0.1,...,0.8] [--group input|hidden|all] [--seeds N] [--epochs N] [--parallel N] [--save] [--json]
 
-Trains the model once per dropout rate (default 0 to 0.8 in steps of 0.1) on the chosen layer group
-(default hidden), in parallel, and reports validation loss and accuracy per rate, the best rate (lowest
-validation loss) and the overfitting/underfitting regions around it.
+Trains the model per dropout rate (default 0 to 0.8 in steps of 0.1) on the chosen layer group (default
+hidden), on each seed, in parallel, and reports validation loss and accuracy per rate (mean and 95%
+interval over the seeds), the best rate (lowest mean validation loss), the rates a paired t-test over the
+seeds cannot tell from it, and the overfitting/underfitting regions around it.
   --rates LIST    comma-separated rates in [0, 1)
   --group G       input: dropout before the first dense layer; hidden: after hidden layers; all: both
 ${COMMON_OPTIONS}`;
 
-const COMPARE_USAGE = `Usage: dropout-lens compare CONFIG [--epochs N] [--parallel N] [--save] [--json]
+const COMPARE_USAGE = `Usage: dropout-lens compare CONFIG [--seeds N] [--epochs N] [--parallel N] [--save] [--json]
 
-Trains the model twice with the same data and seed, with its dropout and with every rate at 0 (and
-DropConnect off), and reports final training/validation loss and accuracy, the generalization gap, and
-how evenly each model spreads its weights.
+Trains the model on the same data and seeds with its dropout and with every rate at 0 (and DropConnect
+off), and reports final training/validation loss and accuracy, the generalization gap (means and 95%
+intervals over the seeds, and whether the change is beyond the noise), and how evenly each model spreads
+its weights.
 ${COMMON_OPTIONS}`;
 
-const SIZE_SWEEP_USAGE = `Usage: dropout-lens size-sweep CONFIG [--fractions ${DEFAULT_FRACTIONS.join(',')}] [--epochs N] [--parallel N] [--save] [--json]
+const SIZE_SWEEP_USAGE = `Usage: dropout-lens size-sweep CONFIG [--fractions ${DEFAULT_FRACTIONS.join(',')}] [--seeds N] [--epochs N] [--parallel N] [--save] [--json]
 
-Trains the model with and without dropout on growing subsets of the data (same seed), and reports per
-size how much dropout helps: validation loss without dropout minus with it (positive: it helps), the
+Trains the model with and without dropout on growing subsets of the data (same seeds), and reports per
+size how much dropout helps: validation loss without dropout minus with it (positive: it helps; mean and
+95% interval over the seeds, paired), the
 size where it helps most and the size from which it stops helping. A config without dropout gets 0.5
 after each hidden layer for the "with dropout" runs.
   --fractions LIST  comma-separated fractions of the data in (0, 1]
 ${COMMON_OPTIONS}`;
 
-const MC_USAGE = `Usage: dropout-lens mc CONFIG [--samples N] [--epochs N] [--save] [--json]
+const MC_USAGE = `Usage: dropout-lens mc CONFIG [--samples N] [--seeds N] [--epochs N] [--save] [--json]
 
 Trains the model, then makes N stochastic passes over the validation data with dropout on (Monte Carlo
 dropout), and reports the mean variance of the predictions, the accuracy of the Monte Carlo mean against
-the deterministic eval-mode pass, and the samples the model is least sure of.
+the deterministic eval-mode pass (means and 95% intervals over the seeds), and the samples the model
+(first seed) is least sure of.
   --samples N     stochastic passes, 2 to 1000 (default: the config's evaluation.mcSamples, else 30)
 ${COMMON_OPTIONS}`;
 
-const FORGOT_EVAL_USAGE = `Usage: dropout-lens forgot-eval CONFIG [--passes N] [--epochs N] [--save] [--json]
+const FORGOT_EVAL_USAGE = `Usage: dropout-lens forgot-eval CONFIG [--passes N] [--seeds N] [--epochs N] [--save] [--json]
 
 Trains the model, then evaluates it in eval mode (correct) and in train mode (dropout still on: what a
-loop that forgot model.eval() reports), and how much single train-mode passes disagree with each other:
-the accuracy each reports, the predictions that flip between passes.
+loop that forgot model.eval() reports), means and 95% intervals over the seeds, and how much single
+train-mode passes (first seed) disagree with each other: the accuracy each reports, the predictions that
+flip between passes.
   --passes N      single train-mode passes, 2 to 1000 (default 10)
 ${COMMON_OPTIONS}`;
 
@@ -121,6 +131,7 @@ interface Parsed {
   save: boolean;
   epochs?: number;
   parallel?: number;
+  seeds?: number;
   rates?: number[];
   group?: LayerGroup;
   fractions?: number[];
@@ -152,6 +163,7 @@ const COMMON_FLAGS: [string, FlagSpec][] = [
   ['--save', {}],
   ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
   ['--parallel', wholeNumber('--parallel', 1, MAX_PARALLEL)],
+  ['--seeds', wholeNumber('--seeds', 1, 100)],
 ];
 
 const EXTRA_FLAGS = new Map<ExtraFlag, FlagSpec>([
@@ -182,6 +194,7 @@ function parseCommandArgs(args: string[], extraFlags: readonly ExtraFlag[]): Par
   };
   put('epochs', '--epochs');
   put('parallel', '--parallel');
+  put('seeds', '--seeds');
   put('rates', '--rates');
   put('group', '--group');
   put('fractions', '--fractions');
@@ -308,6 +321,7 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
           ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
           ...(parsed.epochs !== undefined ? { epochs: parsed.epochs } : {}),
           ...(parsed.parallel !== undefined ? { maxParallel: parsed.parallel } : {}),
+          ...(parsed.seeds !== undefined ? { seeds: parsed.seeds } : {}),
           ...(writer ? { writer } : {}),
         },
         parsed,
@@ -344,16 +358,33 @@ async function runExperimentCommand<R extends { status: ExperimentStatus; messag
   return result.status === 'completed' ? 0 : 1;
 }
 
-function rowCells(row: FinalRow): string[] {
+function rowCells(row: FinalRow, stats?: SeedStats): string[] {
   return [
     fmt(row.trainLoss),
     percent(row.trainAccuracy),
-    fmt(row.valLoss),
-    percent(row.valAccuracy),
-    fmt(row.gapLoss),
+    stats?.valLoss ? formatInterval(stats.valLoss) : fmt(row.valLoss),
+    stats?.valAccuracy ? pctInterval(stats.valAccuracy) : percent(row.valAccuracy),
+    stats?.gapLoss ? formatInterval(stats.gapLoss) : fmt(row.gapLoss),
     row.gapAccuracy === undefined ? '–' : percent(row.gapAccuracy),
   ];
 }
+
+/** "81.2 ± 3.1%" (both in percentage points); no ± with one seed. */
+const pctInterval = (i: Interval | undefined) => (i ? `${formatInterval(i, 1, 100)}%` : '–');
+
+/** The seeds line under a title. */
+const seedsText = (seeds: readonly number[]) =>
+  seeds.length === 1
+    ? `one seed (${seeds[0]}): no intervals; --seeds N for means with 95% intervals\n`
+    : `${seeds.length} seeds (${seeds[0]} to ${seeds[seeds.length - 1]}); values are means ± the half-width of the 95% t-interval\n`;
+
+/** " (within noise)" or " (beyond noise)" for a paired difference over two or more seeds. */
+const noiseNote = (d: PairedDifference | undefined) =>
+  !d || d.n < 2
+    ? ''
+    : d.withinNoise
+      ? ' (within noise: the 95% interval contains 0)'
+      : ' (beyond the noise between seeds)';
 
 const METRIC_HEADER = ['train loss', 'train acc', 'val loss', 'val acc', 'gap (loss)', 'gap (acc)'];
 
@@ -363,6 +394,10 @@ const signed = (v: number, digits = 4) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${
 
 /** " (failed)" and the like beside a training that did not complete; nothing beside one that did. */
 const statusNote = (t: TrainingSummary) => (t.status === 'completed' ? '' : ` (${t.status})`);
+
+/** The means row of one setting, or the training's own row without stats. */
+const meanRowOf = (stats: SeedStats | undefined, training: TrainingSummary): FinalRow =>
+  stats ? meanRow('training', stats) : finalRow('training', training);
 
 const SWEEP: ExperimentCommand<SweepResult> = {
   name: 'sweep',
@@ -378,14 +413,19 @@ const SWEEP: ExperimentCommand<SweepResult> = {
   json: sweepJson,
   text(result) {
     const rows = result.points.map((p, i) => [
-      `${p.rate}${p.region === 'best' ? ' *' : ''}`,
-      ...rowCells(result.table[i]!),
-      p.training.status === 'completed' ? (p.region ?? '') : p.training.status,
+      `${p.rate}${p.region === 'best' ? ' *' : result.seeds.length > 1 && p.rate !== result.best?.rate && result.indistinguishable.includes(p.rate) ? ' ~' : ''}`,
+      ...rowCells(result.table[i]!, p.stats),
+      p.stats.status === 'completed' ? (p.region ?? '') : p.stats.status,
     ]);
-    let out = `\n${result.name} (seed ${result.seed}), dropout-rate sweep on the ${result.group} group\n`;
+    let out = `\n${result.name}, dropout-rate sweep on the ${result.group} group\n${seedsText(result.seeds)}`;
     out += table(['rate', ...METRIC_HEADER, 'region'], rows);
-    if (result.best)
-      out += `best rate: ${result.best.rate} (val loss ${fmt(result.best.valLoss)}${result.best.valAccuracy !== undefined ? `, val acc ${percent(result.best.valAccuracy)}` : ''})\n`;
+    if (result.best) {
+      const best = result.points.find((p) => p.rate === result.best!.rate)!.stats;
+      out += `best rate: ${result.best.rate} (val loss ${formatInterval(best.valLoss)}${best.valAccuracy ? `, val acc ${pctInterval(best.valAccuracy)}` : ''})\n`;
+      if (result.seeds.length > 1)
+        out += `indistinguishable from the best (~, paired t-test over the seeds): ${result.indistinguishable.join(', ')}\n`;
+      out += `${sweepNoiseText(result)}\n`;
+    }
     if (result.overfitting)
       out += `overfitting region (too little dropout): ${result.overfitting.from} to ${result.overfitting.to}\n`;
     if (result.underfitting)
@@ -403,19 +443,23 @@ const COMPARE: ExperimentCommand<CompareResult> = {
   json: compareJson,
   text(result) {
     const arms = [result.withDropout, result.withoutDropout];
-    let out = `\n${result.name} (seed ${result.seed}), with vs without dropout\n`;
+    let out = `\n${result.name}, with vs without dropout\n${seedsText(result.seeds)}`;
     out += table(
       ['run', ...METRIC_HEADER, 'weight evenness', 'max |w|'],
       arms.map((arm, i) => [
-        arm.label + statusNote(arm.training),
-        ...rowCells(result.table[i]!),
+        arm.label + (arm.stats.status === 'completed' ? '' : ` (${arm.stats.status})`),
+        ...rowCells(result.table[i]!, arm.stats),
         fmt(arm.weights?.evenness, 3),
         fmt(arm.weights?.maxAbs, 3),
       ]),
     );
     if (result.gapReduction) {
       const g = result.gapReduction;
-      out += `dropout ${g.loss > 0 ? 'narrows' : 'does not narrow'} the generalization gap: loss gap ${g.loss > 0 ? '−' : '+'}${fmt(Math.abs(g.loss))}${g.accuracy !== undefined ? `, accuracy gap ${g.accuracy > 0 ? '−' : '+'}${percent(Math.abs(g.accuracy))}` : ''}\n`;
+      out += `dropout ${g.loss > 0 ? 'narrows' : 'does not narrow'} the generalization gap: loss gap ${g.loss > 0 ? '−' : '+'}${fmt(Math.abs(g.loss))}${g.accuracy !== undefined ? `, accuracy gap ${g.accuracy > 0 ? '−' : '+'}${percent(Math.abs(g.accuracy))}` : ''}${noiseNote(result.gapReductionInterval?.loss)}\n`;
+    }
+    if (result.valLossBenefit && result.seeds.length > 1) {
+      const b = result.valLossBenefit;
+      out += `validation loss with dropout is ${b.mean > 0 ? 'lower' : 'higher'} by ${formatInterval({ ...b, mean: Math.abs(b.mean) })}${noiseNote(b)}\n`;
     }
     if (result.evennessGain !== undefined)
       out += `weights with dropout are ${result.evennessGain > 0 ? 'more' : 'less'} evenly spread (evenness ${result.evennessGain > 0 ? '+' : ''}${fmt(result.evennessGain, 3)})\n`;
@@ -435,14 +479,18 @@ const SIZE_SWEEP: ExperimentCommand<DatasetSweepResult> = {
     const rows = result.points.map((p) => [
       `${p.fraction}${p.fraction === result.bestFraction ? ' *' : ''}`,
       p.samples === undefined ? '–' : String(p.samples),
-      fmt(p.withDropout.final?.validation.loss) + statusNote(p.withDropout),
-      fmt(p.withoutDropout.final?.validation.loss) + statusNote(p.withoutDropout),
-      percent(p.withDropout.final?.validation.accuracy),
-      percent(p.withoutDropout.final?.validation.accuracy),
-      p.lossBenefit === undefined ? '–' : signed(p.lossBenefit),
-      p.helps === undefined ? '–' : p.helps ? 'yes' : 'no',
+      formatInterval(p.withStats.valLoss) + statusNote(p.withDropout),
+      formatInterval(p.withoutStats.valLoss) + statusNote(p.withoutDropout),
+      pctInterval(p.withStats.valAccuracy),
+      pctInterval(p.withoutStats.valAccuracy),
+      p.lossBenefitInterval === undefined
+        ? '–'
+        : `${signed(p.lossBenefitInterval.mean)}${p.lossBenefitInterval.n > 1 ? ` ± ${fmt((p.lossBenefitInterval.high - p.lossBenefitInterval.low) / 2)}` : ''}`,
+      p.helps === undefined
+        ? '–'
+        : `${p.helps ? 'yes' : 'no'}${p.lossBenefitInterval && p.lossBenefitInterval.n > 1 && p.lossBenefitInterval.withinNoise ? ' (within noise)' : ''}`,
     ]);
-    let out = `\n${result.name} (seed ${result.seed}), dataset-size sweep with vs without dropout\n`;
+    let out = `\n${result.name}, dataset-size sweep with vs without dropout\n${seedsText(result.seeds)}`;
     out += table(
       [
         'fraction',
@@ -476,15 +524,18 @@ const MC: ExperimentCommand<McExperimentResult> = {
     }),
   json: mcJson,
   text(result) {
-    let out = `\n${result.name} (seed ${result.seed}), Monte Carlo dropout with ${result.samples} passes\n`;
-    out += table(['run', ...METRIC_HEADER], [['training', ...rowCells(finalRow('training', result.training))]]);
-    if (result.meanVariance !== undefined)
-      out += `mean variance of the predictions across passes: ${fmt(result.meanVariance, 6)}\n`;
-    if (result.mcAccuracy !== undefined && result.evalAccuracy !== undefined) {
-      out += `accuracy of the Monte Carlo mean ${percent(result.mcAccuracy)} vs eval mode ${percent(result.evalAccuracy)} (${signed(100 * result.accuracyDelta!, 1)} points)\n`;
+    let out = `\n${result.name}, Monte Carlo dropout with ${result.samples} passes\n${seedsText(result.seeds)}`;
+    out += table(
+      ['run', ...METRIC_HEADER],
+      [['training', ...rowCells(meanRowOf(result.stats, result.training), result.stats)]],
+    );
+    const i = result.intervals;
+    if (i.meanVariance) out += `mean variance of the predictions across passes: ${formatInterval(i.meanVariance, 6)}\n`;
+    if (i.mcAccuracy && i.evalAccuracy && i.accuracyDelta) {
+      out += `accuracy of the Monte Carlo mean ${pctInterval(i.mcAccuracy)} vs eval mode ${pctInterval(i.evalAccuracy)} (${signed(100 * i.accuracyDelta.mean, 1)} points)${noiseNote(i.accuracyDelta)}\n`;
     }
     if (result.leastSure.length > 0) {
-      out += `least sure validation samples:\n`;
+      out += `least sure validation samples (seed ${result.seed}):\n`;
       out += table(
         ['sample', 'predicted', 'mean', 'variance'],
         result.leastSure.map((s) => [String(s.index), String(s.predicted), fmt(s.mean), fmt(s.variance, 6)]),
@@ -503,17 +554,18 @@ const FORGOT_EVAL: ExperimentCommand<ForgotEvalResult> = {
     runForgotEvalExperiment(spec, { ...options, ...(parsed.passes !== undefined ? { passes: parsed.passes } : {}) }),
   json: forgotEvalJson,
   text(result) {
-    let out = `\n${result.name} (seed ${result.seed}), evaluated in eval mode vs train mode (forgot eval())\n`;
+    let out = `\n${result.name}, evaluated in eval mode vs train mode (forgot eval())\n${seedsText(result.seeds)}`;
+    const s = result.stats;
     const rows = [
-      ['eval mode (correct)', fmt(result.evalMode?.loss), percent(result.evalMode?.accuracy)],
-      ['train mode (forgot eval())', fmt(result.trainMode?.loss), percent(result.trainMode?.accuracy)],
+      ['eval mode (correct)', formatInterval(s.valLoss), pctInterval(s.valAccuracy)],
+      ['train mode (forgot eval())', formatInterval(s.valLossTrainMode), pctInterval(s.valAccuracyTrainMode)],
     ];
     out += table(['validation in', 'val loss', 'val acc'], rows);
     if (result.accuracyDrop !== undefined)
-      out += `forgetting eval() reports ${percent(Math.abs(result.accuracyDrop))} ${result.accuracyDrop >= 0 ? 'lower' : 'higher'} accuracy\n`;
+      out += `forgetting eval() reports ${percent(Math.abs(result.accuracyDrop))} ${result.accuracyDrop >= 0 ? 'lower' : 'higher'} accuracy${noiseNote(result.drop?.accuracy)}\n`;
     if (result.passAccuracy) {
       const a = result.passAccuracy;
-      out += `${result.passes} single train-mode passes report accuracies from ${percent(a.min)} to ${percent(a.max)} (std ${percent(a.std)})\n`;
+      out += `${result.passes} single train-mode passes (seed ${result.seed}) report accuracies from ${percent(a.min)} to ${percent(a.max)} (std ${percent(a.std)})\n`;
     }
     if (result.flipRate !== undefined)
       out += `${percent(result.flipRate)} of the predictions flip between consecutive passes; ${percent(result.unstableFraction)} of the samples change at least once\n`;

@@ -7,6 +7,7 @@ import type { ModelSpec } from '../protocol/modelSpec';
 import type { FinalMetrics, RunEpoch } from '../runs/format';
 import type { RunWriter } from '../runs/store';
 import { generalizationGap, type Gap } from '../runs/metrics';
+import { DEFAULT_SEEDS, interval, seedList, type Interval } from './intervals';
 import {
   defaultParallelism,
   runPool,
@@ -52,6 +53,11 @@ export interface ExperimentOptions {
   writer?: RunWriter;
   /** Overrides the spec's epochs for every training (quick looks, tests). */
   epochs?: number;
+  /**
+   * Seeds each point trains on (default 5): the config's seed and the ones after it. Every setting of the
+   * experiment trains on the same seeds, so they can be compared seed by seed.
+   */
+  seeds?: number;
 }
 
 export type ExperimentStatus = 'completed' | 'stopped' | 'failed';
@@ -113,6 +119,93 @@ export function finalRow(label: string, summary: TrainingSummary): FinalRow {
   put('gapLoss', summary.gap?.loss);
   put('gapAccuracy', summary.gap?.accuracy);
   return row;
+}
+
+/** One setting's trainings over the seeds, and its final metrics as means with 95% intervals. */
+export interface SeedStats {
+  /** The seeds, in the order of the per-seed values. */
+  seeds: number[];
+  /** Per seed, in the order of `seeds`. */
+  runs: TrainingSummary[];
+  /** Worst status over the seeds (failed, then stopped). */
+  status: ExperimentStatus;
+  message?: string;
+  trainLoss?: Interval;
+  trainAccuracy?: Interval;
+  valLoss?: Interval;
+  valAccuracy?: Interval;
+  gapLoss?: Interval;
+  gapAccuracy?: Interval;
+  /** Validation in train mode (dropout on), when the engine measured it. */
+  valLossTrainMode?: Interval;
+  valAccuracyTrainMode?: Interval;
+}
+
+/** Aggregates one setting's per-seed trainings (values of a seed without final metrics are left out). */
+export function seedStats(seeds: readonly number[], runs: readonly TrainingSummary[]): SeedStats {
+  const failed = runs.find((r) => r.status === 'failed');
+  const stopped = runs.find((r) => r.status === 'stopped');
+  const worst = failed ?? stopped;
+  const stats: SeedStats = {
+    seeds: [...seeds],
+    runs: [...runs],
+    status: worst?.status ?? 'completed',
+    ...(worst?.message !== undefined ? { message: worst.message } : {}),
+  };
+  const put = (key: keyof SeedStats, pick: (r: TrainingSummary) => number | undefined) => {
+    const i = interval(runs.map(pick));
+    if (i) (stats as unknown as Record<string, Interval>)[key] = i;
+  };
+  put('trainLoss', (r) => r.final?.train.loss);
+  put('trainAccuracy', (r) => r.final?.train.accuracy);
+  put('valLoss', (r) => r.final?.validation.loss);
+  put('valAccuracy', (r) => r.final?.validation.accuracy);
+  put('gapLoss', (r) => r.gap?.loss);
+  put('gapAccuracy', (r) => r.gap?.accuracy);
+  put('valLossTrainMode', (r) => r.final?.validationTrainMode?.loss);
+  put('valAccuracyTrainMode', (r) => r.final?.validationTrainMode?.accuracy);
+  return stats;
+}
+
+/** A final-metrics row of the means over seeds. */
+export function meanRow(label: string, stats: SeedStats): FinalRow {
+  const row: FinalRow = { label };
+  const put = (key: keyof FinalRow, v: Interval | undefined) => {
+    if (v !== undefined) (row as unknown as Record<string, number>)[key] = v.mean;
+  };
+  put('trainLoss', stats.trainLoss);
+  put('trainAccuracy', stats.trainAccuracy);
+  put('valLoss', stats.valLoss);
+  put('valAccuracy', stats.valAccuracy);
+  put('gapLoss', stats.gapLoss);
+  put('gapAccuracy', stats.gapAccuracy);
+  return row;
+}
+
+/** The seeds an experiment runs on, from its options. */
+export function experimentSeeds(spec: ModelSpec, options: ExperimentOptions): number[] {
+  return seedList(spec.seed, options.seeds ?? DEFAULT_SEEDS);
+}
+
+/**
+ * Every plan once per seed, seed-major inside a plan: plan 0 seed 0, plan 0 seed 1, ... With more than one
+ * seed the keys and labels name the seed (`rate=0.3/seed=43`).
+ */
+export function perSeed(plans: readonly Plan[], seeds: readonly number[]): Plan[] {
+  if (seeds.length === 1 && seeds[0] === plans[0]?.spec.seed) return [...plans];
+  return plans.flatMap((p) =>
+    seeds.map((seed) => ({
+      ...p,
+      key: `${p.key}/seed=${seed}`,
+      label: `${p.label}, seed ${seed}`,
+      spec: { ...p.spec, seed },
+    })),
+  );
+}
+
+/** Splits `perSeed`'s outcomes back per plan: `outcomes[plan][seed]`. */
+export function bySeed<T>(outcomes: readonly T[], planCount: number, seedCount: number): T[][] {
+  return Array.from({ length: planCount }, (_, i) => outcomes.slice(i * seedCount, (i + 1) * seedCount));
 }
 
 /** A variant to train. */
@@ -232,9 +325,29 @@ export async function finishRun(
   if (!options.writer) return;
   await options.writer.finish(result.status, {
     ...(result.message !== undefined ? { message: result.message } : {}),
-    summary: result,
+    summary: withoutSeedEpochs(result),
   });
   await options.writer.flush();
+}
+
+/**
+ * The result as the run's summary: each seed's per-epoch metrics (`SeedStats.runs[i].epochs`) are left out,
+ * since the run's members hold them already; everything else is kept.
+ */
+export function withoutSeedEpochs<T>(result: T): T {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const out: Record<string, unknown> = {};
+    const seedStats = 'seeds' in value && 'runs' in value && Array.isArray((value as { runs: unknown }).runs);
+    for (const [key, v] of Object.entries(value))
+      out[key] =
+        seedStats && key === 'runs'
+          ? (v as Record<string, unknown>[]).map(({ epochs: _epochs, ...rest }) => walk(rest))
+          : walk(v);
+    return out;
+  };
+  return walk(result) as T;
 }
 
 export function fmt(v: number | undefined, digits = 4): string {

@@ -7,15 +7,21 @@ import { DATA_FILE_LIMIT, readTextSync } from '../engine/data/files';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   applyEpochs,
+  bySeed,
+  experimentSeeds,
   finishRun,
+  perSeed,
+  seedStats,
   overallStatus,
   summarize,
   trainPlans,
   type ExperimentOptions,
   type ExperimentStatus,
   type Plan,
+  type SeedStats,
   type TrainingSummary,
 } from './common';
+import { paired, type PairedDifference } from './intervals';
 import { hasDropout, withDataFraction, withGroupRate, withoutDropout } from './variants';
 
 export const DEFAULT_FRACTIONS: readonly number[] = [0.125, 0.25, 0.5, 1];
@@ -24,12 +30,20 @@ export interface DatasetSizePoint {
   fraction: number;
   /** Samples in the subset (both splits), when known. */
   samples?: number;
+  /** The first seed's trainings (their curves); every seed's is in `withStats.runs` and `withoutStats.runs`. */
   withDropout: TrainingSummary;
   withoutDropout: TrainingSummary;
-  /** Validation loss without dropout - with dropout: positive when dropout helps. */
+  /** Each arm over the seeds: final metrics as means with 95% intervals. */
+  withStats: SeedStats;
+  withoutStats: SeedStats;
+  /** Validation loss without dropout - with dropout, mean over seeds: positive when dropout helps. */
   lossBenefit?: number;
-  /** Validation accuracy with dropout - without: positive when dropout helps. */
+  /** The per-seed loss benefit with its 95% interval; `withinNoise` when it contains 0. */
+  lossBenefitInterval?: PairedDifference;
+  /** Validation accuracy with dropout - without, mean over seeds: positive when dropout helps. */
   accuracyBenefit?: number;
+  accuracyBenefitInterval?: PairedDifference;
+  /** The mean loss benefit is positive (see `lossBenefitInterval.withinNoise` for whether that is real). */
   helps?: boolean;
 }
 
@@ -39,6 +53,8 @@ export interface DatasetSweepResult {
   message?: string;
   name: string;
   seed: number;
+  /** Every seed each arm trained on at each size (the first is `seed`). */
+  seeds: number[];
   points: DatasetSizePoint[];
   /** The fraction where dropout helps most (largest loss benefit). */
   bestFraction?: number;
@@ -102,21 +118,32 @@ export async function runDatasetSweepExperiment(
       ...(b.csvText !== undefined ? { csvText: b.csvText } : {}),
     });
   }
-  const outcomes = await trainPlans(plans, options);
+  const seeds = experimentSeeds(spec, options);
+  const outcomes = await trainPlans(perSeed(plans, seeds), options);
+  const grouped = bySeed(outcomes, plans.length, seeds.length);
   const points: DatasetSizePoint[] = fractions.map((fraction, i) => {
-    const w = summarize(outcomes[2 * i]!);
-    const wo = summarize(outcomes[2 * i + 1]!);
+    const w = seedStats(seeds, grouped[2 * i]!.map(summarize));
+    const wo = seedStats(seeds, grouped[2 * i + 1]!.map(summarize));
     const point: DatasetSizePoint = {
       fraction,
       ...(samples[i] !== undefined ? { samples: samples[i] } : {}),
-      withDropout: w,
-      withoutDropout: wo,
+      withDropout: w.runs[0]!,
+      withoutDropout: wo.runs[0]!,
+      withStats: w,
+      withoutStats: wo,
     };
-    if (w.final && wo.final) {
-      point.lossBenefit = wo.final.validation.loss - w.final.validation.loss;
-      if (w.final.validation.accuracy !== undefined && wo.final.validation.accuracy !== undefined)
-        point.accuracyBenefit = w.final.validation.accuracy - wo.final.validation.accuracy;
-      point.helps = point.lossBenefit > 0;
+    const loss = (s: SeedStats) => s.runs.map((r) => r.final?.validation.loss);
+    const acc = (s: SeedStats) => s.runs.map((r) => r.final?.validation.accuracy);
+    const lossBenefit = paired(loss(wo), loss(w));
+    if (lossBenefit) {
+      point.lossBenefit = lossBenefit.mean;
+      point.lossBenefitInterval = lossBenefit;
+      point.helps = lossBenefit.mean > 0;
+    }
+    const accuracyBenefit = paired(acc(w), acc(wo));
+    if (accuracyBenefit) {
+      point.accuracyBenefit = accuracyBenefit.mean;
+      point.accuracyBenefitInterval = accuracyBenefit;
     }
     return point;
   });
@@ -126,6 +153,7 @@ export async function runDatasetSweepExperiment(
     ...overallStatus(outcomes, options.signal),
     name: spec.name,
     seed: spec.seed,
+    seeds,
     points,
     notes,
   };

@@ -8,14 +8,19 @@ import type { ModelSpec } from '../protocol/modelSpec';
 import {
   csvOf,
   applyEpochs,
+  experimentSeeds,
   finishRun,
+  perSeed,
+  seedStats,
   overallStatus,
   summarize,
   trainPlans,
   type ExperimentOptions,
   type ExperimentStatus,
+  type SeedStats,
   type TrainingSummary,
 } from './common';
+import { paired, type PairedDifference } from './intervals';
 import type { McResultEvent } from './engineRun';
 import { forward, forwardSupported, seededRandom, validationData } from './forward';
 import { argmax } from './stats';
@@ -27,14 +32,21 @@ export interface ForgotEvalResult {
   message?: string;
   name: string;
   seed: number;
+  /** Every seed the model trained on (the first is `seed`); curves and single passes are the first seed's. */
+  seeds: number[];
+  /** The first seed's training. */
   training: TrainingSummary;
-  /** Final validation in eval mode: what a correct loop reports. */
+  /** The trainings over the seeds: final metrics (eval and train mode) as means with 95% intervals. */
+  stats: SeedStats;
+  /** Final validation in eval mode, mean over seeds: what a correct loop reports. */
   evalMode?: { loss: number; accuracy?: number };
-  /** Final validation in train mode: what forgetting `model.eval()` reports. */
+  /** Final validation in train mode, mean over seeds: what forgetting `model.eval()` reports. */
   trainMode?: { loss: number; accuracy?: number };
-  /** evalMode.accuracy - trainMode.accuracy (classification). */
+  /** evalMode.accuracy - trainMode.accuracy (classification), mean over seeds of the per-seed drops. */
   accuracyDrop?: number;
-  /** Per epoch: validation in both modes, for overlaid curves. */
+  /** The per-seed drops with their 95% interval (loss: train-mode loss - eval loss); `withinNoise` when it contains 0. */
+  drop?: { loss?: PairedDifference; accuracy?: PairedDifference };
+  /** Per epoch (first seed): validation in both modes, for overlaid curves. */
   curves: {
     epoch: number;
     evalLoss: number;
@@ -42,7 +54,7 @@ export interface ForgotEvalResult {
     evalAccuracy?: number;
     trainModeAccuracy?: number;
   }[];
-  /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine). */
+  /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine, first seed). */
   mcVariance?: number;
   /** Single train-mode passes over the validation data (on the host, from the final weights); 0 when unavailable. */
   passes: number;
@@ -71,29 +83,40 @@ export async function runForgotEvalExperiment(
   const passes = Math.max(2, Math.round(options.passes ?? 10));
   const notes: string[] = [];
   if (!hasDropout(base)) notes.push('The model has no dropout: train and eval modes give the same predictions.');
+  const seeds = experimentSeeds(spec, options);
   let mc: McResultEvent | undefined;
-  const [outcome] = await trainPlans(
+  const plans = perSeed(
     [
       {
         key: 'forgot-eval',
         label: 'training',
         spec: base,
         ...csvOf(options),
-        afterTraining: async (model) => {
-          mc = await model.mcInference(passes);
-        },
       },
     ],
-    options,
-    true,
+    seeds,
+  ).map((plan, i) =>
+    i === 0
+      ? {
+          ...plan,
+          afterTraining: async (model: Parameters<NonNullable<typeof plan.afterTraining>>[0]) => {
+            mc = await model.mcInference(passes);
+          },
+        }
+      : plan,
   );
-  const training = summarize(outcome!);
+  const outcomes = await trainPlans(plans, options, plans.length === 1);
+  const outcome = outcomes[0];
+  const stats = seedStats(seeds, outcomes.map(summarize));
+  const training = stats.runs[0]!;
   const result: ForgotEvalResult = {
     kind: 'forgot-eval',
-    ...overallStatus([outcome!], options.signal),
+    ...overallStatus(outcomes, options.signal),
     name: spec.name,
     seed: spec.seed,
+    seeds,
     training,
+    stats,
     curves: training.epochs.map((e) => ({
       epoch: e.epoch,
       evalLoss: e.validation.loss,
@@ -105,13 +128,28 @@ export async function runForgotEvalExperiment(
     passAccuracies: [],
     notes,
   };
-  const f = training.final;
-  if (f) {
-    result.evalMode = { ...f.validation };
-    if (f.validationTrainMode) result.trainMode = { ...f.validationTrainMode };
-    if (f.validation.accuracy !== undefined && f.validationTrainMode?.accuracy !== undefined)
-      result.accuracyDrop = f.validation.accuracy - f.validationTrainMode.accuracy;
-  }
+  if (stats.valLoss)
+    result.evalMode = {
+      loss: stats.valLoss.mean,
+      ...(stats.valAccuracy ? { accuracy: stats.valAccuracy.mean } : {}),
+    };
+  if (stats.valLossTrainMode)
+    result.trainMode = {
+      loss: stats.valLossTrainMode.mean,
+      ...(stats.valAccuracyTrainMode ? { accuracy: stats.valAccuracyTrainMode.mean } : {}),
+    };
+  const per = (pick: (t: TrainingSummary) => number | undefined) => stats.runs.map(pick);
+  const lossDrop = paired(
+    per((t) => t.final?.validationTrainMode?.loss),
+    per((t) => t.final?.validation.loss),
+  );
+  const accuracyDrop = paired(
+    per((t) => t.final?.validation.accuracy),
+    per((t) => t.final?.validationTrainMode?.accuracy),
+  );
+  if (lossDrop || accuracyDrop)
+    result.drop = { ...(lossDrop ? { loss: lossDrop } : {}), ...(accuracyDrop ? { accuracy: accuracyDrop } : {}) };
+  if (accuracyDrop) result.accuracyDrop = accuracyDrop.mean;
   if (outcome!.afterTrainingError) notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
   if (mc) {
     const v = Array.from(mc.variance);

@@ -9,6 +9,10 @@
  *   runMcExperiment(spec, options)           Monte Carlo dropout uncertainty    -> McExperimentResult
  *   runForgotEvalExperiment(spec, options)   train vs eval mode at evaluation   -> ForgotEvalResult
  *
+ * Every setting of an experiment trains on the same seeds (`options.seeds`, default 5, spread over the
+ * workers); results carry means with 95% t-intervals and paired differences over the seeds, computed in
+ * one place, `intervals.ts`.
+ *
  * Each runs from the command palette (src/vscode/experimentCommands.ts) and from the CLI
  * (src/cli/experiments.ts: `dropout-lens compare|sweep|size-sweep|mc|forgot-eval CONFIG`).
  */
@@ -16,6 +20,7 @@ export * from './common';
 export * from './engineRun';
 export * from './variants';
 export * from './stats';
+export * from './intervals';
 export * from './compare';
 export * from './sweep';
 export * from './datasetSweep';

@@ -9,14 +9,19 @@ import type { ModelSpec } from '../protocol/modelSpec';
 import {
   csvOf,
   applyEpochs,
+  experimentSeeds,
   finishRun,
+  perSeed,
+  seedStats,
   overallStatus,
   summarize,
   trainPlans,
   type ExperimentOptions,
   type ExperimentStatus,
+  type SeedStats,
   type TrainingSummary,
 } from './common';
+import { interval, paired, type Interval, type PairedDifference } from './intervals';
 import type { BoundaryEvent, McResultEvent } from './engineRun';
 import { forward, forwardSupported, seededRandom, validationData } from './forward';
 import { argmax } from './stats';
@@ -52,17 +57,30 @@ export interface McExperimentResult {
   name: string;
   seed: number;
   samples: number;
+  /** Every seed the model trained on (the first is `seed`); per-sample figures are the first seed's. */
+  seeds: number[];
+  /** The first seed's training. */
   training: TrainingSummary;
+  /** The trainings over the seeds: final metrics as means with 95% intervals. */
+  stats: SeedStats;
+  /** Over the seeds: the MC mean's accuracy, the eval pass's, their per-seed difference, the mean variance. */
+  intervals: {
+    mcAccuracy?: Interval;
+    evalAccuracy?: Interval;
+    accuracyDelta?: PairedDifference;
+    meanVariance?: Interval;
+  };
   task?: 'classification' | 'regression';
   validationSize?: number;
-  /** Per validation sample, in order. */
+  /** Per validation sample, in order (first seed). */
   perSample?: { mean: number[]; variance: number[]; predicted: number[] };
+  /** Means over the seeds. */
   mcAccuracy?: number;
   evalAccuracy?: number;
   /** mcAccuracy - evalAccuracy */
   accuracyDelta?: number;
   meanVariance?: number;
-  /** Highest variance first. */
+  /** Highest variance first (first seed). */
   leastSure: McSampleStat[];
   /** For 2-D inputs: the validation samples' coordinates and labels, aligned with `perSample`. */
   points?: { x: number[]; y: number[]; label: number[] };
@@ -99,9 +117,10 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   const samples = Math.max(2, Math.round(options.samples ?? spec.evaluation.mcSamples ?? 30));
   const notes: string[] = [];
   if (!hasDropout(base)) notes.push('The model has no dropout: every pass is the same, the variance is 0.');
-  let mc: McResultEvent | undefined;
   const twoD = inputDimOf(base) === 2;
-  const [outcome] = await trainPlans(
+  const seeds = experimentSeeds(spec, options);
+  const events: (McResultEvent | undefined)[] = seeds.map(() => undefined);
+  const plans = perSeed(
     [
       {
         key: 'mc',
@@ -109,23 +128,45 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
         spec: base,
         ...csvOf(options),
         ...(twoD ? { options: { boundaryEvery: base.training.epochs } } : {}),
-        afterTraining: async (model) => {
-          mc = await model.mcInference(samples);
-        },
       },
     ],
-    options,
-    true,
-  );
-  const training = summarize(outcome!);
-  const status = overallStatus([outcome!], options.signal);
+    seeds,
+  ).map((plan, i) => ({
+    ...plan,
+    afterTraining: async (model: Parameters<NonNullable<typeof plan.afterTraining>>[0]) => {
+      events[i] = await model.mcInference(samples);
+    },
+  }));
+  const outcomes = await trainPlans(plans, options, plans.length === 1);
+  const outcome = outcomes[0];
+  const mc = events[0];
+  const stats = seedStats(seeds, outcomes.map(summarize));
+  const training = stats.runs[0]!;
+  const status = overallStatus(outcomes, options.signal);
+  const mcAcc = events.map((e) => e?.mcAccuracy);
+  const evalAcc = events.map((e) => e?.evalAccuracy);
+  const meanVar = events.map((e) => (e ? mean(Array.from(e.variance)) : undefined));
+  const intervals: McExperimentResult['intervals'] = {};
+  const put = <K extends keyof McExperimentResult['intervals']>(
+    key: K,
+    value: McExperimentResult['intervals'][K] | undefined,
+  ) => {
+    if (value) intervals[key] = value;
+  };
+  put('mcAccuracy', interval(mcAcc));
+  put('evalAccuracy', interval(evalAcc));
+  put('accuracyDelta', paired(mcAcc, evalAcc));
+  put('meanVariance', interval(meanVar));
   const result: McExperimentResult = {
     kind: 'mc',
     ...status,
     name: spec.name,
     seed: spec.seed,
     samples,
+    seeds,
     training,
+    stats,
+    intervals,
     leastSure: [],
     notes,
   };
@@ -133,22 +174,22 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
     result.task = outcome!.ready.task;
     result.validationSize = outcome!.ready.validationSize;
   }
-  if (outcome!.afterTrainingError) {
-    notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
+  const afterError = outcomes.find((o) => o.afterTrainingError)?.afterTrainingError;
+  if (afterError) {
+    notes.push(`Monte Carlo passes: ${afterError}`);
     if (result.status === 'completed') {
       result.status = 'failed';
-      result.message = `Monte Carlo inference failed: ${outcome!.afterTrainingError}`;
+      result.message = `Monte Carlo inference failed: ${afterError}`;
     }
   }
+  if (intervals.mcAccuracy) result.mcAccuracy = intervals.mcAccuracy.mean;
+  if (intervals.evalAccuracy) result.evalAccuracy = intervals.evalAccuracy.mean;
+  if (intervals.accuracyDelta) result.accuracyDelta = intervals.accuracyDelta.mean;
+  if (intervals.meanVariance) result.meanVariance = intervals.meanVariance.mean;
   if (mc) {
     const { perSample } = mcStats(mc);
     result.perSample = perSample;
-    if (mc.mcAccuracy !== undefined) result.mcAccuracy = mc.mcAccuracy;
-    if (mc.evalAccuracy !== undefined) result.evalAccuracy = mc.evalAccuracy;
-    if (mc.mcAccuracy !== undefined && mc.evalAccuracy !== undefined)
-      result.accuracyDelta = mc.mcAccuracy - mc.evalAccuracy;
     const v = perSample.variance;
-    result.meanVariance = v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0;
     result.leastSure = v
       .map((variance, index) => ({
         index,
@@ -180,6 +221,10 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   }
   await finishRun(options, result);
   return result;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {

@@ -13,6 +13,11 @@ export interface EpochRecord {
   train: Metrics;
   validation: Metrics;
   validationTrainMode: Metrics;
+  /**
+   * A saved experiment trained on several seeds: the metrics above are means over them, and this is the 95%
+   * interval of the validation metrics over the seeds (the panel draws it as a band).
+   */
+  spread?: { seeds: number; loss: [number, number]; accuracy?: [number, number] };
 }
 
 /** What the panel needs to draw itself from scratch (on open, and after being hidden and restored). */

@@ -9,9 +9,12 @@ import type {
   FinalRow,
   ForgotEvalResult,
   McExperimentResult,
+  SeedStats,
   SweepResult,
   TrainingSummary,
 } from '../experiments';
+import { formatInterval, interval, type Interval, type PairedDifference } from '../experiments/intervals';
+import { sweepNoiseText } from '../experiments/sweep';
 import { histogramChart, heatmap, lineChart, PALETTE, type Series } from './svg';
 
 export interface ReportFile {
@@ -38,14 +41,58 @@ function finalTable(rows: FinalRow[]): string {
   ].join('\n');
 }
 
-const curve = (t: TrainingSummary, pick: (e: TrainingSummary['epochs'][number]) => number | undefined) =>
-  t.epochs.flatMap((e) => {
-    const y = pick(e);
-    return y === undefined ? [] : [{ x: e.epoch, y }];
+/** A chart point at the mean, with its 95% interval as an error bar when there are two seeds or more. */
+const pt = (x: number, i: Interval) => ({ x, y: i.mean, ...(i.n > 1 ? { low: i.low, high: i.high } : {}) });
+
+/** Per epoch, the mean over the seeds' runs with its interval (epochs of the first seed's run). */
+const meanCurve = (
+  runs: readonly TrainingSummary[],
+  pick: (e: TrainingSummary['epochs'][number]) => number | undefined,
+) =>
+  (runs[0]?.epochs ?? []).flatMap((e) => {
+    const i = interval(
+      runs.map((r) => {
+        const same = r.epochs.find((x) => x.epoch === e.epoch);
+        return same ? pick(same) : undefined;
+      }),
+    );
+    return i ? [pt(e.epoch, i)] : [];
   });
 
+/** Mean ± half-width (loss) or in percent (accuracy). */
+const ci = (i: Interval | undefined, digits = 4) => (i ? formatInterval(i, digits) : '–');
+const ciPct = (i: Interval | undefined) => (i ? `${formatInterval(i, 1, 100)}%` : '–');
+
+/** The final-metrics table over seeds: means ± 95% half-widths. */
+function statsTable(rows: { label: string; stats: SeedStats }[]): string {
+  return [
+    '| | train loss | train acc | val loss | val acc | gap (loss) | gap (acc) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      ({ label, stats: s }) =>
+        `| ${label} | ${ci(s.trainLoss)} | ${ciPct(s.trainAccuracy)} | ${ci(s.valLoss)} | ${ciPct(s.valAccuracy)} | ${ci(s.gapLoss)} | ${ciPct(s.gapAccuracy)} |`,
+    ),
+  ].join('\n');
+}
+
+/** The seeds sentence under the header. */
+function seedsSentence(seeds: readonly number[] | undefined): string {
+  if (!seeds || seeds.length === 0) return '';
+  if (seeds.length === 1) return 'One seed: no intervals, and a difference may be noise.';
+  return `${seeds.length} seeds (${seeds[0]} to ${seeds[seeds.length - 1]}): values are means ± the half-width of the 95% t-interval over the seeds; error bars in the charts are those intervals.`;
+}
+
+/** In words, whether a paired difference over seeds is within noise. */
+function noiseWords(d: PairedDifference | undefined, what: string): string {
+  if (!d || d.n < 2) return '';
+  return d.withinNoise
+    ? ` The difference in ${what} (${formatInterval(d)}) is **within noise**: its 95% interval over the seeds contains 0.`
+    : ` The difference in ${what} (${formatInterval(d)}) is beyond the noise between seeds.`;
+}
+
 export function experimentReport(result: ExperimentResult, id: string): Report {
-  const header = `# ${title(result)}: ${result.name}\n\nRun \`${id}\`, seed ${result.seed}, status **${result.status}**${result.message ? ` (${result.message})` : ''}.\n`;
+  const seeds = 'seeds' in result ? result.seeds : undefined;
+  const header = `# ${title(result)}: ${result.name}\n\nRun \`${id}\`, seed ${result.seed}, status **${result.status}**${result.message ? ` (${result.message})` : ''}. ${seedsSentence(seeds)}\n`;
   const body = (() => {
     switch (result.kind) {
       case 'compare':
@@ -78,19 +125,25 @@ function title(result: ExperimentResult): string {
 
 function compare(r: CompareResult, id: string): Report {
   const arms = [r.withDropout, r.withoutDropout];
+  const runsOf = (arm: CompareResult['withDropout']) => arm.stats?.runs ?? [arm.training];
   const series: Series[] = arms.flatMap((arm, k) => [
     {
       label: `${arm.label}: train`,
-      points: curve(arm.training, (e) => e.train.loss),
+      points: meanCurve(runsOf(arm), (e) => e.train.loss),
       color: PALETTE[k]!,
       dashed: true,
     },
-    { label: `${arm.label}: val`, points: curve(arm.training, (e) => e.validation.loss), color: PALETTE[k]! },
+    { label: `${arm.label}: val`, points: meanCurve(runsOf(arm), (e) => e.validation.loss), color: PALETTE[k]! },
   ]);
   const charts = [
     {
       name: `${id}-loss.svg`,
-      text: lineChart({ title: 'Loss per epoch (dashed: training)', xLabel: 'epoch', yLabel: 'loss', series }),
+      text: lineChart({
+        title: 'Loss per epoch, mean over seeds (dashed: training)',
+        xLabel: 'epoch',
+        yLabel: 'loss',
+        series,
+      }),
     },
   ];
   const weights = arms.filter((a) => a.weights);
@@ -112,20 +165,25 @@ function compare(r: CompareResult, id: string): Report {
     r.evennessGain !== undefined
       ? ` Weight evenness ${r.evennessGain > 0 ? 'rose' : 'fell'} by ${n(r.evennessGain, 3)} with dropout (${r.evennessGain > 0 ? 'weights spread more evenly' : 'no spreading'}).`
       : '';
-  return { markdown: `${finalTable(r.table)}\n\n${verdict}${spread}\n`, charts };
+  const noise = noiseWords(r.gapReductionInterval?.loss, 'loss gap') + noiseWords(r.valLossBenefit, 'validation loss');
+  const table =
+    r.withDropout.stats && r.withoutDropout.stats
+      ? statsTable(arms.map((a) => ({ label: a.label, stats: a.stats })))
+      : finalTable(r.table);
+  return { markdown: `${table}\n\n${verdict}${noise}${spread}\n`, charts };
 }
 
 function sweep(r: SweepResult, id: string): Report {
-  const done = r.points.filter((p) => p.training.final);
+  const done = r.points.filter((p) => p.stats?.valLoss);
   const series: Series[] = [
     {
       label: 'val loss',
-      points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.loss })),
+      points: done.map((p) => pt(p.rate, p.stats.valLoss!)),
       color: PALETTE[0]!,
     },
     {
       label: 'train loss',
-      points: done.map((p) => ({ x: p.rate, y: p.training.final!.train.loss })),
+      points: done.flatMap((p) => (p.stats.trainLoss ? [pt(p.rate, p.stats.trainLoss)] : [])),
       color: PALETTE[0]!,
       dashed: true,
       faint: true,
@@ -152,7 +210,7 @@ function sweep(r: SweepResult, id: string): Report {
       }),
     },
   ];
-  if (done.some((p) => p.training.final!.validation.accuracy !== undefined)) {
+  if (done.some((p) => p.stats.valAccuracy)) {
     charts.push({
       name: `${id}-sweep-accuracy.svg`,
       text: lineChart({
@@ -162,7 +220,7 @@ function sweep(r: SweepResult, id: string): Report {
         series: [
           {
             label: 'val accuracy',
-            points: done.map((p) => ({ x: p.rate, y: p.training.final!.validation.accuracy ?? 0 })),
+            points: done.flatMap((p) => (p.stats.valAccuracy ? [pt(p.rate, p.stats.valAccuracy)] : [])),
             color: PALETTE[2]!,
           },
         ],
@@ -170,8 +228,9 @@ function sweep(r: SweepResult, id: string): Report {
       }),
     });
   }
+  const bestStats = r.points.find((p) => p.rate === r.best?.rate)?.stats;
   const best = r.best
-    ? `Best rate: **${r.best.rate}** (validation loss ${n(r.best.valLoss)}${r.best.valAccuracy !== undefined ? `, accuracy ${pct(r.best.valAccuracy)}` : ''}).`
+    ? `Best rate: **${r.best.rate}** (validation loss ${bestStats?.valLoss ? ci(bestStats.valLoss) : n(r.best.valLoss)}${r.best.valAccuracy !== undefined ? `, accuracy ${bestStats?.valAccuracy ? ciPct(bestStats.valAccuracy) : pct(r.best.valAccuracy)}` : ''}). ${sweepNoiseText(r)}`
     : 'No rate finished training.';
   const regions = [
     r.overfitting ? `Below it (${r.overfitting.rates.join(', ')}): too little dropout, the model overfits.` : '',
@@ -179,38 +238,45 @@ function sweep(r: SweepResult, id: string): Report {
   ]
     .filter(Boolean)
     .join(' ');
-  return { markdown: `${best} ${regions}\n\n${finalTable(r.table)}\n`, charts };
+  const table = r.points.every((p) => p.stats)
+    ? statsTable(
+        r.points.map((p) => ({
+          label: `rate ${p.rate}${r.seeds.length > 1 && p.rate !== r.best?.rate && r.indistinguishable.includes(p.rate) ? ' (within noise of the best)' : ''}`,
+          stats: p.stats,
+        })),
+      )
+    : finalTable(r.table);
+  return { markdown: `${best} ${regions}\n\n${table}\n`, charts };
 }
 
 function datasetSweep(r: DatasetSweepResult, id: string): Report {
   const series: Series[] = [
     {
       label: 'with dropout',
-      points: r.points
-        .filter((p) => p.withDropout.final)
-        .map((p) => ({ x: p.fraction, y: p.withDropout.final!.validation.loss })),
+      points: r.points.flatMap((p) => (p.withStats?.valLoss ? [pt(p.fraction, p.withStats.valLoss)] : [])),
       color: PALETTE[0]!,
     },
     {
       label: 'without dropout',
-      points: r.points
-        .filter((p) => p.withoutDropout.final)
-        .map((p) => ({ x: p.fraction, y: p.withoutDropout.final!.validation.loss })),
+      points: r.points.flatMap((p) => (p.withoutStats?.valLoss ? [pt(p.fraction, p.withoutStats.valLoss)] : [])),
       color: PALETTE[1]!,
     },
   ];
   const rows = r.points.map(
     (p) =>
-      `| ${p.fraction} | ${p.samples ?? '–'} | ${n(p.withDropout.final?.validation.loss)} | ${n(p.withoutDropout.final?.validation.loss)} | ${n(p.lossBenefit)} | ${p.helps === undefined ? '–' : p.helps ? 'yes' : 'no'} |`,
+      `| ${p.fraction} | ${p.samples ?? '–'} | ${ci(p.withStats?.valLoss)} | ${ci(p.withoutStats?.valLoss)} | ${p.lossBenefitInterval ? ci(p.lossBenefitInterval) : n(p.lossBenefit)} | ${p.helps === undefined ? '–' : p.helps ? 'yes' : 'no'}${p.lossBenefitInterval && p.lossBenefitInterval.n > 1 && p.lossBenefitInterval.withinNoise ? ' (within noise)' : ''} |`,
   );
-  const summary = `${r.bestFraction !== undefined ? `Dropout helps most at ${r.bestFraction} of the data.` : ''} ${r.stopsHelpingAt !== undefined ? `From ${r.stopsHelpingAt} on it no longer helps.` : ''}`;
+  const noisy = r.points.filter(
+    (p) => p.lossBenefitInterval && p.lossBenefitInterval.n > 1 && p.lossBenefitInterval.withinNoise,
+  );
+  const summary = `${r.bestFraction !== undefined ? `Dropout helps most at ${r.bestFraction} of the data.` : ''} ${r.stopsHelpingAt !== undefined ? `From ${r.stopsHelpingAt} on it no longer helps.` : ''}${noisy.length > 0 ? ` At ${noisy.map((p) => p.fraction).join(', ')} of the data the benefit is **within noise** (its 95% interval over the seeds, paired, contains 0).` : ''}`;
   return {
     markdown: `${summary}\n\n| fraction | samples | val loss with | val loss without | benefit | helps |\n|---:|---:|---:|---:|---:|---|\n${rows.join('\n')}\n`,
     charts: [
       {
         name: `${id}-dataset-size.svg`,
         text: lineChart({
-          title: 'Validation loss against the data used',
+          title: 'Validation loss against the data used (mean over seeds, 95% intervals)',
           xLabel: 'fraction of the dataset',
           yLabel: 'validation loss',
           series,
@@ -242,7 +308,7 @@ function mc(r: McExperimentResult, id: string): Report {
     .slice(0, 10)
     .map((s) => `| ${s.index} | ${s.predicted} | ${n(s.mean, 3)} | ${n(s.variance, 5)} |`);
   return {
-    markdown: `${r.samples} stochastic passes over ${r.validationSize ?? '?'} validation samples. Accuracy of the MC mean: **${pct(r.mcAccuracy)}**; deterministic eval pass: **${pct(r.evalAccuracy)}**; mean predictive variance ${n(r.meanVariance, 5)}.\n\nThe samples the model is least sure of:\n\n| sample | predicted | mean p | variance |\n|---:|---:|---:|---:|\n${least.join('\n')}\n`,
+    markdown: `${r.samples} stochastic passes over ${r.validationSize ?? '?'} validation samples. Accuracy of the MC mean: **${r.intervals?.mcAccuracy ? ciPct(r.intervals.mcAccuracy) : pct(r.mcAccuracy)}**; deterministic eval pass: **${r.intervals?.evalAccuracy ? ciPct(r.intervals.evalAccuracy) : pct(r.evalAccuracy)}**; mean predictive variance ${r.intervals?.meanVariance ? ci(r.intervals.meanVariance, 5) : n(r.meanVariance, 5)}.${noiseWords(r.intervals?.accuracyDelta, 'accuracy between the MC mean and the eval pass')}\n\nThe samples the model (first seed) is least sure of:\n\n| sample | predicted | mean p | variance |\n|---:|---:|---:|---:|\n${least.join('\n')}\n`,
     charts,
   };
 }
@@ -297,7 +363,7 @@ function forgotEval(r: ForgotEvalResult, id: string): Report {
     ? ` Over ${r.passes} train-mode passes the reported accuracy ranged ${pct(r.passAccuracy.min)} – ${pct(r.passAccuracy.max)}; ${pct(r.flipRate)} of predictions flip between consecutive passes, and ${pct(r.unstableFraction)} of samples are not predicted the same in every pass.`
     : '';
   return {
-    markdown: `Evaluated correctly (eval mode): loss ${n(r.evalMode?.loss)}, accuracy **${pct(r.evalMode?.accuracy)}**. With dropout left on (train mode, what forgetting \`model.eval()\` reports): loss ${n(r.trainMode?.loss)}, accuracy **${pct(r.trainMode?.accuracy)}**${r.accuracyDrop !== undefined ? `, ${pct(r.accuracyDrop)} lower` : ''}.${passes}\n`,
+    markdown: `Evaluated correctly (eval mode): loss ${r.stats?.valLoss ? ci(r.stats.valLoss) : n(r.evalMode?.loss)}, accuracy **${r.stats?.valAccuracy ? ciPct(r.stats.valAccuracy) : pct(r.evalMode?.accuracy)}**. With dropout left on (train mode, what forgetting \`model.eval()\` reports): loss ${r.stats?.valLossTrainMode ? ci(r.stats.valLossTrainMode) : n(r.trainMode?.loss)}, accuracy **${r.stats?.valAccuracyTrainMode ? ciPct(r.stats.valAccuracyTrainMode) : pct(r.trainMode?.accuracy)}**${r.accuracyDrop !== undefined ? `, ${pct(r.accuracyDrop)} lower` : ''}.${noiseWords(r.drop?.accuracy, 'accuracy')}${passes}\n`,
     charts,
   };
 }

@@ -2,7 +2,8 @@
 
 export interface Series {
   label: string;
-  points: { x: number; y: number }[];
+  /** `low`/`high`: a 95% interval drawn as an error bar at the point. */
+  points: { x: number; y: number; low?: number; high?: number }[];
   color: string;
   dashed?: boolean;
   faint?: boolean;
@@ -48,7 +49,9 @@ export function lineChart(options: {
   shadeBetween?: [number, number];
 }): string {
   const xs = options.series.flatMap((s) => s.points.map((p) => p.x));
-  const ys = options.series.flatMap((s) => s.points.map((p) => p.y));
+  const ys = options.series.flatMap((s) =>
+    s.points.flatMap((p) => [p.y, ...(p.low !== undefined ? [p.low] : []), ...(p.high !== undefined ? [p.high] : [])]),
+  );
   const [x0, x1] = extent(xs);
   const [y0, y1] = extent(ys);
   const px = (x: number) => PAD.left + ((x - x0) / (x1 - x0)) * (WIDTH - PAD.left - PAD.right);
@@ -91,6 +94,16 @@ export function lineChart(options: {
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2" ${s.dashed ? 'stroke-dasharray="6 4"' : ''} ${s.faint ? 'opacity="0.45"' : ''}><title>${escape(s.label)}</title></path>`,
     );
+    for (const p of s.points) {
+      // A bar shorter than a pixel hides under the point's dot.
+      if (p.low === undefined || p.high === undefined || !(py(p.low) - py(p.high) >= 1)) continue;
+      const x = px(p.x).toFixed(1);
+      const [a, b] = [py(p.low).toFixed(1), py(p.high).toFixed(1)];
+      const cap = (y: string) => `M${(px(p.x) - 4).toFixed(1)},${y} L${(px(p.x) + 4).toFixed(1)},${y}`;
+      parts.push(
+        `<path class="error-bar" d="M${x},${a} L${x},${b} ${cap(a)} ${cap(b)}" stroke="${s.color}" stroke-width="1.5" fill="none" ${s.faint ? 'opacity="0.45"' : ''}><title>${escape(s.label)}: ${tick(p.y)} (95% interval ${tick(p.low)} to ${tick(p.high)})</title></path>`,
+      );
+    }
     if (s.points.length <= 12)
       for (const p of s.points) parts.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"/>`);
   }

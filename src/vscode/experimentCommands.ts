@@ -65,6 +65,8 @@ const EXPERIMENTS: ExperimentCommand[] = [
 /** Options a test may pass as the command's second argument (e.g. fewer epochs). */
 export interface ExperimentCommandOptions {
   epochs?: number;
+  /** Seeds per point instead of `dropoutLens.experiments.seeds` (tests). */
+  seeds?: number;
   /** Don't open the report preview (tests). */
   quiet?: boolean;
 }
@@ -140,6 +142,7 @@ async function runExperiment(
           ...(loaded.csvBytes !== undefined ? { csvText: new TextDecoder().decode(loaded.csvBytes) } : {}),
           ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
           ...(settings.maxParallelRuns > 0 ? { maxParallel: settings.maxParallelRuns } : {}),
+          seeds: commandOptions.seeds ?? settings.seeds,
           ...(writer ? { writer } : {}),
           ...(commandOptions.epochs !== undefined ? { epochs: commandOptions.epochs } : {}),
           onProgress: (p) => {

@@ -2,7 +2,9 @@
 import type { LayerInfo } from '../protocol/engine';
 import type { LayerSpec, ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord, PanelSnapshot } from '../protocol/webview';
-import type { RunRecord } from '../runs';
+import { interval } from '../experiments/intervals';
+import type { RunMember, RunRecord } from '../runs';
+import type { Metrics } from '../protocol/engine';
 
 /** Layer widths follow from the spec: dense layers set the width, the others keep their input's. */
 export function layersOf(spec: ModelSpec): LayerInfo[] {
@@ -19,14 +21,65 @@ export function layersOf(spec: ModelSpec): LayerInfo[] {
   });
 }
 
+/** A member's key without its seed: `rate=0.3/seed=43` -> `rate=0.3`. */
+const settingOf = (key: string) => key.replace(/\/seed=\d+$/, '');
+
+/**
+ * The first setting of an experiment over seeds (its members `KEY/seed=N`) as one curve: per epoch, the mean
+ * over the seeds that reached it, and the 95% interval of the validation metrics. Undefined when the members
+ * are not seeds of one setting.
+ */
+export function seedMeanEpochs(members: readonly RunMember[]): { setting: string; epochs: EpochRecord[] } | undefined {
+  const first = members[0];
+  if (!first || !/\/seed=\d+$/.test(first.key)) return undefined;
+  const setting = settingOf(first.key);
+  const seeds = members.filter((m) => m.key !== setting && settingOf(m.key) === setting);
+  const longest = seeds.reduce((a, m) => (m.epochs.length > a.epochs.length ? m : a), first);
+  const epochs: EpochRecord[] = [];
+  for (const e of longest.epochs) {
+    const at = seeds.flatMap((m) => m.epochs.filter((x) => x.epoch === e.epoch));
+    const mean = (pick: (x: (typeof at)[number]) => Metrics | undefined): Metrics => {
+      const loss = interval(at.map((x) => pick(x)?.loss));
+      const accuracy = interval(at.map((x) => pick(x)?.accuracy));
+      return { loss: loss?.mean ?? Number.NaN, ...(accuracy ? { accuracy: accuracy.mean } : {}) };
+    };
+    const loss = interval(at.map((x) => x.validation.loss));
+    const accuracy = interval(at.map((x) => x.validation.accuracy));
+    const validation = mean((x) => x.validation);
+    epochs.push({
+      epoch: e.epoch,
+      lr: e.lr,
+      train: mean((x) => x.train),
+      validation,
+      validationTrainMode: at.some((x) => x.validationTrainMode) ? mean((x) => x.validationTrainMode) : validation,
+      ...(loss && loss.n > 1
+        ? {
+            spread: {
+              seeds: loss.n,
+              loss: [loss.low, loss.high] as [number, number],
+              ...(accuracy && accuracy.n > 1 ? { accuracy: [accuracy.low, accuracy.high] as [number, number] } : {}),
+            },
+          }
+        : {}),
+    });
+  }
+  return { setting, epochs };
+}
+
 export function recordSnapshot(record: RunRecord): PanelSnapshot {
-  const epochs: EpochRecord[] = record.epochs.map((e) => ({
-    ...e,
-    validationTrainMode: e.validationTrainMode ?? e.validation,
-  }));
+  // An experiment's record keeps its trainings as members; over seeds, the panel shows the first setting's
+  // mean with its interval.
+  const overSeeds = record.epochs.length === 0 && record.members ? seedMeanEpochs(record.members) : undefined;
+  const epochs: EpochRecord[] =
+    overSeeds?.epochs ??
+    record.epochs.map((e) => ({
+      ...e,
+      validationTrainMode: e.validationTrainMode ?? e.validation,
+    }));
+  const seedCount = overSeeds?.epochs[0]?.spread?.seeds;
   return {
     runId: record.id,
-    name: `${record.config.name} (saved ${record.kind} run)`,
+    name: `${record.config.name} (saved ${record.kind} run${overSeeds ? `, ${overSeeds.setting}: mean${seedCount ? ` of ${seedCount} seeds, 95% band` : ''}` : ''})`,
     status: record.status === 'running' ? 'stopped' : record.status,
     ...(record.message !== undefined
       ? { message: record.message }

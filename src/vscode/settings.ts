@@ -33,5 +33,11 @@ export function trainingSettings() {
     maxParallelRuns: config.get('experiments.maxParallelRuns', 0),
     sweepRates: config.get<number[]>('experiments.sweepRates', [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
     mcSamples: config.get('experiments.mcSamples', 30),
+    /** Seeds per experiment point: a whole number from 1 to 100 (a bad value falls back to 5). */
+    seeds: wholeSeeds(config.get<number>('experiments.seeds', 5)),
   };
+}
+
+function wholeSeeds(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100 ? value : 5;
 }

@@ -283,8 +283,12 @@ await test('size-sweep on the overfitting example: dropout helps on a small subs
     '30',
     '--fractions',
     '0.25,0.5,1',
+    '--seeds',
+    '2',
   );
   assert.equal(result.kind, 'dataset-sweep');
+  assert.deepEqual(result.seeds, [result.seed, result.seed + 1]);
+  for (const p of result.points) assert.equal(p.lossBenefitOverSeeds.values.length, 2);
   const [small, , full] = result.points;
   assert.ok(small.lossBenefit > 0, `benefit on 25% of the data: ${small.lossBenefit}`);
   assert.ok(
@@ -294,7 +298,16 @@ await test('size-sweep on the overfitting example: dropout helps on a small subs
 });
 
 await test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and their mean is about as accurate as eval mode', () => {
-  const result = experiment('mc', join(examples, 'moons.dropout.yaml'), '--epochs', '10', '--samples', '20');
+  const result = experiment(
+    'mc',
+    join(examples, 'moons.dropout.yaml'),
+    '--epochs',
+    '10',
+    '--samples',
+    '20',
+    '--seeds',
+    '2',
+  );
   assert.equal(result.kind, 'mc');
   assert.equal(result.samples, 20);
   assert.ok(result.meanVariance > 0, `mean variance ${result.meanVariance}`);
@@ -303,7 +316,16 @@ await test('mc on two moons: the Monte Carlo passes disagree (variance > 0) and 
 });
 
 await test('forgot-eval on the overfitting example: train mode reports a lower accuracy than eval mode, and its predictions vary', () => {
-  const result = experiment('forgot-eval', join(examples, 'overfit.dropout.yaml'), '--epochs', '20', '--passes', '10');
+  const result = experiment(
+    'forgot-eval',
+    join(examples, 'overfit.dropout.yaml'),
+    '--epochs',
+    '20',
+    '--passes',
+    '10',
+    '--seeds',
+    '2',
+  );
   assert.equal(result.kind, 'forgot-eval');
   assert.ok(
     result.trainMode.accuracy < result.evalMode.accuracy,
@@ -314,6 +336,51 @@ await test('forgot-eval on the overfitting example: train mode reports a lower a
     `mean single-pass accuracy ${result.passAccuracy.mean}`,
   );
   assert.ok(result.flipRate > 0 && result.passAccuracy.max > result.passAccuracy.min, `flip rate ${result.flipRate}`);
+});
+
+await test('sweep --seeds on the overfitting example: each rate on every seed, mean and 95% interval over them, the rates within noise of the best', () => {
+  const result = experiment(
+    'sweep',
+    join(examples, 'overfit.dropout.yaml'),
+    '--epochs',
+    '15',
+    '--rates',
+    '0,0.3,0.5',
+    '--seeds',
+    '3',
+  );
+  assert.equal(result.kind, 'sweep');
+  assert.deepEqual(result.seeds, [result.seed, result.seed + 1, result.seed + 2]);
+  assert.equal(result.test, 'paired t-test over seeds on validation loss, 95%');
+  for (const run of result.runs) {
+    const v = run.overSeeds.valLoss;
+    assert.equal(v.values.length, 3, `rate ${run.rate}`);
+    assert.ok(new Set(v.values).size > 1, `rate ${run.rate}: the seeds differ (${v.values})`);
+    const mean = v.values.reduce((a, b) => a + b, 0) / 3;
+    assert.ok(Math.abs(mean - v.mean) < 1e-12 && Math.abs(run.valLoss - v.mean) < 1e-12);
+    assert.ok(v.low < v.mean && v.mean < v.high, JSON.stringify(v));
+  }
+  assert.ok(result.indistinguishableRates.includes(result.bestRate));
+  for (const run of result.runs)
+    if (run.rate !== result.bestRate)
+      assert.equal(result.indistinguishableRates.includes(run.rate), run.vsBest.withinNoise, `rate ${run.rate}`);
+  const text = cli(
+    'sweep',
+    join(examples, 'overfit.dropout.yaml'),
+    '--epochs',
+    '3',
+    '--rates',
+    '0,0.5',
+    '--seeds',
+    '2',
+  );
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /2 seeds \(\d+ to \d+\)/);
+  assert.match(text.stdout, /\d\.\d{4} ± \d\.\d{4}/);
+  assert.match(text.stdout, /within noise|beyond the noise between seeds/);
+  const bad = cli('sweep', join(examples, 'overfit.dropout.yaml'), '--seeds', '0');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--seeds needs a whole number from 1 to 100/);
 });
 
 await test('an experiment with a bad option exits 2 with its usage', () => {

@@ -114,6 +114,37 @@ await test('curves plot every epoch of training, validation and validation in tr
   await page.close();
 });
 
+await test('a saved experiment over seeds: the validation curve is the mean, with its 95% interval as a band', async () => {
+  const { page, problems, deliver } = await openPanel();
+  const epochs = snapshot.epochs.length > 0 ? snapshot.epochs : epochEvents.map((e) => ({ ...e }));
+  const banded = epochs.map((e) => ({
+    epoch: e.epoch,
+    lr: e.lr,
+    train: e.train,
+    validation: e.validation,
+    validationTrainMode: e.validationTrainMode ?? e.validation,
+    spread: {
+      seeds: 5,
+      loss: [e.validation.loss - 0.05, e.validation.loss + 0.05],
+      accuracy: [(e.validation.accuracy ?? 0.5) - 0.02, (e.validation.accuracy ?? 0.5) + 0.02],
+    },
+  }));
+  await deliver({ type: 'snapshot', snapshot: { ...snapshot, status: 'completed', epochs: banded } });
+  const last = banded.at(-1);
+  await page.waitForFunction(
+    (n) => document.getElementById('loss-chart').getAttribute('aria-label').includes(`${n} epochs plotted`),
+    banded.length,
+  );
+  const label = await page.locator('#loss-chart').getAttribute('aria-label');
+  assert.ok(
+    label.includes(`(95% interval over seeds ${last.spread.loss[0].toFixed(4)} to ${last.spread.loss[1].toFixed(4)})`),
+    label,
+  );
+  assert.deepEqual(problems, []);
+  await page.screenshot({ path: join(shots, 'panel-seed-band.png') });
+  await page.close();
+});
+
 await test('a fatal error shows its message with the action to take, which posts runCommand', async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });

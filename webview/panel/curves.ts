@@ -39,7 +39,16 @@ export class Curves {
         interaction: { mode: 'index', intersect: false },
         elements: { point: { radius: 0 } },
         scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: metric } } },
-        plugins: { legend: { labels: { boxWidth: 12 } } },
+        plugins: {
+          legend: {
+            labels: {
+              boxWidth: 12,
+              // The band's lower edge has no entry of its own, and neither has a curve with nothing to draw.
+              filter: (item, data) =>
+                item.text !== '' && (data.datasets[item.datasetIndex ?? 0]?.data ?? []).some((v) => v !== null),
+            },
+          },
+        },
       },
       plugins: [
         {
@@ -85,6 +94,24 @@ export class Curves {
         borderDash: [5, 4],
         borderWidth: 1,
       },
+      // A saved experiment over seeds: the validation curve's 95% interval, a band between these two.
+      {
+        label: '',
+        data: c.data.datasets[3]?.data ?? [],
+        borderColor: 'transparent',
+        backgroundColor: 'transparent',
+        borderWidth: 0,
+        pointRadius: 0,
+      },
+      {
+        label: 'validation, 95% interval over seeds',
+        data: c.data.datasets[4]?.data ?? [],
+        borderColor: 'transparent',
+        backgroundColor: `${theme.validation}40`,
+        fill: '-1',
+        borderWidth: 0,
+        pointRadius: 0,
+      },
     ];
     for (const axis of ['x', 'y'] as const) {
       const scale = c.options.scales![axis]!;
@@ -104,6 +131,9 @@ export class Curves {
     c.data.datasets[0]!.data = epochs.map((e) => pick(e.train));
     c.data.datasets[1]!.data = epochs.map((e) => pick(e.validation));
     c.data.datasets[2]!.data = epochs.map((e) => pick(e.validationTrainMode));
+    const band = (e: EpochRecord) => (this.metric === 'loss' ? e.spread?.loss : e.spread?.accuracy);
+    c.data.datasets[3]!.data = epochs.map((e) => band(e)?.[0] ?? null);
+    c.data.datasets[4]!.data = epochs.map((e) => band(e)?.[1] ?? null);
   }
 
   /** The chart as drawn now, as a PNG data URL (`data:image/png;base64,...`). */
@@ -114,13 +144,13 @@ export class Curves {
   render(): void {
     this.chart.update('none');
     // Screen readers get the latest values, since the chart itself is a picture.
-    const [train, validation, trainMode] = this.chart.data.datasets.map((d) => d.data.at(-1));
+    const [train, validation, trainMode, low, high] = this.chart.data.datasets.map((d) => d.data.at(-1));
     const epoch = this.chart.data.labels?.at(-1);
     if (epoch !== undefined) {
       const f = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
       this.canvas.setAttribute(
         'aria-label',
-        `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`,
+        `${this.metric} at epoch ${epoch}: training ${f(train)}, validation ${f(validation)}${typeof low === 'number' ? ` (95% interval over seeds ${f(low)} to ${f(high)})` : ''}, validation in train mode ${f(trainMode)}; ${this.chart.data.labels!.length} epochs plotted`,
       );
     }
   }

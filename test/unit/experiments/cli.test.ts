@@ -84,6 +84,48 @@ test('sweep --json: per-rate final metrics, gap and the best rate; progress on s
   assert.match(h.err(), /100%/);
 });
 
+test('--seeds N: every rate on N seeds; --json has mean, low, high and the per-seed values; the text says what is noise', async () => {
+  const h = harness({ bestRate: 0.3, pairNoise: 0.05 });
+  const code = await runSweepWith(
+    ['model.dropout.yaml', '--rates', '0.2,0.3,0.35,0.8', '--seeds', '3', '--json'],
+    h.io,
+    h.deps,
+  );
+  assert.equal(code, 0, h.err());
+  assert.equal(h.launcher.started.length, 12);
+  const result = JSON.parse(h.out());
+  assert.deepEqual(result.seeds, [5, 6, 7]);
+  assert.equal(result.test, 'paired t-test over seeds on validation loss, 95%');
+  assert.ok(result.indistinguishableRates.includes(result.bestRate));
+  assert.ok(!result.indistinguishableRates.includes(0.8));
+  for (const r of result.runs) {
+    const v = r.overSeeds.valLoss;
+    assert.equal(v.values.length, 3);
+    assert.ok(v.low <= v.mean && v.mean <= v.high);
+    assert.equal(r.valLoss, v.mean, 'the plain number is the mean');
+    assert.deepEqual(r.overSeeds.seeds, [5, 6, 7]);
+  }
+  const far = result.runs.find((r: { rate: number }) => r.rate === 0.8);
+  assert.equal(far.vsBest.withinNoise, false);
+  assert.ok(far.vsBest.low > 0);
+
+  const t = harness({ bestRate: 0.3, pairNoise: 0.05 });
+  assert.equal(
+    await runSweepWith(['model.dropout.yaml', '--rates', '0.2,0.3,0.35,0.8', '--seeds', '3'], t.io, t.deps),
+    0,
+  );
+  assert.match(t.out(), /3 seeds \(5 to 7\)/);
+  assert.match(t.out(), /\d\.\d{4} ± \d\.\d{4}/);
+  assert.match(t.out(), /indistinguishable from the best/);
+  assert.match(t.out(), /within noise \(a paired t-test over the 3 seeds/);
+
+  for (const bad of ['0', '101', 'x']) {
+    const b = harness();
+    assert.equal(await runSweepWith(['model.dropout.yaml', '--seeds', bad], b.io, b.deps), 2);
+    assert.match(b.err(), /--seeds needs a whole number from 1 to 100/);
+  }
+});
+
 test('sweep: a summary table with the best rate marked and the regions named', async () => {
   const h = harness({ bestRate: 0.3 });
   const code = await runSweepWith(['model.dropout.yaml', '--rates', '0.1,0.3,0.5'], h.io, h.deps);
@@ -163,7 +205,11 @@ test('--save writes the experiment as a run record', async () => {
 
 test('size-sweep --json: with and without dropout per fraction, the benefit and the best fraction; a table otherwise', async () => {
   const h = harness();
-  const code = await runSizeSweepWith(['model.dropout.yaml', '--fractions', '0.25,0.5,1', '--json'], h.io, h.deps);
+  const code = await runSizeSweepWith(
+    ['model.dropout.yaml', '--fractions', '0.25,0.5,1', '--seeds', '1', '--json'],
+    h.io,
+    h.deps,
+  );
   assert.equal(code, 0, h.err());
   const result = JSON.parse(h.out());
   assert.equal(result.kind, 'dataset-sweep');

@@ -14,6 +14,7 @@ import {
   runMcExperiment,
   runPool,
   runSweepExperiment,
+  sweepNoiseText,
   variability,
   weightStats,
   withDataFraction,
@@ -101,6 +102,7 @@ test('compare: two parallel runs, final table, gap reduction, shared-range weigh
       launcher,
       writer,
       maxParallel: 2,
+      seeds: 1,
       onProgress: (p) => progress.push(p),
     });
     assert.equal(result.status, 'completed', result.message);
@@ -172,16 +174,11 @@ test('sweep: rates in parallel up to the cap, best rate, named regions', async (
 });
 
 test('sweep: ties on validation loss are broken by accuracy', () => {
-  const t = (loss: number, accuracy: number) => ({
-    status: 'completed' as const,
-    epochs: [],
-    final: { train: { loss }, validation: { loss, accuracy } },
-  });
   assert.equal(
     bestPoint([
-      { rate: 0.1, training: t(0.5, 0.7) },
-      { rate: 0.2, training: t(0.5, 0.8) },
-      { rate: 0.3, training: t(0.6, 0.9) },
+      { rate: 0.1, valLoss: 0.5, valAccuracy: 0.7 },
+      { rate: 0.2, valLoss: 0.5, valAccuracy: 0.8 },
+      { rate: 0.3, valLoss: 0.6, valAccuracy: 0.9 },
     ])?.rate,
     0.2,
   );
@@ -212,9 +209,11 @@ test('cancellation: aborting stops running trainings and skips the rest', async 
 
 test('dataset-size sweep: with and without dropout per fraction, benefit per size', async () => {
   const launcher = fakeLauncher();
-  const result = await runDatasetSweepExperiment(spec, { launcher, fractions: [0.25, 0.5, 1] });
+  const result = await runDatasetSweepExperiment(spec, { launcher, fractions: [0.25, 0.5, 1], seeds: 2 });
   assert.equal(result.status, 'completed');
-  assert.equal(launcher.started.length, 6);
+  assert.equal(launcher.started.length, 12, 'two arms, three sizes, two seeds');
+  assert.deepEqual(result.seeds, [3, 4]);
+  for (const p of result.points) assert.equal(p.lossBenefitInterval!.n, 2);
   assert.deepEqual(
     result.points.map((p) => p.samples),
     [20, 40, 80],
@@ -225,7 +224,7 @@ test('dataset-size sweep: with and without dropout per fraction, benefit per siz
 
 test('MC uncertainty: trains, stops one step short, runs the passes, then finishes; least-sure samples first', async () => {
   const launcher = fakeLauncher({ validationSize: 30 });
-  const result = await runMcExperiment(spec, { launcher, samples: 20, leastSure: 5, mapResolution: 0 });
+  const result = await runMcExperiment(spec, { launcher, samples: 20, leastSure: 5, mapResolution: 0, seeds: 1 });
   assert.equal(result.status, 'completed', result.message);
   assert.equal(result.training.epochs.length, 4, 'the last epoch still runs after the passes');
   assert.deepEqual(
@@ -246,6 +245,69 @@ test('forgot eval: eval-mode vs train-mode accuracy, and the engine variance', a
   assert.ok(result.accuracyDrop! > 0);
   assert.equal(result.curves.length, 4);
   assert.ok(result.mcVariance! > 0);
+});
+
+test('seeds: every rate trains on the same seeds, spread over the workers; means, intervals, per-seed values', async () => {
+  const launcher = fakeLauncher({ bestRate: 0.3, seedNoise: 0.2, pairNoise: 0.01 });
+  const result = await runSweepExperiment(spec, { launcher, maxParallel: 4, rates: [0, 0.3, 0.6], seeds: 4 });
+  assert.equal(result.status, 'completed');
+  assert.equal(launcher.started.length, 12);
+  assert.equal(launcher.maxConcurrent, 4);
+  assert.deepEqual(result.seeds, [3, 4, 5, 6]);
+  for (const rate of [0, 0.3, 0.6])
+    assert.deepEqual(
+      launcher.started
+        .filter((s) => s.model.layers.some((l) => l.type === 'dropout' && l.rate === rate))
+        .map((s) => s.seed),
+      [3, 4, 5, 6],
+    );
+  const p = result.points[1]!;
+  assert.equal(p.stats.valLoss!.n, 4);
+  assert.equal(p.stats.valLoss!.values.length, 4);
+  assert.ok(p.stats.valLoss!.low < p.stats.valLoss!.mean && p.stats.valLoss!.mean < p.stats.valLoss!.high);
+  assert.equal(result.table[1]!.valLoss, p.stats.valLoss!.mean, 'the table shows means');
+  // The shared seed effect (0.2) makes the intervals overlap, but the paired test sees the 0.18 difference.
+  assert.equal(result.best?.rate, 0.3);
+  assert.deepEqual(result.indistinguishable, [0.3]);
+  assert.equal(result.points[0]!.vsBest!.withinNoise, false);
+});
+
+test('seeds: rates whose difference from the best is within the seed noise are indistinguishable from it', async () => {
+  // (The fake's spec keeps a DropConnect of 0.2, so rates below 0.2 would all count as 0.2.)
+  const launcher = fakeLauncher({ bestRate: 0.5, pairNoise: 0.05 });
+  const result = await runSweepExperiment(spec, { launcher, rates: [0.2, 0.45, 0.5, 0.55, 0.9], seeds: 5 });
+  assert.ok(result.best && [0.45, 0.5, 0.55].includes(result.best.rate));
+  assert.ok(result.indistinguishable.includes(result.best.rate));
+  assert.ok(!result.indistinguishable.includes(0.2) && !result.indistinguishable.includes(0.9), 'far rates differ');
+  assert.ok(result.indistinguishable.length >= 2, `${result.indistinguishable.join(',')}: near rates are noise`);
+  assert.match(sweepNoiseText(result), /are within noise \(a paired t-test over the 5 seeds/);
+  const flat = await runSweepExperiment(spec, {
+    launcher: fakeLauncher({ bestRate: 0.5, pairNoise: 1 }),
+    rates: [0.45, 0.5, 0.55],
+    seeds: 3,
+  });
+  assert.equal(flat.indistinguishable.length, 3);
+  assert.match(sweepNoiseText(flat), /^No rate differs from .* cannot tell the rates apart/);
+  // One seed: nothing can be told apart.
+  const one = await runSweepExperiment(spec, { launcher: fakeLauncher(), rates: [0, 0.3], seeds: 1 });
+  assert.deepEqual(one.indistinguishable, [0, 0.3]);
+  assert.equal(one.points[0]!.key, 'rate=0', 'one seed keeps the plain keys');
+});
+
+test('seeds: compare, MC and forgot-eval report intervals over seeds', async () => {
+  const compare = await runCompareExperiment(spec, { launcher: fakeLauncher({ pairNoise: 0.01 }), seeds: 3 });
+  assert.deepEqual(compare.seeds, [3, 4, 5]);
+  assert.equal(compare.withDropout.stats.runs.length, 3);
+  assert.equal(compare.gapReductionInterval!.loss.n, 3);
+  assert.equal(compare.gapReduction!.loss, compare.gapReductionInterval!.loss.mean);
+  const mc = await runMcExperiment(spec, { launcher: fakeLauncher(), samples: 5, mapResolution: 0, seeds: 2 });
+  assert.equal(mc.status, 'completed', mc.message);
+  assert.equal(mc.intervals.mcAccuracy!.n, 2);
+  assert.equal(mc.intervals.accuracyDelta!.n, 2);
+  const forgot = await runForgotEvalExperiment(spec, { launcher: fakeLauncher(), passes: 3, seeds: 2 });
+  assert.equal(forgot.status, 'completed', forgot.message);
+  assert.equal(forgot.drop!.accuracy!.n, 2);
+  assert.equal(forgot.accuracyDrop, forgot.drop!.accuracy!.mean);
 });
 
 test('variability: flips between passes and unstable samples', () => {
@@ -292,4 +354,33 @@ test('runPool never exceeds its cap', async () => {
   });
   assert.deepEqual(await runPool(tasks, 3), [0, 1, 2, 3, 4, 5, 6]);
   assert.equal(peak, 3);
+});
+
+test("the saved summary leaves out each seed's epochs (the members hold them) and keeps the rest", async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'dl-exp-seeds-'));
+  try {
+    const store = new RunStore(folder);
+    const writer = await store.create({ kind: 'sweep', spec, config: {} });
+    const result = await runSweepExperiment(spec, { launcher: fakeLauncher(), rates: [0.2, 0.5], seeds: 2, writer });
+    assert.equal(result.points[0]!.stats.runs[0]!.epochs.length, 4, 'the result itself keeps them');
+    const saved = await store.read(writer.id);
+    assert.ok(saved.ok);
+    assert.deepEqual(
+      saved.record.members!.map((m) => [m.key, m.epochs.length]),
+      [
+        ['rate=0.2/seed=3', 4],
+        ['rate=0.2/seed=4', 4],
+        ['rate=0.5/seed=3', 4],
+        ['rate=0.5/seed=4', 4],
+      ],
+    );
+    const summary = saved.record.summary as typeof result;
+    assert.equal(summary.points[0]!.stats.runs.length, 2);
+    assert.equal(summary.points[0]!.stats.runs[0]!.epochs, undefined);
+    assert.deepEqual(summary.points[0]!.stats.valLoss, JSON.parse(JSON.stringify(result.points[0]!.stats.valLoss)));
+    assert.equal(summary.points[0]!.training.epochs.length, 4, "the first seed's curves stay");
+    assert.deepEqual(summary.indistinguishable, result.indistinguishable);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });

@@ -16,6 +16,16 @@ export interface FakeOptions {
   /** Delay per step (ms), to test cancellation. */
   stepDelayMs?: number;
   validationSize?: number;
+  /** Validation loss moves by up to this much with the seed, the same for every setting (a shared effect). */
+  seedNoise?: number;
+  /** ...and by up to this much with the seed and the dropout rate together (noise a paired test sees). */
+  pairNoise?: number;
+}
+
+/** A fixed pseudo-random value in [-1, 1] for a seed and a rate. */
+function jitter(seed: number, rate: number): number {
+  const x = Math.sin(seed * 78.233 + rate * 1234.5678 + 0.5) * 43758.5453;
+  return 2 * (x - Math.floor(x)) - 1;
 }
 
 export interface FakeLauncher extends Launcher {
@@ -49,7 +59,9 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
     const metrics = (epoch: number) => {
       const best = options.bestRate ?? 0.3;
       const progress = 1 - Math.exp(-epoch / 3);
-      const valLoss = 0.3 + 2 * (d() - best) ** 2 + 0.5 * (1 - progress);
+      const noise =
+        (options.seedNoise ?? 0) * jitter(spec!.seed, -1) + (options.pairNoise ?? 0) * jitter(spec!.seed, d());
+      const valLoss = 0.3 + 2 * (d() - best) ** 2 + 0.5 * (1 - progress) + noise;
       const gap = 0.4 * Math.max(0.02, 0.7 - d()) * progress;
       const trainLoss = valLoss - gap;
       return {

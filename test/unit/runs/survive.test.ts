@@ -34,6 +34,7 @@ test(
         launcher,
         writer,
         samples: 5,
+        seeds: 1,
         onProgress: (p) => {
           if (p.completedEpochs >= 3 && killedAfter === 0) {
             killedAfter = p.completedEpochs;

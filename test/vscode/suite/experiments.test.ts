@@ -14,15 +14,19 @@ import { api, waitFor, workspaceFile } from './helpers';
 
 const runsFolder = () => workspaceFile('.dropout-lens', 'runs').fsPath;
 
-/** Runs an experiment command on an example config, as the palette would (quietly), and asserts it completed. */
+/**
+ * Runs an experiment command on an example config, as the palette would (quietly), and asserts it completed.
+ * One seed unless asked (the seeds' statistics are tested in the unit and CLI layers; this keeps the suite fast).
+ */
 async function runExperiment<T extends { status: string; message?: string }>(
   command: string,
   config: string,
-  options: { epochs?: number } = {},
+  options: { epochs?: number; seeds?: number } = {},
 ): Promise<T> {
   await api();
   const result = await vscode.commands.executeCommand<T | undefined>(command, workspaceFile(config), {
     quiet: true,
+    seeds: 1,
     ...options,
   });
   assert.ok(result, 'no result');
