@@ -98,6 +98,30 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
       }
     }
   }
+  // The summaries count every step and know each module's last mode, sampled or not: the end of a run whose last
+  // forwards (a validation in eval mode, say) fell between sampled steps. The run's own summary when it ended,
+  // else each rank's latest summary record.
+  const summaries: { rank: number | string | null; steps: number; modules: unknown[] }[] = [];
+  if (record.summary) summaries.push({ rank: null, steps: num(record.summary.steps), modules: record.summary.modules });
+  else
+    for (const { rank, records } of ranks) {
+      const last = records.findLast((r) => r['t'] === 'summary');
+      if (last)
+        summaries.push({
+          rank,
+          steps: num(last['steps']),
+          modules: Array.isArray(last['modules']) ? last['modules'] : [],
+        });
+    }
+  for (const summary of summaries) {
+    step = Math.max(step, summary.steps);
+    for (const m of summary.modules) {
+      if (!isObject(m) || typeof m['name'] !== 'string' || (m['mode'] !== 'train' && m['mode'] !== 'eval')) continue;
+      const rank = summary.rank ?? (typeof m['rank'] === 'number' || typeof m['rank'] === 'string' ? m['rank'] : null);
+      const row = rows.get(`${String(rank)}\u0000${m['name']}`);
+      if (row) row.mode = m['mode'];
+    }
+  }
   const ordered = [...rows.values()];
   const layers: LayerInfo[] = ordered.map((row, index) => ({
     index,
