@@ -117,7 +117,7 @@ function fromCallers(py: Py, fn: SyntaxNode, name: string, depth: number): Resol
     const line = py.em.lines.position(call.from).line + 1;
     out = {
       value: r.value,
-      via: `${name} = ${oneLine(py.text(arg!))} (${round(r.value)}) from the call on line ${line}`,
+      via: `${name} = ${oneLine(py.text(arg))} (${round(r.value)}) from the call on line ${line}`,
       documentedKeep: (out?.documentedKeep ?? false) || r.documentedKeep,
     };
   }

@@ -114,7 +114,7 @@ const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
 function runsOnce(py: Py, iter: SyntaxNode): boolean {
   if (iter.name !== 'CallExpression' || py.text(iter.firstChild) !== 'range') return false;
   const a = args(py, iter);
-  return a !== null && a.positional.length === 1 && !/^0+$/.test(py.text(a.positional[0]!));
+  return a !== null && a.positional.length === 1 && !/^0+$/.test(py.text(a.positional[0]));
 }
 
 /** A model's methods that run it (a Lightning module's steps called by hand, too). */
