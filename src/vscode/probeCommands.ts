@@ -90,7 +90,11 @@ export class ProbeRunFollower implements vscode.Disposable {
     if (!changed && !first) return;
     const ranks = this.tail.ranks();
     RunPanel.createOrShow(this.extensionUri, this.controller).showSnapshot(probeSnapshot(record, ranks));
-    setProbeDiagnostics(this.diagnostics, probeFindings(record, ranks));
+    setProbeDiagnostics(
+      this.diagnostics,
+      probeFindings(record, ranks),
+      vscode.Uri.joinPath(this.extensionUri, 'README.md'),
+    );
     if (record.status !== 'running' && this.timer) {
       this.stop();
       this.ended.fire(record.status);
@@ -108,8 +112,15 @@ export class ProbeRunFollower implements vscode.Disposable {
   }
 }
 
-/** Run-time findings in the Problems panel, under the user's rule switches and severities (dropoutLens.diagnostics). */
-export function setProbeDiagnostics(collection: vscode.DiagnosticCollection, findings: readonly ProbeFinding[]): void {
+/**
+ * Run-time findings in the Problems panel, under the user's rule switches and severities (dropoutLens.diagnostics);
+ * a known rule's code links to its README section, as the static diagnostics do.
+ */
+export function setProbeDiagnostics(
+  collection: vscode.DiagnosticCollection,
+  findings: readonly ProbeFinding[],
+  readme: vscode.Uri,
+): void {
   const byFile = new Map<string, vscode.Diagnostic[]>();
   for (const f of findings) {
     const settings = diagnosticsSettings(vscode.Uri.file(f.file));
@@ -120,7 +131,7 @@ export function setProbeDiagnostics(collection: vscode.DiagnosticCollection, fin
     const rank = f.rank !== null && f.rank !== undefined ? ` (rank ${String(f.rank)})` : '';
     const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, 10_000), f.message + rank, SEVERITY[severity]);
     d.source = 'Dropout Lens (run time)';
-    d.code = f.rule;
+    d.code = RULE_INFO.has(rule) ? { value: f.rule, target: readme.with({ fragment: f.rule }) } : f.rule;
     const list = byFile.get(f.file) ?? [];
     list.push(d);
     byFile.set(f.file, list);

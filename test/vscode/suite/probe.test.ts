@@ -101,6 +101,8 @@ suite('Runtime probe in VS Code', () => {
       runTimeDiagnostics(document.uri).find((d) => ruleOf(d) === 'missing-eval'),
     );
     assert.equal(finding.range.start.line, validation);
+    const code = finding.code as { value: string; target: vscode.Uri };
+    assert.equal(code.target.fragment, 'missing-eval', 'the code links to the rule in the README');
     assert.match(finding.message, /^observed at run time: a forward under no_grad .* ran with dropout in train mode/);
     // Under the static rule's id and default severity: the static analysis flags the same line.
     assert.equal(finding.severity, vscode.DiagnosticSeverity.Error);
