@@ -59,8 +59,9 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     return row;
   };
   let step = 0;
-  let firstTime: number | undefined;
-  let lastTime: number | undefined;
+  // The first and last sampled forwards (step, time): the script's speed between them.
+  let first: { step: number; time: number } | undefined;
+  let last: { step: number; time: number } | undefined;
   for (const { rank, records } of ranks) {
     for (const r of records) {
       if (r['t'] === 'model' && Array.isArray(r['modules'])) {
@@ -72,8 +73,8 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
         step = Math.max(step, s);
         const time = num(r['time'], NaN);
         if (Number.isFinite(time)) {
-          firstTime ??= time;
-          lastTime = time;
+          if (!first || time < first.time) first = { step: s, time };
+          if (!last || time > last.time) last = { step: s, time };
         }
         if (isObject(r['modes']))
           for (const [name, mode] of Object.entries(r['modes'])) {
@@ -144,7 +145,7 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     if (masks.length > 0) recent.push({ type: 'masks', step: c, layers: masks });
   }
   const running = record.status === 'running';
-  const elapsed = firstTime !== undefined && lastTime !== undefined ? lastTime - firstTime : 0;
+  const elapsed = first && last ? last.time - first.time : 0;
   const rankText = several ? `, ${ranks.length} ranks` : '';
   return {
     runId: record.id,
@@ -162,8 +163,9 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     epochs: [],
     totalEpochs: 0,
     step,
-    stepsPerSecond: elapsed > 0 ? step / elapsed : 0,
+    stepsPerSecond: first && last && elapsed > 0 ? (last.step - first.step) / elapsed : 0,
     recent,
+    source: 'probe',
   };
 }
 

@@ -168,13 +168,16 @@ export class RunPanel implements vscode.Disposable {
           });
         break;
       case 'control':
-        this.controller[message.action]();
-        break;
       case 'setMode':
-        this.controller.setMode(message.layer ?? undefined, message.mode);
-        break;
       case 'setRate':
-        this.controller.setRate(message.layer, message.rate);
+        // A saved or probe run on show is a recording: its controls must not reach a live session behind it.
+        if (this.shown) {
+          log().warn(`Ignored ${message.type} from the run panel: it shows a recorded run (${this.shown.name})`);
+          break;
+        }
+        if (message.type === 'control') this.controller[message.action]();
+        else if (message.type === 'setMode') this.controller.setMode(message.layer ?? undefined, message.mode);
+        else this.controller.setRate(message.layer, message.rate);
         break;
       case 'runCommand':
         void this.runCommand(message.command);

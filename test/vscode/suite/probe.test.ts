@@ -76,6 +76,7 @@ suite('Runtime probe in VS Code', () => {
     // The script's one dropout, nn.Sequential's module "2", p=0.5, last seen in train mode (eval() was forgotten).
     assert.equal(snapshot.status, 'completed', snapshot.message);
     assert.equal(snapshot.name, 'missing_eval.py (probe run)');
+    assert.equal(snapshot.source, 'probe', 'drawn as a recording: no run controls, modes not switches');
     assert.deepEqual(
       snapshot.layers.map((l) => ({ name: l.name, rate: l.rate, mode: l.mode, type: l.spec.type })),
       [{ name: '2', rate: 0.5, mode: 'train', type: 'dropout' }],
