@@ -4,7 +4,8 @@
 // the Problems panel showing the run-time finding.
 //
 //   npm run build && node scripts/probe-screenshot.mjs [script.py] [out.png]
-//   (default: missing_eval.py, docs/screenshots/probe-dark.png)
+//   (default: missing_eval.py, docs/screenshots/probe-<script>.png; the README shows missing_eval.py and
+//   ddp_same_seed.py)
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -13,7 +14,9 @@ import { startCodeServer } from './lib/codeServer.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const script = process.argv[2] ?? 'missing_eval.py';
-const out = resolve(process.argv[3] ?? join(root, 'docs', 'screenshots', 'probe-dark.png'));
+const out = resolve(
+  process.argv[3] ?? join(root, 'docs', 'screenshots', `probe-${script.replace(/\.py$/, '').replace(/_/g, '-')}.png`),
+);
 const python = process.env.DROPOUT_LENS_PYTHON ?? '/usr/bin/python3';
 
 /** Runs a command from the palette, once the palette shows it. */
