@@ -2,6 +2,8 @@
 // (python/dropout_lens on Debian's torch, /usr/bin/python3), tails the run's files, and the run panel is sent the
 // script's dropout layers, masks and modes while the Problems panel gets the run-time finding at its line.
 import * as assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent, LayerMask } from '../../../src/protocol/engine';
@@ -20,6 +22,25 @@ function lineOf(document: vscode.TextDocument, text: string): number {
   for (let i = 0; i < document.lineCount; i++) if (document.lineAt(i).text.includes(text)) return i;
   throw new Error(`no line of ${path.basename(document.uri.fsPath)} contains ${text}`);
 }
+
+/** Runs `body` with vscode.window.showErrorMessage recording its messages instead of showing them. */
+async function capturingErrors<T>(body: (errors: string[]) => Promise<T>): Promise<T> {
+  const window = vscode.window as { showErrorMessage: (message: string, ...items: string[]) => Thenable<unknown> };
+  const original = window.showErrorMessage;
+  const errors: string[] = [];
+  window.showErrorMessage = (message: string) => {
+    errors.push(message);
+    return Promise.resolve(undefined);
+  };
+  try {
+    return await body(errors);
+  } finally {
+    window.showErrorMessage = original;
+  }
+}
+
+const setPython = (value: string | undefined) =>
+  vscode.workspace.getConfiguration('dropoutLens').update('python', value, vscode.ConfigurationTarget.Workspace);
 
 /** Runs the example with the probe and waits until the panel was sent the run's final snapshot. */
 async function runWithProbe(...segments: string[]): Promise<{
@@ -58,15 +79,11 @@ suite('Runtime probe in VS Code', () => {
   suiteSetup(async () => {
     await api();
     // The test workspace's own settings, as a user would set them (.vscode/settings.json of the copy of examples/).
-    await vscode.workspace
-      .getConfiguration('dropoutLens')
-      .update('python', PYTHON, vscode.ConfigurationTarget.Workspace);
+    await setPython(PYTHON);
   });
 
   suiteTeardown(async () => {
-    await vscode.workspace
-      .getConfiguration('dropoutLens')
-      .update('python', undefined, vscode.ConfigurationTarget.Workspace);
+    await setPython(undefined);
   });
 
   test('Run Python File with Probe on missing_eval.py: its layer, masks and mode in the panel, missing-eval at the validation line', async () => {
@@ -170,5 +187,66 @@ suite('Runtime probe in VS Code', () => {
     );
     const document = await vscode.workspace.openTextDocument(uri);
     assert.equal(finding.range.start.line, lineOf(document, 'model(xv)'));
+  });
+  test('a script that raises: its run is failed with the traceback, in the panel and in an error message', async () => {
+    const script = workspaceFile('pytorch', 'probe', 'raises_for_test.py');
+    await vscode.workspace.fs.writeFile(
+      script,
+      new TextEncoder().encode(
+        [
+          'import torch',
+          'import torch.nn as nn',
+          '',
+          'model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 1))',
+          'model(torch.randn(2, 4)).sum().backward()',
+          'raise ValueError("diverged on purpose")',
+          '',
+        ].join('\n'),
+      ),
+    );
+    try {
+      await capturingErrors(async (errors) => {
+        const { snapshot } = await runWithProbe('pytorch', 'probe', 'raises_for_test.py');
+        assert.equal(snapshot.status, 'failed');
+        assert.match(snapshot.message ?? '', /ValueError: diverged on purpose/);
+        assert.deepEqual(
+          snapshot.layers.map((l) => l.name),
+          ['1'],
+        );
+        const shown = await waitFor('the error message', () =>
+          errors.find((e) => /raises_for_test\.py failed/.test(e)),
+        );
+        assert.match(shown, /ValueError: diverged on purpose/);
+      });
+    } finally {
+      await vscode.workspace.fs.delete(script).then(undefined, () => undefined);
+    }
+  });
+
+  test('an interpreter without torch, or one that does not exist, is refused with a clear message and no terminal', async () => {
+    // A real Python 3 whose site-packages (Debian's torch among them) are switched off.
+    const dir = mkdtempSync(path.join(tmpdir(), 'dropout-lens-python-'));
+    const noTorch = path.join(dir, 'python-without-torch');
+    writeFileSync(noTorch, `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`);
+    chmodSync(noTorch, 0o755);
+    const document = await vscode.workspace.openTextDocument(workspaceFile('pytorch', 'probe', 'missing_eval.py'));
+    await vscode.window.showTextDocument(document);
+    const terminals = vscode.window.terminals.length;
+    try {
+      await capturingErrors(async (errors) => {
+        await setPython(noTorch);
+        assert.equal(await vscode.commands.executeCommand('dropoutLens.runPythonWithProbe'), undefined);
+        assert.deepEqual(errors, [
+          `PyTorch is not importable by ${noTorch}: set dropoutLens.python to the interpreter your training uses.`,
+        ]);
+        const missing = path.join(dir, 'no-such-python');
+        await setPython(missing);
+        assert.equal(await vscode.commands.executeCommand('dropoutLens.runPythonWithProbe'), undefined);
+        assert.equal(errors[1], `The Python interpreter ${missing} does not exist: set dropoutLens.python.`);
+      });
+      assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened');
+    } finally {
+      await setPython(PYTHON);
+    }
   });
 });
