@@ -168,13 +168,10 @@ suite('Runtime probe in VS Code', () => {
     assert.ok(earlier, `no probe run of missing_eval.py among ${runs.map((r) => r.name).join(', ')}`);
     const panel = runPanel();
     assert.ok(panel, 'the panel of the earlier tests');
-    const before = panel.sent.length;
+    panel.sent.splice(0); // what the panel is sent from here on (the earlier run's snapshots have its id too)
     assert.equal(await vscode.commands.executeCommand('dropoutLens.openRun', earlier.id), earlier.id);
     const replayed = await waitFor('the replayed snapshot', () =>
-      panel.sent
-        .slice(before)
-        .flatMap((m) => (m.type === 'snapshot' && m.snapshot.runId === earlier.id ? [m.snapshot] : []))
-        .at(-1),
+      panel.sent.flatMap((m) => (m.type === 'snapshot' && m.snapshot.runId === earlier.id ? [m.snapshot] : [])).at(-1),
     );
     assert.deepEqual(
       replayed.layers.map((l) => ({ name: l.name, rate: l.rate, mode: l.mode })),
@@ -188,6 +185,52 @@ suite('Runtime probe in VS Code', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     assert.equal(finding.range.start.line, lineOf(document, 'model(xv)'));
   });
+  test('a run is followed live: the panel is sent running snapshots with layers and masks before the finished one', async () => {
+    const script = workspaceFile('pytorch', 'probe', 'slow_for_test.py');
+    await vscode.workspace.fs.writeFile(
+      script,
+      new TextEncoder().encode(
+        [
+          'import time',
+          'import torch',
+          'import torch.nn as nn',
+          '',
+          'torch.manual_seed(0)',
+          'model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Dropout(0.4), nn.Linear(64, 2))',
+          'optimizer = torch.optim.SGD(model.parameters(), lr=0.05)',
+          'for step in range(30):  # about 3 s: several polls of the run folder',
+          '    optimizer.zero_grad()',
+          '    model(torch.randn(16, 8)).sum().backward()',
+          '    optimizer.step()',
+          '    time.sleep(0.1)',
+          '',
+        ].join('\n'),
+      ),
+    );
+    try {
+      const { runPanel } = await api();
+      const { folder, snapshot } = await runWithProbe('pytorch', 'probe', 'slow_for_test.py');
+      assert.equal(snapshot.status, 'completed');
+      assert.equal(snapshot.step, 30);
+      const id = path.basename(folder);
+      const live = runPanel()!
+        .sent.flatMap((m) => (m.type === 'snapshot' && m.snapshot.runId === id ? [m.snapshot] : []))
+        .filter((s) => s.status === 'running');
+      assert.ok(live.length >= 2, `${live.length} running snapshot(s) sent while the script ran`);
+      const last = live.at(-1)!;
+      assert.deepEqual(
+        last.layers.map((l) => [l.name, l.rate, l.mode]),
+        [['2', 0.4, 'train']],
+      );
+      assert.ok(masksOf(last, 0).length > 0, 'masks while it runs');
+      assert.match(last.message ?? '', /^Recording 1 dropout layer over \d+ steps/);
+      const steps = live.map((s) => s.step);
+      assert.ok(steps.at(-1)! > steps[0]! && steps.at(-1)! < 30, `steps while running: ${steps.join(', ')}`);
+    } finally {
+      await vscode.workspace.fs.delete(script).then(undefined, () => undefined);
+    }
+  });
+
   test('a script that raises: its run is failed with the traceback, in the panel and in an error message', async () => {
     const script = workspaceFile('pytorch', 'probe', 'raises_for_test.py');
     await vscode.workspace.fs.writeFile(
