@@ -142,6 +142,9 @@ export class ProbeRunFollower implements vscode.Disposable {
   }
 }
 
+const codeOf = (d: vscode.Diagnostic): string | undefined =>
+  typeof d.code === 'object' ? String(d.code.value) : d.code === undefined ? undefined : String(d.code);
+
 /**
  * Run-time findings in the Problems panel, under the user's rule switches and severities (dropoutLens.diagnostics);
  * a known rule's code links to its README section, as the static diagnostics do.
@@ -159,7 +162,23 @@ export function setProbeDiagnostics(
     const line = Math.max(0, f.line - 1);
     const severity = settings.severities[rule] ?? RULE_INFO.get(rule)?.severity ?? 'warning';
     const rank = f.rank !== null && f.rank !== undefined ? ` (rank ${String(f.rank)})` : '';
-    const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, 10_000), f.message + rank, SEVERITY[severity]);
+    // The static analysis's finding of the same rule in the file, if it has one (the nearest to the line): the
+    // run confirms it, as `dropout-lens probe` says.
+    const uri = vscode.Uri.file(f.file);
+    const confirmed = vscode.languages
+      .getDiagnostics(uri)
+      .filter((s) => s.source === 'dropout-lens' && codeOf(s) === f.rule)
+      .sort((a, b) => Math.abs(a.range.start.line - line) - Math.abs(b.range.start.line - line))[0];
+    const note = confirmed ? ` (confirms the static finding at line ${confirmed.range.start.line + 1})` : '';
+    const d = new vscode.Diagnostic(
+      new vscode.Range(line, 0, line, 10_000),
+      f.message + rank + note,
+      SEVERITY[severity],
+    );
+    if (confirmed)
+      d.relatedInformation = [
+        new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, confirmed.range), 'the static finding'),
+      ];
     d.source = 'Dropout Lens (run time)';
     d.code = RULE_INFO.has(rule) ? { value: f.rule, target: readme.with({ fragment: f.rule }) } : f.rule;
     const list = byFile.get(f.file) ?? [];

@@ -88,6 +88,11 @@ suite('Runtime probe in VS Code', () => {
 
   test('Run Python File with Probe on missing_eval.py: its layer, masks and mode in the panel, missing-eval at the validation line', async () => {
     const { runsView } = await api();
+    // The static analysis has flagged the validation line already (the workspace scan).
+    const uri = workspaceFile('pytorch', 'probe', 'missing_eval.py');
+    const statically = await waitFor('the static missing-eval diagnostic', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'dropout-lens' && ruleOf(d) === 'missing-eval'),
+    );
     const { document, folder, snapshot } = await runWithProbe('pytorch', 'probe', 'missing_eval.py');
 
     // The script's one dropout, nn.Sequential's module "2", p=0.5, last seen in train mode (eval() was forgotten).
@@ -122,14 +127,14 @@ suite('Runtime probe in VS Code', () => {
     const code = finding.code as { value: string; target: vscode.Uri };
     assert.equal(code.target.fragment, 'missing-eval', 'the code links to the rule in the README');
     assert.match(finding.message, /^observed at run time: a forward under no_grad .* ran with dropout in train mode/);
-    // Under the static rule's id and default severity: the static analysis flags the same line.
+    // Under the static rule's id and default severity, and it confirms the static finding at the same line.
     assert.equal(finding.severity, vscode.DiagnosticSeverity.Error);
-    const statically = await waitFor('the static missing-eval diagnostic', () =>
-      vscode.languages
-        .getDiagnostics(document.uri)
-        .find((d) => d.source === 'dropout-lens' && ruleOf(d) === 'missing-eval'),
-    );
     assert.equal(statically.range.start.line, validation);
+    assert.match(finding.message, new RegExp(`\\(confirms the static finding at line ${validation + 1}\\)$`));
+    assert.deepEqual(
+      finding.relatedInformation?.map((r) => [r.location.uri.toString(), r.location.range.start.line, r.message]),
+      [[uri.toString(), validation, 'the static finding']],
+    );
     assert.equal(runTimeDiagnostics(document.uri).length, 1, 'one run-time finding');
 
     // The run is an ordinary run on disk, marked completed.
