@@ -88,6 +88,7 @@ def _modules_from_forwards(records: list[dict]) -> tuple[list[dict], int]:
                  "evalCalls": 0, "dropped": 0, "observed": 0, "sampledCalls": 0, "partial": True},
             )
             m["trainCalls" if call.get("training") else "evalCalls"] += 1
+            m["mode"] = "train" if call.get("training") else "eval"  # of its last sampled call
             if call.get("n"):
                 m["observed"] += int(call["n"])
                 m["dropped"] += round(float(call.get("drop") or 0.0) * int(call["n"]))

@@ -129,6 +129,8 @@ class ModuleStats:
     sampled: int = 0
     functional: bool = False
     fused: bool = False
+    #: Whether its last call was in train mode (dropping): the mode the panel ends on, sampled or not.
+    last_training: Optional[bool] = None
 
     def json(self) -> dict:
         return {
@@ -141,6 +143,7 @@ class ModuleStats:
             "dropped": self.dropped,
             "observed": self.observed,
             "sampledCalls": self.sampled,
+            **({"mode": "train" if self.last_training else "eval"} if self.last_training is not None else {}),
             **({"file": self.site[0], "line": self.site[1]} if self.site else {}),
             **({"functional": True} if self.functional else {}),
             **({"fused": True, "note": "mask drawn inside a fused kernel: not observable"} if self.fused else {}),
@@ -497,6 +500,7 @@ class Probe:
             if len(self.stats) < MAX_STATS:
                 self.stats[id(module)] = stats
         active = module.training and p > 0
+        stats.last_training = bool(module.training)
         if module.training:
             stats.train_calls += 1
         else:
@@ -567,6 +571,7 @@ class Probe:
                 if len(self.stats) < MAX_STATS:
                     self.stats[key] = stats
             active = bool(training) and float(p) > 0
+            stats.last_training = bool(training)
             if training:
                 stats.train_calls += 1
             else:
@@ -627,6 +632,7 @@ class Probe:
                 if len(self.stats) < MAX_STATS:
                     self.stats[key] = stats
             stats.p = float(dropout_p)
+            stats.last_training = dropout_p > 0
             if dropout_p > 0:
                 stats.train_calls += 1
                 if owner is not None and not owner.training and stats.site is not None:

@@ -39,6 +39,20 @@ def test_names_modes_and_masks_of_a_training_step(probe):
     assert probe.findings.json() == []
 
 
+def test_the_summary_names_each_dropouts_last_mode_even_when_that_call_was_not_sampled(probe):
+    model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    train_step(model, opt, torch.randn(8, 4))
+    (module,) = [m for m in probe.summary()["modules"] if m["name"] == "1"]
+    assert module["mode"] == "train"
+    probe.period = 1 << 20  # no later forward is sampled
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(8, 4))
+    (module,) = [m for m in probe.summary()["modules"] if m["name"] == "1"]
+    assert module["mode"] == "eval" and module["trainCalls"] == 1 and module["evalCalls"] == 1
+
+
 def test_no_grad_forward_with_dropout_on_is_missing_eval_at_the_call_line(probe):
     model = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.5), nn.Linear(16, 1))
     with torch.no_grad():

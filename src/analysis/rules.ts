@@ -5,6 +5,8 @@ export interface RuleInfo {
   title: string;
   severity: Severity;
   description: string;
+  /** Observed only while the user's script runs, by the runtime probe (python/dropout_lens); never statically. */
+  runtimeOnly?: true;
 }
 
 export const RULES: readonly RuleInfo[] = [
@@ -112,6 +114,22 @@ export const RULES: readonly RuleInfo[] = [
     severity: 'warning',
     description:
       'tf.layers.dropout defaults to training=False, so without a training= argument it never drops, in training either. Pass training=is_training.',
+  },
+  {
+    id: 'dropout-never-active',
+    title: 'Dropout never active in training',
+    severity: 'warning',
+    runtimeOnly: true,
+    description:
+      'Observed at run time by the probe: a dropout with p > 0 never dropped a unit while the model trained (it ran only in eval mode, was passed training=False, or was never called), so the model trains without the regularization it was configured with. Pass training=self.training (or the flag the training loop sets) and call model.train() before training.',
+  },
+  {
+    id: 'identical-masks-across-ranks',
+    title: 'Identical dropout masks across DDP ranks',
+    severity: 'warning',
+    runtimeOnly: true,
+    description:
+      'Observed at run time by the probe: the ranks of a distributed job drew the same dropout masks, because every rank seeded its random generator with the same number. Every rank drops the same units of its own data, so the averaged gradient sees one mask per batch position instead of independent ones across the job, and the regularization is weaker than configured. Seed each rank differently (for example seed + rank).',
   },
   {
     id: 'invalid-config',

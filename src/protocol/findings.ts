@@ -16,6 +16,9 @@ export const RULE_IDS = [
   'attention-dropout-in-eval',
   'mc-dropout-flips-batchnorm',
   'tf1-dropout-no-training',
+  // Observed only at run time, by the runtime probe (python/dropout_lens): the static analysis never reports them.
+  'dropout-never-active',
+  'identical-masks-across-ranks',
   'invalid-config',
   'parse-error',
 ] as const;

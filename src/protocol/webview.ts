@@ -39,6 +39,9 @@ export interface PanelSnapshot {
   /** The latest pictures of the run (recent masks, the last histograms and decision boundary), replayed by a
    * panel that opens or is restored mid-run, so it shows what a panel open all along would show. */
   recent?: EngineEvent[];
+  /** `probe`: a run of the user's own PyTorch script under the runtime probe, followed from its files. The panel
+   * shows it as a recording: no run controls, modes as the script set them (not switches), no engine curves. */
+  source?: 'probe';
 }
 
 export type HostToPanelMessage =

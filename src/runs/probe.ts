@@ -18,6 +18,8 @@ export interface ProbeModule {
   realizedDrop: number | null;
   trainCalls: number;
   evalCalls: number;
+  /** The mode of its last call (sampled or not); absent in records of probes before it was added. */
+  mode?: 'train' | 'eval';
   rank: number | string | null;
   file?: string;
   line?: number;

@@ -59,8 +59,9 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     return row;
   };
   let step = 0;
-  let firstTime: number | undefined;
-  let lastTime: number | undefined;
+  // The first and last sampled forwards (step, time): the script's speed between them.
+  let first: { step: number; time: number } | undefined;
+  let last: { step: number; time: number } | undefined;
   for (const { rank, records } of ranks) {
     for (const r of records) {
       if (r['t'] === 'model' && Array.isArray(r['modules'])) {
@@ -72,8 +73,8 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
         step = Math.max(step, s);
         const time = num(r['time'], NaN);
         if (Number.isFinite(time)) {
-          firstTime ??= time;
-          lastTime = time;
+          if (!first || time < first.time) first = { step: s, time };
+          if (!last || time > last.time) last = { step: s, time };
         }
         if (isObject(r['modes']))
           for (const [name, mode] of Object.entries(r['modes'])) {
@@ -98,6 +99,30 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
       }
     }
   }
+  // The summaries count every step and know each module's last mode, sampled or not: the end of a run whose last
+  // forwards (a validation in eval mode, say) fell between sampled steps. The run's own summary when it ended,
+  // else each rank's latest summary record.
+  const summaries: { rank: number | string | null; steps: number; modules: unknown[] }[] = [];
+  if (record.summary) summaries.push({ rank: null, steps: num(record.summary.steps), modules: record.summary.modules });
+  else
+    for (const { rank, records } of ranks) {
+      const last = records.findLast((r) => r['t'] === 'summary');
+      if (last)
+        summaries.push({
+          rank,
+          steps: num(last['steps']),
+          modules: Array.isArray(last['modules']) ? last['modules'] : [],
+        });
+    }
+  for (const summary of summaries) {
+    step = Math.max(step, summary.steps);
+    for (const m of summary.modules) {
+      if (!isObject(m) || typeof m['name'] !== 'string' || (m['mode'] !== 'train' && m['mode'] !== 'eval')) continue;
+      const rank = summary.rank ?? (typeof m['rank'] === 'number' || typeof m['rank'] === 'string' ? m['rank'] : null);
+      const row = rows.get(`${String(rank)}\u0000${m['name']}`);
+      if (row) row.mode = m['mode'];
+    }
+  }
   const ordered = [...rows.values()];
   const layers: LayerInfo[] = ordered.map((row, index) => ({
     index,
@@ -120,7 +145,7 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     if (masks.length > 0) recent.push({ type: 'masks', step: c, layers: masks });
   }
   const running = record.status === 'running';
-  const elapsed = firstTime !== undefined && lastTime !== undefined ? lastTime - firstTime : 0;
+  const elapsed = first && last ? last.time - first.time : 0;
   const rankText = several ? `, ${ranks.length} ranks` : '';
   return {
     runId: record.id,
@@ -138,8 +163,9 @@ export function probeSnapshot(record: ProbeRunRecord, ranks: readonly RankRecord
     epochs: [],
     totalEpochs: 0,
     step,
-    stepsPerSecond: elapsed > 0 ? step / elapsed : 0,
+    stepsPerSecond: first && last && elapsed > 0 ? (last.step - first.step) / elapsed : 0,
     recent,
+    source: 'probe',
   };
 }
 

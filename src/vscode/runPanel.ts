@@ -21,6 +21,8 @@ import type { RunController } from './runController';
 import type { TrainingSession } from './trainingSession';
 
 export const RUN_PANEL_VIEW_TYPE = 'dropoutLens.runPanel';
+/** How many posted messages `RunPanel.sent` keeps. */
+const SENT_KEPT = 50;
 
 export class RunPanel implements vscode.Disposable {
   private static current: RunPanel | undefined;
@@ -33,6 +35,8 @@ export class RunPanel implements vscode.Disposable {
   /** What the panel has sent us, for tests and for the log. */
   readonly received: PanelToHostMessage[] = [];
   readonly rejected: string[] = [];
+  /** The latest messages posted to the panel (at most SENT_KEPT), for tests: what the webview was told to draw. */
+  readonly sent: HostToPanelMessage[] = [];
 
   static createOrShow(extensionUri: vscode.Uri, controller: RunController): RunPanel {
     if (RunPanel.current) {
@@ -134,7 +138,10 @@ export class RunPanel implements vscode.Disposable {
   private post(message: HostToPanelMessage): void {
     // A snapshot holds everything so far: events queued before it would arrive twice.
     if (message.type === 'snapshot') this.batcher.clear();
-    if (this.ready) void this.panel.webview.postMessage(message);
+    if (!this.ready) return;
+    void this.panel.webview.postMessage(message);
+    this.sent.push(message);
+    if (this.sent.length > SENT_KEPT) this.sent.splice(0, this.sent.length - SENT_KEPT);
   }
 
   /** Every message from the webview comes through here, validated first: it is untrusted input. */
@@ -162,13 +169,16 @@ export class RunPanel implements vscode.Disposable {
           });
         break;
       case 'control':
-        this.controller[message.action]();
-        break;
       case 'setMode':
-        this.controller.setMode(message.layer ?? undefined, message.mode);
-        break;
       case 'setRate':
-        this.controller.setRate(message.layer, message.rate);
+        // A saved or probe run on show is a recording: its controls must not reach a live session behind it.
+        if (this.shown) {
+          log().warn(`Ignored ${message.type} from the run panel: it shows a recorded run (${this.shown.name})`);
+          break;
+        }
+        if (message.type === 'control') this.controller[message.action]();
+        else if (message.type === 'setMode') this.controller.setMode(message.layer ?? undefined, message.mode);
+        else this.controller.setRate(message.layer, message.rate);
         break;
       case 'runCommand':
         void this.runCommand(message.command);

@@ -98,6 +98,58 @@ await test("a layer's mode button posts a valid setMode, the modes event relabel
   await page.close();
 });
 
+await test('a probe run is a recording: no run controls or curves, modes shown but not switches, masks of a layer now in eval still drawn', async () => {
+  const { page, problems, deliver } = await openPanel();
+  const mask = (layer) => ({ layer, units: 16, bits: [0b10110101, 0b01101110], rate: 0.3, realizedDropFraction: 0.31 });
+  const dropout = (index, name, mode) => ({
+    index,
+    name,
+    spec: { type: 'dropout', rate: 0.3, kind: 'bernoulli', scaling: 'inverted' },
+    units: 16,
+    mode,
+    rate: 0.3,
+  });
+  await deliver({
+    type: 'snapshot',
+    snapshot: {
+      runId: 'p1',
+      name: 'train.py (probe run)',
+      status: 'running',
+      message: 'Recording 2 dropout layers over 48 steps',
+      layers: [dropout(0, 'net.3', 'eval'), dropout(1, 'net.5', 'train')],
+      task: 'classification',
+      inputDim: 0,
+      epochs: [],
+      totalEpochs: 0,
+      step: 48,
+      stepsPerSecond: 120,
+      recent: [{ type: 'masks', step: 0, layers: [mask(0), mask(1)] }],
+      source: 'probe',
+    },
+  });
+  await page.waitForSelector('#layer-1');
+  assert.equal(await page.locator('.controls').count(), 0, 'no pause/resume/step/stop, no whole-model switches');
+  assert.equal(await page.locator('.curves').count(), 0, 'no engine curves');
+  assert.equal(await page.locator('#progress').innerText(), 'step 48 (optimizer steps) · 120 steps/s');
+  const badge = page.locator('#layer-0 button.mode');
+  assert.equal(await badge.innerText(), 'EVAL');
+  assert.equal(await badge.isDisabled(), true);
+  assert.match(await badge.getAttribute('aria-label'), /was last observed in eval mode/);
+  await badge.click({ force: true });
+  assert.equal(await page.evaluate(() => window.__posted.filter((m) => m.type === 'setMode').length), 0);
+  // The layer ended in eval, but its recorded mask was drawn while it dropped: kept and dropped, not frozen.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  const column = await page.evaluate(() => {
+    const c = document.querySelector('#layer-0 canvas.heatmap');
+    const d = c.getContext('2d').getImageData(c.width - 1, 0, 1, c.height).data;
+    return Array.from({ length: c.height }, (_, u) => [d[4 * u], d[4 * u + 1], d[4 * u + 2]].join());
+  });
+  assert.equal(column.length, 16);
+  assert.deepEqual([...new Set(column)].sort(), ['30,30,30', '55,148,255']);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 await test('curves plot every epoch of training, validation and validation in train mode', async () => {
   const { page, deliver } = await openPanel();
   await deliver({ type: 'snapshot', snapshot });

@@ -70,6 +70,8 @@ function render(s: PanelSnapshot): void {
     el('span', { id: 'status', className: `status status-${s.status}` }, s.status),
     el('span', { id: 'progress', className: 'progress' }),
   );
+  // A probe run is a recording of the user's own script: nothing here can pause it or switch its modes.
+  const probe = s.source === 'probe';
   const controls = el(
     'div',
     { className: 'controls', role: 'toolbar', ariaLabel: 'Run controls' },
@@ -94,11 +96,11 @@ function render(s: PanelSnapshot): void {
   const masks = el(
     'section',
     { className: 'masks' },
-    el('h2', {}, 'Dropout masks (units × recent steps; bright = kept)'),
+    el('h2', {}, `Dropout masks (units × ${probe ? 'sampled' : 'recent'} steps; bright = kept)`),
   );
   const layers = new Map<number, LayerView>();
   for (const info of s.layers.filter((l) => l.rate !== undefined)) {
-    const view = layerView(info);
+    const view = layerView(info, probe);
     layers.set(info.index, view);
     masks.append(view.row);
   }
@@ -121,7 +123,7 @@ function render(s: PanelSnapshot): void {
     s.inputDim === 2 && s.task === 'classification'
       ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)]
       : [];
-  app.append(header, controls, banner, masks, curves, ...extras);
+  app.append(header, ...(probe ? [] : [controls]), banner, masks, ...(probe ? [] : [curves]), ...extras);
   const { theme } = store.state;
   store.update({
     snapshot: s,
@@ -159,11 +161,12 @@ function exportButton(chart: PanelChart): HTMLButtonElement {
   return b;
 }
 
-function layerView(info: LayerInfo): LayerView {
+function layerView(info: LayerInfo, probe: boolean): LayerView {
   const kind = info.spec.type === 'dropout' ? `${info.spec.kind} dropout` : 'DropConnect';
   const title = info.name ?? `Layer ${info.index}`;
   const heatmap = new MaskHeatmap(info.units, `Masks of ${title}, ${kind}`, store.state.theme);
-  const toggle = el('button', { type: 'button', className: 'mode' });
+  const toggle = el('button', { type: 'button', className: 'mode', disabled: probe });
+  if (probe) toggle.title = 'The mode the script left it in (model.train() / model.eval()), as last observed';
   toggle.addEventListener('click', () => {
     const current = store.state.layers.get(info.index)?.info.mode ?? info.mode;
     post({ type: 'setMode', layer: info.index, mode: current === 'train' ? 'eval' : 'train' });
@@ -200,11 +203,14 @@ function layerView(info: LayerInfo): LayerView {
 function updateLayer(v: LayerView): void {
   const mode = v.info.mode;
   v.toggle.textContent = mode === 'train' ? 'TRAIN' : 'EVAL';
-  v.toggle.className = `mode mode-${mode}`;
+  const fixed = v.toggle.disabled; // a probe run's layer: its mode is the script's, not a switch
+  v.toggle.className = `mode mode-${mode}${fixed ? ' mode-fixed' : ''}`;
   v.toggle.setAttribute('aria-pressed', String(mode === 'train'));
   v.toggle.setAttribute(
     'aria-label',
-    `Layer ${v.info.index} is in ${mode} mode; switch to ${mode === 'train' ? 'eval' : 'train'} mode`,
+    fixed
+      ? `Layer ${v.info.index} was last observed in ${mode} mode`
+      : `Layer ${v.info.index} is in ${mode} mode; switch to ${mode === 'train' ? 'eval' : 'train'} mode`,
   );
   v.rate.textContent = `rate ${v.info.rate?.toFixed(2)}`;
 }
@@ -269,7 +275,9 @@ function setStatus(
 function updateProgress(step: number, stepsPerSecond: number, epoch: number): void {
   const p = document.getElementById('progress');
   const { snapshot } = store.state;
-  if (p && snapshot)
+  if (p && snapshot?.source === 'probe')
+    p.textContent = `step ${step} (optimizer steps)${stepsPerSecond > 0 ? ` · ${stepsPerSecond.toFixed(0)} steps/s` : ''}`;
+  else if (p && snapshot)
     p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
 }
 
@@ -284,7 +292,8 @@ function apply(event: EngineEvent): void {
         const view = layers.get(m.layer);
         const bits = toBytes(m.bits);
         if (!view || !bits || bits.length * 8 < Math.min(view.heatmap.units, m.units)) continue;
-        view.heatmap.push(bits, view.info.mode === 'eval');
+        // A probe records masks only of calls that dropped; its layer's mode is the one the run ended in.
+        view.heatmap.push(bits, view.info.mode === 'eval' && store.state.snapshot?.source !== 'probe');
         view.realizedDrop = m.realizedDropFraction;
       }
       scheduleDraw();

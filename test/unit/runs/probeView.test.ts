@@ -96,3 +96,27 @@ test('a probe run followed while it runs: rows per module and rank, masks per sa
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('the end of a run between sampled steps: the summaries give the step count and each layer last mode', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'dl-probe-tail-'));
+  try {
+    // Sampled steps 0 and 4 only, in train mode; the run went on to step 7 and ended with a validation in eval.
+    writeFileSync(join(folder, 'run.json'), run('running'));
+    const drop = (mode: string) => ({ name: 'drop', kind: 'Dropout', p: 0.5, trainCalls: 8, evalCalls: 1, mode });
+    const records = header(0) + model + fwd(0, '1010') + fwd(4, '0101');
+    writeFileSync(join(folder, 'rank-0.ndjson'), records + line({ t: 'summary', steps: 6, modules: [drop('train')] }));
+    const tail = new ProbeTail(folder);
+    tail.poll();
+    let snap = probeSnapshot(tail.record!, tail.ranks());
+    assert.equal(snap.step, 6, "a running run: the rank's latest summary record");
+    assert.equal(snap.layers[0]!.mode, 'train');
+    const summary = { kind: 'probe', ranks: 1, steps: 7, modules: [{ ...drop('eval'), rank: 0 }], findings: [] };
+    writeFileSync(join(folder, 'run.json'), run('completed', { summary }));
+    tail.poll();
+    snap = probeSnapshot(tail.record!, tail.ranks());
+    assert.deepEqual([snap.step, snap.layers[0]!.mode], [7, 'eval']);
+    assert.equal(snap.recent!.length, 2, 'the masks are still those of the sampled steps');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
