@@ -63,6 +63,14 @@ run('typecheck webview', process.execPath, [
 run('build', process.execPath, [join(root, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--mode', 'development']);
 run('unit tests', process.execPath, [join(root, 'scripts', 'run-unit-tests.mjs')], { count: nodeTestCount });
 run('CLI', process.execPath, [join(root, 'test', 'cli', 'run.mjs')], { count: plainCount });
+// The fuzz campaign, 1,000 inputs per format (npm run fuzz runs 10,000); it prints its own table.
+run('fuzz (1,000 inputs per format)', process.execPath, [
+  '--import',
+  'tsx',
+  join(root, 'test', 'fuzz', 'run.ts'),
+  '--per-format',
+  '1000',
+]);
 // The runtime probe on real PyTorch: Debian's python3-torch (installed above) lives in /usr/bin/python3; a python3
 // earlier on PATH (pyenv, a venv) may lack torch.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
