@@ -128,6 +128,22 @@ function plainInstance(py: Py, arg: SyntaxNode): boolean {
   return values.length > 0 && values.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild)));
 }
 
+/**
+ * The model's weights are frozen where this backward() runs (`p.requires_grad = False` over its parameters,
+ * or `model.requires_grad_(False)`): the gradient is for something else (inputs sampled by MCMC, an
+ * adversarial example), and the model is not trained.
+ */
+function frozenAround(py: Py, model: string, call: SyntaxNode): boolean {
+  const scope = enclosing(call, 'FunctionDefinition') ?? py.tree.topNode;
+  const text = py.src.slice(scope.from, call.from);
+  const m = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return (
+    new RegExp(
+      `for\\s+(\\w+)\\s+in\\s+${m}\\.parameters\\(\\)\\s*:[^\\n]*\\n?\\s*\\1\\.requires_grad\\s*=\\s*False`,
+    ).test(text) || new RegExp(`${m}\\.requires_grad_\\(\\s*False\\s*\\)`).test(text)
+  );
+}
+
 function runsOnce(py: Py, iter: SyntaxNode): boolean {
   if (iter.name !== 'CallExpression' || py.text(iter.firstChild) !== 'range') return false;
   const a = args(py, iter);
@@ -583,7 +599,7 @@ export class FlowWalker {
       if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model) && !trainedHere(py, model, call)) continue;
       if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
       if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
-      if (!isSensitive(py, model)) continue;
+      if (!isSensitive(py, model) || frozenAround(py, model, call)) continue;
       if (st.origin.kind === 'pretrained') {
         const ins = afterLine(py, st.origin.node);
         py.em.emit(
