@@ -247,6 +247,14 @@ function preservesWidth(py: Py, cls: SyntaxNode): boolean {
   if (/^[\d.]+$/.test(width(first))) return false;
   // `Linear(hidden, out_features or width)`: the output width defaults to the input's.
   const names = (n: SyntaxNode) => new Set(findAll(n, WIDTH_NAMES, true).map((v) => py.text(v)));
+  // `dim_out = dim_out or dim` earlier in the block: the name's value decides.
+  if (last.name === 'VariableName' || last.name === 'MemberExpression') {
+    const assigned = within(py, 'AssignStatement', cls)
+      .map((a) => children(a))
+      .find((k) => k.length === 3 && k[0] && py.text(k[0]) === py.text(last) && k[2]);
+    const value = assigned?.[2];
+    if (value && value.name !== 'VariableName' && names(value).has(py.text(first))) return true;
+  }
   const defaultsBack =
     (first.name === 'VariableName' || first.name === 'MemberExpression') &&
     last.name !== 'VariableName' &&

@@ -59,6 +59,24 @@ function moduleGuard(py: Py, kids: SyntaxNode[]): SyntaxNode | null {
   return kids.find((k) => k.name === 'Body') ?? null;
 }
 
+/** `if <model>.training:` / `if was_training:` (set from `<model>.training`) with no other branch. */
+function evalIfTraining(py: Py, kids: SyntaxNode[]): { model: string; body: SyntaxNode } | null {
+  if (kids.some((k) => k.name === 'elif' || k.name === 'else')) return null;
+  const cond = kids[1];
+  const body = kids.find((k) => k.name === 'Body');
+  if (!cond || !body) return null;
+  let text = py.text(cond);
+  if (cond.name === 'VariableName') {
+    const fn = enclosing(cond, 'FunctionDefinition') ?? py.tree.topNode;
+    const set = within(py, 'AssignStatement', fn)
+      .map((a) => children(a))
+      .filter((k) => k.length === 3 && k[0] && py.text(k[0]) === text && k[2] && k[2].to <= cond.from);
+    text = set.length > 0 ? py.text(set.at(-1)![2]!) : text;
+  }
+  const model = /^([\w.]+)\.training$/.exec(text)?.[1];
+  return model && py.modelNames.has(model) ? { model, body } : null;
+}
+
 /** Does an if's condition test a parameter of the function (that is not a model)? */
 function testsParameter(py: Py, kids: SyntaxNode[], fn: FnInfo): boolean {
   const params = new Set(fn.params.filter((p) => p !== 'self' && !py.modelNames.has(p)));
@@ -306,6 +324,12 @@ export class FlowWalker {
         const kids = children(s);
         const guarded = moduleGuard(py, kids);
         if (guarded) return this.walk(blockOf(py, guarded), state, flow);
+        // `if model.training: model.eval()` (or through `was = model.training`): eval mode either way after it.
+        const ifTraining = evalIfTraining(py, kids);
+        if (ifTraining) {
+          const out = this.walk(blockOf(py, ifTraining.body), state, flow);
+          if (out.get(ifTraining.model)?.mode === 'eval') return out;
+        }
         const byParam = flow.fn !== undefined && testsParameter(py, kids, flow.fn);
         let result: State | null = null;
         let sawElse = false;
