@@ -12,7 +12,33 @@ export interface CellFinding extends Finding {
 
 /** Findings on the module's text, each placed in its cell (a finding between cells, or a fix leaving one, is dropped). */
 export function placeInCells(module: NotebookModule, findings: readonly Finding[]): CellFinding[] {
-  return findings.flatMap((f) => placeInCell(module, f));
+  const note = executionOrderNote(module);
+  return findings
+    .flatMap((f) => placeInCell(module, f))
+    .map((f) => (note && ORDER_MATTERS.has(f.rule) ? { ...f, message: `${f.message} ${note}` } : f));
+}
+
+/** Rules about the order things run in: their verdict depends on which cell ran first. */
+const ORDER_MATTERS = new Set([
+  'missing-eval',
+  'missing-train-after-eval',
+  'pretrained-never-trained-mode',
+  'mc-dropout-flips-batchnorm',
+]);
+
+/**
+ * When the saved execution counts say the cells last ran out of document order, a sentence naming the first
+ * such pair: the analysis reads the cells top to bottom, as a fresh "Run All" would.
+ */
+function executionOrderNote(module: NotebookModule): string | undefined {
+  const ran = module.cells.filter((c) => c.executionCount !== null);
+  for (let i = 0; i < ran.length; i++)
+    for (let j = i + 1; j < ran.length; j++) {
+      const [a, b] = [ran[i]!, ran[j]!];
+      if (a.executionCount! > b.executionCount!)
+        return `(The cells last ran out of document order: cell ${b.cell} ran before cell ${a.cell}. Dropout Lens reads them top to bottom, as Run All does.)`;
+    }
+  return undefined;
 }
 
 function placeInCell(module: NotebookModule, finding: Finding): CellFinding[] {

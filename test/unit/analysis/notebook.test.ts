@@ -187,3 +187,27 @@ test('notebook: %, ! and ? mean IPython only where a logical line starts, not in
   );
   assert.equal(got.filter((f) => f.rule === 'missing-eval').length, 1);
 });
+
+test('notebook: when the cells last ran out of document order, mode findings say so; in order, they do not', () => {
+  const withCounts = (counts: (number | null)[]) =>
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [MODEL, VALIDATE].map((src, i) => ({
+        cell_type: 'code',
+        metadata: {},
+        source: src.split(/(?<=\n)/),
+        execution_count: counts[i],
+        outputs: [],
+      })),
+    });
+  const message = (counts: (number | null)[]) => {
+    const r = analyzeNotebook(withCounts(counts), 'nb.ipynb');
+    assert.ok(r.ok);
+    return r.findings.find((f) => f.rule === 'missing-eval')?.message ?? '';
+  };
+  assert.match(message([7, 3]), /cell 2 ran before cell 1\. Dropout Lens reads them top to bottom/);
+  assert.doesNotMatch(message([3, 7]), /out of document order/);
+  assert.doesNotMatch(message([null, null]), /out of document order/);
+});
