@@ -71,7 +71,7 @@ function evalIfTraining(py: Py, kids: SyntaxNode[]): { model: string; body: Synt
     const set = within(py, 'AssignStatement', fn)
       .map((a) => children(a))
       .filter((k) => k.length === 3 && k[0] && py.text(k[0]) === text && k[2] && k[2].to <= cond.from);
-    text = set.length > 0 ? py.text(set.at(-1)![2]!) : text;
+    text = set.length > 0 ? py.text(set.at(-1)![2]) : text;
   }
   const model = /^([\w.]+)\.training$/.exec(text)?.[1];
   return model && py.modelNames.has(model) ? { model, body } : null;
