@@ -111,6 +111,7 @@ export class AnalysisWorker {
       // In VS Code desktop the host's executable is Electron: run it as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       serialization: 'advanced',
+      ...(this.location.cwd ? { cwd: this.location.cwd } : {}),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';

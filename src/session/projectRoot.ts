@@ -13,7 +13,6 @@
  * sources).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 declare const __DROPOUT_LENS_BUNDLED__: boolean | undefined;
@@ -57,6 +56,8 @@ export function projectRoot(): string {
 export interface ProcessLocation {
   file: string;
   execArgv: string[];
+  /** The working directory it needs (Node resolves `--require tsx/cjs` from there). */
+  cwd?: string;
 }
 
 /** Like workerEntry, for a forked process: the bundle, or the TypeScript source through tsx's require hook. */
@@ -72,9 +73,8 @@ export function processEntry(
     return { file, execArgv: [] };
   }
   if (existsSync(file) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file, execArgv: [] };
-  // tsx is found from the project root (createRequire: the bundler leaves it alone), not the working directory.
-  const tsx = createRequire(join(root, 'package.json')).resolve('tsx/cjs');
-  return { file: join(root, source), execArgv: ['--require', tsx] };
+  // tsx is found from the project root, where the child starts, not from the host's working directory.
+  return { file: join(root, source), execArgv: ['--require', 'tsx/cjs'], cwd: root };
 }
 
 export interface WorkerLocation {
