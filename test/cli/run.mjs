@@ -380,7 +380,7 @@ await test('sweep --seeds on the overfitting example: each rate on every seed, m
   assert.match(text.stdout, /within noise|beyond the noise between seeds/);
   const bad = cli('sweep', join(examples, 'overfit.dropout.yaml'), '--seeds', '0');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--seeds needs a whole number from 1 to 100/);
+  assert.match(bad.stderr, /--seeds must be a whole number from 1 to 100, got/);
 });
 
 await test('an experiment with a bad option exits 2 with its usage', () => {

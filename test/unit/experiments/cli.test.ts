@@ -122,7 +122,7 @@ test('--seeds N: every rate on N seeds; --json has mean, low, high and the per-s
   for (const bad of ['0', '101', 'x']) {
     const b = harness();
     assert.equal(await runSweepWith(['model.dropout.yaml', '--seeds', bad], b.io, b.deps), 2);
-    assert.match(b.err(), /--seeds needs a whole number from 1 to 100/);
+    assert.match(b.err(), new RegExp(`--seeds must be a whole number from 1 to 100, got ${bad}`));
   }
 });
 
