@@ -592,10 +592,8 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     return done();
   }
   const root = doc.contents as Any;
-  const all: [number, number] = [
-    0,
-    Math.min(text.length, Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n'))),
-  ];
+  // The first line, whichever line break ends it.
+  const all: [number, number] = [0, Math.min(text.length, Math.max(1, ctx.lines.lineEnd(0)))];
   if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
     ctx.report('invalid-config', all, 'The config is empty: it needs at least `data` and `model.layers`.');
     return done();

@@ -37,21 +37,25 @@ export interface PythonAnalysis {
 /** CPython's own limit (MAXLEVEL): deeper, its parser refuses the file, and lezer's recovery gets strange. */
 const MAX_BRACKETS = 200;
 
+const LINE_END = /[\r\n]/g;
+
 /** Where brackets first nest deeper than MAX_BRACKETS, outside strings and comments, or null. */
 function bracketsTooDeep(text: string): number | null {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '#') {
-      const end = text.indexOf('\n', i);
-      if (end < 0) break;
+      // A comment ends at any line break (\n, \r\n or a lone \r).
+      LINE_END.lastIndex = i;
+      const end = LINE_END.exec(text)?.index;
+      if (end === undefined) break;
       i = end;
     } else if (c === '"' || c === "'") {
       const quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
       let j = i + quote.length;
       for (; j < text.length && !text.startsWith(quote, j); j++) {
         if (text[j] === '\\') j++;
-        else if (quote.length === 1 && text[j] === '\n') break;
+        else if (quote.length === 1 && (text[j] === '\n' || text[j] === '\r')) break;
       }
       i = j + quote.length - 1;
     } else if (c === '(' || c === '[' || c === '{') {
