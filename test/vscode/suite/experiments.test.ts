@@ -157,9 +157,13 @@ suite('Experiments and runs', () => {
     assert.equal(done.reason, 'failed');
     assert.equal(killedAt, 3, 'killed after the third epoch');
     const store = new RunStore(runsFolder());
+    let seen = '';
     const record = await waitFor('the run file to say failed', async () => {
       const read = await store.read(runId);
+      seen = read.ok ? `status ${read.record.status}, ${read.record.epochs.length} epochs` : read.message;
       return read.ok && read.record.status === 'failed' ? read.record : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message} (last read: ${seen})`);
     });
     assert.match(record.message ?? '', /exited unexpectedly/);
     assert.ok(record.epochs.length >= 3, `${record.epochs.length} epochs on disk`);

@@ -4,6 +4,24 @@ import { api, diagnosticsFor, ruleOf, waitFor, workspaceFile } from './helpers';
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'dropout-lens');
 
+/** A file of this suite's own with a missing eval() (other suites fix the examples' mistakes as they test). */
+const MISSING_EVAL = [
+  'import torch',
+  'from torch import nn',
+  '',
+  'model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))',
+  'with torch.no_grad():',
+  '    for xb in val_loader:',
+  '        print(model(xb).argmax(1))',
+  '',
+].join('\n');
+
+async function missingEvalFile(name: string): Promise<vscode.Uri> {
+  const uri = workspaceFile('pytorch', name);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(MISSING_EVAL));
+  return uri;
+}
+
 suite('Reliability', () => {
   test('a hostile config typed into the editor: one finding, the host alive, and diagnostics still work', async () => {
     const { diagnostics } = await api();
@@ -21,7 +39,7 @@ suite('Reliability', () => {
     assert.equal(ruleOf(deep), 'invalid-config');
     assert.ok(vscode.extensions.getExtension('dropout-lens.dropout-lens')?.isActive, 'the extension host is alive');
     // The other files are still analysed.
-    const found = await diagnosticsFor(workspaceFile('pytorch', 'train_missing_eval.py'));
+    const found = await diagnosticsFor(await missingEvalFile('reliability_other.py'));
     assert.ok(found.some((d) => ruleOf(d) === 'missing-eval'));
     assert.equal(diagnostics.crashes, 0);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -30,7 +48,7 @@ suite('Reliability', () => {
 
   test('when the analysis process dies, it restarts, the user is told once, and diagnostics come back', async () => {
     const { diagnostics } = await api();
-    const uri = workspaceFile('pytorch', 'train_missing_eval.py');
+    const uri = await missingEvalFile('reliability_restart.py');
     const editor = await vscode.window.showTextDocument(uri);
     await diagnosticsFor(uri);
     await diagnostics.killAnalysisForTest();
