@@ -341,7 +341,9 @@ function mutateNotebook(text: string, r: Rand): string {
   }
   const cells = Array.isArray(nb.cells) ? (nb.cells as Record<string, unknown>[]) : [];
   const op = r.int(6);
-  const cell = cells[r.int(cells.length)];
+  const picked = cells[r.int(cells.length)];
+  // A mutation may have left a cell that is no object: mutate only real cells.
+  const cell = typeof picked === 'object' && picked !== null ? picked : undefined;
   if (op === 0 && cell) cell.source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
   else if (op === 1 && cell) delete cell.source;
   else if (op === 2) nb.nbformat = 3;
