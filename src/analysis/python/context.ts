@@ -60,6 +60,8 @@ export class Py {
   reporting = false;
   /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
   callSites = new Map<string, Map<number | string, Mode[]>>();
+  /** Per scope start and model: where the scope first freezes the model's weights (see walker.frozenAround). */
+  readonly frozenAt = new Map<string, number>();
   /** Per function start and name: the function binds a model's name to other things only (see models). */
   readonly shadowed = new Map<string, boolean>();
   /** Calls of the file's dropout-making functions, by name (see values.rateCallers). */

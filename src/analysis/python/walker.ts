@@ -153,13 +153,21 @@ function plainInstance(py: Py, arg: SyntaxNode): boolean {
  */
 function frozenAround(py: Py, model: string, call: SyntaxNode): boolean {
   const scope = enclosing(call, 'FunctionDefinition') ?? py.tree.topNode;
-  const text = py.src.slice(scope.from, call.from);
-  const m = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return (
-    new RegExp(
+  // Where the scope first freezes the model, found once per scope and model (a file has many steps).
+  const key = `${scope.from}:${model}`;
+  let at = py.frozenAt.get(key);
+  if (at === undefined) {
+    const text = py.src.slice(scope.from, scope.to);
+    const m = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const loop = new RegExp(
       `for\\s+(\\w+)\\s+in\\s+${m}\\.parameters\\(\\)\\s*:[^\\n]*\\n?\\s*\\1\\.requires_grad\\s*=\\s*False`,
-    ).test(text) || new RegExp(`${m}\\.requires_grad_\\(\\s*False\\s*\\)`).test(text)
-  );
+    ).exec(text);
+    const call_ = new RegExp(`${m}\\.requires_grad_\\(\\s*False\\s*\\)`).exec(text);
+    const first = Math.min(loop?.index ?? Infinity, call_?.index ?? Infinity);
+    at = first === Infinity ? Infinity : scope.from + first;
+    py.frozenAt.set(key, at);
+  }
+  return at < call.from;
 }
 
 function runsOnce(py: Py, iter: SyntaxNode): boolean {
