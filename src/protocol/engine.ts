@@ -87,6 +87,21 @@ export interface LayerActivationStats {
   histogram: { min: number; max: number; before: Float32Array; after: Float32Array };
 }
 
+/**
+ * A sample's feature maps around a `dropout2d` layer (issue 14): the first example of the batch, [C, H, W]
+ * flattened, before and after dropout, streamed with the masks. Not yet in the EngineEvent union: the engine's
+ * conv layers add it. For a dropout2d layer, a LayerMask's `units` is its channel count and `bits` the first
+ * example's channel keep mask.
+ */
+export interface FeatureMapsEvent {
+  type: 'featureMaps';
+  step: number;
+  layer: number;
+  shape: [channels: number, height: number, width: number];
+  before: Float32Array;
+  after: Float32Array;
+}
+
 export type EngineErrorCode =
   'invalid-config' | 'invalid-data' | 'nan-loss' | 'diverged' | 'invalid-command' | 'internal';
 

@@ -52,6 +52,53 @@ export interface BatchNormLayerSpec {
   epsilon: number;
 }
 
+/**
+ * Convolutional layers (issue 14), NCHW like PyTorch. A layer's input and output are `[channels, height, width]`
+ * per sample, stored flat in that order (channel c of sample n covers H*W contiguous floats).
+ * Not yet in the LayerSpec union: the engine, the config reader and the schema add them together.
+ */
+export type ImageShape = [channels: number, height: number, width: number];
+
+export interface Conv2dLayerSpec {
+  type: 'conv2d';
+  /** Output channels. */
+  filters: number;
+  /** Kernel [height, width]; the config's `kernel: 3` means [3, 3]. */
+  kernel: [number, number];
+  stride: number;
+  /** Zero padding on every side. */
+  padding: number;
+  activation: Activation;
+  /** DropConnect on the kernel weights (inverted scaling). 0 or absent: off. */
+  dropConnect?: number;
+}
+
+export interface Pool2dLayerSpec {
+  type: 'maxpool2d' | 'avgpool2d';
+  /** Window side; `maxpool2d: 2` means size 2. */
+  size: number;
+  /** Defaults to the size, as in PyTorch. */
+  stride: number;
+}
+
+/** [C, H, W] to a flat vector of C*H*W, in NCHW order (torch.flatten(x, 1)). */
+export interface FlattenLayerSpec {
+  type: 'flatten';
+}
+
+/** Per-channel batch norm over N, H and W (nn.BatchNorm2d); same conventions as `batchnorm`. */
+export interface BatchNorm2dLayerSpec {
+  type: 'batchnorm2d';
+  momentum: number;
+  epsilon: number;
+}
+
+/** nn.Dropout2d: each sample's whole channels dropped with probability `rate`, kept ones scaled by 1/(1-rate). */
+export interface Dropout2dLayerSpec {
+  type: 'dropout2d';
+  rate: number;
+}
+
 export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | BatchNormLayerSpec;
 
 export type GeneratorName = (typeof GENERATORS)[number];
