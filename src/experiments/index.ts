@@ -26,7 +26,6 @@ export * from './sweep';
 export * from './datasetSweep';
 export * from './mc';
 export * from './forgotEval';
-export { forward, forwardSupported } from './forward';
 
 import type { CompareResult } from './compare';
 import type { DatasetSweepResult } from './datasetSweep';
