@@ -23,7 +23,7 @@ import {
 } from './common';
 import { paired, type PairedDifference } from './intervals';
 import type { PredictionEvent, TrainedModel } from './engineRun';
-import { mcStats } from './mc';
+import { meanVarianceOf } from './predictionStats';
 import { argmax } from './stats';
 import { validationData } from './validationSplit';
 import { hasDropout } from './variants';
@@ -156,7 +156,7 @@ export async function runForgotEvalExperiment(
     result.drop = { ...(lossDrop ? { loss: lossDrop } : {}), ...(accuracyDrop ? { accuracy: accuracyDrop } : {}) };
   if (accuracyDrop) result.accuracyDrop = accuracyDrop.mean;
   if (outcome!.afterTrainingError) notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
-  if (mc) result.mcVariance = mean(mcStats(mc).perSample.variance);
+  if (mc) result.mcVariance = meanVarianceOf(mc);
   if (single?.perPass) {
     const data = single.accuracy !== undefined ? validationData(base, options) : undefined;
     if (single.accuracy === undefined || data) {
@@ -178,10 +178,6 @@ export function passPredictions(event: PredictionEvent): number[][] {
       classification ? argmax(perPass, (t * n + i) * width, width) : perPass[(t * n + i) * width]!,
     ),
   );
-}
-
-function mean(values: readonly number[]): number {
-  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 /**

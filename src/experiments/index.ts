@@ -24,6 +24,7 @@ export * from './intervals';
 export * from './compare';
 export * from './sweep';
 export * from './datasetSweep';
+export * from './predictionStats';
 export * from './mc';
 export * from './forgotEval';
 

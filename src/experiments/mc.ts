@@ -23,8 +23,8 @@ import {
 } from './common';
 import { interval, paired, type Interval, type PairedDifference } from './intervals';
 import type { BoundaryEvent, PredictionEvent, TrainedModel } from './engineRun';
+import { mcStats, meanVarianceOf } from './predictionStats';
 import { validationData } from './validationSplit';
-import { argmax } from './stats';
 import { hasDropout } from './variants';
 
 export interface McSampleStat {
@@ -100,23 +100,6 @@ export interface McOptions extends ExperimentOptions {
   mapResolution?: number;
 }
 
-/** Per sample: the predicted class of the MC mean (or the mean prediction), its mean over the passes and variance. */
-export function mcStats(event: PredictionEvent): {
-  perSample: { mean: number[]; variance: number[]; predicted: number[] };
-  classes: number;
-} {
-  const { examples: n, width } = event;
-  const classes = width > 1 ? width : 0;
-  const perSample = { mean: [] as number[], variance: [] as number[], predicted: [] as number[] };
-  for (let i = 0; i < n; i++) {
-    const k = classes > 1 ? argmax(event.mean, i * width, width) : 0;
-    perSample.mean.push(event.mean[i * width + k]!);
-    perSample.variance.push(event.variance[i * width + k]!);
-    perSample.predicted.push(classes > 1 ? k : event.mean[i * width]!);
-  }
-  return { perSample, classes };
-}
-
 /** One seed's answers from the engine: the Monte Carlo passes and the eval pass's accuracy. */
 interface SeedPasses {
   mc: PredictionEvent;
@@ -164,7 +147,7 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   const status = overallStatus(outcomes, options.signal);
   const mcAcc = events.map((e) => e?.mc.accuracy);
   const evalAcc = events.map((e) => e?.evalAccuracy);
-  const meanVar = events.map((e) => (e ? mean(mcStats(e.mc).perSample.variance) : undefined));
+  const meanVar = events.map((e) => (e ? meanVarianceOf(e.mc) : undefined));
   const intervals: McExperimentResult['intervals'] = {};
   const put = <K extends keyof McExperimentResult['intervals']>(
     key: K,
@@ -233,10 +216,6 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   if (map) result.map = map;
   await finishRun(options, result);
   return result;
-}
-
-function mean(values: readonly number[]): number {
-  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {

@@ -9,6 +9,7 @@ import { LAYER_MODES } from './vocabulary';
 import type { LayerMode } from './modelSpec';
 import {
   MAX_CHART_PNG_CHARS,
+  MAX_PANEL_MC_PASSES,
   type ControlAction,
   type PanelChart,
   type PanelCommand,
@@ -90,6 +91,11 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
         value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string },
       };
     }
+    case 'predict':
+      if (raw.passes === undefined) return { ok: true, value: { type: 'predict' } };
+      if (!Number.isInteger(raw.passes) || (raw.passes as number) < 2 || (raw.passes as number) > MAX_PANEL_MC_PASSES)
+        return fail(`predict: passes must be an integer from 2 to ${MAX_PANEL_MC_PASSES}, got ${JSON.stringify(raw.passes)}`);
+      return { ok: true, value: { type: 'predict', passes: raw.passes as number } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }
