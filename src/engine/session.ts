@@ -195,7 +195,8 @@ export class EngineSession {
     const trainer = this.trainer;
     if (this.state === 'released') return refuse('"predict": this session was released: its model is gone.');
     if (!trainer) return refuse('"predict" needs a model: send "start" first.');
-    if (this.doneReason === 'failed') return refuse('"predict": the training failed, so there is no model to predict with.');
+    if (this.doneReason === 'failed')
+      return refuse('"predict": the training failed, so there is no model to predict with.');
     const request = parsed.value;
     let result;
     try {

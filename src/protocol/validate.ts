@@ -1,10 +1,5 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
-import {
-  MAX_PREDICT_PASSES,
-  MAX_PREDICT_ROWS,
-  type PredictCommand,
-  type PredictMode,
-} from './engine';
+import { MAX_PREDICT_PASSES, MAX_PREDICT_ROWS, type PredictCommand, type PredictMode } from './engine';
 import { LAYER_MODES } from './vocabulary';
 import type { LayerMode } from './modelSpec';
 import {
@@ -94,7 +89,9 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
     case 'predict':
       if (raw.passes === undefined) return { ok: true, value: { type: 'predict' } };
       if (!Number.isInteger(raw.passes) || (raw.passes as number) < 2 || (raw.passes as number) > MAX_PANEL_MC_PASSES)
-        return fail(`predict: passes must be an integer from 2 to ${MAX_PANEL_MC_PASSES}, got ${JSON.stringify(raw.passes)}`);
+        return fail(
+          `predict: passes must be an integer from 2 to ${MAX_PANEL_MC_PASSES}, got ${JSON.stringify(raw.passes)}`,
+        );
       return { ok: true, value: { type: 'predict', passes: raw.passes as number } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
@@ -126,7 +123,9 @@ export function parsePredictCommand(raw: unknown): Validated<PredictCommand> {
     const overrides: { layer: number; mode: LayerMode }[] = [];
     for (const entry of layers as unknown[]) {
       if (!isRecord(entry) || !isLayerIndex(entry.layer) || !LAYER_MODES.includes(entry.mode as LayerMode))
-        return fail(`predict: a layer override must be { layer: index, mode: "train" | "eval" }, got ${JSON.stringify(entry)}`);
+        return fail(
+          `predict: a layer override must be { layer: index, mode: "train" | "eval" }, got ${JSON.stringify(entry)}`,
+        );
       overrides.push({ layer: entry.layer, mode: entry.mode as LayerMode });
     }
     command.layers = overrides;

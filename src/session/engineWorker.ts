@@ -48,7 +48,8 @@ export class EngineWorker {
     this.worker.on('message', (event: EngineEvent) => this.handle(event));
     this.worker.on('error', (error) => this.fail(`The engine worker crashed: ${error.message}`));
     this.worker.on('exit', (code) => {
-      if (this.state !== 'ended' && !this.releasing) this.fail(`The engine worker exited unexpectedly (exit code ${code}).`);
+      if (this.state !== 'ended' && !this.releasing)
+        this.fail(`The engine worker exited unexpectedly (exit code ${code}).`);
     });
   }
 

@@ -190,7 +190,10 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'predict':
         if (this.shown) {
-          this.post({ type: 'monteCarlo', error: 'A recorded run has no model to sample: train it to use Monte Carlo dropout.' });
+          this.post({
+            type: 'monteCarlo',
+            error: 'A recorded run has no model to sample: train it to use Monte Carlo dropout.',
+          });
           break;
         }
         if (!session) {

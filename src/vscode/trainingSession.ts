@@ -83,7 +83,8 @@ export class TrainingSession implements vscode.Disposable {
 
   /** Inference on the model: while it trains, or held after the run (until dispose). */
   predict(request: Omit<PredictCommand, 'type' | 'requestId'>): Promise<PredictionEvent> {
-    if (this.status === 'failed') return Promise.reject(new Error('The training failed: there is no model to predict with.'));
+    if (this.status === 'failed')
+      return Promise.reject(new Error('The training failed: there is no model to predict with.'));
     if (this.released) return Promise.reject(new Error('This run was released: train again to predict.'));
     return new Promise((resolve, reject) => {
       const requestId = `${this.runId}/${++this.requests}`;

@@ -215,7 +215,7 @@ await test('a fatal error shows its message with the action to take, which posts
   await page.close();
 });
 
-await test('the Monte Carlo button posts a valid predict, shows the engine\'s answer or its error, and is off for a failed run', async () => {
+await test("the Monte Carlo button posts a valid predict, shows the engine's answer or its error, and is off for a failed run", async () => {
   // The answer the host gives, from a real engine session's predict (the run is paused, so its model is live).
   const answers = [];
   const session = new EngineSession({ post: (e) => answers.push(e), schedule: () => {} });
@@ -224,7 +224,12 @@ await test('the Monte Carlo button posts a valid predict, shows the engine\'s an
   session.handle({ type: 'predict', requestId: 'mc', passes: 20, mode: 'mc' });
   session.handle({ type: 'predict', requestId: 'eval', passes: 1, mode: 'eval' });
   const [mc, evalPass] = ['mc', 'eval'].map((id) => answers.find((e) => e.type === 'prediction' && e.requestId === id));
-  const result = { passes: 20, accuracy: mc.accuracy, evalAccuracy: evalPass.accuracy, meanVariance: meanVarianceOf(mc) };
+  const result = {
+    passes: 20,
+    accuracy: mc.accuracy,
+    evalAccuracy: evalPass.accuracy,
+    meanVariance: meanVarianceOf(mc),
+  };
   assert.ok(result.meanVariance > 0);
 
   const { page, problems, deliver } = await openPanel();

@@ -416,7 +416,8 @@ window.addEventListener('message', (e: MessageEvent) => {
         );
       setStatus(message.status, message.message, message.action);
     } else if (message.type === 'monteCarlo') {
-      if (message.result && typeof message.result.meanVariance === 'number') showMonteCarlo(monteCarloText(message.result));
+      if (message.result && typeof message.result.meanVariance === 'number')
+        showMonteCarlo(monteCarloText(message.result));
       else showMonteCarlo(`Monte Carlo dropout: ${String(message.error ?? 'no answer')}`, true);
     } else if (message.type === 'engineBatch' && store.state.snapshot && Array.isArray(message.events))
       for (const event of message.events) apply(event);

@@ -47,7 +47,7 @@ function manual() {
   const predict = (request: Omit<PredictCommand, 'type' | 'requestId'>) => {
     const requestId = `r${++ids}`;
     const from = events.length;
-    send({ type: 'predict', requestId, ...request } as PredictCommand);
+    send({ type: 'predict', requestId, ...request });
     const answers = events.slice(from);
     assert.equal(answers.length, 1, `one answer to ${JSON.stringify(request)}`);
     const answer = answers[0]!;
@@ -58,12 +58,12 @@ function manual() {
   const ok = (request: Omit<PredictCommand, 'type' | 'requestId'>) => {
     const answer = predict(request);
     assert.equal(answer.type, 'prediction', answer.type === 'error' ? answer.message : '');
-    return answer as Of<'prediction'>;
+    return answer;
   };
   const refused = (request: unknown) => {
     const answer = predict(request as PredictCommand);
     assert.equal(answer.type, 'error');
-    const error = answer as Of<'error'>;
+    const error = answer;
     assert.equal(error.code, 'invalid-command');
     assert.equal(error.fatal, false);
     return error.message;
@@ -182,7 +182,10 @@ test('a finished session refuses training commands, saying what it still answers
     { type: 'setRate', layer: 1, rate: 0.2 },
   ] as EngineCommand[]) {
     s.send(command);
-    assert.match(s.lastError().message, /the training has finished; a finished session answers only "predict" and "release"/);
+    assert.match(
+      s.lastError().message,
+      /the training has finished; a finished session answers only "predict" and "release"/,
+    );
   }
 });
 

@@ -187,7 +187,10 @@ test(
         assert.equal(outcome.afterTrainingError, undefined, name);
         assert.equal(accuracy, outcome.final!.validation.accuracy, `${name}, ${scaling}`);
         assert.equal(trainMode.length, 3);
-        assert.ok(new Set(trainMode).size > 1, `${name}, ${scaling}: train-mode passes differ (${trainMode.join(', ')})`);
+        assert.ok(
+          new Set(trainMode).size > 1,
+          `${name}, ${scaling}: train-mode passes differ (${trainMode.join(', ')})`,
+        );
       }
   },
 );

@@ -163,7 +163,13 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
               break;
             case 'predict': {
               if (state !== 'finished') {
-                emit({ type: 'error', code: 'invalid-command', message: 'not finished', fatal: false, requestId: command.requestId });
+                emit({
+                  type: 'error',
+                  code: 'invalid-command',
+                  message: 'not finished',
+                  fatal: false,
+                  requestId: command.requestId,
+                });
                 break;
               }
               // Made-up outputs of a 2-class model: a confidence rising over the examples, a spread that
@@ -175,7 +181,10 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
               for (let t = 0; t < passes; t++)
                 for (let i = 0; i < n; i++) {
                   const sure = 0.5 + (0.5 * i) / n;
-                  const p0 = Math.min(1, Math.max(0, (i % 3 === 0 ? 1 - sure : sure) + spread * jitter(t, i) * (1 - i / n)));
+                  const p0 = Math.min(
+                    1,
+                    Math.max(0, (i % 3 === 0 ? 1 - sure : sure) + spread * jitter(t, i) * (1 - i / n)),
+                  );
                   perPass[(t * n + i) * 2] = p0;
                   perPass[(t * n + i) * 2 + 1] = 1 - p0;
                 }
