@@ -73,8 +73,9 @@ export interface PredictCommand {
 
 /** Most passes one `predict` makes. */
 export const MAX_PREDICT_PASSES = 10_000;
-/** Most rows one `predict` may send, and most values its `perPass` answer may hold. */
+/** Most rows one `predict` may send. */
 export const MAX_PREDICT_ROWS = 1_000_000;
+/** Most values one `predict` may send as inputs, or answer with in `perPass` (256 MiB of float32). */
 export const MAX_PREDICT_VALUES = 1 << 26;
 
 export interface LayerInfo {

@@ -1,5 +1,5 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
-import { MAX_PREDICT_PASSES, MAX_PREDICT_ROWS, type PredictCommand, type PredictMode } from './engine';
+import { MAX_PREDICT_PASSES, MAX_PREDICT_VALUES, type PredictCommand, type PredictMode } from './engine';
 import { LAYER_MODES } from './vocabulary';
 import type { LayerMode } from './modelSpec';
 import {
@@ -132,8 +132,9 @@ export function parsePredictCommand(raw: unknown): Validated<PredictCommand> {
   }
   if (inputs !== undefined) {
     if (!(inputs instanceof Float32Array)) return fail('predict: inputs must be a Float32Array');
-    if (inputs.length === 0 || inputs.length > MAX_PREDICT_ROWS * MAX_LAYER_INDEX)
-      return fail(`predict: inputs hold ${inputs.length} values; give at least one row, at most ${MAX_PREDICT_ROWS}`);
+    if (inputs.length === 0) return fail('predict: inputs hold no value; give at least one row');
+    if (inputs.length > MAX_PREDICT_VALUES)
+      return fail(`predict: inputs hold ${inputs.length} values, more than ${MAX_PREDICT_VALUES}`);
     if (!inputs.every(Number.isFinite)) return fail('predict: inputs must be finite numbers');
     command.inputs = inputs;
   }

@@ -122,7 +122,10 @@ test('predict to the engine: the command keeps only its own fields, typed', () =
     [{ type: 'predict', requestId: 'x'.repeat(201), passes: 1, mode: 'mc' }, /requestId/],
     [{ type: 'predict', requestId: 'a', passes: 10_001, mode: 'mc' }, /passes must be an integer from 1 to 10000/],
     [{ type: 'predict', requestId: 'a', passes: 1, mode: 'mc', layers: {} }, /layers must be a list/],
-    [{ type: 'predict', requestId: 'a', passes: 1, mode: 'mc', inputs: new Float32Array(0) }, /at least one row/],
+    [
+      { type: 'predict', requestId: 'a', passes: 1, mode: 'mc', inputs: new Float32Array(0) },
+      /no value; give at least one row/,
+    ],
     [{ type: 'predict', requestId: 'a', passes: 1, mode: 'mc', seed: 2 ** 32 }, /seed/],
   ];
   for (const [raw, error] of cases) {
