@@ -95,15 +95,31 @@ function inRangeLoop(py: Py, node: SyntaxNode, scope: SyntaxNode): boolean {
   return false;
 }
 
+const NO_GRAD = /(^|\.)(no_grad|inference_mode)\b/;
+
+/** Per analysis and scope, the ranges of its `with no_grad()`/`inference_mode()` statements: found once, not per call. */
+const noGradWiths = new WeakMap<Py, Map<number, { from: number; to: number }[]>>();
+
+function noGradWithsOf(py: Py, scope: SyntaxNode): { from: number; to: number }[] {
+  let byScope = noGradWiths.get(py);
+  if (!byScope) noGradWiths.set(py, (byScope = new Map()));
+  const key = scope.from * 16777216 + (scope.to - scope.from);
+  let ranges = byScope.get(key);
+  if (!ranges) {
+    ranges = findAll(scope, new Set(['WithStatement']))
+      .filter((w) => NO_GRAD.test(py.text(children(w)[1])))
+      .map((w) => ({ from: w.from, to: w.to }));
+    byScope.set(key, ranges);
+  }
+  return ranges;
+}
+
 function withoutGradients(py: Py, scope: SyntaxNode, call: SyntaxNode): boolean {
-  const grad = /(^|\.)(no_grad|inference_mode)\b/;
   if (scope.parent?.name === 'DecoratedStatement') {
     const decorators = children(scope.parent).filter((d) => d.name === 'Decorator');
-    if (decorators.some((d) => grad.test(py.text(d)))) return true;
+    if (decorators.some((d) => NO_GRAD.test(py.text(d)))) return true;
   }
-  for (const w of findAll(scope, new Set(['WithStatement'])))
-    if (grad.test(py.text(children(w)[1])) && (w.to > call.from || w.from > call.to)) return true;
-  return false;
+  return noGradWithsOf(py, scope).some((w) => w.to > call.from || w.from > call.to);
 }
 
 /** The model's definition in this file has batch norm (or, for a parameter, every dropout model of the file does). */
