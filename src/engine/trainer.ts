@@ -12,6 +12,7 @@ import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
 import { checkRate } from './nn/dropout';
 import { Network, type DenseLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
+import { restoreNetwork, saveNetwork, type TrainerCheckpoint } from './checkpoint';
 import { SeededRandom } from './random';
 import { layerActivationStats, layerMask, maskWidth } from './snapshot';
 
@@ -42,6 +43,9 @@ export interface Trainer {
     evalAccuracy?: number;
   };
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
+  /** A copy of the state between two steps; `restore` returns to it (replays scrub with these). */
+  checkpoint(): TrainerCheckpoint;
+  restore(checkpoint: TrainerCheckpoint): void;
 }
 
 export function createTrainer(spec: ModelSpec, data: Dataset, options: { kernels?: MatmulKernels } = {}): Trainer {
@@ -347,6 +351,39 @@ class MlpTrainer implements Trainer {
       mcAccuracy: correct / split.n,
       evalAccuracy: this.evaluate('validation', 'eval').accuracy!,
     };
+  }
+
+  checkpoint(): TrainerCheckpoint {
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      lr: this.lr,
+      cursor: this.cursor,
+      lastBatch: this.lastBatch,
+      order: this.order.slice(),
+      network: saveNetwork(this.net),
+      optimizer: this.optimizer.saveState(),
+      trainRandom: this.trainRandom.saveState(),
+      shuffleRandom: this.shuffleRandom.saveState(),
+    };
+  }
+
+  restore(c: TrainerCheckpoint): void {
+    this.step = c.step;
+    this.epoch = c.epoch;
+    this.lr = c.lr;
+    this.cursor = c.cursor;
+    this.lastBatch = c.lastBatch;
+    this.order.set(c.order);
+    restoreNetwork(this.net, c.network);
+    this.optimizer.restoreState(c.optimizer);
+    this.trainRandom.restoreState(c.trainRandom);
+    this.shuffleRandom.restoreState(c.shuffleRandom);
+    for (const info of this.layers) {
+      const l = this.net.layers[info.index]!;
+      info.mode = l.mode;
+      if (info.rate !== undefined && 'rate' in l) info.rate = l.rate;
+    }
   }
 
   weights(): { layer: number; W: Float32Array; b: Float32Array }[] {
