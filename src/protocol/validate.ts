@@ -13,6 +13,8 @@ const CONTROL_ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'step', 's
 const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'openConfig', 'showLogs'];
 const PANEL_CHARTS: readonly PanelChart[] = ['loss', 'accuracy'];
 const MAX_LAYER_INDEX = 1024;
+/** Largest step a seek may name (a run's own count is checked by the replay). */
+const MAX_SEEK_STEP = 1e9;
 const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
 /** The 8-byte PNG signature (89 50 4E 47 0D 0A 1A 0A) in base64, as the first 11 characters of the payload. */
 const PNG_SIGNATURE_BASE64 = 'iVBORw0KGgo';
@@ -80,6 +82,10 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
         value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string },
       };
     }
+    case 'seek':
+      if (!Number.isInteger(raw.step) || (raw.step as number) < 1 || (raw.step as number) > MAX_SEEK_STEP)
+        return fail(`seek: step must be an integer from 1 to ${MAX_SEEK_STEP}, got ${JSON.stringify(raw.step)}`);
+      return { ok: true, value: { type: 'seek', step: raw.step as number } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }

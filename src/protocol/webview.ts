@@ -2,7 +2,7 @@
  * Host <-> run panel messages. Everything arriving from a webview is untrusted: the host runs
  * `parseWebviewMessage` (validate.ts) before acting on it.
  */
-import type { EngineEvent, LayerInfo, Metrics } from './engine';
+import type { EngineEvent, LayerInfo, Metrics, ReplayFrame } from './engine';
 import type { LayerMode } from './modelSpec';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
@@ -48,7 +48,29 @@ export type HostToPanelMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
   /** Engine events in the order they happened (the host batches them, keeping only the latest picture of "now"). */
   | { type: 'engineBatch'; events: EngineEvent[] }
-  | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } };
+  | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } }
+  /** The timeline of a finished run: whether it can be scrubbed, and what the replay is doing. */
+  | { type: 'timeline'; timeline: TimelineState }
+  /** A replayed step: drawn into the mask and histogram views in place of the live ones. */
+  | { type: 'replayFrame'; frame: ReplayFrame };
+
+/**
+ * A finished run's timeline. `preparing`: the replay worker loads the data; `ready`: seekable (`step` the one
+ * shown); `replaying`: computing `step`; `unavailable`: `message` says why (data changed, an old record...).
+ */
+export interface TimelineState {
+  status: 'preparing' | 'ready' | 'replaying' | 'unavailable';
+  /** Steps of the run (0 while unknown). */
+  steps: number;
+  stepsPerEpoch: number;
+  step?: number;
+  message?: string;
+  /** The replay reached the end: true when its final weights are the recorded ones, bit for bit. */
+  verified?: boolean;
+}
+
+/** Mask columns a replayed step shows: the steps up to it. */
+export const REPLAY_PANEL_WINDOW = 60;
 
 /** Commands the panel can ask for, by name. The host maps each to a real command; nothing else is executed. */
 export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
@@ -71,4 +93,6 @@ export type PanelToHostMessage =
   | { type: 'setRate'; layer: number; rate: number }
   | { type: 'runCommand'; command: PanelCommand }
   /** Save a chart as a PNG file; `dataUrl` is the chart's `toBase64Image()`: `data:image/png;base64,...`. */
-  | { type: 'exportChart'; chart: PanelChart; dataUrl: string };
+  | { type: 'exportChart'; chart: PanelChart; dataUrl: string }
+  /** Scrub a finished run to this step (1-based; at most its step count). */
+  | { type: 'seek'; step: number };

@@ -58,13 +58,17 @@ export class RunRecorder implements vscode.Disposable {
       if (event.type === 'done') {
         const status = event.reason;
         void saved(
-          writer
-            .endTraining({
-              status,
-              ...(failure ? { message: failure } : {}),
-              ...(event.final ? { final: event.final } : {}),
-              ...(event.weights ? { weights: event.weights } : {}),
-            })
+          session
+            .replayInfo(event.step)
+            .then((replay) =>
+              writer.endTraining({
+                status,
+                ...(failure ? { message: failure } : {}),
+                ...(event.final ? { final: event.final } : {}),
+                ...(event.weights ? { weights: event.weights } : {}),
+                ...(event.step > 0 ? { replay } : {}),
+              }),
+            )
             .then(() => writer.finish(status, failure ? { message: failure } : {}))
             .then(() => writer.close())
             .then((outcome) => {
