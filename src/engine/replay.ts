@@ -52,6 +52,7 @@ export class Replay {
     for (const change of options.interventions) {
       if (!(Number.isInteger(change.step) && change.step >= 0))
         throw new RangeError(`An intervention's step must be a non-negative integer; got ${change.step}.`);
+      this.check(change);
       const at = this.changes.get(change.step);
       if (at) at.push(change);
       else this.changes.set(change.step, [change]);
@@ -124,6 +125,28 @@ export class Replay {
     for (let s = step - (step % this.checkpointEvery); s > 0; s -= this.checkpointEvery)
       if (this.checkpoints.has(s)) return s;
     return 0;
+  }
+
+  /** An intervention the model cannot take is refused before any training, never mid-replay. */
+  private check(change: RunIntervention): void {
+    const layers = this.trainer.layers;
+    const named = change.type === 'rate' ? [change.layer] : change.layers.map((l) => l.layer);
+    for (const layer of named)
+      if (!(Number.isInteger(layer) && layer >= 0 && layer < layers.length))
+        throw new RangeError(
+          `An intervention at step ${change.step} names layer ${layer}; the model has ${layers.length}.`,
+        );
+    if (change.type === 'rate') {
+      if (layers[change.layer]!.rate === undefined)
+        throw new RangeError(
+          `An intervention at step ${change.step} sets the rate of layer ${change.layer}, which has none.`,
+        );
+      if (!(change.rate >= 0 && change.rate < 1))
+        throw new RangeError(`An intervention at step ${change.step} sets rate ${change.rate}, outside [0, 1).`);
+    } else
+      for (const { mode } of change.layers)
+        if (mode !== 'train' && mode !== 'eval')
+          throw new RangeError(`An intervention at step ${change.step} sets mode ${String(mode)}.`);
   }
 
   private apply(change: RunIntervention): void {

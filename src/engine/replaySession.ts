@@ -98,12 +98,20 @@ export class ReplaySession {
     this.scheduled = true;
     this.host.schedule(() => {
       this.scheduled = false;
-      this.slice();
+      try {
+        this.slice();
+      } catch (error) {
+        // Nothing may escape a scheduled callback: it would take the worker down.
+        this.host.post({ type: 'error', code: 'internal', message: messageOf(error), fatal: true });
+        this.replay = undefined;
+        this.pending = undefined;
+      }
     });
   }
 
   private slice(): void {
-    const r = this.replay!;
+    const r = this.replay;
+    if (!r) return;
     const deadline = this.now() + SLICE_MS;
     const shouldYield = () => this.now() >= deadline;
     const seek = this.pending;
