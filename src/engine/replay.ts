@@ -117,7 +117,9 @@ export class Replay {
       if (t.step < step && shouldYield?.()) return undefined;
     }
     const masks: ReplayFrame['masks'] = [];
-    for (let s = from + 1; s <= step; s++) masks.push({ step: s, layers: this.recent.get(s)! });
+    // Copies: a frame's buffers are transferred to the host, and a later frame may show the same steps again.
+    for (let s = from + 1; s <= step; s++)
+      masks.push({ step: s, layers: this.recent.get(s)!.map((m) => ({ ...m, bits: m.bits.slice() })) });
     return { step, epoch: t.epoch, masks, activations: t.activationStats() };
   }
 

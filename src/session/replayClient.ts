@@ -18,13 +18,13 @@ export class ReplayClient {
   private failure: string | undefined;
   /** Resolves when the replay can seek, or with the reason it cannot (bad data, a crashed worker). */
   readonly ready: Promise<{ ok: true; ready: ReplayReady } | { ok: false; message: string }>;
-  /** Resolves when the replay reached the run's last step and compared it with the record (never, if it failed). */
-  readonly verified: Promise<ReplayVerified>;
+  /** Resolves when the replay reached the run's last step and compared it with the record; undefined if it failed. */
+  readonly verified: Promise<ReplayVerified | undefined>;
 
   constructor(location: WorkerLocation, start: ReplayStart) {
     this.worker = new EngineWorker(location);
     let settle: (value: { ok: true; ready: ReplayReady } | { ok: false; message: string }) => void = () => undefined;
-    let verified: (value: ReplayVerified) => void = () => undefined;
+    let verified: (value: ReplayVerified | undefined) => void = () => undefined;
     this.ready = new Promise((resolve) => (settle = resolve));
     this.verified = new Promise((resolve) => (verified = resolve));
     this.worker.onEvent((event) => {
@@ -35,11 +35,13 @@ export class ReplayClient {
         if (event.fatal) {
           this.failure ??= event.message;
           settle({ ok: false, message: event.message });
+          verified(undefined);
         }
         // A refused seek: nothing will answer the seeks waiting.
         for (const id of [...this.pending.keys()]) this.answer(id, undefined);
       } else if (event.type === 'done') {
         settle({ ok: false, message: this.failure ?? 'The replay worker ended.' });
+        verified(undefined);
         for (const id of [...this.pending.keys()]) this.answer(id, undefined);
       }
     });

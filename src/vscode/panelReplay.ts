@@ -81,7 +81,7 @@ export class PanelReplay implements vscode.Disposable {
       `Replay of ${source.name}: ${ready.ready.steps} steps, a checkpoint every ${ready.ready.checkpointEvery} (${Math.round(ready.ready.checkpointBytes / 1024)} KiB each)`,
     );
     void client.verified.then((v) => {
-      if (this.disposed) return;
+      if (this.disposed || !v) return;
       if (v.identical === false)
         this.unavailable(`This run does not replay exactly: ${v.message ?? 'its end differs.'}`);
       else if (v.identical) this.update({ ...this.timeline, verified: true });

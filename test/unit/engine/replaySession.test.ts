@@ -84,6 +84,13 @@ test("a replay worker answers the latest of a burst of seeks with the live masks
     for (const m of last.masks) assert.deepEqual([...m.layers[0]!.bits], run.masks.get(m.step)![0], `step ${m.step}`);
     // Step 22 was in eval mode: every unit kept.
     assert.equal(last.masks.at(-1)!.layers[0]!.realizedDropFraction, 0);
+    // Overlapping windows: the steps a frame showed (their buffers transferred) show again in the next one.
+    for (const n of [30, 32, 32]) {
+      const frame = (await client.seek(n, 8))!;
+      assert.equal(frame.masks.length, 8);
+      for (const m of frame.masks)
+        assert.deepEqual([...m.layers[0]!.bits], run.masks.get(m.step)![0], `step ${m.step}`);
+    }
     for (const n of [run.done.step, 1, 40, 39]) {
       const frame = (await client.seek(n, 1))!;
       assert.deepEqual([...frame.masks[0]!.layers[0]!.bits], run.masks.get(n)![0], `step ${n}`);
