@@ -53,6 +53,9 @@ export class PanelReplay implements vscode.Disposable {
       } catch (error) {
         return this.unavailable(`The run's data file ${shown} cannot be read: ${(error as Error).message}`);
       }
+      log().info(
+        `Replay of ${source.name}: ${shown} has sha256 ${found.sha256}, the run recorded ${source.info.data!.sha256}`,
+      );
       const problem = dataChangedProblem(shown, source.info.data!, found);
       if (problem) return this.unavailable(problem);
       csvPath = csv.fsPath;

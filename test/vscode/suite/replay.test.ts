@@ -15,7 +15,9 @@ suite('Replaying a finished run', () => {
     await vscode.workspace.fs.writeFile(
       config,
       new TextEncoder().encode(
-        example.replace('data/sensors.csv', 'data/sensors-replay-test.csv').replace(/epochs: \d+/, 'epochs: 12'),
+        example
+          .replace('csv: data/sensors.csv', 'csv: data/sensors-replay-test.csv')
+          .replace(/epochs: \d+/, 'epochs: 12'),
       ),
     );
     const events: EngineEvent[] = [];
@@ -77,7 +79,7 @@ suite('Replaying a finished run', () => {
     const text = new TextDecoder().decode(bytes);
     await vscode.workspace.fs.writeFile(
       csv,
-      new TextEncoder().encode(text.replace(/\d(?=\s*$)/, (d) => String((Number(d) + 1) % 10))),
+      new TextEncoder().encode(text.replace(/\d/, (d) => String((Number(d) + 1) % 10))),
     );
     await vscode.commands.executeCommand('dropoutLens.openRun', runId);
     const unavailable = await waitFor(
