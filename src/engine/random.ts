@@ -1,5 +1,13 @@
 import { BernoulliStream } from './kernels/bernoulli';
 
+/** Everything a SeededRandom's future draws depend on (a replay checkpoint restores it). */
+export interface RandomState {
+  words: [number, number, number, number];
+  spareNormal: number | undefined;
+  /** The mask stream's 16 words, once masks were drawn. */
+  masks: Uint32Array | undefined;
+}
+
 /** sfc32 seeded through splitmix32: small, fast, and the same stream on every platform. */
 export class SeededRandom {
   private a: number;
@@ -62,6 +70,24 @@ export class SeededRandom {
   bernoulli(keep: Uint8Array, n: number, p: number): number {
     this.masks ??= new BernoulliStream(() => this.nextU32());
     return this.masks.draw(keep, n, p);
+  }
+
+  saveState(): RandomState {
+    return {
+      words: [this.a, this.b, this.c, this.d],
+      spareNormal: this.spareNormal,
+      masks: this.masks?.state.slice(),
+    };
+  }
+
+  restoreState(state: RandomState): void {
+    if (state.masks) {
+      // Creating the stream draws its seed words from this one: the words are set after it.
+      this.masks ??= new BernoulliStream(() => this.nextU32());
+      this.masks.state.set(state.masks);
+    } else this.masks = undefined;
+    [this.a, this.b, this.c, this.d] = state.words;
+    this.spareNormal = state.spareNormal;
   }
 
   /** Integer in [0, n). */

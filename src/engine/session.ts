@@ -155,7 +155,11 @@ export class EngineSession {
         return;
       case 'setMode':
         trainer.setMode(command.layer, command.mode);
-        this.post({ type: 'modes', layers: trainer.layers.map((l) => ({ layer: l.index, mode: l.mode })) });
+        this.post({
+          type: 'modes',
+          layers: trainer.layers.map((l) => ({ layer: l.index, mode: l.mode })),
+          step: trainer.step,
+        });
         return;
       case 'setRate':
         if (!isDropRate(command.rate)) {
@@ -168,7 +172,7 @@ export class EngineSession {
           return;
         }
         trainer.setRate(command.layer, command.rate);
-        this.post({ type: 'rate', layer: command.layer, rate: command.rate });
+        this.post({ type: 'rate', layer: command.layer, rate: command.rate, step: trainer.step });
         return;
       default:
         this.post({

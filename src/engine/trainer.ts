@@ -21,6 +21,7 @@ import { checkRate } from './nn/dropout';
 import { Network, type DenseLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
 import { predictPasses, type Predictions } from './predict';
+import { restoreNetwork, saveNetwork, type TrainerCheckpoint } from './checkpoint';
 import { SeededRandom } from './random';
 import { layerActivationStats, layerMask, maskWidth } from './snapshot';
 
@@ -46,6 +47,9 @@ export interface Trainer {
   /** Passes over the validation split (or the given rows) with the layers in the request's modes. */
   predict(request: PredictRequest): Predictions;
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
+  /** A copy of the state between two steps; `restore` returns to it (replays scrub with these). */
+  checkpoint(): TrainerCheckpoint;
+  restore(checkpoint: TrainerCheckpoint): void;
 }
 
 export interface PredictRequest {
@@ -338,6 +342,39 @@ class MlpTrainer implements Trainer {
       keepPasses: request.perPass ?? false,
       ...(validation ? { labels: split.y } : {}),
     });
+  }
+
+  checkpoint(): TrainerCheckpoint {
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      lr: this.lr,
+      cursor: this.cursor,
+      lastBatch: this.lastBatch,
+      order: this.order.slice(),
+      network: saveNetwork(this.net),
+      optimizer: this.optimizer.saveState(),
+      trainRandom: this.trainRandom.saveState(),
+      shuffleRandom: this.shuffleRandom.saveState(),
+    };
+  }
+
+  restore(c: TrainerCheckpoint): void {
+    this.step = c.step;
+    this.epoch = c.epoch;
+    this.lr = c.lr;
+    this.cursor = c.cursor;
+    this.lastBatch = c.lastBatch;
+    this.order.set(c.order);
+    restoreNetwork(this.net, c.network);
+    this.optimizer.restoreState(c.optimizer);
+    this.trainRandom.restoreState(c.trainRandom);
+    this.shuffleRandom.restoreState(c.shuffleRandom);
+    for (const info of this.layers) {
+      const l = this.net.layers[info.index]!;
+      info.mode = l.mode;
+      if (info.rate !== undefined && 'rate' in l) info.rate = l.rate;
+    }
   }
 
   weights(): { layer: number; W: Float32Array; b: Float32Array }[] {

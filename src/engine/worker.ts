@@ -5,8 +5,9 @@
  * `release` (or the host terminates it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineCommand } from '../protocol/engine';
+import type { EngineCommand, EngineEvent } from '../protocol/engine';
 import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from './data/files';
+import { ReplaySession } from './replaySession';
 import { EngineSession } from './session';
 
 const port = parentPort;
@@ -15,17 +16,24 @@ if (!port) throw new Error('worker.ts runs as a worker thread: start it with new
 const shared = (workerData as { interrupt?: unknown } | null)?.interrupt;
 const interrupt = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
 
-const session = new EngineSession({
-  post: (event, transfer) => port.postMessage(event, transfer ?? []),
-  schedule: (fn) => setImmediate(fn),
+const host = {
+  post: (event: EngineEvent, transfer?: ArrayBuffer[]) => port.postMessage(event, transfer ?? []),
+  schedule: (fn: () => void) => setImmediate(fn),
   interrupted: () => (interrupt ? Atomics.load(interrupt, 0) !== 0 : false),
   // A dataset named by path: streamed from disk into float32 blocks (a regular file within its limit only).
-  readFile: (path, onChunk) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, onChunk),
-});
+  readFile: (path: string, onChunk: (bytes: Uint8Array, totalBytes: number) => void) =>
+    streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, onChunk),
+};
+const session = new EngineSession(host);
+/** A finished run's replay (`replay`, `seek`), made on its first command. */
+let replay: ReplaySession | undefined;
 
 port.on('message', (command: EngineCommand) => {
   if (interrupt && (command.type === 'stop' || command.type === 'pause')) Atomics.store(interrupt, 0, 0);
-  session.handle(command);
-  // Released: nothing is left to answer, so the thread ends (its `released` event is posted first).
-  if (command.type === 'release') port.close();
+  if (command.type === 'replay' || command.type === 'seek') (replay ??= new ReplaySession(host)).handle(command);
+  else {
+    session.handle(command);
+    // Released: nothing is left to answer, so the thread ends (its `released` event is posted first).
+    if (command.type === 'release') port.close();
+  }
 });

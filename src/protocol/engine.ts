@@ -46,7 +46,8 @@ export type EngineCommand =
    */
   | PredictCommand
   /** Frees a finished session's model; afterwards every command but `start` is refused. A worker then exits. */
-  | { type: 'release' };
+  | { type: 'release' }
+  | ReplayCommand;
 
 /**
  * How the layers run during a prediction's passes: every layer in its own current mode (`own`), all in
@@ -77,6 +78,57 @@ export const MAX_PREDICT_PASSES = 10_000;
 export const MAX_PREDICT_ROWS = 1_000_000;
 /** Most values one `predict` may send as inputs, or answer with in `perPass` (256 MiB of float32). */
 export const MAX_PREDICT_VALUES = 1 << 26;
+
+/**
+ * A change made while a run trained, as its record keeps it: applied after `step` training steps (0: before the
+ * first). `modes` holds every layer's mode after the change, as the engine's `modes` event reported it.
+ */
+export type RunIntervention =
+  | { type: 'modes'; step: number; layers: { layer: number; mode: LayerMode }[] }
+  | { type: 'rate'; step: number; layer: number; rate: number };
+
+/** Most mask columns a replay frame carries (the steps up to the one sought). */
+export const REPLAY_MAX_WINDOW = 120;
+
+/**
+ * A replay session (src/engine/replaySession.ts) in a worker of its own: `replay` retrains a finished run from its
+ * seed, applying its recorded interventions; `seek` asks for the masks and activations at a step. Seeks supersede
+ * each other: only the latest is answered.
+ */
+export type ReplayCommand =
+  | {
+      type: 'replay';
+      version: typeof ENGINE_PROTOCOL_VERSION;
+      spec: ModelSpec;
+      /** The CSV as for `start`: text, bytes or a path the engine reads itself. */
+      csvText?: string;
+      csvBytes?: Uint8Array;
+      csvPath?: string;
+      /** Steps the run took. */
+      steps: number;
+      interventions: RunIntervention[];
+      /** The run's final weights (dense layers, as `done` reported them): the replay's end is compared with them. */
+      weights?: { layer: number; W: Float32Array; b: Float32Array }[];
+      /** Steps between checkpoints; default from a memory budget. */
+      checkpointEvery?: number;
+    }
+  | {
+      type: 'seek';
+      requestId: string;
+      step: number;
+      /** Mask columns wanted: the steps step-window+1..step (default 1, at most REPLAY_MAX_WINDOW). */
+      window?: number;
+    };
+
+/** The masks and activations of one replayed step, as the live stream sent them, and the masks of the steps before it. */
+export interface ReplayFrame {
+  step: number;
+  /** Completed epochs at that step. */
+  epoch: number;
+  /** Oldest first, the last one `step`'s. */
+  masks: { step: number; layers: LayerMask[] }[];
+  activations: LayerActivationStats[];
+}
 
 export interface LayerInfo {
   index: number;
@@ -174,8 +226,9 @@ export type EngineEvent =
       /** Measured with dropout on: what forgetting `model.eval()` would report. */
       validationTrainMode: Metrics;
     }
-  | { type: 'modes'; layers: { layer: number; mode: LayerMode }[] }
-  | { type: 'rate'; layer: number; rate: number }
+  /** `step`: the training steps done when the change took effect (a replay applies it there). */
+  | { type: 'modes'; layers: { layer: number; mode: LayerMode }[]; step?: number }
+  | { type: 'rate'; layer: number; rate: number; step?: number }
   | {
       type: 'boundary';
       epoch: number;
@@ -191,6 +244,19 @@ export type EngineEvent =
     }
   | PredictionEvent
   | { type: 'released' }
+  | {
+      type: 'replayReady';
+      steps: number;
+      stepsPerEpoch: number;
+      checkpointEvery: number;
+      checkpointBytes: number;
+    }
+  | { type: 'replayFrame'; requestId: string; frame: ReplayFrame }
+  /**
+   * The replay reached the run's last step: `identical` when its weights equal the recorded final weights bit for
+   * bit (undefined when the run recorded none), so every replayed step is the step as it was.
+   */
+  | { type: 'replayVerified'; step: number; identical: boolean | undefined; message?: string }
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
   | {

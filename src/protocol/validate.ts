@@ -19,6 +19,8 @@ const PANEL_CHARTS: readonly PanelChart[] = ['loss', 'accuracy'];
 const MAX_LAYER_INDEX = 1024;
 const PREDICT_MODES: readonly PredictMode[] = ['own', 'eval', 'train', 'mc'];
 const MAX_REQUEST_ID = 200;
+/** Largest step a seek may name (a run's own count is checked by the replay). */
+const MAX_SEEK_STEP = 1e9;
 const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
 /** The 8-byte PNG signature (89 50 4E 47 0D 0A 1A 0A) in base64, as the first 11 characters of the payload. */
 const PNG_SIGNATURE_BASE64 = 'iVBORw0KGgo';
@@ -93,6 +95,10 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
           `predict: passes must be an integer from 2 to ${MAX_PANEL_MC_PASSES}, got ${JSON.stringify(raw.passes)}`,
         );
       return { ok: true, value: { type: 'predict', passes: raw.passes as number } };
+    case 'seek':
+      if (!Number.isInteger(raw.step) || (raw.step as number) < 1 || (raw.step as number) > MAX_SEEK_STEP)
+        return fail(`seek: step must be an integer from 1 to ${MAX_SEEK_STEP}, got ${JSON.stringify(raw.step)}`);
+      return { ok: true, value: { type: 'seek', step: raw.step as number } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }

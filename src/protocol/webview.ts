@@ -2,7 +2,7 @@
  * Host <-> run panel messages. Everything arriving from a webview is untrusted: the host runs
  * `parseWebviewMessage` (validate.ts) before acting on it.
  */
-import type { EngineEvent, LayerInfo, Metrics } from './engine';
+import type { EngineEvent, LayerInfo, Metrics, ReplayFrame } from './engine';
 import type { LayerMode } from './modelSpec';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
@@ -50,7 +50,11 @@ export type HostToPanelMessage =
   | { type: 'engineBatch'; events: EngineEvent[] }
   | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } }
   /** The answer to the panel's `predict`: the figures, or why there are none. */
-  | { type: 'monteCarlo'; result?: MonteCarloSummary; error?: string };
+  | { type: 'monteCarlo'; result?: MonteCarloSummary; error?: string }
+  /** The timeline of a finished run: whether it can be scrubbed, and what the replay is doing. */
+  | { type: 'timeline'; timeline: TimelineState }
+  /** A replayed step: drawn into the mask and histogram views in place of the live ones. */
+  | { type: 'replayFrame'; frame: ReplayFrame };
 
 /** Monte Carlo dropout on the session's model (held after the run, or between steps), over the validation split. */
 export interface MonteCarloSummary {
@@ -64,6 +68,24 @@ export interface MonteCarloSummary {
 
 /** Most Monte Carlo passes the panel may ask for. */
 export const MAX_PANEL_MC_PASSES = 1000;
+
+/**
+ * A finished run's timeline. `preparing`: the replay worker loads the data; `ready`: seekable (`step` the one
+ * shown); `replaying`: computing `step`; `unavailable`: `message` says why (data changed, an old record...).
+ */
+export interface TimelineState {
+  status: 'preparing' | 'ready' | 'replaying' | 'unavailable';
+  /** Steps of the run (0 while unknown). */
+  steps: number;
+  stepsPerEpoch: number;
+  step?: number;
+  message?: string;
+  /** The replay reached the end: true when its final weights are the recorded ones, bit for bit. */
+  verified?: boolean;
+}
+
+/** Mask columns a replayed step shows: the steps up to it. */
+export const REPLAY_PANEL_WINDOW = 60;
 
 /** Commands the panel can ask for, by name. The host maps each to a real command; nothing else is executed. */
 export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
@@ -88,4 +110,6 @@ export type PanelToHostMessage =
   /** Save a chart as a PNG file; `dataUrl` is the chart's `toBase64Image()`: `data:image/png;base64,...`. */
   | { type: 'exportChart'; chart: PanelChart; dataUrl: string }
   /** Monte Carlo dropout on the session's model; `passes` absent: the config's `mcSamples`, else the setting. */
-  | { type: 'predict'; passes?: number };
+  | { type: 'predict'; passes?: number }
+  /** Scrub a finished run to this step (1-based; at most its step count). */
+  | { type: 'seek'; step: number };

@@ -8,6 +8,7 @@
  */
 import type { Metrics } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
+import type { RunReplayInfo } from './replayFormat';
 
 export const RUN_FORMAT = 'dropout-lens/run@1';
 export const RUN_FORMAT_PREFIX = 'dropout-lens/run@';
@@ -67,6 +68,8 @@ export interface TrainingRecord {
   epochs: RunEpoch[];
   final?: FinalMetrics;
   weights?: EncodedLayerWeights[];
+  /** What a replay of this training needs (src/runs/replayInfo.ts); absent in records from before replays. */
+  replay?: RunReplayInfo;
 }
 
 export interface RunMember extends TrainingRecord {

@@ -11,3 +11,4 @@ export * from './compare';
 export * from './probe';
 export * from './probeView';
 export * from './probeTail';
+export * from './replayInfo';

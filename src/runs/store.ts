@@ -33,6 +33,7 @@ import {
   type TrainingRecord,
 } from './format';
 import { parseProbeRun, type ProbeRunRecord } from './probe';
+import type { RunReplayInfo } from './replayFormat';
 import { RunSaveError, saveErrorOf } from './saveErrors';
 
 export interface RunFileSystem {
@@ -166,6 +167,7 @@ export interface TrainingEnd {
   message?: string;
   final?: FinalMetrics | { train: Metrics; validation: Metrics; validationTrainMode?: Metrics };
   weights?: readonly LayerWeights[];
+  replay?: RunReplayInfo;
 }
 
 let tempCounter = 0;
@@ -282,6 +284,7 @@ export class RunWriter {
     else delete t.message;
     if (end.final) t.final = copyFinal(end.final);
     if (end.weights) t.weights = encodeWeights(end.weights);
+    if (end.replay) t.replay = structuredClone(end.replay);
     return this.save();
   }
 

@@ -4,6 +4,7 @@ import {
   compareRuns,
   exportRunCsv,
   exportRunJson,
+  replaySourceOf,
   type RunComparison,
   type RunListEntry,
   type RunRecord,
@@ -72,7 +73,7 @@ export function registerRunCommands(
       }
       const record = id && (await readRun(id));
       if (!record) return undefined;
-      RunPanel.createOrShow(extensionUri, controller).showSnapshot(recordSnapshot(record));
+      RunPanel.createOrShow(extensionUri, controller).showSnapshot(recordSnapshot(record), replaySourceOf(record));
       return record.id;
     }),
     vscode.commands.registerCommand('dropoutLens.exportRun', async (arg?: unknown) => {

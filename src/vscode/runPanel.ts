@@ -16,8 +16,10 @@ import type {
   PanelToHostMessage,
 } from '../protocol/webview';
 import { meanVarianceOf } from '../experiments/predictionStats';
+import type { ReplaySourceResult } from '../runs';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
+import { PanelReplay } from './panelReplay';
 import type { RunController } from './runController';
 import { trainingSettings } from './settings';
 import type { TrainingSession } from './trainingSession';
@@ -33,6 +35,8 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   /** A saved run being shown instead of the live session, until the next session starts. */
   private shown: PanelSnapshot | undefined;
+  /** The timeline of the finished run on show (live just ended, or saved). */
+  private replay: PanelReplay | undefined;
   private readonly batcher = new EngineEventBatcher((events) => this.post({ type: 'engineBatch', events }));
   /** What the panel has sent us, for tests and for the log. */
   readonly received: PanelToHostMessage[] = [];
@@ -108,20 +112,49 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
-  /** Shows a saved run (or any snapshot) until the next training session starts. */
-  showSnapshot(snapshot: PanelSnapshot): void {
+  /** Shows a saved run (or any snapshot) until the next training session starts; `replay`: its timeline. */
+  showSnapshot(snapshot: PanelSnapshot, replay?: ReplaySourceResult): void {
     this.shown = snapshot;
     this.panel.title = `Dropout Lens: ${snapshot.name}`;
     this.post({ type: 'snapshot', snapshot });
+    this.startReplay(replay);
+  }
+
+  /** The timeline of the run on show, for tests. */
+  get timeline(): PanelReplay | undefined {
+    return this.replay;
+  }
+
+  private startReplay(source: ReplaySourceResult | undefined): void {
+    this.replay?.dispose();
+    this.replay = source && new PanelReplay(source, this.extensionUri.fsPath, (message) => this.post(message));
   }
 
   private attach(session: TrainingSession): void {
     this.shown = undefined;
+    this.startReplay(undefined);
     this.batcher.clear();
     for (const d of this.sessionSubscriptions) d.dispose();
     this.panel.title = `Dropout Lens: ${session.spec.name}`;
     this.sessionSubscriptions = [
-      session.onEvent((event) => this.forward(event)),
+      session.onEvent((event) => {
+        this.forward(event);
+        // A finished run can be scrubbed through: its timeline starts once its last events are on their way.
+        if (event.type === 'done' && event.step > 0 && !this.shown)
+          void session.replayInfo(event.step).then((info) => {
+            if (this.controller.session !== session || this.shown) return;
+            this.startReplay({
+              ok: true,
+              source: {
+                name: session.spec.name,
+                spec: session.spec,
+                info,
+                ...(session.weights ? { weights: session.weights } : {}),
+                configPath: session.configUri.fsPath,
+              },
+            });
+          });
+      }),
       session.onStatus((status) => {
         if (!this.shown)
           this.post({ type: 'status', status, ...(session.message !== undefined ? { message: session.message } : {}) });
@@ -162,6 +195,7 @@ export class RunPanel implements vscode.Disposable {
         this.ready = true;
         if (this.shown) this.post({ type: 'snapshot', snapshot: this.shown });
         else if (session) this.post({ type: 'snapshot', snapshot: session.snapshot() });
+        if (this.shown || session) for (const m of this.replay?.messages() ?? []) this.post(m);
         else
           this.post({
             type: 'status',
@@ -187,6 +221,10 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'exportChart':
         void this.exportChart(message.chart, message.dataUrl);
+        break;
+      case 'seek':
+        if (this.replay) void this.replay.seek(message.step);
+        else log().warn('Ignored a seek from the run panel: no finished run is on show');
         break;
       case 'predict':
         if (this.shown) {
@@ -271,6 +309,8 @@ export class RunPanel implements vscode.Disposable {
 
   dispose(): void {
     if (RunPanel.current === this) RunPanel.current = undefined;
+    this.replay?.dispose();
+    this.replay = undefined;
     this.batcher.clear();
     this.panel.dispose();
     for (const d of this.disposables) d.dispose();

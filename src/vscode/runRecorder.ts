@@ -3,6 +3,7 @@
  * or closing VS Code loses at most the epoch in progress.
  */
 import * as vscode from 'vscode';
+import type { EngineEvent } from '../protocol/engine';
 import { RunStore, type RunWriter } from '../runs';
 import { log } from './log';
 import { saveFailureReporter, warnSaving } from './saveWarnings';
@@ -32,6 +33,10 @@ export class RunRecorder implements vscode.Disposable {
     if (!store) return;
     let writer: RunWriter;
     const what = `run ${session.runId}`;
+    // A small run can end before its first record is on disk: its events wait here until the writer exists.
+    const early: EngineEvent[] = [];
+    let handle: ((event: EngineEvent) => void) | undefined;
+    const subscription = session.onEvent((event) => (handle ? handle(event) : early.push(event)));
     try {
       writer = await store.create({
         kind: 'train',
@@ -44,6 +49,7 @@ export class RunRecorder implements vscode.Disposable {
       const message = error instanceof Error ? error.message : String(error);
       log().error(`Cannot save ${what}: ${message}`);
       warnSaving(`this training will not be saved: ${message}`);
+      subscription.dispose();
       return;
     }
     let failure: string | undefined;
@@ -52,19 +58,23 @@ export class RunRecorder implements vscode.Disposable {
       p.then(() => {
         if (writer.lastWriteSaved) this.saved.fire(session.runId);
       });
-    session.onEvent((event) => {
+    handle = (event) => {
       if (event.type === 'epoch') void saved(writer.addEpoch(event));
       if (event.type === 'error' && event.fatal) failure = event.message;
       if (event.type === 'done') {
         const status = event.reason;
         void saved(
-          writer
-            .endTraining({
-              status,
-              ...(failure ? { message: failure } : {}),
-              ...(event.final ? { final: event.final } : {}),
-              ...(event.weights ? { weights: event.weights } : {}),
-            })
+          session
+            .replayInfo(event.step)
+            .then((replay) =>
+              writer.endTraining({
+                status,
+                ...(failure ? { message: failure } : {}),
+                ...(event.final ? { final: event.final } : {}),
+                ...(event.weights ? { weights: event.weights } : {}),
+                ...(event.step > 0 ? { replay } : {}),
+              }),
+            )
             .then(() => writer.finish(status, failure ? { message: failure } : {}))
             .then(() => writer.close())
             .then((outcome) => {
@@ -76,7 +86,8 @@ export class RunRecorder implements vscode.Disposable {
             }),
         );
       }
-    });
+    };
+    for (const event of early.splice(0)) handle(event);
   }
 
   dispose(): void {

@@ -5,11 +5,20 @@
  * the trained model for `predict` until the session is disposed, which releases it.
  */
 import * as vscode from 'vscode';
-import type { EngineCommand, EngineEvent, LayerInfo, PredictCommand, PredictionEvent } from '../protocol/engine';
+import type {
+  EngineCommand,
+  EngineEvent,
+  LayerInfo,
+  PredictCommand,
+  PredictionEvent,
+  RunIntervention,
+} from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
 import { formatBytes } from '../engine/data/files';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
+import { identifyBytes, identifyFile } from '../session/dataIdentity';
+import { REPLAY_WORKERS, type DataIdentity, type LayerWeights, type RunReplayInfo } from '../runs';
 
 export interface SessionOptions {
   spec: ModelSpec;
@@ -49,10 +58,22 @@ export class TrainingSession implements vscode.Disposable {
   private readonly pending = new Map<string, { resolve(e: PredictionEvent): void; reject(e: Error): void }>();
   private requests = 0;
   private released = false;
+  /** What a replay of this run needs: the changes made while it trained, at their steps, and the data's identity. */
+  private readonly interventions: RunIntervention[] = [];
+  private readonly dataIdentity: Promise<DataIdentity | undefined>;
+  /** The final weights, once done. */
+  weights: LayerWeights[] | undefined;
 
   constructor(options: SessionOptions) {
     this.spec = options.spec;
     this.configUri = options.configUri;
+    // Hashed before the bytes are transferred to the worker; a file is hashed as the worker reads it.
+    this.dataIdentity =
+      options.csvBytes !== undefined
+        ? Promise.resolve(identifyBytes(options.csvBytes))
+        : options.csvPath !== undefined
+          ? identifyFile(options.csvPath).catch(() => undefined)
+          : Promise.resolve(undefined);
     this.worker = new EngineWorker(locateEngineWorker(options.extensionPath), { hold: true });
     this.worker.onEvent((event) => this.handle(event));
     this.worker.send({
@@ -79,6 +100,12 @@ export class TrainingSession implements vscode.Disposable {
 
   whenDone(): Promise<Extract<EngineEvent, { type: 'done' }>> {
     return this.worker.whenDone();
+  }
+
+  /** The record's `replay` field for a run that ended after `steps` steps. */
+  async replayInfo(steps: number): Promise<RunReplayInfo> {
+    const data = await this.dataIdentity;
+    return { steps, interventions: [...this.interventions], ...(data ? { data } : {}), workers: REPLAY_WORKERS };
   }
 
   /** Inference on the model: while it trains, or held after the run (until dispose). */
@@ -164,12 +191,16 @@ export class TrainingSession implements vscode.Disposable {
         this.lastPictures.set(event.type, event);
         break;
       case 'modes':
+        if (event.step !== undefined)
+          this.interventions.push({ type: 'modes', step: event.step, layers: event.layers });
         for (const { layer, mode } of event.layers) {
           const info = this.layers.find((l) => l.index === layer);
           if (info) info.mode = mode;
         }
         break;
       case 'rate': {
+        if (event.step !== undefined)
+          this.interventions.push({ type: 'rate', step: event.step, layer: event.layer, rate: event.rate });
         const info = this.layers.find((l) => l.index === event.layer);
         if (info) info.rate = event.rate;
         break;
@@ -190,6 +221,8 @@ export class TrainingSession implements vscode.Disposable {
           this.message = event.step !== undefined ? `${event.message} (step ${event.step})` : event.message;
         break;
       case 'done':
+        this.step = event.step;
+        this.weights = event.weights;
         this.setStatus(event.reason, event.reason === 'failed' ? (this.message ?? 'Training failed.') : undefined);
         break;
       default:

@@ -8,6 +8,8 @@ import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { parseWebviewMessage } from '../../src/protocol/validate.ts';
 import { EngineSession } from '../../src/engine/session.ts';
 import { meanVarianceOf } from '../../src/experiments/predictionStats.ts';
+import { loadDataset } from '../../src/engine/data/index.ts';
+import { Replay } from '../../src/engine/replay.ts';
 import {
   root,
   ensurePanelBuilt,
@@ -313,6 +315,71 @@ await test('the decision boundary is drawn over the training points, each in its
   // Points can overlap a neighbour of the other class; nearly all must show their own colour.
   const own = centres.filter((c, i) => colours[c.label].every((v, k) => Math.abs(v - pixels[i][k]) <= 2)).length;
   assert.ok(own >= 16, `${own} of ${centres.length} points in their class colour`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+await test('a finished run scrubs with the timeline slider: arrow keys, one debounced seek, the replayed step drawn', async () => {
+  const { page, problems, deliver } = await openPanel();
+  const spec = moons(32);
+  const steps = 40;
+  const replay = new Replay(spec, loadDataset(spec.data, spec.seed), { steps, interventions: [] });
+  await deliver({ type: 'snapshot', snapshot: { ...snapshot, status: 'completed', step: steps } });
+  assert.equal(await page.locator('#timeline').isHidden(), true, 'no timeline until the host offers one');
+  const timeline = (t) => deliver({ type: 'timeline', timeline: { stepsPerEpoch: replay.stepsPerEpoch, steps, ...t } });
+  await timeline({ status: 'preparing' });
+  assert.equal(await page.locator('#timeline-step').isDisabled(), true);
+  assert.equal(await page.locator('#timeline-note').innerText(), 'preparing the replay…');
+  await timeline({ status: 'ready', step: steps });
+  const slider = page.locator('#timeline-step');
+  assert.equal(await slider.isDisabled(), false);
+  assert.equal(await slider.getAttribute('max'), String(steps));
+  assert.equal(await slider.inputValue(), String(steps));
+  // Three presses of the left arrow name the step at once, and send one seek once the slider rests.
+  await slider.focus();
+  for (let i = 0; i < 3; i++) await slider.press('ArrowLeft');
+  assert.match(await page.locator('#timeline-label').innerText(), /^step 37 of 40 · epoch \d+$/);
+  assert.equal(await page.evaluate(() => window.__posted.filter((m) => m.type === 'seek').length), 0, 'debounced');
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'seek'));
+  await page.waitForTimeout(200);
+  const seeks = await page.evaluate(() => window.__posted.filter((m) => m.type === 'seek'));
+  assert.deepEqual(seeks, [{ type: 'seek', step: 37 }]);
+  assert.deepEqual(parseWebviewMessage(seeks[0]), { ok: true, value: { type: 'seek', step: 37 } });
+  await timeline({ status: 'replaying', step: 37 });
+  assert.equal(await page.locator('#timeline-note').innerText(), 'replaying…');
+  // The host's frame: the real replay's step 37, with the masks of the steps before it.
+  const frame = replay.seek(37, 60);
+  await deliver({ type: 'replayFrame', frame });
+  await timeline({ status: 'ready', step: 37, verified: true });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  const column = await page.evaluate(() => {
+    const c = document.querySelector('#layer-1 canvas.heatmap');
+    const d = c.getContext('2d').getImageData(c.width - 1, 0, 1, c.height).data;
+    return Array.from({ length: c.height }, (_, u) => d[4 * u] === 0x37);
+  });
+  const mask = frame.masks.at(-1).layers.find((m) => m.layer === 1);
+  assert.equal(frame.masks.at(-1).step, 37);
+  assert.deepEqual(
+    column,
+    Array.from({ length: mask.units }, (_, u) => ((mask.bits[u >> 3] >> (u & 7)) & 1) === 1),
+  );
+  const a = frame.activations.find((x) => x.layer === 1);
+  assert.match(
+    await page.locator('#layer-1 .expectation').innerText(),
+    new RegExp(`mean before ${a.expectation.undroppedMean.toFixed(3)}`),
+  );
+  assert.match(await page.locator('#progress').innerText(), /step 37/);
+  assert.match(await page.locator('#timeline-note').innerText(), /bit for bit/);
+  await page.screenshot({ path: join(shots, 'panel-timeline.png'), fullPage: true });
+  // Home jumps to the first step.
+  await slider.press('Home');
+  await page.waitForFunction(() => window.__posted.filter((m) => m.type === 'seek').length === 2);
+  assert.deepEqual(await page.evaluate(() => window.__posted.at(-1)), { type: 'seek', step: 1 });
+  // A run that cannot be replayed says why, and its slider does nothing.
+  await timeline({ status: 'unavailable', step: 1, message: 'The data file data/x.csv changed since this run.' });
+  assert.equal(await slider.isDisabled(), true);
+  assert.equal(await page.locator('#timeline-note').innerText(), 'The data file data/x.csv changed since this run.');
+  assert.equal(await page.locator('#timeline-note').getAttribute('role'), 'status');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -67,6 +67,13 @@ export class MaskHeatmap {
     this.dirty = true;
   }
 
+  /** Forgets every column (a replayed step draws its own history). */
+  clear(): void {
+    this.pixels.fill(this.empty);
+    this.next = 0;
+    this.dirty = true;
+  }
+
   /** Paints the picture if it changed, oldest column on the left: the ring from `next` on, then up to `next`. */
   flush(): void {
     if (!this.dirty) return;

@@ -3,7 +3,7 @@
  * stream. Drawing is coalesced into animation frames: however many masks and statistics arrive in between, a
  * frame paints each heatmap's new columns at once and each layer's latest histogram and figures.
  */
-import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
+import type { EngineEvent, LayerInfo, ReplayFrame } from '../../src/protocol/engine';
 import type {
   HostToPanelMessage,
   MonteCarloSummary,
@@ -17,12 +17,15 @@ import { MaskHeatmap } from './heatmap';
 import { drawBoundary, drawHistogram } from './plots';
 import { createPanelStore, type LayerView } from './state';
 import { readTheme, watchTheme } from './theme';
+import { Timeline } from './timeline';
 import { post, vscode } from './vscodeApi';
 
 const app = document.getElementById('app')!;
 const store = createPanelStore(readTheme());
 /** The pending animation frame (0: none): drawing's own bookkeeping, not panel state. */
 let frame = 0;
+/** The finished run's timeline; a new one with every snapshot. */
+let timeline: Timeline | undefined;
 
 const el = <K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -131,7 +134,16 @@ function render(s: PanelSnapshot): void {
     s.inputDim === 2 && s.task === 'classification'
       ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)]
       : [];
-  app.append(header, ...(probe ? [] : [controls, monteCarlo]), banner, masks, ...(probe ? [] : [curves]), ...extras);
+  timeline = new Timeline((step) => post({ type: 'seek', step }));
+  app.append(
+    header,
+    ...(probe ? [] : [controls, monteCarlo]),
+    banner,
+    timeline.element,
+    masks,
+    ...(probe ? [] : [curves]),
+    ...extras,
+  );
   const { theme } = store.state;
   store.update({
     snapshot: s,
@@ -316,6 +328,28 @@ function updateProgress(step: number, stepsPerSecond: number, epoch: number): vo
     p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
 }
 
+/** A replayed step: its masks (and those of the steps before it) and its activations, in the usual views. */
+function showReplayed(f: ReplayFrame): void {
+  const { layers } = store.state;
+  for (const view of layers.values()) view.heatmap.clear();
+  for (const column of Array.isArray(f.masks) ? f.masks : []) {
+    for (const m of Array.isArray(column.layers) ? column.layers : []) {
+      const view = layers.get(m.layer);
+      const bits = toBytes(m.bits);
+      if (!view || !bits || bits.length * 8 < Math.min(view.heatmap.units, m.units)) continue;
+      view.heatmap.push(bits, false);
+      view.realizedDrop = m.realizedDropFraction;
+    }
+  }
+  for (const a of Array.isArray(f.activations) ? f.activations : []) {
+    const view = layers.get(a.layer);
+    if (view) view.activations = a;
+  }
+  timeline?.shown(f.step, f.epoch);
+  updateProgress(f.step, 0, f.epoch);
+  scheduleDraw();
+}
+
 function apply(event: EngineEvent): void {
   const { layers, theme } = store.state;
   switch (event.type) {
@@ -421,6 +455,9 @@ window.addEventListener('message', (e: MessageEvent) => {
       else showMonteCarlo(`Monte Carlo dropout: ${String(message.error ?? 'no answer')}`, true);
     } else if (message.type === 'engineBatch' && store.state.snapshot && Array.isArray(message.events))
       for (const event of message.events) apply(event);
+    else if (message.type === 'timeline' && store.state.snapshot && message.timeline)
+      timeline?.update(message.timeline);
+    else if (message.type === 'replayFrame' && store.state.snapshot && message.frame) showReplayed(message.frame);
   } catch (error) {
     console.warn('Dropout Lens panel skipped a malformed message', error);
   }

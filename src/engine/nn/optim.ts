@@ -9,6 +9,14 @@ export interface Parameter {
 
 export interface Optimizer {
   step(lr: number): void;
+  /** Copies of the state the next steps depend on (momentum or moment buffers, the step count). */
+  saveState(): OptimizerState;
+  restoreState(state: OptimizerState): void;
+}
+
+export interface OptimizerState {
+  buffers: Float32Array[];
+  steps: number;
 }
 
 export function createOptimizer(spec: OptimizerSpec, params: Parameter[]): Optimizer {
@@ -70,6 +78,15 @@ export class Sgd implements Optimizer {
       for (let k = 0; k < this.params.length; k++)
         sgdStep(this.params[k]!.value, this.params[k]!.grad, this.buffers[k], this.params[k]!.value.length, u);
     this.started = true;
+  }
+
+  saveState(): OptimizerState {
+    return { buffers: this.buffers.map((b) => b.slice()), steps: this.started ? 1 : 0 };
+  }
+
+  restoreState(state: OptimizerState): void {
+    this.buffers.forEach((b, k) => b.set(state.buffers[k]!));
+    this.started = state.steps > 0;
   }
 }
 
@@ -134,6 +151,15 @@ export class Adam implements Optimizer {
         w[i] = w[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / sqrtC2 + epsilon);
       }
     }
+  }
+
+  saveState(): OptimizerState {
+    return { buffers: [...this.m, ...this.v].map((b) => b.slice()), steps: this.t };
+  }
+
+  restoreState(state: OptimizerState): void {
+    [...this.m, ...this.v].forEach((b, k) => b.set(state.buffers[k]!));
+    this.t = state.steps;
   }
 }
 
