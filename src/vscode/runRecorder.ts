@@ -35,8 +35,8 @@ export class RunRecorder implements vscode.Disposable {
     const what = `run ${session.runId}`;
     // A small run can end before its first record is on disk: its events wait here until the writer exists.
     const early: EngineEvent[] = [];
-    let handle: ((event: EngineEvent) => void) | undefined;
-    const subscription = session.onEvent((event) => (handle ? handle(event) : early.push(event)));
+    const route: { handle?: (event: EngineEvent) => void } = {};
+    const subscription = session.onEvent((event) => (route.handle ? route.handle(event) : early.push(event)));
     try {
       writer = await store.create({
         kind: 'train',
@@ -58,7 +58,7 @@ export class RunRecorder implements vscode.Disposable {
       p.then(() => {
         if (writer.lastWriteSaved) this.saved.fire(session.runId);
       });
-    handle = (event) => {
+    const handle = (event: EngineEvent): void => {
       if (event.type === 'epoch') void saved(writer.addEpoch(event));
       if (event.type === 'error' && event.fatal) failure = event.message;
       if (event.type === 'done') {
@@ -87,6 +87,7 @@ export class RunRecorder implements vscode.Disposable {
         );
       }
     };
+    route.handle = handle;
     for (const event of early.splice(0)) handle(event);
   }
 

@@ -102,7 +102,7 @@ const noGradWiths = new WeakMap<Py, Map<number, { from: number; to: number }[]>>
 
 function noGradWithsOf(py: Py, scope: SyntaxNode): { from: number; to: number }[] {
   let byScope = noGradWiths.get(py);
-  if (!byScope) noGradWiths.set(py, (byScope = new Map()));
+  if (!byScope) noGradWiths.set(py, (byScope = new Map<number, { from: number; to: number }[]>()));
   const key = scope.from * 16777216 + (scope.to - scope.from);
   let ranges = byScope.get(key);
   if (!ranges) {
