@@ -369,6 +369,8 @@ export class EngineSession {
       { type: 'activations', step: trainer.step, layers: stats },
       stats.flatMap((s) => [s.histogram.before.buffer as ArrayBuffer, s.histogram.after.buffer as ArrayBuffer]),
     );
+    for (const maps of trainer.featureMaps())
+      this.post(maps, [maps.before.buffer as ArrayBuffer, maps.after.buffer as ArrayBuffer]);
   }
 
   private endEpoch(): void {

@@ -3,27 +3,34 @@
  * schedule, evaluation in either mode, and what the panel shows (masks, activation statistics, decision
  * boundary, predictions in any mode). trainStep() allocates nothing.
  */
+import { describeShape, isImage, shapeSize, type LayerShape } from '../protocol/layerShapes';
 import {
   MAX_PREDICT_ROWS,
   MAX_PREDICT_VALUES,
+  type FeatureMapsEvent,
   type LayerActivationStats,
   type LayerInfo,
   type LayerMask,
   type Metrics,
   type PredictMode,
 } from '../protocol/engine';
-import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
+import type { ImageShape, LayerMode, ModelSpec } from '../protocol/modelSpec';
 import type { Dataset, Split } from './dataset';
 import { selectKernels } from './kernels';
 import type { MatmulKernels } from './kernels/types';
 import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
 import { checkRate } from './nn/dropout';
-import { Network, type DenseLayer, type DropoutLayer, type PassMode } from './nn/network';
+import { Network, type DenseLayer, type Dropout2dLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
 import { predictPasses, type Predictions } from './predict';
 import { restoreNetwork, saveNetwork, type TrainerCheckpoint } from './checkpoint';
 import { SeededRandom } from './random';
-import { layerActivationStats, layerMask, maskWidth } from './snapshot';
+import { featureMaps, layerActivationStats, layerMask, maskWidth, type MaskedLayer } from './snapshot';
+
+/** LayerInfo's `shape` for an image output. */
+function shapeOf(shape: LayerShape): { shape: ImageShape } | undefined {
+  return isImage(shape) ? { shape: [...shape] } : undefined;
+}
 
 export interface Trainer {
   readonly layers: LayerInfo[];
@@ -43,6 +50,8 @@ export interface Trainer {
   setRate(layer: number, rate: number): void;
   masks(): LayerMask[];
   activationStats(bins?: number): LayerActivationStats[];
+  /** The first example's feature maps around each dropout2d layer, from the last training step. */
+  featureMaps(): FeatureMapsEvent[];
   decisionBoundary(resolution: number): DecisionBoundary | undefined;
   /** Passes over the validation split (or the given rows) with the layers in the request's modes. */
   predict(request: PredictRequest): Predictions;
@@ -112,7 +121,7 @@ class MlpTrainer implements Trainer {
   };
   private lastBatch = 0;
   private readonly maskBits: Map<number, Uint8Array>;
-  private readonly dropouts: (DropoutLayer | DenseLayer)[];
+  private readonly dropouts: MaskedLayer[];
 
   constructor(
     private readonly spec: ModelSpec,
@@ -123,8 +132,10 @@ class MlpTrainer implements Trainer {
     const last = [...layers].reverse().find((l) => l.type === 'dense');
     this.task = data.classes > 0 ? 'classification' : 'regression';
     this.inputDim = data.inputDim;
-    if (spec.model.input !== undefined && spec.model.input !== data.inputDim)
-      throw new Error(`model.input is ${spec.model.input}, but the data has ${data.inputDim} feature(s).`);
+    if (spec.model.input !== undefined && shapeSize(spec.model.input) !== data.inputDim)
+      throw new Error(
+        `model.input is ${describeShape(spec.model.input)}, but the data has ${data.inputDim} feature(s) per sample.`,
+      );
     if (!last) throw new Error('The model needs at least one dense layer.');
     this.outputDim = data.outputDim;
     if (last.units !== data.outputDim) {
@@ -135,7 +146,7 @@ class MlpTrainer implements Trainer {
     if (data.train.n < 1 || data.validation.n < 1)
       throw new Error('Both the training and the validation split need at least one example.');
     this.batchSize = Math.max(1, Math.min(spec.training.batchSize, data.train.n));
-    this.net = new Network(layers, data.inputDim, Math.max(this.batchSize, 256), kernels);
+    this.net = new Network(layers, spec.model.input ?? data.inputDim, Math.max(this.batchSize, 256), kernels);
     this.net.initialize(spec.training.init, new SeededRandom(spec.seed));
     this.trainRandom = new SeededRandom(spec.seed ^ 0x7a11);
     this.shuffleRandom = new SeededRandom(spec.seed ^ 0x5f1e);
@@ -155,10 +166,16 @@ class MlpTrainer implements Trainer {
       spec: l.spec,
       units: l.units,
       mode: l.mode,
-      ...(l.kind === 'dropout' ? { rate: l.rate } : l.kind === 'dense' && l.rate > 0 ? { rate: l.rate } : {}),
+      ...(shapeOf(this.net.shapes[l.index]!) ?? {}),
+      ...(l.kind === 'dropout' || l.kind === 'dropout2d'
+        ? { rate: l.rate }
+        : (l.kind === 'dense' || l.kind === 'conv2d') && l.rate > 0
+          ? { rate: l.rate }
+          : {}),
     }));
     this.dropouts = this.net.layers.filter(
-      (l): l is DropoutLayer | DenseLayer => l.kind === 'dropout' || (l.kind === 'dense' && l.rate > 0),
+      (l): l is MaskedLayer =>
+        l.kind === 'dropout' || l.kind === 'dropout2d' || ((l.kind === 'dense' || l.kind === 'conv2d') && l.rate > 0),
     );
     this.maskBits = new Map(this.dropouts.map((l) => [l.index, new Uint8Array(Math.ceil(maskWidth(l) / 8))]));
   }
@@ -245,7 +262,11 @@ class MlpTrainer implements Trainer {
   setRate(layer: number, rate: number): void {
     checkRate(rate);
     const l = this.layerAt(layer);
-    if (l.kind === 'batchnorm' || (l.kind === 'dense' && l.rate === 0))
+    if (!(
+      l.kind === 'dropout' ||
+      l.kind === 'dropout2d' ||
+      ((l.kind === 'dense' || l.kind === 'conv2d') && l.rate > 0)
+    ))
       throw new Error(`Layer ${layer} has no dropout whose rate could change.`);
     l.rate = rate;
     this.layers[layer]!.rate = rate;
@@ -263,8 +284,15 @@ class MlpTrainer implements Trainer {
 
   activationStats(bins = HISTOGRAM_BINS): LayerActivationStats[] {
     return this.dropouts
-      .filter((l): l is DropoutLayer => l.kind === 'dropout')
+      .filter((l): l is DropoutLayer | Dropout2dLayer => l.kind === 'dropout' || l.kind === 'dropout2d')
       .map((l) => layerActivationStats(l, this.lastBatch, bins));
+  }
+
+  featureMaps(): FeatureMapsEvent[] {
+    if (this.lastBatch === 0) return [];
+    return this.dropouts
+      .filter((l): l is Dropout2dLayer => l.kind === 'dropout2d')
+      .map((l) => featureMaps(l, this.step));
   }
 
   decisionBoundary(resolution: number): DecisionBoundary | undefined {

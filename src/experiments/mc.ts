@@ -5,6 +5,7 @@
  * for 2-D inputs an uncertainty map over the input plane (Monte Carlo passes over a grid). Every pass runs in
  * the engine, on the trained model its finished session holds.
  */
+import { shapeSize } from '../protocol/layerShapes';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   csvOf,
@@ -219,7 +220,8 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {
-  return spec.data.source === 'generator' ? (spec.model.input ?? 2) : spec.model.input;
+  const input = spec.data.source === 'generator' ? (spec.model.input ?? 2) : spec.model.input;
+  return input === undefined ? undefined : shapeSize(input);
 }
 
 function boundaryJson(b: BoundaryEvent): NonNullable<McExperimentResult['boundary']> {

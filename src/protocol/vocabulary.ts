@@ -24,6 +24,12 @@ export const LAYER_KEYS = {
   dense: ['activation', 'dropconnect'],
   dropout: [],
   batchnorm: [],
+  conv2d: ['kernel', 'stride', 'padding', 'activation', 'dropconnect'],
+  maxpool2d: ['stride'],
+  avgpool2d: ['stride'],
+  flatten: [],
+  batchnorm2d: [],
+  dropout2d: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type LayerKind = keyof typeof LAYER_KEYS;
@@ -36,6 +42,7 @@ export const CONFIG_KEYS = {
   model: ['input', 'layers'],
   'layer.dropout': ['rate', 'kind', 'scaling', 'shape'],
   'layer.batchnorm': ['momentum', 'epsilon'],
+  'layer.batchnorm2d': ['momentum', 'epsilon'],
   training: ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'],
   'optimizer.sgd': ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'],
   'optimizer.adam': ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
@@ -57,7 +64,7 @@ export const CSV_ONLY_DATA_KEYS = ['label', 'standardize'] as const;
 export const DEFAULT_GENERATOR_CLASSES = 3;
 
 /**
- * What each built-in generator produces: input width, and class count (a number, `classes` when it follows
+ * What each built-in generator produces: input width (or an image's [C, H, W]), and class count (a number, `classes` when it follows
  * data.classes, or 0 for a regression target of one value). The engine's generators (src/engine/data) make
  * exactly these; test/unit/protocol/vocabulary.test.ts checks it.
  */
@@ -69,4 +76,7 @@ export const GENERATOR_SHAPES = {
   blobs: { input: 2, classes: 'classes' },
   regression: { input: 1, classes: 0 },
   overfit: { input: 2, classes: 2 },
-} as const satisfies Record<(typeof GENERATORS)[number], { input: number; classes: number | 'classes' }>;
+} as const satisfies Record<
+  (typeof GENERATORS)[number],
+  { input: number | readonly [channels: number, height: number, width: number]; classes: number | 'classes' }
+>;

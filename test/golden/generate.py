@@ -502,6 +502,20 @@ def net_forward(x, layers, params, inject, train):
                     B, (L, C) = h.shape[0], spec["shape"]
                     keep = keep[:, None, :].expand(B, L, C).reshape(B, L * C)
                 h = h * keep * (scale_of(p) if inverted else 1.0)
+        elif t == "conv2d":
+            W, b = params[l]["W"], params[l]["b"]
+            if train and spec.get("drop_connect"):
+                W = W * e["keep"].to(W.dtype) * scale_of(spec["drop_connect"])
+            h = ACT[spec["activation"]](F.conv2d(h, W, b, stride=spec["stride"], padding=spec["padding"]))
+        elif t == "maxpool2d":
+            h = F.max_pool2d(h, spec["size"], spec["stride"])
+        elif t == "avgpool2d":
+            h = F.avg_pool2d(h, spec["size"], spec["stride"])
+        elif t == "flatten":
+            h = torch.flatten(h, 1)
+        elif t == "dropout2d":
+            if train:
+                h = h * e["keep"].to(h.dtype)[:, :, None, None] * scale_of(spec["p"])
         else:
             P = params[l]
             h = F.batch_norm(h, P["running_mean"], P["running_var"], P["gamma"], P["beta"], training=train,
@@ -515,7 +529,8 @@ def net_loss(out, inp):
     return F.mse_loss(out, inp["target"])
 
 
-PARAM_NAMES = {"dense": ("W", "b"), "batchnorm": ("gamma", "beta"), "dropout": ()}
+PARAM_NAMES = {"dense": ("W", "b"), "batchnorm": ("gamma", "beta"), "dropout": (), "conv2d": ("W", "b"),
+               "maxpool2d": (), "avgpool2d": (), "flatten": (), "batchnorm2d": ("gamma", "beta"), "dropout2d": ()}
 
 
 def compute_network(inp, dt):
@@ -544,10 +559,10 @@ def compute_network(inp, dt):
         if inp["max_norm"] is not None:
             with torch.no_grad():
                 for l, sp in enumerate(layers):
-                    if sp["type"] == "dense":
+                    if sp["type"] == "dense":  # max-norm applies to dense layers only, as the engine's
                         params[l]["W"].copy_(torch.renorm(params[l]["W"], 2, 0, inp["max_norm"]))
         losses.append(loss.item())
-        after.append([None if sp["type"] == "dropout" else {k: v.detach().clone() for k, v in params[l].items()} for l, sp in enumerate(layers)])
+        after.append([None if not PARAM_NAMES[sp["type"]] else {k: v.detach().clone() for k, v in params[l].items()} for l, sp in enumerate(layers)])
     with torch.no_grad():
         out = net_forward(inp["x"], layers, params, None, False)
         ev = {"output": out, "loss": net_loss(out, inp).item()}
@@ -753,6 +768,159 @@ def add_mc_predict(id, batch, passes):
     case(id, "mc_predict", inp, compute_mc_predict)
 
 
+# ---------------------------------------------------------------------------------- the conv kinds (issue 14)
+
+def dropout2d_keep(batch, channels, p):
+    """A per-channel keep mask [batch, channels] drawn by PyTorch's own F.dropout2d."""
+    return (F.dropout2d(torch.ones(batch, channels, 1, 1, dtype=F64), p, training=True)[:, :, 0, 0] != 0).to(torch.int64)
+
+
+def compute_conv2d(inp, dt):
+    x = inp["x"].clone().requires_grad_()
+    W = inp["W"].clone().requires_grad_()
+    b = inp["b"].clone().requires_grad_()
+    Weff = W * inp["keep"].to(dt) * scale_of(inp["drop_connect"]) if inp["drop_connect"] else W
+    y = F.conv2d(x, Weff, b, stride=inp["stride"], padding=inp["padding"])
+    y.backward(inp["grad_y"])
+    return {"y": y, "grad_x": x.grad, "grad_W": W.grad, "grad_b": b.grad}
+
+
+def add_conv2d(id, batch, channels, size, filters, kernel, stride, padding, drop_connect=0.0):
+    kh, kw = kernel
+    fan_in = channels * kh * kw
+    H, W = size
+    oh, ow = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
+    inp = {"x": randn(batch, channels, H, W), "W": randn(filters, channels, kh, kw, scale=1 / math.sqrt(fan_in)),
+           "b": randn(filters, scale=0.1), "stride": stride, "padding": padding, "drop_connect": drop_connect,
+           "grad_y": randn(batch, filters, oh, ow)}
+    inp["keep"] = keep_mask((filters, channels, kh, kw), drop_connect) if drop_connect else torch.ones(filters, channels, kh, kw, dtype=torch.int64)
+    case(id, "conv2d", inp, compute_conv2d)
+
+
+def compute_pool2d(inp, dt):
+    x = inp["x"].clone().requires_grad_()
+    pool = F.max_pool2d if inp["op"] == "max" else F.avg_pool2d
+    y = pool(x, inp["size"], inp["stride"])
+    y.backward(inp["grad_y"])
+    return {"y": y, "grad_x": x.grad}
+
+
+def add_pool2d(id, op, batch, channels, size, window, stride):
+    H, W = size
+    n = batch * channels * H * W
+    # Distinct values (a shuffled ramp), so every max-pool window has one winner.
+    x = q((torch.randperm(n).to(F64) - n / 2) / 64).reshape(batch, channels, H, W)
+    oh, ow = (H - window) // stride + 1, (W - window) // stride + 1
+    case(id, "pool2d", {"op": op, "x": x, "size": window, "stride": stride, "grad_y": randn(batch, channels, oh, ow)}, compute_pool2d)
+
+
+def add_batchnorm2d(id, batch, channels, size, momentum, eps):
+    x = randn(batch, channels, *size, scale=1.5, shift=0.5)
+    inp = {"x": x, "gamma": randn(channels, scale=0.5, shift=1.0), "beta": randn(channels, scale=0.5),
+           "running_mean": randn(channels, scale=0.5), "running_var": uniform(channels, low=0.25, high=2.0),
+           "momentum": momentum, "eps": eps, "grad_y": randn(batch, channels, *size)}
+    case(id, "batchnorm2d", inp, compute_batchnorm2d)
+
+
+def compute_batchnorm2d(inp, dt):
+    out = compute_batchnorm(inp, dt)
+    x = inp["x"]
+    out["batch_mean"] = x.mean((0, 2, 3))
+    out["inv_std"] = 1 / torch.sqrt(x.var((0, 2, 3), unbiased=False) + inp["eps"])
+    return out
+
+
+def compute_dropout2d(inp, dt):
+    x = inp["x"].clone().requires_grad_()
+    y = x * inp["keep"].to(dt)[:, :, None, None] * scale_of(inp["p"])
+    y.backward(inp["grad_y"])
+    return {"train_y": y, "grad_x": x.grad, "eval_y": F.dropout2d(inp["x"], inp["p"], training=False)}
+
+
+def add_dropout2d(id, batch, channels, size, p):
+    case(id, "dropout2d", {"x": randn(batch, channels, *size), "p": p, "keep": dropout2d_keep(batch, channels, p),
+                           "grad_y": randn(batch, channels, *size)}, compute_dropout2d)
+
+
+def conv(channels, filters, kernel, activation, stride=1, padding=0, drop_connect=None):
+    fan_in = channels * kernel * kernel
+    spec = {"type": "conv2d", "activation": activation, "stride": stride, "padding": padding,
+            "W": randn(filters, channels, kernel, kernel, scale=1 / math.sqrt(fan_in)), "b": randn(filters, scale=0.1)}
+    if drop_connect:
+        spec["drop_connect"] = drop_connect
+    return spec
+
+
+def batchnorm2d(channels, momentum=0.1, eps=1e-5):
+    return {**batchnorm(channels, momentum, eps), "type": "batchnorm2d"}
+
+
+def draw_conv_inject(layers, x_shape):
+    """One pass's masks for a conv network: shapes followed through the layers."""
+    out, shape = [], list(x_shape)
+    B = shape[0]
+    for s in layers:
+        e, t = None, s["type"]
+        if t == "conv2d":
+            if s.get("drop_connect"):
+                e = {"keep": keep_mask(tuple(s["W"].shape), s["drop_connect"])}
+            k = s["W"].shape[2]
+            shape = [B, s["W"].shape[0], (shape[2] + 2 * s["padding"] - k) // s["stride"] + 1,
+                     (shape[3] + 2 * s["padding"] - k) // s["stride"] + 1]
+        elif t in ("maxpool2d", "avgpool2d"):
+            shape = [B, shape[1], (shape[2] - s["size"]) // s["stride"] + 1, (shape[3] - s["size"]) // s["stride"] + 1]
+        elif t == "flatten":
+            shape = [B, shape[1] * shape[2] * shape[3]]
+        elif t == "dropout2d":
+            e = {"keep": dropout2d_keep(B, shape[1], s["p"])}
+        elif t == "dense":
+            if s.get("drop_connect"):
+                e = {"keep": keep_mask(tuple(s["W"].shape), s["drop_connect"])}
+            shape = [B, s["W"].shape[0]]
+        elif t == "dropout":
+            e = {"keep": keep_mask(tuple(shape), s["p"])}
+        out.append(e)
+    return out
+
+
+def add_conv_network(id, x_shape, layers, loss, optimizer, steps):
+    outputs = [s for s in layers if s["type"] == "dense"][-1]["W"].shape[0]
+    target = labels(x_shape[0], outputs).tolist() if loss == "cross-entropy" else randn(x_shape[0], outputs)
+    case(id, "network_steps", {
+        "x": randn(*x_shape), "target": target, "loss": loss, "layers": layers,
+        "steps": [draw_conv_inject(layers, x_shape) for _ in range(steps)], "optimizer": optimizer, "max_norm": None,
+    }, compute_network, budget=0.05)  # float32 sums over whole feature maps: up to ~1.5% of the allowance
+
+
+def conv_kinds():
+    add_conv2d("conv2d/3x3-pad1", 2, 2, (5, 5), 3, (3, 3), 1, 1)
+    add_conv2d("conv2d/3x2-stride2-pad0", 2, 3, (7, 6), 2, (3, 2), 2, 0)
+    add_conv2d("conv2d/5x5-stride2-pad2-dropconnect0.3", 2, 1, (6, 6), 4, (5, 5), 2, 2, drop_connect=0.3)
+    add_conv2d("conv2d/1x1", 3, 4, (3, 3), 2, (1, 1), 1, 0)
+    add_pool2d("pool2d/max2", "max", 2, 3, (4, 6), 2, 2)
+    add_pool2d("pool2d/max3-stride2-odd", "max", 2, 2, (7, 5), 3, 2)
+    add_pool2d("pool2d/max2-stride1-overlap", "max", 1, 2, (4, 4), 2, 1)
+    add_pool2d("pool2d/avg2", "avg", 2, 3, (4, 6), 2, 2)
+    add_pool2d("pool2d/avg3-stride2-odd", "avg", 2, 2, (7, 5), 3, 2)
+    add_batchnorm2d("batchnorm2d/m0.1", 3, 4, (3, 3), 0.1, 1e-5)
+    add_batchnorm2d("batchnorm2d/m0.3-eps1e-3-batch1", 1, 2, (4, 2), 0.3, 1e-3)
+    add_dropout2d("dropout2d/p0.5", 4, 6, (2, 3), 0.5)
+    add_dropout2d("dropout2d/p0.25", 3, 8, (3, 3), 0.25)
+    add_dropout2d("dropout2d/p0", 2, 3, (2, 2), 0.0)
+    sgd = {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+    add_conv_network("network_steps/conv-relu-maxpool-dropout2d0.25-flatten-dense/ce/sgd", (4, 1, 8, 8),
+                     [conv(1, 4, 3, "relu", padding=1), {"type": "maxpool2d", "size": 2, "stride": 2},
+                      {"type": "dropout2d", "p": 0.25}, {"type": "flatten"}, dense(64, 3, "linear")],
+                     "cross-entropy", sgd, 3)
+    adam = {"kind": "adam", "lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+    add_conv_network("network_steps/conv-bn2d-avgpool-conv-dropconnect-flatten-dropout-dense/mse/adam", (3, 2, 6, 6),
+                     [conv(2, 3, 3, "tanh", stride=1, padding=0), batchnorm2d(3, momentum=0.2),
+                      {"type": "avgpool2d", "size": 2, "stride": 2}, conv(3, 4, 2, "relu", padding=1, drop_connect=0.3),
+                      {"type": "dropout2d", "p": 0.5}, {"type": "flatten"}, {"type": "dropout", "kind": "bernoulli", "scaling": "inverted", "p": 0.2},
+                      dense(36, 2, "linear")],
+                     "mse", adam, 3)
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 def main():
@@ -763,6 +931,7 @@ def main():
     torch.set_num_threads(1)
     workplace_kinds()
     project_kinds()
+    conv_kinds()
     cases, worst = [], {}
     for id, kind, input, compute, budget in CASES:
         expected = to_json(compute(cast(input, F64), F64), True)

@@ -3,7 +3,10 @@
  * forward and one backward pass per step, nothing allocated while training. Dropout masks are drawn from the
  * stream it is given, or injected (the golden tests use PyTorch's).
  */
-import type { Activation, LayerMode, LayerSpec } from '../../protocol/modelSpec';
+import { isImage, layerOutputShape, shapeSize, type LayerShape } from '../../protocol/layerShapes';
+import type { Activation, FlattenLayerSpec, ImageShape, LayerMode, LayerSpec } from '../../protocol/modelSpec';
+import { convKernels } from '../kernels/conv';
+import type { ConvKernels } from '../kernels/convTypes';
 import { elementwiseSimd, type ElementwiseKernels } from '../kernels/elementwise';
 import type { MatmulKernels } from '../kernels/types';
 import type { SeededRandom } from '../random';
@@ -19,6 +22,15 @@ import {
   trainScale,
 } from './dropout';
 import type { Parameter } from './optim';
+import { batchNorm2dBackward, batchNorm2dForward, buildBatchNorm2d, type BatchNorm2dLayer } from './batchnorm2d';
+import { buildConv2d, conv2dBackward, conv2dForward, type Conv2dLayer, type ConvContext } from './conv';
+import { buildDropout2d, dropout2dBackward, dropout2dForward, type Dropout2dLayer } from './dropout2d';
+import { buildPool2d, pool2dBackward, pool2dForward, type Pool2dLayer } from './pool';
+
+export type { BatchNorm2dLayer } from './batchnorm2d';
+export type { Conv2dLayer } from './conv';
+export type { Dropout2dLayer } from './dropout2d';
+export type { Pool2dLayer } from './pool';
 
 export interface DenseLayer {
   kind: 'dense';
@@ -82,7 +94,25 @@ export interface BatchNormLayer {
   usedBatchStats: boolean;
 }
 
-export type Layer = DenseLayer | DropoutLayer | BatchNormLayer;
+/** [C, H, W] to C*H*W: the same floats in the same (NCHW) order, so forward and backward pass buffers through. */
+export interface FlattenLayer {
+  kind: 'flatten';
+  index: number;
+  spec: FlattenLayerSpec;
+  mode: LayerMode;
+  inShape: ImageShape;
+  units: number;
+}
+
+export type Layer =
+  | DenseLayer
+  | DropoutLayer
+  | BatchNormLayer
+  | Conv2dLayer
+  | Pool2dLayer
+  | FlattenLayer
+  | BatchNorm2dLayer
+  | Dropout2dLayer;
 
 /**
  * Per-pass override of the layers' own modes: `eval` and `train` force every layer; `mc` (Monte Carlo dropout)
@@ -94,13 +124,18 @@ export type PassMode = 'own' | 'eval' | 'train' | 'mc';
 export function passLayerMode(pass: PassMode, layer: Layer): LayerMode {
   if (pass === 'own') return layer.mode;
   if (pass !== 'mc') return pass;
-  return layer.kind === 'dropout' || (layer.kind === 'dense' && layer.rate > 0) ? 'train' : 'eval';
+  const dropout = layer.kind === 'dropout' || layer.kind === 'dropout2d';
+  const dropConnect = (layer.kind === 'dense' || layer.kind === 'conv2d') && layer.rate > 0;
+  return dropout || dropConnect ? 'train' : 'eval';
 }
 
 export class Network {
   readonly layers: Layer[];
   readonly parameters: Parameter[] = [];
   readonly outputDim: number;
+  readonly inputDim: number;
+  /** Each layer's output shape (an image's [C, H, W], or a width). */
+  readonly shapes: LayerShape[];
   private readonly inputs: Float32Array[];
   private readonly empty = new Float32Array(0);
   private readonly elementwise: ElementwiseKernels = elementwiseSimd() ?? {
@@ -109,30 +144,56 @@ export class Network {
     reluBackBias: (z, grad, gb, rows, units) => activationBackwardBias('relu', z, z, grad, gb, rows, units),
   };
 
+  private readonly conv: ConvContext;
+
+  /** `input`: the width of a flat input, or an image's [C, H, W]. */
   constructor(
     specs: LayerSpec[],
-    readonly inputDim: number,
+    input: LayerShape,
     readonly maxBatch: number,
     private readonly kernels: MatmulKernels,
+    convKernelsOverride?: ConvKernels,
   ) {
-    let width = inputDim;
+    this.inputDim = shapeSize(input);
+    this.conv = { matmul: kernels, conv: convKernelsOverride ?? convKernels(), elementwise: this.elementwise };
+    let shape = input;
+    this.shapes = [];
     this.layers = specs.map((spec, index) => {
-      const layer = this.build(spec, index, width);
-      width = layer.units;
+      const next = layerOutputShape(spec, shape);
+      if ('error' in next) throw new RangeError(`Layer ${index}: ${next.error}`);
+      const layer = this.build(spec, index, shape, next.shape);
+      shape = next.shape;
+      this.shapes.push(shape);
       return layer;
     });
-    this.outputDim = width;
+    if (isImage(shape))
+      throw new RangeError(`The model ends on an image [${shape.join(', ')}]: end with flatten and a dense layer.`);
+    this.outputDim = shape;
     this.inputs = this.layers.map(() => this.empty);
     for (const l of this.layers) {
-      if (l.kind === 'dense') this.parameters.push({ value: l.W, grad: l.gW }, { value: l.b, grad: l.gb });
-      if (l.kind === 'batchnorm')
+      if (l.kind === 'dense' || l.kind === 'conv2d')
+        this.parameters.push({ value: l.W, grad: l.gW }, { value: l.b, grad: l.gb });
+      if (l.kind === 'batchnorm' || l.kind === 'batchnorm2d')
         this.parameters.push({ value: l.gamma, grad: l.gGamma }, { value: l.beta, grad: l.gBeta });
     }
   }
 
-  private build(spec: LayerSpec, index: number, inputs: number): Layer {
+  private build(spec: LayerSpec, index: number, inShape: LayerShape, outShape: LayerShape): Layer {
     const B = this.maxBatch;
+    const inputs = shapeSize(inShape);
+    const image = (s: LayerShape) => s as ImageShape;
     switch (spec.type) {
+      case 'conv2d':
+        return buildConv2d(spec, index, image(inShape), image(outShape), B);
+      case 'maxpool2d':
+      case 'avgpool2d':
+        return buildPool2d(spec, index, image(inShape), image(outShape), B);
+      case 'flatten':
+        return { kind: 'flatten', index, spec, mode: 'train', inShape: image(inShape), units: inputs };
+      case 'batchnorm2d':
+        return buildBatchNorm2d(spec, index, image(inShape), B);
+      case 'dropout2d':
+        return buildDropout2d(spec, index, image(inShape), B, this.empty);
       case 'dense': {
         const rate = spec.dropConnect ?? 0;
         checkRate(rate);
@@ -208,12 +269,17 @@ export class Network {
     }
   }
 
-  /** He (normal, std sqrt(2/in)) or Xavier (uniform, ±sqrt(6/(in+out))) weights; zero biases. */
+  /**
+   * He (normal, std sqrt(2/fan_in)) or Xavier (uniform, ±sqrt(6/(fan_in+fan_out))) weights; zero biases. Fans as
+   * PyTorch's: dense in and out; conv2d channels kh kw and filters kh kw.
+   */
   initialize(kind: 'he' | 'xavier', rng: SeededRandom): void {
     for (const l of this.layers) {
-      if (l.kind !== 'dense') continue;
-      const std = Math.sqrt(2 / l.inputs);
-      const bound = Math.sqrt(6 / (l.inputs + l.units));
+      if (l.kind !== 'dense' && l.kind !== 'conv2d') continue;
+      const fanIn = l.kind === 'dense' ? l.inputs : l.fanIn;
+      const fanOut = l.kind === 'dense' ? l.units : (l.W.length / l.fanIn) * l.spec.kernel[0] * l.spec.kernel[1];
+      const std = Math.sqrt(2 / fanIn);
+      const bound = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < l.W.length; i++)
         l.W[i] = kind === 'he' ? std * rng.normal() : bound * (2 * rng.uniform() - 1);
     }
@@ -234,19 +300,41 @@ export class Network {
     let input = x;
     for (const l of this.layers) {
       this.inputs[l.index] = input;
-      const mode = passLayerMode(pass, l);
-      if (l.kind === 'dense')
-        input = this.denseForward(
-          l,
-          input,
-          batch,
-          mode === 'train',
-          rng,
-          inject?.get(l.index) as Uint8Array | undefined,
-        );
-      else if (l.kind === 'dropout')
-        input = this.dropoutForward(l, input, batch, mode === 'train', rng, inject?.get(l.index));
-      else input = this.batchNormForward(l, input, batch, mode === 'train', updateStats);
+      const training = passLayerMode(pass, l) === 'train';
+      const injected = inject?.get(l.index);
+      switch (l.kind) {
+        case 'dense':
+          input = this.denseForward(l, input, batch, training, rng, injected as Uint8Array | undefined);
+          break;
+        case 'dropout':
+          input = this.dropoutForward(l, input, batch, training, rng, injected);
+          break;
+        case 'batchnorm':
+          input = this.batchNormForward(l, input, batch, training, updateStats);
+          break;
+        case 'conv2d':
+          input = conv2dForward(l, input, batch, training, rng, this.conv, injected as Uint8Array | undefined);
+          break;
+        case 'pool2d':
+          input = pool2dForward(l, input, batch, this.conv.conv);
+          break;
+        case 'flatten':
+          break;
+        case 'batchnorm2d':
+          input = batchNorm2dForward(l, input, batch, training, updateStats);
+          break;
+        case 'dropout2d':
+          input = dropout2dForward(
+            l,
+            input,
+            batch,
+            training,
+            rng,
+            this.elementwise,
+            injected as Uint8Array | undefined,
+          );
+          break;
+      }
     }
     return input;
   }
@@ -362,9 +450,31 @@ export class Network {
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const l = this.layers[k]!;
       const needInput = k > 0 || inputGrad;
-      if (l.kind === 'dense') grad = this.denseBackward(l, grad, batch, needInput);
-      else if (l.kind === 'dropout') grad = this.dropoutBackward(l, grad, batch);
-      else grad = this.batchNormBackward(l, grad, batch);
+      switch (l.kind) {
+        case 'dense':
+          grad = this.denseBackward(l, grad, batch, needInput);
+          break;
+        case 'dropout':
+          grad = this.dropoutBackward(l, grad, batch);
+          break;
+        case 'batchnorm':
+          grad = this.batchNormBackward(l, grad, batch);
+          break;
+        case 'conv2d':
+          grad = conv2dBackward(l, this.inputs[l.index]!, grad, batch, needInput, this.conv);
+          break;
+        case 'pool2d':
+          grad = pool2dBackward(l, grad, batch, this.conv.conv);
+          break;
+        case 'flatten':
+          break;
+        case 'batchnorm2d':
+          grad = batchNorm2dBackward(l, grad, batch);
+          break;
+        case 'dropout2d':
+          grad = dropout2dBackward(l, grad, batch, this.elementwise);
+          break;
+      }
     }
     return inputGrad ? grad : undefined;
   }

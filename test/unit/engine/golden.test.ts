@@ -2,7 +2,8 @@
  * The engine against PyTorch: every case of the project's golden vectors (test/golden/dropout-vectors.json),
  * or of the file named by DROPOUT_LENS_GOLDEN (CI also runs the workplace's set). Masks and noise come from
  * the file, so this checks semantics, not the random stream. Sizes come from the data, never from here.
- * Kinds beyond the workplace set (adam, lr_schedule, batchnorm, activation, mse_loss, network_steps) are
+ * Kinds beyond the workplace set (adam, lr_schedule, batchnorm, activation, mse_loss, network_steps, conv2d,
+ * pool2d, batchnorm2d, dropout2d) are
  * documented in test/golden/README.md and made by test/golden/generate.py.
  */
 import { test } from 'node:test';
@@ -21,6 +22,8 @@ import { SeededRandom } from '../../../src/engine/random';
 import { predictPasses } from '../../../src/engine/predict';
 import { createTrainer } from '../../../src/engine/trainer';
 import type { LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec } from '../../../src/protocol/modelSpec';
+import type { LayerShape } from '../../../src/protocol/layerShapes';
+import { convKernelSets } from '../../../src/engine/kernels/conv';
 
 interface Tensor {
   shape: number[];
@@ -84,7 +87,7 @@ function mlp(layers: { W: Tensor; b: Tensor }[], dropout: ({ p: number } | null)
 }
 
 /** A Network from golden layers in the `network_steps` form, with their parameters and running statistics. */
-function goldenNetwork(layers: any[], inputs: number, batch: number, kernels = selectKernels()): Network {
+function goldenNetwork(layers: any[], input: LayerShape, batch: number, kernels = selectKernels()): Network {
   const specs: LayerSpec[] = layers.map((l: any): LayerSpec => {
     if (l.type === 'dense')
       return {
@@ -95,15 +98,28 @@ function goldenNetwork(layers: any[], inputs: number, batch: number, kernels = s
       };
     if (l.type === 'dropout')
       return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
-    return { type: 'batchnorm', momentum: l.momentum, epsilon: l.eps };
+    if (l.type === 'conv2d')
+      return {
+        type: 'conv2d',
+        filters: l.W.shape[0],
+        kernel: [l.W.shape[2], l.W.shape[3]],
+        stride: l.stride,
+        padding: l.padding,
+        activation: l.activation,
+        ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}),
+      };
+    if (l.type === 'maxpool2d' || l.type === 'avgpool2d') return { type: l.type, size: l.size, stride: l.stride };
+    if (l.type === 'flatten') return { type: 'flatten' };
+    if (l.type === 'dropout2d') return { type: 'dropout2d', rate: l.p };
+    return { type: l.type, momentum: l.momentum, epsilon: l.eps };
   });
-  const net = new Network(specs, inputs, batch, kernels);
+  const net = new Network(specs, input, batch, kernels);
   net.layers.forEach((l, i) => {
     const g = layers[i];
-    if (l.kind === 'dense') {
+    if (l.kind === 'dense' || l.kind === 'conv2d') {
       l.W.set(g.W.data);
       l.b.set(g.b.data);
-    } else if (l.kind === 'batchnorm') {
+    } else if (l.kind === 'batchnorm' || l.kind === 'batchnorm2d') {
       l.gamma.set(g.gamma.data);
       l.beta.set(g.beta.data);
       l.runningMean.set(g.running_mean.data);
@@ -504,7 +520,7 @@ const checks: Record<string, (c: Case) => void> = {
     const target = classification ? Float32Array.from(input.target) : f32(input.target);
     for (const kernels of [referenceKernels, selectKernels()]) {
       const k = kernels.name;
-      const net = goldenNetwork(input.layers, input.x.shape[1], batch, kernels);
+      const net = goldenNetwork(input.layers, inputShape(input.x), batch, kernels);
       const width = net.outputDim;
       const optimizer = createOptimizer(optimizerSpec, net.parameters);
       const result = { loss: 0, correct: 0 };
@@ -533,11 +549,11 @@ const checks: Record<string, (c: Case) => void> = {
           close(gx!.subarray(0, input.x.data.length), first.grad_x, `${k}: grad x at step 1`);
           net.layers.forEach((l, i) => {
             const want = first.grads[i];
-            if (l.kind === 'dense') {
+            if (l.kind === 'dense' || l.kind === 'conv2d') {
               close(l.gW, want.W, `${k}: grad W[${i}] at step 1`);
               close(l.gb, want.b, `${k}: grad b[${i}] at step 1`);
               if (l.masked) exactZeros(l.gW, step[i]!.keep!.data, `${k}: grad W[${i}] at step 1`);
-            } else if (l.kind === 'batchnorm') {
+            } else if (l.kind === 'batchnorm' || l.kind === 'batchnorm2d') {
               close(l.gGamma, want.gamma, `${k}: grad gamma[${i}] at step 1`);
               close(l.gBeta, want.beta, `${k}: grad beta[${i}] at step 1`);
             } else assert.equal(want, null, `layer ${i} has no parameters`);
@@ -548,10 +564,10 @@ const checks: Record<string, (c: Case) => void> = {
           for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, input.max_norm);
         net.layers.forEach((l, i) => {
           const want = expected.layers_after_step[s][i];
-          if (l.kind === 'dense') {
+          if (l.kind === 'dense' || l.kind === 'conv2d') {
             close(l.W, want.W, `${k}: W[${i}] after step ${s + 1}`);
             close(l.b, want.b, `${k}: b[${i}] after step ${s + 1}`);
-          } else if (l.kind === 'batchnorm') {
+          } else if (l.kind === 'batchnorm' || l.kind === 'batchnorm2d') {
             close(l.gamma, want.gamma, `${k}: gamma[${i}] after step ${s + 1}`);
             close(l.beta, want.beta, `${k}: beta[${i}] after step ${s + 1}`);
             close(l.runningMean, want.running_mean, `${k}: running mean[${i}] after step ${s + 1}`);
@@ -566,6 +582,121 @@ const checks: Record<string, (c: Case) => void> = {
     }
   },
 };
+
+/** A golden x's per-sample shape: a width, or an image's [C, H, W]. */
+function inputShape(x: Tensor): LayerShape {
+  return x.shape.length === 4 ? [x.shape[1]!, x.shape[2]!, x.shape[3]!] : x.shape[1]!;
+}
+
+/** Every matmul kernel the engine can run on, with the conv kernels it has. */
+function kernelSets() {
+  return [referenceKernels, selectKernels()].flatMap((matmul) =>
+    convKernelSets().map((conv) => ({ matmul, conv, name: `${matmul.name}/${conv.name}` })),
+  );
+}
+
+Object.assign(checks, {
+  conv2d({ input, expected }: Case) {
+    const [batch, C, H, W] = input.x.shape as number[];
+    const [filters, , kh, kw] = input.W.shape as number[];
+    const dropConnect = input.drop_connect as number;
+    for (const k of kernelSets()) {
+      const spec: LayerSpec = {
+        type: 'conv2d',
+        filters: filters!,
+        kernel: [kh!, kw!],
+        stride: input.stride,
+        padding: input.padding,
+        activation: 'linear',
+        ...(dropConnect ? { dropConnect } : {}),
+      };
+      const net = new Network([spec, { type: 'flatten' }], [C!, H!, W!], batch!, k.matmul, k.conv);
+      const l = net.layers[0]!;
+      if (l.kind !== 'conv2d') throw new Error('conv2d expected');
+      l.W.set(input.W.data);
+      l.b.set(input.b.data);
+      const inject = dropConnect ? new Map([[0, u8(input.keep)]]) : undefined;
+      const y = net.forward(f32(input.x), batch!, 'train', random, false, inject);
+      close(y.subarray(0, expected.y.data.length), expected.y, `${k.name}: y`);
+      const gx = net.backward(f32(input.grad_y), batch!, true)!;
+      close(gx.subarray(0, input.x.data.length), expected.grad_x, `${k.name}: grad x`);
+      close(l.gW, expected.grad_W, `${k.name}: grad W`);
+      close(l.gb, expected.grad_b, `${k.name}: grad b`);
+      if (dropConnect) exactZeros(l.gW, input.keep.data, `${k.name}: grad W`);
+    }
+  },
+  pool2d({ input, expected }: Case) {
+    const [batch, C, H, W] = input.x.shape as number[];
+    for (const k of kernelSets()) {
+      const type = input.op === 'max' ? 'maxpool2d' : 'avgpool2d';
+      const net = new Network(
+        [{ type, size: input.size, stride: input.stride }, { type: 'flatten' }],
+        [C!, H!, W!],
+        batch!,
+        k.matmul,
+        k.conv,
+      );
+      const y = net.forward(f32(input.x), batch!, 'train', random, false);
+      close(y.subarray(0, expected.y.data.length), expected.y, `${k.name}: y`);
+      const gx = net.backward(f32(input.grad_y), batch!, true)!;
+      close(gx.subarray(0, input.x.data.length), expected.grad_x, `${k.name}: grad x`);
+    }
+  },
+  batchnorm2d({ input, expected }: Case) {
+    const [batch, C, H, W] = input.x.shape as number[];
+    const net = new Network(
+      [{ type: 'batchnorm2d', momentum: input.momentum, epsilon: input.eps }, { type: 'flatten' }],
+      [C!, H!, W!],
+      batch!,
+      referenceKernels,
+    );
+    const l = net.layers[0]!;
+    if (l.kind !== 'batchnorm2d') throw new Error('batchnorm2d expected');
+    l.gamma.set(input.gamma.data);
+    l.beta.set(input.beta.data);
+    l.runningMean.set(input.running_mean.data);
+    l.runningVar.set(input.running_var.data);
+    const n = input.x.data.length;
+    const y = net.forward(f32(input.x), batch!, 'train', random, true);
+    close(l.mean, expected.batch_mean, 'batch mean');
+    close(l.invStd, expected.inv_std, '1 / sqrt(batch variance + eps)');
+    close(y.subarray(0, n), expected.train_y, 'train y');
+    close(l.runningMean, expected.running_mean_after, 'running mean after');
+    close(l.runningVar, expected.running_var_after, 'running var after (unbiased over N H W)');
+    const gx = net.backward(f32(input.grad_y), batch!, true)!;
+    close(gx.subarray(0, n), expected.grad_x, 'grad x');
+    close(l.gGamma, expected.grad_gamma, 'grad gamma');
+    close(l.gBeta, expected.grad_beta, 'grad beta');
+    const ye = net.forward(f32(input.x), batch!, 'eval', random, true);
+    close(ye.subarray(0, n), expected.eval_y, 'eval y');
+    close(l.runningMean, expected.running_mean_after, 'running mean after the eval pass');
+    const gxe = net.backward(f32(input.grad_y), batch!, true)!;
+    close(gxe.subarray(0, n), expected.eval_grad_x, 'eval grad x');
+    close(l.gGamma, expected.eval_grad_gamma, 'eval grad gamma');
+    close(l.gBeta, expected.eval_grad_beta, 'eval grad beta');
+  },
+  dropout2d({ input, expected }: Case) {
+    const [batch, C, H, W] = input.x.shape as number[];
+    const net = new Network(
+      [{ type: 'dropout2d', rate: input.p }, { type: 'flatten' }],
+      [C!, H!, W!],
+      batch!,
+      referenceKernels,
+    );
+    const n = input.x.data.length;
+    const keep = u8(input.keep);
+    const y = net.forward(f32(input.x), batch!, 'train', random, false, new Map([[0, keep]]));
+    close(y.subarray(0, n), expected.train_y, 'train y');
+    const P = H! * W!;
+    const perValue = Uint8Array.from({ length: n }, (_, i) => keep[Math.floor(i / P)]!);
+    exactZeros(y, perValue, 'train y');
+    const gx = net.backward(f32(input.grad_y), batch!, true)!;
+    close(gx.subarray(0, n), expected.grad_x, 'grad x');
+    exactZeros(gx, perValue, 'grad x');
+    const ye = net.forward(f32(input.x), batch!, 'eval', random, false);
+    close(ye.subarray(0, n), expected.eval_y, 'eval y');
+  },
+});
 
 function maskCase({ input, expected }: Case, scaling: 'inverted' | 'standard'): void {
   const n = input.x.data.length;

@@ -1,0 +1,127 @@
+/**
+ * batchnorm2d (nn.BatchNorm2d): one mean and variance per channel over the batch and every position, the same
+ * conventions as batchnorm (biased variance normalizes, the unbiased one, over N H W values, enters running_var).
+ */
+import type { BatchNorm2dLayerSpec, ImageShape, LayerMode } from '../../protocol/modelSpec';
+
+export interface BatchNorm2dLayer {
+  kind: 'batchnorm2d';
+  index: number;
+  spec: BatchNorm2dLayerSpec;
+  mode: LayerMode;
+  shape: ImageShape;
+  units: number;
+  gamma: Float32Array;
+  beta: Float32Array;
+  gGamma: Float32Array;
+  gBeta: Float32Array;
+  runningMean: Float32Array;
+  runningVar: Float32Array;
+  mean: Float32Array;
+  invStd: Float32Array;
+  xhat: Float32Array;
+  out: Float32Array;
+  gradIn: Float32Array;
+  usedBatchStats: boolean;
+}
+
+export function buildBatchNorm2d(
+  spec: BatchNorm2dLayerSpec,
+  index: number,
+  shape: ImageShape,
+  maxBatch: number,
+): BatchNorm2dLayer {
+  const C = shape[0];
+  const units = C * shape[1] * shape[2];
+  return {
+    kind: 'batchnorm2d',
+    index,
+    spec,
+    mode: 'train',
+    shape,
+    units,
+    gamma: new Float32Array(C).fill(1),
+    beta: new Float32Array(C),
+    gGamma: new Float32Array(C),
+    gBeta: new Float32Array(C),
+    runningMean: new Float32Array(C),
+    runningVar: new Float32Array(C).fill(1),
+    mean: new Float32Array(C),
+    invStd: new Float32Array(C),
+    xhat: new Float32Array(maxBatch * units),
+    out: new Float32Array(maxBatch * units),
+    gradIn: new Float32Array(maxBatch * units),
+    usedBatchStats: false,
+  };
+}
+
+export function batchNorm2dForward(
+  l: BatchNorm2dLayer,
+  x: Float32Array,
+  batch: number,
+  training: boolean,
+  updateStats: boolean,
+): Float32Array {
+  const [C, H, W] = l.shape;
+  const P = H * W;
+  const count = batch * P;
+  const { momentum, epsilon } = l.spec;
+  l.usedBatchStats = training;
+  for (let c = 0; c < C; c++) {
+    let mean: number;
+    let variance: number;
+    if (training) {
+      mean = 0;
+      for (let n = 0; n < batch; n++) for (let i = (n * C + c) * P, end = i + P; i < end; i++) mean += x[i]!;
+      mean /= count;
+      variance = 0;
+      for (let n = 0; n < batch; n++)
+        for (let i = (n * C + c) * P, end = i + P; i < end; i++) variance += (x[i]! - mean) ** 2;
+      variance /= count;
+      if (updateStats) {
+        l.runningMean[c] = (1 - momentum) * l.runningMean[c]! + momentum * mean;
+        l.runningVar[c] =
+          (1 - momentum) * l.runningVar[c]! + momentum * (count > 1 ? (variance * count) / (count - 1) : variance);
+      }
+    } else {
+      mean = l.runningMean[c]!;
+      variance = l.runningVar[c]!;
+    }
+    const invStd = 1 / Math.sqrt(variance + epsilon);
+    l.mean[c] = mean;
+    l.invStd[c] = invStd;
+    const gamma = l.gamma[c]!;
+    const beta = l.beta[c]!;
+    for (let n = 0; n < batch; n++)
+      for (let i = (n * C + c) * P, end = i + P; i < end; i++) {
+        const xhat = (x[i]! - mean) * invStd;
+        l.xhat[i] = xhat;
+        l.out[i] = gamma * xhat + beta;
+      }
+  }
+  return l.out;
+}
+
+export function batchNorm2dBackward(l: BatchNorm2dLayer, grad: Float32Array, batch: number): Float32Array {
+  const [C, H, W] = l.shape;
+  const P = H * W;
+  const count = batch * P;
+  for (let c = 0; c < C; c++) {
+    let sumG = 0;
+    let sumGX = 0;
+    for (let n = 0; n < batch; n++)
+      for (let i = (n * C + c) * P, end = i + P; i < end; i++) {
+        sumG += grad[i]!;
+        sumGX += grad[i]! * l.xhat[i]!;
+      }
+    l.gBeta[c] = sumG;
+    l.gGamma[c] = sumGX;
+    const scale = l.gamma[c]! * l.invStd[c]!;
+    for (let n = 0; n < batch; n++)
+      for (let i = (n * C + c) * P, end = i + P; i < end; i++)
+        l.gradIn[i] = l.usedBatchStats
+          ? (scale / count) * (count * grad[i]! - sumG - l.xhat[i]! * sumGX)
+          : scale * grad[i]!;
+  }
+  return l.gradIn;
+}
