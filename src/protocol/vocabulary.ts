@@ -13,7 +13,18 @@ export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as cons
 export const DROPOUT_KINDS = ['bernoulli', 'gaussian', 'spatial'] as const;
 export const DROPOUT_SCALINGS = ['inverted', 'standard'] as const;
 export const LAYER_MODES = ['train', 'eval'] as const;
-export const GENERATORS = ['moons', 'circles', 'spirals', 'xor', 'blobs', 'regression', 'overfit'] as const;
+export const GENERATORS = [
+  'moons',
+  'circles',
+  'spirals',
+  'xor',
+  'blobs',
+  'regression',
+  'overfit',
+  'shapes',
+  'bars',
+  'glyphs',
+] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULES = ['constant', 'step', 'exponential'] as const;
 export const LOSSES = ['cross-entropy', 'mse'] as const;
@@ -57,7 +68,7 @@ export const CSV_ONLY_DATA_KEYS = ['label', 'standardize'] as const;
 export const DEFAULT_GENERATOR_CLASSES = 3;
 
 /**
- * What each built-in generator produces: input width, and class count (a number, `classes` when it follows
+ * What each built-in generator produces: input width (or an image's [C, H, W]), and class count (a number, `classes` when it follows
  * data.classes, or 0 for a regression target of one value). The engine's generators (src/engine/data) make
  * exactly these; test/unit/protocol/vocabulary.test.ts checks it.
  */
@@ -69,4 +80,10 @@ export const GENERATOR_SHAPES = {
   blobs: { input: 2, classes: 'classes' },
   regression: { input: 1, classes: 0 },
   overfit: { input: 2, classes: 2 },
-} as const satisfies Record<(typeof GENERATORS)[number], { input: number; classes: number | 'classes' }>;
+  shapes: { input: [1, 16, 16], classes: 4 },
+  bars: { input: [1, 16, 16], classes: 3 },
+  glyphs: { input: [1, 16, 16], classes: 10 },
+} as const satisfies Record<
+  (typeof GENERATORS)[number],
+  { input: number | readonly [channels: number, height: number, width: number]; classes: number | 'classes' }
+>;
