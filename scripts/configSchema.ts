@@ -89,6 +89,26 @@ data.oneOf = [
   },
 ];
 
+const side: Schema = { type: 'integer', minimum: 1, maximum: 1024 };
+
+function batchNorm(path: 'layer.batchnorm' | 'layer.batchnorm2d'): Schema {
+  return {
+    oneOf: [
+      { type: 'null' },
+      object(CONFIG_KEYS[path], {
+        momentum: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.1,
+          description: 'Running-statistics momentum (PyTorch convention).',
+        },
+        epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.00001 },
+      }),
+    ],
+  };
+}
+
 /** One layer item's schema per kind: its kind key's value and its options. Adding a kind without one fails here. */
 const LAYER_SCHEMAS: { [K in LayerKind]: { description: string; props: { [P in LayerKeys<K>]: Schema } } } = {
   dense: {
@@ -104,23 +124,47 @@ const LAYER_SCHEMAS: { [K in LayerKind]: { description: string; props: { [P in L
   },
   batchnorm: {
     description: 'Batch normalization.',
+    props: { batchnorm: batchNorm('layer.batchnorm') },
+  },
+  conv2d: {
+    description: '2-D convolution over an image [C, H, W] (NCHW, as PyTorch).',
     props: {
-      batchnorm: {
-        oneOf: [
-          { type: 'null' },
-          object(CONFIG_KEYS['layer.batchnorm'], {
-            momentum: {
-              type: 'number',
-              exclusiveMinimum: 0,
-              maximum: 1,
-              default: 0.1,
-              description: 'Running-statistics momentum (PyTorch convention).',
-            },
-            epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.00001 },
-          }),
-        ],
+      conv2d: { type: 'integer', minimum: 1, maximum: 4096, description: 'Filters (output channels).' },
+      kernel: {
+        oneOf: [side, { type: 'array', items: side, minItems: 2, maxItems: 2 }],
+        description: 'Kernel side, or [height, width].',
       },
+      stride: { ...side, default: 1 },
+      padding: { type: 'integer', minimum: 0, maximum: 1024, default: 0, description: 'Zero padding on every side.' },
+      activation: { enum: [...ACTIVATIONS], default: 'relu' },
+      dropconnect: rate("DropConnect drop rate on this layer's kernel weights."),
     },
+  },
+  maxpool2d: {
+    description: 'Max pooling over square windows.',
+    props: {
+      maxpool2d: { ...side, description: 'Window side.' },
+      stride: { ...side, description: 'Default: the window side.' },
+    },
+  },
+  avgpool2d: {
+    description: 'Average pooling over square windows.',
+    props: {
+      avgpool2d: { ...side, description: 'Window side.' },
+      stride: { ...side, description: 'Default: the window side.' },
+    },
+  },
+  flatten: {
+    description: 'An image [C, H, W] to a flat vector of C*H*W (NCHW order), before a dense layer.',
+    props: { flatten: { oneOf: [{ const: true }, { type: 'null' }] } },
+  },
+  batchnorm2d: {
+    description: 'Batch normalization per channel, over the batch and the positions.',
+    props: { batchnorm2d: batchNorm('layer.batchnorm2d') },
+  },
+  dropout2d: {
+    description: 'Spatial dropout: whole channels dropped per sample, kept ones scaled by 1/(1-rate).',
+    props: { dropout2d: rate('Drop probability of each channel.') },
   },
   dropout: {
     description: 'Dropout layer.',
@@ -170,10 +214,12 @@ const model = object(
   CONFIG_KEYS.model,
   {
     input: {
-      type: 'integer',
-      minimum: 1,
-      maximum: 4096,
-      description: 'Input width. Optional for CSV data (the file decides) and generators (2, regression 1).',
+      oneOf: [
+        { type: 'integer', minimum: 1, maximum: 4096 },
+        { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 3, maxItems: 3 },
+      ],
+      description:
+        'Input width, or an image [channels, height, width]. Optional for CSV data (the file decides) and generators (2, regression 1).',
     },
     layers: {
       type: 'array',

@@ -31,12 +31,14 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
   const ops: Op[] = layers.map((l, i) => {
     const at = locations.layers[i] ?? [0, 0];
     if (l.type === 'dense') return { kind: 'weight', at, label: `dense layer ${i} (${l.units} units)` };
-    if (l.type === 'batchnorm') return { kind: 'bn', at, label: `batchnorm layer ${i}` };
+    if (l.type === 'conv2d') return { kind: 'weight', at, label: `conv2d layer ${i} (${l.filters} filters)` };
+    if (l.type === 'batchnorm' || l.type === 'batchnorm2d') return { kind: 'bn', at, label: `${l.type} layer ${i}` };
+    if (l.type !== 'dropout' && l.type !== 'dropout2d') return { kind: 'neutral', at, label: `${l.type} layer ${i}` };
     const rateAt = locations.rates.get(i);
     const op: Op = {
       kind: 'dropout',
       at,
-      label: `dropout layer ${i}`,
+      label: `${l.type} layer ${i}`,
       rate: l.rate,
       ...(rateAt ? { rateAt } : {}),
       remove: removeItem(lines, text, at),
@@ -47,7 +49,12 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
   });
   checkSequence(em, ops, { input: true, output: true, where: 'this model' });
   const hasNoise = layers.some(
-    (l) => l.type === 'dropout' || l.type === 'batchnorm' || (l.type === 'dense' && !!l.dropConnect),
+    (l) =>
+      l.type === 'dropout' ||
+      l.type === 'dropout2d' ||
+      l.type === 'batchnorm' ||
+      l.type === 'batchnorm2d' ||
+      ((l.type === 'dense' || l.type === 'conv2d') && !!l.dropConnect),
   );
   if (evaluation?.mode === 'train' && evaluation.mcSamples === undefined && hasNoise) {
     const at = locations.evaluationMode ?? locations.evaluation ?? [0, 1];

@@ -3,6 +3,7 @@
  * schedule, evaluation in either mode, and what the panel shows (masks, activation statistics, decision
  * boundary, Monte Carlo predictions). trainStep() allocates nothing.
  */
+import { describeShape, shapeSize } from '../protocol/layerShapes';
 import type { LayerActivationStats, LayerInfo, LayerMask, Metrics } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import type { Dataset, Split } from './dataset';
@@ -105,8 +106,10 @@ class MlpTrainer implements Trainer {
     const last = [...layers].reverse().find((l) => l.type === 'dense');
     this.task = data.classes > 0 ? 'classification' : 'regression';
     this.inputDim = data.inputDim;
-    if (spec.model.input !== undefined && spec.model.input !== data.inputDim)
-      throw new Error(`model.input is ${spec.model.input}, but the data has ${data.inputDim} feature(s).`);
+    if (spec.model.input !== undefined && shapeSize(spec.model.input) !== data.inputDim)
+      throw new Error(
+        `model.input is ${describeShape(spec.model.input)}, but the data has ${data.inputDim} feature(s) per sample.`,
+      );
     if (!last) throw new Error('The model needs at least one dense layer.');
     this.outputDim = data.outputDim;
     if (last.units !== data.outputDim) {

@@ -5,6 +5,7 @@
  * for 2-D inputs an uncertainty map over the input plane (Monte Carlo passes over a grid, from the final
  * weights, on the host).
  */
+import { shapeSize } from '../protocol/layerShapes';
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
   csvOf,
@@ -228,7 +229,8 @@ function mean(values: readonly number[]): number {
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {
-  return spec.data.source === 'generator' ? (spec.model.input ?? 2) : spec.model.input;
+  const input = spec.data.source === 'generator' ? (spec.model.input ?? 2) : spec.model.input;
+  return input === undefined ? undefined : shapeSize(input);
 }
 
 function boundaryJson(b: BoundaryEvent): NonNullable<McExperimentResult['boundary']> {

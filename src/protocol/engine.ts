@@ -2,7 +2,7 @@
  * Host <-> engine worker messages. Layers are addressed by their index in `ModelSpec.model.layers`.
  * Heavy arrays are typed arrays whose buffers are transferred, never copied element by element.
  */
-import type { LayerMode, LayerSpec, ModelSpec } from './modelSpec';
+import type { ImageShape, LayerMode, LayerSpec, ModelSpec } from './modelSpec';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -47,8 +47,10 @@ export interface LayerInfo {
   /** A display name: a probe run's module name (e.g. `encoder.dropout`, with its rank under DDP). */
   name?: string;
   spec: LayerSpec;
-  /** Output width of the layer. */
+  /** Output width of the layer (C*H*W for an image). */
   units: number;
+  /** The output's [C, H, W] when it is an image (conv, pooling, batchnorm2d, dropout2d and what keeps their shape). */
+  shape?: ImageShape;
   mode: LayerMode;
   /** Dropout rate in force (dropout layers and DropConnect dense layers), else undefined. */
   rate?: number;
@@ -89,8 +91,7 @@ export interface LayerActivationStats {
 
 /**
  * A sample's feature maps around a `dropout2d` layer (issue 14): the first example of the batch, [C, H, W]
- * flattened, before and after dropout, streamed with the masks. Not yet in the EngineEvent union: the engine's
- * conv layers add it. For a dropout2d layer, a LayerMask's `units` is its channel count and `bits` the first
+ * flattened, before and after dropout, streamed with the masks. For a dropout2d layer, a LayerMask's `units` is its channel count and `bits` the first
  * example's channel keep mask.
  */
 export interface FeatureMapsEvent {
@@ -126,6 +127,7 @@ export type EngineEvent =
     }
   | { type: 'step'; step: number; epoch: number; loss: number; accuracy?: number; lr: number; stepsPerSecond: number }
   | { type: 'masks'; step: number; layers: LayerMask[] }
+  | FeatureMapsEvent
   | { type: 'activations'; step: number; layers: LayerActivationStats[] }
   | {
       type: 'epoch';

@@ -55,7 +55,6 @@ export interface BatchNormLayerSpec {
 /**
  * Convolutional layers (issue 14), NCHW like PyTorch. A layer's input and output are `[channels, height, width]`
  * per sample, stored flat in that order (channel c of sample n covers H*W contiguous floats).
- * Not yet in the LayerSpec union: the engine, the config reader and the schema add them together.
  */
 export type ImageShape = [channels: number, height: number, width: number];
 
@@ -99,7 +98,15 @@ export interface Dropout2dLayerSpec {
   rate: number;
 }
 
-export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | BatchNormLayerSpec;
+export type LayerSpec =
+  | DenseLayerSpec
+  | DropoutLayerSpec
+  | BatchNormLayerSpec
+  | Conv2dLayerSpec
+  | Pool2dLayerSpec
+  | FlattenLayerSpec
+  | BatchNorm2dLayerSpec
+  | Dropout2dLayerSpec;
 
 export type GeneratorName = (typeof GENERATORS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -190,8 +197,8 @@ export interface ModelSpec {
   seed: number;
   data: DataSpec;
   model: {
-    /** Input width. Optional for CSV data, where the file decides it. */
-    input?: number;
+    /** Input width, or an image's [C, H, W]. Optional for CSV data, where the file decides it. */
+    input?: number | ImageShape;
     layers: LayerSpec[];
   };
   training: TrainingSpec;

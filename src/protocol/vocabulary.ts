@@ -35,6 +35,12 @@ export const LAYER_KEYS = {
   dense: ['activation', 'dropconnect'],
   dropout: [],
   batchnorm: [],
+  conv2d: ['kernel', 'stride', 'padding', 'activation', 'dropconnect'],
+  maxpool2d: ['stride'],
+  avgpool2d: ['stride'],
+  flatten: [],
+  batchnorm2d: [],
+  dropout2d: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type LayerKind = keyof typeof LAYER_KEYS;
@@ -47,6 +53,7 @@ export const CONFIG_KEYS = {
   model: ['input', 'layers'],
   'layer.dropout': ['rate', 'kind', 'scaling', 'shape'],
   'layer.batchnorm': ['momentum', 'epsilon'],
+  'layer.batchnorm2d': ['momentum', 'epsilon'],
   training: ['epochs', 'batch', 'optimizer', 'schedule', 'maxNorm', 'loss', 'init'],
   'optimizer.sgd': ['lr', 'momentum', 'nesterov', 'weightDecay', 'dampening'],
   'optimizer.adam': ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'],

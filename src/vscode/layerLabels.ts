@@ -9,6 +9,17 @@ export function layerTitle(spec: LayerSpec): string {
       return 'dropout';
     case 'batchnorm':
       return 'batch norm';
+    case 'conv2d':
+      return `conv2d ${spec.filters} ${spec.kernel[0]}×${spec.kernel[1]} ${spec.activation}`;
+    case 'maxpool2d':
+    case 'avgpool2d':
+      return `${spec.type} ${spec.size}`;
+    case 'flatten':
+      return 'flatten';
+    case 'batchnorm2d':
+      return 'batch norm 2d';
+    case 'dropout2d':
+      return 'dropout2d';
   }
 }
 
@@ -18,7 +29,9 @@ export function dropoutSummary(spec: LayerSpec, rate?: number): string | undefin
     const scaling = spec.scaling === 'standard' ? ', standard scaling' : '';
     return `${spec.kind} ${(rate ?? spec.rate).toFixed(2)}${scaling}`;
   }
-  if (spec.type === 'dense' && spec.dropConnect) return `dropconnect ${(rate ?? spec.dropConnect).toFixed(2)}`;
+  if (spec.type === 'dropout2d') return `dropout2d ${(rate ?? spec.rate).toFixed(2)}`;
+  if ((spec.type === 'dense' || spec.type === 'conv2d') && spec.dropConnect)
+    return `dropconnect ${(rate ?? spec.dropConnect).toFixed(2)}`;
   return undefined;
 }
 
@@ -28,5 +41,5 @@ export function hasDropout(spec: LayerSpec): boolean {
 
 /** Layers whose train/eval mode changes what they compute: dropout of any kind, and batch norm. */
 export function hasMode(spec: LayerSpec): boolean {
-  return hasDropout(spec) || spec.type === 'batchnorm';
+  return hasDropout(spec) || spec.type === 'batchnorm' || spec.type === 'batchnorm2d';
 }

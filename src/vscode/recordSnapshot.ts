@@ -1,23 +1,32 @@
 /** A saved run as the run panel draws it: the same snapshot a live session sends, read from the record. */
 import type { LayerInfo } from '../protocol/engine';
+import { isImage, layerOutputShape, shapeSize, type LayerShape } from '../protocol/layerShapes';
 import type { LayerSpec, ModelSpec } from '../protocol/modelSpec';
 import type { EpochRecord, PanelSnapshot } from '../protocol/webview';
 import { interval } from '../experiments/intervals';
 import type { RunMember, RunRecord } from '../runs';
 import type { Metrics } from '../protocol/engine';
 
-/** Layer widths follow from the spec: dense layers set the width, the others keep their input's. */
+/** Layer shapes follow from the spec (a CSV record without model.input: dense layers set the width). */
 export function layersOf(spec: ModelSpec): LayerInfo[] {
-  let width = spec.model.input ?? 0;
+  let shape: LayerShape = spec.model.input ?? 0;
   return spec.model.layers.map((layer: LayerSpec, index) => {
-    if (layer.type === 'dense') width = layer.units;
+    const out = layerOutputShape(layer, shape);
+    shape = 'shape' in out ? out.shape : layer.type === 'dense' ? layer.units : shape;
     const rate =
-      layer.type === 'dropout'
+      layer.type === 'dropout' || layer.type === 'dropout2d'
         ? layer.rate
-        : layer.type === 'dense' && layer.dropConnect
+        : (layer.type === 'dense' || layer.type === 'conv2d') && layer.dropConnect
           ? layer.dropConnect
           : undefined;
-    return { index, spec: layer, units: width, mode: 'eval' as const, ...(rate !== undefined ? { rate } : {}) };
+    return {
+      index,
+      spec: layer,
+      units: shapeSize(shape),
+      ...(isImage(shape) ? { shape } : {}),
+      mode: 'eval' as const,
+      ...(rate !== undefined ? { rate } : {}),
+    };
   });
 }
 
@@ -91,7 +100,7 @@ export function recordSnapshot(record: RunRecord): PanelSnapshot {
         : {}),
     layers: layersOf(record.spec),
     task: record.spec.training.loss === 'mse' ? 'regression' : 'classification',
-    inputDim: record.spec.model.input ?? 0,
+    inputDim: shapeSize(record.spec.model.input ?? 0),
     epochs,
     totalEpochs: record.spec.training.epochs,
     step: 0,

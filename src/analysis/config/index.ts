@@ -12,6 +12,7 @@ const MAX_CONFIG_CHARS = 256_000;
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import type { Finding } from '../../protocol/findings';
 import type {
+  Conv2dLayerSpec,
   DataSpec,
   DenseLayerSpec,
   LayerSpec,
@@ -29,7 +30,6 @@ import {
   DROPOUT_KINDS,
   DROPOUT_SCALINGS,
   GENERATOR_ONLY_DATA_KEYS,
-  GENERATOR_SHAPES,
   GENERATORS,
   INITS,
   LAYER_KINDS,
@@ -42,6 +42,9 @@ import {
 } from '../../protocol/vocabulary';
 import { CONFIG_FILE_PATTERN } from '../files';
 import type { LineMap } from '../text';
+import { readBatchNorm2d, readConv2d, readDropout2d, readFlatten, readPool2d } from './convLayers';
+import { checkShapes, generatorInput, readInput } from './shapes';
+import type { LayerShape } from '../../protocol/layerShapes';
 import {
   Ctx,
   describe,
@@ -159,8 +162,8 @@ function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number
     return undefined;
   }
   const layers: LayerSpec[] = [];
-  /** Dense layers whose activation is not written: relu when hidden, linear when the output. */
-  const unwritten: DenseLayerSpec[] = [];
+  /** Dense and conv layers whose activation is not written: relu when hidden, linear when the output. */
+  const unwritten: (DenseLayerSpec | Conv2dLayerSpec)[] = [];
   let ok = true;
   node.items.forEach((itemNode, i) => {
     const item = itemNode as Any;
@@ -170,7 +173,8 @@ function readLayers(ctx: Ctx, pair: Pair | undefined, modelSpan: [number, number
     if (read) {
       ctx.locations.layers.push(at);
       layers.push(read.layer);
-      if (read.layer.type === 'dense' && !read.activationWritten) unwritten.push(read.layer);
+      if ((read.layer.type === 'dense' || read.layer.type === 'conv2d') && !read.activationWritten)
+        unwritten.push(read.layer);
     } else ok = false;
   });
   const denseCount = layers.filter((l) => l.type === 'dense').length;
@@ -206,6 +210,12 @@ const LAYER_EXAMPLES: Record<LayerKind, string> = {
   dense: '{ dense: 64 }',
   dropout: '{ dropout: 0.5 }',
   batchnorm: '{ batchnorm: {} }',
+  conv2d: '{ conv2d: 16, kernel: 3 }',
+  maxpool2d: '{ maxpool2d: 2 }',
+  avgpool2d: '{ avgpool2d: 2 }',
+  flatten: '{ flatten: true }',
+  batchnorm2d: '{ batchnorm2d: {} }',
+  dropout2d: '{ dropout2d: 0.25 }',
 };
 
 function isLayerKind(key: string): key is LayerKind {
@@ -242,6 +252,25 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     }
     case 'dropout': {
       const layer = readDropout(ctx, m, where, index);
+      return layer && { layer };
+    }
+    case 'conv2d':
+      return readConv2d(ctx, m, where);
+    case 'maxpool2d':
+    case 'avgpool2d': {
+      const layer = readPool2d(ctx, m, where, kind);
+      return layer && { layer };
+    }
+    case 'flatten': {
+      const layer = readFlatten(ctx, m, where);
+      return layer && { layer };
+    }
+    case 'batchnorm2d': {
+      const layer = readBatchNorm2d(ctx, m, where);
+      return layer && { layer };
+    }
+    case 'dropout2d': {
+      const layer = readDropout2d(ctx, m, where, index);
       return layer && { layer };
     }
   }
@@ -488,54 +517,6 @@ function readEvaluation(ctx: Ctx, pair: Pair | undefined): EvaluationSpec | unde
   return { mode, ...(mcSamples !== undefined ? { mcSamples } : {}) };
 }
 
-/**
- * Widths the engine would otherwise reject at run time, here with the line: model.input against the generator's
- * points, a spatial dropout's shape against the width it sees, and the output layer against the classes (or the
- * one regression target) of a built-in generator. A CSV file's width and class count are only known once it is
- * read, so for CSV data only what follows from model.input is checked.
- */
-function checkWidths(ctx: Ctx, data: DataSpec, input: number | undefined, layers: readonly LayerSpec[]): void {
-  if (data.source === 'generator' && input !== undefined && ctx.locations.input) {
-    const want = GENERATOR_SHAPES[data.generator].input;
-    if (input !== want)
-      ctx.report(
-        'invalid-config',
-        ctx.locations.input,
-        `model.input is ${input}, but the ${data.generator} generator makes ${want}-D points: write input: ${want}, or leave it out.`,
-      );
-  }
-  let width = input;
-  layers.forEach((l, i) => {
-    if (l.type === 'dense') width = l.units;
-    else if (l.type === 'dropout' && l.kind === 'spatial' && l.shape && width !== undefined) {
-      const [positions, channels] = l.shape;
-      const at = ctx.locations.shapes.get(i);
-      if (at && positions * channels !== width)
-        ctx.report(
-          'invalid-config',
-          at,
-          `model.layers[${i}].dropout.shape [${positions}, ${channels}] views ${positions * channels} values, but this layer's input is ${width} wide: positions × channels must equal ${width}.`,
-        );
-    }
-  });
-  if (data.source !== 'generator') return;
-  const output = layers.reduce<number>((last, l, i) => (l.type === 'dense' ? i : last), -1);
-  const out = layers[output];
-  const at = ctx.locations.units.get(output);
-  if (out?.type !== 'dense' || !at) return;
-  const shape = GENERATOR_SHAPES[data.generator];
-  const classes = shape.classes === 'classes' ? (data.classes ?? DEFAULT_GENERATOR_CLASSES) : shape.classes;
-  const want = classes > 0 ? classes : 1;
-  if (out.units !== want)
-    ctx.report(
-      'invalid-config',
-      at,
-      classes > 0
-        ? `The last dense layer is the output and has ${out.units} unit(s), but the ${data.generator} data has ${classes} classes: make it dense: ${want}.`
-        : `The last dense layer is the output and has ${out.units} unit(s), but the regression data has one target value: make it dense: 1.`,
-    );
-}
-
 export interface ParsedConfigWithLocations extends ParsedConfig {
   locations: ConfigLocations;
   lines: LineMap;
@@ -610,7 +591,7 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
   const data = readData(ctx, top.get('data'), firstLine);
   const modelPair = top.get('model');
   let layers: LayerSpec[] | undefined;
-  let input: number | undefined;
+  let input: LayerShape | undefined;
   if (!modelPair) {
     ctx.report('invalid-config', firstLine, 'Missing required key "model" with its "layers" list.');
   } else {
@@ -618,14 +599,13 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
     if (mm) {
       const ip = mm.get('input');
       if (ip) {
-        const before = ctx.findings.length;
-        input = readNumber(ctx, ip, 'model.input', 2, { integer: true, min: 1, max: 4096 });
-        if (ctx.findings.length === before) ctx.locations.input = pairSpan(ctx, ip);
-      } else if (data && data.source === 'generator') input = GENERATOR_SHAPES[data.generator].input;
+        input = readInput(ctx, ip);
+        if (input !== undefined) ctx.locations.input = pairSpan(ctx, ip);
+      } else if (data && data.source === 'generator') input = generatorInput(data.generator);
       layers = readLayers(ctx, mm.get('layers'), ctx.span(modelPair.key as Any));
     }
   }
-  if (data && layers) checkWidths(ctx, data, input, layers);
+  if (data && layers) checkShapes(ctx, data, input, layers);
   const training = readTraining(ctx, top.get('training'), data);
   const evaluation = readEvaluation(ctx, top.get('evaluation'));
   if (layers) partial.layers = layers;

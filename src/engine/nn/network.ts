@@ -195,6 +195,8 @@ export class Network {
           gradIn: new Float32Array(B * inputs),
           usedBatchStats: false,
         };
+      default:
+        throw new Error(`Layer ${index}: the engine cannot train ${spec.type} layers yet.`);
     }
   }
 

@@ -5,6 +5,7 @@
  * shrinks as dropout grows, weights have outliers without dropout. For testing the plumbing only.
  */
 import type { EngineCommand, EngineEvent } from '../../../src/protocol/engine';
+import { shapeSize } from '../../../src/protocol/layerShapes';
 import type { ModelSpec } from '../../../src/protocol/modelSpec';
 import type { EngineHandle, Launcher } from '../../../src/experiments';
 
@@ -126,7 +127,7 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
                 type: 'ready',
                 version: 1,
                 layers: [],
-                inputDim: spec.model.input ?? 2,
+                inputDim: shapeSize(spec.model.input ?? 2),
                 outputDim: 2,
                 task: 'classification',
                 trainSize: 20,

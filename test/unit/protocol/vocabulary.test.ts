@@ -47,6 +47,8 @@ function schemaAt(path: string): any {
       return layer('dropout').properties.dropout.oneOf[1];
     case 'layer.batchnorm':
       return layer('batchnorm').properties.batchnorm.oneOf[1];
+    case 'layer.batchnorm2d':
+      return layer('batchnorm2d').properties.batchnorm2d.oneOf[1];
     case 'optimizer.sgd':
       return optimizer('sgd').properties.sgd;
     case 'optimizer.adam':
