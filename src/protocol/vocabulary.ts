@@ -49,7 +49,7 @@ export const LAYER_KINDS = Object.keys(LAYER_KEYS) as LayerKind[];
 /** Keys of each mapping of a config, by its path. */
 export const CONFIG_KEYS = {
   root: ['name', 'seed', 'data', 'model', 'training', 'evaluation'],
-  data: ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'],
+  data: ['generator', 'csv', 'label', 'standardize', 'shape', 'samples', 'noise', 'classes', 'validation'],
   model: ['input', 'layers'],
   'layer.dropout': ['rate', 'kind', 'scaling', 'shape'],
   'layer.batchnorm': ['momentum', 'epsilon'],
@@ -69,7 +69,7 @@ export function layerItemKeys(kind: LayerKind): readonly string[] {
 
 /** Keys of the data mapping that only one source may use. */
 export const GENERATOR_ONLY_DATA_KEYS = ['samples', 'noise', 'classes'] as const;
-export const CSV_ONLY_DATA_KEYS = ['label', 'standardize'] as const;
+export const CSV_ONLY_DATA_KEYS = ['label', 'standardize', 'shape'] as const;
 
 /** Default class count of the generators that take `classes` (the engine's default too). */
 export const DEFAULT_GENERATOR_CLASSES = 3;

@@ -86,7 +86,18 @@ const drawShape: ImageDrawer = (out, at, label, noise, rng) => {
         return [cx + r * Math.cos(a), cy + r * Math.sin(a)];
       };
       const [a, b, c] = [corner(0), corner(1), corner(2)];
-      paint(out, at, width, noise, rng, nearest([[...a, ...b], [...b, ...c], [...c, ...a]]));
+      paint(
+        out,
+        at,
+        width,
+        noise,
+        rng,
+        nearest([
+          [...a, ...b],
+          [...b, ...c],
+          [...c, ...a],
+        ]),
+      );
       return;
     }
     default:
