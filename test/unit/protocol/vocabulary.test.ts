@@ -187,7 +187,11 @@ test('vocabulary: each generator makes the input width and class count the table
     const raw = generate(g, 12, 0.1, 4, 1);
     const shape = GENERATOR_SHAPES[g];
     assert.deepEqual(raw.shape ?? raw.inputDim, shape.input, g);
-    assert.equal(raw.inputDim, typeof shape.input === 'number' ? shape.input : shape.input.reduce((a, b) => a * b), g);
+    assert.equal(
+      raw.inputDim,
+      typeof shape.input === 'number' ? shape.input : shape.input.reduce((a: number, b: number) => a * b, 1),
+      g,
+    );
     assert.equal(raw.classes, shape.classes === 'classes' ? 4 : shape.classes, g);
   }
 });
