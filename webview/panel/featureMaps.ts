@@ -80,7 +80,7 @@ export class FeatureMapsView {
       const view = this.channels[k]!;
       paintMap(view.before, event.before.subarray(k * h * w, (k + 1) * h * w), w, h, scale, colours);
       paintMap(view.after, event.after.subarray(k * h * w, (k + 1) * h * w), w, h, scale, colours);
-      view.figure.classList.toggle('dropped', dropped[k]!);
+      view.figure.classList.toggle('dropped', dropped[k]);
       view.figure.setAttribute(
         'aria-label',
         `Channel ${k}: ${dropped[k] ? 'dropped (zero after dropout)' : 'kept (scaled after dropout)'}`,
