@@ -197,6 +197,6 @@ test('quick fixes: MC dropout on a CNN switches on its Dropout2d too (nn.Dropout
   assert.ok(finding, 'the CNN with BatchNorm2d and Dropout2d is flagged');
   assert.match(
     applyEdits(src, finding.fixes[0]!.edits),
-    /    net\.eval\(\)\n    for m in net\.modules\(\):\n        if isinstance\(m, \(nn\.Dropout, nn\.Dropout2d\)\):\n            m\.train\(\)/,
+    / {4}net\.eval\(\)\n {4}for m in net\.modules\(\):\n {8}if isinstance\(m, \(nn\.Dropout, nn\.Dropout2d\)\):\n {12}m\.train\(\)/,
   );
 });
