@@ -26,11 +26,10 @@ suite('Spatial dropout in VS Code', () => {
     const panel = await waitFor('the run panel', () => runPanel());
     await waitFor('the panel to say ready', () => panel.received.some((m) => m.type === 'ready'), 30_000);
 
-    const dropout2d = await waitFor(
-      'the layers',
-      () => session.layers.find((l) => l.spec.type === 'dropout2d'),
-      30_000,
-    );
+    await waitFor('the engine to start or fail', () => session.layers.length > 0 || !session.isActive, 30_000);
+    assert.ok(session.layers.length > 0, `the run ${session.status}: ${session.message}`);
+    const dropout2d = session.layers.find((l) => l.spec.type === 'dropout2d');
+    assert.ok(dropout2d, `a dropout2d layer among ${session.layers.map((l) => l.spec.type).join(', ')}`);
     assert.deepEqual(dropout2d.shape, [8, 16, 16], 'dropout2d sees the first conv’s 8 channels of 16×16');
     assert.equal(dropout2d.rate, 0.2);
     const snapshot = await waitFor('a snapshot with the layers', () =>
