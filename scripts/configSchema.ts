@@ -42,7 +42,10 @@ const rate = (description: string): Schema => ({
 const data = object(
   CONFIG_KEYS.data,
   {
-    generator: { enum: [...GENERATORS], description: 'Built-in 2-D dataset (regression: 1-D).' },
+    generator: {
+      enum: [...GENERATORS],
+      description: 'Built-in dataset: 2-D points (regression: 1-D); shapes, bars and glyphs: 1×16×16 images.',
+    },
     csv: {
       type: 'string',
       minLength: 1,
@@ -59,6 +62,14 @@ const data = object(
       type: 'boolean',
       default: true,
       description: 'CSV: standardize features with training-split statistics.',
+    },
+    shape: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1 },
+      minItems: 3,
+      maxItems: 3,
+      description:
+        'CSV: each row is an image [channels, height, width] in NCHW order; channels × height × width must equal the feature count.',
     },
     samples: { type: 'integer', minimum: 4, default: 200, description: 'Generator: number of samples.' },
     noise: { type: 'number', minimum: 0, default: 0.1, description: 'Generator: noise level.' },
@@ -219,7 +230,7 @@ const model = object(
         { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 3, maxItems: 3 },
       ],
       description:
-        'Input width, or an image [channels, height, width]. Optional for CSV data (the file decides) and generators (2, regression 1).',
+        'Input width, or an image [channels, height, width]. Optional for CSV data (the file decides, or data.shape) and generators (2, regression 1, images [1, 16, 16]).',
     },
     layers: {
       type: 'array',

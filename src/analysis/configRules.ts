@@ -31,7 +31,8 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
   const ops: Op[] = layers.map((l, i) => {
     const at = locations.layers[i] ?? [0, 0];
     if (l.type === 'dense') return { kind: 'weight', at, label: `dense layer ${i} (${l.units} units)` };
-    if (l.type === 'conv2d') return { kind: 'weight', at, label: `conv2d layer ${i} (${l.filters} filters)` };
+    if (l.type === 'conv2d')
+      return { kind: 'weight', conv: true, at, label: `conv2d layer ${i} (${l.filters} filters)` };
     if (l.type === 'batchnorm' || l.type === 'batchnorm2d') return { kind: 'bn', at, label: `${l.type} layer ${i}` };
     if (l.type !== 'dropout' && l.type !== 'dropout2d') return { kind: 'neutral', at, label: `${l.type} layer ${i}` };
     const rateAt = locations.rates.get(i);
@@ -39,6 +40,7 @@ export function analyzeConfig(text: string, fileName: string): Finding[] {
       kind: 'dropout',
       at,
       label: `${l.type} layer ${i}`,
+      ...(l.type === 'dropout2d' ? { channels: true } : {}),
       rate: l.rate,
       ...(rateAt ? { rateAt } : {}),
       remove: removeItem(lines, text, at),

@@ -2,6 +2,7 @@
 import { parseTree, type Node as JNode, type ParseError } from 'jsonc-parser';
 import { tooDeep } from './text';
 import { checkRate, checkSequence, type Emitter, type Op, type OpKind } from './ops';
+import { CHANNEL_DROPOUT, KERAS_CONV } from './python/vocabulary';
 
 const DROPOUT = new Set([
   'Dropout',
@@ -105,7 +106,13 @@ function checkModel(model: Any, em: Emitter, where: string): void {
     else if (ACT.has(lc)) kind = 'act';
     else if (NEUTRAL.has(lc)) kind = 'neutral';
     else if (MODELS.has(lc)) checkModel(l, em, `nested model ${name}`);
-    const op: Op = { kind, at: span(l), label: `${lc} layer "${name}"` };
+    const op: Op = {
+      kind,
+      at: span(l),
+      label: `${lc} layer "${name}"`,
+      ...(KERAS_CONV.has(lc) ? { conv: true } : {}),
+      ...(CHANNEL_DROPOUT.has(lc) ? { channels: true } : {}),
+    };
     if (kind === 'dropout') {
       // Keras 2+ writes `rate`; Keras 1.x wrote `p`.
       const rateNode = get(lconf, 'rate') ?? get(lconf, 'p');

@@ -16,6 +16,10 @@ export interface Op {
   rateAt?: [number, number];
   /** Edits (offsets) that remove this op. */
   remove?: { from: number; to: number; insert: string }[];
+  /** A convolution (a weight op): dropout-before-batchnorm looks through one to the batch norm after it. */
+  conv?: boolean;
+  /** A dropout that drops whole channels (Dropout2d, SpatialDropout2D, a config's dropout2d). */
+  channels?: boolean;
 }
 
 /** A related location as emit() takes it: a range in offsets. */
@@ -144,17 +148,32 @@ export interface SequenceOptions {
   where: string;
 }
 
+/** The first op from `from` on that is not neutral (pooling, flatten, reshape), and its index. */
+function nextActive(ops: Op[], from: number): [Op | undefined, number] {
+  for (let i = from; i < ops.length; i++) if (ops[i]!.kind !== 'neutral') return [ops[i], i];
+  return [undefined, ops.length];
+}
+
 export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): void {
-  // dropout-before-batchnorm
+  // dropout-before-batchnorm, directly or through one convolution (Dropout2d → Conv2d → BatchNorm2d): the
+  // convolution is linear, so the variance dropout adds in training reaches the batch norm's statistics as well.
   for (const [i, op] of ops.entries()) {
     if (op.kind !== 'dropout') continue;
-    const next = ops.slice(i + 1).find((o) => o.kind !== 'neutral');
+    const [next, at] = nextActive(ops, i + 1);
     if (next?.kind === 'bn') {
       em.emit(
         'dropout-before-batchnorm',
         op.at,
         `${op.label} feeds directly into ${next.label} in ${opts.where}: batch norm learns its running statistics under dropout noise, but at inference dropout is off, so the variance shifts and accuracy drops. Move the dropout after the batch norm (or after the activation that follows it).`,
       );
+    } else if (next?.kind === 'weight' && next.conv) {
+      const [bn] = nextActive(ops, at + 1);
+      if (bn?.kind === 'bn')
+        em.emit(
+          'dropout-before-batchnorm',
+          op.at,
+          `${op.label} feeds ${bn.label} through ${next.label} in ${opts.where}: the convolution passes the dropout noise on, so batch norm learns its running statistics under it, but at inference dropout is off, the variance shifts and accuracy drops. Move the dropout after the batch norm (or after the activation that follows it).`,
+        );
     }
   }
   if (opts.input) {
@@ -169,7 +188,7 @@ export function checkSequence(em: Emitter, ops: Op[], opts: SequenceOptions): vo
       em.emit(
         'high-input-dropout',
         first.rateAt ?? first.at,
-        `${first.label} drops ${Math.round(first.rate * 100)}% of the input features every training step in ${opts.where}, destroying much of the signal before any layer sees it. Use at most about 0.2 on inputs (0.5 is a hidden-layer rate).`,
+        `${first.label} drops ${Math.round(first.rate * 100)}% of the input ${first.channels ? 'channels (of a one-channel image, the whole image)' : 'features'} every training step in ${opts.where}, destroying much of the signal before any layer sees it. Use at most about 0.2 on inputs (0.5 is a hidden-layer rate).`,
       );
     }
   }

@@ -65,7 +65,7 @@ hidden), on each seed, in parallel, and reports validation loss and accuracy per
 interval over the seeds), the best rate (lowest mean validation loss), the rates a paired t-test over the
 seeds cannot tell from it, and the overfitting/underfitting regions around it.
   --rates LIST    comma-separated rates in [0, 1)
-  --group G       input: dropout before the first dense layer; hidden: after hidden layers; all: both
+  --group G       input: dropout before the first dense or conv2d layer; hidden: after hidden layers; all: both
 ${COMMON_OPTIONS}`;
 
 const COMPARE_USAGE = `Usage: dropout-lens compare CONFIG [--seeds N] [--epochs N] [--parallel N] [--save] [--json]

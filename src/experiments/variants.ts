@@ -4,24 +4,31 @@
  */
 import type { DropoutLayerSpec, LayerSpec, ModelSpec } from '../protocol/modelSpec';
 
-/** `input`: dropout before the first dense layer; `hidden`: dropout after a hidden dense layer; `all`: both. */
+/**
+ * `input`: dropout before the first weight layer (dense or conv2d); `hidden`: dropout after a hidden weight layer
+ * (a conv model's dropout2d included); `all`: both.
+ */
 export type LayerGroup = 'input' | 'hidden' | 'all';
 
 const clone = (spec: ModelSpec): ModelSpec => JSON.parse(JSON.stringify(spec)) as ModelSpec;
 
-/** Does the model drop anything (a dropout layer with a rate above 0, or DropConnect)? */
+const isWeight = (l: LayerSpec) => l.type === 'dense' || l.type === 'conv2d';
+
+/** Does the model drop anything (a dropout or dropout2d layer with a rate above 0, or DropConnect)? */
 export function hasDropout(spec: ModelSpec): boolean {
   return spec.model.layers.some(
-    (l) => (l.type === 'dropout' && l.rate > 0) || (l.type === 'dense' && (l.dropConnect ?? 0) > 0),
+    (l) =>
+      ((l.type === 'dropout' || l.type === 'dropout2d') && l.rate > 0) ||
+      ((l.type === 'dense' || l.type === 'conv2d') && (l.dropConnect ?? 0) > 0),
   );
 }
 
-/** The same model with every dropout rate set to 0 and DropConnect off (layer indices unchanged). */
+/** The same model with every dropout rate (dropout2d's too) set to 0 and DropConnect off (layer indices unchanged). */
 export function withoutDropout(spec: ModelSpec): ModelSpec {
   const out = clone(spec);
   out.model.layers = out.model.layers.map((l): LayerSpec => {
-    if (l.type === 'dropout') return { ...l, rate: 0 };
-    if (l.type === 'dense' && l.dropConnect !== undefined) {
+    if (l.type === 'dropout' || l.type === 'dropout2d') return { ...l, rate: 0 };
+    if ((l.type === 'dense' || l.type === 'conv2d') && l.dropConnect !== undefined) {
       const { dropConnect: _dc, ...rest } = l;
       return rest;
     }
@@ -37,17 +44,19 @@ const newDropout = (rate: number): DropoutLayerSpec => ({
   scaling: 'inverted',
 });
 
-/** The group a dropout layer at `index` belongs to: before the first dense layer is `input`, else `hidden`. */
+/** The group a dropout layer at `index` belongs to: before the first weight layer is `input`, else `hidden`. */
 export function groupOf(layers: readonly LayerSpec[], index: number): 'input' | 'hidden' {
-  const firstDense = layers.findIndex((l) => l.type === 'dense');
-  return firstDense === -1 || index < firstDense ? 'input' : 'hidden';
+  const firstWeight = layers.findIndex(isWeight);
+  return firstWeight === -1 || index < firstWeight ? 'input' : 'hidden';
 }
 
 /**
- * The model with `rate` on every dropout layer of `group`. Where the group has no dropout layer one is added
- * (Bernoulli, inverted scaling): `input` before the first dense layer; `hidden` before each dense layer that
- * follows a hidden one without dropout in between (so after its activation and any batch norm). The output
- * layer is never dropped. Other dropout layers and DropConnect are left as they are.
+ * The model with `rate` on every dropout (and dropout2d) layer of `group`. Where the group has no dropout layer
+ * one is added (Bernoulli, inverted scaling): `input` before the first weight layer (dense or conv2d); `hidden`
+ * before each dense layer that follows a hidden weight layer without dropout in between (so after its
+ * activation, any batch norm and a conv model's flatten). No dropout is added between convolutions, where the
+ * kind to add (element-wise or per channel) is the modeller's choice. The output layer is never dropped. Other
+ * dropout layers and DropConnect are left as they are.
  */
 export function withGroupRate(spec: ModelSpec, group: LayerGroup, rate: number): ModelSpec {
   const out = clone(spec);
@@ -55,23 +64,23 @@ export function withGroupRate(spec: ModelSpec, group: LayerGroup, rate: number):
   const wantInput = group === 'input' || group === 'all';
   const wantHidden = group === 'hidden' || group === 'all';
   const result: LayerSpec[] = [];
-  const firstDense = layers.findIndex((l) => l.type === 'dense');
-  let sawDense = false;
-  let dropoutSinceDense = false;
+  const firstWeight = layers.findIndex(isWeight);
+  let sawWeight = false;
+  let dropoutSinceWeight = false;
   let inputHasDropout = false;
   for (const [i, layer] of layers.entries()) {
-    if (layer.type === 'dense') {
-      if (i === firstDense && wantInput && !inputHasDropout) result.push(newDropout(rate));
-      if (sawDense && wantHidden && !dropoutSinceDense) result.push(newDropout(rate));
-      sawDense = true;
-      dropoutSinceDense = false;
+    if (isWeight(layer)) {
+      if (i === firstWeight && wantInput && !inputHasDropout) result.push(newDropout(rate));
+      if (layer.type === 'dense' && sawWeight && wantHidden && !dropoutSinceWeight) result.push(newDropout(rate));
+      sawWeight = true;
+      dropoutSinceWeight = false;
       result.push(layer);
       continue;
     }
-    if (layer.type === 'dropout') {
+    if (layer.type === 'dropout' || layer.type === 'dropout2d') {
       const g = groupOf(layers, i);
       if (g === 'input') inputHasDropout = true;
-      else dropoutSinceDense = true;
+      else dropoutSinceWeight = true;
       // A dropout layer after the last dense layer drops outputs: leave it to the diagnostics, do not set it.
       const afterOutput = i > layers.map((l) => l.type).lastIndexOf('dense');
       if (!afterOutput && ((g === 'input' && wantInput) || (g === 'hidden' && wantHidden))) {

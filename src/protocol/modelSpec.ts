@@ -133,6 +133,8 @@ export interface CsvDataSpec {
   label?: string | number;
   /** Standardize features to zero mean, unit variance (statistics from the training split). Default true. */
   standardize: boolean;
+  /** Each row's features are an image of this [C, H, W], in NCHW order: C*H*W must equal the feature count. */
+  shape?: ImageShape;
   validation: number;
 }
 

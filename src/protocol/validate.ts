@@ -1,5 +1,11 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
-import { MAX_PREDICT_PASSES, MAX_PREDICT_VALUES, type PredictCommand, type PredictMode } from './engine';
+import {
+  MAX_PREDICT_PASSES,
+  MAX_PREDICT_VALUES,
+  type FeatureMapsEvent,
+  type PredictCommand,
+  type PredictMode,
+} from './engine';
 import { LAYER_MODES } from './vocabulary';
 import type { LayerMode } from './modelSpec';
 import {
@@ -155,4 +161,62 @@ export function parsePredictCommand(raw: unknown): Validated<PredictCommand> {
     command.seed = seed as number;
   }
   return { ok: true, value: command };
+}
+
+/**
+ * A float array as it may arrive after serialization: a Float32Array, an array of numbers, or the object of
+ * index keys a typed array turns into. Undefined when it is none of these or holds anything but numbers.
+ */
+export function floatArray(value: unknown): Float32Array | undefined {
+  if (value instanceof Float32Array) return value;
+  const values = Array.isArray(value)
+    ? value
+    : value && typeof value === 'object'
+      ? Object.values(value as Record<string, unknown>)
+      : undefined;
+  return values && values.every((v) => typeof v === 'number') ? Float32Array.from(values) : undefined;
+}
+
+/** Largest feature-map picture the panel draws: channels, and values per map (a 1024-channel 32×32 map is 1 M). */
+export const MAX_FEATURE_MAP_CHANNELS = 1024;
+export const MAX_FEATURE_MAP_VALUES = 1 << 20;
+
+/**
+ * A featureMaps event as the panel may receive it, checked: a layer index, a [C, H, W] of whole positive
+ * numbers, and `before` and `after` of C*H*W finite numbers each, returned as Float32Arrays.
+ */
+export function parseFeatureMaps(raw: unknown): Validated<FeatureMapsEvent> {
+  if (!isRecord(raw) || raw.type !== 'featureMaps') return fail('featureMaps: not a featureMaps event');
+  if (!isLayerIndex(raw.layer))
+    return fail(`featureMaps: layer must be a layer index, got ${JSON.stringify(raw.layer)}`);
+  if (!Number.isInteger(raw.step) || (raw.step as number) < 0)
+    return fail(`featureMaps: step must be a whole number, got ${JSON.stringify(raw.step)}`);
+  const shape = raw.shape;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((s) => Number.isInteger(s) && s >= 1))
+    return fail(`featureMaps: shape must be [channels, height, width], got ${JSON.stringify(shape)}`);
+  const [c, h, w] = shape as [number, number, number];
+  if (c > MAX_FEATURE_MAP_CHANNELS || c * h * w > MAX_FEATURE_MAP_VALUES)
+    return fail(`featureMaps: shape [${c}, ${h}, ${w}] is larger than the panel draws`);
+  const before = floatArray(raw.before);
+  const after = floatArray(raw.after);
+  for (const [name, values] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
+    if (!values) return fail(`featureMaps: ${name} is not an array of numbers`);
+    if (values.length !== c * h * w)
+      return fail(`featureMaps: ${name} holds ${values.length} values, but [${c}, ${h}, ${w}] needs ${c * h * w}`);
+    if (!values.every(Number.isFinite)) return fail(`featureMaps: ${name} holds a value that is not finite`);
+  }
+  return {
+    ok: true,
+    value: {
+      type: 'featureMaps',
+      step: raw.step as number,
+      layer: raw.layer,
+      shape: [c, h, w],
+      before: before!,
+      after: after!,
+    },
+  };
 }

@@ -13,7 +13,18 @@ export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as cons
 export const DROPOUT_KINDS = ['bernoulli', 'gaussian', 'spatial'] as const;
 export const DROPOUT_SCALINGS = ['inverted', 'standard'] as const;
 export const LAYER_MODES = ['train', 'eval'] as const;
-export const GENERATORS = ['moons', 'circles', 'spirals', 'xor', 'blobs', 'regression', 'overfit'] as const;
+export const GENERATORS = [
+  'moons',
+  'circles',
+  'spirals',
+  'xor',
+  'blobs',
+  'regression',
+  'overfit',
+  'shapes',
+  'bars',
+  'glyphs',
+] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULES = ['constant', 'step', 'exponential'] as const;
 export const LOSSES = ['cross-entropy', 'mse'] as const;
@@ -38,7 +49,7 @@ export const LAYER_KINDS = Object.keys(LAYER_KEYS) as LayerKind[];
 /** Keys of each mapping of a config, by its path. */
 export const CONFIG_KEYS = {
   root: ['name', 'seed', 'data', 'model', 'training', 'evaluation'],
-  data: ['generator', 'csv', 'label', 'standardize', 'samples', 'noise', 'classes', 'validation'],
+  data: ['generator', 'csv', 'label', 'standardize', 'shape', 'samples', 'noise', 'classes', 'validation'],
   model: ['input', 'layers'],
   'layer.dropout': ['rate', 'kind', 'scaling', 'shape'],
   'layer.batchnorm': ['momentum', 'epsilon'],
@@ -58,7 +69,7 @@ export function layerItemKeys(kind: LayerKind): readonly string[] {
 
 /** Keys of the data mapping that only one source may use. */
 export const GENERATOR_ONLY_DATA_KEYS = ['samples', 'noise', 'classes'] as const;
-export const CSV_ONLY_DATA_KEYS = ['label', 'standardize'] as const;
+export const CSV_ONLY_DATA_KEYS = ['label', 'standardize', 'shape'] as const;
 
 /** Default class count of the generators that take `classes` (the engine's default too). */
 export const DEFAULT_GENERATOR_CLASSES = 3;
@@ -76,6 +87,9 @@ export const GENERATOR_SHAPES = {
   blobs: { input: 2, classes: 'classes' },
   regression: { input: 1, classes: 0 },
   overfit: { input: 2, classes: 2 },
+  shapes: { input: [1, 16, 16], classes: 4 },
+  bars: { input: [1, 16, 16], classes: 3 },
+  glyphs: { input: [1, 16, 16], classes: 10 },
 } as const satisfies Record<
   (typeof GENERATORS)[number],
   { input: number | readonly [channels: number, height: number, width: number]; classes: number | 'classes' }

@@ -1,11 +1,16 @@
 /**
  * Engine events on their way to a webview, sent in batches: a tiny model finishes hundreds of epochs a second,
  * and one webview message per event would keep the extension host busy serialising. Order is kept; of the
- * events that only picture "now" (the latest step, histograms, decision boundary) only the newest survives.
+ * events that only picture "now" (the latest step, histograms, decision boundary, each dropout2d layer's feature
+ * maps) only the newest survives, so feature maps reach a view at most once a batch (20 a second) per layer.
  */
 import type { EngineEvent } from '../protocol/engine';
 
-const LATEST_ONLY: ReadonlySet<EngineEvent['type']> = new Set(['step', 'activations', 'boundary']);
+const LATEST_ONLY: ReadonlySet<EngineEvent['type']> = new Set(['step', 'activations', 'boundary', 'featureMaps']);
+
+/** Which picture of "now" an event is: one per type, and one per layer for feature maps. */
+const sameTopic = (a: EngineEvent, b: EngineEvent) =>
+  a.type === b.type && (a.type !== 'featureMaps' || (b.type === 'featureMaps' && a.layer === b.layer));
 /** What a user did or must see at once: these flush the batch immediately. */
 const URGENT: ReadonlySet<EngineEvent['type']> = new Set([
   'ready',
@@ -36,7 +41,7 @@ export class EngineEventBatcher {
   push(raw: EngineEvent): void {
     const event = withoutWeights(raw);
     if (LATEST_ONLY.has(event.type)) {
-      const older = this.queue.findIndex((e) => e.type === event.type);
+      const older = this.queue.findIndex((e) => sameTopic(e, event));
       if (older >= 0) this.queue.splice(older, 1);
     }
     this.queue.push(event);

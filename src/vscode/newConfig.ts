@@ -1,6 +1,6 @@
 /** "New Model Config…": pick a dataset and an architecture, name the file, and open it. */
 import * as vscode from 'vscode';
-import { ARCHITECTURES, DATASETS, renderConfig } from './configTemplates';
+import { DATASETS, architecturesFor, renderConfig } from './configTemplates';
 
 export async function createModelConfig(): Promise<vscode.Uri | undefined> {
   const dataset = await vscode.window.showQuickPick(
@@ -9,7 +9,7 @@ export async function createModelConfig(): Promise<vscode.Uri | undefined> {
   );
   if (!dataset) return undefined;
   const architecture = await vscode.window.showQuickPick(
-    ARCHITECTURES.map((a) => ({ label: a.label, detail: a.detail, choice: a })),
+    architecturesFor(dataset.choice).map((a) => ({ label: a.label, detail: a.detail, choice: a })),
     { title: 'New Model Config (2/3): architecture', placeHolder: 'Which network?' },
   );
   if (!architecture) return undefined;

@@ -52,9 +52,12 @@ export class TrainingSession implements vscode.Disposable {
   epoch = 0;
   stepsPerSecond = 0;
   lastLoss: number | undefined;
-  /** What a panel opened now needs to draw the present: the last masks (one heatmap's width), histograms, boundary. */
+  /**
+   * What a panel opened now needs to draw the present: the last masks (one heatmap's width), histograms, boundary,
+   * and each dropout2d layer's feature maps (by `featureMaps:<layer>`).
+   */
   private readonly recentMasks: EngineEvent[] = [];
-  private readonly lastPictures = new Map<'activations' | 'boundary', EngineEvent>();
+  private readonly lastPictures = new Map<string, EngineEvent>();
   private readonly pending = new Map<string, { resolve(e: PredictionEvent): void; reject(e: Error): void }>();
   private requests = 0;
   private released = false;
@@ -189,6 +192,9 @@ export class TrainingSession implements vscode.Disposable {
       case 'activations':
       case 'boundary':
         this.lastPictures.set(event.type, event);
+        break;
+      case 'featureMaps':
+        this.lastPictures.set(`featureMaps:${event.layer}`, event);
         break;
       case 'modes':
         if (event.step !== undefined)

@@ -19,6 +19,7 @@ import {
   startPanelServer,
   openPanel as openPanelAt,
 } from './harness.mjs';
+import { convPanelTests } from './convPanel.mjs';
 
 const shots = join(root, 'test-results', 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -397,6 +398,8 @@ await test('screenshots in the dark and the light theme', async () => {
   await page.screenshot({ path: join(shots, 'panel-light.png'), fullPage: true });
   await page.close();
 });
+
+await convPanelTests({ browser, base: server.base, shots });
 
 await browser.close();
 server.close();

@@ -12,12 +12,5 @@ export function toBytes(value: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-export function toFloats(value: unknown): Float32Array | undefined {
-  if (value instanceof Float32Array) return value;
-  const values = Array.isArray(value)
-    ? value
-    : value && typeof value === 'object'
-      ? Object.values(value as Record<string, unknown>)
-      : undefined;
-  return values && values.every((v) => typeof v === 'number') ? Float32Array.from(values) : undefined;
-}
+/** Float arrays arrive the same ways; read as the protocol reads them. */
+export { floatArray as toFloats } from '../../src/protocol/validate';

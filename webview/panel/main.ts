@@ -11,9 +11,12 @@ import type {
   PanelSnapshot,
   RunStatus,
 } from '../../src/protocol/webview';
+import { parseFeatureMaps } from '../../src/protocol/validate';
 import { toBytes, toFloats } from './bits';
 import { Curves } from './curves';
+import { FeatureMapsView } from './featureMaps';
 import { MaskHeatmap } from './heatmap';
+import { maskRows } from './layerKinds';
 import { drawBoundary, drawHistogram } from './plots';
 import { createPanelStore, type LayerView } from './state';
 import { readTheme, watchTheme } from './theme';
@@ -107,7 +110,11 @@ function render(s: PanelSnapshot): void {
   const masks = el(
     'section',
     { className: 'masks' },
-    el('h2', {}, `Dropout masks (units × ${probe ? 'sampled' : 'recent'} steps; bright = kept)`),
+    el(
+      'h2',
+      {},
+      `Dropout masks (${s.layers.some((l) => l.spec.type === 'dropout2d') ? 'units or channels' : 'units'} × ${probe ? 'sampled' : 'recent'} steps; bright = kept)`,
+    ),
   );
   const layers = new Map<number, LayerView>();
   for (const info of s.layers.filter((l) => l.rate !== undefined)) {
@@ -182,9 +189,10 @@ function exportButton(chart: PanelChart): HTMLButtonElement {
 }
 
 function layerView(info: LayerInfo, probe: boolean): LayerView {
-  const kind = info.spec.type === 'dropout' ? `${info.spec.kind} dropout` : 'DropConnect';
+  const { kind, rows, rowName } = maskRows(info);
   const title = info.name ?? `Layer ${info.index}`;
-  const heatmap = new MaskHeatmap(info.units, `Masks of ${title}, ${kind}`, store.state.theme);
+  const heatmap = new MaskHeatmap(rows, `Masks of ${title}, ${kind}: ${rowName} × recent steps`, store.state.theme);
+  const featureMaps = info.spec.type === 'dropout2d' ? new FeatureMapsView(info.index, store.state.theme) : undefined;
   const toggle = el('button', { type: 'button', className: 'mode', disabled: probe });
   if (probe) toggle.title = 'The mode the script left it in (model.train() / model.eval()), as last observed';
   toggle.addEventListener('click', () => {
@@ -207,15 +215,26 @@ function layerView(info: LayerInfo, probe: boolean): LayerView {
       'div',
       { className: 'layer-head' },
       el('strong', {}, title),
-      el('span', {}, ` ${kind} · ${info.units} units`),
+      el('span', {}, ` ${kind} · ${rows} ${rowName}`),
       toggle,
       rate,
       realized,
     ),
     heatmap.canvas,
     el('div', { className: 'layer-stats' }, histogram, expectation),
+    ...(featureMaps ? [featureMaps.element] : []),
   );
-  const view = { info: { ...info }, row, heatmap, toggle, realized, rate, histogram, expectation };
+  const view = {
+    info: { ...info },
+    row,
+    heatmap,
+    toggle,
+    realized,
+    rate,
+    histogram,
+    expectation,
+    ...(featureMaps ? { featureMaps } : {}),
+  };
   updateLayer(view);
   return view;
 }
@@ -237,6 +256,7 @@ function updateLayer(v: LayerView): void {
 
 function drawLayer(v: LayerView): void {
   v.heatmap.flush();
+  v.featureMaps?.flush();
   if (v.realizedDrop !== undefined) v.realized.textContent = `realized ${v.realizedDrop.toFixed(2)}`;
   const a = v.activations;
   const before = toFloats(a?.histogram?.before);
@@ -367,6 +387,17 @@ function apply(event: EngineEvent): void {
       }
       scheduleDraw();
       break;
+    case 'featureMaps': {
+      // Float arrays may arrive as plain arrays or objects: read and checked against the shape before drawing.
+      const parsed = parseFeatureMaps(event);
+      if (!parsed.ok) {
+        console.warn(`Dropout Lens panel skipped feature maps: ${parsed.error}`);
+        break;
+      }
+      layers.get(parsed.value.layer)?.featureMaps?.set(parsed.value);
+      scheduleDraw();
+      break;
+    }
     case 'activations':
       for (const a of event.layers) {
         const view = layers.get(a.layer);
@@ -466,7 +497,10 @@ window.addEventListener('message', (e: MessageEvent) => {
 watchTheme((theme) => {
   store.update({ theme });
   const { layers, loss, accuracy } = store.state;
-  for (const view of layers.values()) view.heatmap.setTheme(theme);
+  for (const view of layers.values()) {
+    view.heatmap.setTheme(theme);
+    view.featureMaps?.setTheme(theme);
+  }
   loss?.setTheme(theme);
   accuracy?.setTheme(theme);
 });

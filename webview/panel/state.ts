@@ -6,6 +6,7 @@
 import type { LayerActivationStats, LayerInfo } from '../../src/protocol/engine';
 import type { EpochRecord, PanelSnapshot } from '../../src/protocol/webview';
 import type { Curves } from './curves';
+import type { FeatureMapsView } from './featureMaps';
 import type { MaskHeatmap } from './heatmap';
 import type { Theme } from './theme';
 
@@ -19,6 +20,8 @@ export interface LayerView {
   rate: HTMLElement;
   histogram: HTMLCanvasElement;
   expectation: HTMLElement;
+  /** A dropout2d layer's feature maps of the first example, before and after dropout. */
+  featureMaps?: FeatureMapsView;
   /** The latest streamed figures, drawn with the next animation frame. */
   realizedDrop?: number;
   activations?: LayerActivationStats;

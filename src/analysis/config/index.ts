@@ -44,6 +44,7 @@ import { CONFIG_FILE_PATTERN } from '../files';
 import type { LineMap } from '../text';
 import { readBatchNorm2d, readConv2d, readDropout2d, readFlatten, readPool2d } from './convLayers';
 import { checkShapes, generatorInput, readInput } from './shapes';
+import { inputFromDataShape, readDataShape } from './dataShape';
 import type { LayerShape } from '../../protocol/layerShapes';
 import {
   Ctx,
@@ -118,8 +119,17 @@ function readData(ctx: Ctx, pair: Pair | undefined, rootSpan: [number, number]):
         );
     }
     const standardize = readBool(ctx, m.get('standardize'), 'data.standardize', true);
+    const shapePair = m.get('shape');
+    const shape = shapePair ? readDataShape(ctx, shapePair) : undefined;
     if (path === undefined) return undefined;
-    return { source: 'csv', path, ...(label !== undefined ? { label } : {}), standardize, validation };
+    return {
+      source: 'csv',
+      path,
+      ...(label !== undefined ? { label } : {}),
+      standardize,
+      ...(shape ? { shape } : {}),
+      validation,
+    };
   }
   if (!gen) {
     ctx.report(
@@ -602,6 +612,7 @@ export function parseModelConfigDetailed(text: string, fileName: string): Parsed
         input = readInput(ctx, ip);
         if (input !== undefined) ctx.locations.input = pairSpan(ctx, ip);
       } else if (data && data.source === 'generator') input = generatorInput(data.generator);
+      if (data?.source === 'csv' && data.shape) input = inputFromDataShape(ctx, data.shape, input);
       layers = readLayers(ctx, mm.get('layers'), ctx.span(modelPair.key as Any));
     }
   }

@@ -18,6 +18,8 @@ export interface ConfigLocations {
   shapes: Map<number, [number, number]>;
   /** Offsets of model.input's value, when written and valid. */
   input?: [number, number];
+  /** Offsets of data.shape, when written and valid. */
+  dataShape?: [number, number];
   evaluationMode?: [number, number];
   evaluation?: [number, number];
 }

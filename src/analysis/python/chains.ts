@@ -103,7 +103,7 @@ export function analyzeChains(py: Py): void {
     });
   // Module level (Keras functional API and Sequential models outside functions).
   const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
-  walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
+  walkChains(py, cx, children(py.tree.topNode), 'none', 'the model', false);
 }
 
 function chainsOf(py: Py, fn: SyntaxNode): void {
@@ -124,7 +124,9 @@ function chainsOf(py: Py, fn: SyntaxNode): void {
   // A forward that takes features (`feats`, `hidden`, `z`) sits on another network: its first dropout is a
   // hidden layer's, not the input's.
   const takesFeatures = FEATURE_PARAM.test(params.find((p) => p !== 'self') ?? '');
-  walkChains(py, cx, body(fn), isForward && topLevel, where, isForward && topLevel && !takesFeatures);
+  // An inner block's forward still gets the batch-norm check on what it returns (Dropout2d → Conv2d → BatchNorm2d).
+  const check = isForward ? (topLevel ? 'network' : 'block') : 'none';
+  walkChains(py, cx, body(fn), check, where, isForward && topLevel && !takesFeatures);
 }
 
 const FEATURE_PARAM = /^(h|z|feats?|features?|hidden\w*|hiddens|emb\w*|latents?|enc\w*|repr\w*|representations?)$/i;
@@ -133,7 +135,7 @@ function walkChains(
   py: Py,
   cx: ChainCtx,
   stmts: SyntaxNode[],
-  checkReturn: boolean,
+  checkReturn: 'network' | 'block' | 'none',
   where: string,
   inputCheck: boolean,
 ): void {
@@ -196,9 +198,10 @@ function walkChains(
           continue;
         }
       }
-      if (checkReturn && value) {
+      if (checkReturn !== 'none' && value) {
         const chain = evalChain(py, cx, value);
-        if (chain) checkSequence(py.em, chain, { input: inputCheck, output: true, where });
+        const network = checkReturn === 'network';
+        if (chain) checkSequence(py.em, chain, { input: network && inputCheck, output: network, where });
       }
     }
     // Keras functional model: Model(inputs, outputs)

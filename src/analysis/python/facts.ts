@@ -22,6 +22,10 @@ export interface LayerCall {
   rateNode?: SyntaxNode;
   rate?: number;
   container?: 'sequential';
+  /** A convolution (kind `weight`). */
+  conv?: boolean;
+  /** A dropout of whole channels (kind `dropout`). */
+  channels?: boolean;
 }
 
 /** What the mode flow needs of a call, computed once per call (model names are final by then). */

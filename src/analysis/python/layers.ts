@@ -5,15 +5,18 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { Op } from '../ops';
 import {
+  CHANNEL_DROPOUT,
   F_ACT,
   F_DROPOUT,
   KERAS_ACT,
   KERAS_BN,
+  KERAS_CONV,
   KERAS_DROPOUT,
   KERAS_NEUTRAL,
   KERAS_WEIGHT,
   TORCH_ACT,
   TORCH_BN,
+  TORCH_CONV,
   TORCH_DROPOUT,
   TORCH_NEUTRAL,
   TORCH_WEIGHT,
@@ -62,9 +65,21 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
     if (last === 'Sequential')
       return { kind: 'unknown', label: 'nn.Sequential', framework: 'torch', container: 'sequential' };
     if (TORCH_DROPOUT.has(last))
-      return { kind: 'dropout', label: `nn.${last}`, framework: 'torch', ...rateOf(py, args(py, call), 0, 'p', 0.5) };
+      return {
+        kind: 'dropout',
+        label: `nn.${last}`,
+        framework: 'torch',
+        ...rateOf(py, args(py, call), 0, 'p', 0.5),
+        ...(CHANNEL_DROPOUT.has(last) ? { channels: true } : {}),
+      };
     if (TORCH_BN.has(last)) return { kind: 'bn', label: `nn.${last}`, framework: 'torch' };
-    if (TORCH_WEIGHT.has(last)) return { kind: 'weight', label: `nn.${last}`, framework: 'torch' };
+    if (TORCH_WEIGHT.has(last))
+      return {
+        kind: 'weight',
+        label: `nn.${last}`,
+        framework: 'torch',
+        ...(TORCH_CONV.has(last) ? { conv: true } : {}),
+      };
     if (TORCH_ACT.has(last)) return { kind: 'act', label: `nn.${last}`, framework: 'torch' };
     if (TORCH_NEUTRAL.has(last)) return { kind: 'neutral', label: `nn.${last}`, framework: 'torch' };
     return null;
@@ -74,9 +89,16 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
       return { kind: 'unknown', label: 'Sequential', framework: 'keras', container: 'sequential' };
     if (!(q.startsWith('keras.layers.') && dots === 2)) return null;
     if (KERAS_DROPOUT.has(last))
-      return { kind: 'dropout', label: last, framework: 'keras', ...rateOf(py, args(py, call), 0, 'rate') };
+      return {
+        kind: 'dropout',
+        label: last,
+        framework: 'keras',
+        ...rateOf(py, args(py, call), 0, 'rate'),
+        ...(CHANNEL_DROPOUT.has(last) ? { channels: true } : {}),
+      };
     if (KERAS_BN.has(last)) return { kind: 'bn', label: last, framework: 'keras' };
-    if (KERAS_WEIGHT.has(last)) return { kind: 'weight', label: last, framework: 'keras' };
+    if (KERAS_WEIGHT.has(last))
+      return { kind: 'weight', label: last, framework: 'keras', ...(KERAS_CONV.has(last) ? { conv: true } : {}) };
     if (KERAS_ACT.has(last)) return { kind: 'act', label: last, framework: 'keras' };
     if (KERAS_NEUTRAL.has(last)) return { kind: 'neutral', label: last, framework: 'keras' };
     return null;
@@ -147,6 +169,8 @@ export function layerOp(call: SyntaxNode, lc: LayerCall, remove?: Op['remove']):
     ...(lc.rate !== undefined ? { rate: lc.rate } : {}),
     ...(lc.rateNode && lc.rate !== undefined ? { rateAt: span(lc.rateNode) } : {}),
     ...(remove ? { remove } : {}),
+    ...(lc.conv ? { conv: true } : {}),
+    ...(lc.channels ? { channels: true } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import type { SyntaxNode } from '@lezer/common';
 import type { Py } from './context';
 import { hasMcIntent } from './intent';
 import { enclosingStatement, lineInsertion } from './insertions';
-import { sequentialItems } from './layers';
+import { classifyCtor, sequentialItems } from './layers';
 import { qualify } from './names';
 import { children, isTrueLiteral, span } from './syntax';
 import { all, findAll, within } from './tree-index';
@@ -161,7 +161,9 @@ function fixOf(py: Py, call: SyntaxNode, model: string, scope: SyntaxNode) {
   const used = new Set(findAll(scope, new Set(['VariableName'])).map((v) => py.text(v)));
   const m = used.has('m') ? 'module' : 'm';
   const i = at.indent;
-  const text = `${model}.eval()\n${i}for ${m} in ${model}.modules():\n${i}    if isinstance(${m}, ${nn}.Dropout):\n${i}        ${m}.train()`;
+  const kinds = dropoutClasses(py).map((k) => `${nn}.${k}`);
+  const classes = kinds.length === 1 ? kinds[0]! : `(${kinds.join(', ')})`;
+  const text = `${model}.eval()\n${i}for ${m} in ${model}.modules():\n${i}    if isinstance(${m}, ${classes}):\n${i}        ${m}.train()`;
   return [
     {
       title: 'Switch on only the dropout modules',
@@ -169,4 +171,19 @@ function fixOf(py: Py, call: SyntaxNode, model: string, scope: SyntaxNode) {
       preferred: true,
     },
   ];
+}
+
+/**
+ * The torch.nn dropout classes the file creates, nn.Dropout first (and alone when it creates none): nn.Dropout2d
+ * and its kin are not subclasses of nn.Dropout, so `isinstance(m, nn.Dropout)` would leave a CNN's channel
+ * dropout in eval mode.
+ */
+function dropoutClasses(py: Py): string[] {
+  const found = new Set<string>();
+  for (const call of all(py, 'CallExpression')) {
+    const lc = classifyCtor(py, call);
+    if (lc?.kind === 'dropout' && lc.framework === 'torch') found.add(lc.label.slice('nn.'.length));
+  }
+  found.delete('Dropout');
+  return ['Dropout', ...[...found].sort()];
 }

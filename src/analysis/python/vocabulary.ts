@@ -12,6 +12,16 @@ export const TORCH_DROPOUT = new Set([
   'AlphaDropout',
   'FeatureAlphaDropout',
 ]);
+/** Dropout classes (PyTorch and Keras) that drop whole channels of a feature map. */
+export const CHANNEL_DROPOUT = new Set([
+  'Dropout1d',
+  'Dropout2d',
+  'Dropout3d',
+  'FeatureAlphaDropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'SpatialDropout3D',
+]);
 export const TORCH_BN = new Set([
   'BatchNorm1d',
   'BatchNorm2d',
@@ -35,6 +45,15 @@ export const TORCH_WEIGHT = new Set([
   'GRU',
   'RNN',
   'Embedding',
+]);
+/** The convolutions among the weight layers. */
+export const TORCH_CONV = new Set([
+  'Conv1d',
+  'Conv2d',
+  'Conv3d',
+  'ConvTranspose1d',
+  'ConvTranspose2d',
+  'ConvTranspose3d',
 ]);
 export const TORCH_ACT = new Set([
   'ReLU',
@@ -127,6 +146,17 @@ export const KERAS_WEIGHT = new Set([
   'GRU',
   'SimpleRNN',
   'Embedding',
+]);
+export const KERAS_CONV = new Set([
+  'Conv1D',
+  'Conv2D',
+  'Conv3D',
+  'Conv1DTranspose',
+  'Conv2DTranspose',
+  'Conv3DTranspose',
+  'SeparableConv1D',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
 ]);
 export const KERAS_ACT = new Set(['Activation', 'ReLU', 'Softmax', 'LeakyReLU', 'ELU', 'PReLU']);
 export const KERAS_NEUTRAL = new Set([

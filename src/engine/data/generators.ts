@@ -1,9 +1,15 @@
-/** Built-in datasets, each a pure function of (samples, noise, classes, seed). Points are 2-D except `regression`. */
-import type { GeneratorName } from '../../protocol/modelSpec';
+/**
+ * Built-in datasets, each a pure function of (samples, noise, classes, seed). Points are 2-D except `regression`;
+ * `shapes`, `bars` and `glyphs` are 1×16×16 images (./images).
+ */
+import type { GeneratorName, ImageShape } from '../../protocol/modelSpec';
 import { SeededRandom } from '../random';
+import { IMAGE_SHAPE, images, type ImageGeneratorName } from './images';
 
 export interface RawData {
   inputDim: number;
+  /** An image dataset's [C, H, W] per sample (C*H*W = inputDim), else undefined. */
+  shape?: ImageShape;
   /** 0 for regression. */
   classes: number;
   x: Float32Array;
@@ -98,6 +104,13 @@ const regression: Generator = (n, noise, _classes, rng) => {
   return { inputDim: 1, classes: 0, x, y, n };
 };
 
+const imageGenerator =
+  (name: ImageGeneratorName): Generator =>
+  (n, noise, _classes, rng) => {
+    const { x, y, classes } = images(name, n, noise, rng);
+    return { inputDim: x.length / n, shape: [...IMAGE_SHAPE], classes, x, y, n };
+  };
+
 export const GENERATORS: Record<GeneratorName, Generator> = {
   moons,
   circles,
@@ -106,6 +119,9 @@ export const GENERATORS: Record<GeneratorName, Generator> = {
   blobs,
   overfit,
   regression,
+  shapes: imageGenerator('shapes'),
+  bars: imageGenerator('bars'),
+  glyphs: imageGenerator('glyphs'),
 };
 
 export function generate(

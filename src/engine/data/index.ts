@@ -1,5 +1,5 @@
 /** Turns a config's data section into the trainer's Dataset: generate or parse, split (seeded), standardize. */
-import type { DataSpec } from '../../protocol/modelSpec';
+import type { DataSpec, ImageShape } from '../../protocol/modelSpec';
 import type { Dataset, Split } from '../dataset';
 import { SeededRandom } from '../random';
 import { BLOCK_ROWS, CsvRowCounter, CsvSplitStream, CsvStream, type BlockData } from './csvStream';
@@ -47,16 +47,25 @@ export function parseCsvSource(csv: string | Uint8Array | CsvFeed, label?: strin
 export function loadDataset(data: DataSpec, seed: number, csv?: CsvSource): Dataset {
   if (data.source === 'csv') {
     if (csv === undefined) throw new Error(`The config trains on ${data.path}, but its text was not provided.`);
-    if (typeof csv === 'object' && !(csv instanceof Uint8Array))
-      return splitRows(blockRows(csv), data.validation, seed, data.standardize, csv.classNames);
-    return loadCsvInTwoPasses(data, seed, typeof csv === 'function' ? csv : feedOf(csv));
+    const read =
+      typeof csv === 'object' && !(csv instanceof Uint8Array)
+        ? splitRows(blockRows(csv), data.validation, seed, data.standardize, csv.classNames)
+        : loadCsvInTwoPasses(data, seed, typeof csv === 'function' ? csv : feedOf(csv));
+    return data.shape ? asImages(read, data.shape, data.path) : read;
   }
-  return splitData(
-    generate(data.generator, data.samples, data.noise, data.classes, seed),
-    data.validation,
-    seed,
-    false,
-  );
+  const raw = generate(data.generator, data.samples, data.noise, data.classes, seed);
+  const split = splitData(raw, data.validation, seed, false);
+  return raw.shape ? { ...split, shape: raw.shape } : split;
+}
+
+/** CSV rows read as images of the declared data.shape, which must cover each row's features exactly. */
+function asImages(data: Dataset, shape: ImageShape, path: string): Dataset {
+  const [c, h, w] = shape;
+  if (c * h * w !== data.inputDim)
+    throw new Error(
+      `data.shape is [${c}, ${h}, ${w}], ${c * h * w} values an image, but each row of ${path} has ${data.inputDim} feature(s): make C×H×W equal ${data.inputDim}, or remove shape.`,
+    );
+  return { ...data, shape: [c, h, w] };
 }
 
 /** The shuffled order of n rows, as every split draws it. */

@@ -189,3 +189,14 @@ test('quick fixes: tf.layers.dropout gets a training= argument before its closin
   );
   assert.match(applyEdits(src, fixes[1]!.fixes[0]!.edits), /\n {4}x, training=is_training,\n\)\n$/);
 });
+
+test('quick fixes: MC dropout on a CNN switches on its Dropout2d too (nn.Dropout2d is no subclass of nn.Dropout)', () => {
+  const file = join(ROOT, 'test/fixtures/analysis/pt_mc_bn_cnn_dropout2d.py');
+  const src = readFileSync(file, 'utf8');
+  const finding = analyzeDocument(src, file).find((f) => f.rule === 'mc-dropout-flips-batchnorm')!;
+  assert.ok(finding, 'the CNN with BatchNorm2d and Dropout2d is flagged');
+  assert.match(
+    applyEdits(src, finding.fixes[0]!.edits),
+    / {4}net\.eval\(\)\n {4}for m in net\.modules\(\):\n {8}if isinstance\(m, \(nn\.Dropout, nn\.Dropout2d\)\):\n {12}m\.train\(\)/,
+  );
+});

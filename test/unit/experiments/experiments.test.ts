@@ -22,6 +22,7 @@ import {
   withoutDropout,
   type ExperimentProgress,
 } from '../../../src/experiments';
+import { hasDropout } from '../../../src/experiments/variants';
 import { RunStore } from '../../../src/runs';
 import { fakeLauncher } from './fakeEngine';
 
@@ -380,4 +381,63 @@ test("the saved summary leaves out each seed's epochs (the members hold them) an
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+});
+
+test('variants on a conv model: dropout2d and conv DropConnect are dropout too; the input group ends at the first convolution', () => {
+  const conv: ModelSpec = {
+    ...spec,
+    model: {
+      input: [1, 16, 16],
+      layers: [
+        { type: 'conv2d', filters: 8, kernel: [3, 3], stride: 1, padding: 1, activation: 'relu', dropConnect: 0.1 },
+        { type: 'dropout2d', rate: 0.2 },
+        { type: 'maxpool2d', size: 2, stride: 2 },
+        { type: 'conv2d', filters: 16, kernel: [3, 3], stride: 1, padding: 1, activation: 'relu' },
+        { type: 'flatten' },
+        { type: 'dense', units: 32, activation: 'relu' },
+        { type: 'dense', units: 4, activation: 'linear' },
+      ],
+    },
+  };
+  const names = (s: ModelSpec) =>
+    s.model.layers.map((l) =>
+      l.type === 'dropout' || l.type === 'dropout2d'
+        ? `${l.type} ${l.rate}`
+        : l.type === 'conv2d'
+          ? `conv${l.dropConnect ? ` dc ${l.dropConnect}` : ''}`
+          : l.type,
+    );
+  assert.equal(hasDropout(conv), true);
+  assert.deepEqual(names(withoutDropout(conv)), [
+    'conv',
+    'dropout2d 0',
+    'maxpool2d',
+    'conv',
+    'flatten',
+    'dense',
+    'dense',
+  ]);
+  assert.equal(hasDropout(withoutDropout(conv)), false);
+  // The dropout2d after the first convolution is a hidden layer's; a hidden dropout goes before the dense layer.
+  assert.deepEqual(names(withGroupRate(conv, 'hidden', 0.4)), [
+    'conv dc 0.1',
+    'dropout2d 0.4',
+    'maxpool2d',
+    'conv',
+    'flatten',
+    'dropout 0.4',
+    'dense',
+    'dropout 0.4',
+    'dense',
+  ]);
+  assert.deepEqual(names(withGroupRate(conv, 'input', 0.1)), [
+    'dropout 0.1',
+    'conv dc 0.1',
+    'dropout2d 0.2',
+    'maxpool2d',
+    'conv',
+    'flatten',
+    'dense',
+    'dense',
+  ]);
 });

@@ -150,8 +150,11 @@ test('vocabulary: the reader accepts every word of every enum', () => {
     const c = GENERATOR_SHAPES[g].classes;
     return c === 'classes' ? 3 : c === 0 ? 1 : c;
   };
-  for (const g of GENERATORS)
-    assert.deepEqual(parseModelConfig(base(`{ dense: ${out(g)} }`, '', g), 'g.dropout.yaml').findings, [], g);
+  for (const g of GENERATORS) {
+    // An image generator's [C, H, W] reaches a dense layer through flatten.
+    const flat = typeof GENERATOR_SHAPES[g].input === 'number' ? '' : '{ flatten: true }, ';
+    assert.deepEqual(parseModelConfig(base(`${flat}{ dense: ${out(g)} }`, '', g), 'g.dropout.yaml').findings, [], g);
+  }
   for (const a of ACTIVATIONS)
     assert.deepEqual(parseModelConfig(base(`{ dense: 2, activation: ${a} }`), 'a.dropout.yaml').findings, [], a);
   for (const k of DROPOUT_KINDS) {
@@ -183,7 +186,12 @@ test('vocabulary: each generator makes the input width and class count the table
   for (const g of GENERATORS) {
     const raw = generate(g, 12, 0.1, 4, 1);
     const shape = GENERATOR_SHAPES[g];
-    assert.equal(raw.inputDim, shape.input, g);
+    assert.deepEqual(raw.shape ?? raw.inputDim, shape.input, g);
+    assert.equal(
+      raw.inputDim,
+      typeof shape.input === 'number' ? shape.input : shape.input.reduce((a: number, b: number) => a * b, 1),
+      g,
+    );
     assert.equal(raw.classes, shape.classes === 'classes' ? 4 : shape.classes, g);
   }
 });

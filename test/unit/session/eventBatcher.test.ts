@@ -79,3 +79,30 @@ test('event batcher: a done event reaches the view without the final weights', (
   assert.equal(done.reason, 'completed');
   assert.equal(done.weights, undefined);
 });
+
+test('event batcher: feature maps are a picture of now per layer: the newest of each dropout2d layer survives a batch', async () => {
+  const maps = (layer: number, step: number) =>
+    ({
+      type: 'featureMaps',
+      step,
+      layer,
+      shape: [1, 1, 1],
+      before: new Float32Array([step]),
+      after: new Float32Array([0]),
+    }) as EngineEvent;
+  const sent: EngineEvent[][] = [];
+  const batcher = new EngineEventBatcher((events) => sent.push(events), 20);
+  for (let i = 1; i <= 50; i++) {
+    batcher.push(maps(2, i));
+    batcher.push(maps(6, i));
+  }
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(sent.length, 1);
+  assert.deepEqual(
+    sent[0]!.map((e) => (e.type === 'featureMaps' ? [e.layer, e.step] : e.type)),
+    [
+      [2, 50],
+      [6, 50],
+    ],
+  );
+});
