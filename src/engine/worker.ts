@@ -2,27 +2,44 @@
  * The worker_threads entry: a thin adapter from the thread's message port to EngineSession.
  * The host also raises a shared interrupt flag with every stop or pause, so the training slice ends after
  * the current step instead of at the end of its time budget.
+ * Started with the role `replica` (by a session training on two workers), it serves that session's steps instead.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineCommand } from '../protocol/engine';
+import { isReplicaWorkerData, threadReplicas } from '../session/replicaWorkers';
 import { STREAMED_DATA_FILE_LIMIT, streamRegularFile } from './data/files';
+import { serveReplica } from './parallel/replica';
+import { ReplicaState, SharedChannel, sharedLayout } from './parallel/sharedMemory';
 import { EngineSession } from './session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread: start it with new Worker(...)');
 
-const shared = (workerData as { interrupt?: unknown } | null)?.interrupt;
-const interrupt = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
+if (isReplicaWorkerData(workerData)) {
+  const { init } = workerData;
+  // process.exit() from anywhere in this thread still tells the coordinator, instead of leaving it waiting.
+  process.on('exit', (code) =>
+    new SharedChannel(init.buffer, sharedLayout(init.sizes), init.sizes).markFailed(
+      `its thread exited (exit code ${code})`,
+      ReplicaState.Exited,
+    ),
+  );
+  serveReplica(init);
+} else {
+  const shared = (workerData as { interrupt?: unknown } | null)?.interrupt;
+  const interrupt = shared instanceof SharedArrayBuffer ? new Int32Array(shared) : undefined;
 
-const session = new EngineSession({
-  post: (event, transfer) => port.postMessage(event, transfer ?? []),
-  schedule: (fn) => setImmediate(fn),
-  interrupted: () => (interrupt ? Atomics.load(interrupt, 0) !== 0 : false),
-  // A dataset named by path: streamed from disk into float32 blocks (a regular file within its limit only).
-  readFile: (path, onChunk) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, onChunk),
-});
+  const session = new EngineSession({
+    post: (event, transfer) => port.postMessage(event, transfer ?? []),
+    schedule: (fn) => setImmediate(fn),
+    interrupted: () => (interrupt ? Atomics.load(interrupt, 0) !== 0 : false),
+    // A dataset named by path: streamed from disk into float32 blocks (a regular file within its limit only).
+    readFile: (path, onChunk) => streamRegularFile(path, STREAMED_DATA_FILE_LIMIT, onChunk),
+    replicas: threadReplicas(),
+  });
 
-port.on('message', (command: EngineCommand) => {
-  if (interrupt && (command.type === 'stop' || command.type === 'pause')) Atomics.store(interrupt, 0, 0);
-  session.handle(command);
-});
+  port.on('message', (command: EngineCommand) => {
+    if (interrupt && (command.type === 'stop' || command.type === 'pause')) Atomics.store(interrupt, 0, 0);
+    session.handle(command);
+  });
+}
