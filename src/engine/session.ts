@@ -258,7 +258,10 @@ export class EngineSession {
     if (chooseWorkers(this.options.workers, size, replicas?.cores ?? 1) === 1) return undefined;
     if (!replicas)
       throw new Error('This engine host cannot start a second worker: train on one (workers: 1 or "auto").');
-    const parallel = new DataParallel(replicas.spawn);
+    const parallel = new DataParallel(
+      replicas.spawn,
+      replicas.stallMs !== undefined ? { stallMs: replicas.stallMs } : {},
+    );
     trainer.distribute(parallel);
     return parallel;
   }

@@ -31,4 +31,6 @@ export type ReplicaSpawner = (init: ReplicaInit) => ReplicaHandle;
 export interface ReplicaHost {
   spawn: ReplicaSpawner;
   cores: number;
+  /** How long a step may wait on a silent replica before the run ends (default 60 s). */
+  stallMs?: number;
 }
