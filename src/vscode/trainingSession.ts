@@ -4,7 +4,7 @@
  * No dropout logic here: the worker does the work, this only keeps score.
  */
 import * as vscode from 'vscode';
-import type { EngineCommand, EngineEvent, LayerInfo } from '../protocol/engine';
+import type { EngineCommand, EngineEvent, LayerInfo, WorkerSetting } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
 import { formatBytes } from '../engine/data/files';
@@ -18,6 +18,8 @@ export interface SessionOptions {
   /** Or the dataset's path, for the engine worker to stream from disk. */
   csvPath?: string;
   streamHz: number;
+  /** Engine workers per step (dropoutLens.engine.workers); absent: auto. */
+  workers?: WorkerSetting;
   extensionPath: string;
 }
 
@@ -57,7 +59,7 @@ export class TrainingSession implements vscode.Disposable {
       spec: options.spec,
       ...(options.csvBytes !== undefined ? { csvBytes: options.csvBytes } : {}),
       ...(options.csvPath !== undefined ? { csvPath: options.csvPath } : {}),
-      options: { streamHz: options.streamHz },
+      options: { streamHz: options.streamHz, ...(options.workers !== undefined ? { workers: options.workers } : {}) },
     });
   }
 
