@@ -11,10 +11,13 @@ export type { WorkerSetting };
 export const WORKER_SETTINGS: readonly WorkerSetting[] = ['auto', 1, 2];
 
 /**
- * Multiply-adds of one training step from which 'auto' takes two workers. Measured on the development machine
- * (2 cores, `npm run bench -- engine --workers-threshold`): see bench/engine/README.md for the figures.
+ * Multiply-adds of one training step from which 'auto' takes two workers (`node --import tsx
+ * bench/engine/workerThreshold.ts` measures the crossover). On the 2-core development machine, with other jobs
+ * keeping both cores busy (load 2.9), two workers lost up to 31 M multiply-adds a step (0.6-1.0x), while W2
+ * (257 M) and W3 (1.0 G) gained 1.4x and 1.6x when the machine was quieter: the threshold sits above the loaded
+ * measurements, so 'auto' splits only steps big enough to gain on a machine with a free core.
  */
-export const TWO_WORKER_THRESHOLD = 8_000_000;
+export const TWO_WORKER_THRESHOLD = 32_000_000;
 
 /** Rows each worker needs at least: below that the hand-over costs more than half a step saves. */
 const MIN_ROWS_PER_WORKER = 8;
