@@ -109,11 +109,11 @@ export class SharedChannel {
   }
 
   weights(k: number): Float32Array {
-    return new Float32Array(this.buffer, this.layout.weights[k]!, this.sizes.parameterLengths[k]!);
+    return new Float32Array(this.buffer, this.layout.weights[k], this.sizes.parameterLengths[k]);
   }
 
   gradients(worker: number, k: number): Float32Array {
-    return new Float32Array(this.buffer, this.layout.gradients[worker]![k]!, this.sizes.parameterLengths[k]!);
+    return new Float32Array(this.buffer, this.layout.gradients[worker]![k], this.sizes.parameterLengths[k]);
   }
 
   get state(): ReplicaState {
