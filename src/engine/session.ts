@@ -1,12 +1,13 @@
 /**
  * The engine's side of the worker protocol: takes EngineCommands, trains in short slices so commands are
- * handled between steps, and posts EngineEvents. Pure: the worker entry (worker.ts) supplies `post`,
+ * handled between steps, and posts EngineEvents. A finished session (completed or stopped) holds its model
+ * and answers `predict` until `release`. Pure: the worker entry (worker.ts) supplies `post`,
  * the scheduler and the interrupt flag, and tests drive it directly.
  */
-import type { EngineCommand, EngineEvent, Metrics, StartOptions } from '../protocol/engine';
+import type { EngineCommand, EngineEvent, Metrics, PredictCommand, StartOptions } from '../protocol/engine';
 import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
-import { isDropRate } from '../protocol/validate';
+import { isDropRate, parsePredictCommand } from '../protocol/validate';
 import { loadDataset, type CsvSource } from './data';
 import { chooseWorkers } from './parallel/choice';
 import { DataParallel } from './parallel/dataParallel';
@@ -52,7 +53,9 @@ export class EngineSession {
     boundaryResolution: 48,
     workers: 'auto',
   };
-  private state: 'idle' | 'starting' | 'running' | 'paused' | 'finished' = 'idle';
+  /** `finished`: the run is over and its model held for `predict` until `release`. */
+  private state: 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'released' = 'idle';
+  private doneReason: 'completed' | 'stopped' | 'failed' | undefined;
   private parallel: DataParallel | undefined;
   private stopRequested = false;
   private scheduled = false;
@@ -113,12 +116,19 @@ export class EngineSession {
 
   private dispatch(command: EngineCommand): void {
     if (command.type === 'start') return this.start(command);
+    if (command.type === 'predict') return this.predict(command);
+    if (command.type === 'release') return this.release();
     const trainer = this.trainer;
-    if (!trainer || this.state === 'finished') {
+    if (!trainer || this.state === 'finished' || this.state === 'released') {
       this.post({
         type: 'error',
         code: 'invalid-command',
-        message: `"${command.type}" needs a running session; send "start" first.`,
+        message:
+          this.state === 'released'
+            ? `"${command.type}": this session was released; start a new one.`
+            : this.state === 'finished'
+              ? `"${command.type}": the training has finished; a finished session answers only "predict" and "release".`
+              : `"${command.type}" needs a running session; send "start" first.`,
         fatal: false,
       });
       return;
@@ -172,25 +182,6 @@ export class EngineSession {
         trainer.setRate(command.layer, command.rate);
         this.post({ type: 'rate', layer: command.layer, rate: command.rate });
         return;
-      case 'mcInference': {
-        const samples = Math.floor(command.samples);
-        if (!(samples >= 2 && samples <= 10_000)) {
-          this.post({
-            type: 'error',
-            code: 'invalid-command',
-            message: `Monte Carlo dropout needs 2 to 10000 passes; got ${command.samples}.`,
-            fatal: false,
-          });
-          return;
-        }
-        const result = trainer.mcPredict(samples);
-        this.post({ type: 'mcResult', requestId: command.requestId, samples, ...result }, [
-          result.mean.buffer as ArrayBuffer,
-          result.variance.buffer as ArrayBuffer,
-          result.meanProbs.buffer as ArrayBuffer,
-        ]);
-        return;
-      }
       default:
         this.post({
           type: 'error',
@@ -199,6 +190,60 @@ export class EngineSession {
           fatal: false,
         });
     }
+  }
+
+  /** Inference on the model as it is: between training steps, or held after `done`. */
+  private predict(command: PredictCommand): void {
+    const refuse = (message: string) =>
+      this.post({
+        type: 'error',
+        code: 'invalid-command',
+        message,
+        fatal: false,
+        ...(typeof command.requestId === 'string' ? { requestId: command.requestId } : {}),
+      });
+    const parsed = parsePredictCommand(command);
+    if (!parsed.ok) return refuse(`${parsed.error}.`);
+    const trainer = this.trainer;
+    if (this.state === 'released') return refuse('"predict": this session was released: its model is gone.');
+    if (!trainer) return refuse('"predict" needs a model: send "start" first.');
+    if (this.doneReason === 'failed')
+      return refuse('"predict": the training failed, so there is no model to predict with.');
+    const request = parsed.value;
+    let result;
+    try {
+      result = trainer.predict({
+        passes: request.passes,
+        mode: request.mode,
+        ...(request.layers ? { layers: request.layers } : {}),
+        ...(request.inputs ? { inputs: request.inputs } : {}),
+        perPass: request.output === 'passes',
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      });
+    } catch (error) {
+      return refuse(`"predict": ${errorMessage(error)}`);
+    }
+    const { perPass, passAccuracy, ...rest } = result;
+    this.post(
+      {
+        type: 'prediction',
+        requestId: request.requestId,
+        ...rest,
+        ...(perPass ? { perPass } : {}),
+        ...(passAccuracy ? { passAccuracy } : {}),
+      },
+      [result.mean, result.variance, ...(perPass ? [perPass] : []), ...(passAccuracy ? [passAccuracy] : [])].map(
+        (a) => a.buffer as ArrayBuffer,
+      ),
+    );
+  }
+
+  /** Frees the model (a run still training is stopped first); every later command but a refused `start` gets an error. */
+  private release(): void {
+    if (this.state === 'running' || this.state === 'paused') this.finish('stopped');
+    this.state = 'released';
+    this.trainer = undefined;
+    this.post({ type: 'released' });
   }
 
   private start(command: Extract<EngineCommand, { type: 'start' }>): void {
@@ -416,9 +461,10 @@ export class EngineSession {
   }
 
   private finish(reason: 'completed' | 'stopped' | 'failed'): void {
-    if (this.state === 'finished') return;
+    if (this.state === 'finished' || this.state === 'released') return;
     this.state = 'finished';
     this.parallel?.release();
+    this.doneReason = reason;
     const trainer = this.trainer;
     if (!trainer) {
       this.post({ type: 'done', reason, step: 0, epoch: 0 });

@@ -1,9 +1,17 @@
 /**
  * The training loop over a Network: seeded shuffling, mini-batches, loss, optimizer, max-norm, learning-rate
  * schedule, evaluation in either mode, and what the panel shows (masks, activation statistics, decision
- * boundary, Monte Carlo predictions). trainStep() allocates nothing.
+ * boundary, predictions in any mode). trainStep() allocates nothing.
  */
-import type { LayerActivationStats, LayerInfo, LayerMask, Metrics } from '../protocol/engine';
+import {
+  MAX_PREDICT_ROWS,
+  MAX_PREDICT_VALUES,
+  type LayerActivationStats,
+  type LayerInfo,
+  type LayerMask,
+  type Metrics,
+  type PredictMode,
+} from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import type { Dataset, Split } from './dataset';
 import { selectKernels } from './kernels';
@@ -15,6 +23,7 @@ import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/opti
 import type { DataParallel } from './parallel/dataParallel';
 import { workerSeed } from './parallel/seeds';
 import { scaleGradient } from './parallel/reduce';
+import { predictPasses, type Predictions } from './predict';
 import { SeededRandom } from './random';
 import { layerActivationStats, layerMask, maskWidth } from './snapshot';
 
@@ -37,18 +46,23 @@ export interface Trainer {
   masks(): LayerMask[];
   activationStats(bins?: number): LayerActivationStats[];
   decisionBoundary(resolution: number): DecisionBoundary | undefined;
-  mcPredict(samples: number): {
-    mean: Float32Array;
-    variance: Float32Array;
-    meanProbs: Float32Array;
-    mcAccuracy?: number;
-    evalAccuracy?: number;
-  };
+  /** Passes over the validation split (or the given rows) with the layers in the request's modes. */
+  predict(request: PredictRequest): Predictions;
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
   /** Workers that share each step (1 unless distribute() was called). */
   readonly workers: number;
   /** Splits every step's batch with a replica worker from now on; before the first step only. */
   distribute(parallel: DataParallel): void;
+}
+
+export interface PredictRequest {
+  passes: number;
+  mode: PredictMode;
+  layers?: { layer: number; mode: LayerMode }[];
+  /** Rows to predict; absent: the validation split. */
+  inputs?: Float32Array;
+  perPass?: boolean;
+  seed?: number;
 }
 
 export function createTrainer(spec: ModelSpec, data: Dataset, options: { kernels?: MatmulKernels } = {}): Trainer {
@@ -313,57 +327,34 @@ class MlpTrainer implements Trainer {
     return { extent, classes, confidence, points, labels };
   }
 
-  mcPredict(samples: number): {
-    mean: Float32Array;
-    variance: Float32Array;
-    meanProbs: Float32Array;
-    mcAccuracy?: number;
-    evalAccuracy?: number;
-  } {
+  predict(request: PredictRequest): Predictions {
+    const overrides = new Map<number, LayerMode>();
+    for (const o of request.layers ?? []) {
+      this.layerAt(o.layer);
+      overrides.set(o.layer, o.mode);
+    }
+    const validation = request.inputs === undefined;
     const split = this.data.validation;
-    const width = this.outputDim;
-    const perPass = new Float32Array(samples * split.n * width);
-    const random = new SeededRandom(this.spec.seed ^ 0x3c3c);
-    const probs = new Float64Array(width);
-    for (let t = 0; t < samples; t++) {
-      this.forEachChunk(split, 'mc', random, (out, start, count) => {
-        for (let r = 0; r < count; r++) {
-          const at = (t * split.n + start + r) * width;
-          if (this.task === 'classification') {
-            softmaxRow(out, r * width, width, probs, 0);
-            for (let c = 0; c < width; c++) perPass[at + c] = probs[c]!;
-          } else for (let c = 0; c < width; c++) perPass[at + c] = out[r * width + c]!;
-        }
-      });
-    }
-    const meanProbs = new Float32Array(split.n * width);
-    for (let t = 0; t < samples; t++)
-      for (let i = 0; i < split.n * width; i++) meanProbs[i]! += perPass[t * split.n * width + i]! / samples;
-    const mean = new Float32Array(split.n);
-    const variance = new Float32Array(split.n);
-    let correct = 0;
-    for (let i = 0; i < split.n; i++) {
-      let arg = 0;
-      if (this.task === 'classification') {
-        for (let c = 1; c < width; c++) if (meanProbs[i * width + c]! > meanProbs[i * width + arg]!) arg = c;
-        if (arg === split.y[i]) correct++;
-      }
-      let m = 0;
-      for (let t = 0; t < samples; t++) m += perPass[(t * split.n + i) * width + arg]!;
-      m /= samples;
-      let v = 0;
-      for (let t = 0; t < samples; t++) v += (perPass[(t * split.n + i) * width + arg]! - m) ** 2;
-      mean[i] = m;
-      variance[i] = v / samples;
-    }
-    if (this.task !== 'classification') return { mean, variance, meanProbs };
-    return {
-      mean,
-      variance,
-      meanProbs,
-      mcAccuracy: correct / split.n,
-      evalAccuracy: this.evaluate('validation', 'eval').accuracy!,
-    };
+    const x = request.inputs ?? split.x.subarray(0, split.n * this.inputDim);
+    if (x.length % this.inputDim !== 0)
+      throw new RangeError(
+        `The inputs hold ${x.length} values, not whole rows of the model's ${this.inputDim} input(s).`,
+      );
+    const examples = x.length / this.inputDim;
+    if (examples > MAX_PREDICT_ROWS)
+      throw new RangeError(`${examples} rows is more than one prediction takes (${MAX_PREDICT_ROWS}).`);
+    if (request.perPass && request.passes * examples * this.outputDim > MAX_PREDICT_VALUES)
+      throw new RangeError(
+        `Every pass's outputs would be ${request.passes * examples * this.outputDim} values, more than ${MAX_PREDICT_VALUES}: ask for the summary, or fewer passes or rows.`,
+      );
+    return predictPasses(this.net, x, examples, this.task === 'classification', {
+      passes: request.passes,
+      mode: request.mode,
+      overrides,
+      random: new SeededRandom(request.seed ?? this.spec.seed ^ 0x3c3c),
+      keepPasses: request.perPass ?? false,
+      ...(validation ? { labels: split.y } : {}),
+    });
   }
 
   get workers(): number {

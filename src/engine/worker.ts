@@ -1,7 +1,8 @@
 /**
  * The worker_threads entry: a thin adapter from the thread's message port to EngineSession.
  * The host also raises a shared interrupt flag with every stop or pause, so the training slice ends after
- * the current step instead of at the end of its time budget.
+ * the current step instead of at the end of its time budget. A finished session keeps the thread until
+ * `release` (or the host terminates it).
  * Started with the role `replica` (by a session training on two workers), it serves that session's steps instead.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -41,5 +42,7 @@ if (isReplicaWorkerData(workerData)) {
   port.on('message', (command: EngineCommand) => {
     if (interrupt && (command.type === 'stop' || command.type === 'pause')) Atomics.store(interrupt, 0, 0);
     session.handle(command);
+    // Released: nothing is left to answer, so the thread ends (its `released` event is posted first).
+    if (command.type === 'release') port.close();
   });
 }

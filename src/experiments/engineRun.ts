@@ -1,30 +1,39 @@
 /**
  * Training one model through the engine worker protocol, as experiments need it: epochs collected, final
  * metrics and weights kept, cancellation through an AbortSignal, and optionally a hook that runs on the
- * trained model (Monte Carlo passes, mode switches) before the worker is released.
+ * trained model, held by its finished session (predictions in any mode), before the session is released.
  *
  * The `Launcher` hides where the engine runs: real worker threads by default, a fake in tests.
  */
 import { availableParallelism } from 'node:os';
-import type { EngineCommand, EngineEvent, EngineEventOf, StartOptions } from '../protocol/engine';
-import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
+import type {
+  EngineCommand,
+  EngineEvent,
+  EngineEventOf,
+  PredictCommand,
+  PredictionEvent,
+  StartOptions,
+} from '../protocol/engine';
+import type { ModelSpec } from '../protocol/modelSpec';
 import type { FinalMetrics, LayerWeights, RunEpoch, RunRecordStatus } from '../runs/format';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 
-/** What an experiment needs of an engine worker; `EngineWorker` is one. */
+/** What an experiment needs of an engine worker; `EngineWorker` (held, see `workerLauncher`) is one. */
 export interface EngineHandle {
   onEvent(listener: (event: EngineEvent) => void): { dispose(): void };
   send(command: EngineCommand): void;
+  /** Frees a finished session's model (and its thread). */
+  release(): Promise<void>;
   terminate(): Promise<void>;
 }
 
-/** Starts a fresh engine (one worker thread per training). */
+/** Starts a fresh engine (one worker thread per training) whose session is held after `done` until released. */
 export type Launcher = () => EngineHandle;
 
 /** Real worker threads: the bundle `dist/worker.js` under `root`, else the TypeScript sources through tsx. */
 export function workerLauncher(root: string): Launcher {
   const location = locateEngineWorker(root);
-  return () => new EngineWorker(location);
+  return () => new EngineWorker(location, { hold: true });
 }
 
 /** Trainings run at once by default: one per core. */
@@ -34,15 +43,19 @@ export function defaultParallelism(): number {
 
 export type ReadyEvent = EngineEventOf<'ready'>;
 export type BoundaryEvent = EngineEventOf<'boundary'>;
-export type McResultEvent = EngineEventOf<'mcResult'>;
+export type DoneEvent = EngineEventOf<'done'>;
+export type { PredictionEvent };
 
-/** The trained model, paused before its last step, answering commands (see `TrainRequest.afterTraining`). */
+/** What a prediction asks for: `PredictCommand` without its type and request id. */
+export type PredictRequest = Omit<PredictCommand, 'type' | 'requestId'>;
+
+/** The trained model, held by its finished engine session (see `TrainRequest.afterTraining`). */
 export interface TrainedModel {
   readonly ready: ReadyEvent;
-  /** N stochastic passes over the validation data. */
-  mcInference(samples: number): Promise<McResultEvent>;
-  /** `layer` absent: the whole model. */
-  setMode(mode: LayerMode, layer?: number): void;
+  /** The last decision-boundary snapshot (2-D inputs), if the engine sent one. */
+  readonly boundary?: BoundaryEvent;
+  /** Passes over the validation split or the given inputs, in the request's modes. */
+  predict(request: PredictRequest): Promise<PredictionEvent>;
 }
 
 export interface TrainRequest {
@@ -55,8 +68,8 @@ export interface TrainRequest {
   onEpoch?(epoch: RunEpoch): void;
   onEvent?(event: EngineEvent): void;
   /**
-   * Runs once training has reached its last step (the model is paused one step before the end, fully
-   * trained otherwise), before the worker finishes; its error is kept in `afterTrainingError`.
+   * Runs on the trained model once its training has completed, before the session is released; its error is
+   * kept in `afterTrainingError`.
    */
   afterTraining?(model: TrainedModel): Promise<void>;
 }
@@ -76,17 +89,16 @@ export interface TrainOutcome {
 
 /** Grace period for a worker to honour `stop` before it is terminated. */
 const STOP_GRACE_MS = 3000;
-/** The most steps one `step` command takes. */
-const MAX_STEP_CHUNK = 10_000;
 
 let requestCounter = 0;
 
-/** Trains one model to the end (or to a stop/failure). Never rejects. */
+/** Trains one model to the end (or to a stop/failure), runs `afterTraining` on it, releases it. Never rejects. */
 export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<TrainOutcome> {
   return new Promise<TrainOutcome>((resolve) => {
     const outcome: TrainOutcome = { status: 'failed', epochs: [] };
     let errorMessage: string | undefined;
     let finished = false;
+    let trained = false;
     let handle: EngineHandle;
     try {
       handle = launcher();
@@ -94,25 +106,39 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
       resolve({ status: 'failed', message: `Could not start the engine: ${(error as Error).message}`, epochs: [] });
       return;
     }
-    const pendingMc = new Map<string, { resolve(e: McResultEvent): void; reject(e: Error): void }>();
+    const pending = new Map<string, { resolve(e: PredictionEvent): void; reject(e: Error): void }>();
     let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const rejectPending = (message: string) => {
+      for (const p of pending.values()) p.reject(new Error(message));
+      pending.clear();
+    };
 
     const finish = (status: TrainOutcome['status'], message?: string) => {
       if (finished) return;
       finished = true;
-      subscription.dispose();
       request.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      for (const p of pendingMc.values()) p.reject(new Error('The engine finished before answering.'));
-      pendingMc.clear();
+      rejectPending('The engine was released before answering.');
       outcome.status = status;
       const text = message ?? errorMessage;
       if (text !== undefined) outcome.message = text;
-      resolve(outcome);
+      // The session is released before the outcome is given, so no thread outlives the training.
+      void handle
+        .release()
+        .catch(() => handle.terminate())
+        .catch(() => undefined)
+        .finally(() => {
+          subscription.dispose();
+          resolve(outcome);
+        });
     };
 
     const onAbort = () => {
       if (finished) return;
+      if (trained) {
+        finish('stopped', 'Stopped.');
+        return;
+      }
       handle.send({ type: 'stop' });
       killTimer = setTimeout(() => {
         void handle.terminate().catch(() => undefined);
@@ -120,76 +146,35 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
       }, STOP_GRACE_MS);
     };
 
-    // afterTraining: the engine ends a session with `done` after its last epoch and the worker is released
-    // then, so the hook runs before: start paused, step (in chunks) to one step before the end, run the
-    // hook on the paused model, then resume for the last step, the last epoch and `done` with the weights.
-    const wantsHook = request.afterTraining !== undefined;
-    let phase: 'starting' | 'stepping' | 'hook' | 'finishing' = 'starting';
-    let target = 0;
-    let chunkEnd = 0;
-    let stepped = 0;
-    const sendChunk = (from: number) => {
-      const count = Math.min(MAX_STEP_CHUNK, target - from);
-      chunkEnd = from + count;
-      handle.send({ type: 'step', count });
-    };
-
     const model = (ready: ReadyEvent): TrainedModel => ({
       ready,
-      mcInference: (samples) =>
-        new Promise<McResultEvent>((res, rej) => {
+      ...(outcome.boundary ? { boundary: outcome.boundary } : {}),
+      predict: (predict) =>
+        new Promise<PredictionEvent>((res, rej) => {
           if (finished) {
-            rej(new Error('The engine has finished.'));
+            rej(new Error('The engine has been released.'));
             return;
           }
-          const requestId = `mc-${++requestCounter}`;
-          pendingMc.set(requestId, { resolve: res, reject: rej });
-          handle.send({ type: 'mcInference', requestId, samples });
+          const requestId = `predict-${++requestCounter}`;
+          pending.set(requestId, { resolve: res, reject: rej });
+          handle.send({ type: 'predict', requestId, ...predict });
         }),
-      setMode: (mode, layer) =>
-        handle.send(layer === undefined ? { type: 'setMode', mode } : { type: 'setMode', layer, mode }),
     });
 
-    const runHook = async (ready: ReadyEvent) => {
-      phase = 'hook';
+    const runHook = async (ready: ReadyEvent, status: TrainOutcome['status']) => {
       try {
         await request.afterTraining!(model(ready));
       } catch (error) {
         outcome.afterTrainingError = (error as Error).message;
       }
-      phase = 'finishing';
-      if (!finished) handle.send({ type: 'resume' });
+      finish(status);
     };
 
     const subscription = handle.onEvent((event) => {
       request.onEvent?.(event);
       switch (event.type) {
-        case 'ready': {
+        case 'ready':
           outcome.ready = event;
-          if (wantsHook) {
-            target = request.spec.training.epochs * event.stepsPerEpoch - 1;
-            if (target < 1) {
-              phase = 'finishing';
-              outcome.afterTrainingError = 'The training is too short to pause before its end.';
-              handle.send({ type: 'resume' });
-            } else {
-              phase = 'stepping';
-              sendChunk(0);
-            }
-          }
-          break;
-        }
-        case 'step':
-          // Paused stepping reports every step (counted here, whatever the engine's numbering): a chunk ends
-          // after `chunkEnd` steps, the stepping after `target`.
-          if (phase === 'stepping') {
-            stepped++;
-            if (stepped >= chunkEnd) {
-              if (stepped >= target) {
-                if (outcome.ready) void runHook(outcome.ready);
-              } else sendChunk(stepped);
-            }
-          }
           break;
         case 'epoch': {
           const epoch: RunEpoch = {
@@ -206,26 +191,26 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
         case 'boundary':
           outcome.boundary = event;
           break;
-        case 'mcResult': {
-          const p = pendingMc.get(event.requestId);
+        case 'prediction': {
+          const p = pending.get(event.requestId);
           if (p) {
-            pendingMc.delete(event.requestId);
+            pending.delete(event.requestId);
             p.resolve(event);
           }
           break;
         }
-        case 'error':
-          if (event.fatal || errorMessage === undefined) errorMessage = event.message;
-          if (!event.fatal && phase === 'hook') {
-            // A refused command during the hook: fail the oldest pending request.
-            const first = pendingMc.entries().next();
-            if (!first.done) {
-              pendingMc.delete(first.value[0]);
-              first.value[1].reject(new Error(event.message));
-            }
+        case 'error': {
+          const p = event.requestId !== undefined ? pending.get(event.requestId) : undefined;
+          if (p) {
+            pending.delete(event.requestId!);
+            p.reject(new Error(event.message));
+            break;
           }
+          if (event.fatal || errorMessage === undefined) errorMessage = event.message;
+          if (event.fatal) rejectPending(event.message);
           break;
-        case 'done':
+        }
+        case 'done': {
           if (event.final)
             outcome.final = {
               train: event.final.train,
@@ -233,21 +218,16 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
               validationTrainMode: event.final.validationTrainMode,
             };
           if (event.weights) outcome.weights = event.weights.map((w) => ({ layer: w.layer, W: w.W, b: w.b }));
-          if (
-            wantsHook &&
-            phase !== 'finishing' &&
-            outcome.afterTrainingError === undefined &&
-            event.reason === 'completed'
-          ) {
-            outcome.afterTrainingError = 'The engine finished before the trained model could be queried.';
-          }
-          finish(
-            event.reason,
+          const message =
             event.reason === 'completed'
               ? undefined
-              : (errorMessage ?? (event.reason === 'stopped' ? 'Stopped.' : 'Training failed.')),
-          );
+              : (errorMessage ?? (event.reason === 'stopped' ? 'Stopped.' : 'Training failed.'));
+          if (request.afterTraining && event.reason === 'completed' && outcome.ready && !finished) {
+            trained = true;
+            void runHook(outcome.ready, event.reason);
+          } else finish(event.reason, message);
           break;
+        }
         default:
           break;
       }
@@ -255,7 +235,6 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
 
     if (request.signal?.aborted) {
       finish('stopped', 'Stopped before it started.');
-      void handle.terminate().catch(() => undefined);
       return;
     }
     request.signal?.addEventListener('abort', onAbort);
@@ -269,7 +248,7 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
           ? { csvPath: request.csvPath }
           : {}),
       // Experiments train several runs at once already: one worker each, unless a caller asks for more.
-      options: { streamHz: 0, workers: 1, ...(request.options ?? {}), ...(wantsHook ? { paused: true } : {}) },
+      options: { streamHz: 0, workers: 1, ...(request.options ?? {}) },
     });
   });
 }

@@ -3,6 +3,7 @@
  * on, the classic bug). Reports the accuracy each would show, the per-epoch curves of both, and how much the
  * train-mode predictions vary from pass to pass: single stochastic passes over the validation data, the
  * fraction of predictions that flip between consecutive passes, and the spread of the accuracies they report.
+ * The passes run in the engine, on the trained model its finished session holds.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
@@ -21,9 +22,10 @@ import {
   type TrainingSummary,
 } from './common';
 import { paired, type PairedDifference } from './intervals';
-import type { McResultEvent } from './engineRun';
-import { forward, forwardSupported, seededRandom, validationData } from './forward';
+import type { PredictionEvent, TrainedModel } from './engineRun';
+import { meanVarianceOf } from './predictionStats';
 import { argmax } from './stats';
+import { validationData } from './validationSplit';
 import { hasDropout } from './variants';
 
 export interface ForgotEvalResult {
@@ -56,7 +58,7 @@ export interface ForgotEvalResult {
   }[];
   /** Mean over validation samples of the variance of the predicted class's probability across Monte Carlo passes (engine, first seed). */
   mcVariance?: number;
-  /** Single train-mode passes over the validation data (on the host, from the final weights); 0 when unavailable. */
+  /** Single train-mode passes over the validation data (engine, first seed); 0 when unavailable. */
   passes: number;
   /** The accuracy each pass would report (classification). */
   passAccuracies: number[];
@@ -84,7 +86,8 @@ export async function runForgotEvalExperiment(
   const notes: string[] = [];
   if (!hasDropout(base)) notes.push('The model has no dropout: train and eval modes give the same predictions.');
   const seeds = experimentSeeds(spec, options);
-  let mc: McResultEvent | undefined;
+  let mc: PredictionEvent | undefined;
+  let single: PredictionEvent | undefined;
   const plans = perSeed(
     [
       {
@@ -99,8 +102,10 @@ export async function runForgotEvalExperiment(
     i === 0
       ? {
           ...plan,
-          afterTraining: async (model: Parameters<NonNullable<typeof plan.afterTraining>>[0]) => {
-            mc = await model.mcInference(passes);
+          afterTraining: async (model: TrainedModel) => {
+            mc = await model.predict({ passes, mode: 'mc' });
+            // What each evaluation would compute with model.eval() forgotten: every layer in train mode.
+            single = await model.predict({ passes, mode: 'train', output: 'passes' });
           },
         }
       : plan,
@@ -151,46 +156,28 @@ export async function runForgotEvalExperiment(
     result.drop = { ...(lossDrop ? { loss: lossDrop } : {}), ...(accuracyDrop ? { accuracy: accuracyDrop } : {}) };
   if (accuracyDrop) result.accuracyDrop = accuracyDrop.mean;
   if (outcome!.afterTrainingError) notes.push(`Monte Carlo passes: ${outcome!.afterTrainingError}`);
-  if (mc) {
-    const v = Array.from(mc.variance);
-    result.mcVariance = v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0;
-  }
-  // Single passes, each what one train-mode evaluation would compute: on the host, from the final weights,
-  // over the same validation split the engine used.
-  if (outcome!.weights && forwardSupported(base, outcome!.weights)) {
-    const data = validationData(base, options);
-    if (data) {
-      const random = seededRandom(base.seed ^ 0xe7a1);
-      const predictions: number[][] = [];
-      for (let p = 0; p < passes; p++)
-        predictions.push(predictAll(base, outcome!.weights, data.x, data.inputDim, true, random));
+  if (mc) result.mcVariance = meanVarianceOf(mc);
+  if (single?.perPass) {
+    const data = single.accuracy !== undefined ? validationData(base, options) : undefined;
+    if (single.accuracy === undefined || data) {
       result.passes = passes;
-      Object.assign(result, variability(predictions, data.classes > 0 ? data.y : undefined));
-    } else notes.push('Pass-to-pass flips: the validation data could not be rebuilt on the host.');
-  } else if (outcome!.weights)
-    notes.push(
-      'Pass-to-pass flips: the model has layers the host cannot evaluate (batch norm); see the Monte Carlo variance.',
-    );
+      Object.assign(result, variability(passPredictions(single), data?.y));
+    } else notes.push('Pass-to-pass flips: the validation labels could not be rebuilt on the host.');
+  }
   await finishRun(options, result);
   return result;
 }
 
-/** One pass over every row of `x`: the predicted class (classification) or the first output (regression). */
-export function predictAll(
-  spec: ModelSpec,
-  weights: Parameters<typeof forward>[1],
-  x: Float32Array,
-  inputDim: number,
-  stochastic: boolean,
-  random: () => number,
-): number[] {
-  const out: number[] = [];
-  const n = inputDim > 0 ? x.length / inputDim : 0;
-  for (let i = 0; i < n; i++) {
-    const y = forward(spec, weights, x.subarray(i * inputDim, (i + 1) * inputDim), stochastic, random);
-    out.push(spec.training.loss === 'cross-entropy' ? argmax(y) : y[0]!);
-  }
-  return out;
+/** Each pass's prediction per example: the most probable class (classification) or the first output (regression). */
+export function passPredictions(event: PredictionEvent): number[][] {
+  const { passes, examples: n, width } = event;
+  const perPass = event.perPass!;
+  const classification = event.accuracy !== undefined;
+  return Array.from({ length: passes }, (_, t) =>
+    Array.from({ length: n }, (_, i) =>
+      classification ? argmax(perPass, (t * n + i) * width, width) : perPass[(t * n + i) * width]!,
+    ),
+  );
 }
 
 /**

@@ -10,11 +10,11 @@ import type { EngineHandle, Launcher } from './engineRun';
 export function inProcessLauncher(): Launcher {
   return (): EngineHandle => {
     const listeners = new Set<(event: EngineEvent) => void>();
-    let finished = false;
+    let ended = false;
     const session = new EngineSession({
       post: (event) => {
-        if (finished) return;
-        if (event.type === 'done') finished = true;
+        if (ended) return;
+        if (event.type === 'released') ended = true;
         for (const listener of [...listeners]) listener(event);
       },
       schedule: (fn) => setImmediate(fn),
@@ -25,10 +25,13 @@ export function inProcessLauncher(): Launcher {
         return { dispose: () => listeners.delete(listener) };
       },
       // Asynchronous like a message port, so a caller's listeners are in place before the first event.
-      send: (command) => setImmediate(() => !finished && session.handle(command)),
+      send: (command) => setImmediate(() => !ended && session.handle(command)),
+      release: async () => {
+        if (!ended) session.handle({ type: 'release' });
+      },
       terminate: async () => {
-        if (!finished) session.handle({ type: 'stop' });
-        finished = true;
+        if (!ended) session.handle({ type: 'release' });
+        ended = true;
       },
     };
   };

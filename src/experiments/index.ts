@@ -24,9 +24,9 @@ export * from './intervals';
 export * from './compare';
 export * from './sweep';
 export * from './datasetSweep';
+export * from './predictionStats';
 export * from './mc';
 export * from './forgotEval';
-export { forward, forwardSupported } from './forward';
 
 import type { CompareResult } from './compare';
 import type { DatasetSweepResult } from './datasetSweep';

@@ -2,8 +2,8 @@
  * Monte Carlo dropout uncertainty: train, then N stochastic passes over the validation data with dropout
  * on. Per sample: the predictive mean (of the predicted class's probability) and its variance; the
  * accuracy of the MC mean against the deterministic eval pass; the samples the model is least sure of; and
- * for 2-D inputs an uncertainty map over the input plane (Monte Carlo passes over a grid, from the final
- * weights, on the host).
+ * for 2-D inputs an uncertainty map over the input plane (Monte Carlo passes over a grid). Every pass runs in
+ * the engine, on the trained model its finished session holds.
  */
 import type { ModelSpec } from '../protocol/modelSpec';
 import {
@@ -22,9 +22,9 @@ import {
   type TrainingSummary,
 } from './common';
 import { interval, paired, type Interval, type PairedDifference } from './intervals';
-import type { BoundaryEvent, McResultEvent } from './engineRun';
-import { forward, forwardSupported, seededRandom, validationData } from './forward';
-import { argmax } from './stats';
+import type { BoundaryEvent, PredictionEvent, TrainedModel } from './engineRun';
+import { mcStats, meanVarianceOf } from './predictionStats';
+import { validationData } from './validationSplit';
 import { hasDropout } from './variants';
 
 export interface McSampleStat {
@@ -84,7 +84,7 @@ export interface McExperimentResult {
   leastSure: McSampleStat[];
   /** For 2-D inputs: the validation samples' coordinates and labels, aligned with `perSample`. */
   points?: { x: number[]; y: number[]; label: number[] };
-  /** For 2-D inputs when the model can be evaluated on the host (no batch norm). */
+  /** For 2-D inputs (first seed). */
   map?: UncertaintyMap;
   /** The deterministic (eval-mode) decision boundary the engine sent last, for 2-D inputs. */
   boundary?: { resolution: number; extent: [number, number, number, number]; classes: number[]; confidence: number[] };
@@ -100,16 +100,10 @@ export interface McOptions extends ExperimentOptions {
   mapResolution?: number;
 }
 
-export function mcStats(event: McResultEvent): {
-  perSample: { mean: number[]; variance: number[]; predicted: number[] };
-  classes: number;
-} {
-  const n = event.mean.length;
-  const classes = n > 0 ? Math.round(event.meanProbs.length / n) : 0;
-  const predicted: number[] = [];
-  for (let i = 0; i < n; i++)
-    predicted.push(classes > 1 ? argmax(event.meanProbs, i * classes, classes) : (event.meanProbs[i] ?? 0));
-  return { perSample: { mean: Array.from(event.mean), variance: Array.from(event.variance), predicted }, classes };
+/** One seed's answers from the engine: the Monte Carlo passes and the eval pass's accuracy. */
+interface SeedPasses {
+  mc: PredictionEvent;
+  evalAccuracy?: number;
 }
 
 export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}): Promise<McExperimentResult> {
@@ -119,7 +113,9 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
   if (!hasDropout(base)) notes.push('The model has no dropout: every pass is the same, the variance is 0.');
   const twoD = inputDimOf(base) === 2;
   const seeds = experimentSeeds(spec, options);
-  const events: (McResultEvent | undefined)[] = seeds.map(() => undefined);
+  const resolution = options.mapResolution ?? 32;
+  const events: (SeedPasses | undefined)[] = seeds.map(() => undefined);
+  let map: UncertaintyMap | undefined;
   const plans = perSeed(
     [
       {
@@ -133,19 +129,25 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
     seeds,
   ).map((plan, i) => ({
     ...plan,
-    afterTraining: async (model: Parameters<NonNullable<typeof plan.afterTraining>>[0]) => {
-      events[i] = await model.mcInference(samples);
+    afterTraining: async (model: TrainedModel) => {
+      const mc = await model.predict({ passes: samples, mode: 'mc' });
+      const evalPass = await model.predict({ passes: 1, mode: 'eval' });
+      events[i] = { mc, ...(evalPass.accuracy !== undefined ? { evalAccuracy: evalPass.accuracy } : {}) };
+      if (i === 0 && model.ready.inputDim === 2 && resolution > 0) {
+        const extent = model.boundary?.extent ?? ([-3, 3, -3, 3] as [number, number, number, number]);
+        map = await uncertaintyMap(model, plan.spec.seed, extent, resolution, Math.min(samples, 50));
+      }
     },
   }));
   const outcomes = await trainPlans(plans, options, plans.length === 1);
   const outcome = outcomes[0];
-  const mc = events[0];
+  const mc = events[0]?.mc;
   const stats = seedStats(seeds, outcomes.map(summarize));
   const training = stats.runs[0]!;
   const status = overallStatus(outcomes, options.signal);
-  const mcAcc = events.map((e) => e?.mcAccuracy);
+  const mcAcc = events.map((e) => e?.mc.accuracy);
   const evalAcc = events.map((e) => e?.evalAccuracy);
-  const meanVar = events.map((e) => (e ? mean(Array.from(e.variance)) : undefined));
+  const meanVar = events.map((e) => (e ? meanVarianceOf(e.mc) : undefined));
   const intervals: McExperimentResult['intervals'] = {};
   const put = <K extends keyof McExperimentResult['intervals']>(
     key: K,
@@ -211,20 +213,9 @@ export async function runMcExperiment(spec: ModelSpec, options: McOptions = {}):
     result.points = points;
   }
   if (outcome!.boundary) result.boundary = boundaryJson(outcome!.boundary);
-  const resolution = options.mapResolution ?? 32;
-  const inputDim = outcome!.ready?.inputDim ?? base.model.input;
-  if (inputDim === 2 && resolution > 0 && outcome!.weights) {
-    if (forwardSupported(base, outcome!.weights)) {
-      const extent = outcome!.boundary?.extent ?? ([-3, 3, -3, 3] as [number, number, number, number]);
-      result.map = uncertaintyMap(base, outcome!.weights, extent, resolution, Math.min(samples, 50));
-    } else notes.push('No uncertainty map: the model has layers the host cannot evaluate (batch norm).');
-  }
+  if (map) result.map = map;
   await finishRun(options, result);
   return result;
-}
-
-function mean(values: readonly number[]): number {
-  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 function inputDimOf(spec: ModelSpec): number | undefined {
@@ -240,35 +231,30 @@ function boundaryJson(b: BoundaryEvent): NonNullable<McExperimentResult['boundar
   };
 }
 
-/** Monte Carlo passes over a grid covering `extent`, from final weights. */
-export function uncertaintyMap(
-  spec: ModelSpec,
-  weights: Parameters<typeof forward>[1],
+/** Monte Carlo passes over a grid covering `extent`, in the engine, on the trained model. */
+export async function uncertaintyMap(
+  model: TrainedModel,
+  seed: number,
   extent: [number, number, number, number],
   resolution: number,
   passes: number,
-): UncertaintyMap {
-  const random = seededRandom(spec.seed ^ 0x5eed);
+): Promise<UncertaintyMap> {
   const [x0, x1, y0, y1] = extent;
-  const classes: number[] = [];
-  const confidence: number[] = [];
-  const variance: number[] = [];
-  for (let r = 0; r < resolution; r++) {
-    const y = y0 + ((r + 0.5) / resolution) * (y1 - y0);
+  const grid = new Float32Array(2 * resolution * resolution);
+  for (let r = 0; r < resolution; r++)
     for (let c = 0; c < resolution; c++) {
-      const x = x0 + ((c + 0.5) / resolution) * (x1 - x0);
-      const outs: Float64Array[] = [];
-      for (let p = 0; p < passes; p++) outs.push(forward(spec, weights, [x, y], true, random));
-      const width = outs[0]!.length;
-      const mean = new Float64Array(width);
-      for (const o of outs) for (let k = 0; k < width; k++) mean[k]! += o[k]! / passes;
-      const k = width > 1 ? argmax(mean) : 0;
-      let v = 0;
-      for (const o of outs) v += (o[k]! - mean[k]!) ** 2;
-      classes.push(k);
-      confidence.push(mean[k]!);
-      variance.push(v / passes);
+      const i = r * resolution + c;
+      grid[2 * i] = x0 + ((c + 0.5) / resolution) * (x1 - x0);
+      grid[2 * i + 1] = y0 + ((r + 0.5) / resolution) * (y1 - y0);
     }
-  }
-  return { resolution, extent, classes, confidence, variance, passes };
+  const event = await model.predict({ passes, mode: 'mc', inputs: grid, seed: (seed ^ 0x5eed) >>> 0 });
+  const { classes, perSample } = mcStats(event);
+  return {
+    resolution,
+    extent,
+    classes: classes > 1 ? perSample.predicted : perSample.predicted.map(() => 0),
+    confidence: perSample.mean,
+    variance: perSample.variance,
+    passes,
+  };
 }

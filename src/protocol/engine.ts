@@ -44,7 +44,43 @@ export type EngineCommand =
   /** `layer` absent: the whole model. */
   | { type: 'setMode'; layer?: number; mode: LayerMode }
   | { type: 'setRate'; layer: number; rate: number }
-  | { type: 'mcInference'; requestId: string; samples: number };
+  /**
+   * Inference on the model as it is now: while it trains (between two steps), and after `done` (completed or
+   * stopped) until `release`. Answered by a `prediction` event with the same `requestId`.
+   */
+  | PredictCommand
+  /** Frees a finished session's model; afterwards every command but `start` is refused. A worker then exits. */
+  | { type: 'release' };
+
+/**
+ * How the layers run during a prediction's passes: every layer in its own current mode (`own`), all in
+ * eval or all in train mode, or `mc` (Monte Carlo dropout: dropout layers and DropConnect in train mode,
+ * the rest, batch norm included, in eval mode).
+ */
+export type PredictMode = 'own' | 'eval' | 'train' | 'mc';
+
+export interface PredictCommand {
+  type: 'predict';
+  requestId: string;
+  /** Forward passes over the inputs, 1 to MAX_PREDICT_PASSES; each draws fresh masks where dropout is on. */
+  passes: number;
+  mode: PredictMode;
+  /** Per-layer modes that override `mode` for those layers. */
+  layers?: { layer: number; mode: LayerMode }[];
+  /** Rows [examples, inputDim] row-major to predict; absent: the validation split (then accuracies are given). */
+  inputs?: Float32Array;
+  /** `passes`: every pass's outputs as well as the mean and variance (default `summary`: mean and variance only). */
+  output?: 'summary' | 'passes';
+  /** Seed of the masks' random stream (default: one derived from the run's seed, so a request replays). */
+  seed?: number;
+}
+
+/** Most passes one `predict` makes. */
+export const MAX_PREDICT_PASSES = 10_000;
+/** Most rows one `predict` may send. */
+export const MAX_PREDICT_ROWS = 1_000_000;
+/** Most values one `predict` may send as inputs, or answer with in `perPass` (256 MiB of float32). */
+export const MAX_PREDICT_VALUES = 1 << 26;
 
 export interface LayerInfo {
   index: number;
@@ -159,21 +195,20 @@ export type EngineEvent =
       points: Float32Array;
       labels: Uint8Array;
     }
-  | {
-      type: 'mcResult';
-      requestId: string;
-      samples: number;
-      /** Per validation example: mean of the predicted-class probability across passes, and its variance. */
-      mean: Float32Array;
-      variance: Float32Array;
-      /** Mean probabilities [examples x classes] for classification; predictions for regression. */
-      meanProbs: Float32Array;
-      mcAccuracy?: number;
-      evalAccuracy?: number;
-    }
+  | PredictionEvent
+  | { type: 'released' }
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
-  | { type: 'error'; code: EngineErrorCode; message: string; step?: number; epoch?: number; fatal: boolean }
+  | {
+      type: 'error';
+      code: EngineErrorCode;
+      message: string;
+      step?: number;
+      epoch?: number;
+      fatal: boolean;
+      /** The refused or failed `predict` request this answers. */
+      requestId?: string;
+    }
   | {
       type: 'done';
       reason: 'completed' | 'stopped' | 'failed';
@@ -183,6 +218,27 @@ export type EngineEvent =
       /** Final weights, dense layers in order, W row-major [out, in] then b. */
       weights?: { layer: number; W: Float32Array; b: Float32Array }[];
     };
+
+/**
+ * The answer to `predict`. Outputs are class probabilities (softmax of the logits) for classification and
+ * the predictions for regression, `width` values per example.
+ */
+export interface PredictionEvent {
+  type: 'prediction';
+  requestId: string;
+  passes: number;
+  examples: number;
+  width: number;
+  /** Mean over the passes, [examples, width]. */
+  mean: Float32Array;
+  /** Variance over the passes (population: divided by `passes`), [examples, width]. */
+  variance: Float32Array;
+  /** With `output: 'passes'`: every pass's outputs, [passes, examples, width]. */
+  perPass?: Float32Array;
+  /** Classification on the validation split: the accuracy of the mean, and of each pass. */
+  accuracy?: number;
+  passAccuracy?: Float32Array;
+}
 
 export type EngineEventType = EngineEvent['type'];
 export type EngineEventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;

@@ -1,6 +1,10 @@
 /** Validators for everything that crosses a trust boundary. They return a typed value or a precise error. */
+import { MAX_PREDICT_PASSES, MAX_PREDICT_VALUES, type PredictCommand, type PredictMode } from './engine';
+import { LAYER_MODES } from './vocabulary';
+import type { LayerMode } from './modelSpec';
 import {
   MAX_CHART_PNG_CHARS,
+  MAX_PANEL_MC_PASSES,
   type ControlAction,
   type PanelChart,
   type PanelCommand,
@@ -13,6 +17,8 @@ const CONTROL_ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'step', 's
 const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'openConfig', 'showLogs'];
 const PANEL_CHARTS: readonly PanelChart[] = ['loss', 'accuracy'];
 const MAX_LAYER_INDEX = 1024;
+const PREDICT_MODES: readonly PredictMode[] = ['own', 'eval', 'train', 'mc'];
+const MAX_REQUEST_ID = 200;
 const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
 /** The 8-byte PNG signature (89 50 4E 47 0D 0A 1A 0A) in base64, as the first 11 characters of the payload. */
 const PNG_SIGNATURE_BASE64 = 'iVBORw0KGgo';
@@ -80,7 +86,67 @@ export function parseWebviewMessage(raw: unknown): Validated<PanelToHostMessage>
         value: { type: 'exportChart', chart: raw.chart as PanelChart, dataUrl: raw.dataUrl as string },
       };
     }
+    case 'predict':
+      if (raw.passes === undefined) return { ok: true, value: { type: 'predict' } };
+      if (!Number.isInteger(raw.passes) || (raw.passes as number) < 2 || (raw.passes as number) > MAX_PANEL_MC_PASSES)
+        return fail(
+          `predict: passes must be an integer from 2 to ${MAX_PANEL_MC_PASSES}, got ${JSON.stringify(raw.passes)}`,
+        );
+      return { ok: true, value: { type: 'predict', passes: raw.passes as number } };
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);
   }
+}
+
+/**
+ * A `predict` command's own shape: request id, pass count, modes, inputs, output and seed. What depends on the
+ * model (a layer index beyond its layers, inputs that are not whole rows) the engine checks against it.
+ */
+export function parsePredictCommand(raw: unknown): Validated<PredictCommand> {
+  if (!isRecord(raw) || raw.type !== 'predict') return fail('predict: not a predict command');
+  const { requestId, passes, mode, layers, inputs, output, seed } = raw;
+  if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > MAX_REQUEST_ID)
+    return fail(`predict: requestId must be a string of 1 to ${MAX_REQUEST_ID} characters`);
+  if (!Number.isInteger(passes) || (passes as number) < 1 || (passes as number) > MAX_PREDICT_PASSES)
+    return fail(`predict: passes must be an integer from 1 to ${MAX_PREDICT_PASSES}, got ${JSON.stringify(passes)}`);
+  if (!PREDICT_MODES.includes(mode as PredictMode))
+    return fail(`predict: mode must be one of ${PREDICT_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  const command: PredictCommand = {
+    type: 'predict',
+    requestId,
+    passes: passes as number,
+    mode: mode as PredictMode,
+  };
+  if (layers !== undefined) {
+    if (!Array.isArray(layers) || layers.length > MAX_LAYER_INDEX)
+      return fail('predict: layers must be a list of { layer, mode } overrides');
+    const overrides: { layer: number; mode: LayerMode }[] = [];
+    for (const entry of layers as unknown[]) {
+      if (!isRecord(entry) || !isLayerIndex(entry.layer) || !LAYER_MODES.includes(entry.mode as LayerMode))
+        return fail(
+          `predict: a layer override must be { layer: index, mode: "train" | "eval" }, got ${JSON.stringify(entry)}`,
+        );
+      overrides.push({ layer: entry.layer, mode: entry.mode as LayerMode });
+    }
+    command.layers = overrides;
+  }
+  if (inputs !== undefined) {
+    if (!(inputs instanceof Float32Array)) return fail('predict: inputs must be a Float32Array');
+    if (inputs.length === 0) return fail('predict: inputs hold no value; give at least one row');
+    if (inputs.length > MAX_PREDICT_VALUES)
+      return fail(`predict: inputs hold ${inputs.length} values, more than ${MAX_PREDICT_VALUES}`);
+    if (!inputs.every(Number.isFinite)) return fail('predict: inputs must be finite numbers');
+    command.inputs = inputs;
+  }
+  if (output !== undefined) {
+    if (output !== 'summary' && output !== 'passes')
+      return fail(`predict: output must be "summary" or "passes", got ${JSON.stringify(output)}`);
+    command.output = output;
+  }
+  if (seed !== undefined) {
+    if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff)
+      return fail(`predict: seed must be an integer from 0 to 2^32 - 1, got ${JSON.stringify(seed)}`);
+    command.seed = seed as number;
+  }
+  return { ok: true, value: command };
 }

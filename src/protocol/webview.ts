@@ -48,7 +48,22 @@ export type HostToPanelMessage =
   | { type: 'snapshot'; snapshot: PanelSnapshot }
   /** Engine events in the order they happened (the host batches them, keeping only the latest picture of "now"). */
   | { type: 'engineBatch'; events: EngineEvent[] }
-  | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } };
+  | { type: 'status'; status: RunStatus; message?: string; action?: { label: string; command: PanelCommand } }
+  /** The answer to the panel's `predict`: the figures, or why there are none. */
+  | { type: 'monteCarlo'; result?: MonteCarloSummary; error?: string };
+
+/** Monte Carlo dropout on the session's model (held after the run, or between steps), over the validation split. */
+export interface MonteCarloSummary {
+  passes: number;
+  /** Classification: the accuracy of the mean over the passes, and of one eval-mode pass. */
+  accuracy?: number;
+  evalAccuracy?: number;
+  /** Mean over the validation samples of the variance, across the passes, of the predicted class's probability (or the prediction). */
+  meanVariance: number;
+}
+
+/** Most Monte Carlo passes the panel may ask for. */
+export const MAX_PANEL_MC_PASSES = 1000;
 
 /** Commands the panel can ask for, by name. The host maps each to a real command; nothing else is executed. */
 export type PanelCommand = 'train' | 'openConfig' | 'showLogs';
@@ -71,4 +86,6 @@ export type PanelToHostMessage =
   | { type: 'setRate'; layer: number; rate: number }
   | { type: 'runCommand'; command: PanelCommand }
   /** Save a chart as a PNG file; `dataUrl` is the chart's `toBase64Image()`: `data:image/png;base64,...`. */
-  | { type: 'exportChart'; chart: PanelChart; dataUrl: string };
+  | { type: 'exportChart'; chart: PanelChart; dataUrl: string }
+  /** Monte Carlo dropout on the session's model; `passes` absent: the config's `mcSamples`, else the setting. */
+  | { type: 'predict'; passes?: number };

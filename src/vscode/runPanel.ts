@@ -15,9 +15,11 @@ import type {
   PanelSnapshot,
   PanelToHostMessage,
 } from '../protocol/webview';
+import { meanVarianceOf } from '../experiments/predictionStats';
 import { log } from './log';
 import { renderPanelHtml } from './panelHtml';
 import type { RunController } from './runController';
+import { trainingSettings } from './settings';
 import type { TrainingSession } from './trainingSession';
 
 export const RUN_PANEL_VIEW_TYPE = 'dropoutLens.runPanel';
@@ -186,6 +188,42 @@ export class RunPanel implements vscode.Disposable {
       case 'exportChart':
         void this.exportChart(message.chart, message.dataUrl);
         break;
+      case 'predict':
+        if (this.shown) {
+          this.post({
+            type: 'monteCarlo',
+            error: 'A recorded run has no model to sample: train it to use Monte Carlo dropout.',
+          });
+          break;
+        }
+        if (!session) {
+          this.post({ type: 'monteCarlo', error: 'No run yet: train a model first.' });
+          break;
+        }
+        void this.monteCarlo(
+          session,
+          message.passes ?? session.spec.evaluation.mcSamples ?? trainingSettings().mcSamples,
+        );
+        break;
+    }
+  }
+
+  /** Monte Carlo dropout on the session's model (the engine's `predict`), and one eval pass to compare with. */
+  private async monteCarlo(session: TrainingSession, passes: number): Promise<void> {
+    try {
+      const mc = await session.predict({ passes, mode: 'mc' });
+      const evalPass = await session.predict({ passes: 1, mode: 'eval' });
+      this.post({
+        type: 'monteCarlo',
+        result: {
+          passes,
+          ...(mc.accuracy !== undefined ? { accuracy: mc.accuracy } : {}),
+          ...(evalPass.accuracy !== undefined ? { evalAccuracy: evalPass.accuracy } : {}),
+          meanVariance: meanVarianceOf(mc),
+        },
+      });
+    } catch (error) {
+      this.post({ type: 'monteCarlo', error: error instanceof Error ? error.message : String(error) });
     }
   }
 

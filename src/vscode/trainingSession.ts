@@ -1,10 +1,18 @@
 /**
  * One training run seen from the host: starts the engine worker on a parsed config, keeps the state a
  * newly opened view needs (layers, modes, epochs, status), and relays the worker's events to listeners.
- * No dropout logic here: the worker does the work, this only keeps score.
+ * No dropout logic here: the worker does the work, this only keeps score. After the run the worker holds
+ * the trained model for `predict` until the session is disposed, which releases it.
  */
 import * as vscode from 'vscode';
-import type { EngineCommand, EngineEvent, LayerInfo, WorkerSetting } from '../protocol/engine';
+import type {
+  EngineCommand,
+  EngineEvent,
+  LayerInfo,
+  PredictCommand,
+  PredictionEvent,
+  WorkerSetting,
+} from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
 import { formatBytes } from '../engine/data/files';
@@ -47,11 +55,14 @@ export class TrainingSession implements vscode.Disposable {
   /** What a panel opened now needs to draw the present: the last masks (one heatmap's width), histograms, boundary. */
   private readonly recentMasks: EngineEvent[] = [];
   private readonly lastPictures = new Map<'activations' | 'boundary', EngineEvent>();
+  private readonly pending = new Map<string, { resolve(e: PredictionEvent): void; reject(e: Error): void }>();
+  private requests = 0;
+  private released = false;
 
   constructor(options: SessionOptions) {
     this.spec = options.spec;
     this.configUri = options.configUri;
-    this.worker = new EngineWorker(locateEngineWorker(options.extensionPath));
+    this.worker = new EngineWorker(locateEngineWorker(options.extensionPath), { hold: true });
     this.worker.onEvent((event) => this.handle(event));
     this.worker.send({
       type: 'start',
@@ -77,6 +88,26 @@ export class TrainingSession implements vscode.Disposable {
 
   whenDone(): Promise<Extract<EngineEvent, { type: 'done' }>> {
     return this.worker.whenDone();
+  }
+
+  /** Inference on the model: while it trains, or held after the run (until dispose). */
+  predict(request: Omit<PredictCommand, 'type' | 'requestId'>): Promise<PredictionEvent> {
+    if (this.status === 'failed')
+      return Promise.reject(new Error('The training failed: there is no model to predict with.'));
+    if (this.released) return Promise.reject(new Error('This run was released: train again to predict.'));
+    return new Promise((resolve, reject) => {
+      const requestId = `${this.runId}/${++this.requests}`;
+      this.pending.set(requestId, { resolve, reject });
+      this.worker.send({ type: 'predict', requestId, ...request });
+    });
+  }
+
+  private settle(requestId: string, outcome: PredictionEvent | Error): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    this.pending.delete(requestId);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
   }
 
   snapshot(): PanelSnapshot {
@@ -158,7 +189,12 @@ export class TrainingSession implements vscode.Disposable {
       case 'resumed':
         this.setStatus('running');
         break;
+      case 'prediction':
+        this.settle(event.requestId, event);
+        break;
       case 'error':
+        if (event.requestId !== undefined) this.settle(event.requestId, new Error(event.message));
+        if (event.fatal) for (const id of [...this.pending.keys()]) this.settle(id, new Error(event.message));
         if (event.fatal)
           this.message = event.step !== undefined ? `${event.message} (step ${event.step})` : event.message;
         break;
@@ -172,8 +208,10 @@ export class TrainingSession implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.isActive) this.worker.send({ type: 'stop' });
-    void this.worker.terminate();
+    // Releasing stops a run still training and frees the held model; the worker thread ends with it.
+    this.released = true;
+    for (const id of [...this.pending.keys()]) this.settle(id, new Error('The run was closed before answering.'));
+    void this.worker.release();
     this.emitter.dispose();
     this.statusEmitter.dispose();
   }

@@ -6,7 +6,7 @@
  * error, every range inside the document, the same findings on a repeated call, an incremental analysis
  * equal to a cold one, and no input of up to 1 MB taking 2 s or more.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { analyzeDocument, DocumentAnalyzer } from '../../src/analysis';
 import { analyzeNotebook, readNotebook } from '../../src/analysis/notebook';
@@ -435,6 +435,7 @@ export function runFormat(format: Format, inputs: number, seed = 1): FormatRepor
     // FUZZ_SAVE=DIR keeps each failing input whole, to reproduce it.
     const dir = process.env.FUZZ_SAVE;
     const saved = dir ? join(dir, `${format}-${report.inputs}${extname(FILE_NAME[format])}`) : undefined;
+    if (dir) mkdirSync(dir, { recursive: true });
     if (saved) writeFileSync(saved, text);
     if (report.problems.length < 5)
       report.problems.push(`${what} (${mutation}): ${JSON.stringify(text.slice(0, 200))}${saved ? ` [${saved}]` : ''}`);

@@ -21,9 +21,10 @@ What it covers:
     (torch.optim.Adam, L2 weight decay added to the gradient, as the engine does; not AdamW), `lr_schedule`
     (StepLR / ExponentialLR stepped once per epoch), `batchnorm` (BatchNorm1d: train-mode forward and
     backward, running-statistics update, eval-mode forward and backward), `activation` (relu, tanh, sigmoid,
-    exact-erf GELU: forward and backward), `mse_loss` (MSELoss, mean: loss and gradient) and `network_steps`
+    exact-erf GELU: forward and backward), `mse_loss` (MSELoss, mean: loss and gradient), `network_steps`
     (whole networks mixing those layers: tanh/GELU/sigmoid, batch norm, Gaussian, spatial and
-    standard-scaling dropout, DropConnect, cross-entropy or MSE, SGD or Adam, max-norm).
+    standard-scaling dropout, DropConnect, cross-entropy or MSE, SGD or Adam, max-norm) and `mc_predict`
+    (a network PyTorch trained, sampled in Monte Carlo mode with the masks its nn.Dropout modules drew).
 
 How: the seed is fixed (torch.manual_seed), every input is a multiple of 2^-8 (exact in float32), dropout
 masks are drawn by PyTorch's own dropout (F.dropout, F.dropout1d), and each case is computed twice by the
@@ -646,6 +647,110 @@ def project_kinds():
     add_network("network_steps/batchnorm-sigmoid-standard0.5/mse/adam", 6, 3,
                 [batchnorm(3), dense(3, 5, "sigmoid"), dropout("bernoulli", 0.5, "standard"), dense(5, 2, "linear")],
                 "mse", adam2, 3)
+
+    # Last, so the cases above keep their random draws.
+    add_mc_predict("mc_predict/trained-relu-batchnorm-dropout0.3-tanh-dropout0.5/T10", 6, 10)
+
+
+def compute_mc_predict(inp, dt):
+    """Monte Carlo dropout on the given network: dropout in train mode with each pass's masks, batch norm on its running statistics."""
+    layers = inp["layers"]
+    params = [{k: v for k, v in s.items() if isinstance(v, torch.Tensor)} for s in layers]
+    probs = []
+    for inject in inp["passes"]:
+        h = inp["x"]
+        for l, spec in enumerate(layers):
+            if spec["type"] == "dropout":
+                h = h * inject[l]["keep"].to(h.dtype) * scale_of(spec["p"])
+            else:
+                h = net_forward(h, [spec], [params[l]], None, False)
+        probs.append(torch.softmax(h, 1))
+    probs = torch.stack(probs)
+    mean = probs.mean(0)
+    ev = torch.softmax(net_forward(inp["x"], layers, params, None, False), 1)
+    return {
+        "probs_per_pass": probs,
+        "mean_probs": mean,
+        "var_probs": probs.var(0, unbiased=False),
+        "predicted_class": mean.argmax(1).tolist(),
+        "eval_probs": ev,
+    }
+
+
+def add_mc_predict(id, batch, passes):
+    """A network trained by PyTorch (float64 SGD with its own dropout), its parameters rounded to 2^-8, then
+    sampled `passes` times in Monte Carlo mode (model.eval(), the Dropout modules back in train mode), the
+    masks being those PyTorch's nn.Dropout drew in each pass."""
+    sizes, rates = (3, 8, 6, 3), (0.3, 0.5)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(sizes[0], sizes[1]), torch.nn.ReLU(), torch.nn.BatchNorm1d(sizes[1], momentum=0.1),
+        torch.nn.Dropout(rates[0]), torch.nn.Linear(sizes[1], sizes[2]), torch.nn.Tanh(), torch.nn.Dropout(rates[1]),
+        torch.nn.Linear(sizes[2], sizes[3]),
+    ).to(F64)
+    data = torch.randn(64, sizes[0], dtype=F64)
+    target = (data @ torch.tensor([[1.0, -1.0, 0.5], [0.5, 1.0, -1.0], [-1.0, 0.5, 1.0]], dtype=F64)).argmax(1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.train()
+    steps = 60
+    for s in range(steps):
+        rows = slice((s % 4) * 16, (s % 4 + 1) * 16)
+        opt.zero_grad()
+        F.cross_entropy(model(data[rows]), target[rows]).backward()
+        opt.step()
+    with torch.no_grad():
+        for m in model.modules():
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                t = getattr(m, name, None)
+                if isinstance(t, torch.Tensor):
+                    t.copy_(q(t))
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.running_var.clamp_(min=2 ** -8)
+    lin, bn = [model[0], model[4], model[7]], model[2]
+    layers = [
+        {"type": "dense", "activation": "relu", "W": lin[0].weight.detach().clone(), "b": lin[0].bias.detach().clone()},
+        {"type": "batchnorm", "momentum": 0.1, "eps": bn.eps, "gamma": bn.weight.detach().clone(), "beta": bn.bias.detach().clone(),
+         "running_mean": bn.running_mean.clone(), "running_var": bn.running_var.clone()},
+        dropout("bernoulli", rates[0]),
+        {"type": "dense", "activation": "tanh", "W": lin[1].weight.detach().clone(), "b": lin[1].bias.detach().clone()},
+        dropout("bernoulli", rates[1]),
+        {"type": "dense", "activation": "linear", "W": lin[2].weight.detach().clone(), "b": lin[2].bias.detach().clone()},
+    ]
+    # Monte Carlo mode as PyTorch users write it. Each Dropout's mask is recovered by replaying its random draw
+    # from the generator state before its forward (and checked against what the module output).
+    model.eval()
+    drops = {3: 2, 6: 4}  # module index in the Sequential -> layer index in `layers`
+    for i in drops:
+        model[i].train()
+    x = randn(batch, sizes[0])
+    passes_json, outputs = [], []
+    for _ in range(passes):
+        inject, states = [None] * len(layers), {}
+
+        def pre(module, args):
+            states[module] = torch.get_rng_state()
+
+        def post(module, args, out, index):
+            after = torch.get_rng_state()
+            torch.set_rng_state(states[module])
+            keep = (F.dropout(torch.ones_like(args[0]), module.p, training=True) != 0).to(torch.int64)
+            torch.set_rng_state(after)
+            assert torch.equal(out, args[0] * keep * scale_of(module.p)), "the replayed mask is the module's"
+            inject[index] = {"keep": keep}
+
+        handles = []
+        for i, index in drops.items():
+            handles.append(model[i].register_forward_pre_hook(pre))
+            handles.append(model[i].register_forward_hook(lambda m, a, o, index=index: post(m, a, o, index)))
+        with torch.no_grad():
+            outputs.append(torch.softmax(model(x), 1))
+        for h in handles:
+            h.remove()
+        passes_json.append(inject)
+    inp = {"x": x, "layers": layers, "passes": passes_json,
+           "trained": {"steps": steps, "batch": 16, "optimizer": "SGD lr 0.1 momentum 0.9, parameters then rounded to 2^-8"}}
+    got = compute_mc_predict(cast(inp, F64), F64)["probs_per_pass"]
+    assert torch.allclose(got, torch.stack(outputs), atol=1e-12), "the injected masks reproduce PyTorch's own MC passes"
+    case(id, "mc_predict", inp, compute_mc_predict)
 
 
 # ------------------------------------------------------------------------------------------------ main

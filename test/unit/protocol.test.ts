@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWebviewMessage } from '../../src/protocol/validate';
+import { parsePredictCommand, parseWebviewMessage } from '../../src/protocol/validate';
 
 test('webview messages: valid ones pass through typed', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'setMode', layer: 2, mode: 'eval' }), {
@@ -71,6 +71,66 @@ test('exportChart: a bounded PNG data URL of a known chart passes; anything else
   for (const [raw, error] of cases) {
     const result = parseWebviewMessage(raw);
     assert.equal(result.ok, false, JSON.stringify(raw).slice(0, 120));
+    if (!result.ok) assert.match(result.error, error);
+  }
+});
+
+test('predict from the panel: no passes (the config decides) or 2 to 1000; anything else is refused', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'predict' }), { ok: true, value: { type: 'predict' } });
+  assert.deepEqual(parseWebviewMessage({ type: 'predict', passes: 30, extra: 'x' }), {
+    ok: true,
+    value: { type: 'predict', passes: 30 },
+  });
+  for (const passes of [1, 1001, 2.5, '30', Number.NaN, null])
+    assert.match(
+      (parseWebviewMessage({ type: 'predict', passes }) as { error: string }).error,
+      /predict: passes must be an integer from 2 to 1000/,
+      JSON.stringify(passes),
+    );
+});
+
+test('predict to the engine: the command keeps only its own fields, typed', () => {
+  const inputs = Float32Array.from([1, 2]);
+  assert.deepEqual(
+    parsePredictCommand({
+      type: 'predict',
+      requestId: 'a',
+      passes: 3,
+      mode: 'eval',
+      layers: [{ layer: 1, mode: 'train', note: 'x' }],
+      inputs,
+      output: 'passes',
+      seed: 7,
+      code: 'x',
+    }),
+    {
+      ok: true,
+      value: {
+        type: 'predict',
+        requestId: 'a',
+        passes: 3,
+        mode: 'eval',
+        layers: [{ layer: 1, mode: 'train' }],
+        inputs,
+        output: 'passes',
+        seed: 7,
+      },
+    },
+  );
+  const cases: [unknown, RegExp][] = [
+    [{ type: 'predict', requestId: '', passes: 1, mode: 'mc' }, /requestId must be a string/],
+    [{ type: 'predict', requestId: 'x'.repeat(201), passes: 1, mode: 'mc' }, /requestId/],
+    [{ type: 'predict', requestId: 'a', passes: 10_001, mode: 'mc' }, /passes must be an integer from 1 to 10000/],
+    [{ type: 'predict', requestId: 'a', passes: 1, mode: 'mc', layers: {} }, /layers must be a list/],
+    [
+      { type: 'predict', requestId: 'a', passes: 1, mode: 'mc', inputs: new Float32Array(0) },
+      /no value; give at least one row/,
+    ],
+    [{ type: 'predict', requestId: 'a', passes: 1, mode: 'mc', seed: 2 ** 32 }, /seed/],
+  ];
+  for (const [raw, error] of cases) {
+    const result = parsePredictCommand(raw);
+    assert.equal(result.ok, false, JSON.stringify(raw));
     if (!result.ok) assert.match(result.error, error);
   }
 });

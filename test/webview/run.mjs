@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { finish, test } from '../lib/checks.mjs';
 import { launchChromium } from '../../scripts/lib/browser.mjs';
 import { parseWebviewMessage } from '../../src/protocol/validate.ts';
+import { EngineSession } from '../../src/engine/session.ts';
+import { meanVarianceOf } from '../../src/experiments/predictionStats.ts';
 import {
   root,
   ensurePanelBuilt,
@@ -210,6 +212,48 @@ await test('a fatal error shows its message with the action to take, which posts
   const posted = await page.evaluate(() => window.__posted.at(-1));
   assert.equal(parseWebviewMessage(posted).ok, true);
   assert.equal(posted.type, 'runCommand');
+  await page.close();
+});
+
+await test("the Monte Carlo button posts a valid predict, shows the engine's answer or its error, and is off for a failed run", async () => {
+  // The answer the host gives, from a real engine session's predict (the run is paused, so its model is live).
+  const answers = [];
+  const session = new EngineSession({ post: (e) => answers.push(e), schedule: () => {} });
+  session.handle({ type: 'start', version: 1, spec: moons(32), options: { paused: true, streamHz: 0 } });
+  session.handle({ type: 'step', count: 40 });
+  session.handle({ type: 'predict', requestId: 'mc', passes: 20, mode: 'mc' });
+  session.handle({ type: 'predict', requestId: 'eval', passes: 1, mode: 'eval' });
+  const [mc, evalPass] = ['mc', 'eval'].map((id) => answers.find((e) => e.type === 'prediction' && e.requestId === id));
+  const result = {
+    passes: 20,
+    accuracy: mc.accuracy,
+    evalAccuracy: evalPass.accuracy,
+    meanVariance: meanVarianceOf(mc),
+  };
+  assert.ok(result.meanVariance > 0);
+
+  const { page, problems, deliver } = await openPanel();
+  await deliver({ type: 'snapshot', snapshot });
+  assert.equal(await page.locator('#mc').isDisabled(), false, 'a paused run with dropout can be sampled');
+  assert.equal(await page.locator('#mc-result').isHidden(), true);
+  await page.locator('#mc').click();
+  const posted = await page.evaluate(() => window.__posted.at(-1));
+  assert.deepEqual(parseWebviewMessage(posted), { ok: true, value: { type: 'predict' } });
+  assert.match(await page.locator('#mc-result').innerText(), /sampling the model/);
+  await deliver({ type: 'monteCarlo', result });
+  const text = await page.locator('#mc-result').innerText();
+  assert.match(text, /Monte Carlo dropout, 20 passes over the validation split/);
+  assert.ok(text.includes(`accuracy of the mean ${(100 * result.accuracy).toFixed(1)}%`), text);
+  assert.ok(text.includes(`vs eval mode ${(100 * result.evalAccuracy).toFixed(1)}%`), text);
+  assert.ok(text.includes(`mean variance ${result.meanVariance.toPrecision(3)}`), text);
+  await deliver({ type: 'monteCarlo', error: 'This run was released: train again to predict.' });
+  assert.match(await page.locator('#mc-result').innerText(), /released: train again/);
+  assert.equal(await page.locator('#mc-result.mc-error').count(), 1);
+  await deliver({ type: 'status', status: 'completed' });
+  assert.equal(await page.locator('#mc').isDisabled(), false, 'a completed run keeps its model for inference');
+  await deliver({ type: 'status', status: 'failed', message: 'diverged' });
+  assert.equal(await page.locator('#mc').isDisabled(), true, 'a failed run has no model to sample');
+  assert.deepEqual(problems, []);
   await page.close();
 });
 

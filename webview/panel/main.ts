@@ -4,7 +4,13 @@
  * frame paints each heatmap's new columns at once and each layer's latest histogram and figures.
  */
 import type { EngineEvent, LayerInfo } from '../../src/protocol/engine';
-import type { HostToPanelMessage, PanelChart, PanelSnapshot, RunStatus } from '../../src/protocol/webview';
+import type {
+  HostToPanelMessage,
+  MonteCarloSummary,
+  PanelChart,
+  PanelSnapshot,
+  RunStatus,
+} from '../../src/protocol/webview';
 import { toBytes, toFloats } from './bits';
 import { Curves } from './curves';
 import { MaskHeatmap } from './heatmap';
@@ -91,7 +97,9 @@ function render(s: PanelSnapshot): void {
       () => post({ type: 'setMode', layer: null, mode: 'train' }),
       'all-train',
     ),
+    button('Monte Carlo dropout', 'pulse', askMonteCarlo, 'mc'),
   );
+  const monteCarlo = el('p', { id: 'mc-result', className: 'mc-result', role: 'status', hidden: true });
   const banner = el('div', { id: 'banner', className: 'banner', role: 'alert', hidden: true });
   const masks = el(
     'section',
@@ -123,7 +131,7 @@ function render(s: PanelSnapshot): void {
     s.inputDim === 2 && s.task === 'classification'
       ? [el('section', { className: 'boundary-section' }, el('h2', {}, 'Decision boundary'), boundary)]
       : [];
-  app.append(header, ...(probe ? [] : [controls]), banner, masks, ...(probe ? [] : [curves]), ...extras);
+  app.append(header, ...(probe ? [] : [controls, monteCarlo]), banner, masks, ...(probe ? [] : [curves]), ...extras);
   const { theme } = store.state;
   store.update({
     snapshot: s,
@@ -248,6 +256,10 @@ function setStatus(
     stop: live,
     'all-eval': live,
     'all-train': live,
+    // The engine holds a completed or stopped run's model for inference; dropout is what makes passes differ.
+    mc:
+      (status === 'running' || status === 'paused' || status === 'completed' || status === 'stopped') &&
+      (store.state.snapshot?.layers.some((l) => l.rate !== undefined) ?? false),
   };
   for (const [id, on] of Object.entries(enabled)) {
     const control = document.getElementById(id) as HTMLButtonElement | null;
@@ -270,6 +282,29 @@ function setStatus(
         ),
       );
   }
+}
+
+function askMonteCarlo(): void {
+  showMonteCarlo('Monte Carlo dropout: sampling the model…');
+  post({ type: 'predict' });
+}
+
+function showMonteCarlo(text: string, error = false): void {
+  const line = document.getElementById('mc-result');
+  if (!line) return;
+  line.hidden = false;
+  line.className = `mc-result${error ? ' mc-error' : ''}`;
+  line.textContent = text;
+}
+
+const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+function monteCarloText(r: MonteCarloSummary): string {
+  const accuracy =
+    r.accuracy !== undefined && r.evalAccuracy !== undefined
+      ? `accuracy of the mean ${percent(r.accuracy)} vs eval mode ${percent(r.evalAccuracy)}; `
+      : '';
+  return `Monte Carlo dropout, ${r.passes} passes over the validation split: ${accuracy}mean variance ${r.meanVariance.toPrecision(3)}`;
 }
 
 function updateProgress(step: number, stepsPerSecond: number, epoch: number): void {
@@ -380,6 +415,10 @@ window.addEventListener('message', (e: MessageEvent) => {
           el('span', { id: 'status' }),
         );
       setStatus(message.status, message.message, message.action);
+    } else if (message.type === 'monteCarlo') {
+      if (message.result && typeof message.result.meanVariance === 'number')
+        showMonteCarlo(monteCarloText(message.result));
+      else showMonteCarlo(`Monte Carlo dropout: ${String(message.error ?? 'no answer')}`, true);
     } else if (message.type === 'engineBatch' && store.state.snapshot && Array.isArray(message.events))
       for (const event of message.events) apply(event);
   } catch (error) {

@@ -84,8 +84,18 @@ export interface BatchNormLayer {
 
 export type Layer = DenseLayer | DropoutLayer | BatchNormLayer;
 
-/** Per-pass override of the layers' own modes: `eval` and `train` force every layer; `mc` turns dropout on, the rest eval. */
+/**
+ * Per-pass override of the layers' own modes: `eval` and `train` force every layer; `mc` (Monte Carlo dropout)
+ * turns dropout layers and DropConnect on, the rest (batch norm) eval.
+ */
 export type PassMode = 'own' | 'eval' | 'train' | 'mc';
+
+/** The mode `layer` runs in during a `pass`-mode forward pass. */
+export function passLayerMode(pass: PassMode, layer: Layer): LayerMode {
+  if (pass === 'own') return layer.mode;
+  if (pass !== 'mc') return pass;
+  return layer.kind === 'dropout' || (layer.kind === 'dense' && layer.rate > 0) ? 'train' : 'eval';
+}
 
 export class Network {
   readonly layers: Layer[];
@@ -224,7 +234,7 @@ export class Network {
     let input = x;
     for (const l of this.layers) {
       this.inputs[l.index] = input;
-      const mode = pass === 'own' ? l.mode : pass === 'mc' ? (l.kind === 'dropout' ? 'train' : 'eval') : pass;
+      const mode = passLayerMode(pass, l);
       if (l.kind === 'dense')
         input = this.denseForward(
           l,

@@ -18,6 +18,7 @@ import { meanSquaredError, softmaxCrossEntropy, softmaxRow } from '../../../src/
 import { Network } from '../../../src/engine/nn/network';
 import { createOptimizer, maxNorm, scheduledLr, Sgd } from '../../../src/engine/nn/optim';
 import { SeededRandom } from '../../../src/engine/random';
+import { predictPasses } from '../../../src/engine/predict';
 import { createTrainer } from '../../../src/engine/trainer';
 import type { LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec } from '../../../src/protocol/modelSpec';
 
@@ -82,6 +83,36 @@ function mlp(layers: { W: Tensor; b: Tensor }[], dropout: ({ p: number } | null)
   return { net, dense, masks };
 }
 
+/** A Network from golden layers in the `network_steps` form, with their parameters and running statistics. */
+function goldenNetwork(layers: any[], inputs: number, batch: number, kernels = selectKernels()): Network {
+  const specs: LayerSpec[] = layers.map((l: any): LayerSpec => {
+    if (l.type === 'dense')
+      return {
+        type: 'dense',
+        units: l.W.shape[0],
+        activation: l.activation,
+        ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}),
+      };
+    if (l.type === 'dropout')
+      return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
+    return { type: 'batchnorm', momentum: l.momentum, epsilon: l.eps };
+  });
+  const net = new Network(specs, inputs, batch, kernels);
+  net.layers.forEach((l, i) => {
+    const g = layers[i];
+    if (l.kind === 'dense') {
+      l.W.set(g.W.data);
+      l.b.set(g.b.data);
+    } else if (l.kind === 'batchnorm') {
+      l.gamma.set(g.gamma.data);
+      l.beta.set(g.beta.data);
+      l.runningMean.set(g.running_mean.data);
+      l.runningVar.set(g.running_var.data);
+    }
+  });
+  return net;
+}
+
 const random = new SeededRandom(1);
 const checks: Record<string, (c: Case) => void> = {
   mlp({ input, expected }) {
@@ -122,19 +153,16 @@ const checks: Record<string, (c: Case) => void> = {
     const { net, masks } = mlp(input.layers, input.passes[0], batch);
     const classes = input.layers.at(-1).W.shape[0];
     const T = input.passes.length;
-    const perPass = new Float64Array(T * batch * classes);
-    input.passes.forEach((pass: ({ keep: Tensor } | null)[], t: number) => {
-      const logits = net.forward(f32(input.x), batch, 'mc', random, false, masks(pass));
-      for (let b = 0; b < batch; b++) softmaxRow(logits, b * classes, classes, perPass, (t * batch + b) * classes);
+    // The engine's one inference path, with each pass's masks injected.
+    const { perPass, mean, variance } = predictPasses(net, f32(input.x), batch, true, {
+      passes: T,
+      mode: 'mc',
+      random,
+      keepPasses: true,
+      inject: (t) => masks(input.passes[t]),
     });
-    close(perPass, expected.probs_per_pass, 'probs per pass');
-    const mean = new Float64Array(batch * classes);
-    const std = new Float64Array(batch * classes);
-    for (let i = 0; i < batch * classes; i++) {
-      for (let t = 0; t < T; t++) mean[i]! += perPass[t * batch * classes + i]! / T;
-      for (let t = 0; t < T; t++) std[i]! += (perPass[t * batch * classes + i]! - mean[i]!) ** 2 / T;
-      std[i] = Math.sqrt(std[i]!);
-    }
+    close(perPass!, expected.probs_per_pass, 'probs per pass');
+    const std = Float64Array.from(variance, Math.sqrt);
     close(mean, expected.mean_probs, 'mean probs');
     close(std, expected.std_probs, 'std probs');
     const entropy = [];
@@ -156,6 +184,57 @@ const checks: Record<string, (c: Case) => void> = {
     const evalProbs = new Float64Array(batch * classes);
     for (let b = 0; b < batch; b++) softmaxRow(evalLogits, b * classes, classes, evalProbs, b * classes);
     close(evalProbs, expected.eval_probs, 'eval probs');
+  },
+  mc_predict({ input, expected }) {
+    const batch = input.x.shape[0];
+    const x = f32(input.x);
+    const passes = input.passes.length;
+    const inject = (t: number) =>
+      new Map(
+        (input.passes[t] as ({ keep: Tensor } | null)[]).flatMap((e, i) =>
+          e ? [[i, u8(e.keep)] as [number, Uint8Array]] : [],
+        ),
+      );
+    for (const kernels of [referenceKernels, selectKernels()]) {
+      const k = kernels.name;
+      const net = goldenNetwork(input.layers, input.x.shape[1], batch, kernels);
+      const mc = predictPasses(net, x, batch, true, { passes, mode: 'mc', random, keepPasses: true, inject });
+      assert.equal(mc.passes, passes);
+      close(mc.perPass!, expected.probs_per_pass, `${k}: probabilities per pass`);
+      close(mc.mean, expected.mean_probs, `${k}: mean probabilities`);
+      close(mc.variance, expected.var_probs, `${k}: variance of the probabilities over the passes`);
+      const width = mc.width;
+      const predicted = Array.from({ length: batch }, (_, b) => {
+        let arg = 0;
+        for (let c = 1; c < width; c++) if (mc.mean[b * width + c]! > mc.mean[b * width + arg]!) arg = c;
+        return arg;
+      });
+      assert.deepEqual(predicted, expected.predicted_class.data ?? expected.predicted_class, `${k}: predicted class`);
+      assert.ok(
+        net.layers.every((l) => l.mode === 'train'),
+        `${k}: the layers' own modes are restored after the passes`,
+      );
+      // The summary alone (no per-pass outputs kept) is the same.
+      const summary = predictPasses(net, x, batch, true, { passes, mode: 'mc', random, inject });
+      assert.equal(summary.perPass, undefined);
+      close(summary.variance, expected.var_probs, `${k}: variance, summary only`);
+      // Eval mode: one deterministic pass, no variance; and a per-layer override turns the dropout on again.
+      const evalPass = predictPasses(net, x, batch, true, { passes: 1, mode: 'eval', random });
+      close(evalPass.mean, expected.eval_probs, `${k}: eval probabilities`);
+      assert.ok(evalPass.variance.every((v) => v === 0));
+      const dropoutLayers = new Map(
+        net.layers.filter((l) => l.kind === 'dropout').map((l) => [l.index, 'train'] as const),
+      );
+      const overridden = predictPasses(net, x, batch, true, {
+        passes,
+        mode: 'eval',
+        overrides: dropoutLayers,
+        random,
+        keepPasses: true,
+        inject,
+      });
+      close(overridden.perPass!, expected.probs_per_pass, `${k}: eval with the dropout layers overridden to train`);
+    }
   },
   bernoulli_dropout: (c) => maskCase(c, 'inverted'),
   standard_dropout: (c) => maskCase(c, 'standard'),
@@ -409,18 +488,6 @@ const checks: Record<string, (c: Case) => void> = {
   },
   network_steps({ input, expected }) {
     const batch = input.x.shape[0];
-    const specs: LayerSpec[] = input.layers.map((l: any): LayerSpec => {
-      if (l.type === 'dense')
-        return {
-          type: 'dense',
-          units: l.W.shape[0],
-          activation: l.activation,
-          ...(l.drop_connect ? { dropConnect: l.drop_connect } : {}),
-        };
-      if (l.type === 'dropout')
-        return { type: 'dropout', rate: l.p, kind: l.kind, scaling: l.scaling, ...(l.shape ? { shape: l.shape } : {}) };
-      return { type: 'batchnorm', momentum: l.momentum, epsilon: l.eps };
-    });
     const o = input.optimizer;
     const optimizerSpec: OptimizerSpec =
       o.kind === 'sgd'
@@ -437,19 +504,7 @@ const checks: Record<string, (c: Case) => void> = {
     const target = classification ? Float32Array.from(input.target) : f32(input.target);
     for (const kernels of [referenceKernels, selectKernels()]) {
       const k = kernels.name;
-      const net = new Network(specs, input.x.shape[1], batch, kernels);
-      net.layers.forEach((l, i) => {
-        const g = input.layers[i];
-        if (l.kind === 'dense') {
-          l.W.set(g.W.data);
-          l.b.set(g.b.data);
-        } else if (l.kind === 'batchnorm') {
-          l.gamma.set(g.gamma.data);
-          l.beta.set(g.beta.data);
-          l.runningMean.set(g.running_mean.data);
-          l.runningVar.set(g.running_var.data);
-        }
-      });
+      const net = goldenNetwork(input.layers, input.x.shape[1], batch, kernels);
       const width = net.outputDim;
       const optimizer = createOptimizer(optimizerSpec, net.parameters);
       const result = { loss: 0, correct: 0 };

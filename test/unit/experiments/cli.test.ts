@@ -245,7 +245,9 @@ test('mc --json: the variance and accuracies of the Monte Carlo passes, --sample
   assert.equal(result.perSample.variance.length, 20);
   assert.ok(result.leastSure.length > 0 && result.leastSure[0].variance >= result.leastSure.at(-1).variance);
   assert.equal(typeof result.training.valLoss, 'number');
-  assert.ok(h.launcher.commands.includes('mcInference'));
+  const count = (c: string) => h.launcher.commands.filter((x) => x === c).length;
+  assert.equal(count('predict'), 2 * count('start'), 'MC passes and an eval pass on every seed');
+  assert.equal(count('release'), count('start'), 'every held session is released');
 
   const t = harness();
   assert.equal(await runMcWith(['model.dropout.yaml'], t.io, t.deps), 0);

@@ -16,8 +16,6 @@ import {
   withGroupRate,
   type Launcher,
 } from '../../../src/experiments';
-import { seededRandom, validationData } from '../../../src/experiments/forward';
-import { predictAll } from '../../../src/experiments/forgotEval';
 import { EngineWorker } from '../../../src/session/engineWorker';
 
 const root = join(__dirname, '..', '..', '..');
@@ -26,11 +24,11 @@ const engineReady =
   existsSync(join(root, 'src', 'engine', 'trainer', 'index.ts'));
 const skip = engineReady ? false : 'the engine trainer has not landed yet';
 // Imported lazily: the engine's modules load only when it is there.
-/** Real worker threads, from the bundle when built, else from the sources through a tsx bootstrap. */
+/** Real worker threads (held after `done`), from the bundle when built, else from the sources through a tsx bootstrap. */
 const workers: Launcher = () =>
   existsSync(join(root, 'dist', 'worker.js'))
-    ? new EngineWorker({ file: join(root, 'dist', 'worker.js') })
-    : new EngineWorker({ file: join(__dirname, 'workerFromSource.cjs') });
+    ? new EngineWorker({ file: join(root, 'dist', 'worker.js') }, { hold: true })
+    : new EngineWorker({ file: join(__dirname, 'workerFromSource.cjs') }, { hold: true });
 const inProcess = async () => (await import('../../../src/experiments/inProcess')).inProcessLauncher();
 
 /** A small network on the overfit generator (80 samples, half held out); dropout after each hidden layer. */
@@ -167,17 +165,32 @@ test(
 );
 
 test(
-  'the host forward pass (uncertainty map, single passes) agrees with the engine in eval mode, both scalings',
+  "the held model's eval-mode prediction is the validation the engine measured, both scalings, in process and in a worker",
   { skip, timeout: 60_000 },
   async () => {
-    for (const scaling of ['inverted', 'standard'] as const) {
-      const spec = overfitSpec(0.5, 16, { epochs: 10 });
-      for (const l of spec.model.layers) if (l.type === 'dropout') l.scaling = scaling;
-      const outcome = await trainOnce(await inProcess(), { spec });
-      const data = validationData(spec)!;
-      const predicted = predictAll(spec, outcome.weights!, data.x, data.inputDim, false, seededRandom(1));
-      const accuracy = predicted.filter((p, i) => p === data.y[i]).length / data.n;
-      assert.equal(accuracy, outcome.final!.validation.accuracy, scaling);
-    }
+    for (const [name, launcher] of [
+      ['in process', await inProcess()],
+      ['worker', workers],
+    ] as const)
+      for (const scaling of ['inverted', 'standard'] as const) {
+        const spec = overfitSpec(0.5, 16, { epochs: 10 });
+        for (const l of spec.model.layers) if (l.type === 'dropout') l.scaling = scaling;
+        let accuracy: number | undefined;
+        let trainMode: number[] = [];
+        const outcome = await trainOnce(launcher, {
+          spec,
+          afterTraining: async (model) => {
+            accuracy = (await model.predict({ passes: 1, mode: 'eval' })).accuracy;
+            trainMode = Array.from((await model.predict({ passes: 3, mode: 'train' })).passAccuracy!);
+          },
+        });
+        assert.equal(outcome.afterTrainingError, undefined, name);
+        assert.equal(accuracy, outcome.final!.validation.accuracy, `${name}, ${scaling}`);
+        assert.equal(trainMode.length, 3);
+        assert.ok(
+          new Set(trainMode).size > 1,
+          `${name}, ${scaling}: train-mode passes differ (${trainMode.join(', ')})`,
+        );
+      }
   },
 );

@@ -222,15 +222,12 @@ test('dataset-size sweep: with and without dropout per fraction, benefit per siz
   assert.ok(result.bestFraction !== undefined);
 });
 
-test('MC uncertainty: trains, stops one step short, runs the passes, then finishes; least-sure samples first', async () => {
+test('MC uncertainty: trains to the end, predicts on the held model (MC passes, one eval pass), releases it; least-sure samples first', async () => {
   const launcher = fakeLauncher({ validationSize: 30 });
   const result = await runMcExperiment(spec, { launcher, samples: 20, leastSure: 5, mapResolution: 0, seeds: 1 });
   assert.equal(result.status, 'completed', result.message);
-  assert.equal(result.training.epochs.length, 4, 'the last epoch still runs after the passes');
-  assert.deepEqual(
-    launcher.commands.filter((c) => c !== 'step'),
-    ['start', 'mcInference', 'resume'],
-  );
+  assert.equal(result.training.epochs.length, 4, 'every epoch runs before the passes');
+  assert.deepEqual(launcher.commands, ['start', 'predict', 'predict', 'release']);
   assert.equal(result.perSample!.mean.length, 30);
   assert.equal(result.mcAccuracy, 0.8);
   assert.ok(Math.abs(result.accuracyDelta! - 0.02) < 1e-9);

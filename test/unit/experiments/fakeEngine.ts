@@ -1,6 +1,6 @@
 /**
  * A fake engine speaking the worker protocol like src/engine/session.ts does (start, paused stepping with a
- * `step` event per step, resume, stop, mcInference with at least 2 passes, `done` with weights), with
+ * `step` event per step, resume, stop, `done` with weights, then held: `predict`, `release`), with
  * made-up metrics driven by the dropout in the spec: validation loss is lowest at `bestRate`, the gap
  * shrinks as dropout grows, weights have outliers without dropout. For testing the plumbing only.
  */
@@ -46,13 +46,13 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
   const launcher = (() => {
     const listeners = new Set<(e: EngineEvent) => void>();
     let spec: ModelSpec | undefined;
-    let state: 'idle' | 'running' | 'paused' | 'finished' = 'idle';
+    let state: 'idle' | 'running' | 'paused' | 'finished' | 'released' = 'idle';
     let step = 0;
     let stopRequested = false;
     const stepsPerEpoch = options.stepsPerEpoch ?? 3;
     const validationSize = options.validationSize ?? 20;
     const emit = (e: EngineEvent) => {
-      if (state === 'finished' && e.type !== 'done') return;
+      if (state === 'released' && e.type !== 'released') return;
       for (const l of [...listeners]) l(e);
     };
     const d = () => dropoutOf(spec!);
@@ -71,7 +71,7 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
       };
     };
     const finish = (reason: 'completed' | 'stopped' | 'failed') => {
-      if (state === 'finished') return;
+      if (state === 'finished' || state === 'released') return;
       const epoch = Math.floor(step / stepsPerEpoch);
       const W = new Float32Array(64);
       for (let i = 0; i < W.length; i++) W[i] = Math.sin(i * 12.9898) * 0.5 * (i % 16 === 0 ? 1 + 10 * (0.8 - d()) : 1);
@@ -115,7 +115,11 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
       send(command) {
         launcher.commands.push(command.type);
         setImmediate(() => {
-          if (state === 'finished') return;
+          if (state === 'released') return;
+          if (state === 'finished' && command.type !== 'predict' && command.type !== 'release') {
+            emit({ type: 'error', code: 'invalid-command', message: `"${command.type}": finished`, fatal: false });
+            return;
+          }
           switch (command.type) {
             case 'start': {
               spec = command.spec;
@@ -157,43 +161,74 @@ export function fakeLauncher(options: FakeOptions = {}): FakeLauncher {
               stopRequested = true;
               if (state === 'paused') finish('stopped');
               break;
-            case 'mcInference': {
-              if (command.samples < 2) {
-                emit({ type: 'error', code: 'invalid-command', message: 'needs 2 passes', fatal: false });
+            case 'predict': {
+              if (state !== 'finished') {
+                emit({
+                  type: 'error',
+                  code: 'invalid-command',
+                  message: 'not finished',
+                  fatal: false,
+                  requestId: command.requestId,
+                });
                 break;
               }
-              const n = validationSize;
-              const mean = new Float32Array(n);
-              const variance = new Float32Array(n);
-              const meanProbs = new Float32Array(n * 2);
-              for (let i = 0; i < n; i++) {
-                mean[i] = 0.5 + (0.5 * i) / n;
-                variance[i] = d() * (1 - i / n) * 0.05;
-                meanProbs[2 * i] = i % 3 === 0 ? 1 - mean[i]! : mean[i]!;
-                meanProbs[2 * i + 1] = 1 - meanProbs[2 * i]!;
+              // Made-up outputs of a 2-class model: a confidence rising over the examples, a spread that
+              // grows with the dropout rate (none in eval mode).
+              const n = command.inputs ? command.inputs.length / 2 : validationSize;
+              const passes = command.passes;
+              const spread = command.mode === 'eval' ? 0 : d() * 0.2;
+              const perPass = new Float32Array(passes * n * 2);
+              for (let t = 0; t < passes; t++)
+                for (let i = 0; i < n; i++) {
+                  const sure = 0.5 + (0.5 * i) / n;
+                  const p0 = Math.min(
+                    1,
+                    Math.max(0, (i % 3 === 0 ? 1 - sure : sure) + spread * jitter(t, i) * (1 - i / n)),
+                  );
+                  perPass[(t * n + i) * 2] = p0;
+                  perPass[(t * n + i) * 2 + 1] = 1 - p0;
+                }
+              const mean = new Float32Array(n * 2);
+              const variance = new Float32Array(n * 2);
+              for (let k = 0; k < n * 2; k++) {
+                for (let t = 0; t < passes; t++) mean[k]! += perPass[t * n * 2 + k]! / passes;
+                for (let t = 0; t < passes; t++) variance[k]! += (perPass[t * n * 2 + k]! - mean[k]!) ** 2 / passes;
               }
               emit({
-                type: 'mcResult',
+                type: 'prediction',
                 requestId: command.requestId,
-                samples: command.samples,
+                passes,
+                examples: n,
+                width: 2,
                 mean,
                 variance,
-                meanProbs,
-                mcAccuracy: 0.8,
-                evalAccuracy: 0.78,
+                ...(command.output === 'passes' ? { perPass } : {}),
+                ...(command.inputs
+                  ? {}
+                  : {
+                      accuracy: command.mode === 'eval' ? 0.78 : 0.8,
+                      passAccuracy: Float32Array.from({ length: passes }, (_, t) => 0.7 + 0.01 * (t % 5)),
+                    }),
               });
               break;
             }
+            case 'release':
+              if (state === 'running' || state === 'paused') finish('stopped');
+              state = 'released';
+              emit({ type: 'released' });
+              break;
             default:
               break;
           }
         });
       },
+      async release() {
+        handle.send({ type: 'release' });
+        await new Promise((resolve) => setImmediate(resolve));
+      },
       async terminate() {
-        if (state !== 'finished') {
-          state = 'finished';
-          running--;
-        }
+        if (state === 'running' || state === 'paused') running--;
+        state = 'released';
       },
     };
     return handle;

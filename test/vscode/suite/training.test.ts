@@ -114,6 +114,30 @@ suite('Training from the editor', () => {
     }
   });
 
+  test("Monte Carlo dropout from the panel: the stopped run's held model answers through predict; a forged request is refused", async () => {
+    const { controller, runPanel } = await api();
+    const panel = await waitFor('the run panel (opened by the training test)', () => runPanel());
+    const session = controller.session!;
+    assert.equal(session.status, 'stopped', 'the training test stopped its run');
+    const rejectedBefore = panel.rejected.length;
+    panel.handleMessage({ type: 'predict', passes: 100_000 });
+    assert.match(panel.rejected.slice(rejectedBefore).join('\n'), /predict: passes must be an integer from 2 to 1000/);
+
+    panel.handleMessage({ type: 'predict', passes: 12 });
+    const answer = await waitFor(
+      'the Monte Carlo answer',
+      () => panel.sent.find((m) => m.type === 'monteCarlo'),
+      30_000,
+    );
+    assert.ok(answer.type === 'monteCarlo' && answer.result, JSON.stringify(answer));
+    assert.equal(answer.result.passes, 12);
+    assert.ok(answer.result.meanVariance > 0, 'dropout on: the passes differ');
+    assert.ok(answer.result.accuracy! >= 0 && answer.result.accuracy! <= 1);
+    assert.ok(answer.result.evalAccuracy! >= 0 && answer.result.evalAccuracy! <= 1);
+    // The dropout layer the training test switched to eval stays so: `mc` samples it, its own mode is untouched.
+    assert.ok(session.layers.some((l) => l.spec.type === 'dropout' && l.mode === 'eval'));
+  });
+
   test('an invalid config is refused with a precise message and starts nothing', async () => {
     const { controller } = await api();
     const uri = workspaceFile('broken-for-test.dropout.yaml');
