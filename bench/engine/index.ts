@@ -7,6 +7,7 @@ import { calibrate, measureRate, median, percentile, type Rate } from './measure
 import { TorchServer } from './torchServer';
 import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload } from './workloads';
 import { fullStepRunner } from './fullStep';
+import { measureTwoWorkers } from './twoWorkers';
 
 export interface EngineBenchOptions {
   json: boolean;
@@ -31,6 +32,8 @@ export interface BenchRecord {
   ratioQuartiles?: [number, number];
   ratioRange?: [number, number];
   pairs?: number;
+  /** dropout-lens-2w: the same median ratio against PyTorch on two threads. */
+  ratio2t?: number;
   /** dropout-lens-streaming: share of wall time (%) at the worker's real stream rate; stepsPerSecond is with a snapshot after every step. */
   share?: number;
   snapshotMs?: number;
@@ -69,6 +72,9 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
   const torch = await TorchServer.start();
   const skipped = typeof torch === 'string' ? torch : undefined;
   if (typeof torch !== 'string') text(`PyTorch ${torch.version}, 1 thread.\n\n`);
+  // And one on two threads, for the two-worker rows (W2, W3).
+  const torch2 =
+    typeof torch === 'string' || !chosen.some((w) => w.name !== 'W1') ? undefined : await TorchServer.start(2);
 
   try {
     for (const w of chosen) {
@@ -172,6 +178,38 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         );
       }
 
+      if (w.name !== 'W1') {
+        const two = await measureTwoWorkers(
+          w,
+          typeof torch === 'string' ? undefined : torch,
+          typeof torch2 === 'string' ? undefined : torch2,
+          windows,
+          windowSeconds,
+        );
+        emit({
+          workload: w.name,
+          tool: 'dropout-lens-2w',
+          stepsPerSecond: two.stepsPerSecond,
+          gflops: (two.stepsPerSecond * flops) / 1e9,
+          ...(two.ratio !== undefined ? { ratio: two.ratio, ratioQuartiles: two.ratioQuartiles } : {}),
+          ...(two.ratio2t !== undefined ? { ratio2t: two.ratio2t, ratio2tQuartiles: two.ratio2tQuartiles } : {}),
+          pairs: two.pairs,
+        });
+        if (two.torch2tStepsPerSecond !== undefined)
+          emit({
+            workload: w.name,
+            tool: 'pytorch-2t',
+            stepsPerSecond: two.torch2tStepsPerSecond,
+            gflops: (two.torch2tStepsPerSecond * flops) / 1e9,
+          });
+        row('dropout-lens, 2 workers', two.stepsPerSecond);
+        if (two.torch2tStepsPerSecond !== undefined) row('pytorch (2 threads)', two.torch2tStepsPerSecond);
+        text(
+          `  2 workers / PyTorch 1 thread: ${two.ratio?.toFixed(2) ?? '-'}x (target >= 1.5x); / PyTorch 2 threads: ${two.ratio2t?.toFixed(2) ?? '-'}x (target >= 1.0x)` +
+            ` (medians of ${two.pairs} interleaved rounds; quartiles ${two.ratioQuartiles?.map((q) => q.toFixed(2)).join('-') ?? '-'} and ${two.ratio2tQuartiles?.map((q) => q.toFixed(2)).join('-') ?? '-'})\n`,
+        );
+      }
+
       if (run.stream) {
         const s = { w, ours, ...measureStreaming(run.step, run.stream, windows, windowSeconds) };
         streaming.push(s);
@@ -190,6 +228,7 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
     }
   } finally {
     if (typeof torch !== 'string') torch.close();
+    if (torch2 !== undefined && typeof torch2 !== 'string') torch2.close();
   }
   if (skipped) {
     if (opts.json) process.stderr.write(`PyTorch skipped: ${skipped}\n`);

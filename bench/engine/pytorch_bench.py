@@ -127,7 +127,7 @@ def main():
     except Exception as e:  # noqa: BLE001 - any import failure means "skip"
         print(json.dumps({"skipped": f"torch not importable: {e}"}), flush=True)
         return 0
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(arg("--threads", "1")))
     torch.manual_seed(0)
     if "--serve" in sys.argv:
         return serve(torch, nn, F)

@@ -50,10 +50,11 @@ export class TorchServer {
   }
 
   /** Starts the server; resolves to it, or to the reason PyTorch is skipped. */
-  static async start(): Promise<TorchServer | string> {
+  static async start(threads = 1): Promise<TorchServer | string> {
     if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-    const child = spawn(PYTHON, [join(here, 'pytorch_bench.py'), '--serve'], {
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    const n = String(threads);
+    const child = spawn(PYTHON, [join(here, 'pytorch_bench.py'), '--serve', '--threads', n], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const server = new TorchServer(child);

@@ -14,20 +14,25 @@ import {
   readRegularFile,
   streamRegularFile,
 } from '../engine/data/files';
-import { MAX_EPOCHS, parseArgs, wholeNumber, type FlagSpec } from './args';
+import { MAX_EPOCHS, oneOf, parseArgs, wholeNumber, type FlagSpec } from './args';
+import { parseWorkerSetting } from '../engine/parallel/choice';
+import type { WorkerSetting } from '../protocol/engine';
+import { threadReplicas } from '../session/replicaWorkers';
 import { fixed, percent, progressBar, table, toJson } from './format';
 import type { CliIO } from './io';
 
-const USAGE = `Usage: dropout-lens train CONFIG [--json] [--epochs N]
+const USAGE = `Usage: dropout-lens train CONFIG [--json] [--epochs N] [--workers auto|1|2]
 
 Trains the model config in this process and prints its metrics per epoch.
   --epochs N      override the config's epochs (1 to ${MAX_EPOCHS})
+  --workers W     engine workers sharing each step: auto (default: two for big models), 1 or 2
   --json          print the engine's events as JSON lines on stdout
 `;
 
 const TRAIN_FLAGS = new Map<string, FlagSpec>([
   ['--json', {}],
   ['--epochs', wholeNumber('--epochs', 1, MAX_EPOCHS)],
+  ['--workers', oneOf('--workers', ['auto', '1', '2'])],
 ]);
 
 /**
@@ -73,6 +78,7 @@ export function trainInProcess(
   csv: CsvInput,
   onEvent: (event: EngineEvent) => void,
   signal?: AbortSignal,
+  workers: WorkerSetting = 'auto',
 ): Promise<Extract<EngineEvent, { type: 'done' }>> {
   return new Promise((resolveDone) => {
     const session = new EngineSession({
@@ -82,6 +88,7 @@ export function trainInProcess(
       },
       schedule: (fn) => setImmediate(fn),
       readFile: (file, onChunk) => streamRegularFile(file, STREAMED_DATA_FILE_LIMIT, onChunk),
+      replicas: threadReplicas(),
     });
     signal?.addEventListener('abort', () => session.handle({ type: 'stop' }), { once: true });
     session.handle({
@@ -89,7 +96,7 @@ export function trainInProcess(
       version: 1,
       spec,
       ...csv,
-      options: { streamHz: 0, boundaryEvery: 0 },
+      options: { streamHz: 0, boundaryEvery: 0, workers },
     });
   });
 }
@@ -114,6 +121,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
   }
   const json = parsed.flags.has('--json');
   const epochs = parsed.flags.get('--epochs') as number | undefined;
+  const workers = parseWorkerSetting(parsed.flags.get('--workers')) ?? 'auto';
   // The engine streams the CSV from disk: this process never holds the file's text.
   const loaded = await loadConfigFile(parsed.positional[0]!, { streamCsv: true });
   if ('error' in loaded) {
@@ -135,6 +143,8 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
       if (event.type === 'loading' && !json)
         io.stderr(`\r${progressBar(event.fraction)} reading the dataset (${formatBytes(event.totalBytes)})`);
       if (event.type === 'ready' && !json && loadingShown) io.stderr('\n');
+      if (event.type === 'ready' && !json && event.workers !== undefined)
+        io.stderr(`training on ${event.workers} engine workers (each batch split between them)\n`);
       if (event.type === 'loading') loadingShown = true;
       if (event.type === 'epoch') {
         epochRows.push(event);
@@ -146,6 +156,7 @@ export async function runTrain(args: string[], io: CliIO): Promise<number> {
       if (event.type === 'error' && event.fatal) failure = event.message;
     },
     abort.signal,
+    workers,
   );
   process.off('SIGINT', onSigint);
   if (!json) {

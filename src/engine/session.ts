@@ -9,6 +9,9 @@ import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { isDropRate, parsePredictCommand } from '../protocol/validate';
 import { loadDataset, type CsvSource } from './data';
+import { chooseWorkers } from './parallel/choice';
+import { DataParallel } from './parallel/dataParallel';
+import type { ReplicaHost } from './parallel/types';
 import { createTrainer, type Trainer } from './trainer';
 
 export type Post = (event: EngineEvent, transfer?: ArrayBuffer[]) => void;
@@ -25,6 +28,8 @@ export interface SessionHost {
    * that can read files supply it (the worker entry, the CLI); a `start` with `csvPath` needs it.
    */
   readFile?(path: string, onChunk: (bytes: Uint8Array, totalBytes: number) => void): void;
+  /** How to start a second engine worker for data-parallel training; hosts without threads leave it out. */
+  replicas?: ReplicaHost;
 }
 
 /** Least time between two `loading` events, and before the first. */
@@ -41,10 +46,17 @@ const DIVERGENCE_FLOOR = 1e4;
 export class EngineSession {
   private trainer: Trainer | undefined;
   private spec: ModelSpec | undefined;
-  private options: Required<StartOptions> = { streamHz: 30, paused: false, boundaryEvery: 1, boundaryResolution: 48 };
+  private options: Required<StartOptions> = {
+    streamHz: 30,
+    paused: false,
+    boundaryEvery: 1,
+    boundaryResolution: 48,
+    workers: 'auto',
+  };
   /** `finished`: the run is over and its model held for `predict` until `release`. */
-  private state: 'idle' | 'running' | 'paused' | 'finished' | 'released' = 'idle';
+  private state: 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'released' = 'idle';
   private doneReason: 'completed' | 'stopped' | 'failed' | undefined;
+  private parallel: DataParallel | undefined;
   private stopRequested = false;
   private scheduled = false;
   private firstLoss: number | undefined;
@@ -270,7 +282,42 @@ export class EngineSession {
       this.fail('invalid-config', errorMessage(error));
       return;
     }
-    const t = this.trainer;
+    try {
+      this.parallel = this.distribute(this.trainer);
+    } catch (error) {
+      this.fail('invalid-config', errorMessage(error));
+      return;
+    }
+    this.state = 'starting';
+    if (!this.parallel) return this.begin();
+    // The replica thread starts while this one keeps handling messages; training begins once it is ready.
+    this.parallel.ready().then(
+      () => this.begin(),
+      (error: unknown) => this.fail('internal', errorMessage(error)),
+    );
+  }
+
+  /** The second worker, when the start option or 'auto' asks for it (see parallel/choice.ts). */
+  private distribute(trainer: Trainer): DataParallel | undefined {
+    const replicas = this.host.replicas;
+    const size = {
+      batch: Math.min(this.spec!.training.batchSize, trainer.trainSize),
+      parameters: trainer.parameterCount,
+    };
+    if (chooseWorkers(this.options.workers, size, replicas?.cores ?? 1) === 1) return undefined;
+    if (!replicas)
+      throw new Error('This engine host cannot start a second worker: train on one (workers: 1 or "auto").');
+    const parallel = new DataParallel(
+      replicas.spawn,
+      replicas.stallMs !== undefined ? { stallMs: replicas.stallMs } : {},
+    );
+    trainer.distribute(parallel);
+    return parallel;
+  }
+
+  private begin(): void {
+    if (this.state !== 'starting') return;
+    const t = this.trainer!;
     this.post({
       type: 'ready',
       version: ENGINE_PROTOCOL_VERSION,
@@ -282,7 +329,9 @@ export class EngineSession {
       validationSize: t.validationSize,
       stepsPerEpoch: t.stepsPerEpoch,
       parameterCount: t.parameterCount,
+      ...(t.workers > 1 ? { workers: t.workers } : {}),
     });
+    if (this.stopRequested) return this.finish('stopped');
     this.windowStart = this.now();
     this.state = this.options.paused ? 'paused' : 'running';
     if (this.state === 'paused') this.post({ type: 'paused', step: 0 });
@@ -312,7 +361,15 @@ export class EngineSession {
 
   private trainOneStep(single: boolean): void {
     const trainer = this.trainer!;
-    const { loss, accuracy, epochCompleted } = trainer.trainStep();
+    let stepped;
+    try {
+      stepped = trainer.trainStep();
+    } catch (error) {
+      // A step that throws (above all: a parallel run's second worker stopped) ends the run, saying why.
+      this.fail('internal', errorMessage(error), trainer.step);
+      return;
+    }
+    const { loss, accuracy, epochCompleted } = stepped;
     if (!Number.isFinite(loss)) {
       this.fail(
         'nan-loss',
@@ -412,6 +469,7 @@ export class EngineSession {
   private finish(reason: 'completed' | 'stopped' | 'failed'): void {
     if (this.state === 'finished' || this.state === 'released') return;
     this.state = 'finished';
+    this.parallel?.release();
     this.doneReason = reason;
     const trainer = this.trainer;
     if (!trainer) {
@@ -433,7 +491,7 @@ export class EngineSession {
   }
 
   private fail(
-    code: 'invalid-config' | 'invalid-data' | 'invalid-command' | 'nan-loss' | 'diverged',
+    code: 'invalid-config' | 'invalid-data' | 'invalid-command' | 'nan-loss' | 'diverged' | 'internal',
     message: string,
     step?: number,
   ): void {

@@ -22,6 +22,9 @@ import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
 import { checkRate } from './nn/dropout';
 import { Network, type DenseLayer, type Dropout2dLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
+import type { DataParallel } from './parallel/dataParallel';
+import { workerSeed } from './parallel/seeds';
+import { scaleGradient } from './parallel/reduce';
 import { predictPasses, type Predictions } from './predict';
 import { restoreNetwork, saveNetwork, type TrainerCheckpoint } from './checkpoint';
 import { SeededRandom } from './random';
@@ -59,6 +62,10 @@ export interface Trainer {
   /** A copy of the state between two steps; `restore` returns to it (replays scrub with these). */
   checkpoint(): TrainerCheckpoint;
   restore(checkpoint: TrainerCheckpoint): void;
+  /** Workers that share each step (1 unless distribute() was called). */
+  readonly workers: number;
+  /** Splits every step's batch with a replica worker from now on; before the first step only. */
+  distribute(parallel: DataParallel): void;
 }
 
 export interface PredictRequest {
@@ -112,7 +119,8 @@ class MlpTrainer implements Trainer {
   private readonly xBatch: Float32Array;
   private readonly yBatch: Float32Array;
   private readonly grad: Float32Array;
-  private readonly trainRandom: SeededRandom;
+  private trainRandom: SeededRandom;
+  private parallel: DataParallel | undefined;
   private readonly shuffleRandom: SeededRandom;
   private readonly lossResult = { loss: 0, correct: 0 };
   private readonly stepResult: { loss: number; accuracy?: number; epochCompleted: boolean } = {
@@ -148,7 +156,7 @@ class MlpTrainer implements Trainer {
     this.batchSize = Math.max(1, Math.min(spec.training.batchSize, data.train.n));
     this.net = new Network(layers, spec.model.input ?? data.inputDim, Math.max(this.batchSize, 256), kernels);
     this.net.initialize(spec.training.init, new SeededRandom(spec.seed));
-    this.trainRandom = new SeededRandom(spec.seed ^ 0x7a11);
+    this.trainRandom = new SeededRandom(workerSeed(spec.seed, 1, 0));
     this.shuffleRandom = new SeededRandom(spec.seed ^ 0x5f1e);
     this.optimizer = createOptimizer(spec.training.optimizer, this.net.parameters);
     this.lr = spec.training.optimizer.lr;
@@ -192,13 +200,22 @@ class MlpTrainer implements Trainer {
       for (let c = 0, from = src * width, to = r * width; c < width; c++) this.xBatch[to + c] = x[from + c]!;
       for (let t = 0; t < targetWidth; t++) this.yBatch[r * targetWidth + t] = y[src * targetWidth + t]!;
     }
-    const out = net.forward(this.xBatch, batch, 'own', this.trainRandom, true);
-    this.loss(out, this.yBatch, batch, this.grad);
-    net.backward(this.grad, batch);
+    const parallel = this.parallel;
+    parallel?.startStep(this.xBatch, this.yBatch, batch, width, targetWidth, net.layers);
+    const own = parallel ? parallel.ownRows(batch) : batch;
+    const out = net.forward(this.xBatch, own, 'own', this.trainRandom, true);
+    this.loss(out, this.yBatch, own, this.grad);
+    if (parallel) {
+      scaleGradient(this.grad, own * this.outputDim, own / batch);
+      net.backward(this.grad, own);
+      const other = parallel.finishStep(net.parameters);
+      this.lossResult.loss = (this.lossResult.loss * own + other.loss * other.rows) / batch;
+      this.lossResult.correct += other.correct;
+    } else net.backward(this.grad, batch);
     this.optimizer.step(this.lr);
     const c = this.spec.training.maxNorm;
     if (c !== undefined) for (const l of net.layers) if (l.kind === 'dense') maxNorm(l.W, l.units, l.inputs, c);
-    this.lastBatch = batch;
+    this.lastBatch = own;
     this.step++;
     this.cursor += batch;
     const result = this.stepResult;
@@ -403,6 +420,24 @@ class MlpTrainer implements Trainer {
       info.mode = l.mode;
       if (info.rate !== undefined && 'rate' in l) info.rate = l.rate;
     }
+  }
+
+  get workers(): number {
+    return this.parallel?.workers ?? 1;
+  }
+
+  distribute(parallel: DataParallel): void {
+    if (this.step > 0 || this.parallel) throw new Error('A run is split over workers before its first step, once.');
+    parallel.attach(this.net, {
+      layers: this.spec.model.layers,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      task: this.task,
+      seed: this.spec.seed,
+      maxBatch: this.batchSize,
+    });
+    this.parallel = parallel;
+    this.trainRandom = new SeededRandom(workerSeed(this.spec.seed, parallel.workers, 0));
   }
 
   weights(): { layer: number; W: Float32Array; b: Float32Array }[] {

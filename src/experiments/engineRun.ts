@@ -247,7 +247,8 @@ export function trainOnce(launcher: Launcher, request: TrainRequest): Promise<Tr
         : request.csvPath !== undefined
           ? { csvPath: request.csvPath }
           : {}),
-      options: { streamHz: 0, ...(request.options ?? {}) },
+      // Experiments train several runs at once already: one worker each, unless a caller asks for more.
+      options: { streamHz: 0, workers: 1, ...(request.options ?? {}) },
     });
   });
 }

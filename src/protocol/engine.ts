@@ -15,7 +15,11 @@ export interface StartOptions {
   boundaryEvery?: number;
   /** Grid side of the decision-boundary snapshot (default 48). */
   boundaryResolution?: number;
+  /** Engine workers sharing each step (data-parallel): 'auto' (default) takes two where the model is big enough. */
+  workers?: WorkerSetting;
 }
+
+export type WorkerSetting = 'auto' | 1 | 2;
 
 export type EngineCommand =
   | {
@@ -212,6 +216,8 @@ export type EngineEvent =
       validationSize: number;
       stepsPerEpoch: number;
       parameterCount: number;
+      /** Engine workers sharing each step (absent: one). */
+      workers?: number;
     }
   | { type: 'step'; step: number; epoch: number; loss: number; accuracy?: number; lr: number; stepsPerSecond: number }
   | { type: 'masks'; step: number; layers: LayerMask[] }

@@ -101,6 +101,11 @@ export function workerEntry(
     return { file };
   }
   if (existsSync(file) && !process.env.DROPOUT_LENS_FROM_SOURCE) return { file };
+  return sourceWorkerEntry(root, source);
+}
+
+/** A worker entry's TypeScript source, run through tsx. */
+export function sourceWorkerEntry(root: string, source: string): WorkerLocation {
   // Node 20 does not pass --import loaders to worker threads; tsx's require hook, installed first, does the job.
   // It is found from the project root: an eval'd worker resolves bare names from the working directory, which
   // may be any folder (the CLI run from the sources elsewhere).

@@ -66,6 +66,7 @@ export class RunController implements vscode.Disposable {
       ...(loaded.csvBytes !== undefined ? { csvBytes: loaded.csvBytes } : {}),
       ...(loaded.csvPath !== undefined ? { csvPath: loaded.csvPath } : {}),
       streamHz: settings.streamHz,
+      workers: settings.workers,
       extensionPath: this.extensionPath,
     });
     this.current = session;

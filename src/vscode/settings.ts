@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import type { WorkerSetting } from '../protocol/engine';
 import type { RuleId, Severity } from '../protocol/findings';
+import { parseWorkerSetting } from '../engine/parallel/choice';
 
 export interface DiagnosticsSettings {
   enabled: boolean;
@@ -28,6 +30,8 @@ export function trainingSettings() {
   const config = vscode.workspace.getConfiguration('dropoutLens');
   return {
     streamHz: config.get('training.maskUpdatesPerSecond', 30),
+    /** Engine workers per training run (a bad value falls back to auto). */
+    workers: parseWorkerSetting(config.get<unknown>('engine.workers', 'auto')) ?? ('auto' satisfies WorkerSetting),
     openPanelOnStart: config.get('training.openPanelOnStart', true),
     runsFolder: config.get('runsFolder', '.dropout-lens/runs'),
     maxParallelRuns: config.get('experiments.maxParallelRuns', 0),

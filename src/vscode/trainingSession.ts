@@ -12,6 +12,7 @@ import type {
   PredictCommand,
   PredictionEvent,
   RunIntervention,
+  WorkerSetting,
 } from '../protocol/engine';
 import type { LayerMode, ModelSpec } from '../protocol/modelSpec';
 import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } from '../protocol/webview';
@@ -28,6 +29,8 @@ export interface SessionOptions {
   /** Or the dataset's path, for the engine worker to stream from disk. */
   csvPath?: string;
   streamHz: number;
+  /** Engine workers per step (dropoutLens.engine.workers); absent: auto. */
+  workers?: WorkerSetting;
   extensionPath: string;
 }
 
@@ -85,7 +88,7 @@ export class TrainingSession implements vscode.Disposable {
       spec: options.spec,
       ...(options.csvBytes !== undefined ? { csvBytes: options.csvBytes } : {}),
       ...(options.csvPath !== undefined ? { csvPath: options.csvPath } : {}),
-      options: { streamHz: options.streamHz },
+      options: { streamHz: options.streamHz, ...(options.workers !== undefined ? { workers: options.workers } : {}) },
     });
   }
 

@@ -6,7 +6,7 @@ import { createWasmKernels } from './wasm';
 export type { MatmulKernels } from './types';
 export { referenceKernels } from './reference';
 export { smallKernels } from './typescript';
-export { createWasmKernels, wasmSimdAvailable, WasmMatmulKernels } from './wasm';
+export { createWasmKernels, fusedMatmulWasmModule, wasmSimdAvailable, WasmMatmulKernels } from './wasm';
 
 /**
  * Products with fewer multiply-adds (m·k·n) than this run in plain TypeScript. Measured on the development machine
@@ -37,7 +37,7 @@ export function selectKernels(options: KernelOptions = {}): MatmulKernels {
   if (!wasm) return smallKernels;
   const threshold = options.wasmThreshold ?? DEFAULT_WASM_THRESHOLD;
   return {
-    name: `auto(wasm-simd >= ${threshold} MACs, else typescript-small)`,
+    name: `auto(${wasm.name} >= ${threshold} MACs, else typescript-small)`,
     matmul(A, B, C, m, k, n, transA, transB, accumulate) {
       if (m * k * n >= threshold) wasm.matmul(A, B, C, m, k, n, transA, transB, accumulate);
       else smallKernels.matmul(A, B, C, m, k, n, transA, transB, accumulate);

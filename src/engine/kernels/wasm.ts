@@ -1,4 +1,5 @@
 import type { MatmulKernels } from './types';
+import { MATMUL_FMA_WASM_BASE64 } from './matmulFmaWasm.generated';
 import { MATMUL_WASM_BASE64 } from './matmulWasm.generated';
 
 /**
@@ -91,6 +92,7 @@ export function compileKernelModule(base64: string): WasmModule | null {
 }
 
 let moduleCache: WasmModule | null | undefined;
+let fusedCache: WasmModule | null | undefined;
 
 /** The compiled kernel module, or null when this runtime has no WebAssembly SIMD. */
 export function matmulWasmModule(): WasmModule | null {
@@ -98,18 +100,29 @@ export function matmulWasmModule(): WasmModule | null {
   return moduleCache;
 }
 
+/**
+ * The same kernels with fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd), or null where the runtime does not
+ * validate relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd; VS Code's Electron has it).
+ */
+export function fusedMatmulWasmModule(): WasmModule | null {
+  if (fusedCache === undefined) fusedCache = compileKernelModule(MATMUL_FMA_WASM_BASE64);
+  return fusedCache;
+}
+
 export function wasmSimdAvailable(): boolean {
   return matmulWasmModule() !== null;
 }
 
 export class WasmMatmulKernels implements MatmulKernels {
-  readonly name = 'wasm-simd';
   private readonly exports: MatmulExports;
   private heap: Float32Array;
   private readonly views = new Map<number, Map<number, Float32Array>>();
   private readonly prefixes = new WeakMap<Float32Array, Float32Array>();
 
-  constructor(module: WasmModule) {
+  constructor(
+    module: WasmModule,
+    readonly name: string = 'wasm-simd',
+  ) {
     this.exports = new wasmApi!.Instance(module, {}).exports as MatmulExports;
     this.heap = new Float32Array(this.exports.memory.buffer);
   }
@@ -219,8 +232,13 @@ function align16(bytes: number): number {
   return (bytes + 15) & ~15;
 }
 
-/** A fresh instance of the WebAssembly SIMD kernels, or null when WebAssembly SIMD is unavailable. */
-export function createWasmKernels(): WasmMatmulKernels | null {
+/**
+ * A fresh instance of the WebAssembly SIMD kernels, or null when WebAssembly SIMD is unavailable: the fused
+ * multiply-add module where the runtime has relaxed SIMD (detected once, at the first call), unless `fused` is false.
+ */
+export function createWasmKernels(options: { fused?: boolean } = {}): WasmMatmulKernels | null {
+  const fused = options.fused === false ? null : fusedMatmulWasmModule();
+  if (fused) return new WasmMatmulKernels(fused, 'wasm-simd-fma');
   const module = matmulWasmModule();
   return module ? new WasmMatmulKernels(module) : null;
 }

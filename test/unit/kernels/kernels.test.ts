@@ -6,6 +6,7 @@ import { referenceKernels } from '../../../src/engine/kernels/reference';
 import { smallKernels } from '../../../src/engine/kernels/typescript';
 import {
   createWasmKernels,
+  fusedMatmulWasmModule,
   selectKernels,
   wasmSimdAvailable,
   type MatmulKernels,
@@ -94,7 +95,22 @@ test('selectKernels dispatches to kernels that match the reference, and honours 
   checkAll(selectKernels());
   assert.equal(selectKernels({ prefer: 'reference' }), referenceKernels);
   assert.equal(selectKernels({ prefer: 'typescript' }), smallKernels);
-  if (wasmSimdAvailable()) assert.equal(selectKernels({ prefer: 'wasm' }).name, 'wasm-simd');
+  if (wasmSimdAvailable())
+    assert.equal(selectKernels({ prefer: 'wasm' }).name, fusedMatmulWasmModule() ? 'wasm-simd-fma' : 'wasm-simd');
+});
+
+test('fused multiply-add kernels where the runtime has relaxed SIMD, the plain ones kept and selectable', (t) => {
+  if (!wasmSimdAvailable()) return t.skip('WebAssembly SIMD unavailable');
+  const plain = createWasmKernels({ fused: false })!;
+  assert.equal(plain.name, 'wasm-simd');
+  checkAll(plain);
+  // Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd (VS Code's Electron always does).
+  if (process.execArgv.includes('--experimental-wasm-relaxed-simd') || process.versions.electron)
+    assert.ok(fusedMatmulWasmModule(), 'this runtime has relaxed SIMD: the fused kernels must be detected');
+  if (!fusedMatmulWasmModule()) return t.skip('no relaxed SIMD here: run with node --experimental-wasm-relaxed-simd');
+  const fused = createWasmKernels()!;
+  assert.equal(fused.name, 'wasm-simd-fma');
+  checkAll(fused);
 });
 
 test('the SIMD kernels work on operands longer than needed and on views into their own memory', (t) => {
