@@ -19,7 +19,7 @@ import { MASK_HISTORY, type EpochRecord, type PanelSnapshot, type RunStatus } fr
 import { formatBytes } from '../engine/data/files';
 import { EngineWorker, locateEngineWorker } from '../session/engineWorker';
 import { identifyBytes, identifyFile } from '../session/dataIdentity';
-import { REPLAY_WORKERS, type DataIdentity, type LayerWeights, type RunReplayInfo } from '../runs';
+import { type DataIdentity, type LayerWeights, type RunReplayInfo } from '../runs';
 
 export interface SessionOptions {
   spec: ModelSpec;
@@ -69,6 +69,8 @@ export class TrainingSession implements vscode.Disposable {
   private readonly dataIdentity: Promise<DataIdentity | undefined>;
   /** The final weights, once done. */
   weights: LayerWeights[] | undefined;
+  /** Engine workers sharing each step, as the engine said when ready (a replay needs the same count). */
+  private workers = 1;
 
   constructor(options: SessionOptions) {
     this.spec = options.spec;
@@ -111,7 +113,7 @@ export class TrainingSession implements vscode.Disposable {
   /** The record's `replay` field for a run that ended after `steps` steps. */
   async replayInfo(steps: number): Promise<RunReplayInfo> {
     const data = await this.dataIdentity;
-    return { steps, interventions: [...this.interventions], ...(data ? { data } : {}), workers: REPLAY_WORKERS };
+    return { steps, interventions: [...this.interventions], ...(data ? { data } : {}), workers: this.workers };
   }
 
   /** Inference on the model: while it trains, or held after the run (until dispose). */
@@ -171,6 +173,7 @@ export class TrainingSession implements vscode.Disposable {
         this.layers = event.layers;
         this.task = event.task;
         this.inputDim = event.inputDim;
+        this.workers = event.workers ?? 1;
         this.setStatus('running');
         break;
       case 'step':
