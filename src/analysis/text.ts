@@ -15,8 +15,15 @@ export function tooDeep(text: string, limit: number): { depth: number; at: numbe
   const indents: number[] = [];
   let lineStart = true;
   let indent = 0;
+  // Brackets counted everywhere, strings and comments too: where quotes are unbalanced, the parser may read as
+  // brackets what this scan took for a string, so no text gets past with thousands of them.
+  let rawDepth = 0;
+  const rawLimit = 4 * limit;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    if (c === '[' || c === '{') {
+      if (++rawDepth > rawLimit) return { depth: rawDepth, at: i };
+    } else if ((c === ']' || c === '}') && rawDepth > 0) rawDepth--;
     if (c === '\n' || c === '\r') {
       comment = false;
       lineStart = true;
