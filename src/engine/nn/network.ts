@@ -22,12 +22,19 @@ import {
   trainScale,
 } from './dropout';
 import type { Parameter } from './optim';
-import { batchNorm2dBackward, batchNorm2dForward, buildBatchNorm2d, type BatchNorm2dLayer } from './batchnorm2d';
+import {
+  batchNormBackward,
+  batchNormForward,
+  batchNormState,
+  buildBatchNorm2d,
+  type BatchNorm2dLayer,
+  type BatchNormState,
+} from './batchnorm';
 import { buildConv2d, conv2dBackward, conv2dForward, type Conv2dLayer, type ConvContext } from './conv';
 import { buildDropout2d, dropout2dBackward, dropout2dForward, type Dropout2dLayer } from './dropout2d';
 import { buildPool2d, pool2dBackward, pool2dForward, type Pool2dLayer } from './pool';
 
-export type { BatchNorm2dLayer } from './batchnorm2d';
+export type { BatchNorm2dLayer } from './batchnorm';
 export type { Conv2dLayer } from './conv';
 export type { Dropout2dLayer } from './dropout2d';
 export type { Pool2dLayer } from './pool';
@@ -74,24 +81,12 @@ export interface DropoutLayer {
   dropped: number;
 }
 
-export interface BatchNormLayer {
+export interface BatchNormLayer extends BatchNormState {
   kind: 'batchnorm';
   index: number;
   spec: Extract<LayerSpec, { type: 'batchnorm' }>;
   mode: LayerMode;
   units: number;
-  gamma: Float32Array;
-  beta: Float32Array;
-  gGamma: Float32Array;
-  gBeta: Float32Array;
-  runningMean: Float32Array;
-  runningVar: Float32Array;
-  mean: Float32Array;
-  invStd: Float32Array;
-  xhat: Float32Array;
-  out: Float32Array;
-  gradIn: Float32Array;
-  usedBatchStats: boolean;
 }
 
 /** [C, H, W] to C*H*W: the same floats in the same (NCHW) order, so forward and backward pass buffers through. */
@@ -247,25 +242,7 @@ export class Network {
         };
       }
       case 'batchnorm':
-        return {
-          kind: 'batchnorm',
-          index,
-          spec,
-          mode: 'train',
-          units: inputs,
-          gamma: new Float32Array(inputs).fill(1),
-          beta: new Float32Array(inputs),
-          gGamma: new Float32Array(inputs),
-          gBeta: new Float32Array(inputs),
-          runningMean: new Float32Array(inputs),
-          runningVar: new Float32Array(inputs).fill(1),
-          mean: new Float32Array(inputs),
-          invStd: new Float32Array(inputs),
-          xhat: new Float32Array(B * inputs),
-          out: new Float32Array(B * inputs),
-          gradIn: new Float32Array(B * inputs),
-          usedBatchStats: false,
-        };
+        return { kind: 'batchnorm', index, mode: 'train', units: inputs, ...batchNormState(spec, inputs, inputs, B) };
     }
   }
 
@@ -310,7 +287,7 @@ export class Network {
           input = this.dropoutForward(l, input, batch, training, rng, injected);
           break;
         case 'batchnorm':
-          input = this.batchNormForward(l, input, batch, training, updateStats);
+          input = batchNormForward(l, l.units, 1, input, batch, training, updateStats);
           break;
         case 'conv2d':
           input = conv2dForward(l, input, batch, training, rng, this.conv, injected as Uint8Array | undefined);
@@ -321,7 +298,7 @@ export class Network {
         case 'flatten':
           break;
         case 'batchnorm2d':
-          input = batchNorm2dForward(l, input, batch, training, updateStats);
+          input = batchNormForward(l, l.shape[0], l.shape[1] * l.shape[2], input, batch, training, updateStats);
           break;
         case 'dropout2d':
           input = dropout2dForward(
@@ -402,48 +379,6 @@ export class Network {
     return l.out;
   }
 
-  private batchNormForward(
-    l: BatchNormLayer,
-    x: Float32Array,
-    batch: number,
-    training: boolean,
-    updateStats: boolean,
-  ): Float32Array {
-    const C = l.units;
-    const { momentum, epsilon } = l.spec;
-    l.usedBatchStats = training;
-    for (let c = 0; c < C; c++) {
-      let mean: number;
-      let variance: number;
-      if (training) {
-        mean = 0;
-        for (let r = 0; r < batch; r++) mean += x[r * C + c]!;
-        mean /= batch;
-        variance = 0;
-        for (let r = 0; r < batch; r++) variance += (x[r * C + c]! - mean) ** 2;
-        variance /= batch;
-        if (updateStats) {
-          l.runningMean[c] = (1 - momentum) * l.runningMean[c]! + momentum * mean;
-          l.runningVar[c] =
-            (1 - momentum) * l.runningVar[c]! + momentum * (batch > 1 ? (variance * batch) / (batch - 1) : variance);
-        }
-      } else {
-        mean = l.runningMean[c]!;
-        variance = l.runningVar[c]!;
-      }
-      const invStd = 1 / Math.sqrt(variance + epsilon);
-      l.mean[c] = mean;
-      l.invStd[c] = invStd;
-      for (let r = 0; r < batch; r++) {
-        const i = r * C + c;
-        const xhat = (x[i]! - mean) * invStd;
-        l.xhat[i] = xhat;
-        l.out[i] = l.gamma[c]! * xhat + l.beta[c]!;
-      }
-    }
-    return l.out;
-  }
-
   /** Backward pass from d loss / d output (consumed in place). Fills every parameter's gradient. Returns d loss / d input when `inputGrad`. */
   backward(gradOut: Float32Array, batch: number, inputGrad = false): Float32Array | undefined {
     let grad = gradOut;
@@ -458,7 +393,7 @@ export class Network {
           grad = this.dropoutBackward(l, grad, batch);
           break;
         case 'batchnorm':
-          grad = this.batchNormBackward(l, grad, batch);
+          grad = batchNormBackward(l, l.units, 1, grad, batch);
           break;
         case 'conv2d':
           grad = conv2dBackward(l, this.inputs[l.index]!, grad, batch, needInput, this.conv);
@@ -469,7 +404,7 @@ export class Network {
         case 'flatten':
           break;
         case 'batchnorm2d':
-          grad = batchNorm2dBackward(l, grad, batch);
+          grad = batchNormBackward(l, l.shape[0], l.shape[1] * l.shape[2], grad, batch);
           break;
         case 'dropout2d':
           grad = dropout2dBackward(l, grad, batch, this.elementwise);
@@ -495,29 +430,6 @@ export class Network {
     if (!l.active) applyEval(grad, l.rate, l.spec.scaling, l.gradIn, n);
     else if (l.spec.kind === 'gaussian') applyNoise(grad, l.noise!, l.gradIn, n);
     else this.elementwise.mask(grad, l.keep, trainScale(l.rate, l.spec.scaling), l.gradIn, n);
-    return l.gradIn;
-  }
-
-  private batchNormBackward(l: BatchNormLayer, grad: Float32Array, batch: number): Float32Array {
-    const C = l.units;
-    for (let c = 0; c < C; c++) {
-      let sumG = 0;
-      let sumGX = 0;
-      for (let r = 0; r < batch; r++) {
-        const i = r * C + c;
-        sumG += grad[i]!;
-        sumGX += grad[i]! * l.xhat[i]!;
-      }
-      l.gBeta[c] = sumG;
-      l.gGamma[c] = sumGX;
-      const scale = l.gamma[c]! * l.invStd[c]!;
-      for (let r = 0; r < batch; r++) {
-        const i = r * C + c;
-        l.gradIn[i] = l.usedBatchStats
-          ? (scale / batch) * (batch * grad[i]! - sumG - l.xhat[i]! * sumGX)
-          : scale * grad[i]!;
-      }
-    }
     return l.gradIn;
   }
 

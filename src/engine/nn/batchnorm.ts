@@ -1,16 +1,13 @@
 /**
- * batchnorm2d (nn.BatchNorm2d): one mean and variance per channel over the batch and every position, the same
- * conventions as batchnorm (biased variance normalizes, the unbiased one, over N H W values, enters running_var).
+ * Batch norm, one implementation for both layers: batchnorm (nn.BatchNorm1d, x [batch, C]) and batchnorm2d
+ * (nn.BatchNorm2d, x [batch, C, H, W]): one mean and variance per channel over the batch and every position; the
+ * biased variance normalizes, the unbiased one (over the N H W values) enters running_var.
  */
 import type { BatchNorm2dLayerSpec, ImageShape, LayerMode } from '../../protocol/modelSpec';
 
-export interface BatchNorm2dLayer {
-  kind: 'batchnorm2d';
-  index: number;
-  spec: BatchNorm2dLayerSpec;
-  mode: LayerMode;
-  shape: ImageShape;
-  units: number;
+/** What both batch norms hold: per-channel parameters and statistics, and per-value buffers [batch, C, positions]. */
+export interface BatchNormState {
+  spec: { momentum: number; epsilon: number };
   gamma: Float32Array;
   beta: Float32Array;
   gGamma: Float32Array;
@@ -25,45 +22,69 @@ export interface BatchNorm2dLayer {
   usedBatchStats: boolean;
 }
 
+export interface BatchNorm2dLayer extends BatchNormState {
+  kind: 'batchnorm2d';
+  index: number;
+  spec: BatchNorm2dLayerSpec;
+  mode: LayerMode;
+  shape: ImageShape;
+  units: number;
+}
+
+/** Fresh state for `channels` channels of `values` values per sample: gamma 1, beta 0, running variance 1. */
+export function batchNormState<S extends { momentum: number; epsilon: number }>(
+  spec: S,
+  channels: number,
+  values: number,
+  maxBatch: number,
+): BatchNormState & { spec: S } {
+  return {
+    spec,
+    gamma: new Float32Array(channels).fill(1),
+    beta: new Float32Array(channels),
+    gGamma: new Float32Array(channels),
+    gBeta: new Float32Array(channels),
+    runningMean: new Float32Array(channels),
+    runningVar: new Float32Array(channels).fill(1),
+    mean: new Float32Array(channels),
+    invStd: new Float32Array(channels),
+    xhat: new Float32Array(maxBatch * values),
+    out: new Float32Array(maxBatch * values),
+    gradIn: new Float32Array(maxBatch * values),
+    usedBatchStats: false,
+  };
+}
+
 export function buildBatchNorm2d(
   spec: BatchNorm2dLayerSpec,
   index: number,
   shape: ImageShape,
   maxBatch: number,
 ): BatchNorm2dLayer {
-  const C = shape[0];
-  const units = C * shape[1] * shape[2];
+  const units = shape[0] * shape[1] * shape[2];
   return {
     kind: 'batchnorm2d',
     index,
-    spec,
     mode: 'train',
     shape,
     units,
-    gamma: new Float32Array(C).fill(1),
-    beta: new Float32Array(C),
-    gGamma: new Float32Array(C),
-    gBeta: new Float32Array(C),
-    runningMean: new Float32Array(C),
-    runningVar: new Float32Array(C).fill(1),
-    mean: new Float32Array(C),
-    invStd: new Float32Array(C),
-    xhat: new Float32Array(maxBatch * units),
-    out: new Float32Array(maxBatch * units),
-    gradIn: new Float32Array(maxBatch * units),
-    usedBatchStats: false,
+    ...batchNormState(spec, shape[0], units, maxBatch),
   };
 }
 
-export function batchNorm2dForward(
-  l: BatchNorm2dLayer,
+/**
+ * Forward over x [batch, C, P]: one mean and variance per channel over the batch and its P positions (P = 1 for
+ * the 1-D batchnorm, whose x is [batch, C]).
+ */
+export function batchNormForward(
+  l: BatchNormState,
+  C: number,
+  P: number,
   x: Float32Array,
   batch: number,
   training: boolean,
   updateStats: boolean,
 ): Float32Array {
-  const [C, H, W] = l.shape;
-  const P = H * W;
   const count = batch * P;
   const { momentum, epsilon } = l.spec;
   l.usedBatchStats = training;
@@ -102,9 +123,13 @@ export function batchNorm2dForward(
   return l.out;
 }
 
-export function batchNorm2dBackward(l: BatchNorm2dLayer, grad: Float32Array, batch: number): Float32Array {
-  const [C, H, W] = l.shape;
-  const P = H * W;
+export function batchNormBackward(
+  l: BatchNormState,
+  C: number,
+  P: number,
+  grad: Float32Array,
+  batch: number,
+): Float32Array {
   const count = batch * P;
   for (let c = 0; c < C; c++) {
     let sumG = 0;
