@@ -4,6 +4,7 @@
  * variance over the passes, and with labels the accuracy of the mean and of each pass. Monte Carlo dropout,
  * the forgot-eval experiment's single passes and the uncertainty map all come here.
  */
+import type { PredictionEvent } from '../protocol/engine';
 import type { LayerMode } from '../protocol/modelSpec';
 import { softmaxRow } from './nn/loss';
 import { passLayerMode, type Network, type PassMode } from './nn/network';
@@ -25,16 +26,8 @@ export interface PassPlan {
   inject?(pass: number, start: number, count: number): Injected | undefined;
 }
 
-export interface Predictions {
-  passes: number;
-  examples: number;
-  width: number;
-  mean: Float32Array;
-  variance: Float32Array;
-  perPass?: Float32Array;
-  accuracy?: number;
-  passAccuracy?: Float32Array;
-}
+/** A prediction's figures, as the `prediction` event carries them (documented there). */
+export type Predictions = Omit<PredictionEvent, 'type' | 'requestId'>;
 
 /** `passes` forward passes over the `examples` rows of `x` ([examples, net.inputDim]); the network's modes are restored after. */
 export function predictPasses(

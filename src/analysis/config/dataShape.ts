@@ -3,21 +3,18 @@
  * against model.input when both are written, and stands it in for model.input when only it is; the file's own
  * width is known only once it is read, so the engine checks C×H×W against it (src/engine/data).
  */
-import { isScalar, isSeq, type Pair } from 'yaml';
+import type { Pair } from 'yaml';
 import { describeShape, isImage, shapeSize, type LayerShape } from '../../protocol/layerShapes';
 import type { ImageShape } from '../../protocol/modelSpec';
 import { type Ctx, describe, pairSpan, valueOf } from './readers';
-
-/** An image's values per sample, as model.input allows (src/analysis/config/shapes.ts). */
-const MAX_IMAGE_SIZE = 1 << 20;
+import { readImageShape } from './shapes';
 
 /** Reads data.shape; undefined (after a finding on its line) when it is not three whole numbers. */
 export function readDataShape(ctx: Ctx, pair: Pair): ImageShape | undefined {
   const v = valueOf(pair);
   const at = pairSpan(ctx, pair);
-  const whole = (x: unknown): x is { value: number } =>
-    isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && x.value >= 1;
-  if (!(isSeq(v) && v.items.length === 3 && v.items.every(whole))) {
+  const shape = readImageShape(ctx, at, v, 'data.shape', 'image');
+  if (shape === 'not-an-image') {
     ctx.report(
       'invalid-config',
       at,
@@ -25,15 +22,7 @@ export function readDataShape(ctx: Ctx, pair: Pair): ImageShape | undefined {
     );
     return undefined;
   }
-  const shape = v.items.map((x) => x.value) as ImageShape;
-  if (shapeSize(shape) > MAX_IMAGE_SIZE) {
-    ctx.report(
-      'invalid-config',
-      at,
-      `data.shape [${shape.join(', ')}] holds ${shapeSize(shape)} values per image; Dropout Lens trains images up to ${MAX_IMAGE_SIZE}.`,
-    );
-    return undefined;
-  }
+  if (!shape) return undefined;
   ctx.locations.dataShape = at;
   return shape;
 }

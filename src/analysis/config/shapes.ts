@@ -13,31 +13,45 @@ const MAX_WIDTH = 4096;
 /** An image's values per sample, far above what the engine trains in a panel (3×512×512 is 786k). */
 const MAX_IMAGE_SIZE = 1 << 20;
 
+/** A scalar holding a whole number of at least 1. */
+export const isWholeScalar = (x: unknown): x is { value: number } =>
+  isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && x.value >= 1;
+
+/**
+ * An image shape as model.input and data.shape write it: three whole numbers of at least 1 (else undefined, with
+ * no finding: the caller words it), holding at most MAX_IMAGE_SIZE values (else undefined, after a finding).
+ */
+export function readImageShape(
+  ctx: Ctx,
+  at: ReturnType<typeof pairSpan>,
+  v: unknown,
+  key: string,
+  per: 'sample' | 'image',
+): ImageShape | 'not-an-image' | undefined {
+  if (!(isSeq(v) && v.items.length === 3 && v.items.every(isWholeScalar))) return 'not-an-image';
+  const shape = v.items.map((x) => x.value) as ImageShape;
+  if (shapeSize(shape) <= MAX_IMAGE_SIZE) return shape;
+  ctx.report(
+    'invalid-config',
+    at,
+    `${key} [${shape.join(', ')}] holds ${shapeSize(shape)} values per ${per}; Dropout Lens trains images up to ${MAX_IMAGE_SIZE}.`,
+  );
+  return undefined;
+}
+
 /** Reads model.input: a whole number (a width), or [C, H, W]. Undefined (after a finding) when it is neither. */
 export function readInput(ctx: Ctx, pair: Pair): LayerShape | undefined {
   const v = valueOf(pair);
   const at = pairSpan(ctx, pair);
-  const whole = (x: unknown): x is { value: number } =>
-    isScalar(x) && typeof x.value === 'number' && Number.isInteger(x.value) && x.value >= 1;
-  if (whole(v)) {
+  if (isWholeScalar(v)) {
     if (v.value > MAX_WIDTH) {
       ctx.report('invalid-config', at, `model.input must be at most ${MAX_WIDTH}, got ${v.value}.`);
       return undefined;
     }
     return v.value;
   }
-  if (isSeq(v) && v.items.length === 3 && v.items.every(whole)) {
-    const shape = v.items.map((x) => x.value) as ImageShape;
-    if (shapeSize(shape) > MAX_IMAGE_SIZE) {
-      ctx.report(
-        'invalid-config',
-        at,
-        `model.input [${shape.join(', ')}] holds ${shapeSize(shape)} values per sample; Dropout Lens trains images up to ${MAX_IMAGE_SIZE}.`,
-      );
-      return undefined;
-    }
-    return shape;
-  }
+  const image = readImageShape(ctx, at, v, 'model.input', 'sample');
+  if (image !== 'not-an-image') return image;
   ctx.report(
     'invalid-config',
     at,
