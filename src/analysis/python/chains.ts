@@ -3,7 +3,7 @@
  * and Sequential models, checked for dropout in the wrong place (e.g. on the output).
  */
 import type { SyntaxNode } from '@lezer/common';
-import { checkSequence, type Op } from '../ops';
+import type { Op } from '../ops';
 import { BLOCK_NAME, TENSOR_ACT_METHODS, TENSOR_NEUTRAL_METHODS } from './vocabulary';
 import type { ClassInfo, Py } from './context';
 import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
@@ -12,8 +12,11 @@ import { all, findAll, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
 import { cachedEmissions, groupByUnit } from './reuse';
 import type { LayerCall } from './facts';
+import type { LayerSequence } from './rules/types';
 
 interface ChainCtx {
+  /** Where each layer sequence found goes (the sequence rules). */
+  found: (seq: LayerSequence) => void;
   cls?: ClassInfo;
   chains: Map<string, Op[] | null>;
   layerVars: Map<string, { call: SyntaxNode; lc: LayerCall }>;
@@ -96,22 +99,23 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
   return [...base, { kind: 'unknown', at: span(e), label: d ?? 'call' }];
 }
 
-export function analyzeChains(py: Py): void {
+/** Finds the layer sequences of every function and of module code, and hands each to `found`. */
+export function analyzeChains(py: Py, found: (seq: LayerSequence) => void): void {
   for (const { unit, items } of groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from))
     cachedEmissions(py, unit, 'chains', py.k1Same, () => {
-      for (const fn of items) chainsOf(py, fn);
+      for (const fn of items) chainsOf(py, fn, found);
     });
   // Module level (Keras functional API and Sequential models outside functions).
-  const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
+  const cx: ChainCtx = { found, chains: new Map(), layerVars: new Map() };
   walkChains(py, cx, children(py.tree.topNode), false, 'the model', false);
 }
 
-function chainsOf(py: Py, fn: SyntaxNode): void {
+function chainsOf(py: Py, fn: SyntaxNode, found: (seq: LayerSequence) => void): void {
   const cls = enclosing(fn, 'ClassDefinition');
   const info = cls ? py.classes.get(defName(py, cls)) : undefined;
   const name = defName(py, fn);
   const isForward = !!info && (name === 'forward' || name === 'call') && enclosing(fn, 'FunctionDefinition') === null;
-  const cx: ChainCtx = { cls: info, chains: new Map(), layerVars: new Map() };
+  const cx: ChainCtx = { found, cls: info, chains: new Map(), layerVars: new Map() };
   const params = paramNames(py, fn);
   if (isForward) {
     const dataParams = params.filter((p) => p !== 'self');
@@ -174,8 +178,8 @@ function walkChains(
               ilc && !ilc.container
                 ? layerOp(item, ilc, [
                     {
-                      from: py.em.lines.lineStart(py.em.lines.position(s.from).line),
-                      to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1),
+                      from: py.lines.lineStart(py.lines.position(s.from).line),
+                      to: Math.min(py.src.length, py.lines.lineEnd(py.lines.position(s.to).line) + 1),
                       insert: '',
                     },
                   ])
@@ -192,13 +196,13 @@ function walkChains(
           const seq = sequentialItems(py, value);
           // A factory of blocks (channels -> 4 * channels -> channels) makes an inner block, not a model.
           const block = preservesWidth(py, value);
-          if (seq) checkSequence(py.em, seq.ops, { input: !block, output: !block, where: 'the Sequential model' });
+          if (seq) cx.found({ ops: seq.ops, opts: { input: !block, output: !block, where: 'the Sequential model' } });
           continue;
         }
       }
       if (checkReturn && value) {
         const chain = evalChain(py, cx, value);
-        if (chain) checkSequence(py.em, chain, { input: inputCheck, output: true, where });
+        if (chain) cx.found({ ops: chain, opts: { input: inputCheck, output: true, where } });
       }
     }
     // Keras functional model: Model(inputs, outputs)
@@ -210,23 +214,23 @@ function walkChains(
       const a = args(py, call);
       const out = a?.keywords.get('outputs')?.value ?? a?.positional[1];
       const chain = evalChain(py, cx, out);
-      if (chain) checkSequence(py.em, chain, { input: true, output: true, where: 'the Keras model' });
+      if (chain) cx.found({ ops: chain, opts: { input: true, output: true, where: 'the Keras model' } });
     }
   }
   for (const seq of sequentials.values()) {
     const last = seq.name.split('.').pop()!;
     if (seq.framework === 'torch' && (BLOCK_NAME.test(last) || seq.name.startsWith('self.'))) {
       // Sub-blocks are checked where forward() applies them.
-      checkSequence(py.em, seq.ops, { input: false, output: false, where: seq.name });
+      cx.found({ ops: seq.ops, opts: { input: false, output: false, where: seq.name } });
       continue;
     }
     if (seq.framework === 'torch' && seq.name.includes('.')) {
       // model.classifier = nn.Sequential(...): a new head on a network, fed by its features, ending at its output.
-      checkSequence(py.em, seq.ops, { input: false, output: true, where: seq.name });
+      cx.found({ ops: seq.ops, opts: { input: false, output: true, where: seq.name } });
       continue;
     }
     const block = preservesWidth(py, seq.at);
-    checkSequence(py.em, seq.ops, { input: !block, output: !block, where: seq.name });
+    cx.found({ ops: seq.ops, opts: { input: !block, output: !block, where: seq.name } });
   }
   // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
 }

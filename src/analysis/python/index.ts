@@ -15,13 +15,14 @@ import { indexTree } from './tree-index';
 import { collectImports, detectTf1Style } from './imports';
 import { collectClasses } from './classes';
 import { collectConstants } from './values';
-import { checkMcBatchNorm } from './mcBatchNorm';
 import { collectFunctions } from './functions';
 import { checkCreations } from './creations';
 import { analyzeChains } from './chains';
 import { collectModels } from './models';
 import { analyzeFlow } from './flow';
 import { buildUnits, duplicateClass, globalKey1, globalKey2, saveRun } from './reuse';
+import { PYTHON_RULES } from './rules';
+import type { CallRule, ModuleRule, SequenceRule } from './rules/types';
 import type { PythonCache } from './cache';
 
 export { PythonCache, type ReuseStats } from './cache';
@@ -64,6 +65,10 @@ function bracketsTooDeep(text: string): number | null {
   }
   return null;
 }
+
+const callRules = PYTHON_RULES.filter((r): r is CallRule => r.on === 'call');
+const sequenceRules = PYTHON_RULES.filter((r): r is SequenceRule => r.on === 'sequence');
+const moduleRules = PYTHON_RULES.filter((r): r is ModuleRule => r.on === 'module');
 
 export function analyzePython(
   text: string,
@@ -121,14 +126,18 @@ export function analyzePython(
   // A class name defined twice: forward() of the second reads the first's attributes (see analyzeChains).
   const dupClass = duplicateClass(py);
   py.k1Same = !!prev && !dupClass && py.keys.k1 === prev.k1;
-  checkCreations(py);
-  analyzeChains(py);
+  checkCreations(py, (call, made) => {
+    for (const rule of callRules) rule.check(py, call, made, py.em);
+  });
+  analyzeChains(py, (seq) => {
+    for (const rule of sequenceRules) rule.check(py, seq, py.em);
+  });
   collectModels(py);
   if (cache) py.keys.k2 = globalKey2(py);
   py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
   analyzeFlow(py);
-  // Not cached: it reads models across units, and train() calls are few.
-  checkMcBatchNorm(py);
+  // Not cached: they read models across units (mc-dropout-flips-batchnorm: train() calls are few).
+  for (const rule of moduleRules) rule.check(py, py.em);
   saveRun(py);
   return { findings: py.em.findings, comments };
 }

@@ -136,7 +136,7 @@ function mapOp(op: Op, f: (o: number) => number): Op {
 }
 
 /** Every unit with its items (items in document order; `fromOf` gives a start offset inside the item's unit). */
-export function groupByUnit<T>(py: Py, items: T[], fromOf: (t: T) => number): { unit: Unit; items: T[] }[] {
+export function groupByUnit<T>(py: Py, items: readonly T[], fromOf: (t: T) => number): { unit: Unit; items: T[] }[] {
   const out = py.units.map((unit) => ({ unit, items: [] as T[] }));
   let ui = 0;
   for (const it of items) {

@@ -4,7 +4,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
-import type { FnInfo, Py, State } from './context';
+import type { FnInfo, Py, PyFacts, State } from './context';
 import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
@@ -216,7 +216,7 @@ function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
   return iter.name === 'VariableName' && VAL_ITER.test(py.text(iter));
 }
 
-function isTrainingStep(py: Py, call: SyntaxNode): boolean {
+function isTrainingStep(py: PyFacts, call: SyntaxNode): boolean {
   const callee = call.firstChild;
   if (callee?.name !== 'MemberExpression') return false;
   const m = py.text(callee.lastChild);
@@ -236,7 +236,7 @@ function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): str
   return kw ? modelOf(py, kw.value) : null;
 }
 
-export function callFacts(py: Py, call: SyntaxNode): CallFacts {
+export function callFacts(py: PyFacts, call: SyntaxNode): CallFacts {
   const hit = py.factsMemo.get(call);
   if (hit !== undefined) return hit;
   const callee = call.firstChild;
