@@ -12,6 +12,7 @@ import { callFacts, type Flow, FlowWalker, recordSite } from './walker';
 import { enclosingStatement } from './insertions';
 import { encodeEmission, groupByUnit, replay } from './reuse';
 import type { Emission, FnSummary, Site, Unit } from './cache';
+import type { FlowRule } from './rules/types';
 
 function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
   py.reporting = false;
@@ -112,10 +113,10 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
   }
 }
 
-export function analyzeFlow(py: Py): void {
+export function analyzeFlow(py: Py, rules: readonly FlowRule[]): void {
   // Train/eval modes are PyTorch's: MXNet and Keras models have none to switch.
   if (!py.usesTorch) return;
-  const walker = new FlowWalker(py);
+  const walker = new FlowWalker(py, rules);
   const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
   summarize(py, walker, fnsByUnit);
   // summarize() recorded call sites inside functions; the module walk records the rest, then functions report.

@@ -22,7 +22,7 @@ import { collectModels } from './models';
 import { analyzeFlow } from './flow';
 import { buildUnits, duplicateClass, globalKey1, globalKey2, saveRun } from './reuse';
 import { PYTHON_RULES } from './rules';
-import type { CallRule, ModuleRule, SequenceRule } from './rules/types';
+import type { CallRule, FlowRule, ModuleRule, SequenceRule } from './rules/types';
 import type { PythonCache } from './cache';
 
 export { PythonCache, type ReuseStats } from './cache';
@@ -68,6 +68,7 @@ function bracketsTooDeep(text: string): number | null {
 
 const callRules = PYTHON_RULES.filter((r): r is CallRule => r.on === 'call');
 const sequenceRules = PYTHON_RULES.filter((r): r is SequenceRule => r.on === 'sequence');
+const flowRules = PYTHON_RULES.filter((r): r is FlowRule => r.on === 'flow');
 const moduleRules = PYTHON_RULES.filter((r): r is ModuleRule => r.on === 'module');
 
 export function analyzePython(
@@ -135,7 +136,7 @@ export function analyzePython(
   collectModels(py);
   if (cache) py.keys.k2 = globalKey2(py);
   py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
-  analyzeFlow(py);
+  analyzeFlow(py, flowRules);
   // Not cached: they read models across units (mc-dropout-flips-batchnorm: train() calls are few).
   for (const rule of moduleRules) rule.check(py, py.em);
   saveRun(py);

@@ -4,8 +4,9 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
-import type { FnInfo, Py, PyFacts, State } from './context';
-import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import type { FnInfo, ModeState, Py, PyFacts, State } from './context';
+import type { FlowRule } from './rules/types';
+import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral } from './syntax';
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
@@ -13,7 +14,6 @@ import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
-import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
 import type { Mode, Args } from './facts';
 import type { CallFacts } from './facts';
 
@@ -262,7 +262,10 @@ export function callFacts(py: PyFacts, call: SyntaxNode): CallFacts {
 }
 
 export class FlowWalker {
-  constructor(private readonly py: Py) {}
+  constructor(
+    private readonly py: Py,
+    private readonly rules: readonly FlowRule[],
+  ) {}
 
   walk(stmts: SyntaxNode[], state: State, flow: Flow): State {
     for (const s of stmts) state = this.stmt(s, state, flow);
@@ -537,39 +540,8 @@ export class FlowWalker {
       }
       return;
     }
-    const st = state.get(model);
-    const mode = st?.mode ?? 'unknown';
-    if (mode === 'eval' || st?.chosen) return;
-    if (st?.trainAt !== undefined && deliberateTrain(py, st.trainAt, call)) return;
-    if (!isSensitive(py, model)) return;
-    const key = `${model}@${flow.inference.anchor.from}`;
-    if (flow.reported.has(key)) return;
-    flow.reported.add(key);
-    if (hasMcIntent(py, call)) return;
-    const anchor = flow.inference.anchor;
-    const insertion = anchor.name === 'FunctionDefinition' ? bodyInsertion(py, anchor) : lineInsertion(py, anchor);
-    const what = flow.inference.reason;
-    const modeText = mode === 'train' ? 'is in train mode' : 'may still be in train mode';
-    py.em.emit(
-      'missing-eval',
-      span(call.firstChild ?? call),
-      `${model} ${modeText} ${what}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before evaluating (and ${model}.train() before training again).`,
-      insertion
-        ? [
-            {
-              title: `Insert ${model}.eval()`,
-              edits: [
-                {
-                  from: insertion.at,
-                  to: insertion.at,
-                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
-                },
-              ],
-              preferred: true,
-            },
-          ]
-        : [],
-    );
+    const event = { model, call, state: state.get(model), inference: flow.inference, reported: flow.reported };
+    for (const rule of this.rules) rule.inferenceUse?.(py, event, py.em);
   }
 
   /** A model in train mode handed to a helper that runs it at inference: told at the call, where the mistake is. */
@@ -590,93 +562,26 @@ export class FlowWalker {
         flow.fn.inferenceUses.set(own, { from: at.from - base, to: at.to - base, reason: inCallerContext.reason });
     }
     const use = fn.inferenceUses.get(param) ?? inCallerContext;
-    if (!py.reporting || !use || flow.mc || state.get(model)?.mode !== 'train' || !isSensitive(py, model)) return;
-    if (hasMcIntent(py, call)) return;
-    const stmt = enclosingStatement(call);
-    const insertion = lineInsertion(py, stmt);
-    const at: [number, number] = [fn.node.from + use.from, fn.node.from + use.to];
-    const param_ = fn.params[param] ?? model;
-    // An evaluation function by its name: "evaluate() evaluates it"; else the context inside it.
-    const how = use.reason === `in ${fn.name}()` ? 'evaluates it' : `runs it ${use.reason}`;
-    const where = use.reason === `in ${fn.name}()` ? 'to evaluate it' : use.reason;
-    py.em.emit(
-      'missing-eval',
-      span(call.firstChild ?? call),
-      `${model} is in train mode when ${fn.name}() is called here, and ${fn.name}() ${how}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before this call (and ${model}.train() before training again).`,
-      insertion
-        ? [
-            {
-              title: `Insert ${model}.eval()`,
-              edits: [
-                {
-                  from: insertion.at,
-                  to: insertion.at,
-                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
-                },
-              ],
-              preferred: true,
-            },
-          ]
-        : [],
-      [{ at, message: `${fn.name}() runs ${param_} here, ${where}` }],
-    );
+    if (!py.reporting || !use || flow.mc) return;
+    const event = { model, call, helper: fn, param, use, state: state.get(model) };
+    for (const rule of this.rules) rule.helperCall?.(py, event, py.em);
   }
 
   trainingStep(call: SyntaxNode, state: State, flow: Flow, only?: string[]): void {
     const py = this.py;
     if (!py.reporting) return;
+    const models: { model: string; state: ModeState }[] = [];
     for (const [model, st] of state) {
       if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
       if (only && !only.includes(model)) continue;
       if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model) && !trainedHere(py, model, call)) continue;
       if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
-      if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
       if (!isSensitive(py, model) || frozenAround(py, model, call)) continue;
-      if (st.origin.kind === 'pretrained') {
-        const ins = afterLine(py, st.origin.node);
-        py.em.emit(
-          'pretrained-never-trained-mode',
-          span(st.origin.node),
-          `from_pretrained() returns ${model} in eval mode, and it is trained here without ${model}.train(): dropout never runs during fine-tuning, so the model is not regularized. Call ${model}.train() before the training loop.`,
-          ins
-            ? [
-                {
-                  title: `Insert ${model}.train()`,
-                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
-                  preferred: true,
-                },
-              ]
-            : [],
-        );
-        continue;
-      }
-      // Eval switched on inside a loop that also trains, and never switched back.
-      const evalNode = st.origin.node;
-      // The innermost loop around it: a checkpoint every N steps inside the batch loop is fixed in that loop.
-      const loop = flow.loops.findLast((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
-      // Eval switched earlier in the same iteration (validation every N steps): train() right after it.
-      const evalStmt = loop ? statementIn(loop, evalNode) : null;
-      const ins = !loop
-        ? lineInsertion(py, enclosingStatement(call))
-        : evalStmt && evalStmt.to <= call.from
-          ? afterLine(py, evalStmt)
-          : bodyInsertion(py, loop);
-      const continues = st.mode === 'eval' ? 'training continues' : 'training may continue';
-      py.em.emit(
-        'missing-train-after-eval',
-        span(evalNode),
-        `${model} is switched to eval mode here and ${continues} without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
-        ins
-          ? [
-              {
-                title: `Insert ${model}.train()`,
-                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
-                preferred: true,
-              },
-            ]
-          : [],
-      );
+      models.push({ model, state: st });
     }
+    if (models.length === 0) return;
+    const event = { call, models, loops: flow.loops };
+    for (const rule of this.rules) rule.trainingStep?.(py, event, py.em);
   }
 }
 
@@ -709,25 +614,6 @@ function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
-}
-
-/**
- * Was train() called on purpose for this use: in the same function, which never trains? (Monte Carlo
- * sampling, recomputing batch norm statistics.) A train() before a training loop is not.
- */
-function deliberateTrain(py: Py, trainAt: number, use: SyntaxNode): boolean {
-  const fn = enclosing(use, 'FunctionDefinition');
-  if (!fn || trainAt < fn.from || trainAt > fn.to) return false;
-  return !within(py, 'CallExpression', fn, true).some((c) => callFacts(py, c).trainingStep);
-}
-
-/** The statement of the loop's body that holds the node. */
-function statementIn(loop: SyntaxNode, node: SyntaxNode): SyntaxNode | null {
-  for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    const owner = n.parent?.name === 'Body' ? n.parent.parent : null;
-    if (owner && sameNode(owner, loop)) return n;
-  }
-  return null;
 }
 
 /** Node objects are made afresh on each access: the same node has the same type and range. */

@@ -3,6 +3,9 @@
  * findings at the same place). Adding a rule: a file that exports a rule of ./types, and a line here.
  */
 import type { PythonRule } from './types';
+import { missingEval } from './missingEval';
+import { missingTrainAfterEval } from './missingTrainAfterEval';
+import { pretrainedNeverTrainedMode } from './pretrainedNeverTrainedMode';
 import { dropoutRateOutOfRange } from './dropoutRateOutOfRange';
 import { keepProbConfusion } from './keepProbConfusion';
 import { tf1KeepProbApi } from './tf1KeepProbApi';
@@ -17,6 +20,9 @@ import { dropoutOnOutput } from './dropoutOnOutput';
 import { mcDropoutFlipsBatchnorm } from './mcDropoutFlipsBatchnorm';
 
 export const PYTHON_RULES: readonly PythonRule[] = [
+  missingEval,
+  missingTrainAfterEval,
+  pretrainedNeverTrainedMode,
   dropoutRateOutOfRange,
   keepProbConfusion,
   tf1KeepProbApi,
