@@ -10,7 +10,7 @@ import { args, body, children, defName, enclosing, paramNames, span } from './sy
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
-import { cachedEmissions, groupByUnit } from './reuse';
+import type { PassRunner } from './runner';
 import type { LayerCall } from './facts';
 import type { LayerSequence } from './rules/types';
 
@@ -100,9 +100,9 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
 }
 
 /** Finds the layer sequences of every function and of module code, and hands each to `found`. */
-export function analyzeChains(py: Py, found: (seq: LayerSequence) => void): void {
-  for (const { unit, items } of groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from))
-    cachedEmissions(py, unit, 'chains', py.k1Same, () => {
+export function analyzeChains(py: Py, run: PassRunner, found: (seq: LayerSequence) => void): void {
+  for (const { unit, items } of run.groupByUnit(all(py, 'FunctionDefinition'), (n) => n.from))
+    run.cachedEmissions(py.em, unit, 'chains', 'k1', () => {
       for (const fn of items) chainsOf(py, fn, found);
     });
   // Module level (Keras functional API and Sequential models outside functions).

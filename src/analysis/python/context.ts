@@ -8,7 +8,6 @@ import type { LineMap } from '../text';
 import type { Args, CallFacts, LayerCall, Mode, ModeContext } from './facts';
 import { NodeMemo } from './nodeMemo';
 import type { Defs, RangeIndex } from './rangeIndex';
-import type { PythonCache, ReuseStats, Site, Unit } from './cache';
 
 interface ModeState {
   mode: Mode;
@@ -137,7 +136,6 @@ export class Py implements PyFacts {
   /** Variables bound to models whose definition is visible, and whether dropout/batch norm makes their mode matter. */
   modelSensitive = new Map<string, boolean>();
   defaultSensitive = true;
-  reporting = false;
   /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
   callSites = new Map<string, Map<number | string, Mode[]>>();
   /** Per scope start and model: where the scope first freezes the model's weights (see walker.frozenAround). */
@@ -148,31 +146,7 @@ export class Py implements PyFacts {
   readonly rateCallerMemo: { calls?: Map<string, SyntaxNode[]> } = {};
   /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
   classContexts = new Map<string, ModeContext>();
-  /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
-  readonly units: Unit[] = [];
-  readonly cache: PythonCache | undefined;
-  /** Every call-site record, while a unit's flow pass is recorded. */
-  siteTap: Site[] | null = null;
-  /** The global facts each pass reads equal those of the cached run (per pass: creations and chains; summaries; reports). */
-  k1Same = false;
-  k2Same = false;
-  k3Same = false;
-  keys = { kc: '', k1: '', k2: '', k3: '' };
-  /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
-  readonly seq: string[] = [];
-  readonly reuse: ReuseStats = {
-    units: 0,
-    cacheable: 0,
-    classes: 0,
-    creations: 0,
-    chains: 0,
-    models: 0,
-    summaries: 0,
-    reports: 0,
-  };
-
-  constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
-    this.cache = cache;
+  constructor(src: string, tree: Tree, lines: LineMap) {
     this.src = src;
     this.tree = tree;
     this.em = new Emitter(lines);

@@ -8,7 +8,7 @@ import type { RateSource } from '../ops';
 import type { Py, PyFacts } from './context';
 import type { LayerCall } from './facts';
 import { classifyCtor, classifyFunctional } from './layers';
-import { cachedEmissions, groupByUnit } from './reuse';
+import type { PassRunner } from './runner';
 import { span } from './syntax';
 import { all } from './tree-index';
 import { resolveNumber } from './values';
@@ -48,9 +48,13 @@ export function creationOf(py: PyFacts, call: SyntaxNode): Creation | null {
 }
 
 /** Runs `check` on every call with what it creates, unit by unit (replayed when the unit's facts are unchanged). */
-export function checkCreations(py: Py, check: (call: SyntaxNode, made: Creation | null) => void): void {
-  for (const { unit, items } of groupByUnit(py, all(py, 'CallExpression'), (n) => n.from))
-    cachedEmissions(py, unit, 'creations', py.k1Same, () => {
+export function checkCreations(
+  py: Py,
+  run: PassRunner,
+  check: (call: SyntaxNode, made: Creation | null) => void,
+): void {
+  for (const { unit, items } of run.groupByUnit(all(py, 'CallExpression'), (n) => n.from))
+    run.cachedEmissions(py.em, unit, 'creations', 'k1', () => {
       for (const call of items) check(call, creationOf(py, call));
     });
 }

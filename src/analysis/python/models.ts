@@ -9,7 +9,7 @@ import { args, children, defName, enclosing, forIterable, paramNames } from './s
 import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, sequentialItems } from './layers';
-import { groupByUnit } from './reuse';
+import type { PassRunner } from './runner';
 import type { ModelFacts } from './facts';
 
 export function isSensitive(py: PyFacts, name: string): boolean {
@@ -103,7 +103,7 @@ export function sameModelBase(py: PyFacts, value: SyntaxNode): string | null {
   return v === value ? null : modelOf(py, v);
 }
 
-export function collectModels(py: Py): void {
+export function collectModels(py: Py, run: PassRunner): void {
   let anyInsensitiveClass = false;
   let anySensitiveSource = false;
   for (const c of py.classes.values()) {
@@ -111,13 +111,13 @@ export function collectModels(py: Py): void {
     if (c.sensitive) anySensitiveSource = true;
     else anyInsensitiveClass = true;
   }
-  const assigns = groupByUnit(py, all(py, 'AssignStatement'), (n) => n.from);
-  const calls = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
-  const fns = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  const assigns = run.groupByUnit(all(py, 'AssignStatement'), (n) => n.from);
+  const calls = run.groupByUnit(all(py, 'CallExpression'), (n) => n.from);
+  const fns = run.groupByUnit(all(py, 'FunctionDefinition'), (n) => n.from);
   const facts = assigns.map(({ unit: u, items }, i): ModelFacts => {
     const old = u.old?.models;
-    if (py.k1Same && old) {
-      py.reuse.models++;
+    if (run.unchanged('k1') && old) {
+      run.reuse.models++;
       return (u.entry.models = old);
     }
     // The three groupings list the same units in the same order.

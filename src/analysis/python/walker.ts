@@ -6,6 +6,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
 import type { FnInfo, ModeState, Py, PyFacts, State } from './context';
 import type { FlowRule } from './rules/types';
+import type { Site } from './cache';
 import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral } from './syntax';
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
@@ -262,6 +263,10 @@ export function callFacts(py: PyFacts, call: SyntaxNode): CallFacts {
 }
 
 export class FlowWalker {
+  /** Reporting (the second walk, rules told) or summarizing (the first: function summaries, call sites). */
+  reporting = false;
+  /** Every call-site record, while a unit's part of the flow pass is recorded for the cache. */
+  siteTap: Site[] | null = null;
   constructor(
     private readonly py: Py,
     private readonly rules: readonly FlowRule[],
@@ -478,20 +483,20 @@ export class FlowWalker {
         a.positional.forEach((arg, i) => {
           const m = modelOf(py, arg);
           // An instance of a plain class of the file (no nn.Module) has no mode: nothing to switch.
-          if (!m && plainInstance(py, arg)) recordSite(py, fname, i + offset, 'eval');
+          if (!m && plainInstance(py, arg)) this.recordSite(fname, i + offset, 'eval');
           if (!m) return;
           // A model without dropout or batch norm behaves the same in either mode: as good as eval.
           const mode = flow.mc || !isSensitive(py, m) ? 'eval' : (state.get(m)?.mode ?? 'unknown');
-          recordSite(py, fname, i + offset, mode);
+          this.recordSite(fname, i + offset, mode);
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
         // A helper may read models it is not passed (a closure's, a global): record the modes it is called in.
-        for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
+        for (const [m, st] of state) if (!fn.params.includes(m)) this.recordSite(fname, m, st.mode);
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
           if (!m || idx < 0) continue;
-          recordSite(py, fname, idx, isSensitive(py, m) ? (state.get(m)?.mode ?? 'unknown') : 'eval');
+          this.recordSite(fname, idx, isSensitive(py, m) ? (state.get(m)?.mode ?? 'unknown') : 'eval');
           this.trainModeCall(m, fn, idx, call, state, flow);
         }
         if (fn.trainsParams.size > 0) {
@@ -525,12 +530,12 @@ export class FlowWalker {
   use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
     const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
-    if (!py.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
+    if (!this.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
       const at = call.firstChild ?? call;
       flow.fn.runUses.set(param, { from: at.from - flow.fn.node.from, to: at.to - flow.fn.node.from });
     }
     if (!flow.inference || flow.mc) return;
-    if (!py.reporting) {
+    if (!this.reporting) {
       // Unless the helper switches it to eval() itself first.
       const switched = state.get(model)?.mode === 'eval' || state.get(model)?.chosen === true;
       if (flow.fn && param >= 0 && !switched && !flow.fn.inferenceUses.has(param) && !hasMcIntent(py, call)) {
@@ -553,7 +558,7 @@ export class FlowWalker {
       ran && flow.inference && !fn.inferenceUses.has(param) && !fn.trainsParams.has(param)
         ? { ...ran, reason: flow.inference.reason }
         : undefined;
-    if (inCallerContext && !py.reporting && flow.fn) {
+    if (inCallerContext && !this.reporting && flow.fn) {
       // This function then runs its own parameter at inference, through the helper.
       const own = flow.fn.params.indexOf(model);
       const at = call.firstChild ?? call;
@@ -562,14 +567,14 @@ export class FlowWalker {
         flow.fn.inferenceUses.set(own, { from: at.from - base, to: at.to - base, reason: inCallerContext.reason });
     }
     const use = fn.inferenceUses.get(param) ?? inCallerContext;
-    if (!py.reporting || !use || flow.mc) return;
+    if (!this.reporting || !use || flow.mc) return;
     const event = { model, call, helper: fn, param, use, state: state.get(model) };
     for (const rule of this.rules) rule.helperCall?.(py, event, py.em);
   }
 
   trainingStep(call: SyntaxNode, state: State, flow: Flow, only?: string[]): void {
     const py = this.py;
-    if (!py.reporting) return;
+    if (!this.reporting) return;
     const models: { model: string; state: ModeState }[] = [];
     for (const [model, st] of state) {
       if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
@@ -583,15 +588,17 @@ export class FlowWalker {
     const event = { call, models, loops: flow.loops };
     for (const rule of this.rules) rule.trainingStep?.(py, event, py.em);
   }
-}
 
-export function recordSite(py: Py, fname: string, idx: number | string, mode: Mode): void {
-  if (py.siteTap) py.siteTap.push([fname, idx, mode]);
-  let byParam = py.callSites.get(fname);
-  if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
-  const list = byParam.get(idx) ?? [];
-  list.push(mode);
-  byParam.set(idx, list);
+  /** Records the mode a model is in where a function of the file is called with it (a parameter or a free name). */
+  recordSite(fname: string, idx: number | string, mode: Mode): void {
+    const py = this.py;
+    if (this.siteTap) this.siteTap.push([fname, idx, mode]);
+    let byParam = py.callSites.get(fname);
+    if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
+    const list = byParam.get(idx) ?? [];
+    list.push(mode);
+    byParam.set(idx, list);
+  }
 }
 
 /**
