@@ -15,8 +15,10 @@ import { indexTree } from './tree-index';
 import { runPasses } from './passes';
 import { PassRunner } from './runner';
 import type { PythonCache } from './cache';
+import type { PythonRule } from './rules/types';
 
 export { PythonCache, type ReuseStats } from './cache';
+export { PYTHON_RULES } from './rules';
 
 export interface PythonAnalysis {
   findings: import('../../protocol/findings').Finding[];
@@ -62,6 +64,7 @@ export function analyzePython(
   lines: LineMap,
   tree: Tree = parser.parse(text),
   cache?: PythonCache,
+  rules?: readonly PythonRule[],
 ): PythonAnalysis {
   const deep = bracketsTooDeep(text);
   if (deep !== null) {
@@ -101,6 +104,6 @@ export function analyzePython(
     });
     return { findings: py.em.findings, comments, syntaxError: true };
   }
-  runPasses(py, runner);
+  runPasses(py, runner, rules);
   return { findings: py.em.findings, comments };
 }

@@ -17,16 +17,30 @@ import { analyzeFlow } from './flow';
 import { globalKey1, globalKey2 } from './reuse';
 import type { PassRunner } from './runner';
 import { PYTHON_RULES } from './rules';
-import type { CallRule, FlowRule, ModuleRule, SequenceRule } from './rules/types';
+import type { CallRule, FlowRule, ModuleRule, PythonRule, SequenceRule } from './rules/types';
 
-const callRules = PYTHON_RULES.filter((r): r is CallRule => r.on === 'call');
-const sequenceRules = PYTHON_RULES.filter((r): r is SequenceRule => r.on === 'sequence');
-const flowRules = PYTHON_RULES.filter((r): r is FlowRule => r.on === 'flow');
-const moduleRules = PYTHON_RULES.filter((r): r is ModuleRule => r.on === 'module');
+/** The rules by what they look at, each list in registry order. */
+interface RuleSets {
+  readonly call: readonly CallRule[];
+  readonly sequence: readonly SequenceRule[];
+  readonly flow: readonly FlowRule[];
+  readonly module: readonly ModuleRule[];
+}
+
+function ruleSets(rules: readonly PythonRule[]): RuleSets {
+  return {
+    call: rules.filter((r): r is CallRule => r.on === 'call'),
+    sequence: rules.filter((r): r is SequenceRule => r.on === 'sequence'),
+    flow: rules.filter((r): r is FlowRule => r.on === 'flow'),
+    module: rules.filter((r): r is ModuleRule => r.on === 'module'),
+  };
+}
+
+const REGISTERED = ruleSets(PYTHON_RULES);
 
 interface Pass {
   readonly name: string;
-  run(py: Py, runner: PassRunner): void;
+  run(py: Py, runner: PassRunner, rules: RuleSets): void;
 }
 
 export const PASSES: readonly Pass[] = [
@@ -60,35 +74,39 @@ export const PASSES: readonly Pass[] = [
   // What each call creates (dropout rates resolved), and the call rules.
   {
     name: 'creations',
-    run: (py, runner) =>
+    run: (py, runner, rules) =>
       checkCreations(py, runner, (call, made) => {
-        for (const rule of callRules) rule.check(py, call, made, py.em);
+        for (const rule of rules.call) rule.check(py, call, made, py.em);
       }),
   },
   // Layer sequences from input to output, and the sequence rules.
   {
     name: 'chains',
-    run: (py, runner) =>
+    run: (py, runner, rules) =>
       analyzeChains(py, runner, (seq) => {
-        for (const rule of sequenceRules) rule.check(py, seq, py.em);
+        for (const rule of rules.sequence) rule.check(py, seq, py.em);
       }),
   },
   // Which names are models, their sensitivity, trained and Trainer-handled models.
   { name: 'models', run: (py, runner) => collectModels(py, runner) },
   { name: 'stage k2', run: (py, runner) => runner.settle('k2', () => globalKey2(py)) },
   // Function summaries, call sites, the module's mode flow, then each function's, with the flow rules.
-  { name: 'flow', run: (py, runner) => analyzeFlow(py, runner, flowRules) },
+  { name: 'flow', run: (py, runner, rules) => analyzeFlow(py, runner, rules.flow) },
   // Not cached: they read models across units (mc-dropout-flips-batchnorm: train() calls are few).
   {
     name: 'module rules',
-    run: (py) => {
-      for (const rule of moduleRules) rule.check(py, py.em);
+    run: (py, _runner, rules) => {
+      for (const rule of rules.module) rule.check(py, py.em);
     },
   },
 ];
 
-/** Runs every pass over an indexed, parsed document, then keeps what the cache reuses next time. */
-export function runPasses(py: Py, runner: PassRunner): void {
-  for (const pass of PASSES) pass.run(py, runner);
+/**
+ * Runs every pass over an indexed, parsed document with the registered rules (or others, for tests), then
+ * keeps what the cache reuses next time. A cache is only ever used with one set of rules.
+ */
+export function runPasses(py: Py, runner: PassRunner, rules: readonly PythonRule[] = PYTHON_RULES): void {
+  const sets = rules === PYTHON_RULES ? REGISTERED : ruleSets(rules);
+  for (const pass of PASSES) pass.run(py, runner, sets);
   runner.save();
 }

@@ -21,19 +21,25 @@ interface RuleBase {
   readonly id: RuleId;
 }
 
-/** Looks at every call of the file, with what the call creates when it is a layer or functional dropout. */
+/**
+ * Looks at every call of the file, with the dropout the call creates, if any. Runs in the creations pass:
+ * imports, classes, functions and constants are known; models and the mode flow are not yet.
+ */
 export interface CallRule extends RuleBase {
   readonly on: 'call';
   check(py: PyFacts, call: SyntaxNode, made: Creation | null, em: Emitter): void;
 }
 
-/** Looks at every layer sequence the chains pass finds. */
+/** Looks at every layer sequence the chains pass finds (knowing what a call rule knows). */
 export interface SequenceRule extends RuleBase {
   readonly on: 'sequence';
   check(py: PyFacts, seq: LayerSequence, em: Emitter): void;
 }
 
-/** Looks at the mode flow as its walk reports it (models run at inference, helper calls, training steps). */
+/**
+ * Looks at the mode flow as its walk reports it (models run at inference, helper calls, training steps):
+ * every fact is known (the walk reports once the function summaries are complete).
+ */
 export interface FlowRule extends RuleBase {
   readonly on: 'flow';
   inferenceUse?(py: PyFacts, use: InferenceUseEvent, em: Emitter): void;
@@ -41,7 +47,7 @@ export interface FlowRule extends RuleBase {
   trainingStep?(py: PyFacts, step: TrainingStepEvent, em: Emitter): void;
 }
 
-/** Looks at the whole file once every pass has run. */
+/** Looks at the whole file once every pass has run: every fact is known. */
 export interface ModuleRule extends RuleBase {
   readonly on: 'module';
   check(py: PyFacts, em: Emitter): void;
