@@ -3,17 +3,20 @@
  * and Sequential models, checked for dropout in the wrong place (e.g. on the output).
  */
 import type { SyntaxNode } from '@lezer/common';
-import { checkSequence, type Op } from '../ops';
+import type { Op } from '../ops';
 import { BLOCK_NAME, TENSOR_ACT_METHODS, TENSOR_NEUTRAL_METHODS } from './vocabulary';
 import type { ClassInfo, Py } from './context';
 import { args, body, children, defName, enclosing, paramNames, span } from './syntax';
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
-import { cachedEmissions, groupByUnit } from './reuse';
+import type { PassRunner } from './runner';
 import type { LayerCall } from './facts';
+import type { LayerSequence } from './rules/types';
 
 interface ChainCtx {
+  /** Where each layer sequence found goes (the sequence rules). */
+  found: (seq: LayerSequence) => void;
   cls?: ClassInfo;
   chains: Map<string, Op[] | null>;
   layerVars: Map<string, { call: SyntaxNode; lc: LayerCall }>;
@@ -96,22 +99,23 @@ function evalChain(py: Py, cx: ChainCtx, e: SyntaxNode | null | undefined, depth
   return [...base, { kind: 'unknown', at: span(e), label: d ?? 'call' }];
 }
 
-export function analyzeChains(py: Py): void {
-  for (const { unit, items } of groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from))
-    cachedEmissions(py, unit, 'chains', py.k1Same, () => {
-      for (const fn of items) chainsOf(py, fn);
+/** Finds the layer sequences of every function and of module code, and hands each to `found`. */
+export function analyzeChains(py: Py, run: PassRunner, found: (seq: LayerSequence) => void): void {
+  for (const { unit, items } of run.groupByUnit(all(py, 'FunctionDefinition'), (n) => n.from))
+    run.cachedEmissions(py.em, unit, 'chains', 'k1', () => {
+      for (const fn of items) chainsOf(py, fn, found);
     });
   // Module level (Keras functional API and Sequential models outside functions).
-  const cx: ChainCtx = { chains: new Map(), layerVars: new Map() };
+  const cx: ChainCtx = { found, chains: new Map(), layerVars: new Map() };
   walkChains(py, cx, children(py.tree.topNode), 'none', 'the model', false);
 }
 
-function chainsOf(py: Py, fn: SyntaxNode): void {
+function chainsOf(py: Py, fn: SyntaxNode, found: (seq: LayerSequence) => void): void {
   const cls = enclosing(fn, 'ClassDefinition');
   const info = cls ? py.classes.get(defName(py, cls)) : undefined;
   const name = defName(py, fn);
   const isForward = !!info && (name === 'forward' || name === 'call') && enclosing(fn, 'FunctionDefinition') === null;
-  const cx: ChainCtx = { cls: info, chains: new Map(), layerVars: new Map() };
+  const cx: ChainCtx = { found, cls: info, chains: new Map(), layerVars: new Map() };
   const params = paramNames(py, fn);
   if (isForward) {
     const dataParams = params.filter((p) => p !== 'self');
@@ -176,8 +180,8 @@ function walkChains(
               ilc && !ilc.container
                 ? layerOp(item, ilc, [
                     {
-                      from: py.em.lines.lineStart(py.em.lines.position(s.from).line),
-                      to: Math.min(py.src.length, py.em.lines.lineEnd(py.em.lines.position(s.to).line) + 1),
+                      from: py.lines.lineStart(py.lines.position(s.from).line),
+                      to: Math.min(py.src.length, py.lines.lineEnd(py.lines.position(s.to).line) + 1),
                       insert: '',
                     },
                   ])
@@ -194,14 +198,14 @@ function walkChains(
           const seq = sequentialItems(py, value);
           // A factory of blocks (channels -> 4 * channels -> channels) makes an inner block, not a model.
           const block = preservesWidth(py, value);
-          if (seq) checkSequence(py.em, seq.ops, { input: !block, output: !block, where: 'the Sequential model' });
+          if (seq) cx.found({ ops: seq.ops, opts: { input: !block, output: !block, where: 'the Sequential model' } });
           continue;
         }
       }
       if (checkReturn !== 'none' && value) {
         const chain = evalChain(py, cx, value);
         const network = checkReturn === 'network';
-        if (chain) checkSequence(py.em, chain, { input: network && inputCheck, output: network, where });
+        if (chain) cx.found({ ops: chain, opts: { input: network && inputCheck, output: network, where } });
       }
     }
     // Keras functional model: Model(inputs, outputs)
@@ -213,23 +217,23 @@ function walkChains(
       const a = args(py, call);
       const out = a?.keywords.get('outputs')?.value ?? a?.positional[1];
       const chain = evalChain(py, cx, out);
-      if (chain) checkSequence(py.em, chain, { input: true, output: true, where: 'the Keras model' });
+      if (chain) cx.found({ ops: chain, opts: { input: true, output: true, where: 'the Keras model' } });
     }
   }
   for (const seq of sequentials.values()) {
     const last = seq.name.split('.').pop()!;
     if (seq.framework === 'torch' && (BLOCK_NAME.test(last) || seq.name.startsWith('self.'))) {
       // Sub-blocks are checked where forward() applies them.
-      checkSequence(py.em, seq.ops, { input: false, output: false, where: seq.name });
+      cx.found({ ops: seq.ops, opts: { input: false, output: false, where: seq.name } });
       continue;
     }
     if (seq.framework === 'torch' && seq.name.includes('.')) {
       // model.classifier = nn.Sequential(...): a new head on a network, fed by its features, ending at its output.
-      checkSequence(py.em, seq.ops, { input: false, output: true, where: seq.name });
+      cx.found({ ops: seq.ops, opts: { input: false, output: true, where: seq.name } });
       continue;
     }
     const block = preservesWidth(py, seq.at);
-    checkSequence(py.em, seq.ops, { input: !block, output: !block, where: seq.name });
+    cx.found({ ops: seq.ops, opts: { input: !block, output: !block, where: seq.name } });
   }
   // Sequential passed directly (e.g. self.net = nn.Sequential(...)) still gets the batch-norm check.
 }

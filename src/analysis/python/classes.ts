@@ -10,7 +10,8 @@ import { args, child, children, literalNumber, span } from './syntax';
 import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, classifyFunctional, layerOp, sequentialItems } from './layers';
-import { classRecords, decodeAttrs, encodeAttrs, unitOf } from './reuse';
+import { decodeAttrs, encodeAttrs } from './reuse';
+import type { PassRunner } from './runner';
 
 const MODEL_BASES = new Map<string, ClassInfo['framework']>([
   ['torch.nn.Module', 'torch'],
@@ -20,7 +21,7 @@ const MODEL_BASES = new Map<string, ClassInfo['framework']>([
   ['keras.layers.Layer', 'keras'],
 ]);
 
-export function collectClasses(py: Py): void {
+export function collectClasses(py: Py, run: PassRunner): void {
   const defs = all(py, 'ClassDefinition');
   // Two rounds so that subclasses of local model classes defined later are found.
   for (let round = 0; round < 2; round++) {
@@ -52,7 +53,7 @@ export function collectClasses(py: Py): void {
     }
   }
   // Per class, what its own text gives (reused while the unit's text and the class context are unchanged).
-  const records = classRecords(py);
+  const records = run.classRecords(py, py.classes.values());
   for (const info of py.classes.values()) {
     const rec = records.get(info);
     if (rec) {
@@ -74,14 +75,14 @@ export function collectClasses(py: Py): void {
         sub.usedAsSubmodule = true;
         if (sub.sensitive || sub !== info) sensitive = sensitive || sub.sensitive;
       }
-      info.attrs = decodeAttrs(rec.attrs, unitOf(py, info.node)!.from);
+      info.attrs = decodeAttrs(rec.attrs, run.unitOf(info.node)!.from);
       info.sensitive = sensitive;
       continue;
     }
     let sensitive = false;
     let local = false;
     // Recorded for the cache: class names met in its calls and in self.attr = Sub(...), in order.
-    const unit = unitOf(py, info.node);
+    const unit = run.unitOf(info.node);
     const subs: string[] | undefined = unit ? [] : undefined;
     let calls: string[] | undefined;
     if (unit) {

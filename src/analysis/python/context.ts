@@ -1,5 +1,6 @@
 /**
- * The analysis context of one document (Py) and the types the passes share.
+ * The facts of one document as rules and queries read them (PyFacts, read-only), the context the passes fill
+ * them in (Py), and the types they share.
  */
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { Emitter, type Op } from '../ops';
@@ -7,7 +8,6 @@ import type { LineMap } from '../text';
 import type { Args, CallFacts, LayerCall, Mode, ModeContext } from './facts';
 import { NodeMemo } from './nodeMemo';
 import type { Defs, RangeIndex } from './rangeIndex';
-import type { PythonCache, ReuseStats, Site, Unit } from './cache';
 
 interface ModeState {
   mode: Mode;
@@ -19,8 +19,87 @@ interface ModeState {
   chosen?: boolean;
 }
 export type State = Map<string, ModeState>;
+export type { ModeState };
 
-export class Py {
+/** A model class of the file, as rules read it. */
+export interface ClassFacts {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly framework: ClassInfo['framework'];
+  readonly attrs: ReadonlyMap<string, readonly Op[]>;
+  readonly sensitive: boolean;
+  readonly usedAsSubmodule: boolean;
+  readonly mc: boolean;
+}
+
+/** A function of the file and its summary (effects on modes, what it trains and runs), as rules read it. */
+export interface FnFacts {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly params: readonly string[];
+  readonly cls?: ClassFacts | undefined;
+  readonly effects: ReadonlyMap<string | number, Readonly<ModeState>>;
+  readonly trainsParams: ReadonlySet<number | string>;
+  readonly inferenceUses: ReadonlyMap<number, Readonly<InferenceUse>>;
+  readonly runUses: ReadonlyMap<number, { readonly from: number; readonly to: number }>;
+  readonly context?: Readonly<ModeContext> | undefined;
+  readonly mc: boolean;
+  readonly inference: boolean;
+}
+
+/**
+ * What the passes found out about one document, read-only: what rules and the queries they call (syntax.ts,
+ * names.ts, layers.ts, values.ts, models.ts, ...) see. Only the passes, through Py, write facts. The memo
+ * fields are the queries' own caches of pure functions of the tree and the facts, filled on first ask.
+ */
+export interface PyFacts {
+  readonly src: string;
+  readonly tree: Tree;
+  readonly lines: LineMap;
+  text(n: SyntaxNode | null | undefined): string;
+  // The tree's index (tree-index.ts).
+  readonly comments: readonly { readonly from: number; readonly to: number; readonly text: string }[];
+  readonly index: ReadonlyMap<string, readonly SyntaxNode[]>;
+  readonly ranges: ReadonlyMap<string, RangeIndex>;
+  readonly defs: Readonly<Defs>;
+  readonly sawKeepProb: boolean;
+  // Imports and frameworks (imports.ts).
+  readonly imports: ReadonlyMap<string, string>;
+  readonly usesTorch: boolean;
+  readonly usesKeras: boolean;
+  readonly tf1Style: boolean;
+  // Classes, functions and constants (classes.ts, functions.ts, values.ts).
+  readonly classes: ReadonlyMap<string, ClassFacts>;
+  readonly functions: ReadonlyMap<string, FnFacts>;
+  readonly constants: ReadonlyMap<string, SyntaxNode>;
+  /** Imports, classes and functions are collected: qualify() may cache. */
+  readonly frozen: boolean;
+  // Models (models.ts).
+  readonly modelNames: ReadonlySet<string>;
+  readonly modelSensitive: ReadonlyMap<string, boolean>;
+  readonly defaultSensitive: boolean;
+  readonly trainedModels: ReadonlySet<string>;
+  readonly hfTrainerModels: ReadonlySet<string>;
+  // Mode flow (flow.ts): call-site modes and the file's context-manager classes.
+  readonly callSites: ReadonlyMap<string, ReadonlyMap<number | string, readonly Mode[]>>;
+  readonly classContexts: ReadonlyMap<string, Readonly<ModeContext>>;
+  // The queries' caches.
+  readonly ctorMemo: NodeMemo<LayerCall | null>;
+  readonly funcMemo: NodeMemo<LayerCall | null>;
+  readonly argsMemo: NodeMemo<Args | null>;
+  readonly dottedMemo: NodeMemo<string | null>;
+  readonly qualifyMemo: NodeMemo<string | null>;
+  readonly factsMemo: NodeMemo<CallFacts>;
+  readonly mcMemo: NodeMemo<boolean>;
+  readonly bodyMemo: Map<number, SyntaxNode[]>;
+  readonly blockMemo: Map<number, SyntaxNode[]>;
+  readonly frozenAt: Map<string, number>;
+  readonly shadowed: Map<string, boolean>;
+  readonly rateCallerMemo: { calls?: Map<string, SyntaxNode[]> };
+}
+
+/** The document's facts while the passes fill them in (see index.ts), and the pass state the cache keeps. */
+export class Py implements PyFacts {
   readonly src: string;
   readonly tree: Tree;
   readonly em: Emitter;
@@ -57,7 +136,6 @@ export class Py {
   /** Variables bound to models whose definition is visible, and whether dropout/batch norm makes their mode matter. */
   modelSensitive = new Map<string, boolean>();
   defaultSensitive = true;
-  reporting = false;
   /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
   callSites = new Map<string, Map<number | string, Mode[]>>();
   /** Per scope start and model: where the scope first freezes the model's weights (see walker.frozenAround). */
@@ -65,37 +143,16 @@ export class Py {
   /** Per function start and name: the function binds a model's name to other things only (see models). */
   readonly shadowed = new Map<string, boolean>();
   /** Calls of the file's dropout-making functions, by name (see values.rateCallers). */
-  rateCallers: Map<string, SyntaxNode[]> | undefined;
+  readonly rateCallerMemo: { calls?: Map<string, SyntaxNode[]> } = {};
   /** Classes of the file whose `__enter__` switches a model's mode (see modeContexts). */
   classContexts = new Map<string, ModeContext>();
-  /** Top-level statements, in order (see Unit); the cache reuses what a definition's passes produced last time. */
-  readonly units: Unit[] = [];
-  readonly cache: PythonCache | undefined;
-  /** Every call-site record, while a unit's flow pass is recorded. */
-  siteTap: Site[] | null = null;
-  /** The global facts each pass reads equal those of the cached run (per pass: creations and chains; summaries; reports). */
-  k1Same = false;
-  k2Same = false;
-  k3Same = false;
-  keys = { kc: '', k1: '', k2: '', k3: '' };
-  /** Summaries of py.functions in order (serialized), for the prefix check of the summary cache. */
-  readonly seq: string[] = [];
-  readonly reuse: ReuseStats = {
-    units: 0,
-    cacheable: 0,
-    classes: 0,
-    creations: 0,
-    chains: 0,
-    models: 0,
-    summaries: 0,
-    reports: 0,
-  };
-
-  constructor(src: string, tree: Tree, lines: LineMap, cache?: PythonCache) {
-    this.cache = cache;
+  constructor(src: string, tree: Tree, lines: LineMap) {
     this.src = src;
     this.tree = tree;
     this.em = new Emitter(lines);
+  }
+  get lines(): LineMap {
+    return this.em.lines;
   }
   text(n: SyntaxNode | null | undefined): string {
     return n ? this.src.slice(n.from, n.to) : '';

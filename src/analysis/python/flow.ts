@@ -8,26 +8,28 @@ import { children, defName, enclosing } from './syntax';
 import { within } from './tree-index';
 import { bodyOf } from './bodies';
 import { classContexts, generatorContext, isContextManagerFn } from './modeContexts';
-import { callFacts, type Flow, FlowWalker, recordSite } from './walker';
+import { callFacts, type Flow, FlowWalker } from './walker';
 import { enclosingStatement } from './insertions';
-import { encodeEmission, groupByUnit, replay } from './reuse';
-import type { Emission, FnSummary, Site, Unit } from './cache';
+import type { PassRunner } from './runner';
+import type { FnSummary, Site, Unit } from './cache';
+import type { FlowRule } from './rules/types';
 
-function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
-  py.reporting = false;
-  const prevSeq = py.cache?.prev?.seq;
+function summarize(py: Py, run: PassRunner, walker: FlowWalker, fnsByUnit: { unit: Unit; items: FnInfo[] }[]): void {
+  walker.reporting = false;
+  const prevSeq = run.prev?.seq;
   py.classContexts = classContexts(py, (stmts, state) =>
     walker.walk(stmts, state, { loops: [], mc: false, depth: 0, reported: new Set() }),
   );
-  if (py.cache) for (const [name, c] of py.classContexts) py.seq.push(JSON.stringify([name, [...c.enter], c.restores]));
+  if (run.cache)
+    for (const [name, c] of py.classContexts) run.seq.push(JSON.stringify([name, [...c.enter], c.restores]));
   // The summaries before this unit's equal those of the cached run at the same places.
-  let prefixSame = !!prevSeq && py.seq.every((s, i) => prevSeq[i] === s);
+  let prefixSame = !!prevSeq && run.seq.every((s, i) => prevSeq[i] === s);
   for (const { unit: u, items: fns } of fnsByUnit) {
     if (fns.length === 0) continue;
-    const at = py.seq.length;
+    const at = run.seq.length;
     const names = fns.map((f) => f.name).join(',');
     const old = u.old?.summary;
-    if (py.k2Same && prefixSame && old && old.at === at && old.names === names) {
+    if (run.unchanged('k2') && prefixSame && old && old.at === at && old.names === names) {
       // Same names in the same order: one summary per function.
       fns.forEach((fn, i) => {
         const sum = old.sums[i];
@@ -38,21 +40,21 @@ function summarize(py: Py, walker: FlowWalker, fnsByUnit: { unit: Unit; items: F
         fn.runUses = new Map((sum.runs ?? []).map(([i, from, to]) => [i, { from, to }]));
         if (sum.context) fn.context = { enter: new Map(sum.context.enter), restores: sum.context.restores };
       });
-      for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
+      for (const [f, i, m] of old.sites) walker.recordSite(f, i, m);
       u.entry.summary = old;
-      py.reuse.summaries++;
+      run.reuse.summaries++;
     } else {
       const sites: Site[] = [];
-      py.siteTap = sites;
+      walker.siteTap = sites;
       for (const fn of fns) summarizeOne(py, walker, fn);
-      py.siteTap = null;
+      walker.siteTap = null;
       if (u.key !== null) u.entry.summary = { at, names, sums: fns.map(summaryOf), sites };
     }
-    if (!py.cache) continue;
+    if (!run.cache) continue;
     for (const fn of fns) {
-      const i = py.seq.length;
-      py.seq.push(JSON.stringify(summaryOf(fn)));
-      if (!prevSeq || prevSeq[i] !== py.seq[i]) prefixSame = false;
+      const i = run.seq.length;
+      run.seq.push(JSON.stringify(summaryOf(fn)));
+      if (!prevSeq || prevSeq[i] !== run.seq[i]) prefixSame = false;
     }
   }
 }
@@ -112,19 +114,19 @@ function summarizeOne(py: Py, walker: FlowWalker, fn: FnInfo): void {
   }
 }
 
-export function analyzeFlow(py: Py): void {
+export function analyzeFlow(py: Py, run: PassRunner, rules: readonly FlowRule[]): void {
   // Train/eval modes are PyTorch's: MXNet and Keras models have none to switch.
   if (!py.usesTorch) return;
-  const walker = new FlowWalker(py);
-  const fnsByUnit = groupByUnit(py, [...py.functions.values()], (f) => f.node.from);
-  summarize(py, walker, fnsByUnit);
+  const walker = new FlowWalker(py, rules);
+  const fnsByUnit = run.groupByUnit([...py.functions.values()], (f) => f.node.from);
+  summarize(py, run, walker, fnsByUnit);
   // summarize() recorded call sites inside functions; the module walk records the rest, then functions report.
-  py.reporting = true;
+  walker.reporting = true;
   const top: State = new Map();
   const topEnd = walker.walk(children(py.tree.topNode), top, { loops: [], mc: false, depth: 0, reported: new Set() });
   // What every function's report reads besides its own text: the summaries and the module's end state.
   const originAt: string[] = [];
-  const topKey = !py.cache
+  const topKey = !run.cache
     ? []
     : [...topEnd].map(([m, st]) => {
         const o = st.origin;
@@ -146,12 +148,11 @@ export function analyzeFlow(py: Py): void {
           py.src.slice(lines.lineStart(first), lines.lineEnd(last)),
         ];
       });
-  if (py.cache) py.keys.k3 = JSON.stringify([py.seq, topKey]);
-  py.k3Same = py.k2Same && py.keys.k3 === py.cache?.prev?.k3;
+  run.settle('k3', () => JSON.stringify([run.seq, topKey]));
   for (const { unit: u, items: fns } of fnsByUnit) {
     if (fns.length === 0) continue;
     // With eval origins in module code, findings may point there: reuse only at the same place.
-    const key = !py.cache
+    const key = !run.cache
       ? ''
       : JSON.stringify([
           originAt.length > 0 ? u.from : -1,
@@ -160,22 +161,19 @@ export function analyzeFlow(py: Py): void {
           [...py.functions.values()].filter((f) => f.inferenceUses.size > 0).map((f) => f.node.from),
         ]);
     const old = u.old?.report;
-    if (py.k3Same && old && old.key === key) {
-      replay(py, u, old.emissions);
-      for (const [f, i, m] of old.sites) recordSite(py, f, i, m);
+    if (run.unchanged('k3') && old && old.key === key) {
+      run.replay(py.em, u, old.emissions);
+      for (const [f, i, m] of old.sites) walker.recordSite(f, i, m);
       u.entry.report = old;
-      py.reuse.reports++;
+      run.reuse.reports++;
       continue;
     }
-    const emissions: Emission[] | null = u.key !== null ? [] : null;
     const sites: Site[] = [];
-    if (emissions)
-      py.em.tap = (rule, at, message, fixes, related) =>
-        emissions.push(encodeEmission(u.from, rule, at, message, fixes, related));
-    py.siteTap = sites;
-    for (const fn of fns) reportOne(py, walker, fn, topEnd);
-    py.siteTap = null;
-    py.em.tap = null;
+    walker.siteTap = sites;
+    const emissions = run.record(py.em, u, () => {
+      for (const fn of fns) reportOne(py, walker, fn, topEnd);
+    });
+    walker.siteTap = null;
     if (emissions) u.entry.report = { key, emissions, sites };
   }
 }

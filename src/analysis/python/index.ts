@@ -3,28 +3,22 @@
  * source text). Follows import aliases, model classes and variables, mode switches (train/eval), no-grad
  * and validation contexts, and helper functions in the same file.
  *
- * This file is the entry point: it indexes the tree and runs the passes in order (imports, model classes,
- * the function table, rate and API checks, data-flow chains, model facts, mode flow), with the reuse of
- * the last analysis's results per top-level definition (see reuse.ts).
+ * This file is the entry point: it indexes the tree, reports a syntax error, and runs the passes (passes.ts),
+ * which fill in the read-only facts (context.ts) the rules read (rules/), with the reuse of the last
+ * analysis's results per top-level definition that the pass runner owns (runner.ts, reuse.ts).
  */
 import { parser } from './grammar/parser';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import type { LineMap } from '../text';
 import { Py } from './context';
 import { indexTree } from './tree-index';
-import { collectImports, detectTf1Style } from './imports';
-import { collectClasses } from './classes';
-import { collectConstants } from './values';
-import { checkMcBatchNorm } from './mcBatchNorm';
-import { collectFunctions } from './functions';
-import { checkCreations } from './creations';
-import { analyzeChains } from './chains';
-import { collectModels } from './models';
-import { analyzeFlow } from './flow';
-import { buildUnits, duplicateClass, globalKey1, globalKey2, saveRun } from './reuse';
+import { runPasses } from './passes';
+import { PassRunner } from './runner';
 import type { PythonCache } from './cache';
+import type { PythonRule } from './rules/types';
 
 export { PythonCache, type ReuseStats } from './cache';
+export { PYTHON_RULES } from './rules';
 
 export interface PythonAnalysis {
   findings: import('../../protocol/findings').Finding[];
@@ -70,6 +64,7 @@ export function analyzePython(
   lines: LineMap,
   tree: Tree = parser.parse(text),
   cache?: PythonCache,
+  rules?: readonly PythonRule[],
 ): PythonAnalysis {
   const deep = bracketsTooDeep(text);
   if (deep !== null) {
@@ -88,8 +83,8 @@ export function analyzePython(
       syntaxError: true,
     };
   }
-  const py = new Py(text, tree, lines, cache);
-  if (cache) cache.stats = { ...py.reuse };
+  const py = new Py(text, tree, lines);
+  const runner = new PassRunner(cache);
   // Comments and the first syntax error.
   const error: SyntaxNode | null = indexTree(py);
   const comments = py.comments.map((c) => {
@@ -109,26 +104,6 @@ export function analyzePython(
     });
     return { findings: py.em.findings, comments, syntaxError: true };
   }
-  collectImports(py);
-  detectTf1Style(py);
-  buildUnits(py);
-  collectClasses(py);
-  collectFunctions(py);
-  collectConstants(py);
-  py.frozen = true;
-  const prev = cache?.prev;
-  if (cache) py.keys.k1 = globalKey1(py);
-  // A class name defined twice: forward() of the second reads the first's attributes (see analyzeChains).
-  const dupClass = duplicateClass(py);
-  py.k1Same = !!prev && !dupClass && py.keys.k1 === prev.k1;
-  checkCreations(py);
-  analyzeChains(py);
-  collectModels(py);
-  if (cache) py.keys.k2 = globalKey2(py);
-  py.k2Same = py.k1Same && py.keys.k2 === prev?.k2;
-  analyzeFlow(py);
-  // Not cached: it reads models across units, and train() calls are few.
-  checkMcBatchNorm(py);
-  saveRun(py);
+  runPasses(py, runner, rules);
   return { findings: py.em.findings, comments };
 }

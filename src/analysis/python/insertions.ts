@@ -2,7 +2,7 @@
  * Where a fix inserts a line: before a statement, after one, or at the start of a body.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { PyFacts } from './context';
 import { body } from './syntax';
 
 export function enclosingStatement(n: SyntaxNode): SyntaxNode {
@@ -11,27 +11,27 @@ export function enclosingStatement(n: SyntaxNode): SyntaxNode {
   return s;
 }
 
-export function lineInsertion(py: Py, stmt: SyntaxNode): { at: number; indent: string } | null {
-  const line = py.em.lines.position(stmt.from).line;
-  const start = py.em.lines.lineStart(line);
+export function lineInsertion(py: PyFacts, stmt: SyntaxNode): { at: number; indent: string } | null {
+  const line = py.lines.position(stmt.from).line;
+  const start = py.lines.lineStart(line);
   const prefix = py.src.slice(start, stmt.from);
   if (prefix.trim() !== '') return null;
   return { at: start, indent: prefix };
 }
 
-export function afterLine(py: Py, stmt: SyntaxNode): { at: number; indent: string } | null {
+export function afterLine(py: PyFacts, stmt: SyntaxNode): { at: number; indent: string } | null {
   const s = enclosingStatement(stmt);
-  const line = py.em.lines.position(s.from).line;
-  const start = py.em.lines.lineStart(line);
+  const line = py.lines.position(s.from).line;
+  const start = py.lines.lineStart(line);
   const prefix = py.src.slice(start, s.from);
   if (prefix.trim() !== '') return null;
-  const endLine = py.em.lines.position(s.to).line;
-  const at = py.em.lines.lineEnd(endLine);
-  if (at >= py.src.length) return { at: py.src.length, indent: py.em.lines.eol + prefix };
-  return { at: py.em.lines.lineStart(endLine + 1), indent: prefix };
+  const endLine = py.lines.position(s.to).line;
+  const at = py.lines.lineEnd(endLine);
+  if (at >= py.src.length) return { at: py.src.length, indent: py.lines.eol + prefix };
+  return { at: py.lines.lineStart(endLine + 1), indent: prefix };
 }
 
-export function bodyInsertion(py: Py, def: SyntaxNode): { at: number; indent: string } | null {
+export function bodyInsertion(py: PyFacts, def: SyntaxNode): { at: number; indent: string } | null {
   const stmts = body(def);
   let first = stmts[0];
   if (!first) return null;

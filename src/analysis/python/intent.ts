@@ -4,11 +4,11 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { MC_WORDS } from './vocabulary';
-import type { Py } from './context';
+import type { PyFacts } from './context';
 import { defName } from './syntax';
 import { findAll } from './tree-index';
 
-export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
+export function hasMcIntent(py: PyFacts, node: SyntaxNode): boolean {
   // The innermost enclosing definition: its name, comments and identifiers; the classes around it: their names.
   let inner: SyntaxNode | null = null;
   for (let p: SyntaxNode | null = node; p; p = p.parent) {
@@ -19,14 +19,14 @@ export function hasMcIntent(py: Py, node: SyntaxNode): boolean {
     if (defSaysMc(py, p)) return true;
   }
   if (inner?.name === 'FunctionDefinition') return false;
-  const line = py.em.lines.position(node.from).line;
-  const from = py.em.lines.lineStart(Math.max(0, line - 2));
-  const to = py.em.lines.lineEnd(line);
+  const line = py.lines.position(node.from).line;
+  const from = py.lines.lineStart(Math.max(0, line - 2));
+  const to = py.lines.lineEnd(line);
   return commentsIn(py, from, to).some((c) => MC_WORDS.test(c));
 }
 
 /** Do a definition's comments or identifiers say MC (once per definition: its text decides)? */
-function defSaysMc(py: Py, def: SyntaxNode): boolean {
+function defSaysMc(py: PyFacts, def: SyntaxNode): boolean {
   const hit = py.mcMemo.get(def);
   if (hit !== undefined) return hit;
   let v = commentsIn(py, def.from, def.to).some((c) => MC_WORDS.test(c));
@@ -42,6 +42,6 @@ function defSaysMc(py: Py, def: SyntaxNode): boolean {
 
 const NAMES = new Set(['VariableName', 'PropertyName']);
 
-function commentsIn(py: Py, from: number, to: number): string[] {
+function commentsIn(py: PyFacts, from: number, to: number): string[] {
   return py.comments.filter((c) => c.from >= from && c.to <= to).map((c) => c.text);
 }

@@ -21,22 +21,22 @@ import {
   TORCH_NEUTRAL,
   TORCH_WEIGHT,
 } from './vocabulary';
-import type { Py } from './context';
+import type { PyFacts } from './context';
 import { args, children, literalNumber, span } from './syntax';
 import { qualify } from './names';
 import type { Args } from './facts';
 import type { LayerCall } from './facts';
 
-export function classifyCtor(py: Py, call: SyntaxNode): LayerCall | null {
+export function classifyCtor(py: PyFacts, call: SyntaxNode): LayerCall | null {
   return py.ctorMemo.of(call, py, classifyCtorRaw);
 }
 
-export function classifyFunctional(py: Py, call: SyntaxNode): LayerCall | null {
+export function classifyFunctional(py: PyFacts, call: SyntaxNode): LayerCall | null {
   return py.funcMemo.of(call, py, classifyFunctionalRaw);
 }
 
 function rateOf(
-  py: Py,
+  py: PyFacts,
   a: Args | null,
   pos: number,
   kw: string,
@@ -55,7 +55,7 @@ function dotCount(q: string): number {
   return n;
 }
 
-function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
+function classifyCtorRaw(py: PyFacts, call: SyntaxNode): LayerCall | null {
   const callee = call.firstChild;
   const q = qualify(py, callee);
   if (!q) return null;
@@ -106,7 +106,7 @@ function classifyCtorRaw(py: Py, call: SyntaxNode): LayerCall | null {
   return null;
 }
 
-function classifyFunctionalRaw(py: Py, call: SyntaxNode): LayerCall | null {
+function classifyFunctionalRaw(py: PyFacts, call: SyntaxNode): LayerCall | null {
   const q = qualify(py, call.firstChild);
   if (!q) return null;
   const dots = dotCount(q);
@@ -177,7 +177,7 @@ export function layerOp(call: SyntaxNode, lc: LayerCall, remove?: Op['remove']):
 /** Items of nn.Sequential(a, b) or keras.Sequential([a, b]) with removal edits. */
 const AUGMENTATION = /^(torchvision\.transforms|kornia\.augmentation|kornia\.enhance|torchaudio\.transforms)\./;
 
-export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framework: 'torch' | 'keras' } | null {
+export function sequentialItems(py: PyFacts, call: SyntaxNode): { ops: Op[]; framework: 'torch' | 'keras' } | null {
   const lc = classifyCtor(py, call);
   if (!lc || lc.container !== 'sequential') return null;
   const a = args(py, call);
@@ -213,7 +213,7 @@ export function sequentialItems(py: Py, call: SyntaxNode): { ops: Op[]; framewor
   return { ops, framework: lc.framework === 'keras' ? 'keras' : 'torch' };
 }
 
-function removeListItem(py: Py, items: SyntaxNode[], i: number): Op['remove'] {
+function removeListItem(py: PyFacts, items: SyntaxNode[], i: number): Op['remove'] {
   const item = items[i];
   if (!item) return undefined;
   const prev = items[i - 1];

@@ -5,7 +5,7 @@
  * taken to restore it.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { FnInfo, Py, State } from './context';
+import type { FnInfo, PyFacts, State } from './context';
 import type { Mode, ModeContext } from './facts';
 import { blockOf, bodyOf } from './bodies';
 import { args, children, defName } from './syntax';
@@ -22,7 +22,7 @@ type Walk = (stmts: SyntaxNode[], state: State) => State;
 
 const YIELDS = new Set(['YieldStatement', 'YieldExpression']);
 
-export function isContextManagerFn(py: Py, fn: FnInfo): boolean {
+export function isContextManagerFn(py: PyFacts, fn: FnInfo): boolean {
   const decorated = fn.node.parent;
   if (decorated?.name !== 'DecoratedStatement') return false;
   const named = children(decorated).some(
@@ -32,7 +32,7 @@ export function isContextManagerFn(py: Py, fn: FnInfo): boolean {
 }
 
 /** A generator context manager's entry: its statements up to the first yield, walked from unknown modes. */
-export function generatorContext(py: Py, fn: FnInfo, walk: Walk): ModeContext {
+export function generatorContext(py: PyFacts, fn: FnInfo, walk: Walk): ModeContext {
   const [first] = findAll(fn.node, YIELDS, true);
   const end = walk(first ? statementsBefore(py, bodyOf(py, fn.node), first) : [], new Map());
   const enter = new Map<string | number, Mode>();
@@ -46,7 +46,7 @@ export function generatorContext(py: Py, fn: FnInfo, walk: Walk): ModeContext {
 }
 
 /** The statements that run before `target`: into a try, with or if body that holds it, stopping at it. */
-function statementsBefore(py: Py, stmts: SyntaxNode[], target: SyntaxNode): SyntaxNode[] {
+function statementsBefore(py: PyFacts, stmts: SyntaxNode[], target: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (const s of stmts) {
     if (target.from < s.from || target.to > s.to) {
@@ -62,7 +62,7 @@ function statementsBefore(py: Py, stmts: SyntaxNode[], target: SyntaxNode): Synt
 }
 
 /** A class's `__enter__` as a context: `self.<attr>` modes mapped to the constructor's parameters. */
-function classContext(py: Py, cls: SyntaxNode, walk: Walk): ModeContext | null {
+function classContext(py: PyFacts, cls: SyntaxNode, walk: Walk): ModeContext | null {
   const methods = new Map<string, SyntaxNode>();
   for (const def of within(py, 'FunctionDefinition', cls)) {
     // A method: in the class's body, decorated or not (node objects are made afresh: compare ranges).
@@ -93,7 +93,7 @@ function classContext(py: Py, cls: SyntaxNode, walk: Walk): ModeContext | null {
   return { enter, restores: exitDef !== undefined && /\.train\s*\(/.test(py.text(exitDef)) };
 }
 
-function paramList(py: Py, def: SyntaxNode): string[] {
+function paramList(py: PyFacts, def: SyntaxNode): string[] {
   const list = children(def).find((c) => c.name === 'ParamList');
   return list
     ? children(list)
@@ -106,7 +106,7 @@ function paramList(py: Py, def: SyntaxNode): string[] {
  * The file's context-manager classes, by name, walked once before any summary: a function's summary and
  * report read them, so the summary cache's sequence holds them too (an edit to `__enter__` reaches callers).
  */
-export function classContexts(py: Py, walk: Walk): Map<string, ModeContext> {
+export function classContexts(py: PyFacts, walk: Walk): Map<string, ModeContext> {
   const out = new Map<string, ModeContext>();
   for (const cls of all(py, 'ClassDefinition')) {
     const name = defName(py, cls);
@@ -118,7 +118,7 @@ export function classContexts(py: Py, walk: Walk): Map<string, ModeContext> {
 }
 
 /** The models a with statement's own context managers switch, for its body. */
-export function enteredModes(py: Py, withStmt: SyntaxNode): EnteredModes {
+export function enteredModes(py: PyFacts, withStmt: SyntaxNode): EnteredModes {
   const out: EnteredModes = { modes: [], restored: [] };
   for (const item of children(withStmt)) {
     if (item.name === 'Body') break;

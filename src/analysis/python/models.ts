@@ -4,20 +4,20 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { MODEL_PARAM, MODE_PRESERVING_WRAPPERS } from './vocabulary';
-import type { Py } from './context';
+import type { Py, PyFacts } from './context';
 import { args, children, defName, enclosing, forIterable, paramNames } from './syntax';
 import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, sequentialItems } from './layers';
-import { groupByUnit } from './reuse';
+import type { PassRunner } from './runner';
 import type { ModelFacts } from './facts';
 
-export function isSensitive(py: Py, name: string): boolean {
+export function isSensitive(py: PyFacts, name: string): boolean {
   const s = py.modelSensitive.get(name);
   return s === undefined ? py.defaultSensitive : s;
 }
 
-export function modelOf(py: Py, n: SyntaxNode | null | undefined): string | null {
+export function modelOf(py: PyFacts, n: SyntaxNode | null | undefined): string | null {
   const d = dotted(py, n);
   if (!d || !py.modelNames.has(d)) return null;
   return n?.name === 'VariableName' && shadowedLocally(py, n, d) ? null : d;
@@ -43,7 +43,7 @@ const NOT_A_MODEL = new Set([
  * A model's name that the function around `use` binds to other things only (`model = lambda x: ...`): a
  * local of its own, not the model of the same name elsewhere in the file.
  */
-function shadowedLocally(py: Py, use: SyntaxNode, name: string): boolean {
+function shadowedLocally(py: PyFacts, use: SyntaxNode, name: string): boolean {
   const fn = enclosing(use, 'FunctionDefinition');
   if (!fn) return false;
   const key = `${fn.from}:${name}`;
@@ -63,7 +63,7 @@ function shadowedLocally(py: Py, use: SyntaxNode, name: string): boolean {
   return shadowed;
 }
 
-export function stripChain(py: Py, value: SyntaxNode): SyntaxNode {
+export function stripChain(py: PyFacts, value: SyntaxNode): SyntaxNode {
   // Net().to(device) / .cuda() / .double(), torch.compile(Net()): the model itself.
   let v = value;
   for (let i = 0; i < 10 && v.name === 'CallExpression'; i++) {
@@ -93,7 +93,7 @@ const CHAINED_SAME_MODEL = new Set([
 ]);
 
 /** The model a chain of its own methods starts from (`model.to(device).half()` -> "model"), or null. */
-export function sameModelBase(py: Py, value: SyntaxNode): string | null {
+export function sameModelBase(py: PyFacts, value: SyntaxNode): string | null {
   let v = value;
   for (let i = 0; i < 10 && v.name === 'CallExpression'; i++) {
     const callee = v.firstChild;
@@ -103,7 +103,7 @@ export function sameModelBase(py: Py, value: SyntaxNode): string | null {
   return v === value ? null : modelOf(py, v);
 }
 
-export function collectModels(py: Py): void {
+export function collectModels(py: Py, run: PassRunner): void {
   let anyInsensitiveClass = false;
   let anySensitiveSource = false;
   for (const c of py.classes.values()) {
@@ -111,13 +111,13 @@ export function collectModels(py: Py): void {
     if (c.sensitive) anySensitiveSource = true;
     else anyInsensitiveClass = true;
   }
-  const assigns = groupByUnit(py, all(py, 'AssignStatement'), (n) => n.from);
-  const calls = groupByUnit(py, all(py, 'CallExpression'), (n) => n.from);
-  const fns = groupByUnit(py, all(py, 'FunctionDefinition'), (n) => n.from);
+  const assigns = run.groupByUnit(all(py, 'AssignStatement'), (n) => n.from);
+  const calls = run.groupByUnit(all(py, 'CallExpression'), (n) => n.from);
+  const fns = run.groupByUnit(all(py, 'FunctionDefinition'), (n) => n.from);
   const facts = assigns.map(({ unit: u, items }, i): ModelFacts => {
     const old = u.old?.models;
-    if (py.k1Same && old) {
-      py.reuse.models++;
+    if (run.unchanged('k1') && old) {
+      run.reuse.models++;
       return (u.entry.models = old);
     }
     // The three groupings list the same units in the same order.
@@ -150,7 +150,7 @@ const LIBRARY_MODEL =
  * Sequential, a pretrained or library model, or a function of the file that returns one of those.
  */
 function modelMade(
-  py: Py,
+  py: PyFacts,
   call: SyntaxNode,
   depth = 0,
 ): { sensitive: boolean | null; fromSequential: boolean } | undefined {
@@ -172,7 +172,7 @@ function modelMade(
 
 /** A function whose every `return` hands back a model (`def build(): return nn.Sequential(...)`). */
 function returnedModel(
-  py: Py,
+  py: PyFacts,
   def: SyntaxNode,
   depth: number,
 ): { sensitive: boolean | null; fromSequential: boolean } | undefined {
@@ -189,7 +189,7 @@ function returnedModel(
   return made;
 }
 
-function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
+function modelFactsOf(py: PyFacts, assigns: SyntaxNode[], calls: SyntaxNode[], fns: SyntaxNode[]): ModelFacts {
   const out: ModelFacts = {
     assigned: [],
     sensitiveSource: false,
@@ -259,7 +259,7 @@ function modelFactsOf(py: Py, assigns: SyntaxNode[], calls: SyntaxNode[], fns: S
   return out;
 }
 
-function isLoopVarOverModules(py: Py, call: SyntaxNode, name: string): boolean {
+function isLoopVarOverModules(py: PyFacts, call: SyntaxNode, name: string): boolean {
   for (let p = call.parent; p; p = p.parent) {
     if (p.name === 'ForStatement') {
       const kids = children(p);

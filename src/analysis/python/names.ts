@@ -3,7 +3,7 @@
  * through the file's imports and the default aliases, normalized (tf.keras -> keras, compat.v1, ...).
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { PyFacts } from './context';
 
 /** What a conventional alias means when the file does not import it (a Map: the keys are user code's names). */
 export const DEFAULT_ALIASES: ReadonlyMap<string, string> = new Map([
@@ -38,7 +38,7 @@ export function normalize(q: string): string {
 }
 
 /** Dotted source name of a VariableName/MemberExpression chain, e.g. "self.model" or "nn.Dropout". */
-export function dotted(py: Py, n: SyntaxNode | null | undefined): string | null {
+export function dotted(py: PyFacts, n: SyntaxNode | null | undefined): string | null {
   if (!n) return null;
   const name = n.name;
   if (name === 'VariableName') return py.src.slice(n.from, n.to);
@@ -46,7 +46,7 @@ export function dotted(py: Py, n: SyntaxNode | null | undefined): string | null 
   return py.dottedMemo.of(n, py, dottedMember);
 }
 
-function dottedMember(py: Py, n: SyntaxNode): string | null {
+function dottedMember(py: PyFacts, n: SyntaxNode): string | null {
   const first = n.firstChild;
   const dot = first?.nextSibling;
   if (!first || !dot || dot.name !== '.') return null;
@@ -57,7 +57,7 @@ function dottedMember(py: Py, n: SyntaxNode): string | null {
   return head === null ? null : head + '.' + py.src.slice(prop.from, prop.to);
 }
 
-export function qualify(py: Py, n: SyntaxNode | null | undefined): string | null {
+export function qualify(py: PyFacts, n: SyntaxNode | null | undefined): string | null {
   if (!n) return null;
   // Once imports, classes and functions are known (py.frozen), a name's qualified form no longer changes.
   const memo = py.frozen && (n.name === 'VariableName' || n.name === 'MemberExpression');

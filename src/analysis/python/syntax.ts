@@ -3,7 +3,7 @@
  * enclosing definitions, and the per-node memo the context caches results in.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { PyFacts } from './context';
 import type { Span } from './facts';
 import type { Args } from './facts';
 
@@ -23,11 +23,11 @@ export function body(n: SyntaxNode): SyntaxNode[] {
   return b ? children(b).filter((c) => c.name !== ':' && !c.type.isError && c.name !== 'Comment') : [];
 }
 
-export function args(py: Py, call: SyntaxNode): Args | null {
+export function args(py: PyFacts, call: SyntaxNode): Args | null {
   return py.argsMemo.of(call, py, argsRaw);
 }
 
-function argsRaw(py: Py, call: SyntaxNode): Args | null {
+function argsRaw(py: PyFacts, call: SyntaxNode): Args | null {
   const list = child(call, 'ArgList');
   if (!list) return null;
   const positional: SyntaxNode[] = [];
@@ -51,7 +51,7 @@ function argsRaw(py: Py, call: SyntaxNode): Args | null {
   return { positional, keywords, node: list };
 }
 
-export function literalNumber(py: Py, n: SyntaxNode | undefined | null): number | undefined {
+export function literalNumber(py: PyFacts, n: SyntaxNode | undefined | null): number | undefined {
   if (!n) return undefined;
   if (n.name === 'Number') {
     const t = py.text(n).replace(/_/g, '');
@@ -69,10 +69,10 @@ export function literalNumber(py: Py, n: SyntaxNode | undefined | null): number 
   return undefined;
 }
 
-export function isTrueLiteral(py: Py, n: SyntaxNode | undefined): boolean {
+export function isTrueLiteral(py: PyFacts, n: SyntaxNode | undefined): boolean {
   return !!n && n.name === 'Boolean' && py.text(n) === 'True';
 }
-export function isFalseLiteral(py: Py, n: SyntaxNode | undefined): boolean {
+export function isFalseLiteral(py: PyFacts, n: SyntaxNode | undefined): boolean {
   return !!n && n.name === 'Boolean' && py.text(n) === 'False';
 }
 
@@ -85,7 +85,7 @@ export function enclosing(n: SyntaxNode, name: string): SyntaxNode | null {
   return null;
 }
 
-export function defName(py: Py, def: SyntaxNode | null | undefined): string {
+export function defName(py: PyFacts, def: SyntaxNode | null | undefined): string {
   return def ? py.text(child(def, 'VariableName')) : '';
 }
 
@@ -95,7 +95,7 @@ export function forIterable(forStmt: SyntaxNode): SyntaxNode | null {
   return i >= 0 ? (kids[i + 1] ?? null) : null;
 }
 
-export function paramNames(py: Py, fn: SyntaxNode): string[] {
+export function paramNames(py: PyFacts, fn: SyntaxNode): string[] {
   const list = child(fn, 'ParamList');
   if (!list) return [];
   const out: string[] = [];

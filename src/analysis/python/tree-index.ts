@@ -4,7 +4,7 @@
  * ranges with the innermost enclosing definition, so that "every call under this node" is a binary search.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { Py, PyFacts } from './context';
 import { RangeIndex } from './rangeIndex';
 
 export const DEFS = new Set(['FunctionDefinition', 'ClassDefinition', 'LambdaExpression']);
@@ -42,7 +42,7 @@ const INDEXED = new Set([
 /** Indexed types that within() answers from a RangeIndex. */
 const RANGED = new Set(['CallExpression', 'AssignStatement', 'MemberExpression']);
 
-export function all(py: Py, name: string): SyntaxNode[] {
+export function all(py: PyFacts, name: string): readonly SyntaxNode[] {
   return py.index.get(name) ?? [];
 }
 
@@ -51,7 +51,7 @@ export function all(py: Py, name: string): SyntaxNode[] {
  * skipDefs: not inside definitions nested below root. Ranges nest in a syntax tree, so the nodes within
  * root's range are its descendants (a definition never shares its range with a child).
  */
-export function within(py: Py, name: string, root: SyntaxNode, skipDefs = false): SyntaxNode[] {
+export function within(py: PyFacts, name: string, root: SyntaxNode, skipDefs = false): SyntaxNode[] {
   const ix = py.ranges.get(name);
   if (!ix) return findAll(root, new Set([name]), skipDefs);
   const rf = root.from;

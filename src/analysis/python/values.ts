@@ -4,7 +4,7 @@
  * those. Each answer says where the number was written, so a finding can name it and a fix can edit it.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { Py, PyFacts } from './context';
 import { args, children, defName, enclosing, literalNumber, paramNames } from './syntax';
 import { all, within } from './tree-index';
 
@@ -39,7 +39,7 @@ export function collectConstants(py: Py): void {
   for (const [name, count] of counts) if (count > 1) py.constants.delete(name);
 }
 
-export function resolveNumber(py: Py, node: SyntaxNode, depth = 0): ResolvedNumber | undefined {
+export function resolveNumber(py: PyFacts, node: SyntaxNode, depth = 0): ResolvedNumber | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const literal = literalNumber(py, node);
   if (literal !== undefined) return { value: literal, literal: node, via: '', documentedKeep: documentsKeep(py, node) };
@@ -53,7 +53,7 @@ export function resolveNumber(py: Py, node: SyntaxNode, depth = 0): ResolvedNumb
   return undefined;
 }
 
-function arithmetic(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
+function arithmetic(py: PyFacts, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
   const [left, op, right] = children(node);
   if (!left || !op || !right) return undefined;
   const a = resolveNumber(py, left, depth + 1);
@@ -72,7 +72,7 @@ function arithmetic(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | u
 }
 
 /** A parameter of the enclosing function (its default), else a module constant. */
-function resolveName(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
+function resolveName(py: PyFacts, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
   const name = py.text(node);
   const fn = enclosing(node, 'FunctionDefinition');
   if (fn) {
@@ -96,14 +96,14 @@ function resolveName(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | 
   return r
     ? {
         ...r,
-        via: `${name} = ${round(r.value)}, line ${py.em.lines.position(constant.from).line + 1}`,
+        via: `${name} = ${round(r.value)}, line ${py.lines.position(constant.from).line + 1}`,
         documentedKeep: r.documentedKeep || KEEP_NAME.test(name),
       }
     : undefined;
 }
 
 /** The value every call of `fn` in the file passes for its parameter `name`, when all calls agree. */
-function fromCallers(py: Py, fn: SyntaxNode, name: string, depth: number): ResolvedNumber | undefined {
+function fromCallers(py: PyFacts, fn: SyntaxNode, name: string, depth: number): ResolvedNumber | undefined {
   if (enclosing(fn, 'ClassDefinition')) return undefined;
   const index = paramNames(py, fn).indexOf(name);
   const fnName = defName(py, fn);
@@ -114,7 +114,7 @@ function fromCallers(py: Py, fn: SyntaxNode, name: string, depth: number): Resol
     const arg = a?.keywords.get(name)?.value ?? a?.positional[index];
     const r = arg ? resolveNumber(py, arg, depth + 1) : undefined;
     if (!r || (out && out.value !== r.value)) return undefined;
-    const line = py.em.lines.position(call.from).line + 1;
+    const line = py.lines.position(call.from).line + 1;
     out = {
       value: r.value,
       via: `${name} = ${oneLine(py.text(arg))} (${round(r.value)}) from the call on line ${line}`,
@@ -128,8 +128,8 @@ function fromCallers(py: Py, fn: SyntaxNode, name: string, depth: number): Resol
  * Calls of the file's module-level functions that create dropout, by function name: a rate may come from
  * their arguments (the cache key of the creation pass holds their text, see globalKey1).
  */
-export function rateCallers(py: Py): Map<string, SyntaxNode[]> {
-  if (py.rateCallers) return py.rateCallers;
+export function rateCallers(py: PyFacts): Map<string, SyntaxNode[]> {
+  if (py.rateCallerMemo.calls) return py.rateCallerMemo.calls;
   const names = new Set(
     [...py.functions.values()].filter((f) => !f.cls && /dropout/i.test(py.text(f.node))).map((f) => f.name),
   );
@@ -142,12 +142,12 @@ export function rateCallers(py: Py): Map<string, SyntaxNode[]> {
       list.push(call);
       out.set(py.text(callee), list);
     }
-  py.rateCallers = out;
+  py.rateCallerMemo.calls = out;
   return out;
 }
 
 /** `self.rate`: the one assignment to it in the enclosing class, read in its own method. */
-function resolveAttribute(py: Py, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
+function resolveAttribute(py: PyFacts, node: SyntaxNode, depth: number): ResolvedNumber | undefined {
   const match = /^self\.(\w+)$/.exec(py.text(node));
   const cls = enclosing(node, 'ClassDefinition');
   if (!match || !cls) return undefined;
@@ -170,7 +170,7 @@ function resolveAttribute(py: Py, node: SyntaxNode, depth: number): ResolvedNumb
 }
 
 /** The default value of the function's parameter `name`; null when it has no default; undefined: not a parameter. */
-function parameterDefault(py: Py, fn: SyntaxNode, name: string): SyntaxNode | null | undefined {
+function parameterDefault(py: PyFacts, fn: SyntaxNode, name: string): SyntaxNode | null | undefined {
   const list = children(fn).find((c) => c.name === 'ParamList');
   if (!list) return undefined;
   const kids = children(list);
@@ -183,7 +183,7 @@ function parameterDefault(py: Py, fn: SyntaxNode, name: string): SyntaxNode | nu
   return undefined;
 }
 
-function reassignedIn(py: Py, fn: SyntaxNode, name: string): boolean {
+function reassignedIn(py: PyFacts, fn: SyntaxNode, name: string): boolean {
   return within(py, 'AssignStatement', fn).some((a) =>
     children(a)
       .slice(0, -1)
@@ -192,8 +192,8 @@ function reassignedIn(py: Py, fn: SyntaxNode, name: string): boolean {
 }
 
 /** Does the literal's line say it is a keep probability (a comment or the assigned name)? */
-function documentsKeep(py: Py, literal: SyntaxNode): boolean {
-  const lines = py.em.lines;
+function documentsKeep(py: PyFacts, literal: SyntaxNode): boolean {
+  const lines = py.lines;
   const line = lines.position(literal.from).line;
   const text = py.src.slice(lines.lineStart(line), lines.lineEnd(line));
   const comment = text.indexOf('#');

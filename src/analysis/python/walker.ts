@@ -4,8 +4,10 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
-import type { FnInfo, Py, State } from './context';
-import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral, span } from './syntax';
+import type { FnInfo, ModeState, Py, PyFacts, State } from './context';
+import type { FlowRule } from './rules/types';
+import type { Site } from './cache';
+import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral } from './syntax';
 import { dotted, qualify } from './names';
 import { all, findAll, within } from './tree-index';
 import { classifyCtor } from './layers';
@@ -13,7 +15,6 @@ import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
-import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from './insertions';
 import type { Mode, Args } from './facts';
 import type { CallFacts } from './facts';
 
@@ -216,7 +217,7 @@ function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
   return iter.name === 'VariableName' && VAL_ITER.test(py.text(iter));
 }
 
-function isTrainingStep(py: Py, call: SyntaxNode): boolean {
+function isTrainingStep(py: PyFacts, call: SyntaxNode): boolean {
   const callee = call.firstChild;
   if (callee?.name !== 'MemberExpression') return false;
   const m = py.text(callee.lastChild);
@@ -236,7 +237,7 @@ function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): str
   return kw ? modelOf(py, kw.value) : null;
 }
 
-export function callFacts(py: Py, call: SyntaxNode): CallFacts {
+export function callFacts(py: PyFacts, call: SyntaxNode): CallFacts {
   const hit = py.factsMemo.get(call);
   if (hit !== undefined) return hit;
   const callee = call.firstChild;
@@ -262,7 +263,14 @@ export function callFacts(py: Py, call: SyntaxNode): CallFacts {
 }
 
 export class FlowWalker {
-  constructor(private readonly py: Py) {}
+  /** Reporting (the second walk, rules told) or summarizing (the first: function summaries, call sites). */
+  reporting = false;
+  /** Every call-site record, while a unit's part of the flow pass is recorded for the cache. */
+  siteTap: Site[] | null = null;
+  constructor(
+    private readonly py: Py,
+    private readonly rules: readonly FlowRule[],
+  ) {}
 
   walk(stmts: SyntaxNode[], state: State, flow: Flow): State {
     for (const s of stmts) state = this.stmt(s, state, flow);
@@ -475,20 +483,20 @@ export class FlowWalker {
         a.positional.forEach((arg, i) => {
           const m = modelOf(py, arg);
           // An instance of a plain class of the file (no nn.Module) has no mode: nothing to switch.
-          if (!m && plainInstance(py, arg)) recordSite(py, fname, i + offset, 'eval');
+          if (!m && plainInstance(py, arg)) this.recordSite(fname, i + offset, 'eval');
           if (!m) return;
           // A model without dropout or batch norm behaves the same in either mode: as good as eval.
           const mode = flow.mc || !isSensitive(py, m) ? 'eval' : (state.get(m)?.mode ?? 'unknown');
-          recordSite(py, fname, i + offset, mode);
+          this.recordSite(fname, i + offset, mode);
           this.trainModeCall(m, fn, i + offset, call, state, flow);
         });
         // A helper may read models it is not passed (a closure's, a global): record the modes it is called in.
-        for (const [m, st] of state) if (!fn.params.includes(m)) recordSite(py, fname, m, st.mode);
+        for (const [m, st] of state) if (!fn.params.includes(m)) this.recordSite(fname, m, st.mode);
         for (const [k, v] of a.keywords) {
           const m = modelOf(py, v.value);
           const idx = fn.params.indexOf(k);
           if (!m || idx < 0) continue;
-          recordSite(py, fname, idx, isSensitive(py, m) ? (state.get(m)?.mode ?? 'unknown') : 'eval');
+          this.recordSite(fname, idx, isSensitive(py, m) ? (state.get(m)?.mode ?? 'unknown') : 'eval');
           this.trainModeCall(m, fn, idx, call, state, flow);
         }
         if (fn.trainsParams.size > 0) {
@@ -522,12 +530,12 @@ export class FlowWalker {
   use(model: string, call: SyntaxNode, state: State, flow: Flow): void {
     const py = this.py;
     const param = flow.fn ? flow.fn.params.indexOf(model) : -1;
-    if (!py.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
+    if (!this.reporting && flow.fn && param >= 0 && !flow.fn.runUses.has(param) && state.get(model)?.mode !== 'eval') {
       const at = call.firstChild ?? call;
       flow.fn.runUses.set(param, { from: at.from - flow.fn.node.from, to: at.to - flow.fn.node.from });
     }
     if (!flow.inference || flow.mc) return;
-    if (!py.reporting) {
+    if (!this.reporting) {
       // Unless the helper switches it to eval() itself first.
       const switched = state.get(model)?.mode === 'eval' || state.get(model)?.chosen === true;
       if (flow.fn && param >= 0 && !switched && !flow.fn.inferenceUses.has(param) && !hasMcIntent(py, call)) {
@@ -537,39 +545,8 @@ export class FlowWalker {
       }
       return;
     }
-    const st = state.get(model);
-    const mode = st?.mode ?? 'unknown';
-    if (mode === 'eval' || st?.chosen) return;
-    if (st?.trainAt !== undefined && deliberateTrain(py, st.trainAt, call)) return;
-    if (!isSensitive(py, model)) return;
-    const key = `${model}@${flow.inference.anchor.from}`;
-    if (flow.reported.has(key)) return;
-    flow.reported.add(key);
-    if (hasMcIntent(py, call)) return;
-    const anchor = flow.inference.anchor;
-    const insertion = anchor.name === 'FunctionDefinition' ? bodyInsertion(py, anchor) : lineInsertion(py, anchor);
-    const what = flow.inference.reason;
-    const modeText = mode === 'train' ? 'is in train mode' : 'may still be in train mode';
-    py.em.emit(
-      'missing-eval',
-      span(call.firstChild ?? call),
-      `${model} ${modeText} ${what}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before evaluating (and ${model}.train() before training again).`,
-      insertion
-        ? [
-            {
-              title: `Insert ${model}.eval()`,
-              edits: [
-                {
-                  from: insertion.at,
-                  to: insertion.at,
-                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
-                },
-              ],
-              preferred: true,
-            },
-          ]
-        : [],
-    );
+    const event = { model, call, state: state.get(model), inference: flow.inference, reported: flow.reported };
+    for (const rule of this.rules) rule.inferenceUse?.(py, event, py.em);
   }
 
   /** A model in train mode handed to a helper that runs it at inference: told at the call, where the mistake is. */
@@ -581,7 +558,7 @@ export class FlowWalker {
       ran && flow.inference && !fn.inferenceUses.has(param) && !fn.trainsParams.has(param)
         ? { ...ran, reason: flow.inference.reason }
         : undefined;
-    if (inCallerContext && !py.reporting && flow.fn) {
+    if (inCallerContext && !this.reporting && flow.fn) {
       // This function then runs its own parameter at inference, through the helper.
       const own = flow.fn.params.indexOf(model);
       const at = call.firstChild ?? call;
@@ -590,103 +567,38 @@ export class FlowWalker {
         flow.fn.inferenceUses.set(own, { from: at.from - base, to: at.to - base, reason: inCallerContext.reason });
     }
     const use = fn.inferenceUses.get(param) ?? inCallerContext;
-    if (!py.reporting || !use || flow.mc || state.get(model)?.mode !== 'train' || !isSensitive(py, model)) return;
-    if (hasMcIntent(py, call)) return;
-    const stmt = enclosingStatement(call);
-    const insertion = lineInsertion(py, stmt);
-    const at: [number, number] = [fn.node.from + use.from, fn.node.from + use.to];
-    const param_ = fn.params[param] ?? model;
-    // An evaluation function by its name: "evaluate() evaluates it"; else the context inside it.
-    const how = use.reason === `in ${fn.name}()` ? 'evaluates it' : `runs it ${use.reason}`;
-    const where = use.reason === `in ${fn.name}()` ? 'to evaluate it' : use.reason;
-    py.em.emit(
-      'missing-eval',
-      span(call.firstChild ?? call),
-      `${model} is in train mode when ${fn.name}() is called here, and ${fn.name}() ${how}: dropout keeps dropping units and batch norm uses batch statistics, so these results are noisy and worse than the model really is. Call ${model}.eval() before this call (and ${model}.train() before training again).`,
-      insertion
-        ? [
-            {
-              title: `Insert ${model}.eval()`,
-              edits: [
-                {
-                  from: insertion.at,
-                  to: insertion.at,
-                  insert: `${insertion.indent}${model}.eval()${py.em.lines.eol}`,
-                },
-              ],
-              preferred: true,
-            },
-          ]
-        : [],
-      [{ at, message: `${fn.name}() runs ${param_} here, ${where}` }],
-    );
+    if (!this.reporting || !use || flow.mc) return;
+    const event = { model, call, helper: fn, param, use, state: state.get(model) };
+    for (const rule of this.rules) rule.helperCall?.(py, event, py.em);
   }
 
   trainingStep(call: SyntaxNode, state: State, flow: Flow, only?: string[]): void {
     const py = this.py;
-    if (!py.reporting) return;
+    if (!this.reporting) return;
+    const models: { model: string; state: ModeState }[] = [];
     for (const [model, st] of state) {
       if (!st.origin || (st.mode !== 'eval' && !(st.mode === 'unknown' && st.origin.kind === 'eval-call'))) continue;
       if (only && !only.includes(model)) continue;
       if (!only && py.trainedModels.size > 0 && !py.trainedModels.has(model) && !trainedHere(py, model, call)) continue;
       if (!only && py.trainedModels.size === 0 && !usedNear(py, model, call)) continue;
-      if (st.origin.kind === 'pretrained' && py.hfTrainerModels.has(model)) continue;
       if (!isSensitive(py, model) || frozenAround(py, model, call)) continue;
-      if (st.origin.kind === 'pretrained') {
-        const ins = afterLine(py, st.origin.node);
-        py.em.emit(
-          'pretrained-never-trained-mode',
-          span(st.origin.node),
-          `from_pretrained() returns ${model} in eval mode, and it is trained here without ${model}.train(): dropout never runs during fine-tuning, so the model is not regularized. Call ${model}.train() before the training loop.`,
-          ins
-            ? [
-                {
-                  title: `Insert ${model}.train()`,
-                  edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
-                  preferred: true,
-                },
-              ]
-            : [],
-        );
-        continue;
-      }
-      // Eval switched on inside a loop that also trains, and never switched back.
-      const evalNode = st.origin.node;
-      // The innermost loop around it: a checkpoint every N steps inside the batch loop is fixed in that loop.
-      const loop = flow.loops.findLast((l) => l.from <= evalNode.from && evalNode.to <= l.to) ?? null;
-      // Eval switched earlier in the same iteration (validation every N steps): train() right after it.
-      const evalStmt = loop ? statementIn(loop, evalNode) : null;
-      const ins = !loop
-        ? lineInsertion(py, enclosingStatement(call))
-        : evalStmt && evalStmt.to <= call.from
-          ? afterLine(py, evalStmt)
-          : bodyInsertion(py, loop);
-      const continues = st.mode === 'eval' ? 'training continues' : 'training may continue';
-      py.em.emit(
-        'missing-train-after-eval',
-        span(evalNode),
-        `${model} is switched to eval mode here and ${continues} without ${model}.train(): from then on dropout is off and batch norm statistics are frozen while the weights are still updated. Call ${model}.train() at the start of each training epoch.`,
-        ins
-          ? [
-              {
-                title: `Insert ${model}.train()`,
-                edits: [{ from: ins.at, to: ins.at, insert: `${ins.indent}${model}.train()${py.em.lines.eol}` }],
-                preferred: true,
-              },
-            ]
-          : [],
-      );
+      models.push({ model, state: st });
     }
+    if (models.length === 0) return;
+    const event = { call, models, loops: flow.loops };
+    for (const rule of this.rules) rule.trainingStep?.(py, event, py.em);
   }
-}
 
-export function recordSite(py: Py, fname: string, idx: number | string, mode: Mode): void {
-  if (py.siteTap) py.siteTap.push([fname, idx, mode]);
-  let byParam = py.callSites.get(fname);
-  if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
-  const list = byParam.get(idx) ?? [];
-  list.push(mode);
-  byParam.set(idx, list);
+  /** Records the mode a model is in where a function of the file is called with it (a parameter or a free name). */
+  recordSite(fname: string, idx: number | string, mode: Mode): void {
+    const py = this.py;
+    if (this.siteTap) this.siteTap.push([fname, idx, mode]);
+    let byParam = py.callSites.get(fname);
+    if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
+    const list = byParam.get(idx) ?? [];
+    list.push(mode);
+    byParam.set(idx, list);
+  }
 }
 
 /**
@@ -709,25 +621,6 @@ function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
     const d = dotted(py, c.firstChild);
     return d === model || d === `${model}.forward`;
   });
-}
-
-/**
- * Was train() called on purpose for this use: in the same function, which never trains? (Monte Carlo
- * sampling, recomputing batch norm statistics.) A train() before a training loop is not.
- */
-function deliberateTrain(py: Py, trainAt: number, use: SyntaxNode): boolean {
-  const fn = enclosing(use, 'FunctionDefinition');
-  if (!fn || trainAt < fn.from || trainAt > fn.to) return false;
-  return !within(py, 'CallExpression', fn, true).some((c) => callFacts(py, c).trainingStep);
-}
-
-/** The statement of the loop's body that holds the node. */
-function statementIn(loop: SyntaxNode, node: SyntaxNode): SyntaxNode | null {
-  for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    const owner = n.parent?.name === 'Body' ? n.parent.parent : null;
-    if (owner && sameNode(owner, loop)) return n;
-  }
-  return null;
 }
 
 /** Node objects are made afresh on each access: the same node has the same type and range. */

@@ -4,17 +4,27 @@
  * and is not this mistake.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
-import { args, literalNumber, span } from './syntax';
-import { qualify } from './names';
-import { resolveNumber } from './values';
+import type { PyFacts } from '../context';
+import type { Emitter } from '../../ops';
+import { args, literalNumber, span } from '../syntax';
+import { qualify } from '../names';
+import { resolveNumber } from '../values';
+import type { CallRule } from './types';
 
 const RECURRENT = new Set(['torch.nn.LSTM', 'torch.nn.GRU', 'torch.nn.RNN']);
 /** Positions in the constructors' signature: (input_size, hidden_size, num_layers, bias, batch_first, dropout). */
 const NUM_LAYERS_AT = 2;
 const DROPOUT_AT = 5;
 
-export function checkRecurrentDropout(py: Py, call: SyntaxNode): void {
+export const rnnDropoutSingleLayer: CallRule = {
+  id: 'rnn-dropout-single-layer',
+  on: 'call',
+  check(py, call, made, em) {
+    if (!made) checkRecurrentDropout(py, call, em);
+  },
+};
+
+function checkRecurrentDropout(py: PyFacts, call: SyntaxNode, em: Emitter): void {
   const q = qualify(py, call.firstChild);
   if (!q || !RECURRENT.has(q)) return;
   const a = args(py, call);
@@ -28,7 +38,7 @@ export function checkRecurrentDropout(py: Py, call: SyntaxNode): void {
   if (layersNode && resolveNumber(py, layersNode)?.value !== 1) return;
   const name = `nn.${q.slice(q.lastIndexOf('.') + 1)}`;
   const remove = dropoutKw ? removeKeyword(py, dropoutKw.name, dropoutKw.value) : null;
-  py.em.emit(
+  em.emit(
     'rnn-dropout-single-layer',
     span(dropout),
     `${name}(dropout=${py.text(dropout)}) has ${layersNode ? (literalNumber(py, layersNode) === 1 ? 'num_layers=1' : `num_layers=${py.text(layersNode)}, which is 1`) : 'one layer (the default num_layers=1)'}: PyTorch applies this dropout only between stacked recurrent layers, so it never drops anything. Stack layers (num_layers > 1), or add an nn.Dropout on the ${name}'s output.`,
@@ -37,7 +47,7 @@ export function checkRecurrentDropout(py: Py, call: SyntaxNode): void {
 }
 
 /** The edit that deletes `name=value` with its separating comma. */
-function removeKeyword(py: Py, name: SyntaxNode, value: SyntaxNode): { from: number; to: number; insert: string } {
+function removeKeyword(py: PyFacts, name: SyntaxNode, value: SyntaxNode): { from: number; to: number; insert: string } {
   const before = /,\s*$/.exec(py.src.slice(Math.max(0, name.from - 200), name.from));
   if (before) return { from: name.from - before[0].length, to: value.to, insert: '' };
   const after = /^\s*,\s*/.exec(py.src.slice(value.to, value.to + 200));

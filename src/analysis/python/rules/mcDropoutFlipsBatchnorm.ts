@@ -6,21 +6,29 @@
  * train mode (a comment naming batch norm) is not flagged.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
-import { hasMcIntent } from './intent';
-import { enclosingStatement, lineInsertion } from './insertions';
-import { classifyCtor, sequentialItems } from './layers';
-import { qualify } from './names';
-import { children, isTrueLiteral, span } from './syntax';
-import { all, findAll, within } from './tree-index';
-import { callFacts } from './walker';
-import { stripChain } from './models';
+import type { PyFacts } from '../context';
+import type { Emitter } from '../../ops';
+import { hasMcIntent } from '../intent';
+import { enclosingStatement, lineInsertion } from '../insertions';
+import { classifyCtor, sequentialItems } from '../layers';
+import { qualify } from '../names';
+import { children, isTrueLiteral, span } from '../syntax';
+import { all, findAll, within } from '../tree-index';
+import { callFacts } from '../walker';
+import { stripChain } from '../models';
+import type { ModuleRule } from './types';
 
 /** torchvision architectures built with batch norm. */
 const BN_ARCHITECTURES =
   /^torchvision\.models\.(resnet\d+|resnext\w+|wide_resnet\w+|densenet\d+|mobilenet_v[23]\w*|efficientnet\w+|regnet\w+|inception_v3|googlenet|shufflenet\w+|mnasnet\w+|vgg\d+_bn)$/;
 
-export function checkMcBatchNorm(py: Py): void {
+export const mcDropoutFlipsBatchnorm: ModuleRule = {
+  id: 'mc-dropout-flips-batchnorm',
+  on: 'module',
+  check: checkMcBatchNorm,
+};
+
+function checkMcBatchNorm(py: PyFacts, em: Emitter): void {
   // Per scope, once: its calls, and whether it trains (a file with thousands of train() calls stays linear).
   const scopes = new Map<number, { calls: SyntaxNode[]; trains: boolean }>();
   const callsOf = (scope: SyntaxNode) => {
@@ -41,7 +49,7 @@ export function checkMcBatchNorm(py: Py): void {
     const scope = scopeOf(py, call);
     if (!samples(py, scope, call, model, callsOf(scope)) || !hasBatchNorm(py, model) || mentionsBatchNorm(py, scope))
       continue;
-    py.em.emit(
+    em.emit(
       'mc-dropout-flips-batchnorm',
       span(call),
       `${model}.train() for Monte Carlo sampling also puts batch norm in train mode: each pass is normalised with the batch's own statistics and updates the running ones, so the samples are wrong and the model drifts as it is sampled. Call ${model}.eval(), then switch on only the dropout modules.`,
@@ -50,7 +58,7 @@ export function checkMcBatchNorm(py: Py): void {
   }
 }
 
-function scopeOf(py: Py, node: SyntaxNode): SyntaxNode {
+function scopeOf(py: PyFacts, node: SyntaxNode): SyntaxNode {
   for (let p = node.parent; p; p = p.parent) if (p.name === 'FunctionDefinition') return p;
   return py.tree.topNode;
 }
@@ -61,7 +69,7 @@ function scopeOf(py: Py, node: SyntaxNode): SyntaxNode {
  * comments) or it all runs without gradients?
  */
 function samples(
-  py: Py,
+  py: PyFacts,
   scope: SyntaxNode,
   call: SyntaxNode,
   model: string,
@@ -87,7 +95,7 @@ const LOOPS = new Set([
   'WhileStatement',
 ]);
 
-function inRangeLoop(py: Py, node: SyntaxNode, scope: SyntaxNode): boolean {
+function inRangeLoop(py: PyFacts, node: SyntaxNode, scope: SyntaxNode): boolean {
   for (let p = node.parent; p && p.from >= scope.from; p = p.parent) {
     if (!LOOPS.has(p.name)) continue;
     if (p.name === 'WhileStatement' || /\bin\s+(range|torch\.arange|tqdm\(\s*range)\s*\(/.test(py.text(p))) return true;
@@ -98,9 +106,9 @@ function inRangeLoop(py: Py, node: SyntaxNode, scope: SyntaxNode): boolean {
 const NO_GRAD = /(^|\.)(no_grad|inference_mode)\b/;
 
 /** Per analysis and scope, the ranges of its `with no_grad()`/`inference_mode()` statements: found once, not per call. */
-const noGradWiths = new WeakMap<Py, Map<number, { from: number; to: number }[]>>();
+const noGradWiths = new WeakMap<PyFacts, Map<number, { from: number; to: number }[]>>();
 
-function noGradWithsOf(py: Py, scope: SyntaxNode): { from: number; to: number }[] {
+function noGradWithsOf(py: PyFacts, scope: SyntaxNode): { from: number; to: number }[] {
   let byScope = noGradWiths.get(py);
   if (!byScope) noGradWiths.set(py, (byScope = new Map<number, { from: number; to: number }[]>()));
   const key = scope.from * 16777216 + (scope.to - scope.from);
@@ -114,7 +122,7 @@ function noGradWithsOf(py: Py, scope: SyntaxNode): { from: number; to: number }[
   return ranges;
 }
 
-function withoutGradients(py: Py, scope: SyntaxNode, call: SyntaxNode): boolean {
+function withoutGradients(py: PyFacts, scope: SyntaxNode, call: SyntaxNode): boolean {
   if (scope.parent?.name === 'DecoratedStatement') {
     const decorators = children(scope.parent).filter((d) => d.name === 'Decorator');
     if (decorators.some((d) => NO_GRAD.test(py.text(d)))) return true;
@@ -123,7 +131,7 @@ function withoutGradients(py: Py, scope: SyntaxNode, call: SyntaxNode): boolean 
 }
 
 /** The model's definition in this file has batch norm (or, for a parameter, every dropout model of the file does). */
-function hasBatchNorm(py: Py, model: string): boolean {
+function hasBatchNorm(py: PyFacts, model: string): boolean {
   for (const assign of all(py, 'AssignStatement')) {
     const [target, , value] = children(assign);
     if (!target || !value || py.text(target) !== model || value.name !== 'CallExpression') continue;
@@ -142,17 +150,17 @@ function hasBatchNorm(py: Py, model: string): boolean {
   return withDropout.length > 0 && withDropout.every((c) => classHasBn(c.attrs));
 }
 
-function classHasBn(attrs: Map<string, { kind: string }[]>): boolean {
+function classHasBn(attrs: ReadonlyMap<string, readonly { kind: string }[]>): boolean {
   return [...attrs.values()].some((ops) => ops.some((o) => o.kind === 'bn'));
 }
 
-function mentionsBatchNorm(py: Py, scope: SyntaxNode): boolean {
+function mentionsBatchNorm(py: PyFacts, scope: SyntaxNode): boolean {
   // A comment naming this rule (a suppression, a label) is not one about batch norm.
   const about = (text: string) => /batch[\s_-]?norm|\bbn\b/i.test(text.replaceAll('mc-dropout-flips-batchnorm', ''));
   return py.comments.some((c) => c.from >= scope.from && c.to <= scope.to && about(c.text));
 }
 
-function fixOf(py: Py, call: SyntaxNode, model: string, scope: SyntaxNode) {
+function fixOf(py: PyFacts, call: SyntaxNode, model: string, scope: SyntaxNode) {
   const stmt = enclosingStatement(call);
   const at = lineInsertion(py, stmt);
   // Only a statement that is the call alone on its line is replaced.

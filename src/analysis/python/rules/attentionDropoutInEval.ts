@@ -5,31 +5,46 @@
  * `nn.MultiheadAttention` gates its own dropout, and is not this mistake.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
-import { hasMcIntent } from './intent';
-import { qualify } from './names';
-import { args, children, enclosing, literalNumber, span } from './syntax';
-import { within } from './tree-index';
+import type { Emitter } from '../../ops';
+import type { PyFacts } from '../context';
+import { functionalFlagOf, localValue } from '../functionalDropout';
+import { hasMcIntent } from '../intent';
+import { qualify } from '../names';
+import { args, children, enclosing, literalNumber, span } from '../syntax';
+import { within } from '../tree-index';
+import { reportFunctionalFlag } from './functionalFlagFinding';
+import type { CallRule } from './types';
+
+export const attentionDropoutInEval: CallRule = {
+  id: 'attention-dropout-in-eval',
+  on: 'call',
+  check(py, call, made, em) {
+    if (!made) {
+      checkAttentionDropout(py, call, em);
+      return;
+    }
+    if (made.layer.framework !== 'functional') return;
+    const flag = functionalFlagOf(py, call);
+    if (flag?.onAttention)
+      reportFunctionalFlag(py, em, this.id, `${made.layer.label} on the attention weights`, call, flag);
+  },
+};
 
 const SDPA = 'torch.nn.functional.scaled_dot_product_attention';
 /** (query, key, value, attn_mask, dropout_p, is_causal, ...) */
 const DROPOUT_P_AT = 4;
-/** What attention weights are called, or made by: the input of a dropout that acts on them. */
-const ATTENTION_WEIGHTS =
-  /(^|[^a-z])(att|attn|attention|attn_weights|attn_probs|attention_probs|scores)([^a-z]|$)|softmax/i;
-
-/** Checks a call of scaled_dot_product_attention. Returns whether it was one. */
-export function checkAttentionDropout(py: Py, call: SyntaxNode): boolean {
-  if (qualify(py, call.firstChild) !== SDPA) return false;
+/** Checks a call of scaled_dot_product_attention. */
+function checkAttentionDropout(py: PyFacts, call: SyntaxNode, em: Emitter): void {
+  if (qualify(py, call.firstChild) !== SDPA) return;
   const a = args(py, call);
   const rate = a?.keywords.get('dropout_p')?.value ?? a?.positional[DROPOUT_P_AT];
-  if (!rate || gated(py, rate)) return true;
+  if (!rate || gated(py, rate)) return;
   const literal = literalNumber(py, rate);
-  if (literal === 0) return true;
+  if (literal === 0) return;
   // Outside a module's method, nothing says which mode the caller is in.
-  if (!inModuleMethod(call) || hasMcIntent(py, call)) return true;
+  if (!inModuleMethod(call) || hasMcIntent(py, call)) return;
   const t = py.text(rate);
-  py.em.emit(
+  em.emit(
     'attention-dropout-in-eval',
     span(rate),
     `scaled_dot_product_attention(dropout_p=${t}) drops attention weights in eval mode too: the function knows no train/eval mode, so model.eval() does not turn this dropout off and every prediction is random. Pass dropout_p=${t} if self.training else 0.0.`,
@@ -41,19 +56,10 @@ export function checkAttentionDropout(py: Py, call: SyntaxNode): boolean {
       },
     ],
   );
-  return true;
-}
-
-/** Is this functional dropout's input attention weights (`attn`, `scores.softmax(-1)`, a local made so)? */
-export function dropsAttentionWeights(py: Py, input: SyntaxNode | undefined): boolean {
-  if (input === undefined) return false;
-  if (ATTENTION_WEIGHTS.test(py.text(input))) return true;
-  const value = localValue(py, input);
-  return value !== undefined && ATTENTION_WEIGHTS.test(py.text(value));
 }
 
 /** The rate depends on the mode: `p if self.training else 0.0`, `self.p * self.training`, a local made so. */
-function gated(py: Py, rate: SyntaxNode): boolean {
+function gated(py: PyFacts, rate: SyntaxNode): boolean {
   const mentionsMode = (n: SyntaxNode): boolean => /\btraining\b/.test(py.text(n));
   if (mentionsMode(rate)) return true;
   const value = localValue(py, rate);
@@ -76,21 +82,6 @@ function gated(py: Py, rate: SyntaxNode): boolean {
       );
     })
   );
-}
-
-/** What a local name was last set to before `use`, in the same function (`p = ...` then `f(p)`). */
-function localValue(py: Py, use: SyntaxNode): SyntaxNode | undefined {
-  if (use.name !== 'VariableName') return undefined;
-  const fn = enclosing(use, 'FunctionDefinition');
-  if (!fn) return undefined;
-  const name = py.text(use);
-  let last: SyntaxNode | undefined;
-  for (const assign of within(py, 'AssignStatement', fn)) {
-    if (assign.to > use.from) break;
-    const [target, op, value] = children(assign);
-    if (target?.name === 'VariableName' && op?.name === 'AssignOp' && py.text(target) === name) last = value;
-  }
-  return last;
 }
 
 function inModuleMethod(call: SyntaxNode): boolean {
