@@ -34,11 +34,11 @@ function analyzeRaw(
     return /\.json$/i.test(fileName) ? findings : withSuppressionFixes(findings, lines, 'yaml');
   }
   if (isPythonFile(fileName)) {
-    let result = analyzePython(text, lines, parse ? parse(text) : undefined, cache);
+    let result = analyzePython(text, lines, parse, cache);
     // Lezer's error recovery may place errors differently when it reuses fragments: a tree with a syntax
     // error is parsed again from scratch, so the parse-error finding is where a cold analysis puts it.
-    const again = result.syntaxError && fresh ? fresh(text) : null;
-    if (again) result = analyzePython(text, lines, again, cache);
+    const again = result.syntaxError === 'tree' && fresh ? fresh(text) : null;
+    if (again) result = analyzePython(text, lines, () => again, cache);
     return withSuppressionFixes(applySuppressions(result.findings, result.comments), lines, 'python');
   }
   if (/\.json$/i.test(fileName)) {

@@ -23,11 +23,13 @@ export { PYTHON_RULES } from './rules';
 export interface PythonAnalysis {
   findings: import('../../protocol/findings').Finding[];
   comments: { line: number; text: string; own: boolean }[];
-  /** The tree has an error node (the findings are the one parse-error finding). */
-  syntaxError?: boolean;
+  /**
+   * The findings are the one parse-error finding: the tree has an error node, or the brackets nest too deep to
+   * parse at all (lezer builds trees recursively, so such a text is never handed to the parser).
+   */
+  syntaxError?: 'tree' | 'nesting';
 }
 
-/** Parses and analyses; `tree` may be given when the caller parsed the text already (incrementally). */
 /** CPython's own limit (MAXLEVEL): deeper, its parser refuses the file, and lezer's recovery gets strange. */
 const MAX_BRACKETS = 200;
 
@@ -59,10 +61,11 @@ function bracketsTooDeep(text: string): number | null {
   return null;
 }
 
+/** Parses (with `parse`, which may be incremental) and analyses. */
 export function analyzePython(
   text: string,
   lines: LineMap,
-  tree: Tree = parser.parse(text),
+  parse: (text: string) => Tree = (t) => parser.parse(t),
   cache?: PythonCache,
   rules?: readonly PythonRule[],
 ): PythonAnalysis {
@@ -80,10 +83,10 @@ export function analyzePython(
         },
       ],
       comments: [],
-      syntaxError: true,
+      syntaxError: 'nesting',
     };
   }
-  const py = new Py(text, tree, lines);
+  const py = new Py(text, parse(text), lines);
   const runner = new PassRunner(cache);
   // Comments and the first syntax error.
   const error: SyntaxNode | null = indexTree(py);
@@ -102,7 +105,7 @@ export function analyzePython(
       message: `Python syntax error at line ${pos.line + 1}, column ${pos.character + 1}: the file does not parse, so it was not checked for dropout mistakes. Diagnostics return once it parses.`,
       fixes: [],
     });
-    return { findings: py.em.findings, comments, syntaxError: true };
+    return { findings: py.em.findings, comments, syntaxError: 'tree' };
   }
   runPasses(py, runner, rules);
   return { findings: py.em.findings, comments };

@@ -96,7 +96,7 @@ function resolveName(py: PyFacts, node: SyntaxNode, depth: number): ResolvedNumb
   return r
     ? {
         ...r,
-        via: `${name} = ${round(r.value)}, line ${py.lines.position(constant.from).line + 1}`,
+        via: `${name} = ${round(r.value)}, a module constant`,
         documentedKeep: r.documentedKeep || KEEP_NAME.test(name),
       }
     : undefined;
@@ -114,10 +114,11 @@ function fromCallers(py: PyFacts, fn: SyntaxNode, name: string, depth: number): 
     const arg = a?.keywords.get(name)?.value ?? a?.positional[index];
     const r = arg ? resolveNumber(py, arg, depth + 1) : undefined;
     if (!r || (out && out.value !== r.value)) return undefined;
-    const line = py.lines.position(call.from).line + 1;
+    // No line number: a notebook's cells number their own lines, and the cache replays this wording when
+    // only the caller moved.
     out = {
       value: r.value,
-      via: `${name} = ${oneLine(py.text(arg))} (${round(r.value)}) from the call on line ${line}`,
+      via: `${name} = ${oneLine(py.text(arg))} (${round(r.value)}) from ${calls.length > 1 ? 'every call' : 'the call'} of ${fnName}()`,
       documentedKeep: (out?.documentedKeep ?? false) || r.documentedKeep,
     };
   }

@@ -130,21 +130,39 @@ function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
 
 const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
 
-/** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
-function plainInstance(py: Py, arg: SyntaxNode): boolean {
-  if (arg.name !== 'VariableName') return false;
-  const name = py.text(arg);
+/** Per analysis: the names bound, in the file, only to instances of its classes that are no models. */
+const plainInstances = new WeakMap<Py, ReadonlySet<string>>();
+
+function plainInstanceNames(py: Py): ReadonlySet<string> {
+  let names = plainInstances.get(py);
+  if (names) return names;
   const plain = new Set(
     all(py, 'ClassDefinition')
       .map((c) => defName(py, c))
       .filter((c) => !py.classes.has(c)),
   );
-  if (plain.size === 0) return false;
-  const values = all(py, 'AssignStatement')
-    .map((a) => children(a))
-    .filter((k) => k.length === 3 && k[0]?.name === 'VariableName' && py.text(k[0]) === name)
-    .map((k) => k[2]);
-  return values.length > 0 && values.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild)));
+  const valuesOf = new Map<string, (SyntaxNode | undefined)[]>();
+  if (plain.size > 0)
+    for (const a of all(py, 'AssignStatement')) {
+      const k = children(a);
+      if (k.length !== 3 || k[0]?.name !== 'VariableName') continue;
+      const name = py.text(k[0]);
+      const values = valuesOf.get(name) ?? [];
+      values.push(k[2]);
+      valuesOf.set(name, values);
+    }
+  names = new Set(
+    [...valuesOf]
+      .filter(([, vs]) => vs.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild))))
+      .map(([name]) => name),
+  );
+  plainInstances.set(py, names);
+  return names;
+}
+
+/** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
+function plainInstance(py: Py, arg: SyntaxNode): boolean {
+  return arg.name === 'VariableName' && plainInstanceNames(py).has(py.text(arg));
 }
 
 /**

@@ -320,6 +320,19 @@ test('a function whose findings point at module code after it is not replayed wh
   assert.deepEqual(analyzer.analyze(text), analyzeDocument(text, 'm.py'));
 });
 
+test('a rate that flows from a call is worded the same when only the call moved (no stale line in the replay)', () => {
+  let text =
+    'import tensorflow as tf\nkeep_prob = 0.75  # probability to keep a unit\n\n' +
+    'def net(x, drop):\n    return tf.layers.dropout(x, rate=drop, training=True)\n\n' +
+    'out = net(inputs, keep_prob)\n';
+  const analyzer = new DocumentAnalyzer('m.py');
+  assert.ok(analyzer.analyze(text).some((f) => f.rule === 'keep-prob-confusion' && /call of net\(\)/.test(f.message)));
+  const e = { rangeOffset: text.indexOf('out ='), rangeLength: 0, text: 'model.train()\n' };
+  text = apply(text, e);
+  analyzer.edit([e]);
+  assert.deepEqual(analyzer.analyze(text), analyzeDocument(text, 'm.py'));
+});
+
 test('class bodies are classified before the function names are known, also when their other results are replayed', () => {
   // F is not imported: in the class body it is the default alias (torch.nn.functional), because model
   // classes are classified before the function F is collected. A new function elsewhere changes the

@@ -186,7 +186,7 @@ function fixOf(py: PyFacts, call: SyntaxNode, model: string, scope: SyntaxNode) 
  * and its kin are not subclasses of nn.Dropout, so `isinstance(m, nn.Dropout)` would leave a CNN's channel
  * dropout in eval mode.
  */
-function dropoutClasses(py: Py): string[] {
+function dropoutClasses(py: PyFacts): string[] {
   const found = new Set<string>();
   for (const call of all(py, 'CallExpression')) {
     const lc = classifyCtor(py, call);
