@@ -2,7 +2,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { RuleId } from '../../protocol/findings';
 import type { EmitFix, Op } from '../ops';
-import type { Mode, ModelFacts } from './facts';
+import type { Mode, ModelFacts, SiteMode } from './facts';
 
 /** One emit() call; offsets encoded against the unit's start (>= 0) or absolute (-(offset + 1)). */
 export interface Emission {
@@ -25,7 +25,7 @@ export interface FnSummary {
 }
 
 /** A call-site record: function name, parameter index, mode. */
-export type Site = [string, number | string, Mode];
+export type Site = [string, number | string, SiteMode];
 
 /** What a model class's own text gives collectClasses (offsets of the attribute ops encoded). */
 export interface ClassRecord {

@@ -5,7 +5,7 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
 import { Emitter, type Op } from '../ops';
 import type { LineMap } from '../text';
-import type { Args, CallFacts, LayerCall, Mode, ModeContext } from './facts';
+import type { Args, CallFacts, LayerCall, Mode, ModeContext, SiteMode } from './facts';
 import { NodeMemo } from './nodeMemo';
 import type { Defs, RangeIndex } from './rangeIndex';
 
@@ -81,7 +81,7 @@ export interface PyFacts {
   readonly trainedModels: ReadonlySet<string>;
   readonly hfTrainerModels: ReadonlySet<string>;
   // Mode flow (flow.ts): call-site modes and the file's context-manager classes.
-  readonly callSites: ReadonlyMap<string, ReadonlyMap<number | string, readonly Mode[]>>;
+  readonly callSites: ReadonlyMap<string, ReadonlyMap<number | string, readonly SiteMode[]>>;
   readonly classContexts: ReadonlyMap<string, Readonly<ModeContext>>;
   // The queries' caches.
   readonly ctorMemo: NodeMemo<LayerCall | null>;
@@ -137,7 +137,7 @@ export class Py implements PyFacts {
   modelSensitive = new Map<string, boolean>();
   defaultSensitive = true;
   /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
-  callSites = new Map<string, Map<number | string, Mode[]>>();
+  callSites = new Map<string, Map<number | string, SiteMode[]>>();
   /** Per scope start and model: where the scope first freezes the model's weights (see walker.frozenAround). */
   readonly frozenAt = new Map<string, number>();
   /** Per function start and name: the function binds a model's name to other things only (see models). */

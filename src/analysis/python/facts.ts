@@ -8,6 +8,12 @@ import type { OpKind } from '../ops';
 export type Span = [number, number];
 
 export type Mode = 'train' | 'eval' | 'unknown';
+/**
+ * The mode a model is in where a function of the file is called with it, or 'opaque': the argument is an
+ * expression the analysis cannot follow (`registry["flow"]["model"]`, a call's result), so its mode is the
+ * caller's business and unknown here.
+ */
+export type SiteMode = Mode | 'opaque';
 
 export interface Args {
   positional: SyntaxNode[];

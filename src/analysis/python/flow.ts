@@ -185,6 +185,11 @@ function reportOne(py: Py, walker: FlowWalker, fn: FnInfo, topEnd: State): void 
   fn.params.forEach((p, i) => {
     if (!py.modelNames.has(p)) return;
     const modes = sites?.get(i);
+    // A caller passes what the analysis cannot follow: the mode is that caller's to choose (ModeState.chosen).
+    if (modes?.includes('opaque')) {
+      entry.set(p, { mode: 'unknown', chosen: true });
+      return;
+    }
     // Every caller's mode is known: those in eval mode are right, and those in train mode are told at their call.
     const known =
       modes && modes.length > 0 && modes.every((m) => m === 'eval' || (m === 'train' && fn.inferenceUses.has(i)));

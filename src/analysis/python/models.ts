@@ -10,6 +10,7 @@ import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, sequentialItems } from './layers';
 import type { PassRunner } from './runner';
+import { scratchNetworkNames } from './scratch';
 import type { ModelFacts } from './facts';
 
 export function isSensitive(py: PyFacts, name: string): boolean {
@@ -200,6 +201,7 @@ function modelFactsOf(py: PyFacts, assigns: SyntaxNode[], calls: SyntaxNode[], f
     hf: [],
     trained: [],
   };
+  let scratch: readonly string[] | undefined;
   for (const assign of assigns) {
     const kids = children(assign);
     const [targetNode, , value] = kids;
@@ -207,7 +209,13 @@ function modelFactsOf(py: PyFacts, assigns: SyntaxNode[], calls: SyntaxNode[], f
     const target = dotted(py, targetNode);
     if (!target || value.name !== 'CallExpression') continue;
     const made = modelMade(py, value);
-    if (!made) continue;
+    if (!made) {
+      // A network written from scratch (a plain class of the file with a forward()): it has no train/eval
+      // mode, so in a file without dropout or batch norm the model-like names it binds have nothing to switch.
+      scratch ??= scratchNetworkNames(py);
+      if (scratch.includes(py.text(value.firstChild))) out.insensitiveClass = true;
+      continue;
+    }
     out.assigned.push([target, made.sensitive]);
     if (made.sensitive === true || made.sensitive === null) out.sensitiveSource = true;
     else if (made.fromSequential) out.insensitiveClass = true;

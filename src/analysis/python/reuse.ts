@@ -9,6 +9,7 @@ import type { EmitFix, EmitRelated, Emitter, Op } from '../ops';
 import type { PyFacts } from './context';
 import { within } from './tree-index';
 import { rateCallers } from './values';
+import { scratchNetworkNames } from './scratch';
 import type { Emission } from './cache';
 
 // A unit is one top-level statement. A definition (function, class, decorated definition) starting a line
@@ -99,8 +100,10 @@ export function globalKey1(py: PyFacts): string {
     [...py.functions.values()].filter((f) => !f.cls).map((f) => modelReturnsText(py, f.node)),
     // A rate may be a parameter that the calls of its function pass.
     [...rateCallers(py).values()].flat().map((c) => py.text(c)),
-    // A rate may name a constant of another unit; its message names the constant's line.
-    [...py.constants].map(([name, node]) => [name, py.text(node), py.lines.position(node.from).line]),
+    // A rate may name a constant of another unit.
+    [...py.constants].map(([name, node]) => [name, py.text(node)]),
+    // A network written from scratch makes the file's model-like names insensitive (see models.ts).
+    scratchNetworkNames(py),
   ]);
 }
 

@@ -15,7 +15,7 @@ import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
-import type { Mode, Args } from './facts';
+import type { Args, SiteMode } from './facts';
 import type { CallFacts } from './facts';
 
 export interface Flow {
@@ -78,15 +78,49 @@ function evalIfTraining(py: Py, kids: SyntaxNode[]): { model: string; body: Synt
   return model && py.modelNames.has(model) ? { model, body } : null;
 }
 
-/** Does an if's condition test a parameter of the function (that is not a model)? */
+/**
+ * Does an if's condition test a parameter of the function (that is not a model) as a flag (`if train:`,
+ * `if mode == "eval":`)? A parameter passed to a call in the condition (`if len(rows) > 1:`) is data, not
+ * the caller's choice of mode.
+ */
 function testsParameter(py: Py, kids: SyntaxNode[], fn: FnInfo): boolean {
   const params = new Set(fn.params.filter((p) => p !== 'self' && !py.modelNames.has(p)));
   return kids.some(
-    (k, i) => i > 0 && k.name !== 'Body' && findAll(k, VARIABLE_NAMES, true).some((v) => params.has(py.text(v))),
+    (k, i) =>
+      i > 0 &&
+      k.name !== 'Body' &&
+      findAll(k, VARIABLE_NAMES, true).some((v) => params.has(py.text(v)) && !insideArguments(v, k)),
   );
 }
 
+function insideArguments(node: SyntaxNode, top: SyntaxNode): boolean {
+  for (let n = node.parent; n && n !== top.parent; n = n.parent) if (n.name === 'ArgList') return true;
+  return false;
+}
+
 const VARIABLE_NAMES = new Set(['VariableName']);
+
+/** Calls that only report: they never switch a model's mode. */
+const REPORTING_CALL = /^(print|pprint|logging\.\w+|warnings\.warn|[\w.]*(log|logger|writer|pbar|progress)\.\w+)$/;
+
+/**
+ * A branch that only makes calls the analysis cannot follow (not functions of the file, not models' methods,
+ * not reporting): `else: self.hooks.call("on_validation_model_eval")`.
+ */
+function delegates(py: Py, block: SyntaxNode[]): boolean {
+  const calls = block.filter((s) => s.name !== 'PassStatement' && s.name !== 'Comment');
+  return (
+    calls.length > 0 &&
+    calls.every((s) => {
+      const call = s.name === 'ExpressionStatement' ? s.firstChild : null;
+      if (call?.name !== 'CallExpression') return false;
+      const facts = callFacts(py, call);
+      const d = facts.calleeDotted;
+      if (!d || facts.objModel || REPORTING_CALL.test(d)) return false;
+      return !py.functions.has(d.startsWith('self.') ? d.slice(5) : d);
+    })
+  );
+}
 
 /** The modes a branch switched are the caller's choice (see ModeState.chosen). */
 function markChosen(before: State, after: State): State {
@@ -158,6 +192,14 @@ function plainInstanceNames(py: Py): ReadonlySet<string> {
   );
   plainInstances.set(py, names);
   return names;
+}
+
+/**
+ * An argument that is no model the analysis knows and whose value it cannot follow: a subscript
+ * (`registry["flow"]["model"]`), an attribute of something else (`cfg.net`), or what a call returns.
+ */
+function opaqueArgument(arg: SyntaxNode): boolean {
+  return arg.name === 'MemberExpression' || arg.name === 'CallExpression';
 }
 
 /** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
@@ -368,6 +410,8 @@ export class FlowWalker {
         let result: State | null = null;
         let sawElse = false;
         let allExit = true;
+        let delegated = false;
+        const switched = new Set<string>();
         for (const k of kids) {
           if (k.name === 'else') sawElse = true;
           if (k.name === 'Body') {
@@ -376,11 +420,19 @@ export class FlowWalker {
             if (byParam) out = markChosen(state, out);
             if (exits(block)) continue;
             allExit = false;
+            if (delegates(py, block)) delegated = true;
+            for (const [m, st] of out) if (st.mode === 'eval' && state.get(m)?.mode !== 'eval') switched.add(m);
             result = result ? joinStates(result, out, true) : out;
           } else if (k.name !== 'if' && k.name !== 'elif' && k.name !== 'else') state = this.expr(k, state, flow);
         }
         if (sawElse && allExit) return state;
         if (!result) return state;
+        if (sawElse && delegated && switched.size > 0) {
+          // `if ...: model.eval() else: hooks.call("on_eval")`: the other branch hands the switch to code the
+          // analysis cannot see, so the mode after the if is the author's choice, not a mistake to report.
+          result = new Map(result);
+          for (const m of switched) result.set(m, { mode: 'unknown', chosen: true });
+        }
         return sawElse ? result : joinStates(result, state, true);
       }
       case 'TryStatement': {
@@ -502,6 +554,7 @@ export class FlowWalker {
           const m = modelOf(py, arg);
           // An instance of a plain class of the file (no nn.Module) has no mode: nothing to switch.
           if (!m && plainInstance(py, arg)) this.recordSite(fname, i + offset, 'eval');
+          else if (!m && opaqueArgument(arg)) this.recordSite(fname, i + offset, 'opaque');
           if (!m) return;
           // A model without dropout or batch norm behaves the same in either mode: as good as eval.
           const mode = flow.mc || !isSensitive(py, m) ? 'eval' : (state.get(m)?.mode ?? 'unknown');
@@ -608,11 +661,11 @@ export class FlowWalker {
   }
 
   /** Records the mode a model is in where a function of the file is called with it (a parameter or a free name). */
-  recordSite(fname: string, idx: number | string, mode: Mode): void {
+  recordSite(fname: string, idx: number | string, mode: SiteMode): void {
     const py = this.py;
     if (this.siteTap) this.siteTap.push([fname, idx, mode]);
     let byParam = py.callSites.get(fname);
-    if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, Mode[]>()));
+    if (!byParam) py.callSites.set(fname, (byParam = new Map<number | string, SiteMode[]>()));
     const list = byParam.get(idx) ?? [];
     list.push(mode);
     byParam.set(idx, list);
