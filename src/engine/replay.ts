@@ -104,7 +104,8 @@ export class Replay {
   }
 
   /**
-   * Trains to `step` and returns its frame: the masks of the `window` steps up to it and its activations. Returns
+   * Trains to `step` and returns its frame: the masks of the `window` steps up to it, its activations and feature
+   * maps. Returns
    * undefined when `shouldYield` asked to stop first; calling again (with any step) carries on from there.
    */
   seek(step: number, window = 1, shouldYield?: () => boolean): ReplayFrame | undefined {
@@ -135,7 +136,7 @@ export class Replay {
     // Copies: a frame's buffers are transferred to the host, and a later frame may show the same steps again.
     for (let s = from + 1; s <= step; s++)
       masks.push({ step: s, layers: this.recent.get(s)!.map((m) => ({ ...m, bits: m.bits.slice() })) });
-    return { step, epoch: t.epoch, masks, activations: t.activationStats() };
+    return { step, epoch: t.epoch, masks, activations: t.activationStats(), featureMaps: t.featureMaps() };
   }
 
   private latestCheckpointAtOrBefore(step: number): number {

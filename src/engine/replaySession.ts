@@ -136,6 +136,7 @@ export class ReplaySession {
           a.histogram.before.buffer as ArrayBuffer,
           a.histogram.after.buffer as ArrayBuffer,
         ]),
+        ...frame.featureMaps.flatMap((m) => [m.before.buffer as ArrayBuffer, m.after.buffer as ArrayBuffer]),
       ];
       this.host.post({ type: 'replayFrame', requestId: seek.requestId, frame }, buffers);
       return this.schedule();

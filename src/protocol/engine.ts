@@ -137,6 +137,8 @@ export interface ReplayFrame {
   /** Oldest first, the last one `step`'s. */
   masks: { step: number; layers: LayerMask[] }[];
   activations: LayerActivationStats[];
+  /** A conv model's first example's feature maps around each dropout2d layer, at `step`. */
+  featureMaps: FeatureMapsEvent[];
 }
 
 export interface LayerInfo {

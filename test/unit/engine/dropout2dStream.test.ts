@@ -195,6 +195,7 @@ test('the dropout2d stream is seeded: the same seed streams the same masks and m
   for (const n of [3, 11, 6, 1, a.done.step, 9]) {
     const frame = replay.seek(n)!;
     const mask = frame.masks[0]!.layers.find((m) => m.layer === DROPOUT2D)!;
+    assert.deepEqual(frame.featureMaps, [a.maps.get(n)], `feature maps at step ${n}`);
     assert.deepEqual(
       { ...mask, bits: [...mask.bits] },
       { ...a.masks.get(n)!, bits: [...a.masks.get(n)!.bits] },

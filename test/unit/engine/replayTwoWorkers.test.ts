@@ -112,8 +112,10 @@ async function liveTwoWorkerRun(s: ModelSpec, dropout: number) {
   );
   const masks = new Map(of('masks').map((e) => [e.step, e.layers]));
   const activations = new Map(of('activations').map((e) => [e.step, e.layers]));
+  const featureMaps = new Map<number, Of<'featureMaps'>[]>();
+  for (const e of of('featureMaps')) featureMaps.set(e.step, [...(featureMaps.get(e.step) ?? []), e]);
   assert.equal(masks.size, done.step, 'the live run streamed every step');
-  return { done, interventions, masks, activations };
+  return { done, interventions, masks, activations, featureMaps };
 }
 
 const bits = (masks: LayerMask[]) => masks.map((m) => ({ ...m, bits: [...m.bits] }));
@@ -140,6 +142,7 @@ for (const [name, s, dropout] of [
       const frame = replay.seek(n)!;
       assert.deepEqual(bits(frame.masks[0]!.layers), bits(run.masks.get(n)!), `masks at step ${n}`);
       assert.deepEqual(frame.activations, run.activations.get(n), `activations at step ${n}`);
+      assert.deepEqual(frame.featureMaps, run.featureMaps.get(n) ?? [], `feature maps at step ${n}`);
     }
     replay.seek(last);
     assert.deepEqual(verdict(replay.weights(), run.done.weights), { identical: true });
