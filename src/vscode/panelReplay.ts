@@ -43,6 +43,11 @@ export class PanelReplay implements vscode.Disposable {
     return this.timeline;
   }
 
+  /** Whether a seek started the replay worker (for tests: a run nobody scrubs is never retrained). */
+  get replayStarted(): boolean {
+    return this.client?.started ?? false;
+  }
+
   private async start(source: ReplaySource): Promise<void> {
     this.update({ status: 'checking', steps: source.info.steps, stepsPerEpoch: 0 });
     let csvPath: string | undefined;
