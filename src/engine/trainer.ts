@@ -395,7 +395,9 @@ class MlpTrainer implements Trainer {
   checkpoint(): TrainerCheckpoint {
     const split = this.parallel;
     if (split && !split.saveState)
-      throw new Error("A run split over worker threads cannot be checkpointed: its second worker's state is in another thread.");
+      throw new Error(
+        "A run split over worker threads cannot be checkpointed: its second worker's state is in another thread.",
+      );
     return {
       step: this.step,
       epoch: this.epoch,

@@ -58,8 +58,7 @@ export class SerialSplit implements BatchSplit {
     if (this.rows === 0) return;
     // Copied now, as a replica thread's rows are: the coordinator's pass may not touch what this worker reads.
     for (let i = 0, n = this.rows * inputDim, from = own * inputDim; i < n; i++) this.inputs[i] = x[from + i]!;
-    for (let i = 0, n = this.rows * targetWidth, from = own * targetWidth; i < n; i++)
-      this.targets[i] = y[from + i]!;
+    for (let i = 0, n = this.rows * targetWidth, from = own * targetWidth; i < n; i++) this.targets[i] = y[from + i]!;
     this.share = this.rows / batch;
     replica.mirror(
       (i) => (layers[i]!.mode === 'eval' ? 'eval' : 'train'),
