@@ -8,11 +8,18 @@
  * them: going to step N restores the nearest checkpoint at or before N - window and trains the rest, never from
  * step 0 again. Epoch-end evaluations are skipped: they draw from their own streams and change no training state.
  */
-import { REPLAY_MAX_WINDOW, type LayerMask, type ReplayFrame, type RunIntervention } from '../protocol/engine';
+import {
+  REPLAY_MAX_WINDOW,
+  REPLAYABLE_WORKERS,
+  type LayerMask,
+  type ReplayFrame,
+  type RunIntervention,
+} from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { checkpointBytes, type TrainerCheckpoint } from './checkpoint';
 import type { Dataset } from './dataset';
 import type { MatmulKernels } from './kernels/types';
+import { SerialSplit } from './parallel/serialSplit';
 import { createTrainer, type Trainer } from './trainer';
 
 /** Memory the checkpoints of one replay may hold. */
@@ -28,6 +35,8 @@ export interface ReplayOptions {
   interventions: readonly RunIntervention[];
   /** Steps between checkpoints; default from CHECKPOINT_BUDGET_BYTES. */
   checkpointEvery?: number;
+  /** Engine workers the run trained on (default 1): its steps replay bit for bit on that count only. */
+  workers?: number;
   kernels?: MatmulKernels;
 }
 
@@ -48,7 +57,13 @@ export class Replay {
     if (!(Number.isInteger(options.steps) && options.steps >= 1))
       throw new RangeError(`A replay needs the run's step count (a positive integer); got ${options.steps}.`);
     this.steps = options.steps;
+    const workers = options.workers ?? 1;
+    if (!REPLAYABLE_WORKERS.includes(workers))
+      throw new RangeError(
+        `A replay runs on ${REPLAYABLE_WORKERS.join(' or ')} workers, as the run did; got ${workers}.`,
+      );
     this.trainer = createTrainer(spec, data, options.kernels ? { kernels: options.kernels } : {});
+    if (workers === 2) this.trainer.distribute(new SerialSplit(options.kernels));
     for (const change of options.interventions) {
       if (!(Number.isInteger(change.step) && change.step >= 0))
         throw new RangeError(`An intervention's step must be a non-negative integer; got ${change.step}.`);
@@ -89,7 +104,8 @@ export class Replay {
   }
 
   /**
-   * Trains to `step` and returns its frame: the masks of the `window` steps up to it and its activations. Returns
+   * Trains to `step` and returns its frame: the masks of the `window` steps up to it, its activations and feature
+   * maps. Returns
    * undefined when `shouldYield` asked to stop first; calling again (with any step) carries on from there.
    */
   seek(step: number, window = 1, shouldYield?: () => boolean): ReplayFrame | undefined {
@@ -120,7 +136,7 @@ export class Replay {
     // Copies: a frame's buffers are transferred to the host, and a later frame may show the same steps again.
     for (let s = from + 1; s <= step; s++)
       masks.push({ step: s, layers: this.recent.get(s)!.map((m) => ({ ...m, bits: m.bits.slice() })) });
-    return { step, epoch: t.epoch, masks, activations: t.activationStats() };
+    return { step, epoch: t.epoch, masks, activations: t.activationStats(), featureMaps: t.featureMaps() };
   }
 
   private latestCheckpointAtOrBefore(step: number): number {

@@ -1,8 +1,10 @@
 /**
  * The engine's side of a replay (protocol: ReplayCommand): `replay` builds a Replay of a finished run, `seek`
- * asks for a step. Work runs in slices between the worker's messages, so a newer seek supersedes an older one
- * at once (only the latest is answered) and nothing blocks. When no seek waits, the replay trains on towards the
- * run's last step, laying down its checkpoints, and then compares its weights with the recorded ones.
+ * asks for a step. Nothing is trained before the first seek: a run nobody scrubs costs no retraining. Work runs in
+ * slices between the worker's messages, so a newer seek supersedes an older one at once (only the latest is
+ * answered) and nothing blocks. Once a seek came, whenever none waits the replay trains on towards the run's last
+ * step, laying down its checkpoints, and then compares its weights with the recorded ones; while it works it says
+ * how far it is (`replayProgress`).
  */
 import type { ReplayCommand } from '../protocol/engine';
 import { ENGINE_PROTOCOL_VERSION } from '../protocol/engine';
@@ -12,6 +14,8 @@ import type { SessionHost } from './session';
 
 /** Longest slice of replay work between two looks at the message queue. */
 const SLICE_MS = 8;
+/** Least time between two progress reports. */
+const PROGRESS_MS = 100;
 const MAX_STEPS = 1e9;
 
 type Seek = Extract<ReplayCommand, { type: 'seek' }>;
@@ -22,6 +26,9 @@ export class ReplaySession {
   private pending: Seek | undefined;
   private verified = false;
   private scheduled = false;
+  /** Whether a seek came: from then on idle slices prepare the rest of the run. */
+  private sought = false;
+  private reported = -Infinity;
 
   constructor(private readonly host: SessionHost) {}
 
@@ -56,6 +63,7 @@ export class ReplaySession {
         steps: command.steps,
         interventions: command.interventions,
         ...(command.checkpointEvery !== undefined ? { checkpointEvery: command.checkpointEvery } : {}),
+        ...(command.workers !== undefined ? { workers: command.workers } : {}),
       });
     } catch (error) {
       this.host.post({ type: 'error', code: 'invalid-config', message: messageOf(error), fatal: true });
@@ -70,7 +78,6 @@ export class ReplaySession {
       checkpointEvery: r.checkpointEvery,
       checkpointBytes: r.checkpointBytes,
     });
-    this.schedule();
   }
 
   private csvOf(command: Extract<ReplayCommand, { type: 'replay' }>): CsvSource | undefined {
@@ -90,6 +97,7 @@ export class ReplaySession {
     if (command.window !== undefined && !(Number.isInteger(command.window) && command.window >= 1))
       return this.invalid(`A seek's window is a positive number of steps; got ${String(command.window)}.`, false);
     this.pending = command;
+    this.sought = true;
     this.schedule();
   }
 
@@ -117,7 +125,10 @@ export class ReplaySession {
     const seek = this.pending;
     if (seek) {
       const frame = r.seek(seek.step, seek.window ?? 1, shouldYield);
-      if (!frame) return this.schedule();
+      if (!frame) {
+        this.progress(r, seek.step);
+        return this.schedule();
+      }
       this.pending = undefined;
       const buffers = [
         ...frame.masks.flatMap((m) => m.layers.map((l) => l.bits.buffer as ArrayBuffer)),
@@ -125,15 +136,26 @@ export class ReplaySession {
           a.histogram.before.buffer as ArrayBuffer,
           a.histogram.after.buffer as ArrayBuffer,
         ]),
+        ...frame.featureMaps.flatMap((m) => [m.before.buffer as ArrayBuffer, m.after.buffer as ArrayBuffer]),
       ];
       this.host.post({ type: 'replayFrame', requestId: seek.requestId, frame }, buffers);
       return this.schedule();
     }
-    if (this.verified) return;
+    if (!this.sought || this.verified) return;
     // Idle: on to the last step, leaving checkpoints for later seeks, and check the end against the record.
-    if (!r.seek(r.steps, 1, shouldYield)) return this.schedule();
+    if (!r.seek(r.steps, 1, shouldYield)) {
+      this.progress(r, r.steps);
+      return this.schedule();
+    }
     this.verified = true;
     this.host.post({ type: 'replayVerified', step: r.steps, ...verdict(r.weights(), this.weights) });
+  }
+
+  private progress(r: Replay, target: number): void {
+    const now = this.now();
+    if (now - this.reported < PROGRESS_MS) return;
+    this.reported = now;
+    this.host.post({ type: 'replayProgress', step: r.position, target, checkpoints: r.checkpointCount });
   }
 
   private now(): number {

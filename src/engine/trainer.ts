@@ -22,7 +22,7 @@ import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
 import { checkRate } from './nn/dropout';
 import { Network, type DenseLayer, type Dropout2dLayer, type DropoutLayer, type PassMode } from './nn/network';
 import { createOptimizer, maxNorm, scheduledLr, type Optimizer } from './nn/optim';
-import type { DataParallel } from './parallel/dataParallel';
+import type { BatchSplit } from './parallel/types';
 import { workerSeed } from './parallel/seeds';
 import { scaleGradient } from './parallel/reduce';
 import { predictPasses, type Predictions } from './predict';
@@ -59,13 +59,16 @@ export interface Trainer {
   /** Passes over the validation split (or the given rows) with the layers in the request's modes. */
   predict(request: PredictRequest): Predictions;
   weights(): { layer: number; W: Float32Array; b: Float32Array }[];
-  /** A copy of the state between two steps; `restore` returns to it (replays scrub with these). */
+  /**
+   * A copy of the state between two steps; `restore` returns to it (replays scrub with these). A run split over
+   * threads has none: its second worker's state is in another thread.
+   */
   checkpoint(): TrainerCheckpoint;
   restore(checkpoint: TrainerCheckpoint): void;
   /** Workers that share each step (1 unless distribute() was called). */
   readonly workers: number;
-  /** Splits every step's batch with a replica worker from now on; before the first step only. */
-  distribute(parallel: DataParallel): void;
+  /** Splits every step's batch with a second worker from now on; before the first step only. */
+  distribute(split: BatchSplit): void;
 }
 
 export interface PredictRequest {
@@ -120,7 +123,7 @@ class MlpTrainer implements Trainer {
   private readonly yBatch: Float32Array;
   private readonly grad: Float32Array;
   private trainRandom: SeededRandom;
-  private parallel: DataParallel | undefined;
+  private parallel: BatchSplit | undefined;
   private readonly shuffleRandom: SeededRandom;
   private readonly lossResult = { loss: 0, correct: 0 };
   private readonly stepResult: { loss: number; accuracy?: number; epochCompleted: boolean } = {
@@ -390,6 +393,11 @@ class MlpTrainer implements Trainer {
   }
 
   checkpoint(): TrainerCheckpoint {
+    const split = this.parallel;
+    if (split && !split.saveState)
+      throw new Error(
+        "A run split over worker threads cannot be checkpointed: its second worker's state is in another thread.",
+      );
     return {
       step: this.step,
       epoch: this.epoch,
@@ -401,10 +409,17 @@ class MlpTrainer implements Trainer {
       optimizer: this.optimizer.saveState(),
       trainRandom: this.trainRandom.saveState(),
       shuffleRandom: this.shuffleRandom.saveState(),
+      ...(split?.saveState ? { split: split.saveState() } : {}),
     };
   }
 
   restore(c: TrainerCheckpoint): void {
+    const split = this.parallel;
+    if ((c.split !== undefined) !== (split !== undefined) || (split && !split.restoreState))
+      throw new Error(
+        `This checkpoint is of a run on ${c.split ? 2 : 1} worker(s) in this thread; the trainer runs on ${this.workers}${split && !split.restoreState ? ' over threads' : ''}.`,
+      );
+    if (c.split) split!.restoreState!(c.split);
     this.step = c.step;
     this.epoch = c.epoch;
     this.lr = c.lr;
@@ -426,11 +441,11 @@ class MlpTrainer implements Trainer {
     return this.parallel?.workers ?? 1;
   }
 
-  distribute(parallel: DataParallel): void {
+  distribute(parallel: BatchSplit): void {
     if (this.step > 0 || this.parallel) throw new Error('A run is split over workers before its first step, once.');
     parallel.attach(this.net, {
       layers: this.spec.model.layers,
-      inputDim: this.inputDim,
+      input: this.spec.model.input ?? this.inputDim,
       outputDim: this.outputDim,
       task: this.task,
       seed: this.spec.seed,

@@ -94,10 +94,13 @@ export type RunIntervention =
 /** Most mask columns a replay frame carries (the steps up to the one sought). */
 export const REPLAY_MAX_WINDOW = 120;
 
+/** The engine worker counts a replay reproduces bit for bit: one, or two (their split computed in one thread). */
+export const REPLAYABLE_WORKERS: readonly number[] = [1, 2];
+
 /**
- * A replay session (src/engine/replaySession.ts) in a worker of its own: `replay` retrains a finished run from its
- * seed, applying its recorded interventions; `seek` asks for the masks and activations at a step. Seeks supersede
- * each other: only the latest is answered.
+ * A replay session (src/engine/replaySession.ts) in a worker of its own: `replay` prepares a finished run's
+ * retraining from its seed (nothing is trained until the first seek), applying its recorded interventions; `seek`
+ * asks for the masks and activations at a step. Seeks supersede each other: only the latest is answered.
  */
 export type ReplayCommand =
   | {
@@ -115,6 +118,8 @@ export type ReplayCommand =
       weights?: { layer: number; W: Float32Array; b: Float32Array }[];
       /** Steps between checkpoints; default from a memory budget. */
       checkpointEvery?: number;
+      /** Engine workers the run trained on (default 1): a replay reproduces that split of every batch. */
+      workers?: number;
     }
   | {
       type: 'seek';
@@ -132,6 +137,8 @@ export interface ReplayFrame {
   /** Oldest first, the last one `step`'s. */
   masks: { step: number; layers: LayerMask[] }[];
   activations: LayerActivationStats[];
+  /** A conv model's first example's feature maps around each dropout2d layer, at `step`. */
+  featureMaps: FeatureMapsEvent[];
 }
 
 export interface LayerInfo {
@@ -260,6 +267,11 @@ export type EngineEvent =
       checkpointBytes: number;
     }
   | { type: 'replayFrame'; requestId: string; frame: ReplayFrame }
+  /**
+   * A replay at work: it stands at `step` on its way to `target` (a seek's step, or after the first seek the
+   * run's last step, laying down checkpoints); `checkpoints` it holds so far.
+   */
+  | { type: 'replayProgress'; step: number; target: number; checkpoints: number }
   /**
    * The replay reached the run's last step: `identical` when its weights equal the recorded final weights bit for
    * bit (undefined when the run recorded none), so every replayed step is the step as it was.

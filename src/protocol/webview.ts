@@ -70,16 +70,22 @@ export interface MonteCarloSummary {
 export const MAX_PANEL_MC_PASSES = 1000;
 
 /**
- * A finished run's timeline. `preparing`: the replay worker loads the data; `ready`: seekable (`step` the one
- * shown); `replaying`: computing `step`; `unavailable`: `message` says why (data changed, an old record...).
+ * A finished run's timeline. `checking`: the host checks that the run can be replayed (its record, its data file);
+ * `ready`: seekable (`step` the one shown), and nothing is retrained before the first seek; `preparing`: the first
+ * seek started the replay, which retrains from the seed up to that step: the slider still moves, and only its
+ * latest step is replayed; `replaying`: computing `step`; `unavailable`: `message` says why (data changed, an old
+ * record...).
  */
 export interface TimelineState {
-  status: 'preparing' | 'ready' | 'replaying' | 'unavailable';
+  status: 'checking' | 'ready' | 'preparing' | 'replaying' | 'unavailable';
   /** Steps of the run (0 while unknown). */
   steps: number;
+  /** 0 until the replay has loaded the data. */
   stepsPerEpoch: number;
   step?: number;
   message?: string;
+  /** The replay retraining: the step it stands at, and the one it works towards (after the first seek, the run's last). */
+  progress?: { step: number; target: number };
   /** The replay reached the end: true when its final weights are the recorded ones, bit for bit. */
   verified?: boolean;
 }

@@ -3,6 +3,7 @@
  * it trained, the identity of its CSV and the worker count. The seed and spec are the record's own. A record read
  * from disk is untrusted: `replaySourceOf` checks the field and says in words why a run cannot be replayed.
  */
+import { REPLAYABLE_WORKERS } from '../protocol/engine';
 import type { ModelSpec } from '../protocol/modelSpec';
 import { decodeWeights, type LayerWeights, type RunRecord } from './format';
 import type { DataIdentity, RunReplayInfo } from './replayFormat';
@@ -19,9 +20,6 @@ export interface ReplaySource {
   /** Where the config was (the CSV path in the spec is relative to its folder): workspace-relative or absolute. */
   configPath?: string;
 }
-
-/** Engine workers a replay trains on. */
-export const REPLAY_WORKERS = 1;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStep = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
@@ -83,10 +81,10 @@ export function replaySourceOf(record: RunRecord): ReplaySourceResult {
   const problem = replayInfoProblem(raw);
   if (problem) return { ok: false, message: `This run's replay record is unreadable: ${problem}.` };
   const info = raw as RunReplayInfo;
-  if (info.workers !== REPLAY_WORKERS)
+  if (!REPLAYABLE_WORKERS.includes(info.workers))
     return {
       ok: false,
-      message: `This run trained on ${info.workers} engine workers; a replay runs on ${REPLAY_WORKERS}, and would not give its steps bit for bit.`,
+      message: `This run trained on ${info.workers} engine workers; a replay reproduces runs on ${REPLAYABLE_WORKERS.join(' or ')} only, and would not give its steps bit for bit.`,
     };
   if (record.spec.data.source === 'csv' && !info.data)
     return {

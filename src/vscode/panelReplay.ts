@@ -1,7 +1,8 @@
 /**
  * The run panel's timeline over a finished run: checks that the run can be replayed (its record, its data file's
- * hash), starts a replay worker, and turns the panel's seeks into replayed frames. The worker retrains; this only
- * relays, keeping the latest timeline and frame for a panel that reloads.
+ * hash), and turns the panel's seeks into replayed frames. The replay worker starts with the first seek, so a run
+ * nobody scrubs is never retrained; until its first frame the timeline says it is preparing, with the worker's
+ * progress. The worker retrains; this only relays, keeping the latest timeline and frame for a panel that reloads.
  */
 import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
@@ -15,8 +16,10 @@ import { log } from './log';
 
 export class PanelReplay implements vscode.Disposable {
   private client: ReplayClient | undefined;
-  private timeline: TimelineState = { status: 'preparing', steps: 0, stepsPerEpoch: 0 };
+  private timeline: TimelineState = { status: 'checking', steps: 0, stepsPerEpoch: 0 };
   private frame: ReplayFrame | undefined;
+  /** The step the panel asked for last. */
+  private wanted: number | undefined;
   private disposed = false;
 
   constructor(
@@ -40,8 +43,13 @@ export class PanelReplay implements vscode.Disposable {
     return this.timeline;
   }
 
+  /** Whether a seek started the replay worker (for tests: a run nobody scrubs is never retrained). */
+  get replayStarted(): boolean {
+    return this.client?.started ?? false;
+  }
+
   private async start(source: ReplaySource): Promise<void> {
-    this.update({ status: 'preparing', steps: source.info.steps, stepsPerEpoch: 0 });
+    this.update({ status: 'checking', steps: source.info.steps, stepsPerEpoch: 0 });
     let csvPath: string | undefined;
     if (source.spec.data.source === 'csv') {
       const csv = csvUriOf(source);
@@ -67,41 +75,58 @@ export class PanelReplay implements vscode.Disposable {
       spec: source.spec,
       steps: source.info.steps,
       interventions: source.info.interventions,
+      workers: source.info.workers,
       ...(source.weights ? { weights: source.weights } : {}),
       ...(csvPath !== undefined ? { csvPath } : {}),
     });
     this.client = client;
-    const ready = await client.ready;
-    if (this.disposed) return;
-    if (!ready.ok) return this.unavailable(`This run cannot be replayed: ${ready.message}`);
-    this.update({
-      status: 'ready',
-      steps: ready.ready.steps,
-      stepsPerEpoch: ready.ready.stepsPerEpoch,
-      step: ready.ready.steps,
+    this.update({ ...this.timeline, status: 'ready', step: source.info.steps });
+    client.onProgress(({ step, target }) => {
+      if (!this.disposed && this.timeline.status !== 'unavailable')
+        this.update({ ...this.timeline, progress: { step, target } });
     });
-    log().info(
-      `Replay of ${source.name}: ${ready.ready.steps} steps, a checkpoint every ${ready.ready.checkpointEvery} (${Math.round(ready.ready.checkpointBytes / 1024)} KiB each)`,
-    );
+    void client.ready.then((ready) => {
+      if (this.disposed) return;
+      if (!ready.ok) return this.unavailable(`This run cannot be replayed: ${ready.message}`);
+      this.update({ ...this.timeline, stepsPerEpoch: ready.ready.stepsPerEpoch });
+      log().info(
+        `Replay of ${source.name}: ${ready.ready.steps} steps on ${source.info.workers} worker(s), a checkpoint every ${ready.ready.checkpointEvery} (${Math.round(ready.ready.checkpointBytes / 1024)} KiB each)`,
+      );
+    });
     void client.verified.then((v) => {
       if (this.disposed || !v) return;
       if (v.identical === false)
         this.unavailable(`This run does not replay exactly: ${v.message ?? 'its end differs.'}`);
-      else if (v.identical) this.update({ ...this.timeline, verified: true });
+      else {
+        const { progress: _done, ...timeline } = this.timeline;
+        this.update({ ...timeline, ...(v.identical ? { verified: true } : {}) });
+      }
     });
   }
 
   async seek(step: number): Promise<void> {
     const client = this.client;
-    if (!client || this.timeline.status === 'unavailable' || this.timeline.status === 'preparing') return;
+    const status = this.timeline.status;
+    if (!client || status === 'unavailable' || status === 'checking') return;
     if (step > this.timeline.steps) return;
-    this.update({ ...this.timeline, status: 'replaying', step });
+    this.wanted = step;
+    // Until the first frame the replay retrains from the seed: it is preparing, and says how far it is.
+    const { progress, ...timeline } = this.timeline;
+    this.update({
+      ...timeline,
+      status: this.frame ? 'replaying' : 'preparing',
+      step,
+      ...(progress && !this.frame ? { progress } : {}),
+    });
     const frame = await client.seek(step, REPLAY_PANEL_WINDOW);
     if (this.disposed || !frame) return; // superseded by a later seek, which will answer
     this.frame = frame;
     this.post({ type: 'replayFrame', frame });
-    const now: TimelineState = this.timeline;
-    if (now.status === 'replaying' && now.step === step) this.update({ ...now, status: 'ready' });
+    const now = this.timeline;
+    if ((now.status === 'replaying' || now.status === 'preparing') && this.wanted === step) {
+      const { progress: _reached, ...rest } = now;
+      this.update({ ...rest, status: 'ready' });
+    }
   }
 
   private unavailable(message: string): void {

@@ -133,6 +133,45 @@ export async function convPanelTests({ browser, base, shots }) {
     await page.close();
   });
 
+  await test("conv model: a replayed step's frame draws that step's feature maps, not the live run's last ones", async () => {
+    const { page, problems, deliver } = await openPanel(browser, base);
+    await deliver({
+      type: 'snapshot',
+      snapshot: { ...snapshot, status: 'completed', recent: [...masks, maps.at(-1)] },
+    });
+    await nextFrame(page);
+    const caption = page.locator(`#feature-maps-${layer} .feature-maps-caption`);
+    assert.match(await caption.innerText(), new RegExp(`at step ${maps.at(-1).step},`));
+    const earlier = maps.find((m) => m.step === 12);
+    const mask = masks.find((m) => m.step === 12);
+    await deliver({
+      type: 'replayFrame',
+      frame: {
+        step: 12,
+        epoch: 1,
+        masks: [{ step: 12, layers: mask.layers }],
+        activations: [],
+        featureMaps: [earlier],
+      },
+    });
+    await nextFrame(page);
+    assert.match(await caption.innerText(), /at step 12,/);
+    const dropped = await page.evaluate(
+      (id) =>
+        [...document.querySelectorAll(`#feature-maps-${id} figure.channel`)].map((f) =>
+          f.classList.contains('dropped'),
+        ),
+      layer,
+    );
+    assert.deepEqual(
+      dropped,
+      keptBits(mask.layers[0]).map((k) => !k),
+      "the replayed step's dropped channels",
+    );
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   await test('conv model: screenshots of the channel masks and feature maps, dark and light', async () => {
     const { page, deliver } = await openPanel(browser, base);
     await deliver({ type: 'snapshot', snapshot });

@@ -328,9 +328,9 @@ await test('a finished run scrubs with the timeline slider: arrow keys, one debo
   await deliver({ type: 'snapshot', snapshot: { ...snapshot, status: 'completed', step: steps } });
   assert.equal(await page.locator('#timeline').isHidden(), true, 'no timeline until the host offers one');
   const timeline = (t) => deliver({ type: 'timeline', timeline: { stepsPerEpoch: replay.stepsPerEpoch, steps, ...t } });
-  await timeline({ status: 'preparing' });
+  await timeline({ status: 'checking' });
   assert.equal(await page.locator('#timeline-step').isDisabled(), true);
-  assert.equal(await page.locator('#timeline-note').innerText(), 'preparing the replay…');
+  assert.equal(await page.locator('#timeline-note').innerText(), 'checking the run…');
   await timeline({ status: 'ready', step: steps });
   const slider = page.locator('#timeline-step');
   assert.equal(await slider.isDisabled(), false);
@@ -346,11 +346,22 @@ await test('a finished run scrubs with the timeline slider: arrow keys, one debo
   const seeks = await page.evaluate(() => window.__posted.filter((m) => m.type === 'seek'));
   assert.deepEqual(seeks, [{ type: 'seek', step: 37 }]);
   assert.deepEqual(parseWebviewMessage(seeks[0]), { ok: true, value: { type: 'seek', step: 37 } });
+  // The first seek starts the replay: it says how far it retrained, and the slider still moves.
+  await timeline({ status: 'preparing', step: 37, progress: { step: 12, target: 37 } });
+  assert.equal(await slider.isDisabled(), false);
+  assert.equal(
+    await page.locator('#timeline-note').innerText(),
+    'preparing the replay, retraining from the seed: step 12 of 37…',
+  );
+  assert.equal(await page.locator('#timeline').getAttribute('aria-busy'), 'true');
   await timeline({ status: 'replaying', step: 37 });
   assert.equal(await page.locator('#timeline-note').innerText(), 'replaying…');
   // The host's frame: the real replay's step 37, with the masks of the steps before it.
   const frame = replay.seek(37, 60);
   await deliver({ type: 'replayFrame', frame });
+  await timeline({ status: 'ready', step: 37, progress: { step: 38, target: 40 } });
+  assert.match(await page.locator('#timeline-note').innerText(), /^preparing the later steps.*: step 38 of 40$/);
+  assert.equal(await page.locator('#timeline').getAttribute('aria-busy'), 'false');
   await timeline({ status: 'ready', step: 37, verified: true });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
   const column = await page.evaluate(() => {

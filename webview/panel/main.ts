@@ -348,7 +348,7 @@ function updateProgress(step: number, stepsPerSecond: number, epoch: number): vo
     p.textContent = `epoch ${epoch}/${snapshot.totalEpochs} · step ${step} · ${stepsPerSecond.toFixed(0)} steps/s`;
 }
 
-/** A replayed step: its masks (and those of the steps before it) and its activations, in the usual views. */
+/** A replayed step: its masks (and those of the steps before it), activations and feature maps, in the usual views. */
 function showReplayed(f: ReplayFrame): void {
   const { layers } = store.state;
   for (const view of layers.values()) view.heatmap.clear();
@@ -364,6 +364,10 @@ function showReplayed(f: ReplayFrame): void {
   for (const a of Array.isArray(f.activations) ? f.activations : []) {
     const view = layers.get(a.layer);
     if (view) view.activations = a;
+  }
+  for (const maps of Array.isArray(f.featureMaps) ? f.featureMaps : []) {
+    const parsed = parseFeatureMaps(maps);
+    if (parsed.ok) layers.get(parsed.value.layer)?.featureMaps?.set(parsed.value);
   }
   timeline?.shown(f.step, f.epoch);
   updateProgress(f.step, 0, f.epoch);

@@ -1,7 +1,9 @@
 /**
  * The timeline of a finished run: a slider over its steps. Moving it (mouse, or arrow keys, Page Up/Down, Home and
  * End) names the step at once and asks the host for it once the slider rests; the host replays the step from the
- * run's seed and the panel draws its masks and activations in the usual views.
+ * run's seed and the panel draws its masks and activations in the usual views. The first seek starts the replay:
+ * while it retrains towards the step the note says it is preparing and how far it is, and the slider still moves
+ * (the replay goes on to wherever it rests).
  */
 import type { TimelineState } from '../../src/protocol/webview';
 
@@ -13,7 +15,7 @@ export class Timeline {
   private readonly slider: HTMLInputElement;
   private readonly label: HTMLElement;
   private readonly note: HTMLElement;
-  private state: TimelineState = { status: 'preparing', steps: 0, stepsPerEpoch: 0 };
+  private state: TimelineState = { status: 'checking', steps: 0, stepsPerEpoch: 0 };
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly onSeek: (step: number) => void) {
@@ -43,23 +45,15 @@ export class Timeline {
   update(state: TimelineState): void {
     this.state = state;
     this.element.hidden = false;
-    const usable = state.status === 'ready' || state.status === 'replaying';
+    const usable = state.status === 'ready' || state.status === 'preparing' || state.status === 'replaying';
     this.slider.disabled = !usable;
     this.slider.max = String(Math.max(1, state.steps));
     // While the user moves the slider, the host's echo of an older step must not pull it back.
     if (state.step !== undefined && this.timer === undefined && document.activeElement !== this.slider)
       this.slider.value = String(state.step);
     this.element.classList.toggle('timeline-unavailable', state.status === 'unavailable');
-    this.note.textContent =
-      state.status === 'preparing'
-        ? 'preparing the replay…'
-        : state.status === 'replaying'
-          ? 'replaying…'
-          : state.status === 'unavailable'
-            ? (state.message ?? 'This run cannot be replayed.')
-            : state.verified
-              ? 'Replays bit for bit: the replay ends on the recorded final weights.'
-              : '';
+    this.element.setAttribute('aria-busy', String(state.status === 'preparing' || state.status === 'replaying'));
+    this.note.textContent = noteOf(state);
     this.describe(Number(this.slider.value));
   }
 
@@ -90,5 +84,25 @@ export class Timeline {
     const text = `step ${step} of ${steps}${e !== undefined ? ` · epoch ${e}` : ''}`;
     this.label.textContent = text;
     this.slider.setAttribute('aria-valuetext', text);
+  }
+}
+
+/** What the replay is doing, in words. */
+function noteOf(state: TimelineState): string {
+  const p = state.progress;
+  const far = p ? `: step ${p.step} of ${p.target}` : '';
+  switch (state.status) {
+    case 'checking':
+      return 'checking the run…';
+    case 'preparing':
+      return `preparing the replay, retraining from the seed${far}…`;
+    case 'replaying':
+      return 'replaying…';
+    case 'unavailable':
+      return state.message ?? 'This run cannot be replayed.';
+    case 'ready':
+      if (state.verified) return 'Replays bit for bit: the replay ends on the recorded final weights.';
+      if (p) return `preparing the later steps, so scrubbing is fast${far}`;
+      return '';
   }
 }

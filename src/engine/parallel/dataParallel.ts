@@ -6,12 +6,14 @@
  * DistributedDataParallel does without SyncBatchNorm, and the running statistics are the coordinator's (DDP's
  * buffers broadcast from rank 0).
  */
-import type { LayerMode, LayerSpec } from '../../protocol/modelSpec';
+import { shapeSize } from '../../protocol/layerShapes';
 import type { Parameter } from '../nn/optim';
-import { addGradient } from './reduce';
+import { addGradient, coordinatorRows } from './reduce';
 import { ReplicaState, SharedChannel } from './sharedMemory';
 import { shareParameters, type ShareableNetwork } from './shareParameters';
-import type { ReplicaHandle, ReplicaSpawner } from './types';
+import type { BatchSplit, MirroredLayer, ParallelModel, ReplicaHandle, ReplicaSpawner } from './types';
+
+export type { ParallelModel } from './types';
 
 /** A replica that neither answers nor fails for this long is taken for dead. */
 const DEFAULT_STALL_MS = 60_000;
@@ -23,23 +25,7 @@ export interface DataParallelOptions {
   startMs?: number;
 }
 
-export interface ParallelModel {
-  layers: LayerSpec[];
-  inputDim: number;
-  outputDim: number;
-  task: 'classification' | 'regression';
-  seed: number;
-  /** The largest batch a step takes. */
-  maxBatch: number;
-}
-
-/** A layer as the replica mirrors it before each step. */
-interface MirroredLayer {
-  mode: LayerMode;
-  rate?: number;
-}
-
-export class DataParallel {
+export class DataParallel implements BatchSplit {
   readonly workers = 2;
   private channel: SharedChannel | undefined;
   private replica: ReplicaHandle | undefined;
@@ -56,7 +42,7 @@ export class DataParallel {
 
   /** Rows of a `batch` the coordinator keeps: the first half, rounded up. */
   ownRows(batch: number): number {
-    return Math.ceil(batch / 2);
+    return coordinatorRows(batch);
   }
 
   /** Moves the network's parameters onto shared memory and starts the replica on them. */
@@ -67,7 +53,7 @@ export class DataParallel {
       layers: model.layers.length,
       parameterLengths: net.parameters.map((p) => p.value.length),
       maxRows: Math.max(1, model.maxBatch - this.ownRows(model.maxBatch)),
-      inputDim: model.inputDim,
+      inputDim: shapeSize(model.input),
       targetWidth,
       workers: this.workers,
     };
@@ -79,7 +65,7 @@ export class DataParallel {
       buffer: channel.buffer,
       sizes,
       layers: model.layers,
-      inputDim: model.inputDim,
+      input: model.input,
       outputDim: model.outputDim,
       task: model.task,
       seed: model.seed,

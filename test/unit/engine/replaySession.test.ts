@@ -1,107 +1,63 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineSession } from '../../../src/engine/session';
 import { ReplaySession } from '../../../src/engine/replaySession';
-import { locateEngineWorker } from '../../../src/session/engineWorker';
-import { ReplayClient } from '../../../src/session/replayClient';
 import { parseWebviewMessage } from '../../../src/protocol/validate';
-import type { EngineEvent, ReplayCommand, RunIntervention } from '../../../src/protocol/engine';
-import type { ModelSpec } from '../../../src/protocol/modelSpec';
+import type { EngineEvent, ReplayCommand } from '../../../src/protocol/engine';
+import { liveRun, spec } from './replayRun';
 
-const spec: ModelSpec = {
-  name: 'replay session test',
-  seed: 5,
-  data: { source: 'generator', generator: 'moons', samples: 100, noise: 0.2, validation: 0.2 },
-  model: {
-    input: 2,
-    layers: [
-      { type: 'dense', units: 16, activation: 'relu' },
-      { type: 'dropout', rate: 0.5, kind: 'bernoulli', scaling: 'inverted' },
-      { type: 'dense', units: 2, activation: 'linear' },
-    ],
-  },
-  training: {
-    epochs: 8,
-    batchSize: 8,
-    optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 },
-    schedule: { kind: 'constant' },
-    loss: 'cross-entropy',
-    init: 'he',
-  },
-  evaluation: { mode: 'eval' },
-};
+type Of<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 
-/** A live run streaming every step, with a layer switched to eval for a while. */
-function liveRun() {
+test('a replay session trains nothing before the first seek, answers only the latest of a burst, then prepares the rest with progress', () => {
+  const run = liveRun();
   const events: EngineEvent[] = [];
-  let clock = 0;
   const queue: (() => void)[] = [];
-  const s = new EngineSession({
+  let clock = 0;
+  // Every look at the clock moves it 5 ms: a slice (8 ms) ends after a step or two, and progress is due every 100 ms.
+  const session = new ReplaySession({
     post: (e) => events.push(e),
     schedule: (fn) => queue.push(fn),
-    now: () => (clock += 1),
+    now: () => (clock += 5),
   });
-  s.handle({ type: 'start', version: 1, spec, options: { streamHz: 1000, paused: true, boundaryEvery: 0 } });
-  s.handle({ type: 'step', count: 20 });
-  s.handle({ type: 'setMode', layer: 1, mode: 'eval' });
-  s.handle({ type: 'step', count: 5 });
-  s.handle({ type: 'setMode', layer: 1, mode: 'train' });
-  s.handle({ type: 'resume' });
-  while (queue.length > 0) queue.shift()!();
-  const done = events.find((e): e is Extract<EngineEvent, { type: 'done' }> => e.type === 'done')!;
-  const interventions: RunIntervention[] = events.flatMap((e): RunIntervention[] =>
-    e.type === 'modes' ? [{ type: 'modes', step: e.step!, layers: e.layers }] : [],
-  );
-  const masks = new Map(
-    events.flatMap((e) => (e.type === 'masks' ? [[e.step, e.layers.map((m) => [...m.bits])] as const] : [])),
-  );
-  return { done, interventions, masks };
-}
-
-test("a replay worker answers the latest of a burst of seeks with the live masks, and verifies the run's end", async () => {
-  const run = liveRun();
-  const client = new ReplayClient(locateEngineWorker(process.cwd()), {
+  session.handle({
     type: 'replay',
     version: 1,
     spec,
     steps: run.done.step,
     interventions: run.interventions,
     weights: run.done.weights!,
+    checkpointEvery: 10,
   });
-  try {
-    const ready = await client.ready;
-    assert.ok(ready.ok);
-    assert.equal(ready.ready.steps, run.done.step);
-    // A slider dragged: many seeks at once; the earlier ones are superseded (undefined), the last one answered.
-    const answers = await Promise.all([70, 3, 55, 22].map((n) => client.seek(n, 8)));
-    assert.ok(answers.slice(0, 3).every((a) => a === undefined || a.step !== 22));
-    const last = answers[3]!;
-    assert.equal(last.step, 22);
-    assert.deepEqual(
-      last.masks.map((m) => m.step),
-      [15, 16, 17, 18, 19, 20, 21, 22],
-    );
-    for (const m of last.masks) assert.deepEqual([...m.layers[0]!.bits], run.masks.get(m.step)![0], `step ${m.step}`);
-    // Step 22 was in eval mode: every unit kept.
-    assert.equal(last.masks.at(-1)!.layers[0]!.realizedDropFraction, 0);
-    // Overlapping windows: the steps a frame showed (their buffers transferred) show again in the next one.
-    for (const n of [30, 32, 32]) {
-      const frame = (await client.seek(n, 8))!;
-      assert.equal(frame.masks.length, 8);
-      for (const m of frame.masks)
-        assert.deepEqual([...m.layers[0]!.bits], run.masks.get(m.step)![0], `step ${m.step}`);
-    }
-    for (const n of [run.done.step, 1, 40, 39]) {
-      const frame = (await client.seek(n, 1))!;
-      assert.deepEqual([...frame.masks[0]!.layers[0]!.bits], run.masks.get(n)![0], `step ${n}`);
-    }
-    const verified = await client.verified;
-    assert.deepEqual(verified, { type: 'replayVerified', step: run.done.step, identical: true });
-    // A seek the worker refuses is answered (undefined), not left waiting.
-    assert.equal(await client.seek(run.done.step + 5, 1), undefined);
-  } finally {
-    await client.dispose();
-  }
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['replayReady'],
+  );
+  assert.equal(queue.length, 0, 'nothing scheduled: no step is retrained until a seek asks for one');
+  // A slider dragged: four seeks before the session gets to work; only the last is answered.
+  for (const [id, step] of [
+    ['a', 70],
+    ['b', 3],
+    ['c', 55],
+    ['d', 60],
+  ] as const)
+    session.handle({ type: 'seek', requestId: id, step, window: 4 });
+  for (let i = 0; i < 100_000 && queue.length > 0; i++) queue.shift()!();
+  const frames = events.filter((e): e is Of<'replayFrame'> => e.type === 'replayFrame');
+  assert.deepEqual(
+    frames.map((f) => [f.requestId, f.frame.step]),
+    [['d', 60]],
+  );
+  for (const m of frames[0]!.frame.masks) assert.deepEqual([...m.layers[0]!.bits], run.masks.get(m.step)![0]);
+  // On its way to step 60 it said how far it was; then, idle, it went on to the last step, laying checkpoints.
+  const answered = events.indexOf(frames[0]!);
+  const progress = events.filter((e): e is Of<'replayProgress'> => e.type === 'replayProgress');
+  const before = progress.filter((p) => events.indexOf(p) < answered);
+  const after = progress.filter((p) => events.indexOf(p) > answered);
+  assert.ok(before.length >= 2 && before.every((p) => p.target === 60 && p.step < 60), JSON.stringify(before));
+  assert.ok(after.length >= 2 && after.every((p) => p.target === run.done.step && p.step > 60), JSON.stringify(after));
+  for (const list of [before, after])
+    for (let i = 1; i < list.length; i++) assert.ok(list[i]!.step > list[i - 1]!.step, 'progress moves forward');
+  assert.ok(after.at(-1)!.checkpoints > 6, 'checkpoints every 10 steps laid down on the way');
+  assert.deepEqual(events.at(-1), { type: 'replayVerified', step: run.done.step, identical: true });
 });
 
 test('hostile replay commands get precise errors and never take the session down', () => {

@@ -70,12 +70,18 @@ test('a saved run keeps what its replay needs, and reads back as a replay source
   assert.equal(source.source.configPath, 'm.dropout.yaml');
 });
 
+test('a two-worker run reads back as a replay source: its replay splits every batch as it did', async () => {
+  const source = replaySourceOf(await saved({ ...info, workers: 2 }));
+  assert.ok(source.ok);
+  assert.equal(source.source.info.workers, 2);
+});
+
 test('a run that cannot be replayed says why', async () => {
   const cases: [unknown, Partial<RunRecord>, RegExp][] = [
     [undefined, {}, /saved before runs recorded what a replay needs/],
     [info, { status: 'running' }, /never finished/],
     [info, { kind: 'sweep' }, /sweep experiment trains several models/],
-    [{ ...info, workers: 2 }, {}, /trained on 2 engine workers; a replay runs on 1/],
+    [{ ...info, workers: 3 }, {}, /trained on 3 engine workers; a replay reproduces runs on 1 or 2 only/],
     [{ ...info, steps: 0 }, {}, /unreadable: its step count 0 is not a positive integer/],
     [
       { ...info, interventions: [{ type: 'rate', step: 1, layer: 1, rate: 5 }] },

@@ -37,6 +37,9 @@ suite('Replaying a finished run', () => {
       30_000,
     );
     assert.equal(ready.steps, done.step);
+    // Lazy: the timeline is offered, but nothing is retrained until the slider moves.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(panel.timeline!.replayStarted, false, 'no replay worker before the first seek');
     const live = events.filter((e): e is Of<'masks'> => e.type === 'masks');
     assert.ok(live.length > 0, 'the live run streamed masks');
     const frameAt = async (step: number): Promise<ReplayFrame> => {
@@ -89,5 +92,53 @@ suite('Replaying a finished run', () => {
     );
     assert.match(unavailable.message!, /sensors-replay-test\.csv changed since this run/);
     assert.deepEqual(panel.rejected, []);
+  });
+
+  test('a run trained on two engine workers scrubs with its live masks and replays to its recorded end bit for bit', async () => {
+    const { controller, runPanel } = await api();
+    const example = new TextDecoder().decode(await vscode.workspace.fs.readFile(workspaceFile('overfit.dropout.yaml')));
+    const config = workspaceFile('overfit-two-workers-test.dropout.yaml');
+    await vscode.workspace.fs.writeFile(config, new TextEncoder().encode(example.replace(/epochs: \d+/, 'epochs: 15')));
+    const settings = vscode.workspace.getConfiguration('dropoutLens');
+    await settings.update('engine.workers', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const events: EngineEvent[] = [];
+      const subscription = controller.onDidStart((session) => session.onEvent((e) => events.push(e)));
+      const runId = await vscode.commands.executeCommand<string>('dropoutLens.train', config);
+      subscription.dispose();
+      assert.ok(runId);
+      const done = await controller.session!.whenDone();
+      assert.equal(done.reason, 'completed');
+      const started = events.find((e): e is Of<'ready'> => e.type === 'ready');
+      assert.equal(started?.workers, 2, 'the live run trained on two workers');
+      const panel = await waitFor('the run panel', () => runPanel());
+      await waitFor(
+        'the timeline',
+        () => panel.timeline?.state.status === 'ready' && panel.timeline.state.steps === done.step,
+        30_000,
+      );
+      const live = events.filter((e): e is Of<'masks'> => e.type === 'masks');
+      for (const m of [live[Math.floor(live.length / 3)]!, live.at(-1)!, live[0]!]) {
+        panel.handleMessage({ type: 'seek', step: m.step });
+        const frame = await waitFor(
+          `the replayed step ${m.step}`,
+          () => {
+            const s = [...panel.sent].reverse().find((x) => x.type === 'replayFrame');
+            return s?.type === 'replayFrame' && s.frame.step === m.step && s.frame;
+          },
+          60_000,
+        );
+        assert.deepEqual(
+          frame.masks.at(-1)!.layers.map((l) => [l.layer, [...l.bits], l.realizedDropFraction]),
+          m.layers.map((l) => [l.layer, [...l.bits], l.realizedDropFraction]),
+          `step ${m.step}`,
+        );
+      }
+      await waitFor('the replay to verify the end', () => panel.timeline?.state.verified === true, 120_000);
+      assert.deepEqual(panel.rejected, []);
+    } finally {
+      await settings.update('engine.workers', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace.fs.delete(config);
+    }
   });
 });
