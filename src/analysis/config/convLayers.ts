@@ -6,7 +6,17 @@
 import { isScalar, isSeq, type Pair } from 'yaml';
 import type { Conv2dLayerSpec, LayerSpec, Pool2dLayerSpec } from '../../protocol/modelSpec';
 import { ACTIVATIONS, CONFIG_KEYS } from '../../protocol/vocabulary';
-import { type Ctx, describe, pairSpan, readEnum, readMap, readNumber, readRate, valueOf } from './readers';
+import {
+  type Ctx,
+  describe,
+  invalidSince,
+  pairSpan,
+  readEnum,
+  readMap,
+  readNumber,
+  readRate,
+  valueOf,
+} from './readers';
 
 /** Far above any kernel, window or image side the engine can train in a panel. */
 const MAX_SIDE = 1024;
@@ -128,6 +138,6 @@ export function readDropout2d(ctx: Ctx, m: Map<string, Pair>, where: string, ind
   const before = ctx.findings.length;
   const rate = readRate(ctx, valueOf(dp), pairSpan(ctx, dp), `${where}.dropout2d (rate)`);
   ctx.locations.rates.set(index, pairSpan(ctx, dp));
-  if (ctx.findings.slice(before).some((f) => f.rule === 'invalid-config')) return undefined;
+  if (invalidSince(ctx, before)) return undefined;
   return { type: 'dropout2d', rate };
 }

@@ -209,3 +209,11 @@ export function readString(ctx: Ctx, pair: Pair | undefined, where: string): str
   }
   return node.value;
 }
+
+/**
+ * A structural mistake since the given count of findings. An out-of-range rate is not one: the layer is still
+ * read (the config cannot train, but the other rules see it).
+ */
+export function invalidSince(ctx: Ctx, count: number): boolean {
+  return ctx.findings.slice(count).some((f) => f.rule === 'invalid-config');
+}

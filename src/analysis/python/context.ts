@@ -138,7 +138,7 @@ export class Py implements PyFacts {
   defaultSensitive = true;
   /** Per function: the modes its callers pass, by parameter index, or by name for a closure's free model. */
   callSites = new Map<string, Map<number | string, SiteMode[]>>();
-  /** Per scope start and model: where the scope first freezes the model's weights (see walker.frozenAround). */
+  /** Per scope start and model: where the scope first freezes the model's weights (see trainingTargets.frozenAround). */
   readonly frozenAt = new Map<string, number>();
   /** Per function start and name: the function binds a model's name to other things only (see models). */
   readonly shadowed = new Map<string, boolean>();

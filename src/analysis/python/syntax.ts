@@ -111,3 +111,8 @@ export function paramNames(py: PyFacts, fn: SyntaxNode): string[] {
   }
   return out;
 }
+
+/** Node objects are made afresh on each access: the same node has the same type and range. */
+export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
+  return a.from === b.from && a.to === b.to && a.name === b.name;
+}

@@ -3,20 +3,25 @@
  * calls, and reports models used at inference in train mode and training continued in eval mode.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { MODE_PRESERVING_WRAPPERS, VAL_ITER } from './vocabulary';
-import type { FnInfo, ModeState, Py, PyFacts, State } from './context';
+import { MODE_PRESERVING_WRAPPERS } from './vocabulary';
+import type { FnInfo, ModeState, Py, State } from './context';
 import type { FlowRule } from './rules/types';
 import type { Site } from './cache';
-import { args, children, defName, enclosing, forIterable, isFalseLiteral, isTrueLiteral } from './syntax';
+import { args, children, forIterable, isFalseLiteral, isTrueLiteral } from './syntax';
 import { dotted, qualify } from './names';
-import { all, findAll, within } from './tree-index';
+import { within } from './tree-index';
 import { classifyCtor } from './layers';
 import { hasMcIntent } from './intent';
 import { isSensitive, modelOf, sameModelBase, stripChain } from './models';
 import { blockOf, bodyOf } from './bodies';
 import { enteredModes } from './modeContexts';
+import { callFacts } from './callFacts';
+import { plainInstance } from './plainInstances';
+import { delegates, evalIfTraining, moduleGuard, testsParameter } from './ifConditions';
+import { feedsTrainingStep, isValLoop, noGradContext } from './inferenceContexts';
+import { joinStates, markChosen } from './modeStates';
+import { frozenAround, trainedByFunction, trainedHere, usedNear } from './trainingTargets';
 import type { Args, SiteMode } from './facts';
-import type { CallFacts } from './facts';
 
 export interface Flow {
   fn?: FnInfo;
@@ -28,207 +33,12 @@ export interface Flow {
   reported: Set<string>;
 }
 
-function joinStates(a: State, b: State, keepEvalOrigin = false): State {
-  const out: State = new Map();
-  for (const k of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(k);
-    const y = b.get(k);
-    if (x?.chosen || y?.chosen) out.set(k, { mode: 'unknown', chosen: true });
-    else if (x && y && x.mode === y.mode) out.set(k, x.origin ? x : y);
-    else {
-      // Around a loop's back edge, remember that eval mode may flow into the next iteration.
-      const evalSide = keepEvalOrigin
-        ? [x, y].find(
-            (s) => s && s.origin && s.origin.kind === 'eval-call' && (s.mode === 'eval' || s.mode === 'unknown'),
-          )
-        : undefined;
-      out.set(k, evalSide ? { mode: 'unknown', origin: evalSide.origin } : { mode: 'unknown' });
-    }
-  }
-  return out;
-}
-
-/**
- * `if isinstance(model, nn.Module): model.eval()` (a helper that also takes plain callables): for a model,
- * the body always runs. Returns that body, when the if has no other branch.
- */
-function moduleGuard(py: Py, kids: SyntaxNode[]): SyntaxNode | null {
-  if (kids.some((k) => k.name === 'elif' || k.name === 'else')) return null;
-  const cond = kids[1];
-  const m = cond ? /^isinstance\(\s*([\w.]+)\s*,\s*(\(?\s*)?[\w.]*Module\b/.exec(py.text(cond)) : null;
-  if (!m?.[1] || !py.modelNames.has(m[1])) return null;
-  return kids.find((k) => k.name === 'Body') ?? null;
-}
-
-/** `if <model>.training:` / `if was_training:` (set from `<model>.training`) with no other branch. */
-function evalIfTraining(py: Py, kids: SyntaxNode[]): { model: string; body: SyntaxNode } | null {
-  if (kids.some((k) => k.name === 'elif' || k.name === 'else')) return null;
-  const cond = kids[1];
-  const body = kids.find((k) => k.name === 'Body');
-  if (!cond || !body) return null;
-  let text = py.text(cond);
-  if (cond.name === 'VariableName') {
-    const fn = enclosing(cond, 'FunctionDefinition') ?? py.tree.topNode;
-    const set = within(py, 'AssignStatement', fn)
-      .map((a) => children(a))
-      .filter((k) => k.length === 3 && k[0] && py.text(k[0]) === text && k[2] && k[2].to <= cond.from);
-    text = set.length > 0 ? py.text(set.at(-1)![2]) : text;
-  }
-  const model = /^([\w.]+)\.training$/.exec(text)?.[1];
-  return model && py.modelNames.has(model) ? { model, body } : null;
-}
-
-/**
- * Does an if's condition test a parameter of the function (that is not a model) as a flag (`if train:`,
- * `if mode == "eval":`)? A parameter passed to a call in the condition (`if len(rows) > 1:`) is data, not
- * the caller's choice of mode.
- */
-function testsParameter(py: Py, kids: SyntaxNode[], fn: FnInfo): boolean {
-  const params = new Set(fn.params.filter((p) => p !== 'self' && !py.modelNames.has(p)));
-  return kids.some(
-    (k, i) =>
-      i > 0 &&
-      k.name !== 'Body' &&
-      findAll(k, VARIABLE_NAMES, true).some((v) => params.has(py.text(v)) && !insideArguments(v, k)),
-  );
-}
-
-function insideArguments(node: SyntaxNode, top: SyntaxNode): boolean {
-  for (let n = node.parent; n && n !== top.parent; n = n.parent) if (n.name === 'ArgList') return true;
-  return false;
-}
-
-const VARIABLE_NAMES = new Set(['VariableName']);
-
-/** Calls that only report: they never switch a model's mode. */
-const REPORTING_CALL = /^(print|pprint|logging\.\w+|warnings\.warn|[\w.]*(log|logger|writer|pbar|progress)\.\w+)$/;
-
-/**
- * A branch that only makes calls the analysis cannot follow (not functions of the file, not models' methods,
- * not reporting): `else: self.hooks.call("on_validation_model_eval")`.
- */
-function delegates(py: Py, block: SyntaxNode[]): boolean {
-  const calls = block.filter((s) => s.name !== 'PassStatement' && s.name !== 'Comment');
-  return (
-    calls.length > 0 &&
-    calls.every((s) => {
-      const call = s.name === 'ExpressionStatement' ? s.firstChild : null;
-      if (call?.name !== 'CallExpression') return false;
-      const facts = callFacts(py, call);
-      const d = facts.calleeDotted;
-      if (!d || facts.objModel || REPORTING_CALL.test(d)) return false;
-      return !py.functions.has(d.startsWith('self.') ? d.slice(5) : d);
-    })
-  );
-}
-
-/** The modes a branch switched are the caller's choice (see ModeState.chosen). */
-function markChosen(before: State, after: State): State {
-  const out = new Map(after);
-  for (const [k, st] of after) if (before.get(k)?.mode !== st.mode) out.set(k, { mode: st.mode, chosen: true });
-  return out;
-}
-
-/**
- * A gradient-free block that makes inputs for the training step after it in the same iteration (a GAN's
- * fakes for the discriminator, a teacher's targets): part of training, not an evaluation. It is one of the
- * loop body's own statements, before a training step of that body; validation every N steps sits in an if.
- */
-function feedsTrainingStep(py: Py, withStmt: SyntaxNode): boolean {
-  const body = withStmt.parent;
-  const loop = body?.parent;
-  if (body?.name !== 'Body' || (loop?.name !== 'ForStatement' && loop?.name !== 'WhileStatement')) return false;
-  for (const stmt of children(body)) {
-    if (stmt.from <= withStmt.from) continue;
-    if (stmt.name === 'ForStatement' || stmt.name === 'WhileStatement') continue;
-    const calls = stmt.name === 'ExpressionStatement' || stmt.name === 'AssignStatement' ? findAll(stmt, CALLS) : [];
-    if (calls.some((c) => callFacts(py, c).trainingStep)) return true;
-  }
-  return false;
-}
-
-const CALLS = new Set(['CallExpression']);
-
-/**
- * The models a training step of a function that trains a model parameter can train: its model parameters
- * and the models its text names (a global `net` it never mentions is trained elsewhere). Undefined when no
- * model parameter is run: a step there may train a global model through a global optimizer.
- */
-function trainedByFunction(py: Py, fn: FnInfo): string[] | undefined {
-  const runs = new Set(within(py, 'CallExpression', fn.node).map((c) => callFacts(py, c).calleeModel));
-  const params = fn.params.filter((p) => py.modelNames.has(p) && runs.has(p));
-  if (params.length === 0) return undefined;
-  const named = new Set(findAll(fn.node, NAMES_AND_MEMBERS, true).map((n) => py.text(n)));
-  return [...new Set([...params, ...[...py.modelNames].filter((m) => named.has(m))])];
-}
-
-const NAMES_AND_MEMBERS = new Set(['VariableName', 'MemberExpression']);
-
-/** Per analysis: the names bound, in the file, only to instances of its classes that are no models. */
-const plainInstances = new WeakMap<Py, ReadonlySet<string>>();
-
-function plainInstanceNames(py: Py): ReadonlySet<string> {
-  let names = plainInstances.get(py);
-  if (names) return names;
-  const plain = new Set(
-    all(py, 'ClassDefinition')
-      .map((c) => defName(py, c))
-      .filter((c) => !py.classes.has(c)),
-  );
-  const valuesOf = new Map<string, (SyntaxNode | undefined)[]>();
-  if (plain.size > 0)
-    for (const a of all(py, 'AssignStatement')) {
-      const k = children(a);
-      if (k.length !== 3 || k[0]?.name !== 'VariableName') continue;
-      const name = py.text(k[0]);
-      const values = valuesOf.get(name) ?? [];
-      values.push(k[2]);
-      valuesOf.set(name, values);
-    }
-  names = new Set(
-    [...valuesOf]
-      .filter(([, vs]) => vs.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild))))
-      .map(([name]) => name),
-  );
-  plainInstances.set(py, names);
-  return names;
-}
-
 /**
  * An argument that is no model the analysis knows and whose value it cannot follow: a subscript
  * (`registry["flow"]["model"]`), an attribute of something else (`cfg.net`), or what a call returns.
  */
 function opaqueArgument(arg: SyntaxNode): boolean {
   return arg.name === 'MemberExpression' || arg.name === 'CallExpression';
-}
-
-/** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
-function plainInstance(py: Py, arg: SyntaxNode): boolean {
-  return arg.name === 'VariableName' && plainInstanceNames(py).has(py.text(arg));
-}
-
-/**
- * The model's weights are frozen where this backward() runs (`p.requires_grad = False` over its parameters,
- * or `model.requires_grad_(False)`): the gradient is for something else (inputs sampled by MCMC, an
- * adversarial example), and the model is not trained.
- */
-function frozenAround(py: Py, model: string, call: SyntaxNode): boolean {
-  const scope = enclosing(call, 'FunctionDefinition') ?? py.tree.topNode;
-  // Where the scope first freezes the model, found once per scope and model (a file has many steps).
-  const key = `${scope.from}:${model}`;
-  let at = py.frozenAt.get(key);
-  if (at === undefined) {
-    const text = py.src.slice(scope.from, scope.to);
-    const m = model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const loop = new RegExp(
-      `for\\s+(\\w+)\\s+in\\s+${m}\\.parameters\\(\\)\\s*:[^\\n]*\\n?\\s*\\1\\.requires_grad\\s*=\\s*False`,
-    ).exec(text);
-    const call_ = new RegExp(`${m}\\.requires_grad_\\(\\s*False\\s*\\)`).exec(text);
-    const first = Math.min(loop?.index ?? Infinity, call_?.index ?? Infinity);
-    at = first === Infinity ? Infinity : scope.from + first;
-    py.frozenAt.set(key, at);
-  }
-  return at < call.from;
 }
 
 function runsOnce(py: Py, iter: SyntaxNode): boolean {
@@ -250,76 +60,12 @@ const RUNS_MODEL = new Set([
   'decode',
 ]);
 
-/** The gradient-free context a with statement enters, as the user wrote it (`torch.no_grad()`), or null. */
-function noGradContext(py: Py, withStmt: SyntaxNode): string | null {
-  for (const c of children(withStmt)) {
-    if (c.name === 'Body') break;
-    if (c.name !== 'CallExpression') continue;
-    const q = qualify(py, c.firstChild) ?? '';
-    if (q === 'torch.no_grad' || q === 'torch.inference_mode' || q === 'torch.autograd.no_grad') return py.text(c);
-    if (q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled') {
-      const a = args(py, c);
-      if (a && isFalseLiteral(py, a.positional[0])) return py.text(c);
-    }
-  }
-  return null;
-}
-
-function isValLoop(py: Py, forStmt: SyntaxNode): boolean {
-  const iter = forIterable(forStmt);
-  if (!iter) return false;
-  // A loop that takes training steps trains, whatever its data is called (`valid_len_shards`).
-  if (findAll(forStmt, CALLS).some((c) => callFacts(py, c).trainingStep)) return false;
-  for (const v of findAll(iter, new Set(['VariableName', 'PropertyName']))) {
-    const t = py.text(v);
-    if (VAL_ITER.test(t) && !/train/i.test(t)) return true;
-  }
-  return iter.name === 'VariableName' && VAL_ITER.test(py.text(iter));
-}
-
-function isTrainingStep(py: PyFacts, call: SyntaxNode): boolean {
-  const callee = call.firstChild;
-  if (callee?.name !== 'MemberExpression') return false;
-  const m = py.text(callee.lastChild);
-  if (m === 'backward') return true;
-  if (m === 'step') {
-    const obj = py.text(callee.firstChild);
-    return /optim|^opt$|^opt_|_opt$|optimizer/i.test(obj) && !/sched/i.test(obj);
-  }
-  return false;
-}
-
 function argModel(py: Py, a: Args, fn: FnInfo, offset: number, idx: number): string | null {
   const pos = a.positional[idx - offset];
   if (pos) return modelOf(py, pos);
   const param = fn.params[idx];
   const kw = param === undefined ? undefined : a.keywords.get(param);
   return kw ? modelOf(py, kw.value) : null;
-}
-
-export function callFacts(py: PyFacts, call: SyntaxNode): CallFacts {
-  const hit = py.factsMemo.get(call);
-  if (hit !== undefined) return hit;
-  const callee = call.firstChild;
-  let method: string | null = null;
-  let objModel: string | null = null;
-  if (callee && callee.name === 'MemberExpression') {
-    method = py.text(callee.lastChild);
-    const obj = callee.firstChild;
-    // `model.to(device).train()`: the chain returns the model itself.
-    objModel = modelOf(py, obj) ?? (obj?.name === 'CallExpression' ? sameModelBase(py, obj) : null);
-  }
-  const f: CallFacts = {
-    callee,
-    args: callee ? args(py, call) : null,
-    method,
-    objModel,
-    trainingStep: callee ? isTrainingStep(py, call) : false,
-    calleeModel: callee ? modelOf(py, callee) : null,
-    calleeDotted: callee ? dotted(py, callee) : null,
-  };
-  py.factsMemo.set(call, f);
-  return f;
 }
 
 export class FlowWalker {
@@ -670,33 +416,6 @@ export class FlowWalker {
     list.push(mode);
     byParam.set(idx, list);
   }
-}
-
-/**
- * Is the model trained where this node is, though its optimizer is built elsewhere: switched to train() and
- * called in the same function (a frozen teacher is switched to eval() only).
- */
-function trainedHere(py: Py, model: string, node: SyntaxNode): boolean {
-  const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
-  const switched = within(py, 'CallExpression', scope, true).some((c) => {
-    const facts = callFacts(py, c);
-    return facts.method === 'train' && facts.objModel === model && (facts.args?.positional.length ?? 0) === 0;
-  });
-  return switched && usedNear(py, model, node);
-}
-
-/** Is the model called in the same function (or module-level code) as this node? */
-function usedNear(py: Py, model: string, node: SyntaxNode): boolean {
-  const scope = enclosing(node, 'FunctionDefinition') ?? py.tree.topNode;
-  return within(py, 'CallExpression', scope, true).some((c) => {
-    const d = dotted(py, c.firstChild);
-    return d === model || d === `${model}.forward`;
-  });
-}
-
-/** Node objects are made afresh on each access: the same node has the same type and range. */
-export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
-  return a.from === b.from && a.to === b.to && a.name === b.name;
 }
 
 /** Does the block end by leaving the function (return or raise)? */

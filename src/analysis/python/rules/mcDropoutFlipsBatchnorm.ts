@@ -14,7 +14,7 @@ import { classifyCtor, sequentialItems } from '../layers';
 import { qualify } from '../names';
 import { children, isTrueLiteral, span } from '../syntax';
 import { all, findAll, within } from '../tree-index';
-import { callFacts } from '../walker';
+import { callFacts } from '../callFacts';
 import { stripChain } from '../models';
 import type { ModuleRule } from './types';
 

@@ -10,7 +10,7 @@ import { hasMcIntent } from '../intent';
 import { isSensitive } from '../models';
 import { enclosing, span } from '../syntax';
 import { within } from '../tree-index';
-import { callFacts } from '../walker';
+import { callFacts } from '../callFacts';
 import type { FlowRule } from './types';
 
 export const missingEval: FlowRule = {

@@ -4,8 +4,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { afterLine, bodyInsertion, enclosingStatement, lineInsertion } from '../insertions';
-import { span } from '../syntax';
-import { sameNode } from '../walker';
+import { sameNode, span } from '../syntax';
 import type { FlowRule } from './types';
 
 export const missingTrainAfterEval: FlowRule = {
