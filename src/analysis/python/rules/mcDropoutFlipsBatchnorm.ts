@@ -28,14 +28,27 @@ export const mcDropoutFlipsBatchnorm: ModuleRule = {
   check: checkMcBatchNorm,
 };
 
+/** A scope's calls, read once: does it train, and where, last, is each callee called in a range() loop? */
+interface ScopeCalls {
+  trains: boolean;
+  /** By callee (`model`, `model.forward` as `model`): the start of its last call inside a range() loop. */
+  lastLoopCall: Map<string, number>;
+}
+
 function checkMcBatchNorm(py: PyFacts, em: Emitter): void {
   // Per scope, once: its calls, and whether it trains (a file with thousands of train() calls stays linear).
-  const scopes = new Map<number, { calls: SyntaxNode[]; trains: boolean }>();
+  const scopes = new Map<number, ScopeCalls>();
   const callsOf = (scope: SyntaxNode) => {
     let hit = scopes.get(scope.from);
     if (!hit) {
       const calls = within(py, 'CallExpression', scope, true);
-      hit = { calls, trains: calls.some((c) => callFacts(py, c).trainingStep) };
+      const lastLoopCall = new Map<string, number>();
+      for (const c of calls) {
+        const callee = callFacts(py, c).calleeDotted?.replace(/\.forward$/, '');
+        if (callee && c.from > (lastLoopCall.get(callee) ?? -1) && inRangeLoop(py, c, scope))
+          lastLoopCall.set(callee, c.from);
+      }
+      hit = { trains: calls.some((c) => callFacts(py, c).trainingStep), lastLoopCall };
       scopes.set(scope.from, hit);
     }
     return hit;
@@ -73,15 +86,10 @@ function samples(
   scope: SyntaxNode,
   call: SyntaxNode,
   model: string,
-  { calls, trains }: { calls: SyntaxNode[]; trains: boolean },
+  { trains, lastLoopCall }: ScopeCalls,
 ): boolean {
   if (trains) return false;
-  const repeated = calls.some(
-    (c) =>
-      c.from > call.to &&
-      (callFacts(py, c).calleeDotted === model || callFacts(py, c).calleeDotted === `${model}.forward`) &&
-      inRangeLoop(py, c, scope),
-  );
+  const repeated = (lastLoopCall.get(model) ?? -1) > call.to;
   if (!repeated) return false;
   return hasMcIntent(py, call) || withoutGradients(py, scope, call);
 }
@@ -98,7 +106,10 @@ const LOOPS = new Set([
 function inRangeLoop(py: PyFacts, node: SyntaxNode, scope: SyntaxNode): boolean {
   for (let p = node.parent; p && p.from >= scope.from; p = p.parent) {
     if (!LOOPS.has(p.name)) continue;
-    if (p.name === 'WhileStatement' || /\bin\s+(range|torch\.arange|tqdm\(\s*range)\s*\(/.test(py.text(p))) return true;
+    if (p.name === 'WhileStatement') return true;
+    // A for statement's header only: its body may be most of the file.
+    const body = p.name === 'ForStatement' ? children(p).find((k) => k.name === 'Body') : undefined;
+    if (/\bin\s+(range|torch\.arange|tqdm\(\s*range)\s*\(/.test(py.src.slice(p.from, body?.from ?? p.to))) return true;
   }
   return false;
 }
@@ -131,7 +142,18 @@ function withoutGradients(py: PyFacts, scope: SyntaxNode, call: SyntaxNode): boo
 }
 
 /** The model's definition in this file has batch norm (or, for a parameter, every dropout model of the file does). */
+const batchNormOf = new WeakMap<PyFacts, Map<string, boolean>>();
+
+/** Memoized per analysis and model: a file that samples one model many times reads its definition once. */
 function hasBatchNorm(py: PyFacts, model: string): boolean {
+  let byModel = batchNormOf.get(py);
+  if (!byModel) batchNormOf.set(py, (byModel = new Map<string, boolean>()));
+  let found = byModel.get(model);
+  if (found === undefined) byModel.set(model, (found = definitionHasBatchNorm(py, model)));
+  return found;
+}
+
+function definitionHasBatchNorm(py: PyFacts, model: string): boolean {
   for (const assign of all(py, 'AssignStatement')) {
     const [target, , value] = children(assign);
     if (!target || !value || py.text(target) !== model || value.name !== 'CallExpression') continue;
@@ -186,12 +208,19 @@ function fixOf(py: PyFacts, call: SyntaxNode, model: string, scope: SyntaxNode) 
  * and its kin are not subclasses of nn.Dropout, so `isinstance(m, nn.Dropout)` would leave a CNN's channel
  * dropout in eval mode.
  */
-function dropoutClasses(py: PyFacts): string[] {
+const dropoutClassesOf = new WeakMap<PyFacts, readonly string[]>();
+
+function dropoutClasses(py: PyFacts): readonly string[] {
+  // Once per analysis: a file with many findings has a fix for each.
+  let classes = dropoutClassesOf.get(py);
+  if (classes) return classes;
   const found = new Set<string>();
   for (const call of all(py, 'CallExpression')) {
     const lc = classifyCtor(py, call);
     if (lc?.kind === 'dropout' && lc.framework === 'torch') found.add(lc.label.slice('nn.'.length));
   }
   found.delete('Dropout');
-  return ['Dropout', ...[...found].sort()];
+  classes = ['Dropout', ...[...found].sort()];
+  dropoutClassesOf.set(py, classes);
+  return classes;
 }
