@@ -5,9 +5,10 @@
  */
 import type { MatmulKernels } from '../../src/engine/kernels/types';
 import type { Dataset } from '../../src/engine/dataset';
-import type { LayerSpec, ModelSpec } from '../../src/protocol/modelSpec';
+import { shapeSize } from '../../src/protocol/layerShapes';
+import type { ModelSpec } from '../../src/protocol/modelSpec';
 import { createTrainer } from '../../src/engine/index';
-import type { Workload } from './workloads';
+import { workloadClasses, type Workload } from './workloads';
 
 export interface StepRun {
   /** One training step: forward, backward, update, dropout active. */
@@ -17,20 +18,13 @@ export interface StepRun {
 }
 export type FullStep = (w: Workload, kernels: MatmulKernels) => StepRun;
 
-/** The model spec of a workload: dropout (inverted Bernoulli) before each dense layer whose rate is > 0. */
+/** The model spec of a workload: its layers, SGD with momentum, cross-entropy. */
 export function workloadSpec(w: Workload): ModelSpec {
-  const layers: LayerSpec[] = [];
-  for (let l = 0; l + 1 < w.sizes.length; l++) {
-    const rate = w.dropout[l] ?? 0;
-    if (rate > 0) layers.push({ type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' });
-    const last = l + 2 === w.sizes.length;
-    layers.push({ type: 'dense', units: w.sizes[l + 1]!, activation: last ? 'linear' : 'relu' });
-  }
   return {
     name: `bench-${w.name}`,
     seed: 1,
     data: { source: 'generator', generator: 'blobs', samples: w.batch * 8, noise: 0.1, validation: 0.2 },
-    model: { input: w.sizes[0]!, layers },
+    model: { input: w.input, layers: [...w.layers] },
     training: {
       epochs: 1_000_000,
       batchSize: w.batch,
@@ -45,8 +39,8 @@ export function workloadSpec(w: Workload): ModelSpec {
 
 /** Random standard-normal-ish inputs of the workload's width, labels over its output classes. */
 export function workloadData(w: Workload, batches = 8): Dataset {
-  const inputDim = w.sizes[0]!;
-  const classes = w.sizes[w.sizes.length - 1]!;
+  const inputDim = shapeSize(w.input);
+  const classes = workloadClasses(w);
   let s = 12345;
   const rnd = (): number => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;

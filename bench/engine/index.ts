@@ -5,7 +5,7 @@
 import { referenceKernels, selectKernels, type MatmulKernels } from '../../src/engine/kernels/index';
 import { calibrate, measureRate, median, percentile, type Rate } from './measure';
 import { TorchServer } from './torchServer';
-import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload } from './workloads';
+import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload, type WorkloadName } from './workloads';
 import { fullStepRunner } from './fullStep';
 import { measureTwoWorkers } from './twoWorkers';
 
@@ -16,7 +16,7 @@ export interface EngineBenchOptions {
   /** Seconds per window (default 0.25). */
   windowSeconds?: number;
   /** Workloads to run (default all). */
-  workloads?: ReadonlyArray<'W1' | 'W2' | 'W3'>;
+  workloads?: readonly WorkloadName[];
   /** Where text goes (default process.stdout). */
   write?: (text: string) => void;
 }
@@ -40,6 +40,8 @@ export interface BenchRecord {
   snapshotsPerSecond?: number;
 }
 
+/** The workloads also measured on two workers (issue 14). */
+const TWO_WORKER_WORKLOADS: readonly WorkloadName[] = ['W2', 'W3'];
 /** The reference TypeScript path needs seconds per step on W2/W3; it gets fewer windows. */
 const REFERENCE_WINDOWS = 3;
 /** The worker's default mask/statistics stream rate (dropoutLens.training.maskUpdatesPerSecond). */
@@ -74,7 +76,9 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
   if (typeof torch !== 'string') text(`PyTorch ${torch.version}, 1 thread.\n\n`);
   // And one on two threads, for the two-worker rows (W2, W3).
   const torch2 =
-    typeof torch === 'string' || !chosen.some((w) => w.name !== 'W1') ? undefined : await TorchServer.start(2);
+    typeof torch === 'string' || !chosen.some((w) => TWO_WORKER_WORKLOADS.includes(w.name))
+      ? undefined
+      : await TorchServer.start(2);
 
   try {
     for (const w of chosen) {
@@ -178,7 +182,7 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         );
       }
 
-      if (w.name !== 'W1') {
+      if (TWO_WORKER_WORKLOADS.includes(w.name)) {
         const two = await measureTwoWorkers(
           w,
           typeof torch === 'string' ? undefined : torch,
