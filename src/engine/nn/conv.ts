@@ -6,7 +6,7 @@
  */
 import type { Activation, Conv2dLayerSpec, ImageShape, LayerMode } from '../../protocol/modelSpec';
 import type { ConvKernels, WindowGeometry } from '../kernels/convTypes';
-import { windowGeometry } from '../kernels/convTypescript';
+import { planeSums, windowGeometry } from '../kernels/convTypescript';
 import type { ElementwiseKernels } from '../kernels/elementwise';
 import type { MatmulKernels } from '../kernels/types';
 import type { SeededRandom } from '../random';
@@ -121,12 +121,14 @@ export function conv2dForward(
     k.conv.im2col(x, n * l.inputs, l.geometry, l.col);
     k.matmul.matmul(W, l.col, z[n]!, filters, l.fanIn, P, false, false, false);
   }
-  for (let n = 0, i = 0; n < batch; n++)
-    for (let f = 0; f < filters; f++) {
-      const bias = l.b[f]!;
+  if (l.activation === 'relu') k.conv.planeBiasRelu(l.z, l.b, l.out, batch * filters, filters, P);
+  else {
+    for (let q = 0, i = 0; q < batch * filters; q++) {
+      const bias = l.b[q % filters]!;
       for (let end = i + P; i < end; i++) l.z[i] = l.z[i]! + bias;
     }
-  activate(l.activation, l.z, l.out, batch * l.units);
+    activate(l.activation, l.z, l.out, batch * l.units);
+  }
   return l.out;
 }
 
@@ -141,14 +143,11 @@ export function conv2dBackward(
 ): Float32Array {
   const filters = l.shape[0];
   const P = l.shape[1] * l.shape[2];
-  activationBackward(l.activation, l.z, l.out, grad, batch * l.units);
-  l.gb.fill(0);
-  for (let n = 0, i = 0; n < batch; n++)
-    for (let f = 0; f < filters; f++) {
-      let s = 0;
-      for (let end = i + P; i < end; i++) s += grad[i]!;
-      l.gb[f] = l.gb[f]! + s;
-    }
+  if (l.activation === 'relu') k.conv.planeReluBackBias(l.z, grad, l.gb, batch * filters, filters, P);
+  else {
+    activationBackward(l.activation, l.z, l.out, grad, batch * l.units);
+    planeSums(grad, l.gb, batch * filters, filters, P);
+  }
   const g = rowViews(grad, l.units, batch);
   const W = l.masked ? l.Weff : l.W;
   if (needInput) l.gradIn.fill(0, 0, batch * l.inputs);
