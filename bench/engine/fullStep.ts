@@ -3,6 +3,7 @@
  * network from a model spec, trains on random data of the workload's input size, and returns a function that runs
  * one step (forward, backward, update, dropout active).
  */
+import type { ConvKernels } from '../../src/engine/kernels/convTypes';
 import type { MatmulKernels } from '../../src/engine/kernels/types';
 import type { Dataset } from '../../src/engine/dataset';
 import { shapeSize } from '../../src/protocol/layerShapes';
@@ -16,7 +17,8 @@ export interface StepRun {
   /** One snapshot of what the worker streams: per-layer bit-packed masks and activation statistics. */
   stream?(): void;
 }
-export type FullStep = (w: Workload, kernels: MatmulKernels) => StepRun;
+/** `conv`: the conv kernels (default: the engine's choice, SIMD where it can). */
+export type FullStep = (w: Workload, kernels: MatmulKernels, conv?: ConvKernels) => StepRun;
 
 /** The model spec of a workload: its layers, SGD with momentum, cross-entropy. */
 export function workloadSpec(w: Workload): ModelSpec {
@@ -58,8 +60,8 @@ export function workloadData(w: Workload, batches = 8): Dataset {
 
 /** The step runner, or why there is none. */
 export function fullStepRunner(): FullStep | string {
-  return (w, kernels) => {
-    const trainer = createTrainer(workloadSpec(w), workloadData(w), { kernels });
+  return (w, kernels, conv) => {
+    const trainer = createTrainer(workloadSpec(w), workloadData(w), { kernels, ...(conv ? { conv } : {}) });
     return {
       step: () => void trainer.trainStep(),
       // What EngineSession posts per stream tick: masks (bits copied for transfer) and activation statistics.

@@ -2,6 +2,7 @@
  * The engine benchmark (issue 3): training steps per second on W1-W3, ours against PyTorch measured in the same run,
  * plus the matrix products alone (reference TypeScript against the selected SIMD kernels).
  */
+import { convTypescript } from '../../src/engine/kernels/convTypescript';
 import { referenceKernels, selectKernels, type MatmulKernels } from '../../src/engine/kernels/index';
 import { calibrate, measureRate, median, percentile, type Rate } from './measure';
 import { TorchServer } from './torchServer';
@@ -111,7 +112,11 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         continue;
       }
       // Full training steps (forward, backward, update, dropout active), on the reference kernels alone first.
-      const ref = measureRate(full(w, referenceKernels).step, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
+      const ref = measureRate(
+        full(w, referenceKernels, convTypescript).step,
+        Math.min(windows, REFERENCE_WINDOWS),
+        windowSeconds,
+      );
       const run = full(w, fast);
 
       // Interleaved: engine and PyTorch windows alternate, the order flipping every pair.
@@ -265,7 +270,8 @@ function measureKernels(w: Workload, kernels: MatmulKernels, windows: number, wi
   const bufs = shapes.map((s) => ({ s, A: random(s.m * s.k), B: random(s.k * s.n), C: new Float32Array(s.m * s.n) }));
   return measureRate(
     () => {
-      for (const { s, A, B, C } of bufs) kernels.matmul(A, B, C, s.m, s.k, s.n, s.transA, s.transB, false);
+      for (const { s, A, B, C } of bufs)
+        for (let t = 0; t < s.times; t++) kernels.matmul(A, B, C, s.m, s.k, s.n, s.transA, s.transB, false);
     },
     windows,
     windowSeconds,

@@ -94,12 +94,14 @@ export interface MatmulShape {
   readonly n: number;
   readonly transA: boolean;
   readonly transB: boolean;
+  /** How many times a step runs it (conv layers: once per sample). */
+  readonly times: number;
 }
 
 /**
  * The matrix products of one training step: per dense layer the forward X·Wᵀ, the weight gradient dYᵀ·X and,
- * unless no layer with weights comes before it, the input gradient dY·W; per conv layer the same three over the
- * whole batch's columns (W [filters, C kh kw] · col [C kh kw, batch outH outW], gz · colᵀ and Wᵀ · gz).
+ * unless no layer with weights comes before it, the input gradient dY·W; per conv layer the same three once per
+ * sample, as the engine runs them (W [filters, C kh kw] · col [C kh kw, outH outW], gz · colᵀ and Wᵀ · gz).
  */
 export function stepProducts(w: Workload): MatmulShape[] {
   const out: MatmulShape[] = [];
@@ -113,18 +115,19 @@ export function stepProducts(w: Workload): MatmulShape[] {
       const nIn = shapeSize(shape);
       const nOut = spec.units;
       const at = ++weighted;
-      out.push({ what: `forward ${at}`, m: b, k: nIn, n: nOut, transA: false, transB: true });
-      out.push({ what: `weight gradient ${at}`, m: nOut, k: b, n: nIn, transA: true, transB: false });
-      if (at > 1) out.push({ what: `input gradient ${at}`, m: b, k: nOut, n: nIn, transA: false, transB: false });
+      out.push({ what: `forward ${at}`, m: b, k: nIn, n: nOut, transA: false, transB: true, times: 1 });
+      out.push({ what: `weight gradient ${at}`, m: nOut, k: b, n: nIn, transA: true, transB: false, times: 1 });
+      if (at > 1)
+        out.push({ what: `input gradient ${at}`, m: b, k: nOut, n: nIn, transA: false, transB: false, times: 1 });
     } else if (spec.type === 'conv2d' && isImage(shape) && isImage(next.shape)) {
       const fanIn = shape[0] * spec.kernel[0] * spec.kernel[1];
       const filters = spec.filters;
-      const columns = b * next.shape[1] * next.shape[2];
+      const P = next.shape[1] * next.shape[2];
       const at = ++weighted;
-      out.push({ what: `conv forward ${at}`, m: filters, k: fanIn, n: columns, transA: false, transB: false });
-      out.push({ what: `conv weight gradient ${at}`, m: filters, k: columns, n: fanIn, transA: false, transB: true });
-      if (at > 1)
-        out.push({ what: `conv input gradient ${at}`, m: fanIn, k: filters, n: columns, transA: true, transB: false });
+      const perSample = { transA: false, transB: false, times: b };
+      out.push({ ...perSample, what: `conv forward ${at}`, m: filters, k: fanIn, n: P });
+      out.push({ ...perSample, what: `conv weight gradient ${at}`, m: filters, k: P, n: fanIn, transB: true });
+      if (at > 1) out.push({ ...perSample, what: `conv input gradient ${at}`, m: fanIn, k: filters, n: P, transA: true });
     }
     shape = next.shape;
   }
@@ -133,5 +136,5 @@ export function stepProducts(w: Workload): MatmulShape[] {
 
 /** FLOPs of one step (2 per multiply-add, matrix products only): W1 0.83 M, W2 411 M, W3 1,895 M, W4 453 M. */
 export function stepFlops(w: Workload): number {
-  return stepProducts(w).reduce((sum, s) => sum + 2 * s.m * s.k * s.n, 0);
+  return stepProducts(w).reduce((sum, s) => sum + 2 * s.m * s.k * s.n * s.times, 0);
 }

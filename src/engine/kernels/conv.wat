@@ -26,44 +26,6 @@
         (local.set $at (i32.add (local.get $at) (i32.const 4)))
         (br $tail))))
 
-  ;; dst[0..n) = src[0..n), floats.
-  (func $copy (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (block $quadsDone
-      (loop $quads
-        (br_if $quadsDone (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
-        (v128.store (local.get $dst) (v128.load (local.get $src)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (br $quads)))
-    (block $done
-      (loop $tail
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (f32.store (local.get $dst) (f32.load (local.get $src)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (br $tail))))
-
-  ;; dst[0..n) += src[0..n), floats.
-  (func $add (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (block $quadsDone
-      (loop $quads
-        (br_if $quadsDone (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
-        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (br $quads)))
-    (block $done
-      (loop $tail
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (br $tail))))
-
   ;; The first output column whose input column ox s - p + j is not left of the image: ceil((p - j) / s), in [0, outW].
   (func $firstInside (param $j i32) (param $s i32) (param $p i32) (param $outW i32) (result i32)
     (local $t i32) (local $lo i32)
@@ -122,25 +84,33 @@
                         (i32.sub (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H)) (local.get $iy)) (local.get $W)) (local.get $p))
                         (local.get $j))
                       (i32.const 2))))
-                (call $zero (local.get $at) (local.get $lo))
+                ;; The row inline (no calls: rows are short): zeros left of the image, the inside, zeros right of it.
+                (local.set $ox (i32.const 0))
+                (block $leftDone (loop $left
+                  (br_if $leftDone (i32.ge_u (local.get $ox) (local.get $lo)))
+                  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $left)))
                 (if (i32.eq (local.get $s) (i32.const 1))
                   (then
-                    (call $copy
-                      (i32.add (local.get $at) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.add (local.get $src) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.sub (local.get $hi) (local.get $lo))))
-                  (else
-                    (local.set $ox (local.get $lo))
-                    (block $oxDone (loop $oxLoop
-                      (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $hi)))
-                      (f32.store
-                        (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2)))
-                        (f32.load (i32.add (local.get $src) (i32.mul (local.get $ox) (local.get $sb)))))
-                      (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                      (br $oxLoop)))))
-                (call $zero
-                  (i32.add (local.get $at) (i32.shl (local.get $hi) (i32.const 2)))
-                  (i32.sub (local.get $outW) (local.get $hi)))))
+                    (block $quadsDone (loop $quads
+                      (br_if $quadsDone (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $hi)))
+                      (v128.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2)))
+                        (v128.load (i32.add (local.get $src) (i32.shl (local.get $ox) (i32.const 2)))))
+                      (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                      (br $quads)))))
+                (block $oxDone (loop $oxLoop
+                  (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $hi)))
+                  (f32.store
+                    (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2)))
+                    (f32.load (i32.add (local.get $src) (i32.mul (local.get $ox) (local.get $sb)))))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $oxLoop)))
+                (block $rightDone (loop $right
+                  (br_if $rightDone (i32.ge_u (local.get $ox) (local.get $outW)))
+                  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $right)))))
             (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $oyLoop)))
@@ -184,22 +154,25 @@
                         (i32.sub (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H)) (local.get $iy)) (local.get $W)) (local.get $p))
                         (local.get $j))
                       (i32.const 2))))
+                (local.set $ox (local.get $lo))
                 (if (i32.eq (local.get $s) (i32.const 1))
                   (then
-                    (call $add
-                      (i32.add (local.get $dst) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.add (local.get $at) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.sub (local.get $hi) (local.get $lo))))
-                  (else
-                    (local.set $ox (local.get $lo))
-                    (block $oxDone (loop $oxLoop
-                      (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $hi)))
-                      (local.set $a (i32.add (local.get $dst) (i32.mul (local.get $ox) (local.get $sb))))
-                      (f32.store (local.get $a)
-                        (f32.add (f32.load (local.get $a))
-                          (f32.load (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))))))
-                      (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                      (br $oxLoop)))))))
+                    (block $quadsDone (loop $quads
+                      (br_if $quadsDone (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $hi)))
+                      (local.set $a (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))))
+                      (v128.store (local.get $a)
+                        (f32x4.add (v128.load (local.get $a))
+                          (v128.load (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))))))
+                      (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                      (br $quads)))))
+                (block $oxDone (loop $oxLoop
+                  (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $hi)))
+                  (local.set $a (i32.add (local.get $dst) (i32.mul (local.get $ox) (local.get $sb))))
+                  (f32.store (local.get $a)
+                    (f32.add (f32.load (local.get $a))
+                      (f32.load (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))))))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $oxLoop)))))
             (local.set $at (i32.add (local.get $at) (local.get $rowBytes)))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $oyLoop)))
