@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const full = fullStepRunner();
   if (typeof full === 'string') throw new Error(full);
   const run = full(w, selectKernels(), typescript ? convTypescript : undefined);
-  for (let t0 = performance.now(); performance.now() - t0 < 1000; ) run.step(); // warm up
+  for (let t0 = performance.now(); performance.now() - t0 < 1000;) run.step(); // warm up
 
   const session = new Session();
   session.connect();

@@ -60,7 +60,8 @@ export const WORKLOADS: readonly Workload[] = [
   denseWorkload('W3', '256-1024-1024-10, dropout 0.5 hidden, batch 256', [256, 1024, 1024, 10], [0, 0.5, 0.5], 256),
   {
     name: 'W4',
-    description: 'CNN 1x28x28, conv 16 3x3 - maxpool 2 - conv 32 3x3 - Dropout2d 0.25 - maxpool 2 - 128 - dropout 0.5 - 10, batch 64',
+    description:
+      'CNN 1x28x28, conv 16 3x3 - maxpool 2 - conv 32 3x3 - Dropout2d 0.25 - maxpool 2 - 128 - dropout 0.5 - 10, batch 64',
     input: [1, 28, 28],
     layers: [
       conv(16),
@@ -127,7 +128,8 @@ export function stepProducts(w: Workload): MatmulShape[] {
       const perSample = { transA: false, transB: false, times: b };
       out.push({ ...perSample, what: `conv forward ${at}`, m: filters, k: fanIn, n: P });
       out.push({ ...perSample, what: `conv weight gradient ${at}`, m: filters, k: P, n: fanIn, transB: true });
-      if (at > 1) out.push({ ...perSample, what: `conv input gradient ${at}`, m: fanIn, k: filters, n: P, transA: true });
+      if (at > 1)
+        out.push({ ...perSample, what: `conv input gradient ${at}`, m: fanIn, k: filters, n: P, transA: true });
     }
     shape = next.shape;
   }
