@@ -23,8 +23,9 @@ interface ConvExports {
 type Window = [C: number, H: number, W: number, kh: number, kw: number, s: number, p: number, oh: number, ow: number];
 type PoolWindow = [H: number, W: number, kh: number, kw: number, s: number, outH: number, outW: number];
 
-/** Bytes after each region: the stride-2 pooling loads read one float past a plane's last window. */
-const SLACK = 16;
+/** Bytes after each region: pooling's last group of four windows may read up to 15 floats past the input and write
+ *  3 values past the output. */
+const SLACK = 64;
 
 class WasmConvKernels implements ConvKernels {
   readonly name = 'wasm-simd';
