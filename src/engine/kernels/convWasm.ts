@@ -199,7 +199,7 @@ class WasmConvKernels implements ConvKernels {
   private callerView<T extends Float32Array | Int32Array>(src: T, from: number, n: number): T {
     if (from === 0 && src.length === n) return src;
     let byOffset = this.callerViews.get(src);
-    if (!byOffset) this.callerViews.set(src, (byOffset = new Map()));
+    if (!byOffset) this.callerViews.set(src, (byOffset = new Map<number, Float32Array | Int32Array>()));
     let v = byOffset.get(from) as T | undefined;
     if (!v || v.length !== n) {
       if (byOffset.size > 1024) byOffset.clear();
