@@ -18,8 +18,20 @@ export async function runBenchmarks(args: string[], io: BenchIO): Promise<number
     io.stderr(`bench: unknown suite(s) ${unknown.join(', ')}; use engine, analysis, data, ui and/or probe\n`);
     return 2;
   }
+  // `--workloads=W2,W4`: only those engine workloads.
+  const workloads = args
+    .find((a) => a.startsWith('--workloads='))
+    ?.slice('--workloads='.length)
+    .split(',') as Array<'W1' | 'W2' | 'W3' | 'W4'> | undefined;
+  const known = ['W1', 'W2', 'W3', 'W4'];
+  const badWorkload = workloads?.find((w) => !known.includes(w));
+  if (badWorkload !== undefined) {
+    io.stderr(`bench: unknown workload ${badWorkload}; use ${known.join(', ')}\n`);
+    return 2;
+  }
   // Each suite loads only when asked for.
-  if (all || which.includes('engine')) await (await import('./engine')).runEngineBench({ json });
+  if (all || which.includes('engine'))
+    await (await import('./engine')).runEngineBench({ json, ...(workloads ? { workloads } : {}) });
   if (all || which.includes('analysis')) await (await import('./analysis')).runAnalysisBench({ json });
   if (all || which.includes('data')) await (await import('./data')).runDataBench({ json, write: io.stdout });
   if (all || which.includes('probe')) (await import('./probe')).runProbeBench({ json });

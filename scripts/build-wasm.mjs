@@ -30,6 +30,11 @@ export const WASM_MODULES = [
     name: 'ELEMENTWISE_WASM_BASE64',
   },
   {
+    wat: 'src/engine/kernels/conv.wat',
+    out: 'src/engine/kernels/convWasm.generated.ts',
+    name: 'CONV_WASM_BASE64',
+  },
+  {
     wat: 'src/engine/kernels/bernoulli.wat',
     out: 'src/engine/kernels/bernoulliWasm.generated.ts',
     name: 'BERNOULLI_WASM_BASE64',

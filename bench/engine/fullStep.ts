@@ -3,11 +3,13 @@
  * network from a model spec, trains on random data of the workload's input size, and returns a function that runs
  * one step (forward, backward, update, dropout active).
  */
+import type { ConvKernels } from '../../src/engine/kernels/convTypes';
 import type { MatmulKernels } from '../../src/engine/kernels/types';
 import type { Dataset } from '../../src/engine/dataset';
-import type { LayerSpec, ModelSpec } from '../../src/protocol/modelSpec';
+import { shapeSize } from '../../src/protocol/layerShapes';
+import type { ModelSpec } from '../../src/protocol/modelSpec';
 import { createTrainer } from '../../src/engine/index';
-import type { Workload } from './workloads';
+import { workloadClasses, type Workload } from './workloads';
 
 export interface StepRun {
   /** One training step: forward, backward, update, dropout active. */
@@ -15,22 +17,16 @@ export interface StepRun {
   /** One snapshot of what the worker streams: per-layer bit-packed masks and activation statistics. */
   stream?(): void;
 }
-export type FullStep = (w: Workload, kernels: MatmulKernels) => StepRun;
+/** `conv`: the conv kernels (default: the engine's choice, SIMD where it can). */
+export type FullStep = (w: Workload, kernels: MatmulKernels, conv?: ConvKernels) => StepRun;
 
-/** The model spec of a workload: dropout (inverted Bernoulli) before each dense layer whose rate is > 0. */
+/** The model spec of a workload: its layers, SGD with momentum, cross-entropy. */
 export function workloadSpec(w: Workload): ModelSpec {
-  const layers: LayerSpec[] = [];
-  for (let l = 0; l + 1 < w.sizes.length; l++) {
-    const rate = w.dropout[l] ?? 0;
-    if (rate > 0) layers.push({ type: 'dropout', rate, kind: 'bernoulli', scaling: 'inverted' });
-    const last = l + 2 === w.sizes.length;
-    layers.push({ type: 'dense', units: w.sizes[l + 1]!, activation: last ? 'linear' : 'relu' });
-  }
   return {
     name: `bench-${w.name}`,
     seed: 1,
     data: { source: 'generator', generator: 'blobs', samples: w.batch * 8, noise: 0.1, validation: 0.2 },
-    model: { input: w.sizes[0]!, layers },
+    model: { input: w.input, layers: [...w.layers] },
     training: {
       epochs: 1_000_000,
       batchSize: w.batch,
@@ -45,8 +41,8 @@ export function workloadSpec(w: Workload): ModelSpec {
 
 /** Random standard-normal-ish inputs of the workload's width, labels over its output classes. */
 export function workloadData(w: Workload, batches = 8): Dataset {
-  const inputDim = w.sizes[0]!;
-  const classes = w.sizes[w.sizes.length - 1]!;
+  const inputDim = shapeSize(w.input);
+  const classes = workloadClasses(w);
   let s = 12345;
   const rnd = (): number => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -64,8 +60,8 @@ export function workloadData(w: Workload, batches = 8): Dataset {
 
 /** The step runner, or why there is none. */
 export function fullStepRunner(): FullStep | string {
-  return (w, kernels) => {
-    const trainer = createTrainer(workloadSpec(w), workloadData(w), { kernels });
+  return (w, kernels, conv) => {
+    const trainer = createTrainer(workloadSpec(w), workloadData(w), { kernels, ...(conv ? { conv } : {}) });
     return {
       step: () => void trainer.trainStep(),
       // What EngineSession posts per stream tick: masks (bits copied for transfer) and activation statistics.

@@ -2,10 +2,11 @@
  * The engine benchmark (issue 3): training steps per second on W1-W3, ours against PyTorch measured in the same run,
  * plus the matrix products alone (reference TypeScript against the selected SIMD kernels).
  */
+import { convTypescript } from '../../src/engine/kernels/convTypescript';
 import { referenceKernels, selectKernels, type MatmulKernels } from '../../src/engine/kernels/index';
 import { calibrate, measureRate, median, percentile, type Rate } from './measure';
 import { TorchServer } from './torchServer';
-import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload } from './workloads';
+import { ROOF_GFLOPS, WORKLOADS, stepFlops, stepProducts, type Workload, type WorkloadName } from './workloads';
 import { fullStepRunner } from './fullStep';
 import { measureTwoWorkers } from './twoWorkers';
 
@@ -16,7 +17,7 @@ export interface EngineBenchOptions {
   /** Seconds per window (default 0.25). */
   windowSeconds?: number;
   /** Workloads to run (default all). */
-  workloads?: ReadonlyArray<'W1' | 'W2' | 'W3'>;
+  workloads?: readonly WorkloadName[];
   /** Where text goes (default process.stdout). */
   write?: (text: string) => void;
 }
@@ -40,6 +41,8 @@ export interface BenchRecord {
   snapshotsPerSecond?: number;
 }
 
+/** The workloads also measured on two workers (issue 14). */
+const TWO_WORKER_WORKLOADS: readonly WorkloadName[] = ['W2', 'W3'];
 /** The reference TypeScript path needs seconds per step on W2/W3; it gets fewer windows. */
 const REFERENCE_WINDOWS = 3;
 /** The worker's default mask/statistics stream rate (dropoutLens.training.maskUpdatesPerSecond). */
@@ -74,7 +77,9 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
   if (typeof torch !== 'string') text(`PyTorch ${torch.version}, 1 thread.\n\n`);
   // And one on two threads, for the two-worker rows (W2, W3).
   const torch2 =
-    typeof torch === 'string' || !chosen.some((w) => w.name !== 'W1') ? undefined : await TorchServer.start(2);
+    typeof torch === 'string' || !chosen.some((w) => TWO_WORKER_WORKLOADS.includes(w.name))
+      ? undefined
+      : await TorchServer.start(2);
 
   try {
     for (const w of chosen) {
@@ -107,7 +112,11 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         continue;
       }
       // Full training steps (forward, backward, update, dropout active), on the reference kernels alone first.
-      const ref = measureRate(full(w, referenceKernels).step, Math.min(windows, REFERENCE_WINDOWS), windowSeconds);
+      const ref = measureRate(
+        full(w, referenceKernels, convTypescript).step,
+        Math.min(windows, REFERENCE_WINDOWS),
+        windowSeconds,
+      );
       const run = full(w, fast);
 
       // Interleaved: engine and PyTorch windows alternate, the order flipping every pair.
@@ -178,7 +187,7 @@ export async function runEngineBench(opts: EngineBenchOptions): Promise<BenchRec
         );
       }
 
-      if (w.name !== 'W1') {
+      if (TWO_WORKER_WORKLOADS.includes(w.name)) {
         const two = await measureTwoWorkers(
           w,
           typeof torch === 'string' ? undefined : torch,
@@ -261,7 +270,8 @@ function measureKernels(w: Workload, kernels: MatmulKernels, windows: number, wi
   const bufs = shapes.map((s) => ({ s, A: random(s.m * s.k), B: random(s.k * s.n), C: new Float32Array(s.m * s.n) }));
   return measureRate(
     () => {
-      for (const { s, A, B, C } of bufs) kernels.matmul(A, B, C, s.m, s.k, s.n, s.transA, s.transB, false);
+      for (const { s, A, B, C } of bufs)
+        for (let t = 0; t < s.times; t++) kernels.matmul(A, B, C, s.m, s.k, s.n, s.transA, s.transB, false);
     },
     windows,
     windowSeconds,

@@ -12,7 +12,7 @@ usage: pytorch_bench.py --serve
       {"cmd": "window", "workload": "W1", "steps": n}  runs n steps; replies {"workload": "W1", "steps": n, "seconds": t}
       {"cmd": "quit"}
     First line out: {"hello": version, "threads": 1} (or {"skipped": reason}).
-usage: pytorch_bench.py [--windows N] [--window-seconds S] [--workloads W1,W2,W3]
+usage: pytorch_bench.py [--windows N] [--window-seconds S] [--workloads W1,W2,W3,W4]
     Standalone: all windows of a workload back to back; one JSON object per workload:
     {"workload": "W1", "tool": "pytorch", "stepsPerSecond": n, "gflops": n, "windows": [...]}.
 """
@@ -31,6 +31,8 @@ WORKLOADS = {
     "W2": ([784, 512, 512, 10], [0.2, 0.5, 0.5], 128),
     "W3": ([256, 1024, 1024, 10], [0.0, 0.5, 0.5], 256),
 }
+# W4, the small CNN: input [C, H, W], batch, classes, FLOPs per step (matrix products, as workloads.ts counts them)
+CONV_WORKLOADS = {"W4": ([1, 28, 28], 64, 10, 453_279_744)}
 
 
 def step_flops(sizes, batch):
@@ -48,8 +50,16 @@ def arg(name, default):
     return default
 
 
-def make_step(torch, nn, F, name):
-    """A function running one training step of the workload (forward, backward, SGD momentum update)."""
+def build_model(nn, name):
+    """The workload's model, its input shape per sample, batch and classes."""
+    if name in CONV_WORKLOADS:
+        shape, batch, classes, _ = CONV_WORKLOADS[name]
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.Dropout2d(0.25), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes),
+        )
+        return model, shape, batch, classes
     sizes, rates, batch = WORKLOADS[name]
     layers = []
     for i in range(len(sizes) - 1):
@@ -58,11 +68,16 @@ def make_step(torch, nn, F, name):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
+    return nn.Sequential(*layers), [sizes[0]], batch, sizes[-1]
+
+
+def make_step(torch, nn, F, name):
+    """A function running one training step of the workload (forward, backward, SGD momentum update)."""
+    model, shape, batch, classes = build_model(nn, name)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xs = [torch.randn(batch, sizes[0]) for _ in range(4)]
-    ys = [torch.randint(0, sizes[-1], (batch,)) for _ in range(4)]
+    xs = [torch.randn(batch, *shape) for _ in range(4)]
+    ys = [torch.randint(0, classes, (batch,)) for _ in range(4)]
     counter = [0]
 
     def step():
@@ -133,9 +148,8 @@ def main():
         return serve(torch, nn, F)
     windows = int(arg("--windows", "15"))
     window_seconds = float(arg("--window-seconds", "0.25"))
-    names = arg("--workloads", "W1,W2,W3").split(",")
+    names = arg("--workloads", "W1,W2,W3,W4").split(",")
     for name in names:
-        sizes, rates, batch = WORKLOADS[name]
         step = make_step(torch, nn, F, name)
         per_window = calibrate(step, window_seconds)
         rates_seen = []
@@ -147,7 +161,7 @@ def main():
         rates_seen.sort()
         median = rates_seen[len(rates_seen) // 2] if len(rates_seen) % 2 else 0.5 * (
             rates_seen[len(rates_seen) // 2 - 1] + rates_seen[len(rates_seen) // 2])
-        flops = step_flops(sizes, batch)
+        flops = CONV_WORKLOADS[name][3] if name in CONV_WORKLOADS else step_flops(WORKLOADS[name][0], WORKLOADS[name][2])
         print(json.dumps({
             "workload": name, "tool": "pytorch", "stepsPerSecond": median, "gflops": median * flops / 1e9,
             "flopsPerStep": flops, "windows": rates_seen, "torch": torch.__version__,

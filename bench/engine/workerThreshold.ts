@@ -9,7 +9,7 @@ import { stepMultiplyAdds } from '../../src/engine/parallel/choice';
 import { threadReplicas } from '../../src/session/replicaWorkers';
 import { workloadData, workloadSpec } from './fullStep';
 import { calibrate, median } from './measure';
-import type { Workload } from './workloads';
+import { denseWorkload } from './workloads';
 
 const WINDOWS = 5;
 const WINDOW_SECONDS = 0.2;
@@ -17,13 +17,7 @@ const WINDOW_SECONDS = 0.2;
 async function main(): Promise<void> {
   process.stdout.write('width  multiply-adds/step  1 worker steps/s  2 workers steps/s  speed-up\n');
   for (const width of [16, 32, 64, 96, 128, 192, 256, 384]) {
-    const w = {
-      name: 'W2',
-      description: `32-${width}-${width}-4`,
-      sizes: [32, width, width, 4],
-      dropout: [0, 0.5, 0.5],
-      batch: 64,
-    } as Workload;
+    const w = denseWorkload('W2', `32-${width}-${width}-4`, [32, width, width, 4], [0, 0.5, 0.5], 64);
     const one = createTrainer(workloadSpec(w), workloadData(w));
     const two = createTrainer(workloadSpec(w), workloadData(w));
     const parallel = new DataParallel(threadReplicas().spawn);

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EngineEvent } from '../../src/protocol/engine';
 import type { ModelSpec } from '../../src/protocol/modelSpec';
+import { shapeSize } from '../../src/protocol/layerShapes';
 import type { EpochRecord } from '../../src/protocol/webview';
 import { EngineWorker, locateEngineWorker } from '../../src/session/engineWorker';
 import { EngineEventBatcher } from '../../src/session/eventBatcher';
@@ -136,7 +137,7 @@ export async function runHostBench(seconds = 10): Promise<HostRecord> {
     data: { source: 'csv', path: 'digits.csv', standardize: true, validation: 0.2 },
   };
   // As the extension sends a CSV: the file's bytes, transferred (see RunController and EngineWorker.send).
-  const csvBytes = new TextEncoder().encode(syntheticDigits(1280, w2.sizes[0]));
+  const csvBytes = new TextEncoder().encode(syntheticDigits(1280, shapeSize(w2.input)));
 
   const stopIdle = watchLoop();
   await new Promise((r) => setTimeout(r, 2000));

@@ -17,6 +17,7 @@ import {
 import type { ImageShape, LayerMode, ModelSpec } from '../protocol/modelSpec';
 import type { Dataset, Split } from './dataset';
 import { selectKernels } from './kernels';
+import type { ConvKernels } from './kernels/convTypes';
 import type { MatmulKernels } from './kernels/types';
 import { softmaxCrossEntropy, meanSquaredError, softmaxRow } from './nn/loss';
 import { checkRate } from './nn/dropout';
@@ -81,8 +82,13 @@ export interface PredictRequest {
   seed?: number;
 }
 
-export function createTrainer(spec: ModelSpec, data: Dataset, options: { kernels?: MatmulKernels } = {}): Trainer {
-  return new MlpTrainer(spec, data, options.kernels ?? selectKernels());
+/** `kernels`, `conv`: the matrix-product and conv kernels to run on (default: the fastest this runtime has). */
+export function createTrainer(
+  spec: ModelSpec,
+  data: Dataset,
+  options: { kernels?: MatmulKernels; conv?: ConvKernels } = {},
+): Trainer {
+  return new MlpTrainer(spec, data, options.kernels ?? selectKernels(), options.conv);
 }
 
 /** A 2-D classifier's predictions over a grid, and a sample of the training points it was fitted to. */
@@ -138,6 +144,7 @@ class MlpTrainer implements Trainer {
     private readonly spec: ModelSpec,
     private readonly data: Dataset,
     kernels: MatmulKernels,
+    conv?: ConvKernels,
   ) {
     const layers = spec.model.layers;
     const last = [...layers].reverse().find((l) => l.type === 'dense');
@@ -157,7 +164,7 @@ class MlpTrainer implements Trainer {
     if (data.train.n < 1 || data.validation.n < 1)
       throw new Error('Both the training and the validation split need at least one example.');
     this.batchSize = Math.max(1, Math.min(spec.training.batchSize, data.train.n));
-    this.net = new Network(layers, spec.model.input ?? data.inputDim, Math.max(this.batchSize, 256), kernels);
+    this.net = new Network(layers, spec.model.input ?? data.inputDim, Math.max(this.batchSize, 256), kernels, conv);
     this.net.initialize(spec.training.init, new SeededRandom(spec.seed));
     this.trainRandom = new SeededRandom(workerSeed(spec.seed, 1, 0));
     this.shuffleRandom = new SeededRandom(spec.seed ^ 0x5f1e);

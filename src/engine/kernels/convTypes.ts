@@ -33,8 +33,32 @@ export interface ConvKernels {
   maxPool(x: Float32Array, g: WindowGeometry, planes: number, out: Float32Array, argmax: Int32Array): void;
   /** gx = 0, then gx[plane, argmax] += grad for every window. */
   maxPoolBack(grad: Float32Array, argmax: Int32Array, g: WindowGeometry, planes: number, gx: Float32Array): void;
-  /** Average pooling (no padding): the window's sum times fround(1 / (kernelH kernelW)). */
+  /** Average pooling (no padding): the window's f32 sum (row-major, from 0) divided by kernelH kernelW. */
   avgPool(x: Float32Array, g: WindowGeometry, planes: number, out: Float32Array): void;
   /** gx = 0, then every input of a window gets fround(grad / (kernelH kernelW)) added. */
   avgPoolBack(grad: Float32Array, g: WindowGeometry, planes: number, gx: Float32Array): void;
+  /**
+   * A conv layer's bias and ReLU over `planes` (= batch * channels) planes of `positions` floats: z += b[channel]
+   * in place, out = z > 0 ? z : 0.
+   */
+  planeBiasRelu(
+    z: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    planes: number,
+    channels: number,
+    positions: number,
+  ): void;
+  /**
+   * ReLU's backward in place (grad = z > 0 ? grad : 0) and the bias gradient gb[channel] = the sum of its planes,
+   * each summed as planeSums (convTypescript.ts) does.
+   */
+  planeReluBackBias(
+    z: Float32Array,
+    grad: Float32Array,
+    gb: Float32Array,
+    planes: number,
+    channels: number,
+    positions: number,
+  ): void;
 }

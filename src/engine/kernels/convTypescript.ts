@@ -114,7 +114,46 @@ export const convTypescript: ConvKernels = {
         }
     }
   },
+  planeBiasRelu(z, b, out, planes, channels, positions) {
+    for (let q = 0, i = 0; q < planes; q++) {
+      const bias = b[q % channels]!;
+      for (let end = i + positions; i < end; i++) {
+        const v = Math.fround(z[i]! + bias);
+        z[i] = v;
+        out[i] = v > 0 ? v : 0;
+      }
+    }
+  },
+  planeReluBackBias(z, grad, gb, planes, channels, positions) {
+    const n = planes * positions;
+    for (let i = 0; i < n; i++) if (!(z[i]! > 0)) grad[i] = 0;
+    planeSums(grad, gb, planes, channels, positions);
+  },
 };
+
+/**
+ * gb[channel] = the sum over the batch, in order, of each of the channel's planes' sums. A plane's sum is the one
+ * four SIMD lanes make: lane l adds the plane's values l, l + 4, l + 8, ... in order, then (lane 0 + lane 1) +
+ * (lane 2 + lane 3); every add rounded to f32. (conv.wat's planeReluBackBias sums the same way.)
+ */
+export function planeSums(
+  grad: Float32Array,
+  gb: Float32Array,
+  planes: number,
+  channels: number,
+  positions: number,
+): void {
+  gb.fill(0, 0, channels);
+  const lanes = [0, 0, 0, 0];
+  for (let q = 0; q < planes; q++) {
+    lanes.fill(0);
+    const at = q * positions;
+    for (let i = 0; i < positions; i++) lanes[i & 3] = Math.fround(lanes[i & 3]! + grad[at + i]!);
+    const sum = Math.fround(Math.fround(lanes[0]! + lanes[1]!) + Math.fround(lanes[2]! + lanes[3]!));
+    const c = q % channels;
+    gb[c] = gb[c]! + sum;
+  }
+}
 
 /** The first output column whose input column ox s - p + j is not left of the image. */
 function firstInside(j: number, p: number, s: number, outW: number): number {

@@ -3,9 +3,17 @@ import * as vscode from 'vscode';
 import type { EngineEvent, FeatureMapsEvent, LayerMask } from '../../../src/protocol/engine';
 import { api, waitFor, workspaceFile } from './helpers';
 
-/** The engine events the host posted to the run panel (what the webview was told to draw). */
-function posted(sent: readonly { type: string; events?: EngineEvent[] }[]): EngineEvent[] {
-  return sent.flatMap((m) => (m.type === 'engineBatch' ? (m.events ?? []) : []));
+/**
+ * The engine events the host posted to the run panel (what the webview was told to draw): streamed batches, and the
+ * recent pictures a snapshot replays (the engine trains this example in about a second, so the run may be over
+ * before the panel is ready, and then the snapshot is how the masks reach it).
+ */
+function posted(
+  sent: readonly { type: string; events?: EngineEvent[]; snapshot?: { recent?: EngineEvent[] } }[],
+): EngineEvent[] {
+  return sent.flatMap((m) =>
+    m.type === 'engineBatch' ? (m.events ?? []) : m.type === 'snapshot' ? (m.snapshot?.recent ?? []) : [],
+  );
 }
 
 suite('Spatial dropout in VS Code', () => {
