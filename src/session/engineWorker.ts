@@ -31,6 +31,8 @@ export class EngineWorker {
   /** `held`: the training is done and the thread kept for inference; `ended`: no more events. */
   private state: 'live' | 'held' | 'ended' = 'live';
   private lastStep: number | undefined;
+  /** The run's `done` event, once it has come: whenDone() after the end answers with it. */
+  private done: Extract<EngineEvent, { type: 'done' }> | undefined;
   /** Raised with every stop or pause so the worker ends its training slice after the current step. */
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   private readonly exited: Promise<void>;
@@ -80,8 +82,9 @@ export class EngineWorker {
     this.worker.postMessage(command);
   }
 
-  /** Resolves with the `done` event, whatever way the run ends. */
+  /** Resolves with the `done` event, whatever way the run ends (at once when it has ended already). */
   whenDone(): Promise<Extract<EngineEvent, { type: 'done' }>> {
+    if (this.done) return Promise.resolve(this.done);
     return new Promise((resolve) => {
       const subscription = this.onEvent((event) => {
         if (event.type === 'done') {
@@ -113,6 +116,7 @@ export class EngineWorker {
   private handle(event: EngineEvent): void {
     if (this.state === 'ended') return;
     if (event.type === 'step') this.lastStep = event.step;
+    if (event.type === 'done') this.done = event;
     const ends = event.type === 'released' || (event.type === 'done' && !this.options.hold);
     if (event.type === 'done') this.state = 'held';
     if (ends) this.state = 'ended';

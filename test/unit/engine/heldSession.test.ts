@@ -268,5 +268,7 @@ test('a held worker thread answers predict after done; release ends the thread; 
   const plainDone = plain.whenDone();
   plain.send({ type: 'start', version: 1, spec: spec(undefined, 1), options: { streamHz: 0 } });
   assert.equal((await plainDone).reason, 'completed');
+  // Asked after the end (a panel or test that arrives late): the same done event, not a promise that never settles.
+  assert.equal(await plain.whenDone(), await plainDone);
   await plain.release(); // resolves at once: the thread ended with done
 });

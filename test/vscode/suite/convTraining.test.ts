@@ -25,7 +25,10 @@ suite('Spatial dropout in VS Code', () => {
     }
   });
 
-  test('the spatial-dropout example trains from the palette; its channel masks and feature maps reach the panel', async () => {
+  test('the spatial-dropout example trains from the palette; its channel masks and feature maps reach the panel', async function () {
+    // It may be the suite's first test: the first run panel of a session loads the webview cold, which on a busy
+    // two-core machine takes most of the default minute before the training starts.
+    this.timeout(180_000);
     const { controller, runPanel } = await api();
     await vscode.window.showTextDocument(workspaceFile('shapes-spatial-dropout.dropout.yaml'));
     const runId = await vscode.commands.executeCommand<string>('dropoutLens.train');
@@ -52,7 +55,7 @@ suite('Spatial dropout in VS Code', () => {
         posted(panel.sent)
           .flatMap((e) => (e.type === 'masks' ? e.layers : []))
           .find((m): m is LayerMask => m.layer === dropout2d.index),
-      60_000,
+      40_000,
     );
     assert.equal(mask.units, 8);
     assert.ok(mask.realizedDropFraction >= 0 && mask.realizedDropFraction <= 1);
@@ -60,7 +63,7 @@ suite('Spatial dropout in VS Code', () => {
       'feature maps posted to the panel',
       () =>
         posted(panel.sent).find((e): e is FeatureMapsEvent => e.type === 'featureMaps' && e.layer === dropout2d.index),
-      60_000,
+      40_000,
     );
     assert.deepEqual(maps.shape, [8, 16, 16]);
     assert.deepEqual(panel.rejected, []);
