@@ -1,22 +1,12 @@
 /**
  * Readers of the convolutional layer items (issue 14): `conv2d: FILTERS` with kernel, stride, padding,
  * activation and dropconnect; `maxpool2d: SIZE` / `avgpool2d: SIZE` with stride; `flatten: true`;
- * `batchnorm2d:` like batchnorm; `dropout2d: RATE`. Shapes are checked later, over the whole list (./shapes).
+ * `dropout2d: RATE` (`batchnorm2d:` is read with batchnorm, ./denseLayers). Shapes are checked later, over the whole list (./shapes).
  */
 import { isScalar, isSeq, type Pair } from 'yaml';
 import type { Conv2dLayerSpec, LayerSpec, Pool2dLayerSpec } from '../../protocol/modelSpec';
-import { ACTIVATIONS, CONFIG_KEYS } from '../../protocol/vocabulary';
-import {
-  type Ctx,
-  describe,
-  invalidSince,
-  pairSpan,
-  readEnum,
-  readMap,
-  readNumber,
-  readRate,
-  valueOf,
-} from './readers';
+import { ACTIVATIONS } from '../../protocol/vocabulary';
+import { type Ctx, describe, invalidSince, pairSpan, readEnum, readNumber, readRate, valueOf } from './readers';
 
 /** Far above any kernel, window or image side the engine can train in a panel. */
 const MAX_SIDE = 1024;
@@ -111,24 +101,6 @@ export function readFlatten(ctx: Ctx, m: Map<string, Pair>, where: string): Laye
     `${where}.flatten must be true (it has no options), got ${describe(v)}${isScalar(v) && v.value === false ? ': remove the layer instead' : ''}.`,
   );
   return undefined;
-}
-
-/** `batchnorm2d:` with no value, or `{ momentum, epsilon }` (PyTorch's defaults 0.1 and 1e-5). */
-export function readBatchNorm2d(ctx: Ctx, m: Map<string, Pair>, where: string): LayerSpec | undefined {
-  const bp = m.get('batchnorm2d');
-  if (!bp) return undefined;
-  const v = valueOf(bp);
-  if (v === null || (isScalar(v) && v.value === null)) return { type: 'batchnorm2d', momentum: 0.1, epsilon: 1e-5 };
-  const before = ctx.findings.length;
-  const bm = readMap(ctx, v, `${where}.batchnorm2d`, CONFIG_KEYS['layer.batchnorm2d'], pairSpan(ctx, bp));
-  if (!bm) return undefined;
-  const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm2d.momentum`, 0.1, {
-    exclusiveMin: 0,
-    max: 1,
-  });
-  const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm2d.epsilon`, 1e-5, { exclusiveMin: 0 });
-  if (ctx.findings.length > before) return undefined;
-  return { type: 'batchnorm2d', momentum, epsilon };
 }
 
 /** `dropout2d: RATE`. An out-of-range rate is reported but the layer is still read (as `dropout` does). */

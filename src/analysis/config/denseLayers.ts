@@ -42,21 +42,30 @@ export function readDense(ctx: Ctx, m: Map<string, Pair>, where: string, index: 
   return { layer, activationWritten: actPair !== undefined };
 }
 
-export function readBatchNorm(ctx: Ctx, m: Map<string, Pair>, where: string): LayerSpec | undefined {
-  const bp = m.get('batchnorm');
+/**
+ * `batchnorm:` or `batchnorm2d:` with no value, or `{ momentum, epsilon }` (PyTorch's defaults 0.1 and 1e-5): the
+ * two layers take the same options.
+ */
+export function readBatchNorm(
+  ctx: Ctx,
+  m: Map<string, Pair>,
+  where: string,
+  kind: 'batchnorm' | 'batchnorm2d',
+): LayerSpec | undefined {
+  const bp = m.get(kind);
   if (!bp) return undefined;
   const v = valueOf(bp);
-  if (v === null || (isScalar(v) && v.value === null)) return { type: 'batchnorm', momentum: 0.1, epsilon: 1e-5 };
+  if (v === null || (isScalar(v) && v.value === null)) return { type: kind, momentum: 0.1, epsilon: 1e-5 };
   const before = ctx.findings.length;
-  const bm = readMap(ctx, v, `${where}.batchnorm`, CONFIG_KEYS['layer.batchnorm'], pairSpan(ctx, bp));
+  const bm = readMap(ctx, v, `${where}.${kind}`, CONFIG_KEYS[`layer.${kind}`], pairSpan(ctx, bp));
   if (!bm) return undefined;
-  const momentum = readNumber(ctx, bm.get('momentum'), `${where}.batchnorm.momentum`, 0.1, {
+  const momentum = readNumber(ctx, bm.get('momentum'), `${where}.${kind}.momentum`, 0.1, {
     exclusiveMin: 0,
     max: 1,
   });
-  const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.batchnorm.epsilon`, 1e-5, { exclusiveMin: 0 });
+  const epsilon = readNumber(ctx, bm.get('epsilon'), `${where}.${kind}.epsilon`, 1e-5, { exclusiveMin: 0 });
   if (ctx.findings.length > before) return undefined;
-  return { type: 'batchnorm', momentum, epsilon };
+  return { type: kind, momentum, epsilon };
 }
 
 export function readDropout(ctx: Ctx, m: Map<string, Pair>, where: string, index: number): LayerSpec | undefined {

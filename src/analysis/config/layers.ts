@@ -5,7 +5,7 @@
 import { isMap, isPair, isSeq, type Pair } from 'yaml';
 import type { Conv2dLayerSpec, DenseLayerSpec, LayerSpec } from '../../protocol/modelSpec';
 import { LAYER_KINDS, layerItemKeys, type LayerKind } from '../../protocol/vocabulary';
-import { readBatchNorm2d, readConv2d, readDropout2d, readFlatten, readPool2d } from './convLayers';
+import { readConv2d, readDropout2d, readFlatten, readPool2d } from './convLayers';
 import { readBatchNorm, readDense, readDropout } from './denseLayers';
 import { type Any, type Ctx, describe, keyName, pairSpan, readMap, valueOf } from './readers';
 
@@ -112,8 +112,9 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
   switch (kind) {
     case 'dense':
       return readDense(ctx, m, where, index);
-    case 'batchnorm': {
-      const layer = readBatchNorm(ctx, m, where);
+    case 'batchnorm':
+    case 'batchnorm2d': {
+      const layer = readBatchNorm(ctx, m, where, kind);
       return layer && { layer };
     }
     case 'dropout': {
@@ -129,10 +130,6 @@ function readLayer(ctx: Ctx, item: Any, where: string, at: [number, number], ind
     }
     case 'flatten': {
       const layer = readFlatten(ctx, m, where);
-      return layer && { layer };
-    }
-    case 'batchnorm2d': {
-      const layer = readBatchNorm2d(ctx, m, where);
       return layer && { layer };
     }
     case 'dropout2d': {
