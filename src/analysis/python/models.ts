@@ -10,7 +10,7 @@ import { dotted, qualify } from './names';
 import { all, within } from './tree-index';
 import { classifyCtor, sequentialItems } from './layers';
 import type { PassRunner } from './runner';
-import { scratchNetworkNames } from './scratch';
+import { scratchNetworkNames } from './plainInstances';
 import type { ModelFacts } from './facts';
 
 export function isSensitive(py: PyFacts, name: string): boolean {

@@ -1,23 +1,20 @@
 /**
- * Names bound to instances of the file's own classes that are no models (`net = ScratchMLP(...)`): they have
- * no mode, so handing one to a helper switches nothing.
+ * The file's own classes that are no models (no nn.Module or Keras base): names bound to their instances
+ * (`net = ScratchMLP(...)`) have no mode, so handing one to a helper switches nothing; and those with a
+ * forward() are networks written from scratch, which make the file's model-like names insensitive.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { Py } from './context';
+import type { PyFacts } from './context';
+import { perAnalysis } from './perAnalysis';
 import { children, defName } from './syntax';
-import { all } from './tree-index';
+import { all, within } from './tree-index';
 
-/** Per analysis: the names bound, in the file, only to instances of its classes that are no models. */
-const plainInstances = new WeakMap<Py, ReadonlySet<string>>();
+/** Asked once the classes are collected. */
+const plainClasses = perAnalysis((py) => all(py, 'ClassDefinition').filter((c) => !py.classes.has(defName(py, c))));
 
-function plainInstanceNames(py: Py): ReadonlySet<string> {
-  let names = plainInstances.get(py);
-  if (names) return names;
-  const plain = new Set(
-    all(py, 'ClassDefinition')
-      .map((c) => defName(py, c))
-      .filter((c) => !py.classes.has(c)),
-  );
+/** The names bound, in the file, only to instances of its plain classes. */
+const plainInstanceNames = perAnalysis((py): ReadonlySet<string> => {
+  const plain = new Set(plainClasses(py).map((c) => defName(py, c)));
   const valuesOf = new Map<string, (SyntaxNode | undefined)[]>();
   if (plain.size > 0)
     for (const a of all(py, 'AssignStatement')) {
@@ -28,16 +25,21 @@ function plainInstanceNames(py: Py): ReadonlySet<string> {
       values.push(k[2]);
       valuesOf.set(name, values);
     }
-  names = new Set(
+  return new Set(
     [...valuesOf]
       .filter(([, vs]) => vs.every((v) => v?.name === 'CallExpression' && plain.has(py.text(v.firstChild))))
       .map(([name]) => name),
   );
-  plainInstances.set(py, names);
-  return names;
-}
+});
 
 /** `obj` bound, in the file, to an instance of a class of the file that is no model (`ScratchMLP(...)`). */
-export function plainInstance(py: Py, arg: SyntaxNode): boolean {
+export function plainInstance(py: PyFacts, arg: SyntaxNode): boolean {
   return arg.name === 'VariableName' && plainInstanceNames(py).has(py.text(arg));
 }
+
+/** The plain classes that define forward(): networks written from scratch. */
+export const scratchNetworkNames = perAnalysis((py): readonly string[] =>
+  plainClasses(py)
+    .filter((c) => within(py, 'FunctionDefinition', c).some((f) => defName(py, f) === 'forward'))
+    .map((c) => defName(py, c)),
+);

@@ -9,7 +9,7 @@ import type { EmitFix, EmitRelated, Emitter, Op } from '../ops';
 import type { PyFacts } from './context';
 import { within } from './tree-index';
 import { rateCallers } from './values';
-import { scratchNetworkNames } from './scratch';
+import { scratchNetworkNames } from './plainInstances';
 import type { Emission } from './cache';
 
 // A unit is one top-level statement. A definition (function, class, decorated definition) starting a line

@@ -12,6 +12,7 @@ import { hasMcIntent } from '../intent';
 import { enclosingStatement, lineInsertion } from '../insertions';
 import { classifyCtor, sequentialItems } from '../layers';
 import { qualify } from '../names';
+import { perAnalysis } from '../perAnalysis';
 import { children, isTrueLiteral, span } from '../syntax';
 import { all, findAll, within } from '../tree-index';
 import { callFacts } from '../callFacts';
@@ -206,21 +207,14 @@ function fixOf(py: PyFacts, call: SyntaxNode, model: string, scope: SyntaxNode) 
 /**
  * The torch.nn dropout classes the file creates, nn.Dropout first (and alone when it creates none): nn.Dropout2d
  * and its kin are not subclasses of nn.Dropout, so `isinstance(m, nn.Dropout)` would leave a CNN's channel
- * dropout in eval mode.
+ * dropout in eval mode. Once per analysis: a file with many findings has a fix for each.
  */
-const dropoutClassesOf = new WeakMap<PyFacts, readonly string[]>();
-
-function dropoutClasses(py: PyFacts): readonly string[] {
-  // Once per analysis: a file with many findings has a fix for each.
-  let classes = dropoutClassesOf.get(py);
-  if (classes) return classes;
+const dropoutClasses = perAnalysis((py): readonly string[] => {
   const found = new Set<string>();
   for (const call of all(py, 'CallExpression')) {
     const lc = classifyCtor(py, call);
     if (lc?.kind === 'dropout' && lc.framework === 'torch') found.add(lc.label.slice('nn.'.length));
   }
   found.delete('Dropout');
-  classes = ['Dropout', ...[...found].sort()];
-  dropoutClassesOf.set(py, classes);
-  return classes;
-}
+  return ['Dropout', ...[...found].sort()];
+});
